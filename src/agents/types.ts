@@ -1,0 +1,65 @@
+import type { IssueKey } from '../domain/issue-key.js';
+
+/**
+ * One turn of an agent in an issue's worktree. Everything an adapter needs; adapters never read
+ * `process.env` themselves (the environment they pass on is {@link AgentTurn.env}).
+ */
+export interface AgentTurn {
+  issueKey: IssueKey;
+  /** Absolute path of the issue's git worktree; the agent's working directory. */
+  worktree: string;
+  /** The issue branch checked out in the worktree, e.g. `kugetsu/issue-7`. */
+  branch: string;
+  /** Absolute path of the prompt file, written by kugetsu outside the worktree. */
+  promptFile: string;
+  /** The delegator's message for this turn (`""` for a label trigger). Passed as data only. */
+  message: string;
+  /** The session to continue, or `undefined` on the issue's first turn. */
+  sessionId: string | undefined;
+  /**
+   * Absolute path of a file outside the worktree where an agent may write its session id; its
+   * content after the turn (trimmed) becomes the issue's session id when the agent printed none.
+   */
+  sessionFile: string;
+  /** Hard limit for the whole turn in ms; on expiry the whole process group is killed. */
+  timeoutMs: number;
+  /** The complete environment of the agent process (an allowlist built by the caller). */
+  env: Record<string, string>;
+  /** File that receives the agent's combined stdout+stderr, appended as it arrives. */
+  logFile: string;
+  /** Aborting cancels the turn: the process group gets SIGTERM, then SIGKILL after the grace period. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What happened in one turn. A failing or hung agent is an outcome, never an exception:
+ * adapters throw only for kugetsu's own bugs (e.g. an unreadable prompt file path).
+ */
+export interface AgentOutcome {
+  /** Exit code of the agent process; `null` when it was killed by a signal. */
+  exitCode: number | null;
+  /** Signal that ended the process, e.g. `"SIGKILL"`, or `null`. */
+  signal: string | null;
+  /** True when {@link AgentTurn.timeoutMs} expired and kugetsu killed the process group. */
+  timedOut: boolean;
+  /** True when {@link AgentTurn.signal} was aborted. */
+  canceled: boolean;
+  /** Wall-clock duration of the turn in ms. */
+  durationMs: number;
+  /** The session id to store for the issue's next turn (from the JSON stream or the session file). */
+  sessionId: string | undefined;
+  /** The last lines of combined output (at most ~40 lines / 4 KB), for the status comment. */
+  outputTail: string;
+  /** A short human summary the agent gave, when the adapter can tell (opencode's last `text`). */
+  summary?: string;
+  /** Set when the process could not be started at all (e.g. `ENOENT`): what to do about it. */
+  startError?: string;
+}
+
+/** An agent CLI behind one interface (`opencode`, `command`, …). */
+export interface AgentAdapter {
+  /** Short name shown in status comments, e.g. `"opencode"`. */
+  readonly name: string;
+  /** Runs one turn to completion, timeout or cancellation. Never rejects for agent failures. */
+  run(turn: AgentTurn): Promise<AgentOutcome>;
+}

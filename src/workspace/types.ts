@@ -1,0 +1,58 @@
+import type { RepoRef } from '../domain/repo-ref.js';
+
+/** An issue's worktree, ready for an agent turn. */
+export interface PreparedWorktree {
+  /** Absolute path of the worktree directory. */
+  path: string;
+  /** Branch checked out in it, e.g. `kugetsu/issue-7`. */
+  branch: string;
+  /** Commit the branch pointed at when this turn began (to count new commits afterwards). */
+  startSha: string;
+  /** True when the worktree was created by this call; false when an earlier turn's was reused. */
+  created: boolean;
+}
+
+/** Result of committing the agent's leftovers and pushing the branch. */
+export interface PublishResult {
+  /** True when kugetsu made a commit of changes the agent left uncommitted. */
+  committed: boolean;
+  /** Commits on the branch since {@link PreparedWorktree.startSha} (the agent's and kugetsu's). */
+  newCommits: number;
+  /** True when the branch was pushed to origin (only when it had new commits). */
+  pushed: boolean;
+  /** The branch head after the turn. */
+  headSha: string;
+}
+
+/**
+ * Git side of a job: one shared clone per repository under the state dir and one worktree per
+ * issue. Errors are thrown as {@link WorkspaceError} with the phase (`clone`, `fetch`, `worktree`,
+ * `commit`, `push`) and git's stderr with any credentials masked.
+ */
+export interface Workspace {
+  /**
+   * Clones the repository on first use (else fetches), then creates the issue's worktree on
+   * `branch` from `origin/<repo.defaultBranch>` — or reuses it when it exists.
+   */
+  prepare(repo: RepoRef, issueNumber: number, branch: string): Promise<PreparedWorktree>;
+  /**
+   * Commits everything left uncommitted in the worktree (author = the bot identity, `message` as
+   * the commit message) and pushes the branch to origin when it has commits since `startSha`.
+   */
+  publish(repo: RepoRef, worktree: PreparedWorktree, message: string): Promise<PublishResult>;
+}
+
+/** Phases a workspace failure can belong to; they appear in status comments. */
+export type WorkspacePhase = 'clone' | 'fetch' | 'worktree' | 'commit' | 'push';
+
+/** A git failure in the workspace, with the phase it happened in and masked git output. */
+export class WorkspaceError extends Error {
+  override readonly name = 'WorkspaceError';
+  constructor(
+    readonly phase: WorkspacePhase,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
