@@ -1,0 +1,40 @@
+import { serve } from '@hono/node-server';
+import { ConfigError } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
+import { createService } from '../service.js';
+
+/**
+ * `kugetsu serve`: loads the config from the environment, starts the HTTP server and the
+ * pipeline, and shuts down on SIGTERM/SIGINT (503 to new deliveries, running agents get a grace
+ * period). Exit code 1 with one message listing every bad setting.
+ */
+export async function serveCommand(options: { graceS: number }): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const service = createService(config);
+  await service.start();
+  const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {
+    service.logger.info({ port: info.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents }, `kugetsu listening on http://${config.host}:${info.port}/webhooks/gitea`);
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    service.logger.fatal({ err }, err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to a free port` : 'HTTP server failed');
+    process.exit(1);
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.logger.info({ signal }, 'shutting down');
+    void service.stop(options.graceS * 1000).finally(() => server.close(() => process.exit(0)));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

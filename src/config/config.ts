@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+const positiveInt = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be greater than 0`);
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''], { error: 'must be 1 or 0' })
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+const agentArgv = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings, e.g. ["my-agent","--prompt","{promptFile}"]' });
+      return z.NEVER;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
+      ctx.addIssue({ code: 'custom', message: 'must be a non-empty JSON array of strings, e.g. ["my-agent","{promptFile}"]' });
+      return z.NEVER;
+    }
+    return parsed as string[];
+  });
+
+/**
+ * The environment kugetsu reads, as a zod schema (the single source of names and defaults).
+ * Every variable is documented in README.md "Configuration".
+ */
+export const envSchema = z
+  .object({
+    GITEA_URL: z
+      .url({ error: 'GITEA_URL must be the base URL of your Gitea, e.g. https://gitea.example.com' })
+      .transform((u) => u.replace(/\/+$/, '')),
+    GITEA_TOKEN: z.string({ error: 'GITEA_TOKEN is required: an access token of the bot account' }).min(1, 'GITEA_TOKEN is required: an access token of the bot account'),
+    KUGETSU_WEBHOOK_SECRET: z.string().optional(),
+    KUGETSU_ALLOW_UNSIGNED: flag,
+    PORT: z.coerce.number({ error: 'PORT must be a port number' }).int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    KUGETSU_STATE_DIR: z.string().min(1).default('./.kugetsu'),
+    KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
+    KUGETSU_AGENT: z.enum(['opencode', 'command'], { error: 'KUGETSU_AGENT must be "opencode" or "command"' }).default('opencode'),
+    KUGETSU_AGENT_COMMAND: agentArgv,
+    KUGETSU_OPENCODE_BIN: z.string().min(1).default('opencode'),
+    KUGETSU_OPENCODE_MODEL: z.string().optional(),
+    KUGETSU_AGENT_TIMEOUT_S: positiveInt('KUGETSU_AGENT_TIMEOUT_S').default(3600),
+    KUGETSU_TRIGGER_LABEL: z.string().trim().min(1).default('ready'),
+    KUGETSU_COMMAND: z
+      .string()
+      .trim()
+      .regex(/^\/[A-Za-z][\w-]*$/, 'KUGETSU_COMMAND must look like "/kugetsu": a slash and one word')
+      .default('/kugetsu'),
+    KUGETSU_AGENT_ENV: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.KUGETSU_WEBHOOK_SECRET && !env.KUGETSU_ALLOW_UNSIGNED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KUGETSU_WEBHOOK_SECRET'],
+        message:
+          'KUGETSU_WEBHOOK_SECRET is required (the secret set on the Gitea webhook); set KUGETSU_ALLOW_UNSIGNED=1 only for local experiments',
+      });
+    }
+    if (env.KUGETSU_AGENT === 'command' && !env.KUGETSU_AGENT_COMMAND) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KUGETSU_AGENT_COMMAND'],
+        message: 'KUGETSU_AGENT=command needs KUGETSU_AGENT_COMMAND, a JSON argv such as ["my-agent","{promptFile}"]',
+      });
+    }
+  });
+
+/** The agent to run: the built-in opencode adapter or any CLI given as an argv template. */
+export type AgentConfig =
+  | { kind: 'opencode'; bin: string; model?: string }
+  | { kind: 'command'; argv: string[] };
+
+/** kugetsu's validated settings. Durations in ms, paths absolute. */
+export interface Config {
+  giteaUrl: string;
+  giteaToken: string;
+  /** HMAC key of the Gitea webhook; `undefined` only when {@link Config.allowUnsigned}. */
+  webhookSecret: string | undefined;
+  allowUnsigned: boolean;
+  host: string;
+  port: number;
+  /** Absolute path of the state dir (clones, worktrees, prompts, logs). */
+  stateDir: string;
+  maxAgents: number;
+  agent: AgentConfig;
+  /** Hard limit of one agent turn, in ms. */
+  agentTimeoutMs: number;
+  /** The agent's environment: an allowlist of host variables (see `pickAgentEnv`), never the token. */
+  agentEnv: Record<string, string>;
+  triggerLabel: string;
+  /** Command word including the slash, e.g. `/kugetsu`. */
+  command: string;
+  logLevel: string;
+}

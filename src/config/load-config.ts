@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { pickAgentEnv } from './agent-env.js';
+import { envSchema, type Config } from './config.js';
+
+/** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`kugetsu cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Reads kugetsu's settings from an environment record (the only reader of `process.env` is the
+ * default argument). Relative paths are resolved against `cwd`.
+ *
+ * @throws {ConfigError} listing every missing or invalid setting at once.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      return issue.message.startsWith(key) || !key ? issue.message : `${key}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    giteaUrl: e.GITEA_URL,
+    giteaToken: e.GITEA_TOKEN,
+    webhookSecret: e.KUGETSU_WEBHOOK_SECRET || undefined,
+    allowUnsigned: e.KUGETSU_ALLOW_UNSIGNED,
+    host: e.HOST,
+    port: e.PORT,
+    stateDir: path.resolve(cwd, e.KUGETSU_STATE_DIR),
+    maxAgents: e.KUGETSU_MAX_AGENTS,
+    agent:
+      e.KUGETSU_AGENT === 'command'
+        ? { kind: 'command', argv: e.KUGETSU_AGENT_COMMAND! }
+        : { kind: 'opencode', bin: e.KUGETSU_OPENCODE_BIN, ...(e.KUGETSU_OPENCODE_MODEL ? { model: e.KUGETSU_OPENCODE_MODEL } : {}) },
+    agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
+    agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV),
+    triggerLabel: e.KUGETSU_TRIGGER_LABEL,
+    command: e.KUGETSU_COMMAND,
+    logLevel: e.KUGETSU_LOG_LEVEL,
+  };
+}

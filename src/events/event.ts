@@ -1,0 +1,46 @@
+import type { RepoRef } from '../domain/repo-ref.js';
+
+/** The person (or bot) whose action caused the event: the payload's `sender`. */
+export interface Actor {
+  id: number;
+  login: string;
+}
+
+/** An issue (or a PR seen as an issue) as a webhook described it. */
+export interface IssueSnapshot {
+  number: number;
+  title: string;
+  body: string;
+  htmlUrl: string;
+  labels: Array<{ id: number; name: string }>;
+  isPull: boolean;
+}
+
+/**
+ * A delivery reduced to what kugetsu can act on. Label events carry the whole current label set,
+ * never a delta (Gitea v1.25.4 `services/webhook/notifier.go`; gitea-contract.md §2).
+ */
+export type GiteaEvent =
+  | { kind: 'issue_labels_changed'; repo: RepoRef; issue: IssueSnapshot; sender: Actor }
+  | {
+      kind: 'comment_created';
+      repo: RepoRef;
+      issue: IssueSnapshot;
+      comment: { id: number; body: string; htmlUrl: string };
+      /** Head branch of the PR when the comment is on a PR and the payload says (Gitea ≥ 1.23). */
+      pullHeadRef: string | undefined;
+      sender: Actor;
+    }
+  | {
+      kind: 'review_rejected';
+      repo: RepoRef;
+      pull: { number: number; title: string; htmlUrl: string; headRef: string };
+      review: { content: string };
+      sender: Actor;
+    };
+
+/** What normalising a delivery gives: an event, a reason to ignore it, or a reason it is invalid. */
+export type NormalizeResult =
+  | { ok: true; event: GiteaEvent }
+  | { ok: false; ignored: string }
+  | { ok: false; invalid: string };

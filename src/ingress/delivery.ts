@@ -1,0 +1,28 @@
+/**
+ * One webhook POST as kugetsu received it, after the signature was verified and the body parsed.
+ * Header facts: Gitea v1.25.4 `services/webhook/deliver.go` `addDefaultHeaders()`.
+ */
+export interface Delivery {
+  /** `X-Gitea-Delivery` (a UUID); a local id `local-<uuid>` when the sender gave none. */
+  id: string;
+  /** Fine event type, `X-Gitea-Event-Type`, e.g. `issue_label`, `pull_request_comment`. */
+  eventType: string;
+  /** Coarse event group, `X-Gitea-Event` (logged only; never routed on). */
+  event: string | undefined;
+  /** `X-Gitea-Hook-Installation-Target-Type` (Gitea ≥ 1.24): repository, organization, user, system, default. */
+  targetType: string | undefined;
+  /** The parsed JSON body; validated later by `events/`. */
+  payload: unknown;
+  /** Size of the raw body in bytes. */
+  size: number;
+  receivedAt: Date;
+}
+
+/**
+ * What the pipeline made of a delivery, turned into the HTTP answer by the ingress:
+ * `accepted` → 202, `ignored` → 200, `rejected` → 400 (the payload lacks fields kugetsu needs).
+ */
+export type DeliveryResult =
+  | { status: 'accepted'; jobId: string; issueKey: string }
+  | { status: 'ignored'; reason: string }
+  | { status: 'rejected'; reason: string };

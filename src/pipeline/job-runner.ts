@@ -1,0 +1,165 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentAdapter, AgentOutcome } from '../agents/types.js';
+import { GiteaError, type GiteaClient } from '../gitea/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Redactor } from '../log/redact.js';
+import type { StatusReporter } from '../report/status-reporter.js';
+import type { Job, JobPhase, JobResult } from '../store/job.js';
+import type { JobStore } from '../store/job-store.js';
+import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
+import { buildPrompt } from './build-prompt.js';
+import { jobPaths } from './state-paths.js';
+
+/** What the runner needs; all injected by the composition root. */
+export interface JobRunnerDeps {
+  store: JobStore;
+  gitea: GiteaClient;
+  workspace: Workspace;
+  agent: AgentAdapter;
+  reporter: StatusReporter;
+  logger: Logger;
+  redact: Redactor;
+  stateDir: string;
+  /** Hard limit of one agent turn in ms. */
+  agentTimeoutMs: number;
+  /** The agent's environment (already an allowlist). */
+  agentEnv: Record<string, string>;
+  /** The bot's user id, once known (its comments stay out of prompts). */
+  botUserId: () => number | undefined;
+}
+
+/** A failure with the job phase it belongs to and a message for the status comment. */
+class PhaseError extends Error {
+  constructor(
+    readonly phase: JobPhase,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Runs one job — one agent turn — from `queued` to `succeeded`, `failed` or `canceled`:
+ * prepare the issue's worktree → fetch the issue and its comments → write the prompt file →
+ * run the agent (continuing the issue's session) → commit what it left and push the branch →
+ * store the session → final status comment. Never throws: every failure ends as a `failed` job
+ * naming its phase (clone, fetch, worktree, prompt, agent, commit, push) and what to do.
+ */
+export class JobRunner {
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  async run(jobId: string, signal: AbortSignal): Promise<void> {
+    const { store, reporter } = this.deps;
+    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() });
+    const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
+    log.info({ trigger: job.trigger }, 'job started');
+    void reporter.publish(job.id);
+
+    const started = Date.now();
+    let result: JobResult;
+    let state: Job['state'];
+    try {
+      ({ result, state } = await this.turn(job, signal));
+    } catch (err) {
+      const phase: JobPhase = err instanceof PhaseError ? err.phase : err instanceof WorkspaceError ? err.phase : 'internal';
+      const message = this.deps.redact(err instanceof Error ? err.message : String(err));
+      log.error({ err, phase }, 'job failed');
+      state = signal.aborted ? 'canceled' : 'failed';
+      result = {
+        exitCode: null,
+        timedOut: false,
+        canceled: signal.aborted,
+        durationMs: Date.now() - started,
+        outputTail: '',
+        newCommits: 0,
+        pushed: false,
+        failedPhase: phase,
+        error: phase === 'internal' ? `kugetsu hit an internal error (${message}); see the service log for job ${job.id}.` : message,
+      };
+    }
+    job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() });
+    log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
+    await reporter.publish(job.id);
+  }
+
+  private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {
+    const { store, gitea, workspace, agent, redact } = this.deps;
+    const started = Date.now();
+    const wt: PreparedWorktree = await workspace.prepare(job.repo, job.issueNumber, job.branch);
+
+    const previous = await store.getSession(job.issueKey);
+    const sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
+    const paths = jobPaths(this.deps.stateDir, job);
+    try {
+      const [issue, comments] = await Promise.all([
+        gitea.getIssue(job.repo.owner, job.repo.name, job.issueNumber),
+        gitea.listComments(job.repo.owner, job.repo.name, job.issueNumber),
+      ]);
+      const prompt = buildPrompt({ job, issue, comments, botUserId: this.deps.botUserId(), followUp: sessionId !== undefined });
+      await mkdir(path.dirname(paths.promptFile), { recursive: true });
+      await mkdir(path.dirname(paths.sessionFile), { recursive: true });
+      await mkdir(path.dirname(paths.logFile), { recursive: true });
+      await writeFile(paths.promptFile, redact(prompt), { mode: 0o600 });
+      await writeFile(paths.sessionFile, sessionId ?? '', { mode: 0o600 });
+    } catch (err) {
+      const why = err instanceof GiteaError ? `${err.message}. The issue could not be read; check that Gitea is up and GITEA_TOKEN can read issues.` : (err as Error).message;
+      throw new PhaseError('prompt', why, { cause: err });
+    }
+
+    const outcome: AgentOutcome = await agent.run({
+      issueKey: job.issueKey,
+      worktree: wt.path,
+      branch: wt.branch,
+      promptFile: paths.promptFile,
+      message: job.message,
+      sessionId,
+      sessionFile: paths.sessionFile,
+      timeoutMs: this.deps.agentTimeoutMs,
+      env: this.deps.agentEnv,
+      logFile: paths.logFile,
+      signal,
+    });
+    await store.putSession({
+      issueKey: job.issueKey,
+      agent: agent.name,
+      sessionId: outcome.sessionId ?? sessionId,
+      worktreePath: wt.path,
+      branch: wt.branch,
+      updatedAt: new Date().toISOString(),
+    });
+
+    const base: JobResult = {
+      exitCode: outcome.exitCode,
+      timedOut: outcome.timedOut,
+      canceled: outcome.canceled,
+      durationMs: Date.now() - started,
+      sessionId: outcome.sessionId ?? sessionId,
+      outputTail: redact(outcome.outputTail),
+      summary: outcome.summary && redact(outcome.summary),
+      newCommits: 0,
+      pushed: false,
+    };
+    if (outcome.canceled) return { state: 'canceled', result: { ...base, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' } };
+    if (outcome.startError) return { state: 'failed', result: { ...base, failedPhase: 'agent', error: redact(outcome.startError) } };
+    if (outcome.timedOut) {
+      return {
+        state: 'failed',
+        result: { ...base, failedPhase: 'agent', error: `The agent ran longer than the ${Math.round(this.deps.agentTimeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S). Nothing was pushed.` },
+      };
+    }
+    if (outcome.exitCode !== 0) {
+      return {
+        state: 'failed',
+        result: { ...base, failedPhase: 'agent', error: `The agent exited with code ${outcome.exitCode ?? `signal ${outcome.signal}`}. Nothing was pushed; see the output below.` },
+      };
+    }
+
+    const published = await workspace.publish(job.repo, wt, `kugetsu: ${job.issueKey} (job ${job.id})\n\nRequested by @${job.sender.login}.`);
+    return {
+      state: 'succeeded',
+      result: { ...base, durationMs: Date.now() - started, newCommits: published.newCommits, pushed: published.pushed, headSha: published.headSha },
+    };
+  }
+}

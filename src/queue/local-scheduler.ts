@@ -1,0 +1,101 @@
+import { Mutex } from 'async-mutex';
+import PQueue from 'p-queue';
+import type { IssueKey } from '../domain/issue-key.js';
+import type { ScheduledJob, SchedulePlace, Scheduler } from './scheduler.js';
+
+interface Entry {
+  job: ScheduledJob;
+  place: SchedulePlace;
+  controller: AbortController;
+}
+
+/**
+ * The in-process {@link Scheduler}: a p-queue with `concurrency = slots` for agent runs and one
+ * async-mutex per issue key. A job first takes its issue's lock (FIFO), then a queue slot, so a
+ * job that waits for a busy issue never occupies a slot (measured in stack-notes.md: the other
+ * order blocks other issues). Idle locks are dropped so the map does not grow without bound.
+ */
+export class LocalScheduler implements Scheduler {
+  private readonly queue: PQueue;
+  private readonly locks = new Map<IssueKey, { mutex: Mutex; users: number }>();
+  private readonly entries = new Map<string, Entry>();
+  private idleWaiters: Array<() => void> = [];
+
+  /**
+   * @param slots the cap on concurrent agent runs (`KUGETSU_MAX_AGENTS`, default 3).
+   * @param onError called when a job's `run` rejects (the job runner records failures itself, so
+   *   this is a last resort for bugs).
+   */
+  constructor(
+    readonly slots: number,
+    private readonly onError: (jobId: string, err: unknown) => void = () => {},
+  ) {
+    this.queue = new PQueue({ concurrency: slots });
+  }
+
+  submit(job: ScheduledJob): void {
+    if (this.entries.has(job.jobId)) throw new Error(`job ${job.jobId} is already scheduled`);
+    const entry: Entry = { job, place: 'waiting-for-issue', controller: new AbortController() };
+    this.entries.set(job.jobId, entry);
+    const lock = this.lockFor(job.issueKey);
+    const { signal } = entry.controller;
+    void lock.mutex
+      .runExclusive(async () => {
+        if (signal.aborted) return;
+        entry.place = 'waiting-for-slot';
+        await this.queue.add(
+          async () => {
+            entry.place = 'running';
+            await job.run(signal);
+          },
+          { signal },
+        );
+      })
+      .catch((err: unknown) => {
+        if (!(signal.aborted && (err as Error)?.name === 'AbortError')) this.onError(job.jobId, err);
+      })
+      .finally(() => {
+        this.entries.delete(job.jobId);
+        if (--lock.users === 0) this.locks.delete(job.issueKey);
+        if (this.entries.size === 0) this.flushIdle();
+      });
+  }
+
+  cancel(jobId: string): boolean {
+    const entry = this.entries.get(jobId);
+    if (!entry) return false;
+    entry.controller.abort(new Error('canceled'));
+    return true;
+  }
+
+  place(jobId: string): SchedulePlace | undefined {
+    return this.entries.get(jobId)?.place;
+  }
+
+  stats(): { running: number; waiting: number; slots: number } {
+    let running = 0;
+    for (const e of this.entries.values()) if (e.place === 'running') running++;
+    return { running, waiting: this.entries.size - running, slots: this.slots };
+  }
+
+  onIdle(): Promise<void> {
+    if (this.entries.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private lockFor(key: IssueKey): { mutex: Mutex; users: number } {
+    let lock = this.locks.get(key);
+    if (!lock) {
+      lock = { mutex: new Mutex(), users: 0 };
+      this.locks.set(key, lock);
+    }
+    lock.users++;
+    return lock;
+  }
+
+  private flushIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

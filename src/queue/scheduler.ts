@@ -1,0 +1,29 @@
+import type { IssueKey } from '../domain/issue-key.js';
+
+/** Work handed to the scheduler: one job of one issue. */
+export interface ScheduledJob {
+  jobId: string;
+  issueKey: IssueKey;
+  /** Runs the job; must honour `signal` (cancel or shutdown). Its rejection is logged, not rethrown. */
+  run: (signal: AbortSignal) => Promise<void>;
+}
+
+/** Where a submitted job is, for queue positions and status. */
+export type SchedulePlace = 'waiting-for-issue' | 'waiting-for-slot' | 'running';
+
+/**
+ * Runs jobs with a global cap on concurrent agents and at most one job per issue at a time, in
+ * arrival order per issue. A job waiting for its issue never holds an agent slot. Behind an
+ * interface so a durable or distributed engine can replace the in-process one.
+ */
+export interface Scheduler {
+  submit(job: ScheduledJob): void;
+  /** Cancels a waiting job (it never runs) or aborts a running one. False when the id is unknown. */
+  cancel(jobId: string): boolean;
+  /** Where a job is now, or `undefined` when it is not (or no longer) scheduled. */
+  place(jobId: string): SchedulePlace | undefined;
+  /** Jobs running now, and jobs waiting for an issue lock or a slot. */
+  stats(): { running: number; waiting: number; slots: number };
+  /** Resolves when no job is running or waiting. */
+  onIdle(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import type { DelegationRequest } from '../triggers/intent.js';
+
+/** Where a job is: `queued` → `running` → `succeeded` | `failed` | `canceled`. */
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+
+/** The step of a job that failed; shown in the status comment. */
+export type JobPhase = 'clone' | 'fetch' | 'worktree' | 'prompt' | 'agent' | 'commit' | 'push' | 'internal';
+
+/** What a finished job did. Durations in ms. */
+export interface JobResult {
+  exitCode: number | null;
+  timedOut: boolean;
+  canceled: boolean;
+  durationMs: number;
+  /** Session id the issue continues with after this turn. */
+  sessionId?: string | undefined;
+  /** Last lines of the agent's output (secrets masked), shown on failure. */
+  outputTail: string;
+  /** The agent's own summary, when it gave one. */
+  summary?: string | undefined;
+  /** Commits the turn added to the branch, and whether the branch was pushed. */
+  newCommits: number;
+  pushed: boolean;
+  headSha?: string | undefined;
+  /** Set on failure: the phase and a message that says what to do. */
+  failedPhase?: JobPhase;
+  error?: string;
+}
+
+/**
+ * One queued run of a delegation (one agent turn). The record behind the status comment.
+ * Timestamps are ISO 8601 strings so that every store can keep them as they are.
+ */
+export interface Job extends DelegationRequest {
+  /** Assigned by the store, e.g. `"12"`. */
+  id: string;
+  /** The delivery that created the job (`X-Gitea-Delivery`). */
+  deliveryId: string;
+  state: JobState;
+  /** The issue branch, e.g. `kugetsu/issue-7`. */
+  branch: string;
+  /** Adapter name, e.g. `opencode`. */
+  agent: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Id of the status comment once it exists. */
+  statusCommentId?: number;
+  result?: JobResult;
+}
+
+/** True for the states in which a job still holds or waits for its issue. */
+export function isActive(state: JobState): boolean {
+  return state === 'queued' || state === 'running';
+}

@@ -1,0 +1,30 @@
+import type { IssueKey } from '../domain/issue-key.js';
+import type { RepoRef } from '../domain/repo-ref.js';
+import type { Actor } from '../events/event.js';
+
+/** Which kind of trigger asked for the work. */
+export type TriggerKind = 'label' | 'command' | 'review';
+
+/**
+ * A person's request for agent work on one issue, before it is stored as a job.
+ * `issueNumber` is the issue whose worktree and session are used; `replyTo` is the issue or PR
+ * where the request was made and where the status comment goes (they differ for a review or a
+ * comment on a PR kugetsu opened for an issue).
+ */
+export interface DelegationRequest {
+  issueKey: IssueKey;
+  repo: RepoRef;
+  issueNumber: number;
+  replyTo: number;
+  trigger: TriggerKind;
+  /** The delegator's message (command text or review text); `""` for a label trigger. */
+  message: string;
+  sender: Actor;
+  /** The comment that carried the command (gets the 👀 reaction). */
+  commentId?: number;
+  /** Id of the trigger label to remove from the issue when the work is picked up (ids only: Gitea removes labels by id). */
+  triggerLabelId?: number;
+}
+
+/** What routing an event gives: work to delegate, or the reason there is none. */
+export type Intent = { kind: 'delegate'; delegation: DelegationRequest } | { kind: 'ignore'; reason: string };

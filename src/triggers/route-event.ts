@@ -1,0 +1,98 @@
+import { issueKey } from '../domain/issue-key.js';
+import { issueNumberOfBranch } from '../domain/branch.js';
+import { isSafeRepoRef } from '../domain/repo-ref.js';
+import type { GiteaEvent } from '../events/event.js';
+import type { Intent } from './intent.js';
+import { parseCommand } from './parse-command.js';
+
+/** The marker every comment kugetsu writes carries; comments with it never trigger anything. */
+export const STATUS_MARKER_PREFIX = '<!-- kugetsu:';
+
+/** The settings and facts routing depends on. */
+export interface RoutePolicy {
+  /** Label whose presence starts work, e.g. `ready`. */
+  triggerLabel: string;
+  /** Command word with its slash, e.g. `/kugetsu`. */
+  command: string;
+  /** The bot's user id (`GET /user`); events it caused never trigger work. */
+  botUserId: number | undefined;
+}
+
+/**
+ * Decides what an event asks of kugetsu — a pure function, no I/O:
+ * 1. labels changed and the trigger label is present → delegate (label); the caller drops it when
+ *    a delegation is already queued or running for the issue (label events carry no delta);
+ * 2. a new comment with a `/kugetsu` line → delegate (command) with the rest as the message;
+ *    on a PR whose head is `kugetsu/issue-<n>` the work goes to issue n;
+ * 3. changes requested on a PR whose head is `kugetsu/issue-<n>` → a follow-up turn on issue n.
+ * Everything else → ignore with a reason a person can read.
+ */
+export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
+  if (policy.botUserId !== undefined && event.sender.id === policy.botUserId) {
+    return { kind: 'ignore', reason: "sent by kugetsu's own account" };
+  }
+  const { repo } = event;
+  if (!isSafeRepoRef(repo)) {
+    return { kind: 'ignore', reason: `repository name "${repo.owner}/${repo.name}" is not one kugetsu can work on safely` };
+  }
+
+  switch (event.kind) {
+    case 'issue_labels_changed': {
+      const wanted = policy.triggerLabel.toLowerCase();
+      const label = event.issue.labels.find((l) => l.name.toLowerCase() === wanted);
+      if (!label) return { kind: 'ignore', reason: `issue does not carry the trigger label "${policy.triggerLabel}"` };
+      const key = issueKey(repo.owner, repo.name, event.issue.number);
+      return {
+        kind: 'delegate',
+        delegation: {
+          issueKey: key,
+          repo,
+          issueNumber: event.issue.number,
+          replyTo: event.issue.number,
+          trigger: 'label',
+          message: '',
+          sender: event.sender,
+          triggerLabelId: label.id,
+        },
+      };
+    }
+    case 'comment_created': {
+      if (event.comment.body.includes(STATUS_MARKER_PREFIX)) return { kind: 'ignore', reason: 'comment was written by kugetsu' };
+      const parsed = parseCommand(event.comment.body, policy.command);
+      if (!parsed) return { kind: 'ignore', reason: `comment has no line starting with ${policy.command}` };
+      const linked = event.issue.isPull && event.pullHeadRef ? issueNumberOfBranch(event.pullHeadRef) : undefined;
+      const workIssue = linked ?? event.issue.number;
+      return {
+        kind: 'delegate',
+        delegation: {
+          issueKey: issueKey(repo.owner, repo.name, workIssue),
+          repo,
+          issueNumber: workIssue,
+          replyTo: event.issue.number,
+          trigger: 'command',
+          message: parsed.message,
+          sender: event.sender,
+          commentId: event.comment.id,
+        },
+      };
+    }
+    case 'review_rejected': {
+      const linked = issueNumberOfBranch(event.pull.headRef);
+      if (linked === undefined) {
+        return { kind: 'ignore', reason: `pull request head branch "${event.pull.headRef}" was not created by kugetsu` };
+      }
+      return {
+        kind: 'delegate',
+        delegation: {
+          issueKey: issueKey(repo.owner, repo.name, linked),
+          repo,
+          issueNumber: linked,
+          replyTo: event.pull.number,
+          trigger: 'review',
+          message: event.review.content.trim(),
+          sender: event.sender,
+        },
+      };
+    }
+  }
+}
