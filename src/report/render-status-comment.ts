@@ -50,35 +50,35 @@ export function statusMarker(job: Pick<Job, 'id' | 'issueKey'>): string {
  * the hidden marker {@link statusMarker} so kugetsu can find its comment again.
  */
 export function renderStatusComment(job: Job, context: RenderContext = {}, now: Date = new Date()): string {
-  const lines: string[] = [statusMarker(job), ''];
   const r = job.result;
-  let headline = HEADLINE[job.state];
-  if (r && (job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled')) headline += ` in ${formatDuration(r.durationMs)}`;
-  lines.push(headline, '');
-  lines.push(`@${job.sender.login} asked ${TRIGGER_TEXT[job.trigger]} · job ${job.id} · \`${job.issueKey}\``);
-  if (job.message) lines.push('', quote(job.message));
-  lines.push('');
+  const finished = job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled';
+  const blocks: string[] = [statusMarker(job)];
+  blocks.push(HEADLINE[job.state] + (r && finished ? ` in ${formatDuration(r.durationMs)}` : ''));
+  blocks.push(`@${job.sender.login} asked ${TRIGGER_TEXT[job.trigger]} · job ${job.id} · \`${job.issueKey}\``);
+  if (job.message) blocks.push(quote(job.message));
 
   if (job.state === 'queued') {
-    lines.push(`Waiting ${context.waitingFor ?? 'for a free agent slot'}.`);
+    blocks.push(`Waiting ${context.waitingFor ?? 'for a free agent slot'}.`);
   } else if (job.state === 'running') {
     const since = job.startedAt ? formatDuration(now.getTime() - Date.parse(job.startedAt)) : '';
-    lines.push(`The agent is working${since ? ` (started ${since} ago)` : ''}. This comment is updated when it finishes.`);
+    blocks.push(`The agent is working${since ? ` (started ${since} ago)` : ''}. This comment is updated when it finishes.`);
   } else if (r?.error) {
-    lines.push(`**${r.failedPhase ? `Failed while: ${r.failedPhase}.` : 'Failed.'}** ${r.error}`);
+    blocks.push(`**${r.failedPhase ? `Failed while: ${r.failedPhase}.` : 'Failed.'}** ${r.error}`);
   }
 
   const branch = context.branchUrl ? `[\`${job.branch}\`](${context.branchUrl})` : `\`${job.branch}\``;
+  const pushed = r ? (r.pushed ? ` · pushed, ${r.newCommits} new commit${r.newCommits === 1 ? '' : 's'}` : ' · nothing pushed') : '';
+  const exit = r?.timedOut ? ' · timed out' : r && r.exitCode !== null ? ` · exit code ${r.exitCode}` : '';
   const rows: Array<[string, string]> = [
-    ['Branch', branch + (r ? (r.pushed ? ` · pushed, ${r.newCommits} new commit${r.newCommits === 1 ? '' : 's'}` : ' · nothing pushed') : '')],
-    ['Agent', job.agent + (r && !r.timedOut && r.exitCode !== null ? ` · exit code ${r.exitCode}` : r?.timedOut ? ' · timed out' : '')],
+    ['Branch', branch + pushed],
+    ['Agent', job.agent + exit],
   ];
   if (r?.sessionId) rows.push(['Session', `\`${r.sessionId}\``]);
-  lines.push('', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`));
+  blocks.push(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
 
-  if (job.state === 'succeeded' && r?.summary) lines.push('', '**Agent summary**', '', quote(r.summary, 2000));
+  if (job.state === 'succeeded' && r?.summary) blocks.push('**Agent summary**', quote(r.summary, 2000));
   if ((job.state === 'failed' || job.state === 'canceled') && r?.outputTail) {
-    lines.push('', "<details><summary>Last lines of the agent's output</summary>", '', fenced(r.outputTail), '', '</details>');
+    blocks.push("<details><summary>Last lines of the agent's output</summary>", fenced(r.outputTail), '</details>');
   }
-  return lines.join('\n') + '\n';
+  return blocks.join('\n\n') + '\n';
 }

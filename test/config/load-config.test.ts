@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { pickAgentEnv } from '../../src/config/agent-env.js';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+const minimal = { GITEA_URL: 'https://gitea.example.com/', GITEA_TOKEN: 'tok-123456', KUGETSU_WEBHOOK_SECRET: 's3cret' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(minimal, '/srv');
+    expect(c).toMatchObject({
+      giteaUrl: 'https://gitea.example.com',
+      port: 8080,
+      stateDir: '/srv/.kugetsu',
+      maxAgents: 3,
+      agent: { kind: 'opencode', bin: 'opencode' },
+      agentTimeoutMs: 3_600_000,
+      triggerLabel: 'ready',
+      command: '/kugetsu',
+      allowUnsigned: false,
+    });
+  });
+
+  it('reads every setting', () => {
+    const c = loadConfig(
+      {
+        ...minimal,
+        PORT: '9000',
+        KUGETSU_STATE_DIR: '/var/lib/kugetsu',
+        KUGETSU_MAX_AGENTS: '5',
+        KUGETSU_AGENT: 'command',
+        KUGETSU_AGENT_COMMAND: '["my-agent","--prompt","{promptFile}"]',
+        KUGETSU_AGENT_TIMEOUT_S: '90',
+        KUGETSU_TRIGGER_LABEL: 'agent',
+        KUGETSU_COMMAND: '/bot',
+      },
+      '/srv',
+    );
+    expect(c).toMatchObject({
+      port: 9000,
+      stateDir: '/var/lib/kugetsu',
+      maxAgents: 5,
+      agent: { kind: 'command', argv: ['my-agent', '--prompt', '{promptFile}'] },
+      agentTimeoutMs: 90_000,
+      triggerLabel: 'agent',
+      command: '/bot',
+    });
+  });
+
+  it('lists every problem at once, each saying what to do', () => {
+    let error: unknown;
+    try {
+      loadConfig({ GITEA_URL: 'not a url', KUGETSU_MAX_AGENTS: 'many', KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: '{"a":1}', PORT: '70000' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('GITEA_URL must be the base URL of your Gitea');
+    expect(problems).toContain('GITEA_TOKEN is required');
+    expect(problems).toContain('KUGETSU_MAX_AGENTS must be a whole number');
+    expect(problems).toContain('KUGETSU_AGENT_COMMAND: must be a non-empty JSON array of strings');
+    expect(problems).toContain('PORT');
+    expect((error as ConfigError).problems.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('requires a webhook secret unless unsigned deliveries are explicitly allowed', () => {
+    expect(() => loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't' })).toThrow(/KUGETSU_WEBHOOK_SECRET is required/);
+    expect(loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't', KUGETSU_ALLOW_UNSIGNED: '1' }).allowUnsigned).toBe(true);
+  });
+
+  it('KUGETSU_AGENT=command needs a command', () => {
+    expect(() => loadConfig({ ...minimal, KUGETSU_AGENT: 'command' })).toThrow(/KUGETSU_AGENT=command needs KUGETSU_AGENT_COMMAND/);
+  });
+});
+
+describe('pickAgentEnv', () => {
+  it('passes the allowlist and never the token or kugetsu settings', () => {
+    const env = pickAgentEnv(
+      { PATH: '/bin', HOME: '/h', LC_ALL: 'C', OPENAI_API_KEY: 'k', GITEA_TOKEN: 'secret', KUGETSU_WEBHOOK_SECRET: 'x', AWS_SECRET: 'no', MY_VAR: 'yes', KUGETSU_X: 'no' },
+      ['MY_VAR', 'KUGETSU_*'],
+    );
+    expect(env).toEqual({ PATH: '/bin', HOME: '/h', LC_ALL: 'C', OPENAI_API_KEY: 'k', MY_VAR: 'yes' });
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
+import type { Delivery } from '../../src/ingress/delivery.js';
+import { signBody } from '../../src/ingress/verify-signature.js';
+import { fixtureBody } from '../support/fixtures.js';
+import { giteaHeaders } from '../support/signed-request.js';
+import { memoryLogger } from '../support/test-logger.js';
+
+const SECRET = 'ingress-secret';
+const body = fixtureBody('goplayground__issue-comment-event.json');
+
+function app(options: { allowUnsigned?: boolean; maxBodyBytes?: number; draining?: boolean } = {}) {
+  const seen: Delivery[] = [];
+  const a = createIngressApp({
+    secrets: [SECRET, 'second-secret'],
+    allowUnsigned: options.allowUnsigned ?? false,
+    maxBodyBytes: options.maxBodyBytes,
+    logger: memoryLogger().logger,
+    draining: () => options.draining ?? false,
+    health: () => ({ running: 0 }),
+    onDelivery: (d) => {
+      seen.push(d);
+      return { status: 'accepted', jobId: '1', issueKey: 'example/example#1' };
+    },
+  });
+  const post = (b: string, headers: Record<string, string>) => a.request('/webhooks/gitea', { method: 'POST', body: b, headers });
+  return { a, seen, post };
+}
+
+describe('ingress', () => {
+  it('accepts a correctly signed delivery with 202 and the delivery id', async () => {
+    const { post, seen } = app();
+    const headers = giteaHeaders(body, 'issue_comment', { secret: SECRET, delivery: 'd-1' });
+    const res = await post(body, headers);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ status: 'accepted', delivery: 'd-1', job: '1', issue: 'example/example#1' });
+    expect(seen[0]).toMatchObject({ id: 'd-1', eventType: 'issue_comment', event: 'issue_comment', targetType: 'repository', size: Buffer.byteLength(body) });
+  });
+
+  it('accepts any of several valid secrets, and X-Hub-Signature-256 alone', async () => {
+    const { post } = app();
+    const h = giteaHeaders(body, 'issue_comment', { secret: 'second-secret' });
+    expect((await post(body, h)).status).toBe(202);
+    const hubOnly = { ...h, 'x-gitea-signature': '' };
+    expect((await post(body, hubOnly)).status).toBe(202);
+  });
+
+  it.each([
+    ['no signature headers', (h: Record<string, string>) => { delete h['x-gitea-signature']; delete h['x-hub-signature-256']; }, 'missing signature'],
+    ['empty signature headers (hook without secret)', (h: Record<string, string>) => { h['x-gitea-signature'] = ''; h['x-hub-signature-256'] = 'sha256='; }, 'missing signature'],
+    ['wrong secret', (h: Record<string, string>) => { h['x-gitea-signature'] = signBody(body, 'other'); h['x-hub-signature-256'] = ''; }, 'does not match'],
+    ['signature of a different body', (h: Record<string, string>) => { h['x-gitea-signature'] = signBody(`${body} `, SECRET); h['x-hub-signature-256'] = ''; }, 'does not match'],
+    ['truncated signature', (h: Record<string, string>) => { h['x-gitea-signature'] = h['x-gitea-signature']!.slice(0, 40); h['x-hub-signature-256'] = ''; }, 'does not match'],
+  ])('401 for %s, and the handler never runs', async (_name, mutate, reason) => {
+    const { post, seen } = app();
+    const h = giteaHeaders(body, 'issue_comment', { secret: SECRET });
+    mutate(h);
+    const res = await post(body, h);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { reason: string }).reason).toContain(reason);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('KUGETSU_ALLOW_UNSIGNED accepts a missing signature but still refuses a wrong one', async () => {
+    const { post } = app({ allowUnsigned: true });
+    expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: undefined }))).status).toBe(202);
+    const wrong = giteaHeaders(body, 'issue_comment', { secret: 'nope' });
+    expect((await post(body, wrong)).status).toBe(401);
+  });
+
+  it('415 for a form-encoded delivery', async () => {
+    const { post, seen } = app();
+    const form = `payload=${encodeURIComponent(body)}`;
+    const h = { ...giteaHeaders(body, 'issue_comment', { secret: SECRET }), 'content-type': 'application/x-www-form-urlencoded' };
+    const res = await post(form, h);
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { reason: string }).reason).toContain('application/json');
+    expect(seen).toHaveLength(0);
+  });
+
+  it('413 for a body over the limit', async () => {
+    const { post, seen } = app({ maxBodyBytes: 1000 });
+    const res = await post(body, giteaHeaders(body, 'issue_comment', { secret: SECRET }));
+    expect(res.status).toBe(413);
+    expect(seen).toHaveLength(0);
+  });
+
+  it('400 for malformed JSON with a valid signature, and for a missing event type', async () => {
+    const { post, seen } = app();
+    const bad = '{"action": "created",';
+    const r1 = await post(bad, giteaHeaders(bad, 'issue_comment', { secret: SECRET }));
+    expect(r1.status).toBe(400);
+    expect(((await r1.json()) as { reason: string }).reason).toContain('not valid UTF-8 JSON');
+    const h = giteaHeaders(body, 'issue_comment', { secret: SECRET });
+    delete h['x-gitea-event-type'];
+    const r2 = await post(body, h);
+    expect(r2.status).toBe(400);
+    expect(((await r2.json()) as { reason: string }).reason).toContain('X-Gitea-Event-Type');
+    expect(seen).toHaveLength(0);
+  });
+
+  it('503 while draining; /healthz reports status', async () => {
+    const { post, a } = app({ draining: true });
+    expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: SECRET }))).status).toBe(503);
+    const health = await a.request('/healthz');
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: 'draining', running: 0 });
+    const ok = await app().a.request('/healthz');
+    expect(await ok.json()).toEqual({ status: 'ok', running: 0 });
+  });
+
+  it('404 with a hint for other paths', async () => {
+    const res = await app().a.request('/webhook', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { reason: string }).reason).toContain('/webhooks/gitea');
+  });
+});

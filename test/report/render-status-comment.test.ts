@@ -1,0 +1,104 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { issueKey } from '../../src/domain/issue-key.js';
+import { formatDuration } from '../../src/report/format-duration.js';
+import { renderStatusComment, statusMarker } from '../../src/report/render-status-comment.js';
+import type { Job } from '../../src/store/job.js';
+
+const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../golden');
+
+const base: Job = {
+  id: '42',
+  deliveryId: 'f0e1d2c3-0000-4000-8000-000000000001',
+  issueKey: issueKey('acme', 'widgets', 7),
+  repo: { owner: 'acme', name: 'widgets', fullName: 'acme/widgets', cloneUrl: 'https://git.example/acme/widgets.git', defaultBranch: 'main', htmlUrl: 'https://git.example/acme/widgets' },
+  issueNumber: 7,
+  replyTo: 7,
+  trigger: 'command',
+  message: 'add a --verbose flag\nand document it',
+  sender: { id: 3, login: 'alice' },
+  commentId: 1001,
+  state: 'queued',
+  branch: 'kugetsu/issue-7',
+  agent: 'opencode',
+  createdAt: '2026-11-22T10:00:00.000Z',
+};
+const now = new Date('2026-11-22T10:03:05.000Z');
+const ctx = { branchUrl: 'https://git.example/acme/widgets/src/branch/kugetsu/issue-7' };
+
+const cases: Record<string, Job> = {
+  queued: base,
+  running: { ...base, state: 'running', startedAt: '2026-11-22T10:01:00.000Z' },
+  succeeded: {
+    ...base,
+    state: 'succeeded',
+    startedAt: '2026-11-22T10:01:00.000Z',
+    finishedAt: '2026-11-22T10:04:12.000Z',
+    result: { exitCode: 0, timedOut: false, canceled: false, durationMs: 192_000, sessionId: 'ses_abc123', outputTail: '', summary: 'Added `--verbose` and a README section.', newCommits: 2, pushed: true, headSha: 'a'.repeat(40) },
+  },
+  'failed-agent': {
+    ...base,
+    state: 'failed',
+    trigger: 'label',
+    message: '',
+    result: {
+      exitCode: 1, timedOut: false, canceled: false, durationMs: 61_500, sessionId: 'ses_abc123',
+      outputTail: 'step 1\nError: model refused\n```\nbacktick fence in output\n```', newCommits: 0, pushed: false,
+      failedPhase: 'agent', error: 'The agent exited with code 1. Nothing was pushed; see the output below.',
+    },
+  },
+  'failed-timeout': {
+    ...base,
+    state: 'failed',
+    trigger: 'review',
+    message: 'Please split the function.',
+    replyTo: 9,
+    result: { exitCode: null, timedOut: true, canceled: false, durationMs: 3_600_000, outputTail: 'still thinking…', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The agent ran longer than the 3600 s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S). Nothing was pushed.' },
+  },
+  'failed-clone': {
+    ...base,
+    state: 'failed',
+    result: { exitCode: null, timedOut: false, canceled: false, durationMs: 900, outputTail: '', newCommits: 0, pushed: false, failedPhase: 'clone', error: 'could not clone https://git.example/acme/widgets.git: repository not found or the token lacks read access; check GITEA_TOKEN.' },
+  },
+  canceled: {
+    ...base,
+    state: 'canceled',
+    result: { exitCode: null, timedOut: false, canceled: true, durationMs: 4000, outputTail: 'working…', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' },
+  },
+};
+
+describe('status comment golden files (test/golden/status-*.md; UPDATE_GOLDEN=1 rewrites them)', () => {
+  it.each(Object.keys(cases))('%s', (name) => {
+    const rendered = renderStatusComment(cases[name]!, ctx, now);
+    const file = path.join(GOLDEN, `status-${name}.md`);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, rendered);
+    expect(existsSync(file), `${file} is missing; run with UPDATE_GOLDEN=1 once and review it`).toBe(true);
+    expect(rendered).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('every state starts with the hidden marker and names the job', () => {
+    for (const job of Object.values(cases)) {
+      const text = renderStatusComment(job, ctx, now);
+      expect(text.startsWith(`${statusMarker(job)}\n`)).toBe(true);
+      expect(text.startsWith('<!-- kugetsu:')).toBe(true);
+      expect(text).toContain(`job ${job.id}`);
+    }
+  });
+
+  it('agent output cannot close its code block early', () => {
+    const text = renderStatusComment(cases['failed-agent']!, ctx, now);
+    expect(text).toContain('````text\nstep 1');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [850, '850ms'],
+    [42_000, '42s'],
+    [192_000, '3m 12s'],
+    [3_900_000, '1h 05m'],
+    [-1, '–'],
+  ])('%d ms → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
