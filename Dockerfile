@@ -1,0 +1,35 @@
+# kugetsu container image: non-root, with git, ripgrep and the opencode CLI, and a HEALTHCHECK.
+# It cannot be built on kugetsu's development machines (they have no Docker engine), so keep it
+# plain; build with `docker build -t kugetsu .` and run with the env vars from README "Configuration".
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY bin ./bin
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ripgrep ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+# The default agent. Its binary ships inside the npm package (no download at install).
+RUN npm install -g --no-audit --no-fund opencode-ai@1.18.33
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY webhooks ./webhooks
+RUN mkdir -p /data && chown node:node /data
+USER node
+ENV NODE_ENV=production \
+    PORT=8080 \
+    KUGETSU_STATE_DIR=/data
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "bin/kugetsu.js", "serve"]
