@@ -20,18 +20,154 @@ export interface GiteaClient {
   removeIssueLabel(owner: string, repo: string, n: number, labelId: number): Promise<void>;
   /** `GET /repos/{o}/{r}/pulls/{n}`. */
   getPullRequest(owner: string, repo: string, n: number): Promise<GiteaPullRequest>;
+
+  /** `DELETE /repos/{o}/{r}/issues/comments/{id}` → 204. */
+  deleteComment(owner: string, repo: string, commentId: number): Promise<void>;
+  /**
+   * `POST /repos/{o}/{r}/issues/{n}/labels` `{labels}` → 200 with the issue's labels afterwards.
+   * Pass ids or names, never both (Gitea answers 400 to a mixed list); unknown names and ids are
+   * silently ignored by Gitea (v1.25 `routers/api/v1/repo/issue_label.go` `prepareForReplaceOrAdd`).
+   */
+  addIssueLabels(owner: string, repo: string, n: number, labels: readonly number[] | readonly string[]): Promise<GiteaLabel[]>;
+  /** `GET /repos/{o}/{r}/labels`, every page. */
+  listRepoLabels(owner: string, repo: string): Promise<GiteaLabel[]>;
+  /** `POST /repos/{o}/{r}/labels` → 201. `color` is six hex digits, with or without `#`. */
+  createLabel(owner: string, repo: string, label: NewGiteaLabel): Promise<GiteaLabel>;
+  /**
+   * `GET /repos/{o}/{r}/collaborators/{user}/permission` → the user's access mode on the repo.
+   * Gitea answers 403 unless the caller is a site admin, a repo admin or that user.
+   */
+  getCollaboratorPermission(owner: string, repo: string, user: string): Promise<GiteaPermission>;
+  /** `POST /repos/{o}/{r}/statuses/{sha}` → 201. */
+  createCommitStatus(owner: string, repo: string, sha: string, status: NewGiteaCommitStatus): Promise<void>;
+  /** `POST /repos/{o}/{r}/pulls` → 201 (409 when an open PR for the same head and base exists). */
+  createPullRequest(owner: string, repo: string, pr: NewGiteaPullRequest): Promise<GiteaPullRequest>;
+  /** `GET /repos/{o}/{r}/pulls?state=…`, every page. */
+  listPullRequests(owner: string, repo: string, state?: 'open' | 'closed' | 'all'): Promise<GiteaPullRequest[]>;
+  /**
+   * `GET /repos/{o}/{r}/issues?state=…&labels=…&type=…`, every page (reconciliation: open issues
+   * carrying a label). `labels` are names; Gitea returns issues having *any* of them.
+   */
+  listIssues(owner: string, repo: string, filter?: GiteaIssueFilter): Promise<GiteaIssue[]>;
+  /**
+   * `GET /repos/{o}/{r}/issues/comments?since=…`, every page: comments on any issue or PR of the
+   * repo updated at or after `since` (RFC 3339), oldest first (reconciliation).
+   */
+  listRepoComments(owner: string, repo: string, since: string): Promise<GiteaComment[]>;
+  /** `GET /repos/{o}/{r}/hooks`, every page. */
+  listHooks(owner: string, repo: string): Promise<GiteaHook[]>;
+  /** `POST /repos/{o}/{r}/hooks` → 201. Sends `active: true` unless told otherwise (Gitea's default is false). */
+  createHook(owner: string, repo: string, hook: NewGiteaHook): Promise<GiteaHook>;
+  /**
+   * `PATCH /repos/{o}/{r}/hooks/{id}` → 200. Gitea replaces `events` and `branch_filter` (an edit
+   * without events leaves a push-only hook) and does not apply `config.secret`: to rotate a secret,
+   * create a new hook and delete the old one (contract §4).
+   */
+  editHook(owner: string, repo: string, id: number, hook: GiteaHookEdit): Promise<GiteaHook>;
+  /** `DELETE /repos/{o}/{r}/hooks/{id}` → 204. */
+  deleteHook(owner: string, repo: string, id: number): Promise<void>;
 }
 
+/**
+ * A user's access mode on a repository, as `GET …/collaborators/{user}/permission` reports it in
+ * `permission` (Gitea v1.25 `models/perm/access_mode.go` `AccessMode.ToString`).
+ */
+export type GiteaPermission = 'none' | 'read' | 'write' | 'admin' | 'owner';
+
+/** `state` of a commit status (Gitea v1.25.4 swagger `CreateStatusOption`, `CommitStatusState`). */
+export type GiteaCommitStatusState = 'pending' | 'success' | 'error' | 'failure' | 'warning';
+
+/** Body of `createCommitStatus`. */
+export interface NewGiteaCommitStatus {
+  state: GiteaCommitStatusState;
+  targetUrl?: string;
+  description?: string;
+  /** The status's name, e.g. `kugetsu`; one status per context is shown. */
+  context?: string;
+}
+
+/** Body of `createLabel` (Gitea v1.25.4 swagger `CreateLabelOption`). */
+export interface NewGiteaLabel {
+  name: string;
+  /** Six hex digits, e.g. `"00aabb"` or `"#00aabb"`. */
+  color: string;
+  description?: string;
+}
+
+/** Body of `createPullRequest` (Gitea v1.25.4 swagger `CreatePullRequestOption`). */
+export interface NewGiteaPullRequest {
+  title: string;
+  /** Head branch name (or `user:branch` for a fork). */
+  head: string;
+  /** Base branch name. */
+  base: string;
+  body?: string;
+}
+
+/** Query of `listIssues` (Gitea v1.25.4 swagger `issueListIssues`). */
+export interface GiteaIssueFilter {
+  /** Default `open` (Gitea's default too). */
+  state?: 'open' | 'closed' | 'all';
+  /** Label names; issues with any of them. */
+  labels?: readonly string[];
+  /** `issues` or `pulls`; both when absent. */
+  type?: 'issues' | 'pulls';
+}
+
+/** A repository webhook as kugetsu reads it (Gitea v1.25.4 swagger `Hook`). */
+export interface GiteaHook {
+  id: number;
+  /** Hook kind, `gitea` for kugetsu's. */
+  type: string;
+  /** `config.url`: where Gitea delivers. */
+  url: string;
+  /** `config.content_type`: `json` or `form`. */
+  contentType: string;
+  /** Enabled events as Gitea lists them (fine names, e.g. `issue_comment`). */
+  events: string[];
+  active: boolean;
+  branchFilter: string;
+}
+
+/** Body of `createHook` (Gitea v1.25.4 swagger `CreateHookOption`; contract §4). */
+export interface NewGiteaHook {
+  url: string;
+  secret: string;
+  events: readonly string[];
+  /** Default `json`. */
+  contentType?: 'json' | 'form';
+  /** Default `true` (Gitea's own default is `false`). */
+  active?: boolean;
+  /** Default `*`. */
+  branchFilter?: string;
+  /** Sent by Gitea as the `Authorization` header of each delivery. */
+  authorizationHeader?: string;
+}
+
+/** Body of `editHook`. The secret cannot be changed by an edit (contract §4). */
+export interface GiteaHookEdit {
+  url?: string;
+  contentType?: 'json' | 'form';
+  /** Replaces the events; always send the full list. */
+  events: readonly string[];
+  active?: boolean;
+  /** Replaced too; default `*`. */
+  branchFilter?: string;
+}
+
+/** A Gitea account (Gitea v1.25.4 swagger `User`: `id`, `login`). */
 export interface GiteaUser {
   id: number;
   login: string;
 }
 
+/** A repository label (Gitea v1.25.4 swagger `Label`). Labels are removed from issues by `id` only. */
 export interface GiteaLabel {
   id: number;
   name: string;
 }
 
+/** An issue or a pull request read as an issue (Gitea v1.25.4 swagger `Issue`). */
 export interface GiteaIssue {
   number: number;
   title: string;
@@ -44,15 +180,24 @@ export interface GiteaIssue {
   isPull: boolean;
 }
 
+/** A comment on an issue or PR (Gitea v1.25.4 swagger `Comment`). */
 export interface GiteaComment {
   id: number;
   body: string;
   user: GiteaUser;
   /** RFC 3339 timestamp. */
   createdAt: string;
+  /** RFC 3339 timestamp of the last edit (equals `createdAt` when never edited). */
+  updatedAt?: string;
   htmlUrl: string;
+  /**
+   * Number of the issue or PR the comment belongs to, read from `issue_url` / `pull_request_url`
+   * (undefined when Gitea sent neither).
+   */
+  issueNumber?: number;
 }
 
+/** A pull request (Gitea v1.25.4 swagger `PullRequest`: `head.ref`, `head.sha`, `base.ref`). */
 export interface GiteaPullRequest {
   number: number;
   title: string;
@@ -62,6 +207,8 @@ export interface GiteaPullRequest {
   headSha: string;
   baseRef: string;
   htmlUrl: string;
+  /** True once merged (then `state` is `closed`). */
+  merged?: boolean;
 }
 
 /**

@@ -1,0 +1,201 @@
+import { giteaApi } from 'gitea-js';
+import { z } from 'zod';
+import {
+  commentSchema,
+  hookSchema,
+  ignoredSchema,
+  issueSchema,
+  labelSchema,
+  permissionSchema,
+  pullRequestSchema,
+  userSchema,
+} from './gitea-schemas.js';
+import { toGiteaError } from './to-gitea-error.js';
+import { GiteaError, type GiteaClient } from './types.js';
+
+/** Options of {@link createGiteaClient}. */
+export interface GiteaClientOptions {
+  /** Gitea's root URL, e.g. `https://gitea.example.org` (trailing slashes are stripped). */
+  baseUrl: string;
+  /** API token (sent as `Authorization: Bearer …`); never appears in an error message. */
+  token: string;
+  /** Replaces the global `fetch` (which is otherwise looked up at call time, so msw sees it). */
+  fetch?: typeof fetch;
+}
+
+/** Page size for list calls: Gitea's default `[api] MAX_RESPONSE_ITEMS` (50). */
+const PAGE_SIZE = 50;
+/** Stop paginating after this many pages, whatever the server says. */
+const MAX_PAGES = 200;
+
+type ApiResponse = { data: unknown; status: number; headers: Headers };
+
+/**
+ * A {@link GiteaClient} over gitea-js 1.23.0 (`giteaApi`). Handles the traps of
+ * `shared/docs/gitea-contract.md` §5: strips trailing slashes from `baseUrl` (gitea-js would make
+ * `//api/v1`); URL-encodes owner, repo, user and sha path segments (gitea-js interpolates them
+ * raw); turns every failure (gitea-js rejects with the `Response` on non-2xx; `fetch` rejects with
+ * `TypeError: fetch failed` on network errors) into a {@link GiteaError} carrying the HTTP status
+ * (0 for network errors) and Gitea's `message`; validates the fields it reads with zod (a
+ * malformed 2xx body is a `GiteaError` with that status, not retryable). List methods read every
+ * page (`limit=50`, until a short page or `X-Total-Count` is reached).
+ */
+export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const api = giteaApi(baseUrl, {
+    token: options.token,
+    ...(options.fetch ? { customFetch: options.fetch } : {}),
+  });
+  const secrets = [options.token];
+
+  function convert(operation: string, failure: unknown): GiteaError {
+    if (failure instanceof InvalidSegmentError) return new GiteaError(operation, 400, failure.message);
+    return toGiteaError(operation, failure, secrets);
+  }
+
+  async function call<T>(operation: string, schema: z.ZodType<T>, run: () => Promise<ApiResponse>): Promise<T> {
+    let response: ApiResponse;
+    try {
+      response = await run();
+    } catch (failure) {
+      throw convert(operation, failure);
+    }
+    return parse(operation, schema, response);
+  }
+
+  function parse<T>(operation: string, schema: z.ZodType<T>, response: ApiResponse): T {
+    const parsed = schema.safeParse(response.data);
+    if (!parsed.success) {
+      throw new GiteaError(operation, response.status, `unexpected response body: ${z.prettifyError(parsed.error)}`);
+    }
+    return parsed.data;
+  }
+
+  async function all<T>(
+    operation: string,
+    schema: z.ZodType<T>,
+    run: (page: number, limit: number) => Promise<ApiResponse>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      let response: ApiResponse;
+      try {
+        response = await run(page, PAGE_SIZE);
+      } catch (failure) {
+        throw convert(operation, failure);
+      }
+      const batch = parse(operation, z.array(schema), response);
+      items.push(...batch);
+      const total = Number(response.headers.get('x-total-count') ?? Number.NaN);
+      const done = Number.isFinite(total) ? items.length >= total || batch.length === 0 : batch.length < PAGE_SIZE;
+      if (done) break;
+    }
+    return items;
+  }
+
+  const r = api.repos;
+  return {
+    currentUser: () => call('currentUser', userSchema, () => api.user.userGetCurrent()),
+    getIssue: (o, rp, n) => call('getIssue', issueSchema, () => r.issueGetIssue(seg(o), seg(rp), n)),
+    listComments: (o, rp, n) =>
+      call('listComments', z.array(commentSchema), () => r.issueGetComments(seg(o), seg(rp), n)),
+    createComment: (o, rp, n, body) =>
+      call('createComment', commentSchema, () => r.issueCreateComment(seg(o), seg(rp), n, { body })).then((c) => ({
+        id: c.id,
+      })),
+    editComment: (o, rp, id, body) =>
+      call('editComment', ignoredSchema, () => r.issueEditComment(seg(o), seg(rp), id, { body })),
+    deleteComment: (o, rp, id) => call('deleteComment', ignoredSchema, () => r.issueDeleteComment(seg(o), seg(rp), id)),
+    addCommentReaction: (o, rp, id, content) =>
+      call('addCommentReaction', ignoredSchema, () => r.issuePostCommentReaction(seg(o), seg(rp), id, { content })),
+    removeIssueLabel: (o, rp, n, labelId) =>
+      call('removeIssueLabel', ignoredSchema, () => r.issueRemoveLabel(seg(o), seg(rp), n, labelId)),
+    getPullRequest: (o, rp, n) =>
+      call('getPullRequest', pullRequestSchema, () => r.repoGetPullRequest(seg(o), seg(rp), n)),
+    addIssueLabels: (o, rp, n, labels) =>
+      call('addIssueLabels', z.array(labelSchema), () => r.issueAddLabel(seg(o), seg(rp), n, { labels: [...labels] })),
+    listRepoLabels: (o, rp) =>
+      all('listRepoLabels', labelSchema, (page, limit) => r.issueListLabels(seg(o), seg(rp), { page, limit })),
+    createLabel: (o, rp, label) =>
+      call('createLabel', labelSchema, () =>
+        r.issueCreateLabel(seg(o), seg(rp), {
+          name: label.name,
+          color: label.color,
+          ...(label.description !== undefined ? { description: label.description } : {}),
+        }),
+      ),
+    getCollaboratorPermission: (o, rp, user) =>
+      call('getCollaboratorPermission', permissionSchema, () => r.repoGetRepoPermissions(seg(o), seg(rp), seg(user))),
+    createCommitStatus: (o, rp, sha, status) =>
+      call('createCommitStatus', ignoredSchema, () =>
+        r.repoCreateStatus(seg(o), seg(rp), seg(sha), {
+          state: status.state,
+          ...(status.targetUrl !== undefined ? { target_url: status.targetUrl } : {}),
+          ...(status.description !== undefined ? { description: status.description } : {}),
+          ...(status.context !== undefined ? { context: status.context } : {}),
+        }),
+      ),
+    createPullRequest: (o, rp, pr) =>
+      call('createPullRequest', pullRequestSchema, () =>
+        r.repoCreatePullRequest(seg(o), seg(rp), { title: pr.title, head: pr.head, base: pr.base, body: pr.body ?? '' }),
+      ),
+    listPullRequests: (o, rp, state = 'open') =>
+      all('listPullRequests', pullRequestSchema, (page, limit) =>
+        r.repoListPullRequests(seg(o), seg(rp), { state, page, limit }),
+      ),
+    listIssues: (o, rp, filter = {}) =>
+      all('listIssues', issueSchema, (page, limit) =>
+        r.issueListIssues(seg(o), seg(rp), {
+          state: filter.state ?? 'open',
+          ...(filter.labels && filter.labels.length > 0 ? { labels: filter.labels.join(',') } : {}),
+          ...(filter.type ? { type: filter.type } : {}),
+          page,
+          limit,
+        }),
+      ),
+    listRepoComments: (o, rp, since) =>
+      all('listRepoComments', commentSchema, (page, limit) =>
+        r.issueGetRepoComments(seg(o), seg(rp), { since, page, limit }),
+      ),
+    listHooks: (o, rp) => all('listHooks', hookSchema, (page, limit) => r.repoListHooks(seg(o), seg(rp), { page, limit })),
+    createHook: (o, rp, hook) =>
+      call('createHook', hookSchema, () =>
+        r.repoCreateHook(seg(o), seg(rp), {
+          type: 'gitea',
+          config: { url: hook.url, content_type: hook.contentType ?? 'json', secret: hook.secret },
+          events: [...hook.events],
+          branch_filter: hook.branchFilter ?? '*',
+          active: hook.active ?? true,
+          ...(hook.authorizationHeader !== undefined ? { authorizatiorpheader: hook.authorizationHeader } : {}),
+        }),
+      ),
+    editHook: (o, rp, id, hook) =>
+      call('editHook', hookSchema, () => {
+        const config: Record<string, string> = {};
+        if (hook.url !== undefined) config['url'] = hook.url;
+        if (hook.contentType !== undefined) config['content_type'] = hook.contentType;
+        return r.repoEditHook(seg(o), seg(rp), id, {
+          ...(Object.keys(config).length > 0 ? { config } : {}),
+          events: [...hook.events],
+          branch_filter: hook.branchFilter ?? '*',
+          ...(hook.active !== undefined ? { active: hook.active } : {}),
+        });
+      }),
+    deleteHook: (o, rp, id) => call('deleteHook', ignoredSchema, () => r.repoDeleteHook(seg(o), seg(rp), id)),
+  };
+}
+
+/** A path parameter that no URL can carry as one segment. */
+class InvalidSegmentError extends Error {}
+
+/**
+ * One URL path segment, `encodeURIComponent`-ed (gitea-js interpolates path params raw). `''`,
+ * `.` and `..` (also as `%2E`) would be read as another path by URL normalisation: they are
+ * refused before any request, as a `GiteaError` with status 400 (no valid Gitea name is one of them).
+ */
+function seg(value: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new InvalidSegmentError(`invalid path segment ${JSON.stringify(value)}`);
+  }
+  return encodeURIComponent(value);
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import type {
+  GiteaComment,
+  GiteaHook,
+  GiteaIssue,
+  GiteaLabel,
+  GiteaPermission,
+  GiteaPullRequest,
+  GiteaUser,
+} from './types.js';
+
+/**
+ * zod schemas for the fields kugetsu reads from Gitea's REST responses, each paired with the
+ * mapping to the small entity type of `types.ts`. Lenient to extra fields (zod objects strip
+ * unknown keys); shapes from the Gitea v1.25.4 swagger definitions named in each comment.
+ */
+
+/** swagger `User`. */
+const User = z.object({ id: z.number().int(), login: z.string() });
+
+/** swagger `Label`. */
+const Label = z.object({ id: z.number().int(), name: z.string() });
+
+/** swagger `Issue` (`pull_request` is null for plain issues, an object for PRs). */
+const Issue = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  body: z.string().nullish(),
+  state: z.enum(['open', 'closed']),
+  labels: z.array(Label).nullish(),
+  user: User,
+  html_url: z.string(),
+  pull_request: z.unknown(),
+});
+
+/** swagger `Comment`: `issue_url` is set on issue comments, `pull_request_url` on PR comments. */
+const Comment = z.object({
+  id: z.number().int(),
+  body: z.string().nullish(),
+  user: User,
+  created_at: z.string(),
+  updated_at: z.string().nullish(),
+  html_url: z.string(),
+  issue_url: z.string().nullish(),
+  pull_request_url: z.string().nullish(),
+});
+
+/** swagger `PRBranchInfo`. */
+const Branch = z.object({ ref: z.string(), sha: z.string() });
+
+/** swagger `PullRequest`. */
+const PullRequest = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  body: z.string().nullish(),
+  state: z.enum(['open', 'closed']),
+  head: Branch,
+  base: Branch,
+  html_url: z.string(),
+  merged: z.boolean().nullish(),
+});
+
+/** swagger `RepoCollaboratorPermission` (`permission` is `AccessMode.ToString()`). */
+const Permission = z.object({ permission: z.enum(['none', 'read', 'write', 'admin', 'owner']) });
+
+/** swagger `Hook` (`config` holds `url` and `content_type`; the secret is never returned). */
+const Hook = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  config: z.record(z.string(), z.string()).nullish(),
+  events: z.array(z.string()).nullish(),
+  active: z.boolean(),
+  branch_filter: z.string().nullish(),
+});
+
+const mapUser = (u: z.infer<typeof User>): GiteaUser => ({ id: u.id, login: u.login });
+const mapLabel = (l: z.infer<typeof Label>): GiteaLabel => ({ id: l.id, name: l.name });
+
+/** Trailing `/{n}` of an issue or PR web URL, e.g. `…/issues/7` → 7. */
+function numberFromUrl(url: string | null | undefined): number | undefined {
+  const m = url ? /\/(\d+)\/?$/.exec(url) : null;
+  return m?.[1] ? Number(m[1]) : undefined;
+}
+
+/** `GET /user` → {@link GiteaUser}. */
+export const userSchema = User.transform(mapUser);
+
+/** swagger `Issue` → {@link GiteaIssue}. */
+export const issueSchema = Issue.transform(
+  (i): GiteaIssue => ({
+    number: i.number,
+    title: i.title,
+    body: i.body ?? '',
+    state: i.state,
+    labels: (i.labels ?? []).map(mapLabel),
+    user: mapUser(i.user),
+    htmlUrl: i.html_url,
+    isPull: i.pull_request != null,
+  }),
+);
+
+/** swagger `Comment` → {@link GiteaComment}. */
+export const commentSchema = Comment.transform((c): GiteaComment => {
+  const comment: GiteaComment = {
+    id: c.id,
+    body: c.body ?? '',
+    user: mapUser(c.user),
+    createdAt: c.created_at,
+    updatedAt: c.updated_at ?? c.created_at,
+    htmlUrl: c.html_url,
+  };
+  const issueNumber = numberFromUrl(c.issue_url) ?? numberFromUrl(c.pull_request_url);
+  if (issueNumber !== undefined) comment.issueNumber = issueNumber;
+  return comment;
+});
+
+/** swagger `Label` → {@link GiteaLabel}. */
+export const labelSchema = Label.transform(mapLabel);
+
+/** swagger `PullRequest` → {@link GiteaPullRequest}. */
+export const pullRequestSchema = PullRequest.transform(
+  (p): GiteaPullRequest => ({
+    number: p.number,
+    title: p.title,
+    body: p.body ?? '',
+    state: p.state,
+    headRef: p.head.ref,
+    headSha: p.head.sha,
+    baseRef: p.base.ref,
+    htmlUrl: p.html_url,
+    merged: p.merged ?? false,
+  }),
+);
+
+/** swagger `RepoCollaboratorPermission` → {@link GiteaPermission}. */
+export const permissionSchema = Permission.transform((p): GiteaPermission => p.permission);
+
+/** swagger `Hook` → {@link GiteaHook}. */
+export const hookSchema = Hook.transform(
+  (h): GiteaHook => ({
+    id: h.id,
+    type: h.type,
+    url: h.config?.['url'] ?? '',
+    contentType: h.config?.['content_type'] ?? '',
+    events: h.events ?? [],
+    active: h.active,
+    branchFilter: h.branch_filter ?? '',
+  }),
+);
+
+/** Any body: for calls whose response kugetsu ignores (201/200/204). */
+export const ignoredSchema = z.unknown().transform((): void => undefined);
