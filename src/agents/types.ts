@@ -54,6 +54,12 @@ export interface AgentOutcome {
   summary?: string;
   /** Set when the process could not be started at all (e.g. `ENOENT`): what to do about it. */
   startError?: string;
+  /**
+   * True when the agent refused to continue {@link AgentTurn.sessionId} (opencode 1.18.33: exit 1,
+   * no JSON event, `Error: Session not found` on stderr). `sessionId` is then `undefined`: the caller
+   * may forget the stored session and run the turn again without one.
+   */
+  sessionRejected?: boolean;
 }
 
 /** An agent CLI behind one interface (`opencode`, `command`, …). */

@@ -1,0 +1,86 @@
+import { readFile, rm } from 'node:fs/promises';
+import { z } from 'zod';
+import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
+import { runProcess } from './run-process.js';
+
+/** Options of {@link createCommandAgent}. */
+export interface CommandAgentOptions {
+  /**
+   * The command as an argv array (program first). Placeholders `{promptFile}`, `{worktree}`,
+   * `{issueKey}`, `{branch}`, `{sessionId}` (empty on a first turn) are replaced inside elements,
+   * e.g. `["my-agent", "--prompt={promptFile}"]`. Never run through a shell.
+   */
+  argv: readonly string[];
+  /** ms between SIGTERM and SIGKILL to the agent's process group. Default 5000. */
+  killGraceMs?: number;
+  /** Streaming consumer of output lines. */
+  onLine?: (line: string) => void;
+}
+
+const argvSchema = z.array(z.string().min(1, 'argv elements must not be empty')).min(1, 'argv must name a program');
+
+const PLACEHOLDER = /\{(promptFile|worktree|issueKey|branch|sessionId)\}/g;
+
+/**
+ * Replaces the placeholders in each argv element in one pass (a substituted value is never scanned
+ * again, so a branch or message containing `{worktree}` stays as it is).
+ */
+export function substituteArgv(argv: readonly string[], turn: AgentTurn): string[] {
+  const values: Record<string, string> = {
+    promptFile: turn.promptFile,
+    worktree: turn.worktree,
+    issueKey: turn.issueKey,
+    branch: turn.branch,
+    sessionId: turn.sessionId ?? '',
+  };
+  return argv.map((arg) => arg.replace(PLACEHOLDER, (_m, name: string) => values[name] ?? ''));
+}
+
+/**
+ * The generic `command` adapter: runs any agent CLI configured as an argv array in the worktree.
+ *
+ * The agent's env is {@link AgentTurn.env} plus `KUGETSU_ISSUE_KEY`, `KUGETSU_PROMPT_FILE`,
+ * `KUGETSU_WORKTREE`, `KUGETSU_BRANCH`, `KUGETSU_MESSAGE` (`""` for a label trigger),
+ * `KUGETSU_SESSION_ID` (`""` on a first turn) and `KUGETSU_SESSION_FILE`. The session file is
+ * removed before the turn; if the agent leaves a non-empty one, its trimmed content becomes the
+ * outcome's `sessionId`, else the incoming id is kept.
+ *
+ * Throws a `TypeError` at construction when `argv` is not a non-empty array of non-empty strings.
+ */
+export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
+  const parsed = argvSchema.safeParse(options.argv);
+  if (!parsed.success) {
+    throw new TypeError(`invalid agent command (expected a non-empty array of strings, program first, e.g. ["my-agent","{promptFile}"]): ${z.prettifyError(parsed.error)}`);
+  }
+  const argv = parsed.data;
+  return {
+    name: 'command',
+    async run(turn: AgentTurn): Promise<AgentOutcome> {
+      await rm(turn.sessionFile, { force: true });
+      const [command, ...args] = substituteArgv(argv, turn);
+      const outcome = await runProcess({
+        command: command!,
+        args,
+        cwd: turn.worktree,
+        env: {
+          ...turn.env,
+          KUGETSU_ISSUE_KEY: turn.issueKey,
+          KUGETSU_PROMPT_FILE: turn.promptFile,
+          KUGETSU_WORKTREE: turn.worktree,
+          KUGETSU_BRANCH: turn.branch,
+          KUGETSU_MESSAGE: turn.message,
+          KUGETSU_SESSION_ID: turn.sessionId ?? '',
+          KUGETSU_SESSION_FILE: turn.sessionFile,
+        },
+        logFile: turn.logFile,
+        timeoutMs: turn.timeoutMs,
+        signal: turn.signal,
+        killGraceMs: options.killGraceMs,
+        onLine: options.onLine,
+      });
+      const written = (await readFile(turn.sessionFile, 'utf8').catch(() => '')).trim();
+      const { pid: _pid, ...rest } = outcome;
+      return { ...rest, sessionId: written !== '' ? written : turn.sessionId };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Reader of `opencode run --format json` output (opencode 1.18.33): stdout is JSON lines
+ * `{type, timestamp, sessionID, part?, error?}` with types `step_start`, `tool_use`, `text`
+ * (`part.text`, the whole text once), `step_finish`, `error`. There is no "session created" event:
+ * the session id is the `sessionID` of the first line. Non-JSON lines (stderr, logs) are ignored.
+ */
+export class OpencodeEvents {
+  /** `sessionID` of the first JSON line, e.g. `ses_dfb32a2d1ffeieqtkrueGNTGr1`. */
+  sessionId: string | undefined;
+  /** `part.text` of the last `text` event. */
+  lastText: string | undefined;
+  /** One readable line per `error` event (and per failed tool), in order. */
+  readonly errors: string[] = [];
+  /** How many JSON events were read. */
+  count = 0;
+
+  /** Feeds one output line. */
+  line(line: string): void {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{')) return;
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(trimmed) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    if (typeof ev.type !== 'string') return;
+    this.count++;
+    if (this.sessionId === undefined && typeof ev.sessionID === 'string') this.sessionId = ev.sessionID;
+    const part = (ev.part ?? {}) as Record<string, unknown>;
+    if (ev.type === 'text' && typeof part.text === 'string') this.lastText = part.text;
+    if (ev.type === 'error') this.errors.push(`opencode error: ${describe(ev.error ?? ev)}`);
+    if (ev.type === 'tool_use') {
+      const state = (part.state ?? {}) as Record<string, unknown>;
+      if (state.status === 'error') this.errors.push(`opencode tool ${String(part.tool)} failed: ${describe(state.error)}`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    const data = (v.data ?? {}) as Record<string, unknown>;
+    const msg = data.message ?? v.message;
+    if (typeof msg === 'string') return typeof v.name === 'string' ? `${v.name}: ${msg}` : msg;
+  }
+  return JSON.stringify(value).slice(0, 500);
+}

@@ -1,0 +1,223 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { OutputTail, type OutputTailLimits } from './output-tail.js';
+
+/** What {@link runProcess} is asked to run. */
+export interface RunProcessOptions {
+  /** The program: a name looked up on `env.PATH`, or a path. Never run through a shell. */
+  command: string;
+  /** Its arguments, passed as they are (data, no shell, no globbing). */
+  args: readonly string[];
+  /** Working directory; must exist (else a `startError`). */
+  cwd: string;
+  /** The complete environment of the process (`extendEnv: false`: nothing is inherited). */
+  env: Record<string, string>;
+  /** File that receives combined stdout+stderr, appended as it arrives; its directory is created. */
+  logFile: string;
+  /** Hard limit in ms; on expiry the process group gets SIGTERM, then SIGKILL after {@link killGraceMs}. */
+  timeoutMs: number;
+  /** Aborting kills the process group like a timeout does, and sets `canceled`. */
+  signal?: AbortSignal;
+  /** Time in ms between SIGTERM and SIGKILL to the group. Default 5000. */
+  killGraceMs?: number;
+  /** A file to use as stdin (read to EOF by the process). Default: stdin is ignored (`/dev/null`). */
+  stdinFile?: string;
+  /** Bounds of {@link ProcessOutcome.outputTail}. Default 40 lines / 4096 bytes. */
+  tail?: OutputTailLimits;
+  /** Receives every complete output line (stdout and stderr), for streaming consumers. */
+  onLine?: (line: string) => void;
+  /** What to tell the user when the binary is missing. Default: `set KUGETSU_AGENT_COMMAND`. */
+  missingBinaryHint?: string;
+}
+
+/** How a process run ended. Never an exception for process failures. */
+export interface ProcessOutcome {
+  /** Exit code; `null` when a signal ended the process or it never started. */
+  exitCode: number | null;
+  /** The signal that ended the process (e.g. `"SIGKILL"`), or `null`. */
+  signal: string | null;
+  /** True when `timeoutMs` expired and the group was killed. */
+  timedOut: boolean;
+  /** True when `signal` aborted (before or during the run). */
+  canceled: boolean;
+  /** Wall-clock ms from the call to settlement. */
+  durationMs: number;
+  /** Last output lines (bounded, see {@link RunProcessOptions.tail}). */
+  outputTail: string;
+  /** Pid of the process (also its process group id), when it started. */
+  pid?: number;
+  /** Set when the process could not be started, with what to do about it. */
+  startError?: string;
+}
+
+const liveGroups = new Set<number>();
+let exitHandlerInstalled = false;
+
+/**
+ * Sends SIGKILL to every process group started by {@link runProcess} that is still running.
+ * Installed as a `process.on('exit')` handler on first use (`detached: true` turns off Node's own
+ * kill-on-exit). Signals that end Node without a handler skip `exit` handlers: the composition root
+ * should turn SIGTERM/SIGINT into `process.exit()`, or call this itself.
+ */
+export function killLiveProcessGroups(): void {
+  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
+  liveGroups.clear();
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+function startErrorText(code: string | undefined, command: string, cwd: string, hint: string): string {
+  switch (code) {
+    case 'ENOENT':
+      return `agent binary '${command}' not found on PATH; install it or ${hint}`;
+    case 'EACCES':
+      return `agent binary '${command}' is not executable (EACCES); fix its permissions or ${hint}`;
+    default:
+      return `agent '${command}' could not be started in ${cwd} (${code ?? 'unknown error'}); check the command or ${hint}`;
+  }
+}
+
+function openLog(file: string): Promise<WriteStream> {
+  return new Promise((resolve, reject) => {
+    const s = createWriteStream(file, { flags: 'a' });
+    s.once('open', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/**
+ * Runs one command as the leader of its own process group (execa 9, `detached: true`) and settles
+ * when it has ended — also when a grandchild keeps stdout/stderr open, or it ignores SIGTERM.
+ *
+ * - On timeout or abort: SIGTERM to the whole group (`process.kill(-pid)`), SIGKILL after
+ *   `killGraceMs`. (execa's own `timeout`/`cancelSignal` would kill only the direct child.)
+ * - After the leader exits, leftovers in its group get SIGTERM (SIGKILL after the grace period if
+ *   the pipes are still open); pipes still held by a process that left the group are then destroyed.
+ * - Spawn failures (missing binary, EACCES, missing cwd) resolve with `startError`.
+ *
+ * Rejects only for kugetsu's own faults: an unwritable `logFile`.
+ */
+export async function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> {
+  const started = Date.now();
+  const graceMs = options.killGraceMs ?? 5000;
+  const hint = options.missingBinaryHint ?? 'set KUGETSU_AGENT_COMMAND';
+  const tail = new OutputTail(options.tail, options.onLine);
+  const base = { timedOut: false, canceled: false, signal: null, exitCode: null };
+  const done = (o: Partial<ProcessOutcome>): ProcessOutcome => ({ ...base, ...o, durationMs: Date.now() - started, outputTail: tail.toString() });
+
+  if (options.signal?.aborted) return done({ canceled: true });
+  const cwdOk = await stat(options.cwd).then((s) => s.isDirectory(), () => false);
+  if (!cwdOk) return done({ startError: `working directory ${options.cwd} does not exist or is not a directory` });
+
+  await mkdir(path.dirname(options.logFile), { recursive: true });
+  const log = await openLog(options.logFile);
+
+  const sub = execa(options.command, [...options.args], {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: options.stdinFile !== undefined ? { file: options.stdinFile } : 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+    windowsHide: true,
+  });
+  const result = sub.then(
+    (r) => r,
+    (e: unknown) => e as { code?: string },
+  );
+
+  const pid = sub.pid;
+  if (pid === undefined) {
+    const r = (await result) as { code?: string };
+    log.end();
+    return done({ startError: startErrorText(r.code, options.command, options.cwd, hint) });
+  }
+  liveGroups.add(pid);
+  if (!exitHandlerInstalled) {
+    exitHandlerInstalled = true;
+    process.on('exit', killLiveProcessGroups);
+  }
+
+  let timedOut = false;
+  let canceled = false;
+  let leaderExited = false;
+  const timers: NodeJS.Timeout[] = [];
+  let terminating = false;
+  const terminate = (): void => {
+    if (terminating) return;
+    terminating = true;
+    killGroup(pid, 'SIGTERM');
+    timers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs));
+  };
+
+  const streams = [sub.stdout, sub.stderr].filter((s): s is Readable => s !== null && s !== undefined);
+  const streamsClosed = Promise.all(
+    streams.map((s, i) => {
+      const name = i === 0 ? 'stdout' : 'stderr';
+      s.on('data', (chunk: Buffer | string) => {
+        log.write(chunk);
+        tail.push(name, chunk);
+      });
+      return new Promise<void>((resolve) => {
+        s.once('close', () => resolve());
+        s.once('error', () => resolve());
+      });
+    }),
+  );
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    sub.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+  timers.push(
+    setTimeout(() => {
+      if (leaderExited) return;
+      timedOut = true;
+      terminate();
+    }, options.timeoutMs),
+  );
+  const onAbort = (): void => {
+    if (leaderExited) return;
+    canceled = true;
+    terminate();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort(); // aborted while the log file was being opened
+
+  const exit = await exited;
+  leaderExited = true;
+  // The turn is over: whatever is left of the process group goes too.
+  killGroup(pid, 'SIGTERM');
+  const sleep = (ms: number): Promise<'timeout'> =>
+    new Promise((resolve) => {
+      timers.push(setTimeout(() => resolve('timeout'), ms));
+    });
+  if ((await Promise.race([streamsClosed, sleep(graceMs)])) === 'timeout') {
+    killGroup(pid, 'SIGKILL');
+    if ((await Promise.race([streamsClosed, sleep(500)])) === 'timeout') {
+      // Held open by a process outside the group (e.g. it called setsid): stop reading.
+      for (const s of streams) s.destroy();
+    }
+  }
+
+  for (const t of timers) clearTimeout(t);
+  options.signal?.removeEventListener('abort', onAbort);
+  liveGroups.delete(pid);
+  tail.flush();
+  await new Promise<void>((resolve) => log.end(() => resolve()));
+  void result;
+  return done({ pid, exitCode: exit.code, signal: exit.signal, timedOut, canceled });
+}

@@ -1,0 +1,58 @@
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { issueKey } from '../../src/domain/issue-key.js';
+import type { AgentTurn } from '../../src/agents/types.js';
+
+/** Absolute path of the fake agent CLI. */
+export const FAKE_AGENT = fileURLToPath(new URL('../support/fake-agent.mjs', import.meta.url));
+/** The repository's opencode binary (devDependency opencode-ai). */
+export const OPENCODE_BIN = fileURLToPath(new URL('../../node_modules/.bin/opencode', import.meta.url));
+
+/** A fresh temp dir; remove it with the returned function. */
+export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), `kugetsu-${prefix}-`));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * True when the process is gone: no such pid, or a zombie (dead but not reaped: on these machines
+ * pid 1 does not reap orphans, so a killed grandchild stays a zombie).
+ */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Reads a pid written by the fake agent's `grandchild:` action. */
+export async function readPid(file: string): Promise<number> {
+  return Number((await readFile(file, 'utf8')).trim());
+}
+
+/** A turn in `dir` (worktree `dir/wt` must exist) with sensible defaults. */
+export function makeTurn(dir: string, over: Partial<AgentTurn> = {}): AgentTurn {
+  return {
+    issueKey: issueKey('acme', 'app', 7),
+    worktree: path.join(dir, 'wt'),
+    branch: 'kugetsu/issue-7',
+    promptFile: path.join(dir, 'prompt.md'),
+    message: '',
+    sessionId: undefined,
+    sessionFile: path.join(dir, 'session-id'),
+    timeoutMs: 20_000,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    logFile: path.join(dir, 'logs', 'turn-1.log'),
+    ...over,
+  };
+}
