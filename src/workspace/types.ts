@@ -40,12 +40,22 @@ export interface Workspace {
    * the commit message) and pushes the branch to origin when it has commits since `startSha`.
    */
   publish(repo: RepoRef, worktree: PreparedWorktree, message: string): Promise<PublishResult>;
+  /**
+   * Removes the issue's worktree directory and its registration (the branch stays in the shared
+   * clone). Optional so that fakes need not implement it; the git workspace does.
+   */
+  removeWorktree?(repo: RepoRef, issueNumber: number): Promise<void>;
 }
 
 /** Phases a workspace failure can belong to; they appear in status comments. */
 export type WorkspacePhase = 'clone' | 'fetch' | 'worktree' | 'commit' | 'push';
 
-/** A git failure in the workspace, with the phase it happened in and masked git output. */
+/**
+ * A git failure in the workspace, with the phase it happened in and masked git output. The
+ * message says what failed and what to do; a refused input (unsafe owner/name/branch, unsupported
+ * clone URL) is reported before any git command runs, in phase `clone` (repository) or `worktree`
+ * (issue number, branch).
+ */
 export class WorkspaceError extends Error {
   override readonly name = 'WorkspaceError';
   constructor(

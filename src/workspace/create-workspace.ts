@@ -1,0 +1,108 @@
+import { isAbsolute, normalize } from 'node:path';
+import type { RepoRef } from '../domain/repo-ref.js';
+import { assertSafeTarget } from './assert-safe-target.js';
+import { checkoutWorktree } from './checkout-worktree.js';
+import { ensureSharedClone } from './ensure-shared-clone.js';
+import { explainGitFailure } from './explain-git-failure.js';
+import { createGitRunner } from './git-runner.js';
+import { createKeyedLock } from './keyed-lock.js';
+import { publishWorktree } from './publish-worktree.js';
+import { removeWorktreeAt } from './remove-worktree.js';
+import { revParseRef } from './rev-parse-ref.js';
+import { createSecretMasker } from './secret-masker.js';
+import { WorkspaceError, type PreparedWorktree, type PublishResult, type Workspace } from './types.js';
+import type { WorkspaceContext } from './workspace-context.js';
+import type { WorkspaceLogger, WorkspaceOptions } from './workspace-options.js';
+import { issueWorktreePath, workspacePaths } from './workspace-paths.js';
+
+/** The git-backed {@link Workspace}; `removeWorktree` is always present. */
+export interface GitWorkspace extends Workspace {
+  removeWorktree(repo: RepoRef, issueNumber: number): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+/**
+ * Creates the git workspace: one bare shared clone per repository at
+ * `<stateDir>/repos/<owner>/<name>.git` and one worktree per issue at
+ * `<stateDir>/worktrees/<owner>/<name>/issue-<n>`. Every operation on one repository runs under an
+ * in-process lock for that repository (concurrent `prepare`s of two issues never race on the
+ * shared clone); different repositories proceed in parallel. The lock is per process: two kugetsu
+ * processes must not share one state dir.
+ *
+ * Inputs are validated before any path or git argument is built (see `assertSafeTarget`). The
+ * token travels only in the environment of network commands (see `httpAuthConfig`); it and its
+ * base64 form are masked in every error message and log entry.
+ *
+ * Throws `TypeError` at once when `stateDir` is not absolute; the methods throw
+ * {@link WorkspaceError}.
+ */
+export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
+  if (!isAbsolute(options.stateDir)) {
+    throw new TypeError(`workspace stateDir must be an absolute path, got ${JSON.stringify(options.stateDir)}`);
+  }
+  const stateDir = normalize(options.stateDir);
+  const sink = options.logger;
+  const logger: WorkspaceLogger = (entry) => {
+    try {
+      sink?.(entry);
+    } catch {
+      // A broken logger must not break a job.
+    }
+  };
+  const mask = createSecretMasker(options.token);
+  const ctx: WorkspaceContext = {
+    stateDir,
+    logger,
+    botName: options.botName ?? 'kugetsu',
+    botEmail: options.botEmail ?? 'kugetsu@localhost',
+    git: createGitRunner({
+      baseEnv: options.baseEnv ?? process.env,
+      token: options.token,
+      mask,
+      logger,
+      timeoutMs: options.gitTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    }),
+  };
+  const lock = createKeyedLock();
+  const lockKey = (repo: RepoRef) => `${repo.owner}/${repo.name}`;
+
+  return {
+    async prepare(repo, issueNumber, branch): Promise<PreparedWorktree> {
+      assertSafeTarget(repo, issueNumber, branch);
+      const { clonePath, worktreesDir } = workspacePaths(stateDir, repo);
+      const path = issueWorktreePath(worktreesDir, issueNumber);
+      return lock.run(lockKey(repo), async () => {
+        await ensureSharedClone(ctx, repo, clonePath);
+        const { created } = await checkoutWorktree(ctx, repo, clonePath, path, branch);
+        let startSha: string | undefined;
+        try {
+          startSha = await revParseRef(ctx.git, path, 'HEAD');
+        } catch (error) {
+          throw explainGitFailure('worktree', `could not read HEAD of worktree ${path}`, error);
+        }
+        if (!startSha) throw new WorkspaceError('worktree', `worktree ${path} has no HEAD commit; remove it and retry`);
+        return { path, branch, startSha, created };
+      });
+    },
+
+    async publish(repo, worktree, message): Promise<PublishResult> {
+      assertSafeTarget(repo, undefined, worktree.branch);
+      const { worktreesDir } = workspacePaths(stateDir, repo);
+      const issue = /^issue-([1-9]\d*)$/.exec(worktree.path.slice(worktreesDir.length + 1));
+      if (!worktree.path.startsWith(`${worktreesDir}/`) || !issue) {
+        throw new WorkspaceError('commit', `refusing to publish ${JSON.stringify(worktree.path)}: not an issue worktree under ${worktreesDir}`);
+      }
+      if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(worktree.startSha)) {
+        throw new WorkspaceError('commit', `refusing to publish: startSha ${JSON.stringify(worktree.startSha)} is not a commit id`);
+      }
+      return lock.run(lockKey(repo), () => publishWorktree(ctx, repo, worktree, message));
+    },
+
+    async removeWorktree(repo, issueNumber): Promise<void> {
+      assertSafeTarget(repo, issueNumber);
+      const { clonePath, worktreesDir } = workspacePaths(stateDir, repo);
+      await lock.run(lockKey(repo), () => removeWorktreeAt(ctx, clonePath, issueWorktreePath(worktreesDir, issueNumber)));
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { RepoRef } from '../domain/repo-ref.js';
+import { redactUrl } from './clone-url.js';
+import { explainGitFailure } from './explain-git-failure.js';
+import type { WorkspaceContext } from './workspace-context.js';
+
+/** Refspec that gives a bare clone `refs/remotes/origin/*` (a `--mirror` clone would not). */
+export const ORIGIN_FETCH_REFSPEC = '+refs/heads/*:refs/remotes/origin/*';
+
+/**
+ * Makes sure the bare shared clone at `clonePath` exists and is up to date:
+ * - first use: `git clone --bare -- <url> <tmp>`, set `remote.origin.fetch` to
+ *   {@link ORIGIN_FETCH_REFSPEC}, `git fetch --prune origin`, then rename `<tmp>` to `clonePath`
+ *   (so a crash never leaves a half-made clone at the real path);
+ * - afterwards: realign `remote.origin.url` with `repo.cloneUrl` if it changed, then
+ *   `git fetch --prune origin`.
+ * Returns whether it cloned. Throws {@link WorkspaceError} phase `clone` or `fetch`.
+ * The caller must hold the repository's lock and have validated `repo`.
+ */
+export async function ensureSharedClone(
+  ctx: WorkspaceContext,
+  repo: RepoRef,
+  clonePath: string,
+): Promise<'cloned' | 'fetched'> {
+  const url = repo.cloneUrl;
+  const shown = redactUrl(url);
+  if (!(await isDirectory(clonePath))) {
+    const parent = dirname(clonePath);
+    await mkdir(parent, { recursive: true });
+    const tmpName = `${basename(clonePath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = `${parent}/${tmpName}`;
+    try {
+      await ctx.git.run(['clone', '--bare', '--quiet', '--', url, tmpName], { cwd: parent, remoteUrl: url });
+      await ctx.git.run(['config', 'remote.origin.fetch', ORIGIN_FETCH_REFSPEC], { cwd: tmp });
+      await ctx.git.run(['fetch', '--prune', '--quiet', '--', 'origin'], { cwd: tmp, remoteUrl: url });
+      await rename(tmp, clonePath);
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true });
+      throw explainGitFailure('clone', `could not clone ${shown}`, error);
+    }
+    ctx.logger({ level: 'info', msg: 'cloned repository', repo: `${repo.owner}/${repo.name}`, clonePath });
+    return 'cloned';
+  }
+  try {
+    const current = await ctx.git.run(['config', '--get', 'remote.origin.url'], { cwd: clonePath, okExitCodes: [0, 1] });
+    if (current.stdout.trim() !== url) {
+      await ctx.git.run(['config', 'remote.origin.url', url], { cwd: clonePath });
+      ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: `${repo.owner}/${repo.name}`, url: shown });
+    }
+    await ctx.git.run(['fetch', '--prune', '--quiet', '--', 'origin'], { cwd: clonePath, remoteUrl: url });
+  } catch (error) {
+    throw explainGitFailure('fetch', `could not fetch ${shown} into ${clonePath}`, error);
+  }
+  return 'fetched';
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,46 @@
+/** One line of the workspace's log: what git did or decided, without secrets. */
+export interface WorkspaceLogEntry {
+  /** `debug` for every git command, `info` for decisions (cloned, reused…), `warn` for oddities. */
+  level: 'debug' | 'info' | 'warn';
+  /** Human-readable message, e.g. `"cloned repository"`. */
+  msg: string;
+  /** `owner/name` when the entry concerns one repository. */
+  repo?: string;
+  /** The git arguments (already masked) for `debug` command entries. */
+  args?: readonly string[];
+  /** Wall-clock duration of a git command in milliseconds. */
+  durationMs?: number;
+  /** Anything else worth a log field (paths, shas, branch names). */
+  [field: string]: unknown;
+}
+
+/** Receives {@link WorkspaceLogEntry}s; must not throw. */
+export type WorkspaceLogger = (entry: WorkspaceLogEntry) => void;
+
+/** Options of {@link createWorkspace}. */
+export interface WorkspaceOptions {
+  /** Absolute directory holding `repos/` (shared clones) and `worktrees/`; created on demand. */
+  stateDir: string;
+  /**
+   * Gitea access token, sent per command as HTTP Basic auth to `https://` remotes (and to
+   * `http://` remotes on a loopback host). Never written to disk. Not needed for local paths or
+   * `file://` URLs.
+   */
+  token?: string;
+  /** User name of kugetsu's commits. Default `kugetsu`. */
+  botName?: string;
+  /** E-mail of kugetsu's commits. Default `kugetsu@localhost`. */
+  botEmail?: string;
+  /** Where log entries go; default: nowhere. */
+  logger?: WorkspaceLogger;
+  /**
+   * Environment to take `PATH`, `HOME`, locale, proxy and CA variables from (nothing else is
+   * passed to git). Default `process.env`.
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A git command is killed after this many milliseconds without any output. Default 300 000
+   * (5 min).
+   */
+  gitTimeoutMs?: number;
+}

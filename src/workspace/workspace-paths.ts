@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import type { RepoRef } from '../domain/repo-ref.js';
+
+/** Where a repository's shared clone and an issue's worktree live under the state dir. */
+export interface WorkspacePaths {
+  /** `<stateDir>/repos/<owner>/<name>.git` — the bare shared clone. */
+  clonePath: string;
+  /** `<stateDir>/worktrees/<owner>/<name>` — parent of the repository's issue worktrees. */
+  worktreesDir: string;
+}
+
+/**
+ * Paths of one repository. `repo.owner`/`repo.name` must already have passed `isSafeRepoRef`
+ * (this function does not check), `stateDir` must be absolute.
+ */
+export function workspacePaths(stateDir: string, repo: Pick<RepoRef, 'owner' | 'name'>): WorkspacePaths {
+  return {
+    clonePath: join(stateDir, 'repos', repo.owner, `${repo.name}.git`),
+    worktreesDir: join(stateDir, 'worktrees', repo.owner, repo.name),
+  };
+}
+
+/** `<worktreesDir>/issue-<n>`: the worktree of issue `n` (a checked positive integer). */
+export function issueWorktreePath(worktreesDir: string, issueNumber: number): string {
+  return join(worktreesDir, `issue-${issueNumber}`);
+}

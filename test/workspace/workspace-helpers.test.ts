@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { buildGitEnv } from '../../src/workspace/git-env.js';
+import { httpAuthConfig } from '../../src/workspace/http-auth-config.js';
+import { createKeyedLock } from '../../src/workspace/keyed-lock.js';
+import { createSecretMasker } from '../../src/workspace/secret-masker.js';
+
+const TOKEN = 'abc123def456';
+
+describe('httpAuthConfig', () => {
+  it('scopes a Basic header with the token as password to the https origin', () => {
+    expect(httpAuthConfig('https://gitea.example.test:8443/acme/widgets.git', TOKEN)).toEqual({
+      key: 'http.https://gitea.example.test:8443/.extraHeader',
+      value: `Authorization: Basic ${Buffer.from(`kugetsu:${TOKEN}`).toString('base64')}`,
+    });
+  });
+
+  it.each([
+    ['no token', 'https://gitea.example.test/a/b.git', undefined],
+    ['a local path', '/srv/git/a.git', TOKEN],
+    ['a file URL', 'file:///srv/git/a.git', TOKEN],
+    ['plain http to a remote host', 'http://gitea.example.test/a/b.git', TOKEN],
+  ])('sends nothing for %s', (_case, url, token) => {
+    expect(httpAuthConfig(url, token)).toBeUndefined();
+  });
+
+  it('sends the header over plain http to a loopback host', () => {
+    expect(httpAuthConfig('http://127.0.0.1:3000/a/b.git', TOKEN)?.key).toBe('http.http://127.0.0.1:3000/.extraHeader');
+    expect(httpAuthConfig('http://localhost:3000/a/b.git', TOKEN)?.key).toBe('http.http://localhost:3000/.extraHeader');
+  });
+});
+
+describe('createSecretMasker', () => {
+  it('hides the token, its base64 forms and URL credentials', () => {
+    const mask = createSecretMasker(TOKEN);
+    const basic = Buffer.from(`kugetsu:${TOKEN}`).toString('base64');
+    const text = `t=${TOKEN} h=Basic ${basic} u=https://x:${TOKEN}@host/a.git b=${Buffer.from(TOKEN).toString('base64')}`;
+
+    const masked = mask(text);
+
+    expect(masked).toBe('t=*** h=Basic *** u=https://***@host/a.git b=***');
+  });
+
+  it('only redacts URL credentials without a token', () => {
+    expect(createSecretMasker(undefined)('see https://u:p@host/x and /plain/path')).toBe('see https://***@host/x and /plain/path');
+  });
+});
+
+describe('buildGitEnv', () => {
+  it('keeps PATH, HOME and proxies, drops everything else, and forbids prompts', () => {
+    const env = buildGitEnv({
+      PATH: '/bin',
+      HOME: '/home/k',
+      HTTPS_PROXY: 'http://proxy:3128',
+      GIT_DIR: '/elsewhere',
+      EDITOR: 'vim',
+      GITEA_TOKEN: TOKEN,
+    });
+
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/home/k',
+      HTTPS_PROXY: 'http://proxy:3128',
+      LANG: 'C',
+      LC_ALL: 'C',
+      GIT_TERMINAL_PROMPT: '0',
+    });
+  });
+
+  it('adds one config entry through GIT_CONFIG_COUNT', () => {
+    const env = buildGitEnv({ PATH: '/bin' }, { key: 'http.https://h/.extraHeader', value: 'Authorization: Basic eA==' });
+
+    expect(env).toMatchObject({
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.https://h/.extraHeader',
+      GIT_CONFIG_VALUE_0: 'Authorization: Basic eA==',
+    });
+  });
+});
+
+describe('createKeyedLock', () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  it('runs callbacks of one key one at a time and other keys alongside, then forgets idle keys', async () => {
+    const lock = createKeyedLock();
+    const events: string[] = [];
+    const job = (key: string, name: string) =>
+      lock.run(key, async () => {
+        events.push(`${name}:start`);
+        await tick();
+        events.push(`${name}:end`);
+        return name;
+      });
+
+    const results = await Promise.all([job('a', 'a1'), job('a', 'a2'), job('b', 'b1')]);
+
+    expect(results).toEqual(['a1', 'a2', 'b1']);
+    expect(events.indexOf('a1:end')).toBeLessThan(events.indexOf('a2:start'));
+    expect(events.indexOf('b1:start')).toBeLessThan(events.indexOf('a1:end'));
+    expect(lock.size()).toBe(0);
+  });
+
+  it('releases the key when a callback throws', async () => {
+    const lock = createKeyedLock();
+    await expect(lock.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(lock.run('a', async () => 'next')).resolves.toBe('next');
+    expect(lock.size()).toBe(0);
+  });
+});
