@@ -35,6 +35,8 @@ export interface Service {
   logger: Logger;
   /** Learns the bot's identity (`GET /user`); retries in the background while Gitea is unreachable. */
   start(): Promise<void>;
+  /** Resolves when no job is queued or running and every Gitea write started so far is done. */
+  idle(): Promise<void>;
   /** Stops taking deliveries (503) and waits up to `graceMs` for running jobs; then cancels the rest. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -99,6 +101,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
       await learnIdentity(0);
+    },
+    async idle() {
+      await scheduler.onIdle();
+      await dispatcher.settled();
     },
     async stop(graceMs = 30_000) {
       draining = true;

@@ -36,6 +36,8 @@ export interface DispatcherDeps {
 export class Dispatcher {
   /** Serialises "is the issue active? → insert", so two label deliveries cannot both start work. */
   private readonly admission = new Mutex();
+  /** Acknowledgements still being written to Gitea. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -57,9 +59,15 @@ export class Dispatcher {
     if (!job) return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
 
     this.deps.logger.info({ delivery: delivery.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
-    void this.acknowledge(job, request);
+    const ack = this.acknowledge(job, request).finally(() => this.pending.delete(ack));
+    this.pending.add(ack);
     this.deps.scheduler.submit({ jobId: job.id, issueKey: job.issueKey, run: (signal) => this.deps.runner.run(job.id, signal) });
     return { status: 'accepted', jobId: job.id, issueKey: job.issueKey };
+  }
+
+  /** Resolves when every acknowledgement started so far has been written (or has failed). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   /** The visible side of accepting: status comment, 👀 on the command, trigger label removed. */

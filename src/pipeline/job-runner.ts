@@ -90,7 +90,7 @@ export class JobRunner {
     const wt: PreparedWorktree = await workspace.prepare(job.repo, job.issueNumber, job.branch);
 
     const previous = await store.getSession(job.issueKey);
-    const sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
+    let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
     const paths = jobPaths(this.deps.stateDir, job);
     try {
       const [issue, comments] = await Promise.all([
@@ -108,19 +108,29 @@ export class JobRunner {
       throw new PhaseError('prompt', why, { cause: err });
     }
 
-    const outcome: AgentOutcome = await agent.run({
-      issueKey: job.issueKey,
-      worktree: wt.path,
-      branch: wt.branch,
-      promptFile: paths.promptFile,
-      message: job.message,
-      sessionId,
-      sessionFile: paths.sessionFile,
-      timeoutMs: this.deps.agentTimeoutMs,
-      env: this.deps.agentEnv,
-      logFile: paths.logFile,
-      signal,
-    });
+    const runTurn = (session: string | undefined): Promise<AgentOutcome> =>
+      agent.run({
+        issueKey: job.issueKey,
+        worktree: wt.path,
+        branch: wt.branch,
+        promptFile: paths.promptFile,
+        message: job.message,
+        sessionId: session,
+        sessionFile: paths.sessionFile,
+        timeoutMs: this.deps.agentTimeoutMs,
+        env: this.deps.agentEnv,
+        logFile: paths.logFile,
+        signal,
+      });
+    let outcome = await runTurn(sessionId);
+    if (outcome.sessionRejected && sessionId !== undefined && !signal.aborted) {
+      // The agent no longer knows the stored session (its data dir was wiped, say): start afresh
+      // in the same worktree rather than failing the request.
+      this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, sessionId }, 'agent rejected the stored session; starting a new one');
+      await writeFile(paths.sessionFile, '', { mode: 0o600 });
+      sessionId = undefined;
+      outcome = await runTurn(undefined);
+    }
     await store.putSession({
       issueKey: job.issueKey,
       agent: agent.name,
