@@ -1,0 +1,312 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { IssueKey } from '../domain/issue-key.js';
+import type { RepoRef } from '../domain/repo-ref.js';
+import { GroupCommit } from './group-commit.js';
+import type { Job, JobState } from './job.js';
+import { jobFromRow, jobToColumns } from './job-row.js';
+import type { AdmitOutcome, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
+import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
+import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
+import { prepareStatements, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** The database file, e.g. `<stateDir>/kugetsu.db`; missing parent directories are created. */
+  file: string;
+  /** The clock for `createdAt`, history times, outbox times and repository sightings (default: real time). */
+  now?: () => Date;
+  /** The most writes one transaction carries (default 1000); more wait for the next one. */
+  maxBatch?: number;
+  /** Told the number of writes each committed transaction carried (metrics, tests). */
+  onBatch?: (size: number) => void;
+}
+
+/** The embedded {@link JobStore}: one SQLite file in WAL mode with `synchronous=FULL`. */
+export interface SqliteStore extends JobStore {
+  /** The database file. */
+  readonly file: string;
+  /** The schema version the file had when opened (0: it was new); it is now {@link SCHEMA_VERSION}. */
+  readonly openedAtVersion: number;
+}
+
+/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'statusCommentId', 'note', 'result', 'commentId', 'triggerLabelId']);
+
+const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+
+/**
+ * Opens (creating and migrating as needed) the SQLite store at `options.file`.
+ * Throws when the file's schema is newer than this kugetsu knows, or when SQLite cannot open it.
+ *
+ * Writes go through a group commit: every write method called in the same tick of the event loop
+ * is committed in one transaction (one fsync), each in its own savepoint, in call order; a write
+ * that throws fails alone (and rejects; `update` rejects with `job <id> does not exist` for an
+ * unknown id). A write's promise resolves once its transaction is durable (at most `maxBatch`
+ * writes per transaction). Reads run at once against committed data. Returned objects are fresh
+ * copies. After `close()` (which first commits the queued writes) writes reject and reads throw.
+ *
+ * Beyond the {@link JobStore} contract: in an `update` patch, `undefined` clears an optional field
+ * (`note`, `result`, `finishedAt`, …) and is ignored for a required one; `prune` removes only
+ * finished jobs whose `finishedAt` is set and earlier than `before`, and keeps the deliveries of
+ * queued and running jobs whatever their age; `outboxRetry`/`outboxFailed` do nothing to an item
+ * that is no longer pending. Job and outbox ids are never reused, even after a prune.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  mkdirSync(dirname(options.file), { recursive: true });
+  const db = new Database(options.file);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    schemaVersionOf(db, options.file); // refuse a newer file before changing anything in it
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const openedAtVersion = migrate(db, options.file);
+    return new SqliteJobStore(db, options, openedAtVersion);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteJobStore implements SqliteStore {
+  readonly file: string;
+  private readonly s: Statements;
+  private readonly group: GroupCommit;
+  private readonly now: () => Date;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    options: SqliteStoreOptions,
+    readonly openedAtVersion: number,
+  ) {
+    this.file = options.file;
+    this.now = options.now ?? (() => new Date());
+    this.s = prepareStatements(db);
+    this.group = new GroupCommit(db, { maxBatch: options.maxBatch, onBatch: options.onBatch });
+  }
+
+  admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome> {
+    return this.group.run((): AdmitOutcome => {
+      const byDelivery = this.s.deliveryById.get(delivery.id);
+      if (byDelivery) return { kind: 'duplicate', jobId: String(byDelivery.job_id), by: 'delivery' };
+      const byEvent = this.s.deliveryByEventKey.get(delivery.eventKey);
+      if (byEvent) return { kind: 'duplicate', jobId: String(byEvent.job_id), by: 'event' };
+      if (options.requireIdleIssue && this.s.issueActive.get(job.issueKey)) return { kind: 'busy' };
+
+      const now = this.now();
+      // Drop whatever a caller passed beyond NewJob for the fields the store owns.
+      const { id: _i, state: _s, createdAt: _c, startedAt: _st, finishedAt: _f, statusCommentId: _sc, result: _r, attempt: _a, note: _n, ...fields } = job as Job;
+      const draft: Job = { ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() };
+      const columns = jobToColumns(draft);
+      const id = Number(this.s.jobInsert.run(columns).lastInsertRowid);
+      this.s.eventInsert.run(id, columns.created_at, 'queued', null);
+      this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, id);
+      this.putRepo(job.repo, now);
+      this.insertOutbox(options.outbox(jobFromRow({ ...columns, id })), now);
+      return { kind: 'accepted', job: jobFromRow({ ...columns, id }) };
+    });
+  }
+
+  update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
+    return this.group.run((): Job => {
+      const row = this.jobRow(id);
+      if (!row) throw new Error(`job ${id} does not exist`);
+      const current = jobFromRow(row);
+      const next: Record<string, unknown> = { ...current };
+      for (const [field, value] of Object.entries(patch)) {
+        if (field === 'id') continue;
+        if (value !== undefined) next[field] = value;
+        else if (OPTIONAL_FIELDS.has(field)) delete next[field];
+      }
+      const columns = jobToColumns(next as unknown as Job);
+      this.s.jobUpdate.run({ ...columns, id: row.id });
+      const now = this.now();
+      if (columns.state !== current.state) this.s.eventInsert.run(row.id, now.toISOString(), columns.state, detail ?? null);
+      this.insertOutbox(outbox, now);
+      return jobFromRow({ ...columns, id: row.id });
+    });
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const row = this.jobRow(id);
+    return row && jobFromRow(row);
+  }
+
+  async listByIssue(key: IssueKey): Promise<Job[]> {
+    return this.s.jobsByIssue.all(key).map(jobFromRow);
+  }
+
+  async isIssueActive(key: IssueKey): Promise<boolean> {
+    return this.s.issueActive.get(key) !== undefined;
+  }
+
+  async unfinished(): Promise<Job[]> {
+    return this.s.jobsUnfinished.all().map(jobFromRow);
+  }
+
+  async history(id: string): Promise<JobEvent[]> {
+    const n = parseJobId(id);
+    if (n === undefined) return [];
+    return this.s.eventsOfJob.all(n).map((e) => {
+      const event: JobEvent = { state: e.state as JobState, at: e.at };
+      if (e.detail !== null) event.detail = e.detail;
+      return event;
+    });
+  }
+
+  async recent(limit: number): Promise<Job[]> {
+    return this.s.jobsRecent.all(limit).map(jobFromRow);
+  }
+
+  async getSession(key: IssueKey): Promise<IssueSession | undefined> {
+    const row = this.s.sessionGet.get(key);
+    return row && sessionFromRow(row);
+  }
+
+  putSession(session: IssueSession): Promise<void> {
+    const row: SessionRow = {
+      issue_key: session.issueKey,
+      agent: session.agent,
+      session_id: session.sessionId ?? null,
+      worktree_path: session.worktreePath,
+      branch: session.branch,
+      updated_at: session.updatedAt,
+    };
+    return this.group.run(() => void this.s.sessionPut.run(row));
+  }
+
+  deleteSession(key: IssueKey): Promise<void> {
+    return this.group.run(() => void this.s.sessionDelete.run(key));
+  }
+
+  async sessions(): Promise<IssueSession[]> {
+    return this.s.sessionsAll.all().map(sessionFromRow);
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<JobState, number>;
+    for (const { state, n } of this.s.jobCounts.all()) counts[state as JobState] = n;
+    return counts;
+  }
+
+  enqueue(items: NewOutboxItem[]): Promise<void> {
+    return this.group.run(() => this.insertOutbox(items, this.now()));
+  }
+
+  async outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]> {
+    return this.s.outboxDue.all(nowMs, limit).map(outboxFromRow);
+  }
+
+  async outboxNextDueAt(): Promise<number | undefined> {
+    return this.s.outboxNextDue.get()?.at ?? undefined;
+  }
+
+  outboxDone(id: number): Promise<void> {
+    return this.group.run(() => void this.s.outboxDone.run(id));
+  }
+
+  outboxRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.group.run(() => void this.s.outboxRetry.run(nextAttemptAt, error, id));
+  }
+
+  outboxFailed(id: number, error: string): Promise<void> {
+    return this.group.run(() => void this.s.outboxFailed.run(error, id));
+  }
+
+  async outboxCounts(): Promise<{ pending: number; failed: number }> {
+    const counts = { pending: 0, failed: 0 };
+    for (const { state, n } of this.s.outboxCounts.all()) counts[state as 'pending' | 'failed'] = n;
+    return counts;
+  }
+
+  async outboxIsOpen(key: string): Promise<boolean> {
+    return this.s.outboxOpen.get(key) !== undefined;
+  }
+
+  async knownRepos(): Promise<RepoRef[]> {
+    return this.s.reposAll.all().map((r) => JSON.parse(r.data) as RepoRef);
+  }
+
+  rememberRepo(repo: RepoRef): Promise<void> {
+    return this.group.run(() => this.putRepo(repo, this.now()));
+  }
+
+  async getCursor(name: string): Promise<string | undefined> {
+    return this.s.cursorGet.get(name)?.value;
+  }
+
+  setCursor(name: string, value: string): Promise<void> {
+    return this.group.run(() => void this.s.cursorPut.run(name, value));
+  }
+
+  async hasEvent(eventKey: string): Promise<boolean> {
+    return this.s.eventKnown.get(eventKey, eventKey) !== undefined;
+  }
+
+  prune(before: Date): Promise<PruneResult> {
+    const iso = before.toISOString();
+    return this.group.run((): PruneResult => {
+      const jobIds = this.s.pruneJobIds.all(iso).map((r) => String(r.id));
+      this.s.pruneJobEvents.run(iso);
+      this.s.pruneJobs.run(iso);
+      const deliveries = this.s.pruneDeliveries.run(iso).changes;
+      const outbox = this.s.pruneOutbox.run(before.getTime()).changes;
+      return { jobIds, deliveries, outbox };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.group.close();
+    this.db.close();
+  }
+
+  private jobRow(id: string) {
+    const n = parseJobId(id);
+    return n === undefined ? undefined : this.s.jobGet.get(n);
+  }
+
+  private putRepo(repo: RepoRef, now: Date): void {
+    this.s.repoPut.run(repo.fullName, JSON.stringify(repo), now.toISOString(), now.toISOString());
+  }
+
+  private insertOutbox(items: NewOutboxItem[], now: Date): void {
+    const ms = now.getTime();
+    for (const item of items) this.s.outboxInsert.run({ key: item.key, group_key: item.group, op: JSON.stringify(item.op), now: ms });
+  }
+}
+
+/** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */
+function parseJobId(id: string): number | undefined {
+  return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
+}
+
+function sessionFromRow(row: SessionRow): IssueSession {
+  return {
+    issueKey: row.issue_key as IssueKey,
+    agent: row.agent,
+    sessionId: row.session_id ?? undefined,
+    worktreePath: row.worktree_path,
+    branch: row.branch,
+    updatedAt: row.updated_at,
+  };
+}
+
+function outboxFromRow(row: OutboxRow): OutboxItem {
+  const item: OutboxItem = {
+    id: row.id,
+    key: row.key,
+    group: row.group_key,
+    op: JSON.parse(row.op) as OutboxOp,
+    state: row.state as OutboxItem['state'],
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+  };
+  if (row.last_error !== null) item.lastError = row.last_error;
+  return item;
+}
