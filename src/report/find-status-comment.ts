@@ -1,0 +1,22 @@
+import type { GiteaClient } from '../gitea/types.js';
+import type { Job } from '../store/job.js';
+import { statusMarker } from './render-status-comment.js';
+
+/**
+ * Looks on the issue or PR the job replies to (`job.replyTo`) for a status comment of this job
+ * that already exists — one whose body starts with the job's hidden marker
+ * (`statusMarker(job)`, which names the job id and issue key). Used before creating a status
+ * comment when an earlier attempt may have reached Gitea even though its answer was lost (a dropped
+ * connection after the POST, a crash before the id was stored), so that the retry adopts that
+ * comment instead of posting a second one. Returns the oldest match's id, or `undefined`.
+ * One `GET /repos/{o}/{r}/issues/{n}/comments` (all comments, oldest first: Gitea v1.25.4 swagger
+ * `issueGetComments`); rejects with the client's `GiteaError`.
+ */
+export async function findStatusComment(
+  gitea: Pick<GiteaClient, 'listComments'>,
+  job: Pick<Job, 'id' | 'issueKey' | 'repo' | 'replyTo'>,
+): Promise<number | undefined> {
+  const marker = statusMarker(job);
+  const comments = await gitea.listComments(job.repo.owner, job.repo.name, job.replyTo);
+  return comments.find((c) => c.body.startsWith(marker))?.id;
+}

@@ -1,0 +1,284 @@
+import { GiteaError, type GiteaClient } from '../gitea/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Redactor } from '../log/redact.js';
+import type { Job } from '../store/job.js';
+import type { JobStore } from '../store/job-store.js';
+import type { OutboxItem } from '../store/outbox.js';
+import { backoffDelay, DEFAULT_BACKOFF, retryAfterOf, type BackoffOptions } from './backoff.js';
+import { outboxFailureHint } from './outbox-failure-hint.js';
+import { OutboxSleeper } from './outbox-sleeper.js';
+import type { RenderContext } from './render-status-comment.js';
+import { sendOutboxItem, type SendDeps } from './send-outbox-item.js';
+
+/** Options of {@link OutboxWorker}. Times are ms. */
+export interface OutboxWorkerOptions {
+  store: JobStore;
+  gitea: GiteaClient;
+  logger: Logger;
+  /** Applied to every comment body before it is sent. */
+  redact: Redactor;
+  /** Extra facts for status comments (e.g. the branch link). Default none. */
+  renderContext?: (job: Job) => RenderContext;
+  /**
+   * Clock, ms since the epoch (schedules and elapsed times). Default `Date.now`. Must agree with
+   * the store's clock: items created before `start()` by the store's time are treated as left by
+   * an earlier process (their create may have landed, so the comment is looked up first).
+   */
+  now?: () => number;
+  /** Retry schedule; missing fields take {@link DEFAULT_BACKOFF}. */
+  backoff?: Partial<BackoffOptions>;
+  /** Groups (issues) written to at the same time. Default 4. */
+  concurrency?: number;
+  /** Pending items read per round (oldest first). Default 500. */
+  batchSize?: number;
+  /** For the jitter; default `Math.random`. */
+  random?: () => number;
+  /**
+   * A write not answered within this time (ms, default 30000) counts as a network failure and is
+   * retried (the late answer is ignored; create-once covers a create that did land). Bounds how
+   * long a hung connection can hold its issue's writes and `stop()`.
+   */
+  sendTimeoutMs?: number;
+}
+
+type Settled = 'done' | 'retry' | 'failed';
+
+/**
+ * Sends the durable outbox to Gitea. Each round reads the pending items, oldest first, groups them
+ * by `group` (the issue key) and writes up to `concurrency` groups at once; within a group items
+ * go strictly in order and a group stops at its first item that is not due or fails retryably, so
+ * later writes of an issue never overtake earlier ones. Success → `outboxDone`; a retryable
+ * {@link GiteaError} (network, 5xx, 429) → `outboxRetry` after `Retry-After` when the error
+ * exposes one, else exponential backoff with jitter; anything else → `outboxFailed` and one warn
+ * line saying what to do. Between rounds it sleeps until the next item can be sent or until
+ * {@link wake}; its timers are `unref()`'d. Nothing is thrown out of the loop: a store failure is
+ * logged once and retried with the same backoff.
+ *
+ * Status comments are created once: a create is preceded by a look-up of the job's marker
+ * whenever an earlier attempt may have reached Gitea (the item was tried before, or was left
+ * pending by an earlier process). A job change that coalesced into the item while it was being
+ * sent is caught by re-reading the job after `outboxDone` and enqueueing again if it differs.
+ */
+export class OutboxWorker {
+  private readonly store: JobStore;
+  private readonly logger: Logger;
+  private readonly redact: Redactor;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly backoff: BackoffOptions;
+  private readonly concurrency: number;
+  private readonly batchSize: number;
+  private readonly sendTimeoutMs: number;
+  private readonly deps: SendDeps;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private loopDone: Promise<void> = Promise.resolve();
+  private startedAt = 0;
+  private wakeRequested = false;
+  private readonly sleeper = new OutboxSleeper();
+  /** Consecutive rounds in which the store could not record an outcome. */
+  private storeFailures = 0;
+  private storeFailedThisRound = false;
+
+  constructor(options: OutboxWorkerOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.redact = options.redact;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.batchSize = Math.max(1, options.batchSize ?? 500);
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
+    this.deps = {
+      store: options.store,
+      gitea: options.gitea,
+      redact: options.redact,
+      renderContext: options.renderContext ?? (() => ({})),
+      now: this.now,
+    };
+  }
+
+  /** Starts the loop (idempotent). Items left pending by an earlier process are sent too. */
+  start(): void {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    this.startedAt = this.now();
+    this.loopDone = this.loop();
+  }
+
+  /** New items were enqueued: run a round soon (now, if the worker is sleeping). */
+  wake(): void {
+    this.wakeRequested = true;
+    this.sleeper.wake();
+  }
+
+  /**
+   * Resolves `true` once no item is pending (all done or failed) and the worker is idle, or
+   * `false` after `timeoutMs` (never later). Backoff is honoured, not skipped: while Gitea is
+   * down this waits until the timeout. For tests and graceful shutdown. Rejects when the worker
+   * was never started.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.state === 'new') throw new Error('OutboxWorker.drain: call start() first');
+    const deadline = Date.now() + timeoutMs;
+    let seen = this.sleeper.count;
+    this.wake();
+    for (;;) {
+      if (this.state !== 'running' || !(await this.sleeper.idleAfter(seen, deadline))) return false;
+      seen = this.sleeper.count;
+      const { pending } = await this.store.outboxCounts();
+      if (pending === 0 && this.sleeper.count === seen && this.sleeper.asleep) return true;
+      if (Date.now() >= deadline) return false;
+    }
+  }
+
+  /** Stops after the writes in flight finish; pending items stay in the store for the next start. */
+  async stop(): Promise<void> {
+    if (this.state === 'new' || this.state === 'stopped') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    this.sleeper.wake();
+    await this.loopDone;
+    this.state = 'stopped';
+    this.sleeper.announce();
+  }
+
+  private async loop(): Promise<void> {
+    let roundFailures = 0;
+    while (this.state === 'running') {
+      let next: { progressed: boolean; wakeAt: number | undefined };
+      try {
+        next = await this.round();
+        roundFailures = 0;
+      } catch (err) {
+        roundFailures += 1;
+        if (roundFailures === 1) this.logger.error({ err }, 'outbox: could not read the outbox; retrying with backoff');
+        next = { progressed: false, wakeAt: this.now() + backoffDelay(roundFailures, this.backoff, this.random) };
+      }
+      if (this.state !== 'running') break;
+      if (next.progressed || this.wakeRequested) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await this.sleeper.sleep(next.wakeAt === undefined ? undefined : next.wakeAt - this.now());
+    }
+  }
+
+  /** One pass over the pending items; `wakeAt` is when the next blocked group can move. */
+  private async round(): Promise<{ progressed: boolean; wakeAt: number | undefined }> {
+    this.wakeRequested = false;
+    const now = this.now();
+    const pending = await this.store.outboxDue(Number.MAX_SAFE_INTEGER, this.batchSize);
+    const groups = new Map<string, OutboxItem[]>();
+    for (const item of [...pending].sort((a, b) => a.id - b.id)) {
+      const list = groups.get(item.group);
+      if (list) list.push(item);
+      else groups.set(item.group, [item]);
+    }
+    let wakeAt: number | undefined;
+    const runnable: OutboxItem[][] = [];
+    for (const items of groups.values()) {
+      const head = items[0]!;
+      if (head.nextAttemptAt <= now) runnable.push(items);
+      else wakeAt = Math.min(wakeAt ?? Infinity, head.nextAttemptAt);
+    }
+    // Items beyond the batch may be due: look again soon.
+    if (pending.length >= this.batchSize) wakeAt = Math.min(wakeAt ?? Infinity, now + this.backoff.baseMs);
+    this.storeFailedThisRound = false;
+    await eachLimited(runnable, this.concurrency, (items) => this.runGroup(items, now));
+    if (!this.storeFailedThisRound) this.storeFailures = 0;
+    else {
+      // Items whose outcome could not be recorded are still due: back off instead of spinning.
+      this.storeFailures += 1;
+      return { progressed: false, wakeAt: this.now() + backoffDelay(this.storeFailures, this.backoff, this.random) };
+    }
+    return { progressed: runnable.length > 0, wakeAt };
+  }
+
+  private async runGroup(items: OutboxItem[], now: number): Promise<void> {
+    for (const item of items) {
+      if (this.state !== 'running' || item.nextAttemptAt > now) return;
+      if ((await this.process(item)) === 'retry') return;
+    }
+  }
+
+  private async process(item: OutboxItem): Promise<Settled> {
+    // An earlier attempt — ours, or a process that died mid-write — may have reached Gitea.
+    const mayExist = item.attempts > 0 || item.createdAt < this.startedAt;
+    let outcome;
+    try {
+      outcome = await withTimeout(sendOutboxItem(item, mayExist, this.deps), this.sendTimeoutMs, item.op.kind);
+      await this.store.outboxDone(item.id);
+    } catch (err) {
+      return this.settleFailure(item, err);
+    }
+    if (item.attempts > 0) {
+      this.logger.info({ issueKey: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1 }, 'outbox: Gitea write went through after retries');
+    }
+    if (outcome.job) await this.recheck(item, outcome.job);
+    return 'done';
+  }
+
+  /**
+   * A change of the job committed while its status comment was being written may have coalesced
+   * into the item just marked done: if the job differs from what was rendered, queue it again.
+   */
+  private async recheck(item: OutboxItem, rendered: Job): Promise<void> {
+    try {
+      const current = await this.store.get(rendered.id);
+      if (current && fingerprint(current) !== fingerprint(rendered)) {
+        await this.store.enqueue([{ key: item.key, group: item.group, op: item.op }]);
+      }
+    } catch (err) {
+      this.logger.warn({ err, issueKey: item.group, job: rendered.id }, 'outbox: could not re-check a job after writing its status comment');
+    }
+  }
+
+  private async settleFailure(item: OutboxItem, err: unknown): Promise<Settled> {
+    const message = this.redact(err instanceof Error ? err.message : String(err));
+    const base = { issueKey: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1, error: message };
+    try {
+      if (err instanceof GiteaError && err.retryable) {
+        const now = this.now();
+        const delayMs = retryAfterOf(err, now) ?? backoffDelay(item.attempts + 1, this.backoff, this.random);
+        await this.store.outboxRetry(item.id, now + delayMs, message);
+        const level = item.attempts === 0 ? 'warn' : 'debug';
+        this.logger[level]({ ...base, retryInMs: delayMs }, 'outbox: Gitea is failing; the write will be retried');
+        return 'retry';
+      }
+      await this.store.outboxFailed(item.id, message);
+      this.logger.warn({ ...base, hint: outboxFailureHint(item.op, err) }, 'outbox: Gitea write failed and will not be retried');
+      return 'failed';
+    } catch (storeErr) {
+      this.storeFailedThisRound = true;
+      this.logger.error({ ...base, err: storeErr }, 'outbox: could not record the outcome of a Gitea write; it stays pending');
+      return 'retry';
+    }
+  }
+}
+
+/** The job without the comment id the worker itself stores. */
+function fingerprint(job: Job): string {
+  return JSON.stringify({ ...job, statusCommentId: undefined });
+}
+
+/** `work`, or a retryable network {@link GiteaError} when it takes longer than `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number, operation: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new GiteaError(operation, 0, `no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; `fn` must not reject. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

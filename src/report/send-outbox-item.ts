@@ -1,0 +1,88 @@
+import { GiteaError, type GiteaClient } from '../gitea/types.js';
+import type { Redactor } from '../log/redact.js';
+import type { Job } from '../store/job.js';
+import type { JobStore } from '../store/job-store.js';
+import type { OutboxItem } from '../store/outbox.js';
+import { findStatusComment } from './find-status-comment.js';
+import { renderStatusComment, type RenderContext } from './render-status-comment.js';
+
+/** What {@link sendOutboxItem} needs. `now` is ms since the epoch (used for elapsed times). */
+export interface SendDeps {
+  store: Pick<JobStore, 'get' | 'update'>;
+  gitea: GiteaClient;
+  redact: Redactor;
+  renderContext: (job: Job) => RenderContext;
+  now: () => number;
+}
+
+/** What was sent: for a status comment, the job as it was rendered (the worker re-checks it). */
+export interface SendOutcome {
+  job?: Job;
+}
+
+/** The job of a `status_comment` item no longer exists (pruned): not retryable. */
+export class JobGoneError extends Error {
+  override readonly name = 'JobGoneError';
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} no longer exists`);
+  }
+}
+
+/**
+ * Performs one outbox item against Gitea. Resolves when Gitea did it (or it was already so);
+ * rejects with the client's {@link GiteaError} (check `.retryable`) or {@link JobGoneError}.
+ *
+ * - `status_comment`: renders the job's *current* state (then `redact`). Without a stored
+ *   `statusCommentId` it creates the comment on `job.replyTo` and stores the id; but when
+ *   `mayExist` (an earlier attempt of this item may have reached Gitea) it first looks for a
+ *   comment carrying the job's marker and adopts it (create-once). With an id it edits; an edit
+ *   answered 404 (the comment was deleted) creates a new comment the same way.
+ * - `reaction`: `POST …/reactions` (Gitea answers 201 new, 200 existing: both success).
+ * - `remove_label`: `DELETE …/labels/{id}`; 404 means the label is already off: success.
+ * - `comment`: `POST …/comments` (not deduplicated: see the report on plain comments).
+ */
+export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: SendDeps): Promise<SendOutcome> {
+  const op = item.op;
+  switch (op.kind) {
+    case 'status_comment':
+      return { job: await sendStatusComment(op.jobId, mayExist, deps) };
+    case 'reaction':
+      await deps.gitea.addCommentReaction(op.owner, op.repo, op.commentId, op.content);
+      return {};
+    case 'remove_label':
+      try {
+        await deps.gitea.removeIssueLabel(op.owner, op.repo, op.number, op.labelId);
+      } catch (err) {
+        if (!(err instanceof GiteaError && err.status === 404)) throw err;
+      }
+      return {};
+    case 'comment':
+      await deps.gitea.createComment(op.owner, op.repo, op.number, deps.redact(op.body));
+      return {};
+  }
+}
+
+async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDeps): Promise<Job> {
+  const job = await deps.store.get(jobId);
+  if (!job) throw new JobGoneError(jobId);
+  const body = deps.redact(renderStatusComment(job, deps.renderContext(job), new Date(deps.now())));
+  const { owner, name } = job.repo;
+  if (job.statusCommentId !== undefined) {
+    try {
+      await deps.gitea.editComment(owner, name, job.statusCommentId, body);
+      return job;
+    } catch (err) {
+      if (!(err instanceof GiteaError && err.status === 404)) throw err;
+    }
+  }
+  const found = mayExist ? await findStatusComment(deps.gitea, job) : undefined;
+  if (found !== undefined && found !== job.statusCommentId) {
+    // Adopt the comment an earlier attempt created, then bring it to the current state.
+    await deps.store.update(jobId, { statusCommentId: found });
+    await deps.gitea.editComment(owner, name, found, body);
+    return job;
+  }
+  const { id } = await deps.gitea.createComment(owner, name, job.replyTo, body);
+  await deps.store.update(jobId, { statusCommentId: id });
+  return job;
+}

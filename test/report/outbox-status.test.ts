@@ -1,0 +1,140 @@
+import { describe, expect, it, vi } from 'vitest';
+import { renderStatusComment } from '../../src/report/render-status-comment.js';
+import type { Job } from '../../src/store/job.js';
+import { useFakeGitea } from '../support/fake-gitea.js';
+import {
+  admitJob,
+  clientFor,
+  dropAfterHandling,
+  markRunning,
+  markSucceeded,
+  pendingItems,
+  seedIssues,
+  startWorker,
+  statusCommentsOf,
+  tempStore,
+} from './outbox-fixtures.js';
+
+const gitea = useFakeGitea({ seed: (fake) => seedIssues(fake, 2) });
+const COMMENTS_1 = '/repos/acme/app/issues/1/comments';
+
+describe('OutboxWorker: status comments', () => {
+  it('coalesces queued → running → succeeded written while it slept into one create', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
+    const job = await admitJob(store, 1);
+    await markRunning(store, job);
+    await markSucceeded(store, job);
+
+    expect(await worker.drain(2000)).toBe(true);
+    fake.expectCalls([{ method: 'POST', path: COMMENTS_1, status: 201 }]);
+    const bodies = statusCommentsOf(fake, job);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toContain('✅ **kugetsu** · succeeded');
+    expect((await store.get(job.id))?.statusCommentId).toBe(fake.commentsOn('acme/app', 1)[0]?.id);
+  });
+
+  it('creates once and then edits, one write per published state', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
+    const job = await admitJob(store, 1);
+    expect(await worker.drain(2000)).toBe(true);
+    await markRunning(store, job);
+    expect(await worker.drain(2000)).toBe(true);
+    await markSucceeded(store, job);
+    expect(await worker.drain(2000)).toBe(true);
+
+    const id = fake.commentsOn('acme/app', 1)[0]?.id;
+    fake.expectCalls([
+      { method: 'POST', path: COMMENTS_1, status: 201 },
+      { method: 'PATCH', path: `/repos/acme/app/issues/comments/${id}`, status: 200 },
+      { method: 'PATCH', path: `/repos/acme/app/issues/comments/${id}`, status: 200 },
+    ]);
+    expect(statusCommentsOf(fake, job)).toEqual([expect.stringContaining('succeeded')]);
+  });
+
+  it('adopts the comment when the create reached Gitea but its answer was lost', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    let posts = 0;
+    const client = clientFor(fake, dropAfterHandling((method, url) => method === 'POST' && url.pathname.endsWith(COMMENTS_1) && posts++ === 0));
+    const { worker, log } = startWorker({ store, gitea: client });
+    const job = await admitJob(store, 1);
+
+    expect(await worker.drain(2000)).toBe(true);
+    const [comment] = fake.commentsOn('acme/app', 1);
+    fake.expectCalls([
+      { method: 'POST', path: COMMENTS_1, status: 201 },
+      { method: 'GET', path: COMMENTS_1, status: 200 },
+      { method: 'PATCH', path: `/repos/acme/app/issues/comments/${comment?.id}`, status: 200 },
+    ]);
+    expect(statusCommentsOf(fake, job)).toHaveLength(1);
+    expect((await store.get(job.id))?.statusCommentId).toBe(comment?.id);
+    expect(log.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['outbox: Gitea is failing; the write will be retried']);
+  });
+
+  it('adopts a comment a process that died right after creating it left behind', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    const job = await admitJob(store, 1);
+    // The earlier process posted the comment, then died before storing its id.
+    const orphan = fake.addComment('acme/app', 1, { body: renderStatusComment(job), author: fake.bot.login });
+    const [item] = await pendingItems(store);
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(item!.createdAt));
+
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
+    expect(await worker.drain(2000)).toBe(true);
+    fake.expectCalls([
+      { method: 'GET', path: COMMENTS_1, status: 200 },
+      { method: 'PATCH', path: `/repos/acme/app/issues/comments/${orphan.id}`, status: 200 },
+    ]);
+    expect((await store.get(job.id))?.statusCommentId).toBe(orphan.id);
+  });
+
+  it('creates a new comment when someone deleted the status comment', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
+    const job = await admitJob(store, 1);
+    expect(await worker.drain(2000)).toBe(true);
+    const first = fake.commentsOn('acme/app', 1)[0]!.id;
+    fake.comments.delete(first);
+    fake.takeCalls();
+
+    await markRunning(store, job);
+    expect(await worker.drain(2000)).toBe(true);
+    const second = fake.commentsOn('acme/app', 1)[0]!.id;
+    fake.expectCalls([
+      { method: 'PATCH', path: `/repos/acme/app/issues/comments/${first}`, status: 404 },
+      { method: 'POST', path: COMMENTS_1, status: 201 },
+    ]);
+    expect(second).not.toBe(first);
+    expect((await store.get(job.id))?.statusCommentId).toBe(second);
+    expect(statusCommentsOf(fake, job)).toEqual([expect.stringContaining('running')]);
+  });
+
+  it('writes a change that coalesced into the item while it was being sent', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    let job: Job | undefined;
+    // While the create is on the wire, the job starts running: its enqueue coalesces into the
+    // pending item being sent, which is then marked done.
+    const racing: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (new Request(input, init).method === 'POST' && job) await markRunning(store, job);
+      return response;
+    };
+    const { worker } = startWorker({ store, gitea: clientFor(fake, racing) });
+    job = await admitJob(store, 1);
+    expect(await worker.drain(2000)).toBe(true);
+
+    const id = fake.commentsOn('acme/app', 1)[0]?.id;
+    fake.expectCalls([
+      { method: 'POST', path: COMMENTS_1, status: 201 },
+      { method: 'PATCH', path: `/repos/acme/app/issues/comments/${id}`, status: 200 },
+    ]);
+    expect(statusCommentsOf(fake, job)).toEqual([expect.stringContaining('🛠️ **kugetsu** · running')]);
+  });
+});
