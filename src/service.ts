@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Hono } from 'hono';
 import { createAgent } from './agents/create-agent.js';
 import type { AgentAdapter } from './agents/types.js';
@@ -9,11 +10,14 @@ import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { JobRunner } from './pipeline/job-runner.js';
+import { Maintenance } from './pipeline/maintenance.js';
+import { Reconciler } from './pipeline/reconciler.js';
 import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
-import { StatusReporter } from './report/status-reporter.js';
+import { OutboxWorker } from './report/outbox-worker.js';
+import type { Job } from './store/job.js';
 import type { JobStore } from './store/job-store.js';
-import { MemoryJobStore } from './store/memory-job-store.js';
+import { openSqliteStore } from './store/sqlite-store.js';
 import { createWorkspace } from './workspace/create-workspace.js';
 import type { Workspace } from './workspace/types.js';
 
@@ -24,6 +28,8 @@ export interface ServiceOverrides {
   agent?: AgentAdapter;
   workspace?: Workspace;
   store?: JobStore;
+  /** Outbox retry timing (tests shorten it). */
+  outboxBackoff?: { baseMs: number; maxMs: number };
 }
 
 /** A composed kugetsu: the HTTP app plus the parts behind it, and its lifecycle. */
@@ -32,47 +38,75 @@ export interface Service {
   dispatcher: Dispatcher;
   scheduler: Scheduler;
   store: JobStore;
+  reconciler: Reconciler;
+  maintenance: Maintenance;
   logger: Logger;
-  /** Learns the bot's identity (`GET /user`); retries in the background while Gitea is unreachable. */
+  /**
+   * Recovers the store's unfinished jobs (queued ones resume in order; ones that were running when
+   * the process died are re-queued as a new attempt, or failed after the last attempt), starts the
+   * outbox worker and the periodic reconciliation and maintenance, and learns the bot's identity.
+   * Call before the HTTP server listens.
+   */
   start(): Promise<void>;
-  /** Resolves when no job is queued or running and every Gitea write started so far is done. */
-  idle(): Promise<void>;
-  /** Stops taking deliveries (503) and waits up to `graceMs` for running jobs; then cancels the rest. */
+  /** Resolves when no job is queued or running and the outbox has nothing due (bounded by `timeoutMs`). */
+  idle(timeoutMs?: number): Promise<void>;
+  /**
+   * Graceful shutdown: new deliveries get 503; running agents may finish for `graceMs`; then they
+   * are stopped and checkpointed as interrupted (they continue after the next start); the outbox
+   * gets a last chance to send; the store is closed. Never rejects.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
 /**
  * The composition root: builds every stage of the pipeline from the config and wires them
- * together (ingress → dispatcher → scheduler → job runner → workspace/agent → reporter).
+ * together (ingress → dispatcher → store/scheduler → job runner → workspace/agent → outbox).
  */
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
   const redact = createRedactor([config.giteaToken, config.webhookSecret]);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
-  const store = overrides.store ?? new MemoryJobStore();
+  const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
   const agent = overrides.agent ?? createAgent(config.agent);
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken });
   const scheduler = new LocalScheduler(config.maxAgents, (jobId, err) => logger.error({ err, job: jobId }, 'job crashed'));
 
   let botUserId: number | undefined;
   let draining = false;
-  const reporter = new StatusReporter(gitea, store, redact, logger, (job) => ({
-    branchUrl: job.repo.htmlUrl ? `${job.repo.htmlUrl}/src/branch/${job.branch}` : undefined,
-  }));
+  const outbox = new OutboxWorker({
+    store, gitea, logger, redact,
+    renderContext: (job: Job) => (job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
+    ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
+  });
   const runner = new JobRunner({
-    store, gitea, workspace, agent, reporter, logger, redact,
+    store, gitea, workspace, agent, outbox, logger, redact,
     stateDir: config.stateDir,
     agentTimeoutMs: config.agentTimeoutMs,
     agentEnv: config.agentEnv,
     botUserId: () => botUserId,
+    maxAttempts: config.maxAttempts,
   });
+  const schedule = (job: Pick<Job, 'id' | 'issueKey'>) =>
+    scheduler.submit({ jobId: job.id, issueKey: job.issueKey, run: (signal) => runner.run(job.id, signal) });
   const dispatcher = new Dispatcher({
-    store, scheduler, runner, reporter, gitea, logger,
+    store, logger,
     triggerLabel: config.triggerLabel,
     command: config.command,
     agentName: agent.name,
     botUserId: () => botUserId,
+    onAdmitted: (job) => {
+      outbox.wake();
+      schedule(job);
+    },
   });
+  const reconciler = new Reconciler({
+    store, gitea, dispatcher, logger,
+    triggerLabel: config.triggerLabel,
+    command: config.command,
+    botUserId: () => botUserId,
+    configuredRepos: config.repos,
+  });
+  const maintenance = new Maintenance({ store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs });
   const app = createIngressApp({
     secrets: config.webhookSecret ? [config.webhookSecret] : [],
     allowUnsigned: config.allowUnsigned,
@@ -82,38 +116,83 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     logger,
   });
 
-  let identityTimer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, task: () => Promise<unknown>) => {
+    if (ms <= 0) return;
+    const t = setInterval(() => void task().catch((err: unknown) => logger.warn({ err }, 'periodic task failed')), ms);
+    t.unref();
+    timers.push(t);
+  };
   const learnIdentity = async (attempt: number): Promise<void> => {
     try {
       const me = await gitea.currentUser();
       botUserId = me.id;
       logger.info({ bot: me.login, id: me.id }, 'connected to Gitea');
     } catch (err) {
+      if (draining) return;
       const delay = Math.min(60_000, 1000 * 2 ** attempt);
       logger.warn({ err, retryInMs: delay }, 'cannot read the bot account from Gitea (GET /user); comments with the kugetsu marker are still ignored');
-      identityTimer = setTimeout(() => void learnIdentity(attempt + 1), delay);
-      identityTimer.unref();
+      const t = setTimeout(() => void learnIdentity(attempt + 1), delay);
+      t.unref();
+      timers.push(t);
+    }
+  };
+
+  const recover = async () => {
+    for (const job of await store.unfinished()) {
+      const resumed = job.state === 'running' ? await runner.checkpoint(job, 'Interrupted because kugetsu stopped unexpectedly') : job;
+      if (resumed.state === 'queued') {
+        logger.info({ job: job.id, issueKey: job.issueKey, attempt: resumed.attempt }, job.state === 'running' ? 'interrupted job re-queued' : 'queued job resumed');
+        schedule(resumed);
+      } else {
+        logger.warn({ job: job.id, issueKey: job.issueKey }, 'interrupted job gave up after its last attempt');
+      }
     }
   };
 
   return {
-    app, dispatcher, scheduler, store, logger,
+    app, dispatcher, scheduler, store, reconciler, maintenance, logger,
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
       await learnIdentity(0);
+      await recover();
+      outbox.start();
+      void reconciler.reconcile().catch((err: unknown) => logger.warn({ err }, 'reconciliation failed'));
+      void maintenance.run();
+      every(config.reconcileIntervalMs, () => reconciler.reconcile());
+      every(60 * 60 * 1000, () => maintenance.run());
     },
-    async idle() {
+    async idle(timeoutMs = 60_000) {
       await scheduler.onIdle();
-      await dispatcher.settled();
+      await outbox.drain(timeoutMs);
     },
-    async stop(graceMs = 30_000) {
+    async stop(graceMs = config.shutdownGraceMs) {
+      if (draining) return;
       draining = true;
-      clearTimeout(identityTimer);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));
-      const done = await Promise.race([scheduler.onIdle().then(() => false), timedOut]);
-      clearTimeout(timer);
-      if (done) logger.warn('grace period over; running jobs are left as they are');
+      for (const t of timers) clearTimeout(t);
+      const finished = await within(scheduler.onIdle(), graceMs);
+      if (!finished) {
+        logger.warn({ graceMs }, 'grace period over; stopping running agents and checkpointing their jobs');
+        scheduler.shutdown();
+        // Agents get SIGTERM, then SIGKILL after their kill grace; each job is then checkpointed.
+        await within(scheduler.onIdle(), 15_000);
+      } else {
+        scheduler.shutdown();
+      }
+      await outbox.drain(5_000).catch(() => undefined);
+      outbox.stop();
+      await store.close().catch((err: unknown) => logger.error({ err }, 'closing the store failed'));
     },
   };
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -10,7 +10,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   program
     .command('serve')
     .description('Start the webhook server (POST /webhooks/gitea, GET /healthz). Settings come from the environment; see README "Configuration".')
-    .option('--grace <seconds>', 'on SIGTERM, how long running agents may finish', (v) => Number(v), 30)
-    .action(async (opts: { grace: number }) => serveCommand({ graceS: opts.grace }));
+    .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running agents may finish before they are checkpointed (default: KUGETSU_SHUTDOWN_GRACE_S, 30)', (v) => Number(v))
+    .action(async (opts: { grace?: number }) => serveCommand({ graceS: opts.grace }));
   await program.parseAsync(argv);
 }

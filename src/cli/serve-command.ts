@@ -8,7 +8,7 @@ import { createService } from '../service.js';
  * pipeline, and shuts down on SIGTERM/SIGINT (503 to new deliveries, running agents get a grace
  * period). Exit code 1 with one message listing every bad setting.
  */
-export async function serveCommand(options: { graceS: number }): Promise<void> {
+export async function serveCommand(options: { graceS?: number }): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -33,7 +33,7 @@ export async function serveCommand(options: { graceS: number }): Promise<void> {
     if (stopping) return;
     stopping = true;
     service.logger.info({ signal }, 'shutting down');
-    void service.stop(options.graceS * 1000).finally(() => server.close(() => process.exit(0)));
+    void service.stop(options.graceS !== undefined ? options.graceS * 1000 : config.shutdownGraceMs).finally(() => server.close(() => process.exit(0)));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

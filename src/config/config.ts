@@ -61,6 +61,22 @@ export const envSchema = z
       .string()
       .optional()
       .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    KUGETSU_MAX_ATTEMPTS: positiveInt('KUGETSU_MAX_ATTEMPTS').default(3),
+    KUGETSU_RETENTION_DAYS: z.coerce.number({ error: 'KUGETSU_RETENTION_DAYS must be a number of days' }).positive('KUGETSU_RETENTION_DAYS must be greater than 0').default(7),
+    KUGETSU_RECONCILE_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_RECONCILE_INTERVAL_S must be a number of seconds' }).int().min(0).default(300),
+    KUGETSU_SHUTDOWN_GRACE_S: z.coerce.number({ error: 'KUGETSU_SHUTDOWN_GRACE_S must be a number of seconds' }).int().min(0).default(30),
+    KUGETSU_REPOS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const out: Array<{ owner: string; name: string }> = [];
+        for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+          const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(item);
+          if (!m) ctx.addIssue({ code: 'custom', message: `KUGETSU_REPOS: "${item}" is not owner/repo` });
+          else out.push({ owner: m[1]!, name: m[2]! });
+        }
+        return out;
+      }),
     KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -104,6 +120,16 @@ export interface Config {
   /** The agent's environment: an allowlist of host variables (see `pickAgentEnv`), never the token. */
   agentEnv: Record<string, string>;
   triggerLabel: string;
+  /** Runs allowed per job across restarts and shutdowns. */
+  maxAttempts: number;
+  /** Finished jobs and their logs are kept this long, in ms. */
+  retentionMs: number;
+  /** Interval of reconciliation passes in ms; 0 = only at start-up. */
+  reconcileIntervalMs: number;
+  /** On SIGTERM/SIGINT, how long running agents may finish, in ms. */
+  shutdownGraceMs: number;
+  /** Repositories to reconcile besides those seen in deliveries. */
+  repos: Array<{ owner: string; name: string }>;
   /** Command word including the slash, e.g. `/kugetsu`. */
   command: string;
   logLevel: string;

@@ -42,6 +42,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
     agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV),
     triggerLabel: e.KUGETSU_TRIGGER_LABEL,
+    maxAttempts: e.KUGETSU_MAX_ATTEMPTS,
+    retentionMs: e.KUGETSU_RETENTION_DAYS * 24 * 3600 * 1000,
+    reconcileIntervalMs: e.KUGETSU_RECONCILE_INTERVAL_S * 1000,
+    shutdownGraceMs: e.KUGETSU_SHUTDOWN_GRACE_S * 1000,
+    repos: e.KUGETSU_REPOS,
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
   };

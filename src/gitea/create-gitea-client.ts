@@ -8,6 +8,7 @@ import {
   labelSchema,
   permissionSchema,
   pullRequestSchema,
+  repositorySchema,
   userSchema,
 } from './gitea-schemas.js';
 import { toGiteaError } from './to-gitea-error.js';
@@ -110,6 +111,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
       call('addCommentReaction', ignoredSchema, () => r.issuePostCommentReaction(seg(o), seg(rp), id, { content })),
     removeIssueLabel: (o, rp, n, labelId) =>
       call('removeIssueLabel', ignoredSchema, () => r.issueRemoveLabel(seg(o), seg(rp), n, labelId)),
+    getRepository: (o, rp) => call('getRepository', repositorySchema, () => r.repoGet(seg(o), seg(rp))),
     getPullRequest: (o, rp, n) =>
       call('getPullRequest', pullRequestSchema, () => r.repoGetPullRequest(seg(o), seg(rp), n)),
     addIssueLabels: (o, rp, n, labels) =>

@@ -1,3 +1,4 @@
+import type { RepoRef } from '../domain/repo-ref.js';
 import { z } from 'zod';
 import type {
   GiteaComment,
@@ -31,6 +32,7 @@ const Issue = z.object({
   user: User,
   html_url: z.string(),
   pull_request: z.unknown(),
+  updated_at: z.string().nullish(),
 });
 
 /** swagger `Comment`: `issue_url` is set on issue comments, `pull_request_url` on PR comments. */
@@ -82,6 +84,28 @@ function numberFromUrl(url: string | null | undefined): number | undefined {
   return m?.[1] ? Number(m[1]) : undefined;
 }
 
+/** swagger `Repository` (the fields a webhook payload's `repository` carries too). */
+const Repository = z.object({
+  name: z.string(),
+  full_name: z.string(),
+  owner: z.object({ login: z.string() }),
+  clone_url: z.string(),
+  html_url: z.string(),
+  default_branch: z.string(),
+});
+
+/** `GET /repos/{o}/{r}` → {@link RepoRef}. */
+export const repositorySchema = Repository.transform(
+  (r): RepoRef => ({
+    owner: r.owner.login,
+    name: r.name,
+    fullName: r.full_name,
+    cloneUrl: r.clone_url,
+    defaultBranch: r.default_branch || 'main',
+    htmlUrl: r.html_url,
+  }),
+);
+
 /** `GET /user` → {@link GiteaUser}. */
 export const userSchema = User.transform(mapUser);
 
@@ -96,6 +120,7 @@ export const issueSchema = Issue.transform(
     user: mapUser(i.user),
     htmlUrl: i.html_url,
     isPull: i.pull_request != null,
+    ...(i.updated_at ? { updatedAt: i.updated_at } : {}),
   }),
 );
 

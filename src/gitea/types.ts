@@ -1,3 +1,5 @@
+import type { RepoRef } from '../domain/repo-ref.js';
+
 /**
  * The narrow view of Gitea's REST API that kugetsu uses (Gitea v1.25.4 swagger, see
  * `shared/docs/gitea-contract.md` §5). Implemented over gitea-js by `createGiteaClient`; the
@@ -18,6 +20,8 @@ export interface GiteaClient {
   addCommentReaction(owner: string, repo: string, commentId: number, content: string): Promise<void>;
   /** `DELETE /repos/{o}/{r}/issues/{n}/labels/{id}` → 204. Gitea removes labels by id only. */
   removeIssueLabel(owner: string, repo: string, n: number, labelId: number): Promise<void>;
+  /** `GET /repos/{o}/{r}` (swagger `repoGet`): the repository as a webhook payload would describe it. */
+  getRepository(owner: string, repo: string): Promise<RepoRef>;
   /** `GET /repos/{o}/{r}/pulls/{n}`. */
   getPullRequest(owner: string, repo: string, n: number): Promise<GiteaPullRequest>;
 
@@ -178,6 +182,8 @@ export interface GiteaIssue {
   htmlUrl: string;
   /** True when this issue is a pull request. */
   isPull: boolean;
+  /** RFC 3339 time of the last change (labels, comments, edits). */
+  updatedAt?: string;
 }
 
 /** A comment on an issue or PR (Gitea v1.25.4 swagger `Comment`). */

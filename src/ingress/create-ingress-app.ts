@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../log/logger.js';
@@ -93,6 +93,7 @@ export function createIngressApp(options: IngressOptions): Hono {
         targetType: c.req.header('x-gitea-hook-installation-target-type') ?? undefined,
         payload,
         size: raw.byteLength,
+        bodySha256: createHash('sha256').update(raw).digest('hex'),
         receivedAt: new Date(),
       };
       const result = await options.onDelivery(delivery);

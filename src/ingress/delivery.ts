@@ -15,6 +15,8 @@ export interface Delivery {
   payload: unknown;
   /** Size of the raw body in bytes. */
   size: number;
+  /** Lowercase hex SHA-256 of the raw body: identical for a replay and for each hook's copy of one event. */
+  bodySha256: string;
   receivedAt: Date;
 }
 

@@ -1,23 +1,17 @@
-import { Mutex } from 'async-mutex';
 import { issueBranch } from '../domain/branch.js';
+import type { GiteaEvent } from '../events/event.js';
+import { eventKey } from '../events/event-key.js';
 import { normalizeDelivery } from '../events/normalize-delivery.js';
-import type { GiteaClient } from '../gitea/types.js';
 import type { Delivery, DeliveryResult } from '../ingress/delivery.js';
 import type { Logger } from '../log/logger.js';
-import type { Scheduler } from '../queue/scheduler.js';
-import type { StatusReporter } from '../report/status-reporter.js';
 import type { Job } from '../store/job.js';
-import type { JobStore } from '../store/job-store.js';
+import type { DeliveryMeta, JobStore } from '../store/job-store.js';
+import { statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
-import type { JobRunner } from './job-runner.js';
 
 export interface DispatcherDeps {
   store: JobStore;
-  scheduler: Scheduler;
-  runner: JobRunner;
-  reporter: StatusReporter;
-  gitea: GiteaClient;
   logger: Logger;
   triggerLabel: string;
   command: string;
@@ -25,61 +19,79 @@ export interface DispatcherDeps {
   agentName: string;
   /** The bot's user id once known (`GET /user`). */
   botUserId: () => number | undefined;
+  /** Called with each newly admitted job: schedule it and wake the outbox worker. */
+  onAdmitted: (job: Job) => void;
 }
 
+/** How a delegation reached kugetsu, for the idempotency record. */
+export type AdmissionSource = Omit<DeliveryMeta, 'receivedAt'> & { receivedAt?: string };
+
 /**
- * The middle of the pipeline: delivery → event → intent → job. `handle` decides synchronously
- * with the delivery (so the ingress can answer 202 or "ignored: why"), stores the job and hands it
- * to the scheduler; the Gitea side effects of accepting (the queued status comment, the 👀
- * reaction on a command, removing the trigger label) run afterwards and never delay the answer.
+ * The middle of the pipeline: delivery → event → intent → job. `handle` answers once the job is
+ * durably admitted — together with its delivery record and its first Gitea writes (the queued
+ * status comment, the 👀 reaction on a command, removing the trigger label) in the outbox — so a
+ * 2xx means the request is not lost. A repeated delivery id, or the same event under another
+ * delivery id (replay, organisation + repository hooks), is acknowledged and not acted on again.
  */
 export class Dispatcher {
-  /** Serialises "is the issue active? → insert", so two label deliveries cannot both start work. */
-  private readonly admission = new Mutex();
-  /** Acknowledgements still being written to Gitea. */
-  private readonly pending = new Set<Promise<void>>();
-
   constructor(private readonly deps: DispatcherDeps) {}
 
   async handle(delivery: Delivery): Promise<DeliveryResult> {
     const normalized = normalizeDelivery(delivery);
     if (!normalized.ok) return 'invalid' in normalized ? { status: 'rejected', reason: normalized.invalid } : { status: 'ignored', reason: normalized.ignored };
-    const intent = routeEvent(normalized.event, {
+    return this.route(normalized.event, { id: delivery.id, eventType: delivery.eventType, eventKey: eventKey(normalized.event, delivery.bodySha256), receivedAt: delivery.receivedAt.toISOString() });
+  }
+
+  /** Routes an event found by any means (a delivery, or the reconciler reading the API). */
+  async route(event: GiteaEvent, source: AdmissionSource): Promise<DeliveryResult> {
+    const intent = routeEvent(event, {
       triggerLabel: this.deps.triggerLabel,
       command: this.deps.command,
       botUserId: this.deps.botUserId(),
     });
     if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
-    const request = intent.delegation;
-
-    const job = await this.admission.runExclusive(async () => {
-      if (request.trigger === 'label' && (await this.deps.store.isIssueActive(request.issueKey))) return undefined;
-      return this.deps.store.insert({ ...request, deliveryId: delivery.id, branch: issueBranch(request.issueNumber), agent: this.deps.agentName });
-    });
-    if (!job) return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
-
-    this.deps.logger.info({ delivery: delivery.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
-    const ack = this.acknowledge(job, request).finally(() => this.pending.delete(ack));
-    this.pending.add(ack);
-    this.deps.scheduler.submit({ jobId: job.id, issueKey: job.issueKey, run: (signal) => this.deps.runner.run(job.id, signal) });
-    return { status: 'accepted', jobId: job.id, issueKey: job.issueKey };
+    return this.admit(intent.delegation, source);
   }
 
-  /** Resolves when every acknowledgement started so far has been written (or has failed). */
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-  }
-
-  /** The visible side of accepting: status comment, 👀 on the command, trigger label removed. */
-  private async acknowledge(job: Job, request: DelegationRequest): Promise<void> {
-    const { gitea, logger } = this.deps;
-    const { owner, name } = job.repo;
-    const tasks: Array<Promise<unknown>> = [this.deps.reporter.publish(job.id)];
-    if (request.commentId !== undefined) tasks.push(gitea.addCommentReaction(owner, name, request.commentId, 'eyes'));
-    if (request.triggerLabelId !== undefined) tasks.push(gitea.removeIssueLabel(owner, name, request.issueNumber, request.triggerLabelId));
-    const results = await Promise.allSettled(tasks);
-    for (const r of results) {
-      if (r.status === 'rejected') logger.warn({ err: r.reason, job: job.id, issueKey: job.issueKey }, 'could not acknowledge the delegation on Gitea');
+  /** Stores a delegation as a job exactly once, with its acknowledgements, and hands it on. */
+  async admit(request: DelegationRequest, source: AdmissionSource): Promise<DeliveryResult> {
+    const outcome = await this.deps.store.admit(
+      { ...source, receivedAt: source.receivedAt ?? new Date().toISOString() },
+      { ...request, deliveryId: source.id, branch: issueBranch(request.issueNumber), agent: this.deps.agentName },
+      { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request) },
+    );
+    switch (outcome.kind) {
+      case 'duplicate':
+        this.deps.logger.info({ delivery: source.id, job: outcome.jobId, by: outcome.by }, 'duplicate delivery acknowledged');
+        return {
+          status: 'ignored',
+          reason: outcome.by === 'delivery' ? `delivery ${source.id} was already handled (job ${outcome.jobId})` : `this event was already handled under another delivery (job ${outcome.jobId})`,
+        };
+      case 'busy':
+        return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
+      case 'accepted': {
+        const { job } = outcome;
+        this.deps.logger.info({ delivery: source.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
+        this.deps.onAdmitted(job);
+        return { status: 'accepted', jobId: job.id, issueKey: job.issueKey };
+      }
     }
   }
+}
+
+/** The Gitea writes that acknowledge a new job: status comment, 👀 on the command, trigger label off. */
+function acknowledgements(job: Job, request: DelegationRequest): NewOutboxItem[] {
+  const { owner, name } = job.repo;
+  const items: NewOutboxItem[] = [statusCommentItem(job)];
+  if (request.commentId !== undefined) {
+    items.push({ key: `reaction:${owner}/${name}:${request.commentId}:eyes`, group: job.issueKey, op: { kind: 'reaction', owner, repo: name, commentId: request.commentId, content: 'eyes' } });
+  }
+  if (request.triggerLabelId !== undefined) {
+    items.push({
+      key: `unlabel:${owner}/${name}#${request.issueNumber}:${request.triggerLabelId}`,
+      group: job.issueKey,
+      op: { kind: 'remove_label', owner, repo: name, number: request.issueNumber, labelId: request.triggerLabelId },
+    });
+  }
+  return items;
 }

@@ -4,9 +4,10 @@ import type { AgentAdapter, AgentOutcome } from '../agents/types.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
-import type { StatusReporter } from '../report/status-reporter.js';
 import type { Job, JobPhase, JobResult } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
+import { statusCommentItem } from '../store/outbox.js';
+import { isShutdownAbort } from '../queue/scheduler.js';
 import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
 import { buildPrompt } from './build-prompt.js';
 import { jobPaths } from './state-paths.js';
@@ -17,7 +18,8 @@ export interface JobRunnerDeps {
   gitea: GiteaClient;
   workspace: Workspace;
   agent: AgentAdapter;
-  reporter: StatusReporter;
+  /** Told when outbox items were committed, so they are sent soon. */
+  outbox: { wake(): void };
   logger: Logger;
   redact: Redactor;
   stateDir: string;
@@ -27,6 +29,8 @@ export interface JobRunnerDeps {
   agentEnv: Record<string, string>;
   /** The bot's user id, once known (its comments stay out of prompts). */
   botUserId: () => number | undefined;
+  /** Runs allowed per job when interrupted by restarts and shutdowns (the seed tool's 3). */
+  maxAttempts: number;
 }
 
 /** A failure with the job phase it belongs to and a message for the status comment. */
@@ -51,11 +55,13 @@ export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
 
   async run(jobId: string, signal: AbortSignal): Promise<void> {
-    const { store, reporter } = this.deps;
-    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() });
+    const { store, outbox } = this.deps;
+    const queued = await store.get(jobId);
+    if (!queued || queued.state !== 'queued') return; // canceled or finished meanwhile
+    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, [statusCommentItem(queued)], `attempt ${queued.attempt}`);
+    outbox.wake();
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
-    log.info({ trigger: job.trigger }, 'job started');
-    void reporter.publish(job.id);
+    log.info({ trigger: job.trigger, attempt: job.attempt }, 'job started');
 
     const started = Date.now();
     let result: JobResult;
@@ -65,7 +71,7 @@ export class JobRunner {
     } catch (err) {
       const phase: JobPhase = err instanceof PhaseError ? err.phase : err instanceof WorkspaceError ? err.phase : 'internal';
       const message = this.deps.redact(err instanceof Error ? err.message : String(err));
-      log.error({ err, phase }, 'job failed');
+      if (!signal.aborted) log.error({ err, phase }, 'job failed');
       state = signal.aborted ? 'canceled' : 'failed';
       result = {
         exitCode: null,
@@ -79,9 +85,48 @@ export class JobRunner {
         error: phase === 'internal' ? `kugetsu hit an internal error (${message}); see the service log for job ${job.id}.` : message,
       };
     }
-    job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() });
-    log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
-    await reporter.publish(job.id);
+
+    if (isShutdownAbort(signal)) {
+      job = await this.checkpoint(job, 'Interrupted because kugetsu was shut down');
+      log.info({ state: job.state, attempt: job.attempt }, 'job checkpointed for the next start');
+    } else {
+      job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() }, [statusCommentItem(job)], result.error);
+      log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
+    }
+    outbox.wake();
+  }
+
+  /**
+   * Puts an interrupted job back in the queue for its next attempt (same worktree, same session),
+   * or fails it when it has used all its attempts. Used on shutdown and for jobs found `running`
+   * at start-up (the process died under them).
+   */
+  async checkpoint(job: Job, why: string): Promise<Job> {
+    const { store } = this.deps;
+    const max = this.deps.maxAttempts;
+    if (job.attempt >= max) {
+      return store.update(
+        job.id,
+        {
+          state: 'failed',
+          finishedAt: new Date().toISOString(),
+          note: `${why} during attempt ${job.attempt} of ${max}.`,
+          result: {
+            exitCode: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
+            failedPhase: 'internal',
+            error: `The job was interrupted ${max} times (restarts or shutdowns of kugetsu) and was given up. Ask again to start a new job.`,
+          },
+        },
+        [statusCommentItem(job)],
+        why,
+      );
+    }
+    return store.update(
+      job.id,
+      { state: 'queued', attempt: job.attempt + 1, note: `${why} during attempt ${job.attempt}; it continues as attempt ${job.attempt + 1} of ${max}.` },
+      [statusCommentItem(job)],
+      why,
+    );
   }
 
   private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {

@@ -1,7 +1,7 @@
 import { Mutex } from 'async-mutex';
 import PQueue from 'p-queue';
 import type { IssueKey } from '../domain/issue-key.js';
-import type { ScheduledJob, SchedulePlace, Scheduler } from './scheduler.js';
+import { ShutdownAbort, type ScheduledJob, type SchedulePlace, type Scheduler } from './scheduler.js';
 
 interface Entry {
   job: ScheduledJob;
@@ -20,6 +20,7 @@ export class LocalScheduler implements Scheduler {
   private readonly locks = new Map<IssueKey, { mutex: Mutex; users: number }>();
   private readonly entries = new Map<string, Entry>();
   private idleWaiters: Array<() => void> = [];
+  private stopped = false;
 
   /**
    * @param slots the cap on concurrent agent runs (`KUGETSU_MAX_AGENTS`, default 3).
@@ -34,6 +35,7 @@ export class LocalScheduler implements Scheduler {
   }
 
   submit(job: ScheduledJob): void {
+    if (this.stopped) throw new Error('the scheduler is shut down');
     if (this.entries.has(job.jobId)) throw new Error(`job ${job.jobId} is already scheduled`);
     const entry: Entry = { job, place: 'waiting-for-issue', controller: new AbortController() };
     this.entries.set(job.jobId, entry);
@@ -52,7 +54,8 @@ export class LocalScheduler implements Scheduler {
         );
       })
       .catch((err: unknown) => {
-        if (!(signal.aborted && (err as Error)?.name === 'AbortError')) this.onError(job.jobId, err);
+        // A canceled or shut-down job that was still waiting rejects with the abort reason: not a failure.
+        if (!(signal.aborted && (err === signal.reason || (err as Error)?.name === 'AbortError'))) this.onError(job.jobId, err);
       })
       .finally(() => {
         this.entries.delete(job.jobId);
@@ -66,6 +69,11 @@ export class LocalScheduler implements Scheduler {
     if (!entry) return false;
     entry.controller.abort(new Error('canceled'));
     return true;
+  }
+
+  shutdown(): void {
+    this.stopped = true;
+    for (const entry of this.entries.values()) entry.controller.abort(new ShutdownAbort());
   }
 
   place(jobId: string): SchedulePlace | undefined {

@@ -8,6 +8,19 @@ export interface ScheduledJob {
   run: (signal: AbortSignal) => Promise<void>;
 }
 
+/** The abort reason of jobs stopped by a shutdown (they are checkpointed, not canceled). */
+export class ShutdownAbort extends Error {
+  override readonly name = 'ShutdownAbort';
+  constructor() {
+    super('kugetsu is shutting down');
+  }
+}
+
+/** True when a job's signal was aborted by {@link Scheduler.shutdown}. */
+export function isShutdownAbort(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof ShutdownAbort;
+}
+
 /** Where a submitted job is, for queue positions and status. */
 export type SchedulePlace = 'waiting-for-issue' | 'waiting-for-slot' | 'running';
 
@@ -26,4 +39,9 @@ export interface Scheduler {
   stats(): { running: number; waiting: number; slots: number };
   /** Resolves when no job is running or waiting. */
   onIdle(): Promise<void>;
+  /**
+   * Aborts every running job with a {@link ShutdownAbort} reason and drops the waiting ones (they
+   * stay queued in the store and resume after a restart). Later submissions are refused.
+   */
+  shutdown(): void;
 }

@@ -56,6 +56,7 @@ export function renderStatusComment(job: Job, context: RenderContext = {}, now: 
   blocks.push(HEADLINE[job.state] + (r && finished ? ` in ${formatDuration(r.durationMs)}` : ''));
   blocks.push(`@${job.sender.login} asked ${TRIGGER_TEXT[job.trigger]} · job ${job.id} · \`${job.issueKey}\``);
   if (job.message) blocks.push(quote(job.message));
+  if (job.note) blocks.push(`_${job.note}_`);
 
   if (job.state === 'queued') {
     blocks.push(`Waiting ${context.waitingFor ?? 'for a free agent slot'}.`);

@@ -1,8 +1,10 @@
 import type { IssueKey } from '../domain/issue-key.js';
-import type { Job } from './job.js';
+import type { RepoRef } from '../domain/repo-ref.js';
+import type { Job, JobState } from './job.js';
+import type { NewOutboxItem, OutboxItem } from './outbox.js';
 
-/** What a job's creator supplies; the store adds `id`, `state: "queued"` and `createdAt`. */
-export type NewJob = Omit<Job, 'id' | 'state' | 'createdAt' | 'startedAt' | 'finishedAt' | 'statusCommentId' | 'result'>;
+/** What a job's creator supplies; the store adds `id`, `state: "queued"`, `attempt: 1` and `createdAt`. */
+export type NewJob = Omit<Job, 'id' | 'state' | 'createdAt' | 'startedAt' | 'finishedAt' | 'statusCommentId' | 'result' | 'attempt' | 'note'>;
 
 /** The agent session and worktree an issue's turns share. */
 export interface IssueSession {
@@ -15,22 +17,115 @@ export interface IssueSession {
   updatedAt: string;
 }
 
+/** The delivery that produced a delegation, as recorded for idempotency. */
+export interface DeliveryMeta {
+  /** `X-Gitea-Delivery`. */
+  id: string;
+  eventType: string;
+  /**
+   * The event's content key, the same for a replay (new delivery id, same body) and for the
+   * repository, organisation and system hooks' copies of one event (gitea-contract.md §3):
+   * e.g. `comment:acme/app:1234:created`, or `body:<sha256>` as a last resort.
+   */
+  eventKey: string;
+  /** ISO 8601. */
+  receivedAt: string;
+}
+
+/** What {@link JobStore.admit} did. */
+export type AdmitOutcome =
+  | { kind: 'accepted'; job: Job }
+  /** This delivery id, or this event under another delivery id, was admitted before. */
+  | { kind: 'duplicate'; jobId: string; by: 'delivery' | 'event' }
+  /** `requireIdleIssue` was set and a job of the issue is queued or running. */
+  | { kind: 'busy' };
+
+/** One state change of a job, for its history. */
+export interface JobEvent {
+  state: JobState;
+  /** ISO 8601. */
+  at: string;
+  detail?: string;
+}
+
+/** What {@link JobStore.prune} removed. */
+export interface PruneResult {
+  jobIds: string[];
+  deliveries: number;
+  outbox: number;
+}
+
 /**
- * The job record and per-issue session, behind an interface so an embedded or a distributed store
- * can back it. Methods are async for that reason. `update` rejects for an unknown job id.
+ * Everything kugetsu must not lose: admitted deliveries (for idempotency), jobs and their state
+ * history, per-issue sessions, the outbox of Gitea writes, and reconciliation cursors. Behind an
+ * interface so another engine can replace the embedded SQLite one; async for that reason.
+ * Each method is one transaction: when it resolves, its effect is durable.
  */
 export interface JobStore {
-  /** Stores a new job in state `queued` and returns it with its id. */
-  insert(job: NewJob): Promise<Job>;
-  /** Applies a partial change and returns the job as it is now. */
-  update(id: string, patch: Partial<Omit<Job, 'id'>>): Promise<Job>;
+  /**
+   * Atomically: refuses a delivery id or event key seen before (`duplicate`), refuses when
+   * `requireIdleIssue` and the issue has a queued or running job (`busy`); otherwise records the
+   * delivery, inserts the job (state `queued`, attempt 1), remembers the repository, and enqueues
+   * the items `outbox(insertedJob)` returns (called inside the transaction, once the job has its
+   * id, e.g. for its status comment) — all in one commit.
+   */
+  admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome>;
+  /**
+   * Applies a partial change; appends a history row when `state` changes; enqueues `outbox` in the
+   * same commit. Rejects for an unknown job id.
+   */
+  update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox?: NewOutboxItem[], detail?: string): Promise<Job>;
   get(id: string): Promise<Job | undefined>;
   /** The issue's jobs in arrival order. */
   listByIssue(key: IssueKey): Promise<Job[]>;
   /** True when a job of the issue is queued or running. */
   isIssueActive(key: IssueKey): Promise<boolean>;
+  /** Jobs in state `queued` or `running`, oldest first (crash recovery). */
+  unfinished(): Promise<Job[]>;
+  /** A job's state changes, oldest first. */
+  history(id: string): Promise<JobEvent[]>;
+  /** Recent jobs, newest first. */
+  recent(limit: number): Promise<Job[]>;
   getSession(key: IssueKey): Promise<IssueSession | undefined>;
   putSession(session: IssueSession): Promise<void>;
+  /** Forgets an issue's session (the next turn starts fresh). */
+  deleteSession(key: IssueKey): Promise<void>;
+  /** All stored sessions (for worktree cleanup). */
+  sessions(): Promise<IssueSession[]>;
   /** Counts by state, for `/healthz`. */
-  counts(): Promise<Record<Job['state'], number>>;
+  counts(): Promise<Record<JobState, number>>;
+
+  /** Adds outbox items outside of a job change (coalesced by key while pending). */
+  enqueue(items: NewOutboxItem[]): Promise<void>;
+  /** Pending items whose `nextAttemptAt <= nowMs`, oldest first, at most `limit`. */
+  outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]>;
+  /** The earliest `nextAttemptAt` of a pending item, or `undefined` when none is pending. */
+  outboxNextDueAt(): Promise<number | undefined>;
+  outboxDone(id: number): Promise<void>;
+  /** Counts an attempt and schedules the next one. */
+  outboxRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Counts an attempt and gives up (a 4xx other than 429): recorded, never retried. */
+  outboxFailed(id: number, error: string): Promise<void>;
+  outboxCounts(): Promise<{ pending: number; failed: number }>;
+  /** True when an item with this key is pending or failed (not yet, or never, written to Gitea). */
+  outboxIsOpen(key: string): Promise<boolean>;
+
+  /** Repositories kugetsu has admitted deliveries for (reconciliation reads them). */
+  knownRepos(): Promise<RepoRef[]>;
+  /** Remembers a repository (also done by `admit`). */
+  rememberRepo(repo: RepoRef): Promise<void>;
+  /** A named cursor (e.g. the last processed comment time per repository). */
+  getCursor(name: string): Promise<string | undefined>;
+  setCursor(name: string, value: string): Promise<void>;
+  /** True when a delivery id or event key was admitted (reconciliation skips what was handled). */
+  hasEvent(eventKey: string): Promise<boolean>;
+
+  /**
+   * Removes finished jobs (and their history) that finished before `before`, admitted deliveries
+   * older than it, and done/failed outbox items older than it. Returns the removed job ids so the
+   * caller can delete their log and prompt files.
+   */
+  prune(before: Date): Promise<PruneResult>;
+  /** Closes the database. */
+  close(): Promise<void>;
 }

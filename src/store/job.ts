@@ -46,6 +46,10 @@ export interface Job extends DelegationRequest {
   finishedAt?: string;
   /** Id of the status comment once it exists. */
   statusCommentId?: number;
+  /** 1 for the first run; +1 each time the job is re-queued after an interruption (restart, crash). */
+  attempt: number;
+  /** A line for the status comment about what happened besides the state, e.g. an interruption. */
+  note?: string;
   result?: JobResult;
 }
 

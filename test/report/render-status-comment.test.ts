@@ -21,6 +21,7 @@ const base: Job = {
   sender: { id: 3, login: 'alice' },
   commentId: 1001,
   state: 'queued',
+  attempt: 1,
   branch: 'kugetsu/issue-7',
   agent: 'opencode',
   createdAt: '2026-11-22T10:00:00.000Z',
@@ -31,6 +32,7 @@ const ctx = { branchUrl: 'https://git.example/acme/widgets/src/branch/kugetsu/is
 const cases: Record<string, Job> = {
   queued: base,
   running: { ...base, state: 'running', startedAt: '2026-11-22T10:01:00.000Z' },
+  'queued-after-interruption': { ...base, attempt: 2, note: 'Interrupted because kugetsu was shut down during attempt 1; it continues as attempt 2 of 3.' },
   succeeded: {
     ...base,
     state: 'succeeded',

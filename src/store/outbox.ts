@@ -1,0 +1,43 @@
+/**
+ * A pending write to Gitea. Every write goes through the durable outbox so that nothing is lost
+ * while Gitea is down and nothing is written twice: the status comment of a job is rendered from
+ * the job when the item is sent (so queued → running → succeeded may coalesce into one write).
+ */
+export type OutboxOp =
+  /** Create the job's status comment if it has none yet, else edit it to the job's current state. */
+  | { kind: 'status_comment'; jobId: string }
+  /** `POST …/issues/comments/{id}/reactions` (201 new / 200 existing are both success). */
+  | { kind: 'reaction'; owner: string; repo: string; commentId: number; content: string }
+  /** `DELETE …/issues/{n}/labels/{id}` (Gitea removes labels by id only). */
+  | { kind: 'remove_label'; owner: string; repo: string; number: number; labelId: number }
+  /** A plain comment (replies, refusals). */
+  | { kind: 'comment'; owner: string; repo: string; number: number; body: string };
+
+/** What a writer hands to the store. */
+export interface NewOutboxItem {
+  /**
+   * Coalescing key: while an item with the same key is pending, enqueueing again does not add a
+   * second row (e.g. `status:12` — the worker renders the latest state anyway).
+   */
+  key: string;
+  /** Writes of one group are sent in order; a failing write holds back later ones of its group. The issue key. */
+  group: string;
+  op: OutboxOp;
+}
+
+/** A stored outbox item. Times are ms since the epoch. */
+export interface OutboxItem extends NewOutboxItem {
+  id: number;
+  state: 'pending' | 'done' | 'failed';
+  /** Send attempts so far (0 = never tried). */
+  attempts: number;
+  /** Not to be sent before this time (ms since epoch). */
+  nextAttemptAt: number;
+  lastError?: string;
+  createdAt: number;
+}
+
+/** The outbox item that brings a job's status comment up to date (coalesced per job while pending). */
+export function statusCommentItem(job: { id: string; issueKey: string }): NewOutboxItem {
+  return { key: `status:${job.id}`, group: job.issueKey, op: { kind: 'status_comment', jobId: job.id } };
+}
