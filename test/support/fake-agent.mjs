@@ -7,7 +7,10 @@
 //   print:TEXT           print TEXT on stdout          stderr:TEXT   print TEXT on stderr
 //   lines:N              print N lines `line <i>`
 //   sleep:MS             wait MS ms
+//   sleep-between:MIN:MAX  wait a random whole number of ms in [MIN, MAX]
 //   write:REL:CONTENT    write CONTENT to REL (relative to the cwd, i.e. the worktree)
+//   append:ABS:TEXT      append TEXT and a newline to the file ABS (created when missing); `${NAME}`
+//                        in TEXT becomes the env variable NAME (empty when unset), `${PID}` the pid
 //   session:ID           write ID to $KUGETSU_SESSION_FILE
 //   grandchild:PIDFILE   spawn a child that sleeps forever, ignores SIGTERM and holds stdout/stderr
 //                        open; it writes its pid to PIDFILE when ready (this action waits for it)
@@ -15,7 +18,7 @@
 //   stdin                copy stdin to stdout
 //   exit:CODE            exit with CODE (default at the end: 0)
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,9 +46,20 @@ for (const arg of process.argv.slice(2)) {
     case 'sleep':
       await sleep(Number(value));
       break;
+    case 'sleep-between': {
+      const [min, max] = value.split(':').map(Number);
+      await sleep(min + Math.floor(Math.random() * (max - min + 1)));
+      break;
+    }
     case 'write': {
       const j = value.indexOf(':');
       writeFileSync(value.slice(0, j), value.slice(j + 1));
+      break;
+    }
+    case 'append': {
+      const j = value.indexOf(':');
+      const text = value.slice(j + 1).replace(/\$\{(\w+)\}/g, (_m, name) => (name === 'PID' ? String(process.pid) : (process.env[name] ?? '')));
+      appendFileSync(value.slice(0, j), `${text}\n`);
       break;
     }
     case 'session':
