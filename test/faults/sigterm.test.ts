@@ -115,7 +115,7 @@ describe('SIGTERM during an agent run', () => {
     const checkpoint = await readStore(w.dbFile);
     const job = checkpoint.jobs.find((j) => j.id === jobId)!;
     expect.soft({ state: job.state, attempt: job.attempt }).toEqual({ state: 'queued', attempt: 2 });
-    expect.soft(job.note).toMatch(/Interrupted because kugetsu was shut down during attempt 1/);
+    expect.soft(job.note ?? '(no note)').toMatch(/Interrupted because kugetsu was shut down during attempt 1/);
     expect.soft(checkpoint.jobs).toHaveLength(1);
     expect.soft(checkpoint.deliveries.map((d) => d.id)).not.toContain('during-shutdown-b');
     // The status comment was updated before the exit: queued again, with the interruption note.
@@ -155,5 +155,33 @@ describe('SIGTERM during an agent run', () => {
     expect(finalComments.map((s) => ({ commentId: s.commentId, state: s.state }))).toEqual([{ commentId: comment!.commentId, state: 'succeeded' }]);
     expect(statusComments(w.fake)).toHaveLength(2);
     console.log(`[faults] SIGTERM, short grace: ${JSON.stringify({ agentMs: AGENT_MS, graceS: GRACE_S, exitAfterSigtermMs: tookMs, exit, completedAfterRestartMs: completedMs })}`);
+  }, 60_000);
+
+  it('with a short grace and an agent that ignores SIGTERM: no agent outlives the exit, exit 0 within grace + kill grace, the job checkpointed', async () => {
+    const w = (world = await createWorld({ issues: 1, prefix: 'kugetsu-term-c-' }));
+    const GRACE_S = 1;
+    const KILL_GRACE_MS = 5_000; // run-process.ts default: SIGTERM to the group, SIGKILL 5 s later (or at exit)
+    const env = baseEnv(w, { KUGETSU_AGENT_COMMAND: JSON.stringify(agentCommand(w, 20_000, { ignoreTerm: true })), KUGETSU_SHUTDOWN_GRACE_S: String(GRACE_S) });
+    const server = await startServer({ env, logFile: path.join(w.tmp, 'server.log') });
+    servers.push(server);
+    const first = await postDelivery(server.url, commentDelivery(w, 1, 'stubborn task'), SECRET);
+    expect(first.status).toBe(202);
+    const jobId = String(first.json!.job);
+    const run = await agentStarted(w, server, jobId);
+    try {
+      const stop = await terminate(server, GRACE_S * 1000 + KILL_GRACE_MS + 10_000);
+      const agentAliveAtExit = !isGone(run.pid);
+      console.log(`[faults] SIGTERM, short grace, agent ignores SIGTERM: ${JSON.stringify({ graceS: GRACE_S, exitAfterSigtermMs: stop.tookMs, code: stop.code, agentAliveAtExit })}`);
+      expect(stop.code, logTail(server.logFile)).toBe(0);
+      expect.soft(agentAliveAtExit, 'the agent process outlived kugetsu serve').toBe(false);
+      expect.soft(stop.tookMs).toBeLessThan(GRACE_S * 1000 + KILL_GRACE_MS + 5_000);
+      const snap = await readStore(w.dbFile);
+      const job = snap.jobs.find((j) => j.id === jobId)!;
+      expect.soft({ state: job.state, attempt: job.attempt }).toEqual({ state: 'queued', attempt: 2 });
+      expect(agentRuns(w.runLog).filter((r) => r.phase === 'end')).toEqual([]);
+    } finally {
+      // Whatever kugetsu did, leave no agent behind (it is this test's grandchild, known by pid).
+      if (!isGone(run.pid)) process.kill(run.pid, 'SIGKILL');
+    }
   }, 60_000);
 });

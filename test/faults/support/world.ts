@@ -101,12 +101,13 @@ export function labelDelivery(world: FaultWorld, n: number): DeliverySpec {
 /**
  * The fake agent's argv for `KUGETSU_AGENT_COMMAND`: appends `start <issueKey> <message> <prompt
  * file> <pid>` to the run log, sleeps `sleepMs` (a random time in `[min, max]` for a pair), appends
- * `end …` with the same fields, exits 0. Fields are `|`-separated (see {@link agentRuns}).
+ * `end …` with the same fields, exits 0. Fields are `|`-separated (see {@link agentRuns}). With
+ * `ignoreTerm` the agent ignores SIGTERM (only SIGKILL stops it).
  */
-export function agentCommand(world: FaultWorld, sleepMs: number | [min: number, max: number]): string[] {
+export function agentCommand(world: FaultWorld, sleepMs: number | [min: number, max: number], options: { ignoreTerm?: boolean } = {}): string[] {
   const fields = '${KUGETSU_ISSUE_KEY}|${KUGETSU_MESSAGE}|${KUGETSU_PROMPT_FILE}|${PID}';
   const sleep = typeof sleepMs === 'number' ? `sleep:${sleepMs}` : `sleep-between:${sleepMs[0]}:${sleepMs[1]}`;
-  return ['node', FAKE_AGENT, `append:${world.runLog}:start|${fields}`, sleep, `append:${world.runLog}:end|${fields}`];
+  return ['node', FAKE_AGENT, ...(options.ignoreTerm ? ['ignore-term'] : []), `append:${world.runLog}:start|${fields}`, sleep, `append:${world.runLog}:end|${fields}`];
 }
 
 /** One line of the run log. `job` is read from the prompt file name (`…/job-<id>.md`). */
