@@ -74,6 +74,7 @@ export async function runDemo(options: { dir: string; opencodeBin: string; print
   print(`log: ${logFile}`);
 
   const answers: DemoResult['answers'] = [];
+  let jobs: Job[] = [];
   const post = async (eventType: string, payload: unknown) => {
     const body = serializePayload(payload);
     const delivery = crypto.randomUUID();
@@ -108,6 +109,7 @@ export async function runDemo(options: { dir: string; opencodeBin: string; print
       issueCommentPayload({ repo: sandbox.repo, issue: sandbox.issue, comment: { id: comment.id, body: comment.body }, sender: sandbox.alice }),
     );
     await service.idle();
+    jobs = (await Promise.all(['1', '2'].map((id) => service.store.get(id)))).filter((j): j is Job => j !== undefined);
   } finally {
     await service.stop(1000);
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -121,7 +123,6 @@ export async function runDemo(options: { dir: string; opencodeBin: string; print
     if (call.method === 'POST') trail.push({ commentId: undefined, action: 'created', body });
     if (call.method === 'PATCH') trail.push({ commentId: Number(call.path.split('/').pop()), action: 'edited', body });
   }
-  const jobs = (await Promise.all(['1', '2'].map((id) => service.store.get(id)))).filter((j): j is Job => j !== undefined);
   const branch = `kugetsu/issue-${sandbox.issue.number}`;
   const branchLog = sandboxGit(sandbox.origin, ['log', '--oneline', `main..${branch}`]);
   const greeting = sandboxGit(sandbox.origin, ['show', `${branch}:GREETING.md`]);

@@ -17,7 +17,8 @@ export function toGiteaError(operation: string, failure: unknown, secrets: reado
 
   if (isResponseLike(failure)) {
     const message = giteaMessage(failure.error) ?? (failure.statusText || `HTTP ${failure.status}`);
-    return new GiteaError(operation, failure.status, redact(message));
+    const retryAfter = (failure as { headers?: { get?: (name: string) => string | null } }).headers?.get?.('retry-after') ?? undefined;
+    return new GiteaError(operation, failure.status, redact(message), retryAfter ? { retryAfter } : undefined);
   }
   const message = describeNetworkError(failure);
   return new GiteaError(operation, 0, redact(message), { cause: redactedCause(failure, redact) });

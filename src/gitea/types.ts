@@ -227,10 +227,14 @@ export class GiteaError extends Error {
     readonly operation: string,
     readonly status: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfter?: string },
   ) {
     super(`Gitea is failing: ${operation} → ${status === 0 ? 'network error' : `HTTP ${status}`}: ${message}`, options);
+    if (options?.retryAfter) this.retryAfter = options.retryAfter;
   }
+  /** The `Retry-After` header of a 429 or 503 answer, as sent (seconds or an HTTP date). */
+  readonly retryAfter?: string;
+
   get retryable(): boolean {
     return this.status === 0 || this.status === 429 || this.status >= 500;
   }

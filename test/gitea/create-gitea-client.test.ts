@@ -34,6 +34,7 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
       user: { id: gitea.fake.user('alice').id, login: 'alice' },
       htmlUrl: 'http://gitea.test/acme/widgets/issues/1',
       isPull: false,
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
     });
     expect((await client().getIssue('acme', 'widgets', 2)).isPull).toBe(true);
     gitea.fake.expectCalls(['GET /repos/acme/widgets/issues/1', 'GET /repos/acme/widgets/issues/2']);

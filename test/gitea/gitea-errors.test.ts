@@ -35,6 +35,15 @@ describe('GiteaError from createGiteaClient', () => {
   });
   const client = (token = TOKEN) => createGiteaClient({ baseUrl: gitea.baseUrl, token });
 
+  it('a 429 keeps its Retry-After header for the outbox backoff', async () => {
+    gitea.fake.injectFault({ status: 429, times: 1, retryAfterSeconds: 7 });
+    const error = await failure(client().getIssue('acme', 'widgets', 1));
+    expect(error.status).toBe(429);
+    expect(error.retryable).toBe(true);
+    expect(error.retryAfter).toBe('7');
+    gitea.fake.takeCalls();
+  });
+
   it.each([
     ['unknown repo', () => client().getIssue('acme', 'nope', 1), 404],
     ['unknown issue', () => client().getIssue('acme', 'widgets', 99), 404],

@@ -62,8 +62,9 @@ describe('reconciliation acts on what was missed, once', () => {
     expect(fake.issueLabelNames('acme/app', missed.number)).toEqual([]);
     expect(await s.store.listByIssue(`acme/app#${other.number}` as never)).toHaveLength(0);
 
-    // A command comment whose delivery never arrived.
-    await new Promise((r) => setTimeout(r, 20));
+    // A command comment whose delivery never arrived. (The first pass set the cursor to the next
+    // whole second — Gitea's resolution — so the comment must come after it.)
+    await new Promise((r) => setTimeout(r, 1100));
     const lost = fake.addComment('acme/app', other.number, { body: 'Hm.\n/kugetsu fix the bug', author: 'alice' });
     const plain = fake.addComment('acme/app', other.number, { body: 'just chatting', author: 'bob' });
     expect((await s.reconciler.reconcile()).admitted).toBe(1);
