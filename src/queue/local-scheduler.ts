@@ -45,13 +45,15 @@ export class LocalScheduler implements Scheduler {
       .runExclusive(async () => {
         if (signal.aborted) return;
         entry.place = 'waiting-for-slot';
-        await this.queue.add(
-          async () => {
-            entry.place = 'running';
-            await job.run(signal);
-          },
-          { signal },
-        );
+        // The signal is not given to p-queue: it would settle `add()` as soon as the signal aborts
+        // while `run` still goes on (p-queue 9 races the task against it), and the job's lock and
+        // entry would be released before the job had stopped. A job aborted while it waits for a
+        // slot returns at once when it gets one.
+        await this.queue.add(async () => {
+          if (signal.aborted) return;
+          entry.place = 'running';
+          await job.run(signal);
+        });
       })
       .catch((err: unknown) => {
         // A canceled or shut-down job that was still waiting rejects with the abort reason: not a failure.
