@@ -10,7 +10,9 @@ import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { JobRunner } from './pipeline/job-runner.js';
+import { Authorizer } from './pipeline/authorizer.js';
 import { Maintenance } from './pipeline/maintenance.js';
+import { RateLimiter } from './pipeline/rate-limiter.js';
 import { Reconciler } from './pipeline/reconciler.js';
 import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
@@ -63,7 +65,7 @@ export interface Service {
  * together (ingress → dispatcher → store/scheduler → job runner → workspace/agent → outbox).
  */
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
-  const redact = createRedactor([config.giteaToken, config.webhookSecret]);
+  const redact = createRedactor([config.giteaToken, ...config.webhookSecrets, ...Object.values(config.repoSecrets).flat(), config.webhookAuthorization]);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
@@ -78,7 +80,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     renderContext: (job: Job) => (job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
     ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
   });
+  const authorizer = new Authorizer(gitea, config.access);
   const runner = new JobRunner({
+    authorizer,
     store, gitea, workspace, agent, outbox, logger, redact,
     stateDir: config.stateDir,
     agentTimeoutMs: config.agentTimeoutMs,
@@ -98,6 +102,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       outbox.wake();
       schedule(job);
     },
+    authorizer,
+    rateLimiter: new RateLimiter(),
+    rateLimits: config.rateLimits,
+    maxQueuedPerIssue: config.maxQueuedPerIssue,
+    refusalReply: config.refusalReply,
+    wakeOutbox: () => outbox.wake(),
   });
   const reconciler = new Reconciler({
     store, gitea, dispatcher, logger,
@@ -108,7 +118,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
   const maintenance = new Maintenance({ store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs });
   const app = createIngressApp({
-    secrets: config.webhookSecret ? [config.webhookSecret] : [],
+    secrets: config.webhookSecrets,
+    repoSecrets: (fullName) => [...(config.repoSecrets[fullName] ?? []), ...(config.repoSecrets[`${fullName.split('/')[0]}/*`] ?? [])],
+    ...(config.webhookAuthorization !== undefined ? { authorization: config.webhookAuthorization } : {}),
+    maxBodyBytes: config.maxBodyBytes,
     allowUnsigned: config.allowUnsigned,
     onDelivery: (d) => dispatcher.handle(d),
     health: () => ({ ...scheduler.stats(), agent: agent.name }),

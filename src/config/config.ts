@@ -30,6 +30,40 @@ const agentArgv = z
     return parsed as string[];
   });
 
+/** Comma-separated Gitea logins, compared case-insensitively and exactly (never as patterns). */
+function logins(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+}
+
+const flagDefaultOn = z
+  .enum(['0', '1', 'true', 'false'], { error: 'must be 1 or 0' })
+  .optional()
+  .transform((v) => v === undefined || v === '1' || v === 'true');
+
+/** A rate limit `N/s|m|h|d` (e.g. `20/h`); `0` turns it off. */
+export interface RateLimit {
+  limit: number;
+  /** Window length in ms. */
+  windowMs: number;
+}
+
+function rate(name: string, fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): RateLimit | undefined => {
+      const raw = (v ?? fallback).trim();
+      if (raw === '0') return undefined;
+      const m = /^(\d+)\s*\/\s*(s|m|h|d)$/.exec(raw);
+      if (!m || Number(m[1]) === 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must look like 20/h (a count per s, m, h or d), or 0 to turn it off` });
+        return z.NEVER;
+      }
+      const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+      return { limit: Number(m[1]), windowMs: unit };
+    });
+}
+
 /**
  * The environment kugetsu reads, as a zod schema (the single source of names and defaults).
  * Every variable is documented in README.md "Configuration".
@@ -40,7 +74,20 @@ export const envSchema = z
       .url({ error: 'GITEA_URL must be the base URL of your Gitea, e.g. https://gitea.example.com' })
       .transform((u) => u.replace(/\/+$/, '')),
     GITEA_TOKEN: z.string({ error: 'GITEA_TOKEN is required: an access token of the bot account' }).min(1, 'GITEA_TOKEN is required: an access token of the bot account'),
-    KUGETSU_WEBHOOK_SECRET: z.string().optional(),
+    KUGETSU_WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
+    KUGETSU_REPO_SECRETS: z.string().optional(),
+    KUGETSU_WEBHOOK_AUTHORIZATION: z.string().optional(),
+    KUGETSU_MAX_BODY_BYTES: positiveInt('KUGETSU_MAX_BODY_BYTES').default(5 * 1024 * 1024),
+    KUGETSU_MIN_ROLE: z.enum(['read', 'write', 'admin', 'owner'], { error: 'KUGETSU_MIN_ROLE must be read, write, admin or owner' }).default('write'),
+    KUGETSU_ALLOW_USERS: z.string().optional().transform(logins),
+    KUGETSU_DENY_USERS: z.string().optional().transform(logins),
+    KUGETSU_REFUSAL_REPLY: flagDefaultOn,
+    KUGETSU_RATE_LIMIT_SENDER: rate('KUGETSU_RATE_LIMIT_SENDER', '20/h'),
+    KUGETSU_RATE_LIMIT_REPO: rate('KUGETSU_RATE_LIMIT_REPO', '60/h'),
+    KUGETSU_MAX_QUEUED_PER_ISSUE: positiveInt('KUGETSU_MAX_QUEUED_PER_ISSUE').default(5),
     KUGETSU_ALLOW_UNSIGNED: flag,
     PORT: z.coerce.number({ error: 'PORT must be a port number' }).int().min(0).max(65535).default(8080),
     HOST: z.string().default('0.0.0.0'),
@@ -80,7 +127,7 @@ export const envSchema = z
     KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
-    if (!env.KUGETSU_WEBHOOK_SECRET && !env.KUGETSU_ALLOW_UNSIGNED) {
+    if (env.KUGETSU_WEBHOOK_SECRET.length === 0 && !env.KUGETSU_ALLOW_UNSIGNED) {
       ctx.addIssue({
         code: 'custom',
         path: ['KUGETSU_WEBHOOK_SECRET'],
@@ -106,8 +153,22 @@ export type AgentConfig =
 export interface Config {
   giteaUrl: string;
   giteaToken: string;
-  /** HMAC key of the Gitea webhook; `undefined` only when {@link Config.allowUnsigned}. */
-  webhookSecret: string | undefined;
+  /** Valid HMAC keys of the Gitea webhooks (several during a rotation); empty only when {@link Config.allowUnsigned}. */
+  webhookSecrets: string[];
+  /** Secrets of single repositories or owners (`owner/repo` or `owner/*`), beside the global ones. */
+  repoSecrets: Record<string, string[]>;
+  /** When set, every delivery must carry exactly this `Authorization` header (the hook's authorization header). */
+  webhookAuthorization: string | undefined;
+  /** Largest accepted delivery body, in bytes. */
+  maxBodyBytes: number;
+  /** Who may delegate: the least repository role, optional allow and deny lists of logins (lowercase). */
+  access: { minRole: 'read' | 'write' | 'admin' | 'owner'; allowUsers: string[]; denyUsers: string[] };
+  /** Reply on the issue when a request is refused (else refuse silently, with a log line). */
+  refusalReply: boolean;
+  /** Delegations allowed per sender and per repository in a sliding window; `undefined` = no limit. */
+  rateLimits: { sender: RateLimit | undefined; repo: RateLimit | undefined };
+  /** Queued jobs one issue may have at once. */
+  maxQueuedPerIssue: number;
   allowUnsigned: boolean;
   host: string;
   port: number;

@@ -26,10 +26,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  const problems: string[] = [];
+  const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     giteaUrl: e.GITEA_URL,
     giteaToken: e.GITEA_TOKEN,
-    webhookSecret: e.KUGETSU_WEBHOOK_SECRET || undefined,
+    webhookSecrets: e.KUGETSU_WEBHOOK_SECRET,
+    repoSecrets,
+    webhookAuthorization: e.KUGETSU_WEBHOOK_AUTHORIZATION || undefined,
+    maxBodyBytes: e.KUGETSU_MAX_BODY_BYTES,
+    access: { minRole: e.KUGETSU_MIN_ROLE, allowUsers: e.KUGETSU_ALLOW_USERS, denyUsers: e.KUGETSU_DENY_USERS },
+    refusalReply: e.KUGETSU_REFUSAL_REPLY,
+    rateLimits: { sender: e.KUGETSU_RATE_LIMIT_SENDER, repo: e.KUGETSU_RATE_LIMIT_REPO },
+    maxQueuedPerIssue: e.KUGETSU_MAX_QUEUED_PER_ISSUE,
     allowUnsigned: e.KUGETSU_ALLOW_UNSIGNED,
     host: e.HOST,
     port: e.PORT,
@@ -50,4 +60,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
   };
+}
+
+/**
+ * `KUGETSU_REPO_SECRETS=owner/repo=ENV_NAME,owner/*=OTHER_ENV`: each repository (or owner) may have
+ * its own webhook secret, named by the environment variable that holds it (never inline).
+ */
+function parseRepoSecrets(raw: string | undefined, env: Record<string, string | undefined>, problems: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*|\*)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(item);
+    if (!m) {
+      problems.push(`KUGETSU_REPO_SECRETS: "${item}" must be owner/repo=ENV_VAR or owner/*=ENV_VAR (the secret itself goes in that variable)`);
+      continue;
+    }
+    const value = env[m[3]!];
+    if (!value) {
+      problems.push(`KUGETSU_REPO_SECRETS: ${m[3]} (the secret of ${m[1]}/${m[2]}) is not set`);
+      continue;
+    }
+    const key = `${m[1]}/${m[2]}`.toLowerCase();
+    (out[key] ??= []).push(...value.split(',').map((s) => s.trim()).filter(Boolean));
+  }
+  return out;
 }

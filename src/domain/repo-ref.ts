@@ -26,5 +26,7 @@ export const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 
 /** True when both the owner and the repository name are safe to use in paths and git arguments. */
 export function isSafeRepoRef(repo: Pick<RepoRef, 'owner' | 'name'>): boolean {
-  return SAFE_NAME.test(repo.owner) && SAFE_NAME.test(repo.name) && !repo.name.endsWith('.git') && repo.name !== '..';
+  // Gitea refuses repository names ending in .git or .wiki (`modules/validation`, `IsUsableRepoName`);
+  // compared case-insensitively so that a path can never look like a bare clone's own directory.
+  return SAFE_NAME.test(repo.owner) && SAFE_NAME.test(repo.name) && !/\.(git|wiki)$/i.test(repo.name) && !/\.\.|\.$/.test(repo.name) && !/\.\.|\.$/.test(repo.owner);
 }

@@ -32,7 +32,9 @@ function invalid(eventType: string, error: z.ZodError): NormalizeResult {
  */
 export function normalizeDelivery(delivery: Delivery): NormalizeResult {
   const { eventType, payload } = delivery;
-  const action = typeof payload === 'object' && payload !== null && 'action' in payload ? String((payload as { action: unknown }).action) : undefined;
+  const raw = typeof payload === 'object' && payload !== null ? (payload as { action?: unknown }).action : undefined;
+  // Never `String(raw)`: a hostile object's toString may throw. A non-string action is no action.
+  const action = typeof raw === 'string' ? raw.slice(0, 64) : undefined;
 
   switch (eventType) {
     case 'issue_label': {

@@ -9,6 +9,7 @@ import {
   permissionSchema,
   pullRequestSchema,
   repositorySchema,
+  timelineEntrySchema,
   userSchema,
 } from './gitea-schemas.js';
 import { toGiteaError } from './to-gitea-error.js';
@@ -183,6 +184,16 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
           ...(hook.active !== undefined ? { active: hook.active } : {}),
         });
       }),
+    labelAddedBy: async (o, rp, n, labelId) => {
+      const entries = await all('labelAddedBy', timelineEntrySchema, (page, limit) =>
+        r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit }),
+      );
+      // Gitea writes a `label` timeline comment with body "1" when a label is added, "" when removed
+      // (Gitea v1.25 `models/issues/comment.go`, `createLabelComment`).
+      const added = entries.filter((e) => e.type === 'label' && e.label?.id === labelId && e.body === '1' && e.user);
+      const last = added.at(-1)?.user;
+      return last ? { id: last.id, login: last.login } : undefined;
+    },
     deleteHook: (o, rp, id) => call('deleteHook', ignoredSchema, () => r.repoDeleteHook(seg(o), seg(rp), id)),
   };
 }

@@ -175,3 +175,11 @@ export const hookSchema = Hook.transform(
 
 /** Any body: for calls whose response kugetsu ignores (201/200/204). */
 export const ignoredSchema = z.unknown().transform((): void => undefined);
+
+/** swagger `TimelineComment`, only what tells who changed which label: `type`, `body`, `user`, `label`. */
+export const timelineEntrySchema = z.object({
+  type: z.string(),
+  body: z.string().nullish(),
+  user: User.nullish(),
+  label: Label.nullish(),
+});

@@ -20,6 +20,12 @@ export interface GiteaClient {
   addCommentReaction(owner: string, repo: string, commentId: number, content: string): Promise<void>;
   /** `DELETE /repos/{o}/{r}/issues/{n}/labels/{id}` → 204. Gitea removes labels by id only. */
   removeIssueLabel(owner: string, repo: string, n: number, labelId: number): Promise<void>;
+  /**
+   * Who last added label `labelId` to issue `n`, from the issue timeline
+   * (`GET /repos/{o}/{r}/issues/{n}/timeline`, swagger `issueGetCommentsAndTimeline`); `undefined`
+   * when the timeline does not say.
+   */
+  labelAddedBy(owner: string, repo: string, n: number, labelId: number): Promise<GiteaUser | undefined>;
   /** `GET /repos/{o}/{r}` (swagger `repoGet`): the repository as a webhook payload would describe it. */
   getRepository(owner: string, repo: string): Promise<RepoRef>;
   /** `GET /repos/{o}/{r}/pulls/{n}`. */

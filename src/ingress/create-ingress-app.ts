@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../log/logger.js';
@@ -11,6 +11,13 @@ export type DeliveryHandler = (delivery: Delivery) => DeliveryResult | Promise<D
 export interface IngressOptions {
   /** Valid webhook secrets (several while rotating). Empty only when `allowUnsigned`. */
   secrets: readonly string[];
+  /**
+   * Secrets of one repository (by `owner/repo`, lowercase), tried when none of `secrets` matches;
+   * the body is then parsed (untrusted, size-limited) only to read `repository.owner.login` and `.name`.
+   */
+  repoSecrets?: (fullName: string) => readonly string[];
+  /** When set, the `Authorization` header must equal it (constant-time); else 401. */
+  authorization?: string;
   /** Accept deliveries with no signature (local experiments only). A wrong signature is still refused. */
   allowUnsigned: boolean;
   /** Largest accepted body in bytes (default 5 MB); larger → 413. */
@@ -63,17 +70,22 @@ export function createIngressApp(options: IngressOptions): Hono {
       }
       const raw = new Uint8Array(await c.req.arrayBuffer());
 
-      const problem = verifySignature(
-        raw,
-        { giteaSignature: c.req.header('x-gitea-signature'), hubSignature256: c.req.header('x-hub-signature-256') },
-        options.secrets,
-      );
+      if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
+        return reject(401, "the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook's \"Authorization Header\" setting)");
+      }
+
+      const signatures = { giteaSignature: c.req.header('x-gitea-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
+      let problem = verifySignature(raw, signatures, options.secrets);
+      if (problem === 'mismatch' || (problem === 'missing' && options.secrets.length === 0)) {
+        const own = options.repoSecrets?.(repositoryOf(raw) ?? '') ?? [];
+        if (own.length > 0) problem = verifySignature(raw, signatures, own);
+      }
       if (problem && !(problem === 'missing' && options.allowUnsigned)) {
         return reject(
           401,
           problem === 'missing'
             ? 'missing signature: set a secret on the Gitea webhook equal to KUGETSU_WEBHOOK_SECRET'
-            : 'signature does not match: the Gitea webhook secret differs from KUGETSU_WEBHOOK_SECRET',
+            : 'signature does not match: the Gitea webhook secret differs from KUGETSU_WEBHOOK_SECRET (or the repository\'s own secret)',
         );
       }
 
@@ -117,4 +129,29 @@ export function createIngressApp(options: IngressOptions): Hono {
     return c.json({ status: 'error', reason: 'internal error; see the kugetsu log' }, 500);
   });
   return app;
+}
+
+/** Constant-time string equality (for the Authorization header). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * `owner/name` (lowercase) of an unverified body's repository — `repository.owner.login` and
+ * `repository.name`, the same fields the issue key and every API call use (never `full_name`,
+ * which a body could set to another repository's name) — for choosing a repository's own secret.
+ * `undefined` when the body is not JSON or lacks them. Nothing else is read before the signature
+ * is verified.
+ */
+function repositoryOf(raw: Uint8Array): string | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(raw).toString('utf8')) as { repository?: { name?: unknown; owner?: { login?: unknown } } };
+    const owner = body?.repository?.owner?.login;
+    const name = body?.repository?.name;
+    return typeof owner === 'string' && typeof name === 'string' ? `${owner}/${name}`.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
 }

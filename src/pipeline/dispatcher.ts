@@ -8,7 +8,10 @@ import type { Job } from '../store/job.js';
 import type { DeliveryMeta, JobStore } from '../store/job-store.js';
 import { statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
-import { routeEvent } from '../triggers/route-event.js';
+import { routeEvent, STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
+import type { RateLimit } from '../config/config.js';
+import type { Authorizer } from './authorizer.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export interface DispatcherDeps {
   store: JobStore;
@@ -21,6 +24,16 @@ export interface DispatcherDeps {
   botUserId: () => number | undefined;
   /** Called with each newly admitted job: schedule it and wake the outbox worker. */
   onAdmitted: (job: Job) => void;
+  /** Checks the sender's permission (Gitea) and the allow/deny lists. */
+  authorizer: Authorizer;
+  rateLimiter: RateLimiter;
+  rateLimits: { sender: RateLimit | undefined; repo: RateLimit | undefined };
+  /** Queued jobs one issue may have at once. */
+  maxQueuedPerIssue: number;
+  /** Reply on the issue to a refused request (else only a log line). */
+  refusalReply: boolean;
+  /** Told when a reply was put in the outbox. */
+  wakeOutbox: () => void;
 }
 
 /** How a delegation reached kugetsu, for the idempotency record. */
@@ -53,16 +66,46 @@ export class Dispatcher {
     return this.admit(intent.delegation, source);
   }
 
-  /** Stores a delegation as a job exactly once, with its acknowledgements, and hands it on. */
+  /**
+   * Stores a delegation as a job exactly once, with its acknowledgements, and hands it on — after
+   * the sender passed the access check (role on the repository, allow/deny lists) and the abuse
+   * limits (per-sender and per-repository rates, queued jobs per issue). A refusal gets a short
+   * reply on the issue (unless replies are off) and never a job.
+   */
   async admit(request: DelegationRequest, source: AdmissionSource): Promise<DeliveryResult> {
-    const outcome = await this.deps.store.admit(
+    const { store, logger } = this.deps;
+    const auth = await this.deps.authorizer.check(request.repo, request.sender);
+    if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply);
+    if (auth.allowed === 'unknown') {
+      logger.warn({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, error: auth.reason }, 'permission could not be checked now; it is checked again before the job runs');
+    }
+
+    const queued = (await store.listByIssue(request.issueKey)).filter((j) => j.state === 'queued').length;
+    if (queued >= this.deps.maxQueuedPerIssue && !(await store.hasEvent(source.eventKey))) {
+      return this.refuse(
+        request, source,
+        `${request.issueKey} already has ${queued} queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=${this.deps.maxQueuedPerIssue})`,
+        `@${request.sender.login} this issue already has ${queued} requests waiting for kugetsu; wait until they have run, then ask again.`,
+      );
+    }
+    const limited = this.takeRate(request);
+    if (limited) return this.refuse(request, source, limited.reason, limited.reply);
+
+    const outcome = await store.admit(
       { ...source, receivedAt: source.receivedAt ?? new Date().toISOString() },
-      { ...request, deliveryId: source.id, branch: issueBranch(request.issueNumber), agent: this.deps.agentName },
+      {
+        ...request,
+        deliveryId: source.id,
+        branch: issueBranch(request.issueNumber),
+        agent: this.deps.agentName,
+        ...(auth.allowed === 'unknown' ? { needsAuthorization: true } : {}),
+      },
       { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request) },
     );
+    if (outcome.kind !== 'accepted') this.releaseRate(request);
     switch (outcome.kind) {
       case 'duplicate':
-        this.deps.logger.info({ delivery: source.id, job: outcome.jobId, by: outcome.by }, 'duplicate delivery acknowledged');
+        logger.info({ delivery: source.id, job: outcome.jobId, by: outcome.by }, 'duplicate delivery acknowledged');
         return {
           status: 'ignored',
           reason: outcome.by === 'delivery' ? `delivery ${source.id} was already handled (job ${outcome.jobId})` : `this event was already handled under another delivery (job ${outcome.jobId})`,
@@ -71,13 +114,66 @@ export class Dispatcher {
         return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
       case 'accepted': {
         const { job } = outcome;
-        this.deps.logger.info({ delivery: source.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
+        logger.info({ delivery: source.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
         this.deps.onAdmitted(job);
         return { status: 'accepted', jobId: job.id, issueKey: job.issueKey };
       }
     }
   }
+
+  /** Counts the request against the sender's and the repository's rates; a reason when over. */
+  private takeRate(request: DelegationRequest): { reason: string; reply: string } | undefined {
+    const { sender, repo } = this.deps.rateLimits;
+    const limiter = this.deps.rateLimiter;
+    const minutes = (ms: number) => `${Math.max(1, Math.ceil(ms / 60_000))} min`;
+    if (sender) {
+      const r = limiter.take(`sender:${request.sender.id}`, sender);
+      if (!r.ok) {
+        return {
+          reason: `@${request.sender.login} is over KUGETSU_RATE_LIMIT_SENDER (${sender.limit} per ${sender.windowMs / 1000} s)`,
+          reply: `@${request.sender.login} you have asked kugetsu for ${sender.limit} jobs recently, the most allowed per ${minutes(sender.windowMs)}; ask again in ${minutes(r.retryInMs)}.`,
+        };
+      }
+    }
+    if (repo) {
+      const r = limiter.take(`repo:${request.repo.owner}/${request.repo.name}`.toLowerCase(), repo);
+      if (!r.ok) {
+        if (sender) limiter.release(`sender:${request.sender.id}`);
+        return {
+          reason: `${request.repo.owner}/${request.repo.name} is over KUGETSU_RATE_LIMIT_REPO (${repo.limit} per ${repo.windowMs / 1000} s)`,
+          reply: `@${request.sender.login} kugetsu has taken ${repo.limit} jobs on this repository recently, the most allowed per ${minutes(repo.windowMs)}; ask again in ${minutes(r.retryInMs)}.`,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /** Gives back what {@link takeRate} counted, for a request that did not become a job. */
+  private releaseRate(request: DelegationRequest): void {
+    if (this.deps.rateLimits.sender) this.deps.rateLimiter.release(`sender:${request.sender.id}`);
+    if (this.deps.rateLimits.repo) this.deps.rateLimiter.release(`repo:${request.repo.owner}/${request.repo.name}`.toLowerCase());
+  }
+
+  /** Logs a refusal and, unless replies are off, answers on the issue through the outbox. */
+  private async refuse(request: DelegationRequest, source: AdmissionSource, reason: string, reply: string): Promise<DeliveryResult> {
+    this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason }, 'delegation refused');
+    if (this.deps.refusalReply) {
+      const { owner, name } = request.repo;
+      await this.deps.store.enqueue([
+        {
+          key: `reply:${source.eventKey}`,
+          group: request.issueKey,
+          op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${REPLY_MARKER}\n${reply}\n` },
+        },
+      ]);
+      this.deps.wakeOutbox();
+    }
+    return { status: 'ignored', reason: `refused: ${reason}` };
+  }
 }
+
+/** First line of kugetsu's replies, so they are never taken for a command. */
+export const REPLY_MARKER = `${STATUS_MARKER_PREFIX}reply -->`;
 
 /** The Gitea writes that acknowledge a new job: status comment, 👀 on the command, trigger label off. */
 function acknowledgements(job: Job, request: DelegationRequest): NewOutboxItem[] {

@@ -9,7 +9,9 @@ import type { JobStore } from '../store/job-store.js';
 import { statusCommentItem } from '../store/outbox.js';
 import { isShutdownAbort } from '../queue/scheduler.js';
 import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
+import type { Authorizer } from './authorizer.js';
 import { buildPrompt } from './build-prompt.js';
+import type { GiteaComment, GiteaIssue } from '../gitea/types.js';
 import { jobPaths } from './state-paths.js';
 
 /** What the runner needs; all injected by the composition root. */
@@ -18,6 +20,8 @@ export interface JobRunnerDeps {
   gitea: GiteaClient;
   workspace: Workspace;
   agent: AgentAdapter;
+  /** Checks the sender's permission for jobs admitted while Gitea could not confirm it. */
+  authorizer: Authorizer;
   /** Told when outbox items were committed, so they are sent soon. */
   outbox: { wake(): void };
   logger: Logger;
@@ -129,19 +133,53 @@ export class JobRunner {
     );
   }
 
+  /**
+   * The issue and its comments for the prompt. Gitea failures that may pass (network, 5xx, 429)
+   * are retried twice (after 2 s and 6 s); if Gitea still cannot be read, the issue as the
+   * triggering event described it is used, without comments, rather than failing the request.
+   */
+  private async readIssue(job: Job, signal: AbortSignal): Promise<{ issue: GiteaIssue; comments: GiteaComment[] }> {
+    const { gitea } = this.deps;
+    const { owner, name } = job.repo;
+    for (const delayMs of [2000, 6000, -1]) {
+      try {
+        const [issue, comments] = await Promise.all([gitea.getIssue(owner, name, job.issueNumber), gitea.listComments(owner, name, job.issueNumber)]);
+        return { issue, comments };
+      } catch (err) {
+        if (!(err instanceof GiteaError) || !err.retryable || signal.aborted) throw err;
+        if (delayMs < 0) {
+          if (!job.issueSnapshot) throw err;
+          this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, err }, 'Gitea cannot be read; the prompt uses the issue as the event described it');
+          const issue: GiteaIssue = {
+            number: job.issueNumber, title: job.issueSnapshot.title, body: job.issueSnapshot.body, state: 'open', labels: [],
+            user: job.sender, htmlUrl: '', isPull: false,
+          };
+          return { issue, comments: [] };
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    throw new Error('unreachable');
+  }
+
   private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {
-    const { store, gitea, workspace, agent, redact } = this.deps;
+    const { store, workspace, agent, redact } = this.deps;
     const started = Date.now();
+    if (job.needsAuthorization) {
+      const auth = await this.deps.authorizer.check(job.repo, job.sender);
+      if (auth.allowed === 'unknown') {
+        throw new PhaseError('authorize', `kugetsu could not confirm that @${job.sender.login} may ask for work (Gitea did not answer: ${auth.reason}). Ask again once Gitea is reachable.`);
+      }
+      if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
+      await store.update(job.id, { needsAuthorization: false });
+    }
     const wt: PreparedWorktree = await workspace.prepare(job.repo, job.issueNumber, job.branch);
 
     const previous = await store.getSession(job.issueKey);
     let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
     const paths = jobPaths(this.deps.stateDir, job);
     try {
-      const [issue, comments] = await Promise.all([
-        gitea.getIssue(job.repo.owner, job.repo.name, job.issueNumber),
-        gitea.listComments(job.repo.owner, job.repo.name, job.issueNumber),
-      ]);
+      const { issue, comments } = await this.readIssue(job, signal);
       const prompt = buildPrompt({ job, issue, comments, botUserId: this.deps.botUserId(), followUp: sessionId !== undefined });
       await mkdir(path.dirname(paths.promptFile), { recursive: true });
       await mkdir(path.dirname(paths.sessionFile), { recursive: true });

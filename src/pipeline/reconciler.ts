@@ -96,12 +96,18 @@ export class Reconciler {
       const label = issue.labels.find((l) => l.name.toLowerCase() === this.deps.triggerLabel.toLowerCase());
       if (!label) continue;
       if (await this.alreadyTaken(repo, issue.number, label.id, issue.updatedAt)) continue;
+      // The person who added the label is the delegator (and must pass the access check); the
+      // issue timeline says who it was.
+      const adder = await this.deps.gitea.labelAddedBy(repo.owner, repo.name, issue.number, label.id);
+      if (!adder) {
+        this.deps.logger.info({ issueKey: `${repo.owner}/${repo.name}#${issue.number}` }, 'the issue timeline does not say who added the trigger label; not acted on');
+        continue;
+      }
       const event: GiteaEvent = {
         kind: 'issue_labels_changed',
         repo,
         issue: { number: issue.number, title: issue.title, body: issue.body, htmlUrl: issue.htmlUrl, labels: issue.labels, isPull: false },
-        // The API does not say who added the label; the issue's author stands in.
-        sender: issue.user,
+        sender: adder,
       };
       const key = `reconcile-label:${repo.owner}/${repo.name}#${issue.number}:${label.id}:${issue.updatedAt ?? ''}`.toLowerCase();
       const r = await this.deps.dispatcher.route(event, { id: `reconcile-${key}`, eventType: 'reconcile:issue_label', eventKey: key });

@@ -133,6 +133,36 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
     return issue instanceof Response ? issue : c.json(json.issue(found.repo, issue));
   });
 
+  // issueGetCommentsAndTimeline: comments (type "comment") and label changes (type "label", body
+  // "1" when added, "" when removed — Gitea v1.25 `models/issues/comment.go` createLabelComment),
+  // oldest first.
+  app.get(`${base}/:index/timeline`, (c) => {
+    const found = http.repo(c);
+    if (found instanceof Response) return found;
+    const issue = issueOf(c, found.repo);
+    if (issue instanceof Response) return issue;
+    const comments = state.commentsOn(`${found.repo.owner}/${found.repo.name}`, issue.number).map((m) => ({
+      at: m.createdAt,
+      json: { ...json.comment(found.repo, m), id: m.id, type: 'comment' } as Record<string, unknown>,
+    }));
+    const labels = issue.labelEvents.map((e) => ({
+      at: e.at,
+      json: <Record<string, unknown>>{
+        id: e.id,
+        type: 'label',
+        body: e.added ? '1' : '',
+        user: json.user(state.userById(e.actorId)),
+        label: (() => {
+          const l = found.repo.labels.find((x) => x.id === e.labelId);
+          return l ? json.label(found.repo, l) : null;
+        })(),
+        created_at: e.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    }));
+    const all = [...comments, ...labels].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.json.id) - Number(b.json.id));
+    return c.json(http.page(c, all.map((x) => x.json)));
+  });
+
   // issueGetComments: every comment of the issue, oldest first (no pagination).
   app.get(`${base}/:index/comments`, (c) => {
     const found = http.repo(c);
@@ -195,7 +225,11 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
       return http.error(c, 400, 'labels should be an array of strings or integers');
     }
     const toAdd = repo.labels.filter((l) => ids.includes(l.id) || names.includes(l.name));
-    for (const label of toAdd) if (!issue.labelIds.includes(label.id)) issue.labelIds.push(label.id);
+    for (const label of toAdd) {
+      if (issue.labelIds.includes(label.id)) continue;
+      issue.labelIds.push(label.id);
+      issue.labelEvents.push({ id: state.newId(), labelId: label.id, actorId: c.get('caller')?.id ?? 0, added: true, at: state.now() });
+    }
     if (toAdd.length > 0) issue.updatedAt = state.now();
     const labels = issue.labelIds.flatMap((id) => repo.labels.filter((l) => l.id === id));
     return c.json(labels.map((l) => json.label(repo, l)), 200);
@@ -215,7 +249,10 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
     if (!exists) return http.error(c, 422, `label does not exist [label_id: ${id}]`);
     const before = issue.labelIds.length;
     issue.labelIds = issue.labelIds.filter((l) => l !== id);
-    if (issue.labelIds.length !== before) issue.updatedAt = state.now();
+    if (issue.labelIds.length !== before) {
+      issue.updatedAt = state.now();
+      issue.labelEvents.push({ id: state.newId(), labelId: id, actorId: c.get('caller')?.id ?? 0, added: false, at: issue.updatedAt });
+    }
     return c.body(null, 204);
   });
 }

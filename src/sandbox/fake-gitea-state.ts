@@ -46,6 +46,17 @@ export interface FakeIssue {
   pull?: FakePull;
   createdAt: Date;
   updatedAt: Date;
+  /** Who added or removed which label when: the issue timeline's `label` entries. */
+  labelEvents: FakeLabelEvent[];
+}
+
+/** A label added to or removed from an issue (Gitea's `CommentTypeLabel`: body "1" = added). */
+export interface FakeLabelEvent {
+  id: number;
+  labelId: number;
+  actorId: number;
+  added: boolean;
+  at: Date;
 }
 
 /** A reaction on a comment. */
@@ -275,7 +286,7 @@ export class FakeGiteaState {
   /** Adds an issue; `labels` are names of labels (created when missing). Author defaults to the repo owner. */
   addIssue(
     fullName: RepoName,
-    issue: { title: string; body?: string; author?: string; labels?: string[]; state?: 'open' | 'closed' },
+    issue: { title: string; body?: string; author?: string; labels?: string[]; labeledBy?: string; state?: 'open' | 'closed' },
   ): FakeIssue {
     const repo = this.repo(fullName);
     const now = this.now();
@@ -292,7 +303,10 @@ export class FakeGiteaState {
       authorId: this.user(issue.author ?? repo.owner).id,
       createdAt: now,
       updatedAt: now,
+      labelEvents: [],
     };
+    const labeler = this.user(issue.labeledBy ?? issue.author ?? repo.owner).id;
+    for (const labelId of created.labelIds) created.labelEvents.push({ id: this.newId(), labelId, actorId: labeler, added: true, at: now });
     repo.issues.set(created.number, created);
     return created;
   }
@@ -324,6 +338,16 @@ export class FakeGiteaState {
   issueLabelNames(fullName: RepoName, n: number): string[] {
     const repo = this.repo(fullName);
     return this.issue(fullName, n).labelIds.map((id) => repo.labels.find((l) => l.id === id)?.name ?? `#${id}`);
+  }
+
+  /** Adds (or, with `added: false`, removes) a label on issue `n` as `actor`, recording it in the timeline. */
+  labelIssue(fullName: RepoName, n: number, labelName: string, actor: string, added = true): void {
+    const repo = this.repo(fullName);
+    const issue = this.issue(fullName, n);
+    const label = repo.labels.find((l) => l.name === labelName) ?? this.addLabel(fullName, labelName);
+    issue.labelIds = added ? [...new Set([...issue.labelIds, label.id])] : issue.labelIds.filter((id) => id !== label.id);
+    issue.updatedAt = this.now();
+    issue.labelEvents.push({ id: this.newId(), labelId: label.id, actorId: this.user(actor).id, added, at: issue.updatedAt });
   }
 
   /** Adds a comment on issue `n`. Author defaults to the repo owner, `createdAt` to now. */

@@ -4,7 +4,7 @@ import type { DelegationRequest } from '../triggers/intent.js';
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
 
 /** The step of a job that failed; shown in the status comment. */
-export type JobPhase = 'clone' | 'fetch' | 'worktree' | 'prompt' | 'agent' | 'commit' | 'push' | 'internal';
+export type JobPhase = 'authorize' | 'clone' | 'fetch' | 'worktree' | 'prompt' | 'agent' | 'commit' | 'push' | 'internal';
 
 /** What a finished job did. Durations in ms. */
 export interface JobResult {
@@ -50,6 +50,8 @@ export interface Job extends DelegationRequest {
   attempt: number;
   /** A line for the status comment about what happened besides the state, e.g. an interruption. */
   note?: string;
+  /** True when Gitea could not confirm the sender's permission at admission: checked before the run. */
+  needsAuthorization?: boolean;
   result?: JobResult;
 }
 

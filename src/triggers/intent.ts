@@ -22,6 +22,8 @@ export interface DelegationRequest {
   sender: Actor;
   /** The comment that carried the command (gets the 👀 reaction). */
   commentId?: number;
+  /** The issue as the event described it, used for the prompt when Gitea cannot be read at run time. */
+  issueSnapshot?: { title: string; body: string };
   /** Id of the trigger label to remove from the issue when the work is picked up (ids only: Gitea removes labels by id). */
   triggerLabelId?: number;
 }

@@ -53,6 +53,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
           message: '',
           sender: event.sender,
           triggerLabelId: label.id,
+          issueSnapshot: { title: event.issue.title, body: event.issue.body },
         },
       };
     }
@@ -73,6 +74,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
           message: parsed.message,
           sender: event.sender,
           commentId: event.comment.id,
+          ...(linked === undefined ? { issueSnapshot: { title: event.issue.title, body: event.issue.body } } : {}),
         },
       };
     }

@@ -68,6 +68,7 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
         KUGETSU_AGENT: 'command',
         KUGETSU_AGENT_COMMAND: JSON.stringify(agentCommand(w, 300)),
         KUGETSU_RECONCILE_INTERVAL_S: '0',
+        KUGETSU_RATE_LIMIT_SENDER: '0',
         KUGETSU_MAX_AGENTS: '3',
         PATH: process.env.PATH,
         HOME: w.tmp,

@@ -9,10 +9,12 @@ import { memoryLogger } from '../support/test-logger.js';
 const SECRET = 'ingress-secret';
 const body = fixtureBody('goplayground__issue-comment-event.json');
 
-function app(options: { allowUnsigned?: boolean; maxBodyBytes?: number; draining?: boolean } = {}) {
+function app(options: { allowUnsigned?: boolean; maxBodyBytes?: number; draining?: boolean; authorization?: string; repoSecrets?: Record<string, string[]> } = {}) {
   const seen: Delivery[] = [];
   const a = createIngressApp({
     secrets: [SECRET, 'second-secret'],
+    ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
+    ...(options.repoSecrets ? { repoSecrets: (name: string) => options.repoSecrets![name] ?? [] } : {}),
     allowUnsigned: options.allowUnsigned ?? false,
     maxBodyBytes: options.maxBodyBytes,
     logger: memoryLogger().logger,
@@ -66,6 +68,26 @@ describe('ingress', () => {
     expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: undefined }))).status).toBe(202);
     const wrong = giteaHeaders(body, 'issue_comment', { secret: 'nope' });
     expect((await post(body, wrong)).status).toBe(401);
+  });
+
+  it("a repository's own secret is accepted for that repository only", async () => {
+    const { post } = app({ repoSecrets: { 'example/example': ['repo-only-secret'] } });
+    expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: 'repo-only-secret' }))).status).toBe(202);
+    const other = JSON.parse(body) as { repository: { name: string; full_name: string } };
+    other.repository.name = 'other';
+    const otherRepo = JSON.stringify(other, null, 2);
+    expect((await post(otherRepo, giteaHeaders(otherRepo, 'issue_comment', { secret: 'repo-only-secret' }))).status).toBe(401);
+  });
+
+  it('checks the Authorization header when one is configured', async () => {
+    const { post, seen } = app({ authorization: 'Bearer hook-token' });
+    const h = giteaHeaders(body, 'issue_comment', { secret: SECRET });
+    const missing = await post(body, h);
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { reason: string }).reason).toContain('KUGETSU_WEBHOOK_AUTHORIZATION');
+    expect((await post(body, { ...h, authorization: 'Bearer wrong' })).status).toBe(401);
+    expect(seen).toHaveLength(0);
+    expect((await post(body, { ...h, authorization: 'Bearer hook-token' })).status).toBe(202);
   });
 
   it('415 for a form-encoded delivery', async () => {

@@ -28,6 +28,7 @@ afterEach(async () => {
 
 function seed(fake: FakeGitea) {
   fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+  fake.setPermission('acme/app', 'alice', 'write');
   fake.addLabel('acme/app', 'ready');
   return fake.addIssue('acme/app', { title: 'Do it', body: 'please', author: 'alice', labels: ['ready'] });
 }

@@ -30,6 +30,7 @@ afterEach(async () => {
 
 function seed(fake: FakeGitea) {
   fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+  fake.setPermission('acme/app', 'alice', 'write');
   fake.addLabel('acme/app', 'ready');
   const issue = fake.addIssue('acme/app', { title: 'Add a greeting', body: 'Please add hello.txt', author: 'alice', labels: ['ready'] });
   fake.addComment('acme/app', issue.number, { body: 'Make it friendly.', author: 'bob' });
@@ -115,7 +116,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status[0]!.body).toContain('`sess-abc`');
     expectCalls(fake.takeCalls(), {
       once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', 'GET /repos/acme/app/issues/1', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/],
     });
 
     // Follow-up: a command comment continues the session in the same worktree.
@@ -134,7 +135,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(existsSync(logFile)).toBe(true);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, 'GET /repos/acme/app/issues/1'],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/],
     });
   });
 

@@ -49,6 +49,7 @@ describe('reconciliation acts on what was missed, once', () => {
   it('an issue that got the trigger label while kugetsu was down is picked up at start-up; a missed /kugetsu comment on the next pass; nothing twice', async () => {
     const fake = gitea.fake;
     fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+    fake.setPermission('acme/app', 'alice', 'write');
     const missed = fake.addIssue('acme/app', { title: 'Missed while down', body: 'do it', author: 'alice', labels: ['ready'] });
     const other = fake.addIssue('acme/app', { title: 'Not for kugetsu', author: 'alice', labels: ['bug'] });
     fake.addComment('acme/app', other.number, { body: '/kugetsu ancient history before kugetsu knew the repo', author: 'alice' });

@@ -67,9 +67,9 @@ describe('OutboxWorker failures', () => {
     ]);
     expect(statusCommentsOf(fake, job)).toHaveLength(1);
     const retries = log.lines.filter((l) => l.msg === 'outbox: Gitea is failing; the write will be retried');
-    // Gitea's client does not pass Retry-After on today, so the backoff (5 ms, then 10 ms) applies.
+    // The 429's Retry-After (1 s) replaces the backoff; the 503 has none, so the backoff (10 ms) applies.
     expect(retries.map((l) => [l.attempts, l.retryInMs])).toEqual([
-      [1, 5],
+      [1, 1000],
       [2, 10],
     ]);
   });

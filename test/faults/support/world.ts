@@ -45,6 +45,7 @@ export async function createWorld(options: { issues: number; prefix?: string }):
   const gitea = await startFakeGiteaServer();
   const fake = gitea.fake;
   fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+  fake.setPermission('acme/app', 'alice', 'write');
   fake.addLabel(REPO, 'ready');
   const issues = Array.from({ length: options.issues }, (_v, i) => fake.addIssue(REPO, { title: `Task ${i + 1}`, body: `Please do task ${i + 1}.`, author: 'alice' }));
   const stateDir = path.join(tmp, 'state');
@@ -192,6 +193,10 @@ export function baseEnv(world: FaultWorld, extra: Record<string, string>): Recor
     KUGETSU_STATE_DIR: world.stateDir,
     KUGETSU_AGENT: 'command',
     KUGETSU_RECONCILE_INTERVAL_S: '0',
+    // These tests are about durability under bursts, not abuse limits.
+    KUGETSU_RATE_LIMIT_SENDER: '0',
+    KUGETSU_RATE_LIMIT_REPO: '0',
+    KUGETSU_MAX_QUEUED_PER_ISSUE: '1000',
     KUGETSU_LOG_LEVEL: 'debug',
     ...extra,
   };
