@@ -1,0 +1,47 @@
+import type { Role } from '../triggers/access-policy.js';
+
+/** How to run the agent for a repository. Durations in ms. */
+export type RepoAgentSettings =
+  | { kind: 'opencode'; bin: string; model?: string; extraArgs?: string[]; timeoutMs: number; envAllowlist: string[] }
+  | { kind: 'command'; argv: string[]; timeoutMs: number; envAllowlist: string[] };
+
+/**
+ * Everything that may differ per repository: the environment's global defaults, overridden by the
+ * repository's (or its owner's) file in `KUGETSU_WEBHOOKS_DIR` (default `./webhooks`). Resolved
+ * by `RepoSettingsSource.settingsFor(owner, repo)`.
+ */
+export interface RepoSettings {
+  /** Labels whose presence starts work (any of them); default `[KUGETSU_TRIGGER_LABEL]`. */
+  triggerLabels: string[];
+  /** Command word with its slash, e.g. `/kugetsu`. */
+  command: string;
+  /** Least role a person needs on the repository to delegate. */
+  minRole: Exclude<Role, 'none'>;
+  agent: RepoAgentSettings;
+  /** Branch new issue branches start from; `undefined` = the repository's default branch. */
+  baseBranch: string | undefined;
+  /** Issue branch name; must contain `{number}`, e.g. `kugetsu/issue-{number}` (the default). */
+  branchTemplate: string;
+  /** Jobs of this repository running at once (within the global cap); `undefined` = only the global cap. */
+  maxConcurrentJobs: number | undefined;
+  /** Open a pull request when the branch has commits and none exists. */
+  autoPr: boolean;
+  /** Put `Closes #n` in the pull request body (Gitea closes the issue when it is merged). */
+  prClosesIssue: boolean;
+  /** Mirror the job state as `kugetsu/queued|running|done|failed` labels on the issue. */
+  stateLabels: boolean;
+  /**
+   * Webhook secrets of this repository, read from the environment variables the file names
+   * (`secret_env`); never written inline in a file.
+   */
+  secrets: string[];
+  /** Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"` or a file path. */
+  source: string;
+}
+
+/** Gives the settings of a repository; reloadable (SIGHUP) without a restart. */
+export interface RepoSettingsSource {
+  settingsFor(owner: string, repo: string): RepoSettings;
+  /** Repositories (`owner/repo`, or `owner/*`) that have their own file. */
+  configured(): string[];
+}
