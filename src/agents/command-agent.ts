@@ -73,6 +73,7 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
           KUGETSU_SESSION_FILE: turn.sessionFile,
         },
         logFile: turn.logFile,
+        ...(turn.redact ? { redact: turn.redact } : {}),
         timeoutMs: turn.timeoutMs,
         signal: turn.signal,
         killGraceMs: options.killGraceMs,

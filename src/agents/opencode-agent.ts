@@ -101,6 +101,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
         cwd: turn.worktree,
         env: turn.env,
         logFile: turn.logFile,
+        ...(turn.redact ? { redact: turn.redact } : {}),
         timeoutMs: turn.timeoutMs,
         signal: turn.signal,
         killGraceMs: options.killGraceMs,

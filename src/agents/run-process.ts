@@ -17,6 +17,11 @@ export interface RunProcessOptions {
   env: Record<string, string>;
   /** File that receives combined stdout+stderr, appended as it arrives; its directory is created. */
   logFile: string;
+  /**
+   * Applied to the output before it reaches the log file, line by line (so a secret split across
+   * two chunks is still caught); e.g. kugetsu's redactor, which masks the Gitea token.
+   */
+  redact?: (text: string) => string;
   /** Hard limit in ms; on expiry the process group gets SIGTERM, then SIGKILL after {@link killGraceMs}. */
   timeoutMs: number;
   /** Aborting kills the process group like a timeout does, and sets `canceled`. */
@@ -164,16 +169,34 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   };
 
   const streams = [sub.stdout, sub.stderr].filter((s): s is Readable => s !== null && s !== undefined);
+  const redact = options.redact;
   const streamsClosed = Promise.all(
     streams.map((s, i) => {
       const name = i === 0 ? 'stdout' : 'stderr';
+      // With a redactor, whole lines are written (a line over 64 KiB is flushed as it is).
+      let pending = '';
+      const flush = (all: boolean): void => {
+        const cut = all ? pending.length : pending.lastIndexOf('\n') + 1 || (pending.length > 65_536 ? pending.length : 0);
+        if (cut === 0) return;
+        log.write(redact!(pending.slice(0, cut)));
+        pending = pending.slice(cut);
+      };
       s.on('data', (chunk: Buffer | string) => {
-        log.write(chunk);
+        if (redact) {
+          pending += chunk.toString();
+          flush(false);
+        } else {
+          log.write(chunk);
+        }
         tail.push(name, chunk);
       });
       return new Promise<void>((resolve) => {
-        s.once('close', () => resolve());
-        s.once('error', () => resolve());
+        const done = (): void => {
+          if (redact) flush(true);
+          resolve();
+        };
+        s.once('close', done);
+        s.once('error', done);
       });
     }),
   );

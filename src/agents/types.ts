@@ -27,6 +27,8 @@ export interface AgentTurn {
   env: Record<string, string>;
   /** File that receives the agent's combined stdout+stderr, appended as it arrives. */
   logFile: string;
+  /** Masks secrets in what is written to {@link logFile} (the output tail is masked by the caller). */
+  redact?: (text: string) => string;
   /** Aborting cancels the turn: the process group gets SIGTERM, then SIGKILL after the grace period. */
   signal?: AbortSignal;
 }

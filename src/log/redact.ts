@@ -12,6 +12,8 @@ export function createRedactor(secrets: Array<string | undefined>): Redactor {
     if (!s || s.length < 4) continue;
     needles.add(s);
     needles.add(Buffer.from(s).toString('base64').replace(/=+$/, ''));
+    // The git Basic-auth header kugetsu builds for HTTPS (`kugetsu:<token>`, src/workspace/http-auth-config.ts).
+    needles.add(Buffer.from(`kugetsu:${s}`).toString('base64').replace(/=+$/, ''));
   }
   const sorted = [...needles].filter((n) => n.length >= 4).sort((a, b) => b.length - a.length);
   if (sorted.length === 0) return (text) => text;

@@ -197,12 +197,14 @@ export class JobRunner {
         worktree: wt.path,
         branch: wt.branch,
         promptFile: paths.promptFile,
-        message: job.message,
+        // The message reaches the agent as data (a file and KUGETSU_MESSAGE), masked like the prompt.
+        message: redact(job.message),
         sessionId: session,
         sessionFile: paths.sessionFile,
         timeoutMs: this.deps.agentTimeoutMs,
         env: this.deps.agentEnv,
         logFile: paths.logFile,
+        redact,
         signal,
       });
     let outcome = await runTurn(sessionId);

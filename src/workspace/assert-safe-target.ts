@@ -25,7 +25,8 @@ export function assertSafeTarget(repo: RepoRef, issueNumber?: number, branch?: s
     throw new WorkspaceError(
       'clone',
       `refusing clone URL ${JSON.stringify(redactUrl(repo.cloneUrl))} of ${repo.owner}/${repo.name}: ` +
-        'only https://, http://, file:// URLs and absolute paths are supported',
+        'only https://, http://, file:// URLs and absolute paths without credentials in them are supported ' +
+        '(kugetsu sends GITEA_TOKEN itself; check the repository\'s clone URL in Gitea\'s [server] ROOT_URL)',
     );
   }
   if (!isSafeBranchName(repo.defaultBranch)) {

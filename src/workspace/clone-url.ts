@@ -4,7 +4,9 @@ export type CloneUrlKind = 'https' | 'http' | 'file' | 'path';
 /**
  * Classifies a clone URL, or returns `undefined` for one kugetsu refuses: anything but
  * `https://`, `http://`, `file://` or an absolute local path (so no `ssh`, `ext::`, `fd::`, no
- * relative path, nothing starting with `-`, no whitespace or control characters).
+ * relative path, nothing starting with `-`, no whitespace or control characters), and no URL
+ * with credentials in it (`https://user:pass@…`): git would keep them in the clone's config; kugetsu
+ * sends its token as a per-command header instead.
  */
 export function cloneUrlKind(url: string): CloneUrlKind | undefined {
   if (url.length === 0 || url.length > 2048 || /[\s\x00-\x1f\x7f]/.test(url)) return undefined;
@@ -15,6 +17,7 @@ export function cloneUrlKind(url: string): CloneUrlKind | undefined {
   } catch {
     return undefined;
   }
+  if (parsed.username !== '' || parsed.password !== '') return undefined;
   if (parsed.protocol === 'https:') return parsed.hostname ? 'https' : undefined;
   if (parsed.protocol === 'http:') return parsed.hostname ? 'http' : undefined;
   if (parsed.protocol === 'file:') return 'file';

@@ -189,7 +189,7 @@ describe('the token and the webhook secret never leave kugetsu', () => {
         'acme/app#1 command succeeded',
         'acme/app#2 label failed (agent)',
         'acme/app#1 review succeeded',
-        'acme/app#3 command failed (fetch)',
+        'acme/app#3 command failed (clone)',
         'acme/other#1 command failed (clone)',
       ]);
       const lines = stdout.lines();

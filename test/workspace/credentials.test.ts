@@ -117,7 +117,7 @@ describe('workspace credentials', () => {
     expect(server.authorizations).toContain(`Basic ${BASIC}`);
   });
 
-  it('masks the token in the error of an https remote that cannot be reached', async () => {
+  it('refuses a clone URL with credentials in it (git would keep them in the config), with the token masked', async () => {
     const port = await closedPort();
     const ws = fx.makeWorkspace({ token: TOKEN });
     const url = `https://kugetsu:${TOKEN}@127.0.0.1:${port}/acme/widgets.git`;
@@ -126,7 +126,8 @@ describe('workspace credentials', () => {
 
     expect(error).toMatchObject({ name: 'WorkspaceError', phase: 'clone' });
     const message = (error as Error).message;
-    expect(message).toContain(`could not clone https://***@127.0.0.1:${port}/acme/widgets.git: could not reach the git server`);
+    expect(message).toContain(`refusing clone URL "https://***@127.0.0.1:${port}/acme/widgets.git"`);
+    expect(message).toContain('without credentials in them');
     expect(message).not.toContain(TOKEN);
     expect(message).not.toContain(BASIC);
     expect(String((error as Error).cause)).not.toContain(TOKEN);
