@@ -8,7 +8,9 @@ import type { GiteaClient } from './gitea/types.js';
 import { createIngressApp } from './ingress/create-ingress-app.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
+import { ControlCommands, positionText } from './pipeline/control-commands.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import { statusCommentItem } from './store/outbox.js';
 import { JobRunner } from './pipeline/job-runner.js';
 import { Authorizer } from './pipeline/authorizer.js';
 import { Maintenance } from './pipeline/maintenance.js';
@@ -77,7 +79,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   let draining = false;
   const outbox = new OutboxWorker({
     store, gitea, logger, redact,
-    renderContext: (job: Job) => (job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
+    renderContext: (job: Job) => ({
+      ...(job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
+      ...(job.state === 'queued' ? { waitingFor: waitingText(job) } : {}),
+    }),
     ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
   });
   const authorizer = new Authorizer(gitea, config.access);
@@ -92,7 +97,54 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
   const schedule = (job: Pick<Job, 'id' | 'issueKey'>) =>
     scheduler.submit({ jobId: job.id, issueKey: job.issueKey, run: (signal) => runner.run(job.id, signal) });
+  const waitingText = (job: Job): string => {
+    const p = scheduler.position(job.id);
+    if (!p) return 'for a free agent slot';
+    const where = `${positionText(p.ahead, p.waiting)} waiting`;
+    return p.place === 'waiting-for-issue' ? `for the job before it on this issue to finish (${where})` : `for a free agent slot (${where})`;
+  };
+  const control = new ControlCommands({
+    store, logger,
+    cancel: async (job) => {
+      const current = await store.get(job.id);
+      if (current?.state === 'queued') {
+        await store.update(
+          job.id,
+          {
+            state: 'canceled',
+            finishedAt: new Date().toISOString(),
+            result: { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' },
+          },
+          [statusCommentItem(job)],
+          'canceled while queued',
+        );
+      }
+      scheduler.cancel(job.id);
+      outbox.wake();
+    },
+    reset: async (request) => {
+      const session = await store.getSession(request.issueKey);
+      let removed = false;
+      if (session && workspace.removeWorktree) {
+        await workspace.removeWorktree(request.repo, request.issueNumber);
+        removed = true;
+      }
+      await store.deleteSession(request.issueKey);
+      return { sessionId: session?.sessionId, removed };
+    },
+    waitingText: (job) => `waiting ${waitingText(job)}`,
+    settingsText: (request) =>
+      [
+        `Who may use them: people with **${config.access.minRole}** permission or more on ${request.repo.owner}/${request.repo.name}${config.access.allowUsers.length > 0 ? ' who are on the allow list' : ''}.`,
+        `Adding the label \`${config.triggerLabel}\` starts work on an issue; requesting changes on a pull request kugetsu opened continues it.`,
+        `Settings: agent \`${agent.name}\`, turns stop after ${Math.round(config.agentTimeoutMs / 60_000)} min, branch \`kugetsu/issue-<n>\` from \`${request.repo.defaultBranch}\`, at most ${config.maxAgents} agents at once.`,
+      ].join('\n'),
+    admit: (request, source) => dispatcher.admit(request, source),
+    wakeOutbox: () => outbox.wake(),
+    command: () => config.command,
+  });
   const dispatcher = new Dispatcher({
+    control,
     store, logger,
     triggerLabel: config.triggerLabel,
     command: config.command,

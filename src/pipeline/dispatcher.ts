@@ -8,7 +8,8 @@ import type { Job } from '../store/job.js';
 import type { DeliveryMeta, JobStore } from '../store/job-store.js';
 import { statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
-import { routeEvent, STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
+import { routeEvent } from '../triggers/route-event.js';
+import { REPLY_MARKER, type ControlCommands } from './control-commands.js';
 import type { RateLimit } from '../config/config.js';
 import type { Authorizer } from './authorizer.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -34,6 +35,8 @@ export interface DispatcherDeps {
   refusalReply: boolean;
   /** Told when a reply was put in the outbox. */
   wakeOutbox: () => void;
+  /** The `/kugetsu help|status|stop|retry|reset` subcommands. */
+  control: ControlCommands;
 }
 
 /** How a delegation reached kugetsu, for the idempotency record. */
@@ -63,6 +66,16 @@ export class Dispatcher {
       botUserId: this.deps.botUserId(),
     });
     if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
+    if (intent.kind === 'control') {
+      if (intent.action !== 'label-removed') {
+        const auth = await this.deps.authorizer.check(intent.request.repo, intent.request.sender);
+        if (auth.allowed === false) return this.refuse(intent.request, source, auth.reason, auth.reply);
+        if (auth.allowed === 'unknown') {
+          return { status: 'ignored', reason: `refused for now: the permission of @${intent.request.sender.login} cannot be checked (${auth.reason})` };
+        }
+      }
+      return this.deps.control.handle(intent, source);
+    }
     return this.admit(intent.delegation, source);
   }
 
@@ -159,7 +172,8 @@ export class Dispatcher {
     this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason }, 'delegation refused');
     if (this.deps.refusalReply) {
       const { owner, name } = request.repo;
-      await this.deps.store.enqueue([
+      // Recorded with the delivery: a replay of the refused event does not reply twice.
+      await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, [
         {
           key: `reply:${source.eventKey}`,
           group: request.issueKey,
@@ -171,9 +185,6 @@ export class Dispatcher {
     return { status: 'ignored', reason: `refused: ${reason}` };
   }
 }
-
-/** First line of kugetsu's replies, so they are never taken for a command. */
-export const REPLY_MARKER = `${STATUS_MARKER_PREFIX}reply -->`;
 
 /** The Gitea writes that acknowledge a new job: status comment, 👀 on the command, trigger label off. */
 function acknowledgements(job: Job, request: DelegationRequest): NewOutboxItem[] {

@@ -82,6 +82,22 @@ export class LocalScheduler implements Scheduler {
     return this.entries.get(jobId)?.place;
   }
 
+  position(jobId: string): { ahead: number; waiting: number; place: SchedulePlace } | undefined {
+    const entry = this.entries.get(jobId);
+    if (!entry || entry.place === 'running') return undefined;
+    let ahead = 0;
+    let waiting = 0;
+    let seen = false;
+    // Map iteration follows insertion, i.e. submission order.
+    for (const [id, e] of this.entries) {
+      if (e.place === 'running') continue;
+      waiting++;
+      if (id === jobId) seen = true;
+      else if (!seen) ahead++;
+    }
+    return { ahead, waiting, place: entry.place };
+  }
+
   stats(): { running: number; waiting: number; slots: number } {
     let running = 0;
     for (const e of this.entries.values()) if (e.place === 'running') running++;

@@ -35,6 +35,11 @@ export interface Scheduler {
   cancel(jobId: string): boolean;
   /** Where a job is now, or `undefined` when it is not (or no longer) scheduled. */
   place(jobId: string): SchedulePlace | undefined;
+  /**
+   * A waiting job's place: how many waiting jobs were submitted before it (`ahead`) out of all
+   * waiting jobs (`waiting`), and what it waits for. `undefined` when it is running or unknown.
+   */
+  position(jobId: string): { ahead: number; waiting: number; place: SchedulePlace } | undefined;
   /** Jobs running now, and jobs waiting for an issue lock or a slot. */
   stats(): { running: number; waiting: number; slots: number };
   /** Resolves when no job is running or waiting. */

@@ -71,6 +71,12 @@ export interface JobStore {
    */
   admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome>;
   /**
+   * Records a delivery that is acted on without a job (a reply to `/kugetsu help`, a refusal, a
+   * stop…) together with its outbox items, in one commit — or reports it as a duplicate (same rules
+   * as {@link admit}), so a replay does not reply twice.
+   */
+  recordEvent(delivery: DeliveryMeta, outbox: NewOutboxItem[]): Promise<{ kind: 'recorded' } | { kind: 'duplicate'; by: 'delivery' | 'event' }>;
+  /**
    * Applies a partial change; appends a history row when `state` changes; enqueues `outbox` in the
    * same commit. Rejects for an unknown job id.
    */

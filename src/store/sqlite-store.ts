@@ -110,6 +110,17 @@ class SqliteJobStore implements SqliteStore {
     });
   }
 
+  recordEvent(delivery: DeliveryMeta, outbox: NewOutboxItem[]): Promise<{ kind: 'recorded' } | { kind: 'duplicate'; by: 'delivery' | 'event' }> {
+    return this.group.run(() => {
+      if (this.s.deliveryById.get(delivery.id)) return { kind: 'duplicate' as const, by: 'delivery' as const };
+      if (this.s.deliveryByEventKey.get(delivery.eventKey)) return { kind: 'duplicate' as const, by: 'event' as const };
+      // job_id 0: a delivery acted on without a job (a reply, a refusal, a stop…).
+      this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0);
+      this.insertOutbox(outbox, this.now());
+      return { kind: 'recorded' as const };
+    });
+  }
+
   update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
     return this.group.run((): Job => {
       const row = this.jobRow(id);

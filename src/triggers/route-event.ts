@@ -2,7 +2,8 @@ import { issueKey } from '../domain/issue-key.js';
 import { issueNumberOfBranch } from '../domain/branch.js';
 import { isSafeRepoRef } from '../domain/repo-ref.js';
 import type { GiteaEvent } from '../events/event.js';
-import type { Intent } from './intent.js';
+import type { DelegationRequest, Intent } from './intent.js';
+import { classifyCommand } from './classify-command.js';
 import { parseCommand } from './parse-command.js';
 
 /** The marker every comment kugetsu writes carries; comments with it never trigger anything. */
@@ -40,8 +41,14 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
     case 'issue_labels_changed': {
       const wanted = policy.triggerLabel.toLowerCase();
       const label = event.issue.labels.find((l) => l.name.toLowerCase() === wanted);
-      if (!label) return { kind: 'ignore', reason: `issue does not carry the trigger label "${policy.triggerLabel}"` };
       const key = issueKey(repo.owner, repo.name, event.issue.number);
+      if (!label) {
+        return {
+          kind: 'control',
+          action: 'label-removed',
+          request: { issueKey: key, repo, issueNumber: event.issue.number, replyTo: event.issue.number, trigger: 'label', message: '', sender: event.sender },
+        };
+      }
       return {
         kind: 'delegate',
         delegation: {
@@ -63,6 +70,22 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       if (!parsed) return { kind: 'ignore', reason: `comment has no line starting with ${policy.command}` };
       const linked = event.issue.isPull && event.pullHeadRef ? issueNumberOfBranch(event.pullHeadRef) : undefined;
       const workIssue = linked ?? event.issue.number;
+      const what = classifyCommand(parsed.message);
+      if (what.kind !== 'message') {
+        const request: DelegationRequest = {
+          issueKey: issueKey(repo.owner, repo.name, workIssue),
+          repo,
+          issueNumber: workIssue,
+          replyTo: event.issue.number,
+          trigger: 'command',
+          message: '',
+          sender: event.sender,
+          commentId: event.comment.id,
+        };
+        return what.kind === 'subcommand'
+          ? { kind: 'control', action: what.name, request }
+          : { kind: 'control', action: 'suggest', word: what.word, suggestion: what.suggestion, request };
+      }
       return {
         kind: 'delegate',
         delegation: {

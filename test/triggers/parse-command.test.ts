@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { classifyCommand } from '../../src/triggers/classify-command.js';
 import { parseCommand } from '../../src/triggers/parse-command.js';
 
 describe('parseCommand', () => {
@@ -40,5 +41,25 @@ describe('parseCommand', () => {
   it('uses the configured command word, with regex characters taken literally', () => {
     expect(parseCommand('/bot.run now', '/bot.run')?.message).toBe('now');
     expect(parseCommand('/botxrun now', '/bot.run')).toBeUndefined();
+  });
+});
+
+describe('classifyCommand', () => {
+  it.each([
+    ['help', { kind: 'subcommand', name: 'help' }],
+    ['STATUS', { kind: 'subcommand', name: 'status' }],
+    ['stop.', { kind: 'subcommand', name: 'stop' }],
+    ['retry', { kind: 'subcommand', name: 'retry' }],
+    ['reset', { kind: 'subcommand', name: 'reset' }],
+    ['stauts', { kind: 'near-miss', word: 'stauts', suggestion: 'status' }],
+    ['hlep', { kind: 'near-miss', word: 'hlep', suggestion: 'help' }],
+    ['retyr', { kind: 'near-miss', word: 'retyr', suggestion: 'retry' }],
+    ['stop the build from failing', { kind: 'message', message: 'stop the build from failing' }],
+    ['status\nof the parser please', { kind: 'message', message: 'status\nof the parser please' }],
+    ['refactor', { kind: 'message', message: 'refactor' }],
+    ['go', { kind: 'message', message: 'go' }],
+    ['', { kind: 'message', message: '' }],
+  ])('%j → %j', (text, expected) => {
+    expect(classifyCommand(text)).toEqual(expected);
   });
 });
