@@ -226,6 +226,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       void maintenance.run();
       every(config.reconcileIntervalMs, () => reconciler.reconcile());
       every(60 * 60 * 1000, () => maintenance.run());
+      // Throttled progress: running jobs show their elapsed time, the first waiting ones their place.
+      every(config.progressIntervalMs, async () => {
+        const open = await store.unfinished();
+        const items = [...open.filter((j) => j.state === 'running'), ...open.filter((j) => j.state === 'queued').slice(0, 10)].map(statusCommentItem);
+        if (items.length > 0) {
+          await store.enqueue(items);
+          outbox.wake();
+        }
+      });
     },
     async idle(timeoutMs = 60_000) {
       await scheduler.onIdle();

@@ -111,6 +111,7 @@ export const envSchema = z
     KUGETSU_MAX_ATTEMPTS: positiveInt('KUGETSU_MAX_ATTEMPTS').default(3),
     KUGETSU_RETENTION_DAYS: z.coerce.number({ error: 'KUGETSU_RETENTION_DAYS must be a number of days' }).positive('KUGETSU_RETENTION_DAYS must be greater than 0').default(7),
     KUGETSU_RECONCILE_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_RECONCILE_INTERVAL_S must be a number of seconds' }).int().min(0).default(300),
+    KUGETSU_PROGRESS_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_PROGRESS_INTERVAL_S must be a number of seconds' }).int().min(0).default(60),
     KUGETSU_SHUTDOWN_GRACE_S: z.coerce.number({ error: 'KUGETSU_SHUTDOWN_GRACE_S must be a number of seconds' }).int().min(0).default(30),
     KUGETSU_REPOS: z
       .string()
@@ -187,6 +188,8 @@ export interface Config {
   retentionMs: number;
   /** Interval of reconciliation passes in ms; 0 = only at start-up. */
   reconcileIntervalMs: number;
+  /** How often status comments of running and waiting jobs are refreshed (elapsed time, queue place), in ms; 0 = never. */
+  progressIntervalMs: number;
   /** On SIGTERM/SIGINT, how long running agents may finish, in ms. */
   shutdownGraceMs: number;
   /** Repositories to reconcile besides those seen in deliveries. */

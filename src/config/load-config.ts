@@ -56,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionMs: e.KUGETSU_RETENTION_DAYS * 24 * 3600 * 1000,
     reconcileIntervalMs: e.KUGETSU_RECONCILE_INTERVAL_S * 1000,
     shutdownGraceMs: e.KUGETSU_SHUTDOWN_GRACE_S * 1000,
+    progressIntervalMs: e.KUGETSU_PROGRESS_INTERVAL_S * 1000,
     repos: e.KUGETSU_REPOS,
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
