@@ -1,6 +1,10 @@
 import type { Role } from '../triggers/access-policy.js';
 
-/** How to run the agent for a repository. Durations in ms. */
+/**
+ * How to run the agent for a repository. Durations in ms. `envAllowlist` holds the host variable
+ * names and `PREFIX*` / `*SUFFIX` patterns added to `DEFAULT_AGENT_ENV` (`KUGETSU_AGENT_ENV`, then
+ * each file's `agent.env`): pass it to `pickAgentEnv(env, envAllowlist)`.
+ */
 export type RepoAgentSettings =
   | { kind: 'opencode'; bin: string; model?: string; extraArgs?: string[]; timeoutMs: number; envAllowlist: string[] }
   | { kind: 'command'; argv: string[]; timeoutMs: number; envAllowlist: string[] };
@@ -32,15 +36,20 @@ export interface RepoSettings {
   stateLabels: boolean;
   /**
    * Webhook secrets of this repository, read from the environment variables the file names
-   * (`secret_env`); never written inline in a file.
+   * (`secret_env`; a comma in a value separates several); never written inline in a file. Accepted
+   * beside the global `KUGETSU_WEBHOOK_SECRET` ones; empty when no file names any.
    */
   secrets: string[];
-  /** Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"` or a file path. */
+  /**
+   * Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"`, or the files that
+   * apply, most specific first, joined by `, ` (e.g. `webhooks/acme/app.yaml, webhooks/acme/_all.yaml`).
+   */
   source: string;
 }
 
 /** Gives the settings of a repository; reloadable (SIGHUP) without a restart. */
 export interface RepoSettingsSource {
+  /** Resolved settings (frozen; names compared case-insensitively); a precomputed lookup that never throws. */
   settingsFor(owner: string, repo: string): RepoSettings;
   /** Repositories (`owner/repo`, or `owner/*`) that have their own file. */
   configured(): string[];

@@ -1,0 +1,103 @@
+import { ENV_NAME, KIND_KEYS, describeValue, type RepoFile } from './repo-config-schema.js';
+
+/** A problem found in a file's data, before it is given a line: the path of the key or value it is about. */
+export interface FileIssue {
+  path: Array<string | number>;
+  message: string;
+  /** Point at the key itself rather than its value (unknown or misplaced keys). */
+  atKey?: boolean;
+}
+
+const NAME = '[A-Za-z0-9_][A-Za-z0-9_.-]*';
+const REPOSITORY = new RegExp(`^(${NAME})/(${NAME}|\\*)$`);
+
+/** Why `name` is not a branch name kugetsu will pass to git, or `undefined` when it is fine. */
+export function unsafeBranchName(name: string): string | undefined {
+  if (!/^[A-Za-z0-9._/-]+$/.test(name)) return 'use only letters, digits, ".", "_", "-" and "/"';
+  if (/^[-/.]/.test(name) || /[/.]$/.test(name)) return 'it must not start with "-", "/" or "." nor end with "/" or "."';
+  if (name.includes('..') || name.includes('//') || name.includes('/.')) return 'it must not contain "..", "//" or a part starting with "."';
+  if (name.endsWith('.lock')) return 'it must not end with ".lock"';
+  return undefined;
+}
+
+function checkBranches(file: Partial<RepoFile>, out: FileIssue[]): void {
+  if (file.base_branch !== undefined) {
+    const why = unsafeBranchName(file.base_branch);
+    if (why) out.push({ path: ['base_branch'], message: `"base_branch" ${describeValue(file.base_branch)} is not a safe branch name: ${why}` });
+  }
+  const t = file.branch_template;
+  if (t === undefined) return;
+  const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[0]).filter((p) => p !== '{number}');
+  if (unknown.length > 0) {
+    out.push({ path: ['branch_template'], message: `"branch_template" has ${unknown.join(', ')}; only {number} (the issue number) is replaced, e.g. kugetsu/issue-{number}` });
+  } else if (!t.includes('{number}')) {
+    out.push({ path: ['branch_template'], message: `"branch_template" must contain {number} so each issue gets its own branch, e.g. ${t.replace(/\/+$/, '')}/issue-{number}` });
+  } else {
+    const why = unsafeBranchName(t.replaceAll('{number}', '1'));
+    if (why) out.push({ path: ['branch_template'], message: `"branch_template" ${describeValue(t)} does not make a safe branch name: ${why} (e.g. kugetsu/issue-{number})` });
+  }
+}
+
+function checkAgent(file: Partial<RepoFile>, out: FileIssue[]): void {
+  const agent = file.agent;
+  if (!agent) return;
+  for (const kind of ['opencode', 'command'] as const) {
+    for (const key of KIND_KEYS[kind]) {
+      if (!(key in agent) || agent.kind === kind) continue;
+      const message =
+        agent.kind === undefined
+          ? `"agent.${key}" needs "kind: ${kind}" in the same agent block`
+          : `"agent.${key}" belongs to kind ${kind}, but this agent block says kind: ${agent.kind}; remove it${kind === 'opencode' ? ' (with kind: command, put the program and its arguments in argv)' : ''}`;
+      out.push({ path: ['agent', key], message, atKey: true });
+    }
+  }
+  if (agent.kind === 'command' && agent.argv === undefined) {
+    out.push({ path: ['agent', 'kind'], message: '"kind: command" needs "argv", the command as a list, e.g. argv: [my-agent, --prompt-file, "{promptFile}"]' });
+  }
+  (agent.env ?? []).forEach((entry, i) => {
+    if (entry === 'GITEA_TOKEN' || entry.startsWith('KUGETSU_')) {
+      out.push({ path: ['agent', 'env', i], message: `"agent.env" entry "${entry}" never reaches an agent (kugetsu's own credentials and settings are withheld); remove it` });
+    }
+  });
+}
+
+/** Reads the variables `secret_env` names; each must be a variable name that is set and not empty. */
+function checkSecrets(file: Partial<RepoFile>, env: Record<string, string | undefined>, out: FileIssue[]): string[] {
+  if (file.secret_env === undefined) return [];
+  const names = typeof file.secret_env === 'string' ? [file.secret_env] : file.secret_env;
+  const path = (i: number): Array<string | number> => (typeof file.secret_env === 'string' ? ['secret_env'] : ['secret_env', i]);
+  if (names.length === 0) out.push({ path: ['secret_env'], message: '"secret_env" is an empty list; name at least one environment variable, or remove the key' });
+  const secrets: string[] = [];
+  names.forEach((name, i) => {
+    if (!ENV_NAME.test(name)) {
+      out.push({ path: path(i), message: `"secret_env" must name an environment variable such as ACME_WEBHOOK_SECRET (got ${describeValue(name)}); the secret itself never goes in the file` });
+      return;
+    }
+    const value = env[name];
+    if (!value || value.trim() === '') {
+      out.push({ path: path(i), message: `"secret_env": the environment variable ${name} is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file` });
+      return;
+    }
+    secrets.push(...value.split(',').map((s) => s.trim()).filter(Boolean));
+  });
+  return secrets;
+}
+
+/**
+ * The checks zod's shapes cannot express: the repository name, branch names, which agent keys go
+ * with which kind, and the secret variables (read from `env`). Takes a partial file so that the
+ * valid keys of a file with other problems are checked too. Returns the problems and the secrets read.
+ */
+export function checkRepoFile(file: Partial<RepoFile>, env: Record<string, string | undefined>): { issues: FileIssue[]; secrets: string[] } {
+  const issues: FileIssue[] = [];
+  if (file.repository !== undefined && !REPOSITORY.test(file.repository)) {
+    issues.push({
+      path: ['repository'],
+      message: `"repository" must be owner/repo, or owner/* for every repository of an owner (got ${describeValue(file.repository)})`,
+    });
+  }
+  checkBranches(file, issues);
+  checkAgent(file, issues);
+  const secrets = checkSecrets(file, env, issues);
+  return { issues, secrets };
+}

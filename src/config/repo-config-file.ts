@@ -1,0 +1,134 @@
+import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import type { ZodType, core } from 'zod';
+import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
+import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
+import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
+import { AGENT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
+
+/** A file of `KUGETSU_WEBHOOKS_DIR` that passed every check. */
+export interface ParsedRepoFile {
+  /** The file as displayed in messages and in `RepoSettings.source`. */
+  file: string;
+  /** `owner/repo` or `owner/*`, as written. */
+  repository: string;
+  /** Where the `repository` value is, for "configured twice" messages. */
+  at: LinePos;
+  data: RepoFile;
+  /** The webhook secrets read from the variables `secret_env` names. */
+  secrets: string[];
+}
+
+const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
+
+/** The message for a key the schema does not know, with the likeliest intended key. */
+function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string): string {
+  if (INLINE_SECRET.test(key)) {
+    return `"${key}": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET`;
+  }
+  const inAgent = parent.length === 1 && parent[0] === 'agent';
+  if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;
+  if (inAgent && TOP_KEYS.includes(key) && !AGENT_KEYS.includes(key)) return `unknown key "${key}" in the agent: block; it belongs at the top level`;
+  const known = inAgent ? AGENT_KEYS : TOP_KEYS;
+  const guess = suggestKey(key, known);
+  return guess ? `unknown key "${key}"; did you mean "${guess}"?` : `unknown key "${key}"; the keys here are ${known.join(', ')}`;
+}
+
+/** zod's issues as {@link FileIssue}s: one per unknown key, the schema's own message otherwise. */
+function fromZod(issues: readonly core.$ZodIssue[]): FileIssue[] {
+  return issues.flatMap((issue): FileIssue[] => {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(path, key), atKey: true }));
+    }
+    return [{ path, message: issue.message }];
+  });
+}
+
+/** The keys of `data` whose values pass the schema on their own, parsed. */
+function validKeys(data: Record<string, unknown>): Partial<RepoFile> {
+  const shape = repoFileSchema.shape as Record<string, ZodType>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    const parsed = shape[key]?.safeParse(value);
+    if (parsed?.success) out[key] = parsed.data;
+  }
+  return out as Partial<RepoFile>;
+}
+
+function sortByPosition(errors: RepoConfigError[]): RepoConfigError[] {
+  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** A YAML syntax error with the yaml package's own position and its message without the code frame. */
+function syntaxError(file: string, err: YAMLError, lines: LineCounter): RepoConfigError {
+  const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+  const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '');
+  const hint =
+    err.code === 'MULTIPLE_DOCS'
+      ? 'a file holds the settings of one repository (or owner); put each "---" document in its own file'
+      : `YAML syntax error: ${first}; check the indentation and quoting around here`;
+  return repoConfigError(file, pos.line, pos.col, hint);
+}
+
+/** Where the first alias without its anchor is (the usual reason `toJS` throws), else the start. */
+function badAlias(doc: Document): number {
+  let at = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      at = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+/** The document as plain data; an alias to a missing anchor (or an alias bomb) is a problem, not a throw. */
+function toData(doc: Document): { data?: unknown; error?: { offset: number; message: string } } {
+  try {
+    return { data: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (err) {
+    return { error: { offset: badAlias(doc), message: `the YAML cannot be read: ${(err as Error).message}; check the anchors (&name) and aliases (*name)` } };
+  }
+}
+
+/**
+ * Parses and checks one file's text. `file` is how the file is named in messages; `env` holds the
+ * variables `secret_env` names. Returns the file's settings, or every problem found with its line.
+ */
+export function parseRepoFile(file: string, text: string, env: Record<string, string | undefined>): { parsed?: ParsedRepoFile; errors: RepoConfigError[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) return { errors: doc.errors.map((e) => syntaxError(file, e, lines)) };
+  const { data, error } = toData(doc);
+  if (error) {
+    const p = lines.linePos(error.offset);
+    return { errors: [repoConfigError(file, p.line, p.col, error.message)] };
+  }
+  if (data === null || data === undefined) {
+    return { errors: [repoConfigError(file, 1, 1, 'the file is empty; start it with "repository: owner/repo" (or owner/*) and the settings to change')] };
+  }
+  const at = (path: ReadonlyArray<string | number>, atKey?: boolean) => locate(doc, lines, path, atKey);
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    const p = at([]);
+    return { errors: [repoConfigError(file, p.line, p.col, 'the file must be a mapping of settings ("key: value" lines), starting with "repository: owner/repo"')] };
+  }
+  const toError = (i: FileIssue) => {
+    const p = at(i.path, i.atKey);
+    return repoConfigError(file, p.line, p.col, i.message);
+  };
+  const result = repoFileSchema.safeParse(data);
+  if (!result.success) {
+    let issues = fromZod(result.error.issues);
+    if (!('repository' in data)) {
+      issues = issues.filter((i) => !(i.path.length === 1 && i.path[0] === 'repository'));
+      issues.unshift({ path: [], message: 'missing "repository: owner/repo" (or owner/* for every repository of an owner): it says which repository these settings are for' });
+    }
+    // The keys that are valid on their own still get the checks below, so one pass shows every problem.
+    issues.push(...checkRepoFile(validKeys(data as Record<string, unknown>), env).issues);
+    return { errors: sortByPosition(issues.map(toError)) };
+  }
+  const { issues, secrets } = checkRepoFile(result.data, env);
+  if (issues.length > 0) return { errors: sortByPosition(issues.map(toError)) };
+  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets }, errors: [] };
+}

@@ -1,0 +1,57 @@
+import type { ParsedRepoFile } from './repo-config-file.js';
+import type { RepoFile } from './repo-config-schema.js';
+import type { RepoAgentSettings, RepoSettings } from './repo-settings.js';
+
+/**
+ * The agent of `base` with a file's `agent:` block applied key by key. Changing `kind` drops the
+ * other kind's keys (`bin`/`model`/`extra_args` or `argv`); `env` entries add to the ones before.
+ */
+function mergeAgent(base: RepoAgentSettings, a: RepoFile['agent']): RepoAgentSettings {
+  if (!a) return base;
+  const timeoutMs = a.timeout_s !== undefined ? a.timeout_s * 1000 : base.timeoutMs;
+  const envAllowlist = [...new Set([...base.envAllowlist, ...(a.env ?? [])])];
+  const kind = a.kind ?? base.kind;
+  if (kind === 'command') {
+    // checkRepoFile guarantees argv when this block says kind: command; otherwise base is a command.
+    const argv = a.argv ?? (base.kind === 'command' ? base.argv : []);
+    return { kind, argv, timeoutMs, envAllowlist };
+  }
+  const prev = base.kind === 'opencode' ? base : undefined;
+  const model = a.model ?? prev?.model;
+  const extraArgs = a.extra_args ?? prev?.extraArgs;
+  return {
+    kind,
+    bin: a.bin ?? prev?.bin ?? 'opencode',
+    ...(model !== undefined ? { model } : {}),
+    ...(extraArgs !== undefined ? { extraArgs } : {}),
+    timeoutMs,
+    envAllowlist,
+  };
+}
+
+/** `base` with every key the file sets replaced (field by field); `source` names the file first. */
+export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile): RepoSettings {
+  const f = file.data;
+  return {
+    triggerLabels: f.trigger_labels ?? base.triggerLabels,
+    command: f.command ?? base.command,
+    minRole: f.min_role ?? base.minRole,
+    agent: mergeAgent(base.agent, f.agent),
+    baseBranch: f.base_branch ?? base.baseBranch,
+    branchTemplate: f.branch_template ?? base.branchTemplate,
+    maxConcurrentJobs: f.max_concurrent_jobs ?? base.maxConcurrentJobs,
+    autoPr: f.auto_pr ?? base.autoPr,
+    prClosesIssue: f.pr_closes_issue ?? base.prClosesIssue,
+    stateLabels: f.state_labels ?? base.stateLabels,
+    secrets: f.secret_env !== undefined ? file.secrets : base.secrets,
+    source: base.source === 'defaults' ? file.file : `${file.file}, ${base.source}`,
+  };
+}
+
+/** Freezes settings and everything in them, so one caller cannot change another's view. */
+export function freezeSettings(s: RepoSettings): RepoSettings {
+  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent]) Object.freeze(v);
+  if (s.agent.kind === 'command') Object.freeze(s.agent.argv);
+  else if (s.agent.extraArgs) Object.freeze(s.agent.extraArgs);
+  return Object.freeze(s);
+}

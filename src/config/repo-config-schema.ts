@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** What a zod error callback receives that these messages use: the value that was found. */
+type Found = { input?: unknown };
+
+/** A short, quoted rendering of the value found, for "(got …)" in messages. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+/** A zod error callback: `<key> must be <what> (got …)`, or `<key> has no value …`; `key` is quoted by the caller. */
+function expected(key: string, what: string) {
+  return (iss: Found) =>
+    iss.input === null || iss.input === undefined
+      ? `${key} has no value; give ${what}, or remove the key to keep the default`
+      : `${key} must be ${what} (got ${describeValue(iss.input)})`;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An allowlist entry: an exact variable name, `PREFIX*` or `*SUFFIX` (as `pickAgentEnv` understands). */
+const ENV_PATTERN = /^(\*[A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_]*\*?)$/;
+
+const wholeSeconds = (key: string) =>
+  z
+    .number({ error: expected(key, 'a whole number of seconds, e.g. 1800') })
+    .int({ error: expected(key, 'a whole number of seconds, e.g. 1800') })
+    .positive({ error: `${key} must be greater than 0` });
+
+const stringList = (key: string, what: string, item: z.ZodString) =>
+  z.array(item, { error: expected(key, what) });
+
+const nonEmpty = (key: string, what: string) =>
+  z.string({ error: expected(key, what) }).trim().min(1, { error: `${key} must not be empty; give ${what}` });
+
+/** The `agent:` block. Cross-field rules (kind-specific keys) are checked after parsing. */
+export const agentFileSchema = z.strictObject({
+  kind: z.enum(['opencode', 'command'], { error: expected('"agent.kind"', '"opencode" or "command"') }).optional(),
+  bin: nonEmpty('"agent.bin"', 'the opencode binary, a name on PATH or a path').optional(),
+  model: nonEmpty('"agent.model"', 'a model as provider/model, e.g. anthropic/claude-sonnet-4').optional(),
+  extra_args: stringList('"agent.extra_args"', 'a list of arguments, e.g. [--agent, build]', z.string({ error: expected('each "agent.extra_args" entry', 'a string') })).optional(),
+  argv: z
+    .array(nonEmpty('each "agent.argv" entry', 'a non-empty string'), { error: expected('"agent.argv"', 'a list such as [my-agent, --prompt-file, "{promptFile}"]') })
+    .min(1, { error: '"agent.argv" must not be empty; give the command and its arguments, e.g. [my-agent, "{promptFile}"]' })
+    .optional(),
+  env: stringList(
+    'agent.env',
+    'variable names',
+    z
+      .string({ error: expected('each "agent.env" entry', 'a variable name or a PREFIX* / *SUFFIX pattern') })
+      .regex(ENV_PATTERN, { error: (iss: Found) => `"agent.env" entry ${describeValue(iss.input)} is not a variable name or a PREFIX* / *SUFFIX pattern` }),
+  ).optional(),
+  timeout_s: wholeSeconds('"agent.timeout_s"').optional(),
+}, { error: expected('"agent"', 'a block of agent settings ("kind: opencode" or "kind: command", argv, env, timeout_s …)') });
+
+/**
+ * One file of `KUGETSU_WEBHOOKS_DIR`, as written (snake_case keys). Strict: an unknown key is an
+ * error, so a typo cannot silently fall back to a default. Every key except `repository` is
+ * optional; what a file leaves out comes from the owner's wildcard file, then the environment.
+ */
+export const repoFileSchema = z.strictObject({
+  repository: z.string({ error: expected('"repository"', 'owner/repo, or owner/* for every repository of an owner') }),
+  trigger_labels: stringList('"trigger_labels"', 'a list of labels, e.g. [ready]', nonEmpty('each "trigger_labels" entry', 'a label name')).optional(),
+  command: z
+    .string({ error: expected('"command"', 'a slash and one word, e.g. /kugetsu') })
+    .regex(/^\/[A-Za-z][\w-]*$/, { error: (iss: Found) => `"command" must be a slash and one word, e.g. /kugetsu (got ${describeValue(iss.input)})` })
+    .optional(),
+  min_role: z.enum(['read', 'write', 'admin', 'owner'], { error: expected('"min_role"', 'read, write, admin or owner') }).optional(),
+  agent: agentFileSchema.optional(),
+  base_branch: nonEmpty('"base_branch"', 'a branch name, e.g. main').optional(),
+  branch_template: nonEmpty('"branch_template"', 'a branch name containing {number}, e.g. kugetsu/issue-{number}').optional(),
+  max_concurrent_jobs: z
+    .number({ error: expected('"max_concurrent_jobs"', 'a whole number, e.g. 1') })
+    .int({ error: expected('"max_concurrent_jobs"', 'a whole number, e.g. 1') })
+    .positive({ error: '"max_concurrent_jobs" must be at least 1' })
+    .optional(),
+  auto_pr: z.boolean({ error: expected('"auto_pr"', 'true or false') }).optional(),
+  pr_closes_issue: z.boolean({ error: expected('"pr_closes_issue"', 'true or false') }).optional(),
+  state_labels: z.boolean({ error: expected('"state_labels"', 'true or false') }).optional(),
+  secret_env: z
+    .union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') })
+    .optional(),
+});
+
+/** A parsed file of `KUGETSU_WEBHOOKS_DIR` (snake_case, as written). */
+export type RepoFile = z.infer<typeof repoFileSchema>;
+
+/** Keys allowed at the top of a file, for "did you mean" hints. */
+export const TOP_KEYS = Object.keys(repoFileSchema.shape);
+/** Keys allowed in the `agent:` block. */
+export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
+/** Keys of the agent block that only one kind accepts. */
+export const KIND_KEYS: Record<'opencode' | 'command', string[]> = { opencode: ['bin', 'model', 'extra_args'], command: ['argv'] };
+export { ENV_NAME };
