@@ -67,7 +67,18 @@ export interface Service {
  * together (ingress → dispatcher → store/scheduler → job runner → workspace/agent → outbox).
  */
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
-  const redact = createRedactor([config.giteaToken, ...config.webhookSecrets, ...Object.values(config.repoSecrets).flat(), config.webhookAuthorization]);
+  const settingsFor = (owner: string, repo: string) => config.repoSettings.settingsFor(owner, repo);
+  // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
+  const buildRedactor = () =>
+    createRedactor([
+      config.giteaToken,
+      ...config.webhookSecrets,
+      ...Object.values(config.repoSecrets).flat(),
+      config.webhookAuthorization,
+      ...config.repoSettings.configured().flatMap((name) => settingsFor(...(name.split('/') as [string, string])).secrets),
+    ]);
+  let currentRedact = buildRedactor();
+  const redact = (text: string) => currentRedact(text);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
@@ -133,22 +144,25 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       return { sessionId: session?.sessionId, removed };
     },
     waitingText: (job) => `waiting ${waitingText(job)}`,
-    settingsText: (request) =>
-      [
-        `Who may use them: people with **${config.access.minRole}** permission or more on ${request.repo.owner}/${request.repo.name}${config.access.allowUsers.length > 0 ? ' who are on the allow list' : ''}.`,
-        `Adding the label \`${config.triggerLabel}\` starts work on an issue; requesting changes on a pull request kugetsu opened continues it.`,
-        `Settings: agent \`${agent.name}\`, turns stop after ${Math.round(config.agentTimeoutMs / 60_000)} min, branch \`kugetsu/issue-<n>\` from \`${request.repo.defaultBranch}\`, at most ${config.maxAgents} agents at once.`,
-      ].join('\n'),
+    settingsText: (request) => {
+      const st = settingsFor(request.repo.owner, request.repo.name);
+      const labels = st.triggerLabels.map((l) => `\`${l}\``).join(' or ');
+      return [
+        `Who may use them: people with **${st.minRole}** permission or more on ${request.repo.owner}/${request.repo.name}${config.access.allowUsers.length > 0 ? ' who are on the allow list' : ''}.`,
+        st.triggerLabels.length > 0 ? `Adding the label ${labels} starts work on an issue; requesting changes on a pull request kugetsu opened continues it.` : 'Requesting changes on a pull request kugetsu opened continues its issue.',
+        `Settings (${st.source}): agent \`${st.agent.kind}\`${st.agent.kind === 'opencode' && st.agent.model ? ` (model \`${st.agent.model}\`)` : ''}, turns stop after ${Math.round(st.agent.timeoutMs / 60_000)} min, ` +
+          `branch \`${st.branchTemplate.replace('{number}', '<n>')}\` from \`${st.baseBranch ?? request.repo.defaultBranch}\`, ` +
+          `at most ${st.maxConcurrentJobs ?? config.maxAgents} agents at once on this repository (${config.maxAgents} in all), pull requests opened automatically: ${st.autoPr ? 'yes' : 'no'}.`,
+      ].join('\n');
+    },
     admit: (request, source) => dispatcher.admit(request, source),
     wakeOutbox: () => outbox.wake(),
-    command: () => config.command,
+    command: (request) => settingsFor(request.repo.owner, request.repo.name).command,
   });
   const dispatcher = new Dispatcher({
     control,
     store, logger,
-    triggerLabel: config.triggerLabel,
-    command: config.command,
-    agentName: agent.name,
+    settingsFor,
     botUserId: () => botUserId,
     onAdmitted: (job) => {
       outbox.wake();
@@ -163,15 +177,17 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
   const reconciler = new Reconciler({
     store, gitea, dispatcher, logger,
-    triggerLabel: config.triggerLabel,
-    command: config.command,
+    settingsFor,
     botUserId: () => botUserId,
     configuredRepos: config.repos,
   });
   const maintenance = new Maintenance({ store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs });
   const app = createIngressApp({
     secrets: config.webhookSecrets,
-    repoSecrets: (fullName) => [...(config.repoSecrets[fullName] ?? []), ...(config.repoSecrets[`${fullName.split('/')[0]}/*`] ?? [])],
+    repoSecrets: (fullName) => {
+      const [owner = '', name = ''] = fullName.split('/');
+      return [...(config.repoSecrets[fullName] ?? []), ...(config.repoSecrets[`${owner}/*`] ?? []), ...(owner && name ? settingsFor(owner, name).secrets : [])];
+    },
     ...(config.webhookAuthorization !== undefined ? { authorization: config.webhookAuthorization } : {}),
     maxBodyBytes: config.maxBodyBytes,
     allowUnsigned: config.allowUnsigned,

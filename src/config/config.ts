@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -181,6 +182,10 @@ export interface Config {
   agentTimeoutMs: number;
   /** The agent's environment: an allowlist of host variables (see `pickAgentEnv`), never the token. */
   agentEnv: Record<string, string>;
+  /** {@link agentEnv} plus the host variables a repository's `agent.env` adds (same exclusions). */
+  agentEnvWith: (extraAllowlist: readonly string[]) => Record<string, string>;
+  /** Per-repository settings from `KUGETSU_WEBHOOKS_DIR` over these defaults; reloaded on SIGHUP. */
+  repoSettings: ReloadableRepoSettingsSource;
   triggerLabel: string;
   /** Runs allowed per job across restarts and shutdowns. */
   maxAttempts: number;

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { pickAgentEnv } from './agent-env.js';
+import { createRepoSettingsSource } from './repo-config-source.js';
+import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
 import { envSchema, type Config } from './config.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
@@ -29,7 +31,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return {
+  const base: Omit<Config, 'repoSettings'> = {
     giteaUrl: e.GITEA_URL,
     giteaToken: e.GITEA_TOKEN,
     webhookSecrets: e.KUGETSU_WEBHOOK_SECRET,
@@ -47,8 +49,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxAgents: e.KUGETSU_MAX_AGENTS,
     agent:
       e.KUGETSU_AGENT === 'command'
-        ? { kind: 'command', argv: e.KUGETSU_AGENT_COMMAND! }
-        : { kind: 'opencode', bin: e.KUGETSU_OPENCODE_BIN, ...(e.KUGETSU_OPENCODE_MODEL ? { model: e.KUGETSU_OPENCODE_MODEL } : {}) },
+        ? { kind: 'command' as const, argv: e.KUGETSU_AGENT_COMMAND! }
+        : { kind: 'opencode' as const, bin: e.KUGETSU_OPENCODE_BIN, ...(e.KUGETSU_OPENCODE_MODEL ? { model: e.KUGETSU_OPENCODE_MODEL } : {}) },
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
     agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV),
     triggerLabel: e.KUGETSU_TRIGGER_LABEL,
@@ -58,9 +60,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.KUGETSU_SHUTDOWN_GRACE_S * 1000,
     progressIntervalMs: e.KUGETSU_PROGRESS_INTERVAL_S * 1000,
     repos: e.KUGETSU_REPOS,
+    agentEnvWith: (extra: readonly string[]) => pickAgentEnv(env, [...e.KUGETSU_AGENT_ENV, ...extra]),
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
   };
+  const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
+  if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));
+  return { ...base, repoSettings };
 }
 
 /**

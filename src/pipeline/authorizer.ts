@@ -24,14 +24,16 @@ export class Authorizer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async check(repo: Pick<RepoRef, 'owner' | 'name'>, sender: Actor): Promise<AuthorizationResult> {
+  /** @param minRole the repository's least role, when its settings differ from the policy's. */
+  async check(repo: Pick<RepoRef, 'owner' | 'name'>, sender: Actor, minRole?: AccessPolicy['minRole']): Promise<AuthorizationResult> {
     const repoName = `${repo.owner}/${repo.name}`;
+    const policy = minRole ? { ...this.policy, minRole } : this.policy;
     // The lists need no API call: decide them first (a denied user costs nothing).
-    const listed = decideAccess(this.policy, sender.login, 'owner', repoName);
+    const listed = decideAccess(policy, sender.login, 'owner', repoName);
     if (!listed.allowed) return listed;
     const key = `${repoName}\n${sender.login}`.toLowerCase();
     const cached = this.cache.get(key);
-    if (cached && this.now() - cached.at < this.ttlMs) return decideAccess(this.policy, sender.login, cached.role, repoName);
+    if (cached && this.now() - cached.at < this.ttlMs) return decideAccess(policy, sender.login, cached.role, repoName);
     let role: Role;
     try {
       role = await this.gitea.getCollaboratorPermission(repo.owner, repo.name, sender.login);
@@ -48,6 +50,6 @@ export class Authorizer {
     }
     this.cache.set(key, { role, at: this.now() });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
-    return decideAccess(this.policy, sender.login, role, repoName);
+    return decideAccess(policy, sender.login, role, repoName);
   }
 }

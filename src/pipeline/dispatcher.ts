@@ -11,16 +11,15 @@ import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
 import { REPLY_MARKER, type ControlCommands } from './control-commands.js';
 import type { RateLimit } from '../config/config.js';
+import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export interface DispatcherDeps {
   store: JobStore;
   logger: Logger;
-  triggerLabel: string;
-  command: string;
-  /** Adapter name recorded on each job, e.g. `opencode`. */
-  agentName: string;
+  /** Per-repository settings (trigger labels, command word, branch template, agent, least role). */
+  settingsFor: (owner: string, repo: string) => RepoSettings;
   /** The bot's user id once known (`GET /user`). */
   botUserId: () => number | undefined;
   /** Called with each newly admitted job: schedule it and wake the outbox worker. */
@@ -60,15 +59,12 @@ export class Dispatcher {
 
   /** Routes an event found by any means (a delivery, or the reconciler reading the API). */
   async route(event: GiteaEvent, source: AdmissionSource): Promise<DeliveryResult> {
-    const intent = routeEvent(event, {
-      triggerLabel: this.deps.triggerLabel,
-      command: this.deps.command,
-      botUserId: this.deps.botUserId(),
-    });
+    const intent = routeEvent(event, { settingsFor: this.deps.settingsFor, botUserId: this.deps.botUserId() });
     if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
     if (intent.kind === 'control') {
       if (intent.action !== 'label-removed') {
-        const auth = await this.deps.authorizer.check(intent.request.repo, intent.request.sender);
+        const minRole = this.deps.settingsFor(intent.request.repo.owner, intent.request.repo.name).minRole;
+        const auth = await this.deps.authorizer.check(intent.request.repo, intent.request.sender, minRole);
         if (auth.allowed === false) return this.refuse(intent.request, source, auth.reason, auth.reply);
         if (auth.allowed === 'unknown') {
           return { status: 'ignored', reason: `refused for now: the permission of @${intent.request.sender.login} cannot be checked (${auth.reason})` };
@@ -87,7 +83,8 @@ export class Dispatcher {
    */
   async admit(request: DelegationRequest, source: AdmissionSource): Promise<DeliveryResult> {
     const { store, logger } = this.deps;
-    const auth = await this.deps.authorizer.check(request.repo, request.sender);
+    const settings = this.deps.settingsFor(request.repo.owner, request.repo.name);
+    const auth = await this.deps.authorizer.check(request.repo, request.sender, settings.minRole);
     if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply);
     if (auth.allowed === 'unknown') {
       logger.warn({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, error: auth.reason }, 'permission could not be checked now; it is checked again before the job runs');
@@ -109,8 +106,8 @@ export class Dispatcher {
       {
         ...request,
         deliveryId: source.id,
-        branch: issueBranch(request.issueNumber),
-        agent: this.deps.agentName,
+        branch: issueBranch(request.issueNumber, settings.branchTemplate),
+        agent: settings.agent.kind,
         ...(auth.allowed === 'unknown' ? { needsAuthorization: true } : {}),
       },
       { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request) },

@@ -2,6 +2,7 @@ import { isSafeRepoRef, type RepoRef } from '../domain/repo-ref.js';
 import { commentEventKey } from '../events/event-key.js';
 import { issueKey } from '../domain/issue-key.js';
 import { parseCommand } from '../triggers/parse-command.js';
+import type { RepoSettings } from '../config/repo-settings.js';
 import type { GiteaEvent } from '../events/event.js';
 import type { GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
@@ -13,9 +14,8 @@ export interface ReconcilerDeps {
   gitea: GiteaClient;
   dispatcher: Dispatcher;
   logger: Logger;
-  triggerLabel: string;
-  /** Command word, e.g. `/kugetsu` (comments without it are skipped before any API call). */
-  command: string;
+  /** Per-repository trigger labels and command word (comments without it are skipped before any API call). */
+  settingsFor: (owner: string, repo: string) => Pick<RepoSettings, 'triggerLabels' | 'command'>;
   /** The bot's user id once known: its comments are never delegations. */
   botUserId: () => number | undefined;
   /** Repositories named in the configuration (`KUGETSU_REPOS`), besides those seen in deliveries. */
@@ -90,10 +90,19 @@ export class Reconciler {
   }
 
   private async labels(repo: RepoRef): Promise<number> {
-    const issues = await this.deps.gitea.listIssues(repo.owner, repo.name, { state: 'open', labels: [this.deps.triggerLabel], type: 'issues' });
+    const wanted = this.deps.settingsFor(repo.owner, repo.name).triggerLabels;
+    if (wanted.length === 0) return 0;
+    // One query per label: whether Gitea's `labels` filter means "all of" or "any of" is not
+    // something to rely on. An issue carrying two trigger labels is seen once.
+    const byNumber = new Map<number, Awaited<ReturnType<GiteaClient['listIssues']>>[number]>();
+    for (const name of wanted) {
+      for (const issue of await this.deps.gitea.listIssues(repo.owner, repo.name, { state: 'open', labels: [name], type: 'issues' })) byNumber.set(issue.number, issue);
+    }
+    const issues = [...byNumber.values()].sort((a, b) => a.number - b.number);
+    const lower = wanted.map((l) => l.toLowerCase());
     let admitted = 0;
     for (const issue of issues) {
-      const label = issue.labels.find((l) => l.name.toLowerCase() === this.deps.triggerLabel.toLowerCase());
+      const label = issue.labels.find((l) => lower.includes(l.name.toLowerCase()));
       if (!label) continue;
       if (await this.alreadyTaken(repo, issue.number, label.id, issue.updatedAt)) continue;
       // The person who added the label is the delegator (and must pass the access check); the
@@ -149,7 +158,7 @@ export class Reconciler {
       // `since` filters on update time: skip comments created before the cursor (edited old ones);
       // the content key below drops the ones already handled in the cursor's own second.
       if (c.issueNumber === undefined || !(createdMs >= cursorMs)) continue;
-      if (c.user.id === this.deps.botUserId() || !parseCommand(c.body, this.deps.command)) continue;
+      if (c.user.id === this.deps.botUserId() || !parseCommand(c.body, this.deps.settingsFor(repo.owner, repo.name).command)) continue;
       const key = commentEventKey(repo.owner, repo.name, c.id);
       if (await this.deps.store.hasEvent(key)) continue;
       const issue = await this.deps.gitea.getIssue(repo.owner, repo.name, c.issueNumber);

@@ -3,6 +3,7 @@ import { issueNumberOfBranch } from '../domain/branch.js';
 import { isSafeRepoRef } from '../domain/repo-ref.js';
 import type { GiteaEvent } from '../events/event.js';
 import type { DelegationRequest, Intent } from './intent.js';
+import type { RepoSettings } from '../config/repo-settings.js';
 import { classifyCommand } from './classify-command.js';
 import { parseCommand } from './parse-command.js';
 
@@ -11,10 +12,8 @@ export const STATUS_MARKER_PREFIX = '<!-- kugetsu:';
 
 /** The settings and facts routing depends on. */
 export interface RoutePolicy {
-  /** Label whose presence starts work, e.g. `ready`. */
-  triggerLabel: string;
-  /** Command word with its slash, e.g. `/kugetsu`. */
-  command: string;
+  /** The repository's trigger labels, command word and branch template (its `webhooks/` settings). */
+  settingsFor: (owner: string, repo: string) => Pick<RepoSettings, 'triggerLabels' | 'command' | 'branchTemplate'>;
   /** The bot's user id (`GET /user`); events it caused never trigger work. */
   botUserId: number | undefined;
 }
@@ -36,11 +35,12 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
   if (!isSafeRepoRef(repo)) {
     return { kind: 'ignore', reason: `repository name "${repo.owner}/${repo.name}" is not one kugetsu can work on safely` };
   }
+  const settings = policy.settingsFor(repo.owner, repo.name);
 
   switch (event.kind) {
     case 'issue_labels_changed': {
-      const wanted = policy.triggerLabel.toLowerCase();
-      const label = event.issue.labels.find((l) => l.name.toLowerCase() === wanted);
+      const wanted = settings.triggerLabels.map((l) => l.toLowerCase());
+      const label = event.issue.labels.find((l) => wanted.includes(l.name.toLowerCase()));
       const key = issueKey(repo.owner, repo.name, event.issue.number);
       if (!label) {
         return {
@@ -66,9 +66,9 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
     }
     case 'comment_created': {
       if (event.comment.body.includes(STATUS_MARKER_PREFIX)) return { kind: 'ignore', reason: 'comment was written by kugetsu' };
-      const parsed = parseCommand(event.comment.body, policy.command);
-      if (!parsed) return { kind: 'ignore', reason: `comment has no line starting with ${policy.command}` };
-      const linked = event.issue.isPull && event.pullHeadRef ? issueNumberOfBranch(event.pullHeadRef) : undefined;
+      const parsed = parseCommand(event.comment.body, settings.command);
+      if (!parsed) return { kind: 'ignore', reason: `comment has no line starting with ${settings.command}` };
+      const linked = event.issue.isPull && event.pullHeadRef ? issueNumberOfBranch(event.pullHeadRef, settings.branchTemplate) : undefined;
       const workIssue = linked ?? event.issue.number;
       const what = classifyCommand(parsed.message);
       if (what.kind !== 'message') {
@@ -102,7 +102,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       };
     }
     case 'review_rejected': {
-      const linked = issueNumberOfBranch(event.pull.headRef);
+      const linked = issueNumberOfBranch(event.pull.headRef, settings.branchTemplate);
       if (linked === undefined) {
         return { kind: 'ignore', reason: `pull request head branch "${event.pull.headRef}" was not created by kugetsu` };
       }

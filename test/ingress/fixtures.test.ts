@@ -20,7 +20,7 @@ function appWithRouting(triggerLabel = 'ready') {
     onDelivery: (d: Delivery) => {
       const n = normalizeDelivery(d);
       if (!n.ok) return 'invalid' in n ? { status: 'rejected', reason: n.invalid } : { status: 'ignored', reason: n.ignored };
-      const intent = routeEvent(n.event, { triggerLabel, command: '/kugetsu', botUserId: 999_999 });
+      const intent = routeEvent(n.event, { settingsFor: () => ({ triggerLabels: [triggerLabel], command: '/kugetsu', branchTemplate: 'kugetsu/issue-{number}' }), botUserId: 999_999 });
       intents.push(intent);
       if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
       // A label event without the trigger label only matters when a label job waits (it is canceled).
