@@ -106,13 +106,22 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     botUserId: () => botUserId,
     maxAttempts: config.maxAttempts,
   });
-  const schedule = (job: Pick<Job, 'id' | 'issueKey'>) =>
-    scheduler.submit({ jobId: job.id, issueKey: job.issueKey, run: (signal) => runner.run(job.id, signal) });
+  const schedule = (job: Pick<Job, 'id' | 'issueKey' | 'repo'>) => {
+    const limit = settingsFor(job.repo.owner, job.repo.name).maxConcurrentJobs;
+    scheduler.submit({
+      jobId: job.id,
+      issueKey: job.issueKey,
+      ...(limit !== undefined ? { group: { key: `${job.repo.owner}/${job.repo.name}`.toLowerCase(), limit } } : {}),
+      run: (signal) => runner.run(job.id, signal),
+    });
+  };
   const waitingText = (job: Job): string => {
     const p = scheduler.position(job.id);
     if (!p) return 'for a free agent slot';
     const where = `${positionText(p.ahead, p.waiting)} waiting`;
-    return p.place === 'waiting-for-issue' ? `for the job before it on this issue to finish (${where})` : `for a free agent slot (${where})`;
+    if (p.place === 'waiting-for-issue') return `for the job before it on this issue to finish (${where})`;
+    if (p.place === 'waiting-for-repository') return `for a free slot of this repository (${where})`;
+    return `for a free agent slot (${where})`;
   };
   const control = new ControlCommands({
     store, logger,

@@ -1,4 +1,4 @@
-import { Mutex } from 'async-mutex';
+import { Mutex, Semaphore } from 'async-mutex';
 import PQueue from 'p-queue';
 import type { IssueKey } from '../domain/issue-key.js';
 import { ShutdownAbort, type ScheduledJob, type SchedulePlace, type Scheduler } from './scheduler.js';
@@ -18,6 +18,7 @@ interface Entry {
 export class LocalScheduler implements Scheduler {
   private readonly queue: PQueue;
   private readonly locks = new Map<IssueKey, { mutex: Mutex; users: number }>();
+  private readonly groups = new Map<string, { semaphore: Semaphore; limit: number; users: number }>();
   private readonly entries = new Map<string, Entry>();
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
@@ -41,19 +42,16 @@ export class LocalScheduler implements Scheduler {
     this.entries.set(job.jobId, entry);
     const lock = this.lockFor(job.issueKey);
     const { signal } = entry.controller;
+    const group = job.group ? this.groupFor(job.group.key, job.group.limit) : undefined;
     void lock.mutex
       .runExclusive(async () => {
         if (signal.aborted) return;
-        entry.place = 'waiting-for-slot';
-        // The signal is not given to p-queue: it would settle `add()` as soon as the signal aborts
-        // while `run` still goes on (p-queue 9 races the task against it), and the job's lock and
-        // entry would be released before the job had stopped. A job aborted while it waits for a
-        // slot returns at once when it gets one.
-        await this.queue.add(async () => {
-          if (signal.aborted) return;
-          entry.place = 'running';
-          await job.run(signal);
-        });
+        if (group) {
+          entry.place = 'waiting-for-repository';
+          await group.semaphore.runExclusive(() => this.takeSlot(entry, job, signal));
+        } else {
+          await this.takeSlot(entry, job, signal);
+        }
       })
       .catch((err: unknown) => {
         // A canceled or shut-down job that was still waiting rejects with the abort reason: not a failure.
@@ -62,8 +60,24 @@ export class LocalScheduler implements Scheduler {
       .finally(() => {
         this.entries.delete(job.jobId);
         if (--lock.users === 0) this.locks.delete(job.issueKey);
+        if (group && --group.users === 0 && this.groups.get(job.group!.key) === group) this.groups.delete(job.group!.key);
         if (this.entries.size === 0) this.flushIdle();
       });
+  }
+
+  /** Waits for an agent slot, then runs the job (unless it was aborted meanwhile). */
+  private async takeSlot(entry: Entry, job: ScheduledJob, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    entry.place = 'waiting-for-slot';
+    // The signal is not given to p-queue: it would settle `add()` as soon as the signal aborts
+    // while `run` still goes on (p-queue 9 races the task against it), and the job's lock and
+    // entry would be released before the job had stopped. A job aborted while it waits for a
+    // slot returns at once when it gets one.
+    await this.queue.add(async () => {
+      if (signal.aborted) return;
+      entry.place = 'running';
+      await job.run(signal);
+    });
   }
 
   cancel(jobId: string): boolean {
@@ -107,6 +121,17 @@ export class LocalScheduler implements Scheduler {
   onIdle(): Promise<void> {
     if (this.entries.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private groupFor(key: string, limit: number): { semaphore: Semaphore; limit: number; users: number } {
+    let group = this.groups.get(key);
+    // A new limit (settings reloaded) applies once the group's current jobs are done.
+    if (!group || (group.limit !== limit && group.users === 0)) {
+      group = { semaphore: new Semaphore(Math.max(1, limit)), limit, users: 0 };
+      this.groups.set(key, group);
+    }
+    group.users++;
+    return group;
   }
 
   private lockFor(key: IssueKey): { mutex: Mutex; users: number } {

@@ -4,6 +4,11 @@ import type { IssueKey } from '../domain/issue-key.js';
 export interface ScheduledJob {
   jobId: string;
   issueKey: IssueKey;
+  /**
+   * An optional second cap shared by a group of jobs (a repository's `max_concurrent_jobs`): taken
+   * after the issue's lock and before an agent slot, so waiting for it holds no slot either.
+   */
+  group?: { key: string; limit: number };
   /** Runs the job; must honour `signal` (cancel or shutdown). Its rejection is logged, not rethrown. */
   run: (signal: AbortSignal) => Promise<void>;
 }
@@ -22,7 +27,7 @@ export function isShutdownAbort(signal: AbortSignal): boolean {
 }
 
 /** Where a submitted job is, for queue positions and status. */
-export type SchedulePlace = 'waiting-for-issue' | 'waiting-for-slot' | 'running';
+export type SchedulePlace = 'waiting-for-issue' | 'waiting-for-repository' | 'waiting-for-slot' | 'running';
 
 /**
  * Runs jobs with a global cap on concurrent agents and at most one job per issue at a time, in

@@ -102,3 +102,42 @@ describe('LocalScheduler', () => {
     expect(ran).toEqual(['good']);
   });
 });
+
+describe('LocalScheduler with a per-repository cap', () => {
+  it('a repository limited to 1 runs one job at a time while other repositories use the free slots', async () => {
+    const s = new LocalScheduler(3);
+    let aRunning = 0;
+    let aPeak = 0;
+    const started: string[] = [];
+    const gates: Array<() => void> = [];
+    const job = (id: string, key: ReturnType<typeof issueKey>, group?: { key: string; limit: number }) =>
+      s.submit({
+        jobId: id,
+        issueKey: key,
+        ...(group ? { group } : {}),
+        run: () =>
+          new Promise<void>((resolve) => {
+            started.push(id);
+            if (group) aPeak = Math.max(aPeak, ++aRunning);
+            gates.push(() => {
+              if (group) aRunning--;
+              resolve();
+            });
+          }),
+      });
+    const limited = { key: 'acme/a', limit: 1 };
+    job('a1', issueKey('acme', 'a', 1), limited);
+    job('a2', issueKey('acme', 'a', 2), limited);
+    job('b1', issueKey('acme', 'b', 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect([...started].sort()).toEqual(['a1', 'b1']);
+    expect(s.position('a2')).toEqual({ ahead: 0, waiting: 1, place: 'waiting-for-repository' });
+    while (gates.length > 0) {
+      gates.shift()!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await s.onIdle();
+    expect(started.at(-1)).toBe('a2');
+    expect(aPeak).toBe(1);
+  });
+});
