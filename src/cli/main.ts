@@ -1,16 +1,63 @@
-import { Command } from 'commander';
-import { serveCommand } from './serve-command.js';
+import { Command, CommanderError } from 'commander';
+import { processContext, runAction, type CommandContext } from './context.js';
+import { doctorCommand } from './doctor-command.js';
+import { registerHooksCommands } from './hooks-register.js';
+import { registerJobsCommands } from './jobs-register.js';
+import { replayCommand } from './replay-command.js';
 
-/** The `kugetsu` command line. Exit codes: 0 ok, 1 error, 2 capacity reached / try later. */
-export async function main(argv: string[] = process.argv): Promise<void> {
+/**
+ * Runs one `kugetsu …` command line against `ctx` and resolves with its exit code (0 ok, 1 error,
+ * 2 capacity reached / try later); never calls `process.exit` itself except in `serve`. Help and
+ * usage errors go to `ctx.output`.
+ */
+export async function runCli(argv: string[], ctx: CommandContext): Promise<number> {
+  let code = 0;
+  const done = (c: number) => void (code = c);
   const program = new Command()
     .name('kugetsu')
     .description('Hand Gitea issues and pull requests to coding agents.')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.output.out(s.replace(/\n$/, '')), writeErr: (s) => ctx.output.err(s.replace(/\n$/, '')) })
+    .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 capacity reached / try later.\nSettings come from the environment (README "Configuration"); read commands take --json.');
   program
     .command('serve')
     .description('Start the webhook server (POST /webhooks/gitea, GET /healthz). Settings come from the environment; see README "Configuration".')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running agents may finish before they are checkpointed (default: KUGETSU_SHUTDOWN_GRACE_S, 30)', (v) => Number(v))
-    .action(async (opts: { grace?: number }) => serveCommand({ graceS: opts.grace }));
-  await program.parseAsync(argv);
+    .action(async (opts: { grace?: number }) => {
+      // Loaded on demand: the service's modules are not needed by the other subcommands.
+      const { serveCommand } = await import('./serve-command.js');
+      await serveCommand({ graceS: opts.grace });
+    });
+  registerHooksCommands(program, ctx, done);
+  registerJobsCommands(program, ctx, done);
+  program
+    .command('doctor')
+    .option('--url <url>', "the hook URL to expect (default: any hook posting to /webhooks/gitea)")
+    .option('--json', 'print the checks as JSON')
+    .description("Check Gitea (reachable, the token's user and scopes), each known repository's hook, git, the agent binary, ripgrep and the state dir; print what to fix. Exit 1 when a check failed.")
+    .addHelpText('after', '\nExamples:\n  $ kugetsu doctor\n  $ kugetsu doctor --url https://kugetsu.example.com/webhooks/gitea --json\n\nRepositories checked: KUGETSU_REPOS, those in the database, those with a stored secret.')
+    .action(async (opts: { url?: string; json?: boolean }) => done(await runAction(ctx, 'doctor', () => doctorCommand(opts, ctx))));
+  program
+    .command('replay')
+    .argument('<file>', 'a saved delivery body (JSON)')
+    .option('--event-type <type>', 'X-Gitea-Event-Type to send (default: judged from the body, e.g. issue_comment)')
+    .option('--url <url>', 'where kugetsu listens (default http://127.0.0.1:$PORT)')
+    .option('--delivery-id <id>', 'X-Gitea-Delivery to send (default: a new UUID, as Gitea\'s Redeliver does)')
+    .option('--json', 'print the answer as JSON')
+    .description("Send a saved delivery through the local kugetsu's webhook path, signed with KUGETSU_WEBHOOK_SECRET, with Gitea's headers.")
+    .addHelpText('after', '\nExamples:\n  $ kugetsu replay fixtures/gitea/goplayground__issue-comment-event.json\n  $ kugetsu replay body.json --event-type pull_request_review_rejected --url http://127.0.0.1:9000\n\nExit codes: 0 on 2xx, 2 when kugetsu answers 429/503 or is not running, 1 otherwise.')
+    .action(async (file: string, opts: { eventType?: string; url?: string; deliveryId?: string; json?: boolean }) => done(await runAction(ctx, 'replay', () => replayCommand(file, opts, ctx))));
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    throw err;
+  }
+  return code;
+}
+
+/** The `kugetsu` command line (bin/kugetsu.js). Exit codes: 0 ok, 1 error, 2 capacity reached / try later. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  process.exitCode = await runCli(argv, processContext());
 }

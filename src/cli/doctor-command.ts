@@ -1,0 +1,89 @@
+import { storedSecretsFor, readStoredSecrets } from '../admin/stored-secrets.js';
+import { targetKey, type HookTarget } from '../admin/hook-target.js';
+import { envSchema } from '../config/config.js';
+import { CliError, EXIT } from './cli-error.js';
+import { giteaSettings, readCliSettings } from './cli-settings.js';
+import type { CommandContext } from './context.js';
+import { fail, type DoctorCheck } from './doctor-check.js';
+import { checkGiteaVersion, checkHook, checkScopes, checkToken, targetsOf } from './doctor-gitea-checks.js';
+import { checkAgent, checkConfig, checkGit, checkRipgrep, checkServer, checkStateDir } from './doctor-local-checks.js';
+import { dbFile, openJobDb, readSchemaVersion } from './job-db.js';
+import { webhookUrl } from './hooks-install-command.js';
+import { printJson } from './output.js';
+
+const MARK = { ok: '✓', fail: '✗', warn: '!' } as const;
+
+/**
+ * `kugetsu doctor [--url <hook url>]`: checks the configuration, Gitea (reachable, the token's
+ * user and scopes), the hook of every repository kugetsu knows (`KUGETSU_REPOS`, repositories in
+ * the database, stored secrets), git, the agent binary, ripgrep, the state dir and its database,
+ * and whether a server answers locally. One line per check with ✓, ✗ or ! (a warning) and what to
+ * fix. Returns 1 when any check failed, else 0.
+ */
+export async function doctorCommand(options: { url?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+  const settings = readCliSettings(ctx.env, ctx.cwd);
+  const url = options.url ? webhookUrl(options.url) : undefined;
+  const doFetch = ctx.fetch ?? fetch;
+  const checks: DoctorCheck[] = [checkConfig(ctx.env, ctx.cwd)];
+
+  let access: { baseUrl: string; token: string; fetch?: typeof fetch } | undefined;
+  try {
+    access = { ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
+  } catch (err) {
+    checks.push(fail('gitea', (err as CliError).message.split('\n')[0]!, 'set GITEA_URL and GITEA_TOKEN'));
+  }
+  if (access) {
+    const reach = await checkGiteaVersion(access);
+    checks.push(reach);
+    if (reach.status === 'ok') {
+      const token = await checkToken(access);
+      checks.push(token);
+      if (token.status === 'ok') {
+        const targets = await knownTargets(settings.stateDir, ctx.env);
+        checks.push(await checkScopes(access, targets));
+        for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, settings.webhookSecrets, ctx.env)));
+      }
+    }
+  }
+  checks.push(await checkGit(ctx.env, ctx.cwd), checkAgent(ctx.env, ctx.cwd), await checkRipgrep(ctx.env, ctx.cwd));
+  checks.push(...checkStateDir(settings.stateDir), await checkServer(settings.localUrl, doFetch));
+
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  if (options.json) {
+    printJson(ctx.output, { ok: failed === 0, checks });
+  } else {
+    for (const c of checks) ctx.output.out(`${MARK[c.status]} ${c.name}: ${c.detail}${c.fix && c.status !== 'ok' ? `\n    → ${c.fix}` : ''}`);
+    ctx.output.out(failed === 0 ? 'All checks passed.' : `${failed} check${failed === 1 ? '' : 's'} failed.`);
+  }
+  return failed === 0 ? EXIT.ok : EXIT.error;
+}
+
+/** Repositories and organisations to check: `KUGETSU_REPOS`, the database's repositories, stored secrets. */
+async function knownTargets(stateDir: string, env: Record<string, string | undefined>): Promise<HookTarget[]> {
+  const keys = new Set<string>();
+  const repos = envSchema.shape.KUGETSU_REPOS.safeParse(env['KUGETSU_REPOS']);
+  if (repos.success) for (const r of repos.data) keys.add(`${r.owner}/${r.name}`.toLowerCase());
+  try {
+    if (readSchemaVersion(dbFile(stateDir)) !== undefined) {
+      const store = openJobDb(stateDir);
+      try {
+        for (const r of await store.knownRepos()) keys.add(`${r.owner}/${r.name}`.toLowerCase());
+      } finally {
+        await store.close();
+      }
+    }
+  } catch {
+    // the database check reports what is wrong with it
+  }
+  for (const key of Object.keys(readStoredSecrets(stateDir))) keys.add(key);
+  return targetsOf(keys);
+}
+
+/** True when kugetsu can verify the target's deliveries: a stored, per-repository or global secret. */
+function hasSecret(target: HookTarget, stateDir: string, globalSecrets: string[], env: Record<string, string | undefined>): boolean {
+  const key = targetKey(target);
+  const owner = key.split('/')[0]!;
+  if (globalSecrets.length > 0 || storedSecretsFor(stateDir, key).length > 0 || storedSecretsFor(stateDir, `${owner}/*`).length > 0) return true;
+  const configured = (env['KUGETSU_REPO_SECRETS'] ?? '').toLowerCase().split(',').map((s) => s.trim().split('=')[0]);
+  return configured.includes(key) || configured.includes(`${owner}/*`);
+}

@@ -1,0 +1,62 @@
+import { createHookApi } from '../admin/hook-api.js';
+import { hookProblems } from '../admin/hook-spec.js';
+import { targetKey, targetLabel } from '../admin/hook-target.js';
+import { deleteStoredSecret, storedSecretsFor } from '../admin/stored-secrets.js';
+import { CliError, EXIT } from './cli-error.js';
+import { giteaSettings, readCliSettings } from './cli-settings.js';
+import type { CommandContext } from './context.js';
+import { parseTarget, webhookUrl } from './hooks-install-command.js';
+import { printJson } from './output.js';
+
+/**
+ * `kugetsu hooks list <target>`: every webhook of the repository or organisation, with what is
+ * wrong for kugetsu's own (those posting to `/webhooks/gitea`) and whether a secret is stored.
+ */
+export async function hooksListCommand(targetText: string, options: { json?: boolean }, ctx: CommandContext): Promise<number> {
+  const target = parseTarget(targetText);
+  const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
+  const api = createHookApi({ ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) }, target);
+  const hooks = (await api.list()).map((h) => {
+    const kugetsu = new URL(h.url, 'http://x').pathname.endsWith('/webhooks/gitea');
+    return { ...h, kugetsu, problems: kugetsu ? hookProblems(h) : [] };
+  });
+  const secretStored = storedSecretsFor(stateDir, targetKey(target)).length > 0;
+  if (options.json) {
+    printJson(ctx.output, { target: targetKey(target), secretStored, hooks });
+    return EXIT.ok;
+  }
+  if (hooks.length === 0) ctx.output.out(`${targetLabel(target)} has no webhooks. Add kugetsu's: kugetsu hooks install ${targetText} --url <public url>`);
+  for (const h of hooks) {
+    const mark = !h.kugetsu ? '·' : h.problems.length === 0 ? '✓' : '✗';
+    ctx.output.out(`${mark} ${h.id}  ${h.url}  ${h.active ? 'active' : 'inactive'}  ${h.contentType}  ${h.events.length} events${h.problems.length ? `  — ${h.problems.join('; ')}` : ''}`);
+  }
+  ctx.output.out(`secret for ${targetKey(target)}: ${secretStored ? 'stored' : 'not stored (KUGETSU_WEBHOOK_SECRET must match the hook)'}`);
+  if (hooks.some((h) => h.problems.length > 0)) ctx.output.out(`  → fix with: kugetsu hooks install ${targetText} --url <the hook's url>`);
+  return EXIT.ok;
+}
+
+/**
+ * `kugetsu hooks remove <target> --url <url>`: deletes the hooks posting to that URL. The stored
+ * secret is forgotten too once no hook of the target posts to a `/webhooks/gitea` URL any more.
+ */
+export async function hooksRemoveCommand(targetText: string, options: { url: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+  const target = parseTarget(targetText);
+  const url = webhookUrl(options.url);
+  const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
+  const api = createHookApi({ ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) }, target);
+  const hooks = await api.list();
+  const doomed = hooks.filter((h) => h.url === url);
+  if (doomed.length === 0) {
+    throw new CliError(`${targetLabel(target)} has no hook posting to ${url}\n  → see its hooks with: kugetsu hooks list ${targetText}`);
+  }
+  for (const h of doomed) await api.remove(h.id);
+  const others = hooks.filter((h) => !doomed.includes(h) && new URL(h.url, 'http://x').pathname.endsWith('/webhooks/gitea'));
+  const secretRemoved = others.length === 0 && deleteStoredSecret(stateDir, targetKey(target));
+  if (options.json) {
+    printJson(ctx.output, { target: targetKey(target), deleted: doomed.map((h) => h.id), secretRemoved });
+    return EXIT.ok;
+  }
+  ctx.output.out(`✓ deleted hook${doomed.length > 1 ? 's' : ''} ${doomed.map((h) => h.id).join(', ')} (${url}) from ${targetLabel(target)}`);
+  if (secretRemoved) ctx.output.out(`  forgot the stored secret of ${targetKey(target)}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { summarizeJob, type JobSummary } from '../admin/job-summary.js';
+import { jobPaths } from '../pipeline/state-paths.js';
+import type { Job, JobState } from '../store/job.js';
+import { CliError, EXIT } from './cli-error.js';
+import { readCliSettings } from './cli-settings.js';
+import type { CommandContext } from './context.js';
+import { openJobDb } from './job-db.js';
+import { printJson } from './output.js';
+
+const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+
+/** `kugetsu jobs list`: the most recent jobs from the database, newest first. */
+export async function jobsListCommand(options: { limit?: number; state?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+  if (options.state !== undefined && !STATES.includes(options.state as JobState)) {
+    throw new CliError(`--state must be one of ${STATES.join(', ')}, got "${options.state}"`);
+  }
+  const limit = options.limit ?? 20;
+  if (!Number.isInteger(limit) || limit <= 0) throw new CliError(`--limit must be a positive whole number, got ${options.limit}`);
+  const jobs = await withDb(ctx, async (store) => {
+    // Filtering after the read keeps to JobStore's API; read more rows so a filter still fills the page.
+    const recent = await store.recent(options.state ? Math.max(limit * 20, 1000) : limit);
+    return recent.filter((j) => !options.state || j.state === options.state).slice(0, limit);
+  });
+  const rows = jobs.map((j) => summarizeJob(j));
+  if (options.json) {
+    printJson(ctx.output, { jobs: rows });
+    return EXIT.ok;
+  }
+  if (rows.length === 0) ctx.output.out(options.state ? `no ${options.state} jobs` : 'no jobs yet');
+  for (const r of rows) ctx.output.out(line(r));
+  return EXIT.ok;
+}
+
+/** `kugetsu jobs show <id>`: one job with its state history and log file. */
+export async function jobsShowCommand(id: string, options: { json?: boolean }, ctx: CommandContext): Promise<number> {
+  const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
+  const { job, history } = await withDb(ctx, async (store) => {
+    const job = await store.get(id);
+    return { job, history: job ? await store.history(id) : [] };
+  });
+  if (!job) throw notFound(id);
+  const logFile = jobPaths(stateDir, job).logFile;
+  if (options.json) {
+    printJson(ctx.output, { job, history, logFile, logExists: existsSync(logFile) });
+    return EXIT.ok;
+  }
+  const out = (t: string) => ctx.output.out(t);
+  out(line(summarizeJob(job)));
+  if (job.message) out(`  message: ${job.message.split('\n')[0]}${job.message.includes('\n') ? ' …' : ''}`);
+  out(`  branch: ${job.branch}  agent: ${job.agent}  delivery: ${job.deliveryId}`);
+  if (job.note) out(`  note: ${job.note}`);
+  if (job.result) {
+    const r = job.result;
+    out(`  result: exit ${r.exitCode ?? '–'}${r.timedOut ? ' (timed out)' : ''}, ${Math.round(r.durationMs / 1000)}s, ${r.newCommits} new commit(s)${r.pushed ? ', pushed' : ''}${r.sessionId ? `, session ${r.sessionId}` : ''}`);
+    if (r.error) out(`  error${r.failedPhase ? ` (${r.failedPhase})` : ''}: ${r.error}`);
+  }
+  out('  history:');
+  for (const e of history) out(`    ${e.at}  ${e.state}${e.detail ? `  ${e.detail}` : ''}`);
+  out(`  log: ${logFile}${existsSync(logFile) ? '' : ' (none)'}`);
+  return EXIT.ok;
+}
+
+/** `kugetsu jobs logs <id>`: the agent's output of a job (`<state>/logs/job-<id>.log`). */
+export async function jobsLogsCommand(id: string, options: { tail?: number; json?: boolean }, ctx: CommandContext): Promise<number> {
+  const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
+  const job = await withDb(ctx, (store) => store.get(id));
+  if (!job) throw notFound(id);
+  const logFile = jobPaths(stateDir, job).logFile;
+  if (!existsSync(logFile)) {
+    throw new CliError(`job ${id} (${job.state}) has no log at ${logFile}\n  → a job has a log once its agent started; logs are pruned after KUGETSU_RETENTION_DAYS`);
+  }
+  let lines = readFileSync(logFile, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (options.tail !== undefined) lines = lines.slice(-options.tail);
+  if (options.json) {
+    printJson(ctx.output, { job: id, state: job.state, logFile, lines });
+    return EXIT.ok;
+  }
+  for (const l of lines) ctx.output.out(l);
+  return EXIT.ok;
+}
+
+async function withDb<T>(ctx: CommandContext, read: (store: ReturnType<typeof openJobDb>) => Promise<T>): Promise<T> {
+  const store = openJobDb(readCliSettings(ctx.env, ctx.cwd).stateDir);
+  try {
+    return await read(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function notFound(id: string): CliError {
+  return new CliError(`no job ${id}\n  → list the jobs with: kugetsu jobs list`);
+}
+
+function line(r: JobSummary): string {
+  const end = r.finishedAt ?? (r.state === 'running' ? new Date().toISOString() : undefined);
+  const took = r.startedAt && end ? ` ${Math.round((Date.parse(end) - Date.parse(r.startedAt)) / 1000)}s` : '';
+  const extra = r.failedPhase ? ` (${r.failedPhase})` : '';
+  return `#${r.id.padEnd(5)} ${r.state.padEnd(9)} ${r.issueKey}  ${r.trigger} by @${r.sender}  ${r.createdAt}${took}${extra}${r.attempt > 1 ? ` attempt ${r.attempt}` : ''}`;
+}
