@@ -6,7 +6,9 @@ import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
 import type { Job, JobPhase, JobResult } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
-import { statusCommentItem } from '../store/outbox.js';
+// [report] outbox items of each state change (state labels, auto-PR, commit statuses).
+import { DEFAULT_REPORT_SETTINGS, finishedItems, requeuedItems, runningItems, turnStartedItems, type ReportSettings } from '../report/report-items.js';
+import type { RepoRef } from '../domain/repo-ref.js';
 import { isShutdownAbort } from '../queue/scheduler.js';
 import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
 import type { Authorizer } from './authorizer.js';
@@ -35,6 +37,11 @@ export interface JobRunnerDeps {
   botUserId: () => number | undefined;
   /** Runs allowed per job when interrupted by restarts and shutdowns (the seed tool's 3). */
   maxAttempts: number;
+  /**
+   * [report] The repository's switches for state labels, auto-PR (`Closes #n`) and the PR base
+   * branch, read at each state change (a `RepoSettings` fits). Default: all on, default branch.
+   */
+  reportSettings?: (repo: RepoRef) => ReportSettings;
 }
 
 /** A failure with the job phase it belongs to and a message for the status comment. */
@@ -62,7 +69,7 @@ export class JobRunner {
     const { store, outbox } = this.deps;
     const queued = await store.get(jobId);
     if (!queued || queued.state !== 'queued') return; // canceled or finished meanwhile
-    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, [statusCommentItem(queued)], `attempt ${queued.attempt}`);
+    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, runningItems(queued, this.settings(queued.repo)), `attempt ${queued.attempt}`); // [report]
     outbox.wake();
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
     log.info({ trigger: job.trigger, attempt: job.attempt }, 'job started');
@@ -94,7 +101,9 @@ export class JobRunner {
       job = await this.checkpoint(job, 'Interrupted because kugetsu was shut down');
       log.info({ state: job.state, attempt: job.attempt }, 'job checkpointed for the next start');
     } else {
-      job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() }, [statusCommentItem(job)], result.error);
+      // [report] re-read for the `startSha` the turn stored (commit status of a failed turn).
+      const latest = (await store.get(jobId)) ?? job;
+      job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() }, finishedItems(latest, state, result, this.settings(job.repo)), result.error);
       log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
     }
     outbox.wake();
@@ -109,28 +118,29 @@ export class JobRunner {
     const { store } = this.deps;
     const max = this.deps.maxAttempts;
     if (job.attempt >= max) {
+      const result: JobResult = {
+        exitCode: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
+        failedPhase: 'internal',
+        error: `The job was interrupted ${max} times (restarts or shutdowns of kugetsu) and was given up. Ask again to start a new job.`,
+      };
       return store.update(
         job.id,
-        {
-          state: 'failed',
-          finishedAt: new Date().toISOString(),
-          note: `${why} during attempt ${job.attempt} of ${max}.`,
-          result: {
-            exitCode: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
-            failedPhase: 'internal',
-            error: `The job was interrupted ${max} times (restarts or shutdowns of kugetsu) and was given up. Ask again to start a new job.`,
-          },
-        },
-        [statusCommentItem(job)],
+        { state: 'failed', finishedAt: new Date().toISOString(), note: `${why} during attempt ${job.attempt} of ${max}.`, result },
+        finishedItems(job, 'failed', result, this.settings(job.repo)), // [report]
         why,
       );
     }
     return store.update(
       job.id,
       { state: 'queued', attempt: job.attempt + 1, note: `${why} during attempt ${job.attempt}; it continues as attempt ${job.attempt + 1} of ${max}.` },
-      [statusCommentItem(job)],
+      requeuedItems(job, this.settings(job.repo)), // [report]
       why,
     );
+  }
+
+  /** [report] The repository's report switches (state labels, auto-PR). */
+  private settings(repo: RepoRef): ReportSettings {
+    return this.deps.reportSettings?.(repo) ?? DEFAULT_REPORT_SETTINGS;
   }
 
   /**
@@ -174,6 +184,9 @@ export class JobRunner {
       await store.update(job.id, { needsAuthorization: false });
     }
     const wt: PreparedWorktree = await workspace.prepare(job.repo, job.issueNumber, job.branch);
+    // [report] the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
+    job = await store.update(job.id, { startSha: wt.startSha }, turnStartedItems(job, wt.startSha));
+    this.deps.outbox.wake();
 
     const previous = await store.getSession(job.issueKey);
     let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;

@@ -5,7 +5,8 @@ import { JobGoneError } from './send-outbox-item.js';
 /**
  * One sentence for the log line of an outbox item that was given up: what the operator can do.
  * Keyed on the HTTP status of a {@link GiteaError} (401 bad token, 403 token scope or
- * permission — Gitea also answers 403 to a reaction it does not allow, contract §5 —, 404 gone,
+ * permission — Gitea also answers 403 to a reaction it does not allow; pulls and statuses need the
+ * `repository` scope, issues, labels and comments the `issue` scope, contract §5 —, 404 gone,
  * 409/422/400 refused input) or on {@link JobGoneError}.
  */
 export function outboxFailureHint(op: OutboxOp, error: unknown): string {
@@ -17,7 +18,9 @@ export function outboxFailureHint(op: OutboxOp, error: unknown): string {
     case 403:
       return op.kind === 'reaction'
         ? `Gitea refused the reaction '${op.content}': check [ui] REACTIONS and the bot's access to the repository`
-        : "check the token's scopes (issue) and the bot's permission on the repository";
+        : op.kind === 'ensure_pull_request' || op.kind === 'commit_status'
+          ? "check the token's scopes (repository: pull requests and commit statuses) and the bot's write access to the repository"
+          : "check the token's scopes (issue) and the bot's permission on the repository";
     case 404:
       return 'the repository, issue or comment no longer exists (deleted, transferred or renamed?); nothing to do';
     default:

@@ -7,8 +7,10 @@ import type { OutboxItem } from '../store/outbox.js';
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterOf, type BackoffOptions } from './backoff.js';
 import { outboxFailureHint } from './outbox-failure-hint.js';
 import { OutboxSleeper } from './outbox-sleeper.js';
+import { collapseSuperseded } from './collapse-superseded.js';
 import type { RenderContext } from './render-status-comment.js';
 import { sendOutboxItem, type SendDeps } from './send-outbox-item.js';
+import { StateLabelCache } from './state-label-cache.js';
 
 /** Options of {@link OutboxWorker}. Times are ms. */
 export interface OutboxWorkerOptions {
@@ -57,7 +59,10 @@ type Settled = 'done' | 'retry' | 'failed';
  * Status comments are created once: a create is preceded by a look-up of the job's marker
  * whenever an earlier attempt may have reached Gitea (the item was tried before, or was left
  * pending by an earlier process). A job change that coalesced into the item while it was being
- * sent is caught by re-reading the job after `outboxDone` and enqueueing again if it differs.
+ * sent is caught by re-reading the job after `outboxDone` and enqueueing again if it differs; the
+ * same holds for state labels (`SendOutcome.stale`). A status comment that was *created* supersedes
+ * the finished status comments of older jobs on the same issue or PR: their collapsing edits are
+ * queued ({@link collapseSuperseded}).
  */
 export class OutboxWorker {
   private readonly store: JobStore;
@@ -95,6 +100,7 @@ export class OutboxWorker {
       redact: options.redact,
       renderContext: options.renderContext ?? (() => ({})),
       now: this.now,
+      labels: new StateLabelCache(options.gitea),
     };
   }
 
@@ -218,6 +224,8 @@ export class OutboxWorker {
       this.logger.info({ issueKey: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1 }, 'outbox: Gitea write went through after retries');
     }
     if (outcome.job) await this.recheck(item, outcome.job);
+    if (outcome.job && outcome.created) await this.collapseOlder(outcome.job);
+    if (outcome.stale) await this.requeueIfStale(item, outcome.stale);
     return 'done';
   }
 
@@ -233,6 +241,27 @@ export class OutboxWorker {
       }
     } catch (err) {
       this.logger.warn({ err, issueKey: item.group, job: rendered.id }, 'outbox: could not re-check a job after writing its status comment');
+    }
+  }
+
+  /**
+   * A status comment was just created: the finished status comments of older jobs on the same
+   * issue or PR are queued for collapsing ({@link collapseSuperseded}).
+   */
+  private async collapseOlder(job: Job): Promise<void> {
+    try {
+      await collapseSuperseded(this.store, job);
+    } catch (err) {
+      this.logger.warn({ err, issueKey: job.issueKey, job: job.id }, 'outbox: could not mark the older status comments as superseded');
+    }
+  }
+
+  /** A write rendered from the store that is already out of date is queued again. */
+  private async requeueIfStale(item: OutboxItem, stale: () => Promise<boolean>): Promise<void> {
+    try {
+      if (await stale()) await this.store.enqueue([{ key: item.key, group: item.group, op: item.op }]);
+    } catch (err) {
+      this.logger.warn({ err, issueKey: item.group, op: item.op.kind }, 'outbox: could not re-check a write after sending it');
     }
   }
 

@@ -2,13 +2,12 @@ import { STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
 import type { Job } from '../store/job.js';
 import { formatDuration } from './format-duration.js';
 
-const HEADLINE: Record<Job['state'], string> = {
-  queued: '⏳ **kugetsu** · queued',
-  running: '🛠️ **kugetsu** · running',
-  succeeded: '✅ **kugetsu** · succeeded',
-  failed: '❌ **kugetsu** · failed',
-  canceled: '⏹️ **kugetsu** · canceled',
-};
+const ICON: Record<Job['state'], string> = { queued: '⏳', running: '🛠️', succeeded: '✅', failed: '❌', canceled: '⏹️' };
+
+/** `⏳ **kugetsu** · queued` and so on. */
+function headline(state: Job['state']): string {
+  return `${ICON[state]} **kugetsu** · ${state}`;
+}
 
 const TRIGGER_TEXT: Record<Job['trigger'], string> = {
   label: 'by adding the trigger label',
@@ -47,13 +46,24 @@ export function statusMarker(job: Pick<Job, 'id' | 'issueKey'>): string {
 /**
  * Renders the status comment of a job as Gitea markdown — a pure function of the job (and `now`
  * for elapsed time), so every state has a golden file in `test/golden/`. The output starts with
- * the hidden marker {@link statusMarker} so kugetsu can find its comment again.
+ * the hidden marker {@link statusMarker} so kugetsu can find its comment again. A finished job
+ * superseded by a newer one (`job.supersededBy`) is rendered collapsed: the marker, one line
+ * ("Superseded by job N — succeeded in 3m 12s") and the full comment inside `<details>`.
  */
 export function renderStatusComment(job: Job, context: RenderContext = {}, now: Date = new Date()): string {
+  const full = renderFull(job, context, now);
+  if (job.supersededBy === undefined || job.state === 'queued' || job.state === 'running') return full;
+  const marker = statusMarker(job);
+  const took = job.result ? ` in ${formatDuration(job.result.durationMs)}` : '';
+  const summary = `${ICON[job.state]} Superseded by job ${job.supersededBy} — ${job.state}${took}`;
+  return [marker, `<details><summary>${summary}</summary>`, full.slice(marker.length).trim(), '</details>'].join('\n\n') + '\n';
+}
+
+function renderFull(job: Job, context: RenderContext, now: Date): string {
   const r = job.result;
   const finished = job.state === 'succeeded' || job.state === 'failed' || job.state === 'canceled';
   const blocks: string[] = [statusMarker(job)];
-  blocks.push(HEADLINE[job.state] + (r && finished ? ` in ${formatDuration(r.durationMs)}` : ''));
+  blocks.push(headline(job.state) + (r && finished ? ` in ${formatDuration(r.durationMs)}` : ''));
   blocks.push(`@${job.sender.login} asked ${TRIGGER_TEXT[job.trigger]} · job ${job.id} · \`${job.issueKey}\``);
   if (job.message) blocks.push(quote(job.message));
   if (job.note) blocks.push(`_${job.note}_`);
@@ -74,6 +84,7 @@ export function renderStatusComment(job: Job, context: RenderContext = {}, now: 
     ['Branch', branch + pushed],
     ['Agent', job.agent + exit],
   ];
+  if (job.pullRequest) rows.push(['Pull request', `[#${job.pullRequest.number}](${job.pullRequest.url})`]);
   if (r?.sessionId) rows.push(['Session', `\`${r.sessionId}\``]);
   blocks.push(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
 

@@ -1,3 +1,4 @@
+import type { IssueKey } from '../domain/issue-key.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Redactor } from '../log/redact.js';
 import type { Job } from '../store/job.js';
@@ -5,11 +6,18 @@ import type { JobStore } from '../store/job-store.js';
 import type { OutboxItem } from '../store/outbox.js';
 import { findStatusComment } from './find-status-comment.js';
 import { renderStatusComment, type RenderContext } from './render-status-comment.js';
+import { sendCommitStatus } from './send-commit-status.js';
+import { ensurePullRequest } from './send-pull-request.js';
+import { sendStateLabel } from './send-state-label.js';
+import type { StateLabelCache } from './state-label-cache.js';
+import { issueLabelKey } from './state-labels.js';
 
 /** What {@link sendOutboxItem} needs. `now` is ms since the epoch (used for elapsed times). */
 export interface SendDeps {
-  store: Pick<JobStore, 'get' | 'update'>;
+  store: Pick<JobStore, 'get' | 'update' | 'listByIssue'>;
   gitea: GiteaClient;
+  /** The state label ids per repository (created on first use). */
+  labels: StateLabelCache;
   redact: Redactor;
   renderContext: (job: Job) => RenderContext;
   now: () => number;
@@ -18,6 +26,14 @@ export interface SendDeps {
 /** What was sent: for a status comment, the job as it was rendered (the worker re-checks it). */
 export interface SendOutcome {
   job?: Job;
+  /** True when the status comment was created by this write (not adopted, not edited). */
+  created?: boolean;
+  /**
+   * For a write rendered from the store when sent (a state label): true when what was written is
+   * already out of date, so the worker enqueues the item again (a change that coalesced into it
+   * while it was being sent).
+   */
+  stale?: () => Promise<boolean>;
 }
 
 /** The job of a `status_comment` item no longer exists (pruned): not retryable. */
@@ -40,12 +56,15 @@ export class JobGoneError extends Error {
  * - `reaction`: `POST …/reactions` (Gitea answers 201 new, 200 existing: both success).
  * - `remove_label`: `DELETE …/labels/{id}`; 404 means the label is already off: success.
  * - `comment`: `POST …/comments` (not deduplicated: see the report on plain comments).
+ * - `state_label`: see {@link sendStateLabel}; `stale` tells whether the issue's state moved on.
+ * - `ensure_pull_request`: see {@link ensurePullRequest} (looks before it creates).
+ * - `commit_status`: see {@link sendCommitStatus}.
  */
 export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: SendDeps): Promise<SendOutcome> {
   const op = item.op;
   switch (op.kind) {
     case 'status_comment':
-      return { job: await sendStatusComment(op.jobId, mayExist, deps) };
+      return sendStatusComment(op.jobId, mayExist, deps);
     case 'reaction':
       await deps.gitea.addCommentReaction(op.owner, op.repo, op.commentId, op.content);
       return {};
@@ -59,10 +78,20 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
     case 'comment':
       await deps.gitea.createComment(op.owner, op.repo, op.number, deps.redact(op.body));
       return {};
+    case 'state_label': {
+      const applied = await sendStateLabel(op, deps);
+      return { stale: async () => issueLabelKey(await deps.store.listByIssue(op.issueKey as IssueKey), op.state) !== applied };
+    }
+    case 'ensure_pull_request':
+      await ensurePullRequest(op, deps);
+      return {};
+    case 'commit_status':
+      await sendCommitStatus(op, deps);
+      return {};
   }
 }
 
-async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDeps): Promise<Job> {
+async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDeps): Promise<SendOutcome> {
   const job = await deps.store.get(jobId);
   if (!job) throw new JobGoneError(jobId);
   const body = deps.redact(renderStatusComment(job, deps.renderContext(job), new Date(deps.now())));
@@ -70,7 +99,7 @@ async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDep
   if (job.statusCommentId !== undefined) {
     try {
       await deps.gitea.editComment(owner, name, job.statusCommentId, body);
-      return job;
+      return { job };
     } catch (err) {
       if (!(err instanceof GiteaError && err.status === 404)) throw err;
     }
@@ -80,9 +109,9 @@ async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDep
     // Adopt the comment an earlier attempt created, then bring it to the current state.
     await deps.store.update(jobId, { statusCommentId: found });
     await deps.gitea.editComment(owner, name, found, body);
-    return job;
+    return { job };
   }
   const { id } = await deps.gitea.createComment(owner, name, job.replyTo, body);
   await deps.store.update(jobId, { statusCommentId: id });
-  return job;
+  return { job, created: true };
 }

@@ -53,6 +53,18 @@ export interface Job extends DelegationRequest {
   /** True when Gitea could not confirm the sender's permission at admission: checked before the run. */
   needsAuthorization?: boolean;
   result?: JobResult;
+  /**
+   * The open pull request of the issue branch, once kugetsu opened or found it (shown as "PR #n" in
+   * the status comment). Set by the outbox worker after `ensure_pull_request`.
+   */
+  pullRequest?: { number: number; url: string };
+  /** The branch head when the current attempt's turn began (commit statuses go on it). */
+  startSha?: string;
+  /**
+   * Id of the newer job whose status comment superseded this one on the same issue or PR: this
+   * job's comment is then rendered collapsed (a one-line summary, the full comment in `<details>`).
+   */
+  supersededBy?: string;
 }
 
 /** True for the states in which a job still holds or waits for its issue. */

@@ -1,3 +1,5 @@
+import type { JobState } from './job.js';
+
 /**
  * A pending write to Gitea. Every write goes through the durable outbox so that nothing is lost
  * while Gitea is down and nothing is written twice: the status comment of a job is rendered from
@@ -11,7 +13,42 @@ export type OutboxOp =
   /** `DELETE …/issues/{n}/labels/{id}` (Gitea removes labels by id only). */
   | { kind: 'remove_label'; owner: string; repo: string; number: number; labelId: number }
   /** A plain comment (replies, refusals). */
-  | { kind: 'comment'; owner: string; repo: string; number: number; body: string };
+  | { kind: 'comment'; owner: string; repo: string; number: number; body: string }
+  /**
+   * Mirrors the state of the work issue `issueKey` as one of the labels `kugetsu/queued`,
+   * `kugetsu/running`, `kugetsu/done`, `kugetsu/failed` on issue or PR `number` (none after a
+   * cancel): the labels are created in the repository when missing, the one for the state is added
+   * by id and the other three removed by id. Like the status comment, the state is read from the
+   * store when the item is sent (coalescing keeps the *first* pending row of a key, so the row
+   * cannot carry the latest state); `state` is the job state at enqueue time, used only when the
+   * store has no job of `issueKey` any more.
+   */
+  | { kind: 'state_label'; owner: string; repo: string; number: number; issueKey: string; state: JobState }
+  /**
+   * Opens a pull request `head` → `base` unless an open one with head `head` exists
+   * (`GET …/pulls?state=open` first, so a retry after a lost answer never opens a second one),
+   * then stores its number and URL on job `jobId` (when given) and refreshes that job's status
+   * comment. `issueNumber` is the issue the PR works on.
+   */
+  | { kind: 'ensure_pull_request'; owner: string; repo: string; issueNumber: number; head: string; base: string; title: string; body: string; jobId?: string }
+  /**
+   * `POST …/statuses/{sha}`. With `prHead`, sent only while an open pull request has that head
+   * branch (else done without a write). Without `targetUrl`, the status comment of job `jobId`
+   * is linked when it exists by then.
+   */
+  | {
+      kind: 'commit_status';
+      owner: string;
+      repo: string;
+      sha: string;
+      /** Gitea's commit status states (v1.25.4 swagger `CommitStatusState`). */
+      state: 'pending' | 'success' | 'error' | 'failure' | 'warning';
+      description: string;
+      context: string;
+      targetUrl?: string;
+      jobId?: string;
+      prHead?: string;
+    };
 
 /** What a writer hands to the store. */
 export interface NewOutboxItem {

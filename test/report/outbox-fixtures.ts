@@ -9,7 +9,8 @@ import { OutboxWorker, type OutboxWorkerOptions } from '../../src/report/outbox-
 import { statusMarker } from '../../src/report/render-status-comment.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
 import type { Job, JobResult } from '../../src/store/job.js';
-import { statusCommentItem, type OutboxItem } from '../../src/store/outbox.js';
+import type { NewJob } from '../../src/store/job-store.js';
+import { statusCommentItem, type NewOutboxItem, type OutboxItem } from '../../src/store/outbox.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
 import { memoryLogger } from '../support/test-logger.js';
 
@@ -67,9 +68,15 @@ export function startWorker(options: Omit<OutboxWorkerOptions, 'logger' | 'redac
 
 /**
  * Admits a job on `acme/app#n` (state queued) with its status comment item in the outbox,
- * as the dispatcher does. Returns the stored job.
+ * as the dispatcher does, plus what `outbox` adds (e.g. the queued state label); `extra` overrides
+ * job fields (e.g. `replyTo`, `issueSnapshot`). Returns the stored job.
  */
-export async function admitJob(store: SqliteStore, n: number, tag = `${n}`): Promise<Job> {
+export async function admitJob(
+  store: SqliteStore,
+  n: number,
+  tag = `${n}`,
+  options: { extra?: Partial<NewJob>; outbox?: (job: Job) => NewOutboxItem[] } = {},
+): Promise<Job> {
   const outcome = await store.admit(
     { id: `delivery-${tag}`, eventType: 'issue_comment', eventKey: `event:${tag}`, receivedAt: new Date().toISOString() },
     {
@@ -83,8 +90,9 @@ export async function admitJob(store: SqliteStore, n: number, tag = `${n}`): Pro
       deliveryId: `delivery-${tag}`,
       branch: `kugetsu/issue-${n}`,
       agent: 'opencode',
+      ...options.extra,
     },
-    { requireIdleIssue: false, outbox: (job) => [statusCommentItem(job)] },
+    { requireIdleIssue: false, outbox: (job) => [statusCommentItem(job), ...(options.outbox?.(job) ?? [])] },
   );
   if (outcome.kind !== 'accepted') throw new Error(`admit: ${outcome.kind}`);
   return outcome.job;

@@ -39,6 +39,7 @@ const cases: Record<string, Job> = {
     startedAt: '2026-11-22T10:01:00.000Z',
     finishedAt: '2026-11-22T10:04:12.000Z',
     result: { exitCode: 0, timedOut: false, canceled: false, durationMs: 192_000, sessionId: 'ses_abc123', outputTail: '', summary: 'Added `--verbose` and a README section.', newCommits: 2, pushed: true, headSha: 'a'.repeat(40) },
+    pullRequest: { number: 12, url: 'https://git.example/acme/widgets/pulls/12' },
   },
   'failed-agent': {
     ...base,
@@ -70,6 +71,9 @@ const cases: Record<string, Job> = {
     result: { exitCode: null, timedOut: false, canceled: true, durationMs: 4000, outputTail: 'working…', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' },
   },
 };
+// A finished job whose comment a newer job's comment superseded: collapsed, the old content kept.
+cases['superseded'] = { ...cases['succeeded']!, supersededBy: '43' };
+cases['superseded-failed'] = { ...cases['failed-agent']!, supersededBy: '43' };
 
 describe('status comment golden files (test/golden/status-*.md; UPDATE_GOLDEN=1 rewrites them)', () => {
   it.each(Object.keys(cases))('%s', (name) => {
@@ -86,6 +90,21 @@ describe('status comment golden files (test/golden/status-*.md; UPDATE_GOLDEN=1 
       expect(text.startsWith(`${statusMarker(job)}\n`)).toBe(true);
       expect(text.startsWith('<!-- kugetsu:')).toBe(true);
       expect(text).toContain(`job ${job.id}`);
+    }
+  });
+
+  it('a superseded comment is one summary line with the whole earlier comment inside <details>', () => {
+    const text = renderStatusComment(cases['superseded']!, ctx, now);
+    const full = renderStatusComment(cases['succeeded']!, ctx, now);
+    expect(text.split('\n')[2]).toBe('<details><summary>✅ Superseded by job 43 — succeeded in 3m 12s</summary>');
+    expect(text).toContain(full.slice(statusMarker(cases['succeeded']!).length).trim());
+    expect(text.trimEnd().endsWith('</details>')).toBe(true);
+  });
+
+  it('queued and running jobs are never rendered collapsed, even when marked superseded', () => {
+    for (const name of ['queued', 'running']) {
+      const job = { ...cases[name]!, supersededBy: '43' };
+      expect(renderStatusComment(job, ctx, now)).toBe(renderStatusComment(cases[name]!, ctx, now));
     }
   });
 
