@@ -12,6 +12,9 @@ import { ControlCommands, positionText } from './pipeline/control-commands.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { statusCommentItem } from './store/outbox.js';
 import { JobRunner } from './pipeline/job-runner.js';
+import { ensureAdminToken } from './admin/admin-token.js';
+import { createAdminApp } from './admin/create-admin-app.js';
+import { storedSecretsLookup } from './admin/stored-secrets.js';
 import { Authorizer } from './pipeline/authorizer.js';
 import { Maintenance } from './pipeline/maintenance.js';
 import { RateLimiter } from './pipeline/rate-limiter.js';
@@ -52,6 +55,11 @@ export interface Service {
    * Call before the HTTP server listens.
    */
   start(): Promise<void>;
+  /**
+   * Re-reads the per-repository settings (`KUGETSU_WEBHOOKS_DIR`), as on SIGHUP. On errors the
+   * previous settings stay in force and the errors (with file and line) are returned.
+   */
+  reloadSettings(): { ok: boolean; errors: string[] };
   /** Resolves when no job is queued or running and the outbox has nothing due (bounded by `timeoutMs`). */
   idle(timeoutMs?: number): Promise<void>;
   /**
@@ -68,6 +76,7 @@ export interface Service {
  */
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
   const settingsFor = (owner: string, repo: string) => config.repoSettings.settingsFor(owner, repo);
+  const storedSecrets = storedSecretsLookup(config.stateDir);
   // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
   const buildRedactor = () =>
     createRedactor([
@@ -125,23 +134,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   };
   const control = new ControlCommands({
     store, logger,
-    cancel: async (job) => {
-      const current = await store.get(job.id);
-      if (current?.state === 'queued') {
-        await store.update(
-          job.id,
-          {
-            state: 'canceled',
-            finishedAt: new Date().toISOString(),
-            result: { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' },
-          },
-          [statusCommentItem(job)],
-          'canceled while queued',
-        );
-      }
-      scheduler.cancel(job.id);
-      outbox.wake();
-    },
+    cancel: (job) => cancelJob(job),
     reset: async (request) => {
       const session = await store.getSession(request.issueKey);
       let removed = false;
@@ -195,7 +188,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     secrets: config.webhookSecrets,
     repoSecrets: (fullName) => {
       const [owner = '', name = ''] = fullName.split('/');
-      return [...(config.repoSecrets[fullName] ?? []), ...(config.repoSecrets[`${owner}/*`] ?? []), ...(owner && name ? settingsFor(owner, name).secrets : [])];
+      return [
+        ...(config.repoSecrets[fullName] ?? []),
+        ...(config.repoSecrets[`${owner}/*`] ?? []),
+        ...(owner && name ? settingsFor(owner, name).secrets : []),
+        // Written by `kugetsu hooks install`; read per delivery, so a new hook works at once.
+        ...storedSecrets(fullName),
+      ];
     },
     ...(config.webhookAuthorization !== undefined ? { authorization: config.webhookAuthorization } : {}),
     maxBodyBytes: config.maxBodyBytes,
@@ -205,6 +204,39 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     draining: () => draining,
     logger,
   });
+
+  const cancelJob = async (job: Job) => {
+    const current = await store.get(job.id);
+    if (current?.state === 'queued') {
+      await store.update(
+        job.id,
+        {
+          state: 'canceled',
+          finishedAt: new Date().toISOString(),
+          result: { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' },
+        },
+        [statusCommentItem(job)],
+        'canceled while queued',
+      );
+    }
+    scheduler.cancel(job.id);
+    outbox.wake();
+  };
+  app.route(
+    '/',
+    createAdminApp({
+      token: ensureAdminToken(config.stateDir),
+      cancelJob: async (id) => {
+        const job = await store.get(id);
+        if (!job) return { status: 'unknown' };
+        if (job.state !== 'queued' && job.state !== 'running') return { status: 'finished', state: job.state };
+        await cancelJob(job);
+        return { status: 'canceled', state: (await store.get(id))?.state };
+      },
+      listJobs: (limit) => store.recent(limit),
+      place: (id) => scheduler.place(id),
+    }),
+  );
 
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, task: () => Promise<unknown>) => {
@@ -260,6 +292,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
           outbox.wake();
         }
       });
+    },
+    reloadSettings() {
+      const result = config.repoSettings.reload();
+      if (result.ok) {
+        currentRedact = buildRedactor();
+        logger.info({ repositories: config.repoSettings.configured() }, 'per-repository settings reloaded');
+      }
+      return { ok: result.ok, errors: result.errors.map((e) => e.text) };
     },
     async idle(timeoutMs = 60_000) {
       await scheduler.onIdle();

@@ -37,4 +37,9 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP re-reads the per-repository files in KUGETSU_WEBHOOKS_DIR; errors keep the old settings.
+  process.on('SIGHUP', () => {
+    const result = service.reloadSettings();
+    if (!result.ok) service.logger.warn({ errors: result.errors }, 'per-repository settings not reloaded; fix the files and send SIGHUP again');
+  });
 }

@@ -169,7 +169,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
           events: [...hook.events],
           branch_filter: hook.branchFilter ?? '*',
           active: hook.active ?? true,
-          ...(hook.authorizationHeader !== undefined ? { authorizatiorpheader: hook.authorizationHeader } : {}),
+          ...(hook.authorizationHeader !== undefined ? { authorization_header: hook.authorizationHeader } : {}),
         }),
       ),
     editHook: (o, rp, id, hook) =>
