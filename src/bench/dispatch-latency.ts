@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createLocalOrigin } from '../sandbox/local-origin.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { startChild } from './child.js';
+import { commandDeliveries, deliveryHeaders } from './deliveries.js';
+import { quantile } from './stats.js';
+import type { GiteaInfo } from './target-gitea.js';
+
+/** Measurement 2 (ms): send → agent process started, and its parts. */
+export interface DispatchResult {
+  triggers: number;
+  issues: number;
+  total: { p50: number; p99: number; max: number };
+  /** Send → 202 answer. */
+  ack: { p50: number; p99: number };
+  /** Job admitted (createdAt) → job runner started (startedAt): the scheduler's pick-up. */
+  pickup: { p50: number; p99: number };
+  /** Runner started → agent process started: fetch + worktree reuse + issue read + prompt + spawn. */
+  prepare: { p50: number; p99: number };
+}
+
+const wallMs = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Measurement 2, dispatch latency: the real service (own process, SQLite state dir, fake Gitea in
+ * another process, a local origin) with the trivial agent `/bin/date +%s%N`, whose output — the
+ * time it started, in ns — lands in the job's result. One warm-up delegation per issue makes the
+ * shared clone and each issue's worktree exist; then `triggers` `/kugetsu` comments are sent one
+ * at a time (the next once the service is idle), round-robin over the issues. Times are wall-clock
+ * on this machine: the bench's send time, the job's createdAt/startedAt, the agent's own clock.
+ */
+export async function measureDispatch(options: { tmp: string; triggers: number; issues?: number; log: (line: string) => void }): Promise<DispatchResult> {
+  const { tmp } = options;
+  const issues = options.issues ?? 10;
+  mkdirSync(tmp, { recursive: true });
+  const origin = createLocalOrigin(tmp);
+  const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues });
+  const secret = randomBytes(16).toString('hex');
+  const stateDir = path.join(tmp, 'state');
+  const kugetsu = await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 3, agentArgv: ['/bin/date', '+%s%N'] });
+  const idBase = 20_000_000;
+  const make = commandDeliveries(gitea.info.repo, gitea.info.alice, { issues, idBase, message: 'print the time' });
+  const sent = new Map<number, { at: number; ackMs: number }>();
+  const idle = async () => {
+    for (;;) {
+      const h = await kugetsu.call<{ running: number; waiting: number }>('health');
+      if (h.running + h.waiting === 0) return;
+      await sleep(2);
+    }
+  };
+  const send = async (n: number) => {
+    const d = make(n);
+    const at = wallMs();
+    const res = await fetch(`${kugetsu.info.url}/webhooks/gitea`, { method: 'POST', body: d.body, headers: deliveryHeaders(d, secret, `dispatch-${n}`) });
+    const ackMs = wallMs() - at;
+    await res.text();
+    if (res.status !== 202) throw new Error(`dispatch trigger ${n}: expected 202, got ${res.status}`);
+    sent.set(n, { at, ackMs });
+    await idle();
+  };
+  try {
+    for (let n = 0; n < issues; n++) await send(n); // warm: clone, then one worktree per issue
+    for (let n = issues; n < issues + options.triggers; n++) await send(n);
+  } finally {
+    await kugetsu.stop(60_000);
+    await gitea.stop();
+  }
+
+  const store = openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') });
+  const total: number[] = [];
+  const ack: number[] = [];
+  const pickup: number[] = [];
+  const prepare: number[] = [];
+  try {
+    for (const job of await store.recent(1_000_000)) {
+      const n = (job.commentId ?? 0) - idBase;
+      const s = sent.get(n);
+      if (!s || n < issues) continue;
+      const agentNs = /(\d{18,})/.exec(job.result?.outputTail ?? '')?.[1];
+      if (!agentNs || !job.startedAt) throw new Error(`dispatch: job ${job.id} has no agent start time (state ${job.state}: ${job.result?.error ?? ''})`);
+      const agentMs = Number(BigInt(agentNs) / 1000n) / 1000;
+      total.push(agentMs - s.at);
+      ack.push(s.ackMs);
+      pickup.push(Date.parse(job.startedAt) - Date.parse(job.createdAt));
+      prepare.push(agentMs - Date.parse(job.startedAt));
+    }
+  } finally {
+    await store.close();
+  }
+  if (total.length !== options.triggers) throw new Error(`dispatch: ${total.length} of ${options.triggers} triggers reached the agent`);
+  const pq = (v: number[]) => ({ p50: quantile(v, 0.5), p99: quantile(v, 0.99) });
+  options.log(`dispatch: ${total.length} triggers, send→agent p50 ${quantile(total, 0.5).toFixed(1)} ms, p99 ${quantile(total, 0.99).toFixed(1)} ms`);
+  return { triggers: total.length, issues, total: { ...pq(total), max: Math.max(...total) }, ack: pq(ack), pickup: pq(pickup), prepare: pq(prepare) };
+}

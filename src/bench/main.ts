@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureDispatch } from './dispatch-latency.js';
+import { measureIngest } from './ingest.js';
+import { machineInfo } from './machine.js';
+import { measureMemory } from './memory.js';
+import { renderMarkdown, type BenchResults } from './report.js';
+import { measureScheduler } from './scheduler.js';
+import { measureWorktree } from './worktree-prep.js';
+
+/**
+ * `npm run bench [-- --quick] [-- --only=ingest,dispatch,worktree,scheduler,memory]`: runs the
+ * measurements, prints one Markdown table and writes `bench/results/latest.{md,json}`.
+ * Exits 1 when an acknowledged delivery is missing from the store or the scheduler proof fails.
+ */
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const wants = (name: string) => !only || only.includes(name);
+  const settings = quick
+    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0 }
+    : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000 };
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kugetsu-bench-'));
+  const fastDir = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const results: BenchResults = { machine: machineInfo(quick ? 'quick' : 'full'), settings };
+  const started = Date.now();
+  const timings: Record<string, number> = {};
+  const step = async (name: string, work: () => Promise<void>) => {
+    if (!wants(name)) return;
+    const t = Date.now();
+    await work();
+    timings[name] = (Date.now() - t) / 1000;
+  };
+  results.timingsS = timings;
+  try {
+    await step('scheduler', async () => void (results.scheduler = await measureScheduler({ jobs: 10_000, issues: 1_000, slots: 3 })));
+    await step('ingest', async () => void (results.ingest = await measureIngest({ tmp: path.join(tmp, 'ingest'), durationS: settings.ingestS, warmupS: settings.warmupS, log })));
+    await step('dispatch', async () => void (results.dispatch = await measureDispatch({ tmp: path.join(tmp, 'dispatch'), triggers: settings.dispatchTriggers, issues: settings.dispatchIssues, log })));
+    await step('worktree', async () => {
+      const dir = mkdtempSync(path.join(fastDir, 'kugetsu-bench-wt-'));
+      results.worktree = { ...(await measureWorktree({ tmp: dir, files: 20_000, commits: 1_000, firstReps: settings.firstReps, laterReps: settings.laterReps, log })), dir: fastDir === '/dev/shm' ? 'tmpfs (/dev/shm)' : fastDir };
+    });
+    await step('memory', async () => void (results.memory = await measureMemory({ tmp: path.join(tmp, 'memory'), jobs: settings.memoryJobs, settleMs: settings.memorySettleMs, log })));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  results.durationS = (Date.now() - started) / 1000;
+
+  const markdown = renderMarkdown(results);
+  process.stdout.write(`\n${markdown}`);
+  const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'latest.md'), markdown);
+  writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${path.join(out, 'latest.md')} and latest.json in ${results.durationS.toFixed(1)} s`);
+
+  const failures = [
+    ...(results.ingest?.checks ?? []).filter((c) => !c.ok).map((c) => `mix (${c.mix}): ${c.missing} acked deliveries without a job, ${c.unexpected} unexpected jobs, ${c.duplicated} duplicates`),
+    ...(results.scheduler && (results.scheduler.proof.violations > 0 || results.scheduler.proof.orderViolations > 0) ? [`scheduler: ${results.scheduler.proof.violations} cap violations, ${results.scheduler.proof.orderViolations} order violations`] : []),
+  ];
+  for (const f of failures) log(`FAILED ${f}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

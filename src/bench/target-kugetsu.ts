@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { pino } from 'pino';
+import { loadConfig } from '../config/load-config.js';
+import type { Delivery } from '../ingress/delivery.js';
+import { createLogger } from '../log/logger.js';
+import { createRedactor } from '../log/redact.js';
+import type { TemplateRepo, TemplateUser } from '../sandbox/delivery-templates.js';
+import { createService } from '../service.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { commandDeliveries } from './deliveries.js';
+import { serveChild } from './serve-child.js';
+
+/** How the benchmark configures the kugetsu under test. */
+export interface KugetsuTargetOptions {
+  stateDir: string;
+  giteaUrl: string;
+  token: string;
+  secret: string;
+  maxAgents: number;
+  /** `KUGETSU_AGENT_COMMAND` (the `command` adapter). */
+  agentArgv: string[];
+  /** Default `info`, like a production service; the log goes to `<stateDir>/kugetsu.log`. */
+  logLevel?: string;
+  /** More settings (names as in README "Configuration"); they win over {@link BENCH_SETTINGS}. */
+  env?: Record<string, string>;
+}
+
+/**
+ * The abuse limits turned off (rates) or out of reach (queued jobs per issue): the benchmark
+ * measures the admission path with every triggering delivery a new job, not the limits.
+ * Settings this build does not know are ignored by `loadConfig`.
+ */
+export const BENCH_SETTINGS: Record<string, string> = {
+  KUGETSU_RATE_LIMIT_SENDER: '0',
+  KUGETSU_RATE_LIMIT_REPO: '0',
+  KUGETSU_MAX_QUEUED_PER_ISSUE: '1000000',
+};
+
+/** Memory of the process after two forced GCs, in MB. */
+export interface MemorySample {
+  rssMb: number;
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+/**
+ * The system under test: the real `createService` (SQLite store in `stateDir`, fake Gitea, the
+ * `command` agent) served by @hono/node-server on 127.0.0.1, exactly as `kugetsu serve` does.
+ * Besides `stop` it answers `health` (scheduler stats, outbox and job counts), `memory` (after
+ * GC; needs `--expose-gc`) and `admit` (N new `/kugetsu` delegations straight into the
+ * dispatcher, as the ingress would hand them over).
+ */
+await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
+  const config = loadConfig({
+    GITEA_URL: o.giteaUrl,
+    GITEA_TOKEN: o.token,
+    KUGETSU_WEBHOOK_SECRET: o.secret,
+    KUGETSU_STATE_DIR: o.stateDir,
+    KUGETSU_MAX_AGENTS: String(o.maxAgents),
+    KUGETSU_AGENT: 'command',
+    KUGETSU_AGENT_COMMAND: JSON.stringify(o.agentArgv),
+    KUGETSU_RECONCILE_INTERVAL_S: '0',
+    KUGETSU_LOG_LEVEL: o.logLevel ?? 'info',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...BENCH_SETTINGS,
+    ...o.env,
+  });
+  // Like stdout redirected to a file: synchronous writes.
+  const destination = pino.destination({ dest: `${o.stateDir}/kugetsu.log`, sync: true, mkdir: true });
+  const logger = createLogger({ level: config.logLevel, redact: createRedactor([config.giteaToken, o.secret]), destination: destination as unknown as NodeJS.WritableStream });
+  // The same store the service would open, plus a count of commits and of writes per commit.
+  const commits = { transactions: 0, writes: 0 };
+  const store = openSqliteStore({ file: `${config.stateDir}/kugetsu.db`, onBatch: (n) => ((commits.transactions += 1), (commits.writes += n)) });
+  const service = createService(config, { logger, store });
+  await service.start();
+  const server = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  let admitted = 0;
+
+  return {
+    info: { url: `http://127.0.0.1:${port}` },
+    handlers: {
+      health: async () => ({ ...service.scheduler.stats(), commits, outbox: await service.store.outboxCounts(), jobs: await service.store.counts() }),
+      memory: (): MemorySample => {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (!gc) throw new Error('run with --expose-gc');
+        gc();
+        gc();
+        const m = process.memoryUsage();
+        const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
+        return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external) };
+      },
+      admit: async (arg) => {
+        const { count, issues, repo, sender, idBase } = arg as { count: number; issues: number; repo: TemplateRepo; sender: TemplateUser; idBase: number };
+        const make = commandDeliveries(repo, sender, { issues, idBase });
+        let accepted = 0;
+        for (let start = 0; start < count; start += 500) {
+          const batch = Array.from({ length: Math.min(500, count - start) }, (_, i) => {
+            const d = make(start + i);
+            const delivery: Delivery = {
+              id: `mem-${idBase + start + i}`,
+              eventType: d.eventType,
+              event: d.coarse,
+              targetType: 'repository',
+              payload: JSON.parse(d.body),
+              size: Buffer.byteLength(d.body),
+              bodySha256: createHash('sha256').update(d.body).digest('hex'),
+              receivedAt: new Date(),
+            };
+            return service.dispatcher.handle(delivery);
+          });
+          for (const r of await Promise.all(batch)) if (r.status === 'accepted') accepted++;
+        }
+        admitted += accepted;
+        return { accepted, admitted };
+      },
+      /**
+       * `{fast: true}` (teardown after a measurement): returns once the running agent was stopped
+       * and its job checkpointed, without the shutdown's last outbox pass (up to 5 s with a
+       * backlog); the process exits right after. Otherwise the full graceful `service.stop(0)`.
+       */
+      stop: async (arg) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close();
+        const stopping = service.stop(0);
+        if ((arg as { fast?: boolean } | null)?.fast) {
+          await Promise.race([stopping, new Promise((r) => setTimeout(r, 10)).then(() => service.scheduler.onIdle())]);
+        } else {
+          await stopping;
+        }
+        destination.flushSync();
+      },
+    },
+  };
+});
