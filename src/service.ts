@@ -22,7 +22,8 @@ import { Reconciler } from './pipeline/reconciler.js';
 import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
 import { OutboxWorker } from './report/outbox-worker.js';
-import type { Job } from './store/job.js';
+import type { Job, JobResult } from './store/job.js';
+import { finishedItems } from './report/report-items.js';
 import type { JobStore } from './store/job-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { createWorkspace } from './workspace/create-workspace.js';
@@ -108,6 +109,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const authorizer = new Authorizer(gitea, config.access);
   const runner = new JobRunner({
     authorizer,
+    reportSettings: (repo) => settingsFor(repo.owner, repo.name),
     store, gitea, workspace, agent, outbox, logger, redact,
     stateDir: config.stateDir,
     agentTimeoutMs: config.agentTimeoutMs,
@@ -208,14 +210,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const cancelJob = async (job: Job) => {
     const current = await store.get(job.id);
     if (current?.state === 'queued') {
+      const result: JobResult = { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' };
       await store.update(
         job.id,
-        {
-          state: 'canceled',
-          finishedAt: new Date().toISOString(),
-          result: { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' },
-        },
-        [statusCommentItem(job)],
+        { state: 'canceled', finishedAt: new Date().toISOString(), result },
+        finishedItems(current, 'canceled', result, settingsFor(job.repo.owner, job.repo.name)),
         'canceled while queued',
       );
     }

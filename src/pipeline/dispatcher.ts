@@ -9,6 +9,7 @@ import type { DeliveryMeta, JobStore } from '../store/job-store.js';
 import { statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
+import { stateLabelItems } from '../report/report-items.js';
 import { REPLY_MARKER, type ControlCommands } from './control-commands.js';
 import type { RateLimit } from '../config/config.js';
 import type { RepoSettings } from '../config/repo-settings.js';
@@ -110,7 +111,7 @@ export class Dispatcher {
         agent: settings.agent.kind,
         ...(auth.allowed === 'unknown' ? { needsAuthorization: true } : {}),
       },
-      { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request) },
+      { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request, settings) },
     );
     if (outcome.kind !== 'accepted') this.releaseRate(request);
     switch (outcome.kind) {
@@ -183,19 +184,16 @@ export class Dispatcher {
   }
 }
 
-/** The Gitea writes that acknowledge a new job: status comment, 👀 on the command, trigger label off. */
-function acknowledgements(job: Job, request: DelegationRequest): NewOutboxItem[] {
+/**
+ * The Gitea writes that acknowledge a new job: status comment, 👀 on the command, the
+ * `kugetsu/queued` state label. (The trigger label comes off when the job starts.)
+ */
+function acknowledgements(job: Job, request: DelegationRequest, settings: RepoSettings): NewOutboxItem[] {
   const { owner, name } = job.repo;
   const items: NewOutboxItem[] = [statusCommentItem(job)];
   if (request.commentId !== undefined) {
     items.push({ key: `reaction:${owner}/${name}:${request.commentId}:eyes`, group: job.issueKey, op: { kind: 'reaction', owner, repo: name, commentId: request.commentId, content: 'eyes' } });
   }
-  if (request.triggerLabelId !== undefined) {
-    items.push({
-      key: `unlabel:${owner}/${name}#${request.issueNumber}:${request.triggerLabelId}`,
-      group: job.issueKey,
-      op: { kind: 'remove_label', owner, repo: name, number: request.issueNumber, labelId: request.triggerLabelId },
-    });
-  }
+  items.push(...stateLabelItems(job, 'queued', settings));
   return items;
 }

@@ -10,6 +10,7 @@ import type { JobStore } from '../store/job-store.js';
 import { DEFAULT_REPORT_SETTINGS, finishedItems, requeuedItems, runningItems, turnStartedItems, type ReportSettings } from '../report/report-items.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { isShutdownAbort } from '../queue/scheduler.js';
+import { unlabelItem } from '../store/outbox.js';
 import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
 import type { Authorizer } from './authorizer.js';
 import { buildPrompt } from './build-prompt.js';
@@ -69,7 +70,7 @@ export class JobRunner {
     const { store, outbox } = this.deps;
     const queued = await store.get(jobId);
     if (!queued || queued.state !== 'queued') return; // canceled or finished meanwhile
-    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, runningItems(queued, this.settings(queued.repo)), `attempt ${queued.attempt}`); // [report]
+    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, [...unlabelItem(queued), ...runningItems(queued, this.settings(queued.repo))], `attempt ${queued.attempt}`); // [report]
     outbox.wake();
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
     log.info({ trigger: job.trigger, attempt: job.attempt }, 'job started');

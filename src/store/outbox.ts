@@ -78,3 +78,20 @@ export interface OutboxItem extends NewOutboxItem {
 export function statusCommentItem(job: { id: string; issueKey: string }): NewOutboxItem {
   return { key: `status:${job.id}`, group: job.issueKey, op: { kind: 'status_comment', jobId: job.id } };
 }
+
+/**
+ * The outbox item that takes the trigger label off the issue (by id: Gitea removes labels by id
+ * only), written when the job starts — while the job waits the label stays, and a person removing
+ * it cancels the job.
+ */
+export function unlabelItem(job: { issueKey: string; repo: { owner: string; name: string }; issueNumber: number; triggerLabelId?: number | undefined }): NewOutboxItem[] {
+  if (job.triggerLabelId === undefined) return [];
+  const { owner, name } = job.repo;
+  return [
+    {
+      key: `unlabel:${owner}/${name}#${job.issueNumber}:${job.triggerLabelId}`,
+      group: job.issueKey,
+      op: { kind: 'remove_label', owner, repo: name, number: job.issueNumber, labelId: job.triggerLabelId },
+    },
+  ];
+}

@@ -29,11 +29,15 @@ describe('end to end with the real opencode binary against the scripted model (o
 
     // One status comment per delegation: created once (queued, or already running when the outbox
     // coalesced the two), then edited in place until it says succeeded.
+    // The first comment is collapsed (one `<details>` edit) once the second one exists.
     const headline = (body: string) => body.split('\n')[2]!;
-    const creates = result.trail.map((t, i) => (t.action === 'created' ? i : -1)).filter((i) => i >= 0);
+    const collapsed = result.trail.filter((t) => headline(t.body).startsWith('<details><summary>✅ Superseded by job 2 — succeeded in'));
+    expect(collapsed).toHaveLength(1);
+    const trail = result.trail.filter((t) => !collapsed.includes(t));
+    const creates = trail.map((t, i) => (t.action === 'created' ? i : -1)).filter((i) => i >= 0);
     expect(creates).toHaveLength(2);
-    for (const [from, to] of [[creates[0]!, creates[1]!], [creates[1]!, result.trail.length]] as const) {
-      const versions = result.trail.slice(from, to);
+    for (const [from, to] of [[creates[0]!, creates[1]!], [creates[1]!, trail.length]] as const) {
+      const versions = trail.slice(from, to);
       expect(headline(versions[0]!.body)).toMatch(/^(⏳ \*\*kugetsu\*\* · queued|🛠️ \*\*kugetsu\*\* · running)$/);
       expect(headline(versions.at(-1)!.body)).toMatch(/^✅ \*\*kugetsu\*\* · succeeded in \d+s$/);
       expect(versions.slice(1).every((v) => v.action === 'edited')).toBe(true);
@@ -42,7 +46,7 @@ describe('end to end with the real opencode binary against the scripted model (o
     const fake = result.sandbox.gitea.fake;
     const botComments = fake.commentsOn('demo/hello', 1).filter((c) => c.authorId === fake.bot.id);
     expect(botComments).toHaveLength(2);
-    expect(fake.issueLabelNames('demo/hello', 1)).toEqual([]);
+    expect(fake.issueLabelNames('demo/hello', 1)).toEqual(['kugetsu/done']);
 
     // The model saw the issue as fenced data in the first prompt, and the whole history in the second turn.
     const turns = result.sandbox.model.requests.filter((r) => r.kind === 'turn');

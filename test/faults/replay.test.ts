@@ -130,7 +130,7 @@ describe('the same body under a new delivery id, and under the organisation hook
     ]);
     expect(w.fake.comments.get(a.commentId)!.reactions.map((r) => r.content)).toEqual(['eyes']);
     expect(w.fake.comments.get(b.commentId)!.reactions.map((r) => r.content)).toEqual(['eyes']);
-    expect(w.fake.issueLabelNames('acme/app', 3)).toEqual([]);
+    expect(w.fake.issueLabelNames('acme/app', 3)).toEqual(['kugetsu/done']);
     const statusCreates = w.fake.calls.filter((call) => call.method === 'POST' && /\/issues\/\d+\/comments$/.test(call.path) && call.status === 201);
     expect(statusCreates).toHaveLength(3);
     console.log(`[faults] replay: ${JSON.stringify({ jobs: snap.jobs.length, whileRunning, fanOut: fanOut.map(summary), afterDone, afterRestart })}`);

@@ -78,6 +78,9 @@ function expectCalls(calls: Array<{ method: string; path: string }>, expected: {
   expect(unexpected).toEqual([]);
 }
 
+/** State labels (look-up, create, add, remove), the auto-PR look-up and commit statuses (see test/pipeline/status-labels-and-auto-pr.test.ts). */
+const REPORT_CALLS = [/^(GET|POST) \/repos\/acme\/app\/labels/, /^(POST|DELETE) \/repos\/acme\/app\/issues\/1\/labels/, /^GET \/repos\/acme\/app\/pulls/, /^POST \/repos\/acme\/app\/statuses\//];
+
 const botComments = (fake: FakeGitea, n: number) => fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id);
 
 describe('the main job: delivery → delegation → job → worktree → agent → push → status comment', () => {
@@ -107,7 +110,8 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const branch = `kugetsu/issue-${issue.number}`;
     expect(git(origin, ['show', `${branch}:turn.txt`])).toBe(`hello from acme/app#${issue.number}`);
     expect(git(origin, ['log', '-1', '--format=%an <%ae>', branch])).toBe('kugetsu <kugetsu@localhost>');
-    expect(fake.issueLabelNames('acme/app', issue.number)).toEqual([]);
+    // The trigger label is gone; the state label says how the last job ended.
+    expect(fake.issueLabelNames('acme/app', issue.number)).toEqual(['kugetsu/done']);
     const status = botComments(fake, issue.number);
     expect(status).toHaveLength(1);
     expect(status[0]!.body).toMatch(/^<!-- kugetsu:status job=1 issue=acme\/app#1 -->/);
@@ -115,8 +119,8 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status[0]!.body).toContain('pushed, 1 new commit');
     expect(status[0]!.body).toContain('`sess-abc`');
     expectCalls(fake.takeCalls(), {
-      once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', 'GET /repos/acme/app/issues/1', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/],
+      once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', 'GET /repos/acme/app/issues/1', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`, 'POST /repos/acme/app/pulls'],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/, ...REPORT_CALLS],
     });
 
     // Follow-up: a command comment continues the session in the same worktree.
@@ -135,7 +139,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(existsSync(logFile)).toBe(true);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, 'GET /repos/acme/app/issues/1'],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/, ...REPORT_CALLS],
     });
   });
 

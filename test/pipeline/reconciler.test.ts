@@ -60,7 +60,7 @@ describe('reconciliation acts on what was missed, once', () => {
     const jobs = await s.store.listByIssue(`acme/app#${missed.number}` as never);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ trigger: 'label', state: 'succeeded' });
-    expect(fake.issueLabelNames('acme/app', missed.number)).toEqual([]);
+    expect(fake.issueLabelNames('acme/app', missed.number)).toEqual(['kugetsu/done']);
     expect(await s.store.listByIssue(`acme/app#${other.number}` as never)).toHaveLength(0);
 
     // A command comment whose delivery never arrived. (The first pass set the cursor to the next
