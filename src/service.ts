@@ -23,6 +23,7 @@ import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
 import { OutboxWorker } from './report/outbox-worker.js';
 import type { Job, JobResult } from './store/job.js';
+import type { RepoSettings } from './config/repo-settings.js';
 import { finishedItems } from './report/report-items.js';
 import type { JobStore } from './store/job-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
@@ -92,7 +93,20 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
-  const agent = overrides.agent ?? createAgent(config.agent);
+  // One adapter per distinct agent configuration (repositories may name their own in webhooks/).
+  const adapters = new Map<string, AgentAdapter>();
+  const adapterFor = (settings: RepoSettings['agent']): AgentAdapter => {
+    if (overrides.agent) return overrides.agent;
+    const { timeoutMs: _t, envAllowlist: _e, ...shape } = settings;
+    const key = JSON.stringify(shape);
+    let adapter = adapters.get(key);
+    if (!adapter) {
+      adapter = createAgent(shape);
+      adapters.set(key, adapter);
+    }
+    return adapter;
+  };
+  const defaultAgent = adapterFor(config.repoSettings.settingsFor('', '').agent);
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken });
   const scheduler = new LocalScheduler(config.maxAgents, (jobId, err) => logger.error({ err, job: jobId }, 'job crashed'));
 
@@ -110,10 +124,17 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const runner = new JobRunner({
     authorizer,
     reportSettings: (repo) => settingsFor(repo.owner, repo.name),
-    store, gitea, workspace, agent, outbox, logger, redact,
+    store, gitea, workspace, outbox, logger, redact,
     stateDir: config.stateDir,
-    agentTimeoutMs: config.agentTimeoutMs,
-    agentEnv: config.agentEnv,
+    agentFor: (job) => {
+      const st = settingsFor(job.repo.owner, job.repo.name);
+      return {
+        adapter: adapterFor(st.agent),
+        timeoutMs: st.agent.timeoutMs,
+        env: st.agent.envAllowlist.length > 0 ? { ...config.agentEnv, ...config.agentEnvWith(st.agent.envAllowlist) } : config.agentEnv,
+        baseBranch: st.baseBranch,
+      };
+    },
     botUserId: () => botUserId,
     maxAttempts: config.maxAttempts,
   });
@@ -202,7 +223,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     maxBodyBytes: config.maxBodyBytes,
     allowUnsigned: config.allowUnsigned,
     onDelivery: (d) => dispatcher.handle(d),
-    health: () => ({ ...scheduler.stats(), agent: agent.name }),
+    health: () => ({ ...scheduler.stats(), agent: defaultAgent.name }),
     draining: () => draining,
     logger,
   });

@@ -22,7 +22,11 @@ export interface JobRunnerDeps {
   store: JobStore;
   gitea: GiteaClient;
   workspace: Workspace;
-  agent: AgentAdapter;
+  /**
+   * The agent of the job's repository (its `webhooks/` settings over the defaults): the adapter,
+   * the turn's time limit in ms, its environment, and the branch new worktrees start from.
+   */
+  agentFor: (job: Job) => { adapter: AgentAdapter; timeoutMs: number; env: Record<string, string>; baseBranch: string | undefined };
   /** Checks the sender's permission for jobs admitted while Gitea could not confirm it. */
   authorizer: Authorizer;
   /** Told when outbox items were committed, so they are sent soon. */
@@ -30,10 +34,6 @@ export interface JobRunnerDeps {
   logger: Logger;
   redact: Redactor;
   stateDir: string;
-  /** Hard limit of one agent turn in ms. */
-  agentTimeoutMs: number;
-  /** The agent's environment (already an allowlist). */
-  agentEnv: Record<string, string>;
   /** The bot's user id, once known (its comments stay out of prompts). */
   botUserId: () => number | undefined;
   /** Runs allowed per job when interrupted by restarts and shutdowns (the seed tool's 3). */
@@ -174,7 +174,9 @@ export class JobRunner {
   }
 
   private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {
-    const { store, workspace, agent, redact } = this.deps;
+    const { store, workspace, redact } = this.deps;
+    const run = this.deps.agentFor(job);
+    const agent = run.adapter;
     const started = Date.now();
     if (job.needsAuthorization) {
       const auth = await this.deps.authorizer.check(job.repo, job.sender);
@@ -184,7 +186,8 @@ export class JobRunner {
       if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
       await store.update(job.id, { needsAuthorization: false });
     }
-    const wt: PreparedWorktree = await workspace.prepare(job.repo, job.issueNumber, job.branch);
+    const repo = run.baseBranch ? { ...job.repo, defaultBranch: run.baseBranch } : job.repo;
+    const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
     // [report] the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
     job = await store.update(job.id, { startSha: wt.startSha }, turnStartedItems(job, wt.startSha));
     this.deps.outbox.wake();
@@ -215,8 +218,8 @@ export class JobRunner {
         message: redact(job.message),
         sessionId: session,
         sessionFile: paths.sessionFile,
-        timeoutMs: this.deps.agentTimeoutMs,
-        env: this.deps.agentEnv,
+        timeoutMs: run.timeoutMs,
+        env: run.env,
         logFile: paths.logFile,
         redact,
         signal,
@@ -255,7 +258,7 @@ export class JobRunner {
     if (outcome.timedOut) {
       return {
         state: 'failed',
-        result: { ...base, failedPhase: 'agent', error: `The agent ran longer than the ${Math.round(this.deps.agentTimeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S). Nothing was pushed.` },
+        result: { ...base, failedPhase: 'agent', error: `The agent ran longer than the ${Math.round(run.timeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S, or the repository's agent.timeout_s). Nothing was pushed.` },
       };
     }
     if (outcome.exitCode !== 0) {
