@@ -170,6 +170,15 @@ function obj(root: Record<string, any>, key: string): Record<string, any> {
   return root[key] as Record<string, any>;
 }
 
+/** `String(v)`, except that a hostile object whose toString throws gives "x" (the generator must not crash). */
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return 'x';
+  }
+}
+
 const POISONS = ['unsafe-name', 'bot-sender', 'broken-required', 'bad-action', 'unhandled-type', 'no-trigger-content', 'bad-number'] as const;
 type Poison = (typeof POISONS)[number];
 
@@ -180,7 +189,7 @@ function poison(g: Gen, p: Record<string, any>, which: Poison, bot: TemplateUser
       const repo = obj(p, 'repository');
       if (g.chance(0.5)) repo.name = g.pick(UNSAFE_REPO_NAMES);
       else obj(repo, 'owner').login = g.pick(UNSAFE_NAMES);
-      if (g.chance(0.3)) repo.full_name = `${String(obj(repo, 'owner').login)}/${String(repo.name)}`;
+      if (g.chance(0.3)) repo.full_name = `${safeString(obj(repo, 'owner').login)}/${safeString(repo.name)}`;
       return eventType;
     }
     case 'bot-sender':
