@@ -91,7 +91,7 @@ export class Dispatcher {
       logger.warn({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, error: auth.reason }, 'permission could not be checked now; it is checked again before the job runs');
     }
 
-    const queued = (await store.listByIssue(request.issueKey)).filter((j) => j.state === 'queued').length;
+    const queued = await store.queuedCount(request.issueKey);
     if (queued >= this.deps.maxQueuedPerIssue && !(await store.hasEvent(source.eventKey))) {
       return this.refuse(
         request, source,

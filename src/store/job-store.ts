@@ -86,6 +86,8 @@ export interface JobStore {
   listByIssue(key: IssueKey): Promise<Job[]>;
   /** True when a job of the issue is queued or running. */
   isIssueActive(key: IssueKey): Promise<boolean>;
+  /** How many jobs of the issue are queued (the per-issue cap), without reading them. */
+  queuedCount(key: IssueKey): Promise<number>;
   /** Jobs in state `queued` or `running`, oldest first (crash recovery). */
   unfinished(): Promise<Job[]>;
   /** A job's state changes, oldest first. */

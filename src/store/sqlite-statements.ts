@@ -61,6 +61,7 @@ export function prepareStatements(db: Database.Database) {
     issueActive: db.prepare<[string], { one: number }>(
       `SELECT 1 AS one FROM jobs WHERE issue_key = ? AND state IN ('queued', 'running') LIMIT 1`,
     ),
+    queuedCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE issue_key = ? AND state = 'queued'`),
     jobsUnfinished: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id`),
     jobsRecent: db.prepare<[number], JobRow>(`SELECT * FROM jobs ORDER BY id DESC LIMIT ?`),
     jobCounts: db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM jobs GROUP BY state`),

@@ -150,6 +150,10 @@ class SqliteJobStore implements SqliteStore {
     return this.s.jobsByIssue.all(key).map(jobFromRow);
   }
 
+  async queuedCount(key: IssueKey): Promise<number> {
+    return this.s.queuedCount.get(key)?.n ?? 0;
+  }
+
   async isIssueActive(key: IssueKey): Promise<boolean> {
     return this.s.issueActive.get(key) !== undefined;
   }
