@@ -1,65 +1,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { issueCommentPayload, issueLabelPayload, serializePayload, type TemplateRepo } from '../../src/sandbox/delivery-templates.js';
+import { describe, expect, it } from 'vitest';
+import { issueCommentPayload, issueLabelPayload } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
-import { createService, type Service } from '../../src/service.js';
-import { FAKE_AGENT } from '../agents/support.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
-import { createBareOrigin, makeTempDir, removeDir } from '../support/git-fixtures.js';
-import { giteaHeaders } from '../support/signed-request.js';
-import { memoryLogger } from '../support/test-logger.js';
+import { useServiceWorld } from '../support/service-world.js';
 
-const SECRET = 'control-secret';
 const gitea = useFakeGitea({ strict: false });
-let tmp: string;
-let origin: string;
-let service: Service | undefined;
-
-beforeEach(() => {
-  tmp = makeTempDir('kugetsu-control-');
-  origin = createBareOrigin(tmp);
-});
-afterEach(async () => {
-  await service?.stop(5_000);
-  service = undefined;
-  removeDir(tmp);
-});
+const world = useServiceWorld(gitea, 'kugetsu-control-');
 
 function seed(fake: FakeGitea) {
-  fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+  fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
   fake.setPermission('acme/app', 'alice', 'write');
   fake.addLabel('acme/app', 'ready');
   return fake.addIssue('acme/app', { title: 'Do it', body: 'please', author: 'alice' });
 }
-const repo = (fake: FakeGitea): TemplateRepo => ({ owner: 'acme', name: 'app', cloneUrl: origin, htmlUrl: `${fake.baseUrl}/acme/app`, defaultBranch: 'main' });
 
-async function start(agentArgs: string[], extra: Record<string, string> = {}) {
-  const config = loadConfig(
-    {
-      GITEA_URL: gitea.fake.baseUrl,
-      GITEA_TOKEN: gitea.fake.token,
-      KUGETSU_WEBHOOK_SECRET: SECRET,
-      KUGETSU_STATE_DIR: path.join(tmp, 'state'),
-      KUGETSU_AGENT: 'command',
-      KUGETSU_AGENT_COMMAND: JSON.stringify(['node', FAKE_AGENT, ...agentArgs]),
-      KUGETSU_RECONCILE_INTERVAL_S: '0',
-      PATH: process.env.PATH,
-      ...extra,
-    },
-    tmp,
-  );
-  service = createService(config, { logger: memoryLogger().logger, outboxBackoff: { baseMs: 20, maxMs: 200 } });
-  await service.start();
-  return service;
-}
-
-async function say(s: Service, fake: FakeGitea, issue: { number: number; title: string; body: string }, text: string, delivery?: string) {
+async function say(fake: FakeGitea, issue: { number: number; title: string; body: string }, text: string, delivery?: string) {
   const comment = fake.addComment('acme/app', issue.number, { body: text, author: 'alice' });
-  const body = serializePayload(issueCommentPayload({ repo: repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
-  const res = await s.app.request('/webhooks/gitea', { method: 'POST', body, headers: giteaHeaders(body, 'issue_comment', { secret: SECRET, ...(delivery ? { delivery } : {}) }) });
-  return { status: res.status, json: (await res.json()) as Record<string, string>, body };
+  return world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }), delivery ? { delivery } : {});
 }
 
 const replies = (fake: FakeGitea, n: number) =>
@@ -77,11 +36,11 @@ describe('/kugetsu subcommands', () => {
   it('help lists the commands and the repository settings; a replay does not answer twice', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const s = await start(['exit:0']);
-    const first = await say(s, fake, issue, '/kugetsu help', 'help-1');
+    const s = await world.start(['exit:0']);
+    const first = await say(fake, issue, '/kugetsu help', 'help-1');
     expect(first.json.reason).toBe('ignored: help answered');
-    const replay = await s.app.request('/webhooks/gitea', { method: 'POST', body: first.body, headers: giteaHeaders(first.body, 'issue_comment', { secret: SECRET }) });
-    expect(((await replay.json()) as { reason: string }).reason).toBe('ignored: this event was already handled');
+    const replay = await world.deliver('issue_comment', first.body);
+    expect(replay.json.reason).toBe('ignored: this event was already handled');
     await s.idle();
     const [help] = replies(fake, issue.number);
     expect(replies(fake, issue.number)).toHaveLength(1);
@@ -93,9 +52,9 @@ describe('/kugetsu subcommands', () => {
   it('a near miss gets "did you mean"; a sentence starting with a subcommand word is a message', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const s = await start(['exit:0']);
-    expect((await say(s, fake, issue, '/kugetsu stauts')).json.reason).toBe('ignored: suggest answered');
-    expect((await say(s, fake, issue, '/kugetsu stop the build from failing')).status).toBe(202);
+    const s = await world.start(['exit:0']);
+    expect((await say(fake, issue, '/kugetsu stauts')).json.reason).toBe('ignored: suggest answered');
+    expect((await say(fake, issue, '/kugetsu stop the build from failing')).status).toBe(202);
     await s.idle();
     expect(replies(fake, issue.number)[0]).toContain('`/kugetsu stauts` is not a command. Did you mean `/kugetsu status`?');
     expect((await s.store.recent(5)).map((j) => j.message)).toEqual(['stop the build from failing']);
@@ -104,20 +63,20 @@ describe('/kugetsu subcommands', () => {
   it('stop kills the running agent (worktree kept) and status shows the jobs', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const s = await start(['write:started.txt:x', 'sleep:20000']);
-    expect((await say(s, fake, issue, '/kugetsu work long')).status).toBe(202);
-    await until(async () => (await s.store.get('1'))?.state === 'running' && existsSync(path.join(tmp, 'state', 'worktrees', 'acme', 'app', 'issue-1', 'started.txt')));
+    const s = await world.start(['write:started.txt:x', 'sleep:20000']);
+    expect((await say(fake, issue, '/kugetsu work long')).status).toBe(202);
+    await until(async () => (await s.store.get('1'))?.state === 'running' && existsSync(path.join(world.tmp, 'state', 'worktrees', 'acme', 'app', 'issue-1', 'started.txt')));
     const t0 = Date.now();
-    expect((await say(s, fake, issue, '/kugetsu stop')).json.reason).toBe('ignored: stop answered');
+    expect((await say(fake, issue, '/kugetsu stop')).json.reason).toBe('ignored: stop answered');
     await until(async () => (await s.store.get('1'))?.state === 'canceled');
     expect(Date.now() - t0).toBeLessThan(8_000);
-    expect(existsSync(path.join(tmp, 'state', 'worktrees', 'acme', 'app', 'issue-1'))).toBe(true);
-    await say(s, fake, issue, '/kugetsu status');
+    expect(existsSync(path.join(world.tmp, 'state', 'worktrees', 'acme', 'app', 'issue-1'))).toBe(true);
+    await say(fake, issue, '/kugetsu status');
     await s.idle();
     const [stopped, status] = replies(fake, issue.number);
     expect(stopped).toContain('Stopped job 1 (running)');
     expect(status).toMatch(/\| 1 \| canceled \| command by @alice \|/);
-    expect((await say(s, fake, issue, '/kugetsu stop')).json.reason).toBe('ignored: stop answered');
+    expect((await say(fake, issue, '/kugetsu stop')).json.reason).toBe('ignored: stop answered');
     await s.idle();
     expect(replies(fake, issue.number).at(-1)).toContain('Nothing to stop');
   });
@@ -125,20 +84,20 @@ describe('/kugetsu subcommands', () => {
   it('retry runs the last failed job again with its message; reset forgets the session and the worktree', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const s = await start(['session:ses-1', 'exit:4']);
-    expect((await say(s, fake, issue, '/kugetsu make it so')).status).toBe(202);
+    const s = await world.start(['session:ses-1', 'exit:4']);
+    expect((await say(fake, issue, '/kugetsu make it so')).status).toBe(202);
     await s.idle();
     expect((await s.store.get('1'))?.state).toBe('failed');
-    const retried = await say(s, fake, issue, '/kugetsu retry');
+    const retried = await say(fake, issue, '/kugetsu retry');
     expect(retried.status).toBe(202);
     await s.idle();
     expect(await s.store.get(retried.json.job!)).toMatchObject({ message: 'make it so', state: 'failed' });
     expect((await s.store.getSession(`acme/app#${issue.number}` as never))?.sessionId).toBe('ses-1');
 
-    expect((await say(s, fake, issue, '/kugetsu reset')).json.reason).toBe('ignored: reset answered');
+    expect((await say(fake, issue, '/kugetsu reset')).json.reason).toBe('ignored: reset answered');
     await s.idle();
     expect(await s.store.getSession(`acme/app#${issue.number}` as never)).toBeUndefined();
-    expect(existsSync(path.join(tmp, 'state', 'worktrees', 'acme', 'app', 'issue-1'))).toBe(false);
+    expect(existsSync(path.join(world.tmp, 'state', 'worktrees', 'acme', 'app', 'issue-1'))).toBe(false);
     expect(replies(fake, issue.number).at(-1)).toContain('Forgot the agent session `ses-1`');
   });
 
@@ -146,14 +105,13 @@ describe('/kugetsu subcommands', () => {
     const fake = gitea.fake;
     const issue = seed(fake);
     const other = fake.addIssue('acme/app', { title: 'busy', author: 'alice' });
-    const s = await start(['sleep:1500'], { KUGETSU_MAX_AGENTS: '1' });
-    await say(s, fake, other, '/kugetsu occupy the only slot');
+    const s = await world.start(['sleep:1500'], { KUGETSU_MAX_AGENTS: '1' });
+    await say(fake, other, '/kugetsu occupy the only slot');
     fake.labelIssue('acme/app', issue.number, 'ready', 'alice');
     const labels = (ids: string[]) => fake.repo('acme/app').labels.filter((l) => ids.includes(l.name)).map((l) => ({ id: l.id, name: l.name }));
     const post = async (names: string[]) => {
-      const body = serializePayload(issueLabelPayload({ repo: repo(fake), issue: { ...issue, labels: labels(names) }, sender: fake.user('alice') }));
-      const res = await s.app.request('/webhooks/gitea', { method: 'POST', body, headers: giteaHeaders(body, 'issue_label', { secret: SECRET }) });
-      return ((await res.json()) as { reason?: string; status: string });
+      const res = await world.deliver('issue_label', issueLabelPayload({ repo: world.repo(fake), issue: { ...issue, labels: labels(names) }, sender: fake.user('alice') }));
+      return res.json;
     };
     expect((await post(['ready'])).status).toBe('accepted');
     const removed = await post([]);

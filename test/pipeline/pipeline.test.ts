@@ -1,70 +1,23 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { issueCommentPayload, issueLabelPayload, reviewRejectedPayload, serializePayload, type TemplateRepo } from '../../src/sandbox/delivery-templates.js';
+import { describe, expect, it } from 'vitest';
+import { issueCommentPayload, issueLabelPayload, reviewRejectedPayload } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
-import { createService, type Service } from '../../src/service.js';
-import { FAKE_AGENT, isGone, readPid } from '../agents/support.js';
+import { isGone, readPid } from '../agents/support.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
-import { createBareOrigin, git, makeTempDir, removeDir } from '../support/git-fixtures.js';
-import { giteaHeaders } from '../support/signed-request.js';
-import { memoryLogger } from '../support/test-logger.js';
+import { git } from '../support/git-fixtures.js';
+import { useServiceWorld } from '../support/service-world.js';
 
-const SECRET = 'pipeline-secret';
 const gitea = useFakeGitea();
-
-let tmp: string;
-let origin: string;
-let service: Service | undefined;
-
-beforeEach(() => {
-  tmp = makeTempDir('kugetsu-pipeline-');
-  origin = createBareOrigin(tmp);
-});
-afterEach(async () => {
-  await service?.stop(5_000);
-  service = undefined;
-  removeDir(tmp);
-});
+const world = useServiceWorld(gitea, 'kugetsu-pipeline-');
 
 function seed(fake: FakeGitea) {
-  fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+  fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
   fake.setPermission('acme/app', 'alice', 'write');
   fake.addLabel('acme/app', 'ready');
   const issue = fake.addIssue('acme/app', { title: 'Add a greeting', body: 'Please add hello.txt', author: 'alice', labels: ['ready'] });
   fake.addComment('acme/app', issue.number, { body: 'Make it friendly.', author: 'bob' });
   return issue;
-}
-
-function repoOf(fake: FakeGitea): TemplateRepo {
-  return { owner: 'acme', name: 'app', cloneUrl: origin, htmlUrl: `${fake.baseUrl}/acme/app`, defaultBranch: 'main' };
-}
-
-async function startService(argv: string[], extraEnv: Record<string, string> = {}) {
-  const logs = memoryLogger();
-  const config = loadConfig(
-    {
-      GITEA_URL: gitea.fake.baseUrl,
-      GITEA_TOKEN: gitea.fake.token,
-      KUGETSU_WEBHOOK_SECRET: SECRET,
-      KUGETSU_STATE_DIR: path.join(tmp, 'state'),
-      KUGETSU_AGENT: 'command',
-      KUGETSU_AGENT_COMMAND: JSON.stringify(['node', FAKE_AGENT, ...argv]),
-      PATH: process.env.PATH,
-      ...extraEnv,
-    },
-    tmp,
-  );
-  service = createService(config, { logger: logs.logger });
-  await service.start();
-  return { service, logs };
-}
-
-async function deliver(s: Service, fine: string, payload: unknown) {
-  const body = serializePayload(payload);
-  const res = await s.app.request('/webhooks/gitea', { method: 'POST', body, headers: giteaHeaders(body, fine, { secret: SECRET }) });
-  return { status: res.status, json: (await res.json()) as Record<string, string> };
 }
 
 /**
@@ -88,7 +41,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const fake = gitea.fake;
     const issue = seed(fake);
     const alice = fake.user('alice');
-    const { service: s } = await startService([
+    const s = await world.start([
       'env:KUGETSU_SESSION_ID',
       'env:KUGETSU_MESSAGE',
       'write:turn{sessionId}.txt:hello from {issueKey}',
@@ -96,20 +49,20 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     ]);
 
     const labels = fake.repo('acme/app').labels.filter((l) => l.name === 'ready').map((l) => ({ id: l.id, name: l.name }));
-    const first = await deliver(s, 'issue_label', issueLabelPayload({ repo: repoOf(fake), issue: { number: issue.number, title: issue.title, body: issue.body, labels }, sender: alice }));
+    const first = await world.deliver('issue_label', issueLabelPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body, labels }, sender: alice }));
     expect(first.status).toBe(202);
     expect(first.json).toMatchObject({ status: 'accepted', issue: `acme/app#${issue.number}` });
 
     // Another label change that still shows the trigger label while the job is active starts nothing.
-    const relabel = issueLabelPayload({ repo: repoOf(fake), issue: { number: issue.number, title: issue.title, body: issue.body, labels }, sender: alice });
+    const relabel = issueLabelPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body, labels }, sender: alice });
     relabel.issue.updated_at = new Date().toISOString();
-    const again = await deliver(s, 'issue_label', relabel);
+    const again = await world.deliver('issue_label', relabel);
     expect(again.json.reason).toBe(`ignored: a delegation is already queued or running for acme/app#${issue.number}`);
     await s.idle();
 
     const branch = `kugetsu/issue-${issue.number}`;
-    expect(git(origin, ['show', `${branch}:turn.txt`])).toBe(`hello from acme/app#${issue.number}`);
-    expect(git(origin, ['log', '-1', '--format=%an <%ae>', branch])).toBe('kugetsu <kugetsu@localhost>');
+    expect(git(world.origin, ['show', `${branch}:turn.txt`])).toBe(`hello from acme/app#${issue.number}`);
+    expect(git(world.origin, ['log', '-1', '--format=%an <%ae>', branch])).toBe('kugetsu <kugetsu@localhost>');
     // The trigger label is gone; the state label says how the last job ended.
     expect(fake.issueLabelNames('acme/app', issue.number)).toEqual(['kugetsu/done']);
     const status = botComments(fake, issue.number);
@@ -125,17 +78,17 @@ describe('the main job: delivery → delegation → job → worktree → agent �
 
     // Follow-up: a command comment continues the session in the same worktree.
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu also say goodbye', author: 'alice' });
-    const second = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: alice }));
+    const second = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: alice }));
     expect(second.status).toBe(202);
     await s.idle();
-    expect(git(origin, ['show', `${branch}:turnsess-abc.txt`])).toBe(`hello from acme/app#${issue.number}`);
-    expect(git(origin, ['rev-list', '--count', `main..${branch}`])).toBe('2');
+    expect(git(world.origin, ['show', `${branch}:turnsess-abc.txt`])).toBe(`hello from acme/app#${issue.number}`);
+    expect(git(world.origin, ['rev-list', '--count', `main..${branch}`])).toBe('2');
     const log = await s.store.get('2');
     expect(log?.state).toBe('succeeded');
     expect(log?.message).toBe('also say goodbye');
     expect(botComments(fake, issue.number)).toHaveLength(2);
     expect(fake.comments.get(comment.id)?.reactions.map((r) => r.content)).toEqual(['eyes']);
-    const logFile = path.join(tmp, 'state', 'logs', 'job-2.log');
+    const logFile = path.join(world.tmp, 'state', 'logs', 'job-2.log');
     expect(existsSync(logFile)).toBe(true);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, 'GET /repos/acme/app/issues/1'],
@@ -146,9 +99,9 @@ describe('the main job: delivery → delegation → job → worktree → agent �
   it('a failing agent ends "failed" with its exit code and last output lines, and nothing is pushed', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const { service: s } = await startService(['print:working on it', 'stderr:Error: could not compile', 'write:partial.txt:x', 'exit:3']);
+    const s = await world.start(['print:working on it', 'stderr:Error: could not compile', 'write:partial.txt:x', 'exit:3']);
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu try', author: 'alice' });
-    const res = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+    const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
     expect(res.status).toBe(202);
     await s.idle();
     const [status] = botComments(fake, issue.number);
@@ -156,17 +109,17 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status!.body).toContain('**Failed while: agent.** The agent exited with code 3.');
     expect(status!.body).toContain('Error: could not compile');
     expect(status!.body).toContain('exit code 3');
-    expect(() => git(origin, ['rev-parse', '--verify', `refs/heads/kugetsu/issue-${issue.number}`])).toThrow();
+    expect(() => git(world.origin, ['rev-parse', '--verify', `refs/heads/kugetsu/issue-${issue.number}`])).toThrow();
     fake.takeCalls();
   });
 
   it('an agent that hangs with a grandchild is killed with its whole group at the timeout and reported failed', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const pidFile = path.join(tmp, 'grandchild.pid');
-    const { service: s } = await startService([`grandchild:${pidFile}`, 'ignore-term', 'sleep:60000'], { KUGETSU_AGENT_TIMEOUT_S: '1' });
+    const pidFile = path.join(world.tmp, 'grandchild.pid');
+    const s = await world.start([`grandchild:${pidFile}`, 'ignore-term', 'sleep:60000'], { KUGETSU_AGENT_TIMEOUT_S: '1' });
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu hang', author: 'alice' });
-    await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+    await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
     await s.idle();
     const pid = await readPid(pidFile);
     expect(isGone(pid)).toBe(true);
@@ -181,12 +134,12 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const fake = gitea.fake;
     const issue = seed(fake);
     const pr = fake.addPullRequest('acme/app', { title: 'kugetsu: greeting', headRef: `kugetsu/issue-${issue.number}`, author: 'kugetsu-bot' });
-    const { service: s } = await startService(['env:KUGETSU_MESSAGE', 'write:review.txt:{branch}']);
-    const res = await deliver(s, 'pull_request_review_rejected', reviewRejectedPayload({ repo: repoOf(fake), pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` }, review: 'Use a constant.', sender: fake.user('alice') }));
+    const s = await world.start(['env:KUGETSU_MESSAGE', 'write:review.txt:{branch}']);
+    const res = await world.deliver('pull_request_review_rejected', reviewRejectedPayload({ repo: world.repo(fake), pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` }, review: 'Use a constant.', sender: fake.user('alice') }));
     expect(res.status).toBe(202);
     expect(res.json.issue).toBe(`acme/app#${issue.number}`);
     await s.idle();
-    expect(git(origin, ['show', `kugetsu/issue-${issue.number}:review.txt`])).toBe(`kugetsu/issue-${issue.number}`);
+    expect(git(world.origin, ['show', `kugetsu/issue-${issue.number}:review.txt`])).toBe(`kugetsu/issue-${issue.number}`);
     expect(botComments(fake, pr.number)).toHaveLength(1);
     expect(botComments(fake, pr.number)[0]!.body).toContain('asked by requesting changes');
     expect(botComments(fake, issue.number)).toHaveLength(0);

@@ -1,54 +1,17 @@
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { issueCommentPayload, serializePayload } from '../../src/sandbox/delivery-templates.js';
-import { createService, type Service } from '../../src/service.js';
-import { FAKE_AGENT } from '../agents/support.js';
+import { describe, expect, it } from 'vitest';
+import { issueCommentPayload } from '../../src/sandbox/delivery-templates.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
-import { createBareOrigin, makeTempDir, removeDir } from '../support/git-fixtures.js';
-import { giteaHeaders } from '../support/signed-request.js';
-import { memoryLogger } from '../support/test-logger.js';
+import { useServiceWorld } from '../support/service-world.js';
 
-const SECRET = 'recon-secret';
 const gitea = useFakeGitea({ strict: false });
-let tmp: string;
-let origin: string;
-let service: Service | undefined;
+const world = useServiceWorld(gitea, 'kugetsu-recon-');
 
-beforeEach(() => {
-  tmp = makeTempDir('kugetsu-recon-');
-  origin = createBareOrigin(tmp);
-});
-afterEach(async () => {
-  await service?.stop(5_000);
-  service = undefined;
-  removeDir(tmp);
-});
-
-async function start() {
-  const config = loadConfig(
-    {
-      GITEA_URL: gitea.fake.baseUrl,
-      GITEA_TOKEN: gitea.fake.token,
-      KUGETSU_WEBHOOK_SECRET: SECRET,
-      KUGETSU_STATE_DIR: path.join(tmp, 'state'),
-      KUGETSU_AGENT: 'command',
-      KUGETSU_AGENT_COMMAND: JSON.stringify(['node', FAKE_AGENT, 'write:out.txt:{issueKey}']),
-      KUGETSU_RECONCILE_INTERVAL_S: '0',
-      KUGETSU_REPOS: 'acme/app',
-      PATH: process.env.PATH,
-    },
-    tmp,
-  );
-  service = createService(config, { logger: memoryLogger().logger, outboxBackoff: { baseMs: 20, maxMs: 200 } });
-  await service.start();
-  return service;
-}
+const start = () => world.start(['write:out.txt:{issueKey}'], { KUGETSU_REPOS: 'acme/app' });
 
 describe('reconciliation acts on what was missed, once', () => {
   it('an issue that got the trigger label while kugetsu was down is picked up at start-up; a missed /kugetsu comment on the next pass; nothing twice', async () => {
     const fake = gitea.fake;
-    fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: origin });
+    fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
     fake.setPermission('acme/app', 'alice', 'write');
     const missed = fake.addIssue('acme/app', { title: 'Missed while down', body: 'do it', author: 'alice', labels: ['ready'] });
     const other = fake.addIssue('acme/app', { title: 'Not for kugetsu', author: 'alice', labels: ['bug'] });
@@ -76,8 +39,7 @@ describe('reconciliation acts on what was missed, once', () => {
     expect(plain.id).toBeGreaterThan(lost.id);
 
     // The delivery of that comment arrives late: it is recognised as handled.
-    const body = serializePayload(issueCommentPayload({ repo: { owner: 'acme', name: 'app', cloneUrl: origin, htmlUrl: '', defaultBranch: 'main' }, issue: other, comment: { id: lost.id, body: lost.body }, sender: fake.user('alice') }));
-    const res = await s.app.request('/webhooks/gitea', { method: 'POST', body, headers: giteaHeaders(body, 'issue_comment', { secret: SECRET }) });
-    expect(((await res.json()) as { reason: string }).reason).toContain('already handled');
+    const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: other, comment: { id: lost.id, body: lost.body }, sender: fake.user('alice') }));
+    expect(res.json.reason).toContain('already handled');
   });
 });
