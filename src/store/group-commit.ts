@@ -18,17 +18,20 @@ interface Pending {
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** When the last transaction committed (ms, `performance.now()`), to tell a burst from a trickle. */
+  private lastCommitAt = -Infinity;
   private closed = false;
   /** Runs one call inside the open transaction: a nested better-sqlite3 transaction is a SAVEPOINT. */
   private readonly inSavepoint: (work: () => unknown) => unknown;
 
   /**
    * `db` must be open. `maxBatch` (≥ 1, default 1000) caps the calls per transaction; `onBatch`
-   * (optional) is told the size of each committed batch.
+   * (optional) is told the size of each committed batch; `burstWindowMs` (default 2 ms, 0 = off)
+   * is how long a flush waits for company when the previous commit was less than five windows ago.
    */
   constructor(
     private readonly db: Database.Database,
-    private readonly options: { maxBatch?: number; onBatch?: (size: number) => void } = {},
+    private readonly options: { maxBatch?: number; onBatch?: (size: number) => void; burstWindowMs?: number } = {},
   ) {
     this.inSavepoint = db.transaction((work: () => unknown) => work());
   }
@@ -40,7 +43,11 @@ export class GroupCommit {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        // Under a burst (the previous commit was moments ago), wait a little so that more calls
+        // share the next transaction and its fsync; a lone write still commits at once.
+        const window = this.options.burstWindowMs ?? 2;
+        if (window > 0 && performance.now() - this.lastCommitAt < window * 5) setTimeout(() => this.flush(), window);
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -78,6 +85,7 @@ export class GroupCommit {
       for (const item of batch) item.reject(error);
       return;
     }
+    this.lastCommitAt = performance.now();
     this.options.onBatch?.(batch.length);
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
