@@ -76,7 +76,7 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
             ? await startChild<{ url: string }>('target-bare', {})
             : target === '@octokit/webhooks'
               ? await startChild<{ url: string }>('target-octokit', { secret })
-              : await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 1, agentArgv: SLEEPING_AGENT });
+              : await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 1, agentArgv: SLEEPING_AGENT }, process.env.KUGETSU_BENCH_PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] } : {});
         const ledger = newLedger();
         try {
           await runLoad({ url: child.info.url, mix, secret, durationS: options.warmupS, ledger, counter });
