@@ -3,12 +3,17 @@
 # plain; build with `docker build -t kugetsu .` and run with the env vars from README "Configuration".
 
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 compiles its native module at install time.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm install --ignore-scripts --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+COPY fixtures ./fixtures
+# `npm install` (not `npm ci`: see .ci/run) builds the native modules and, through `prepare`, dist/.
+RUN npm install --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 RUN apt-get update \
