@@ -8,12 +8,14 @@ import { GiteaError } from './types.js';
  * - anything else (`TypeError: fetch failed`, an abort, DNS): status 0 (a network error,
  *   retryable), with the cause's code (`ECONNREFUSED`…) when there is one;
  * - a `GiteaError` is returned unchanged.
- * Every string in `secrets` (the token) is replaced by `***` in the message.
+ * Every string in `secrets` (the token) of 4 characters or more is replaced by `***` in the message.
  */
 export function toGiteaError(operation: string, failure: unknown, secrets: readonly string[]): GiteaError {
   if (failure instanceof GiteaError) return failure;
+  // Like the service's redactor, secrets under 4 characters are not masked: masking them would
+  // garble ordinary words ("fetch" with a token "t"), and such a token protects nothing anyway.
   const redact = (text: string): string =>
-    secrets.reduce((acc, secret) => (secret ? acc.split(secret).join('***') : acc), text);
+    secrets.reduce((acc, secret) => (secret && secret.length >= 4 ? acc.split(secret).join('***') : acc), text);
 
   if (isResponseLike(failure)) {
     const message = giteaMessage(failure.error) ?? (failure.statusText || `HTTP ${failure.status}`);
