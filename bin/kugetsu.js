@@ -9,5 +9,12 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('kugetsu is not built yet: run `npm run build` in the kugetsu folder.\n');
   process.exit(1);
 }
+// `kugetsu jobs list | head`: a closed pipe ends the command quietly, as for any Unix tool.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
 const { main } = await import(entry.href);
 await main(process.argv);
