@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Hono } from 'hono';
-import { createAgent } from './agents/create-agent.js';
+import { AgentRegistry } from './agents/agent-registry.js';
 import type { AgentAdapter } from './agents/types.js';
 import type { Config } from './config/config.js';
 import { createGiteaClient } from './gitea/create-gitea-client.js';
@@ -9,6 +9,7 @@ import { createIngressApp } from './ingress/create-ingress-app.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { ControlCommands, positionText } from './pipeline/control-commands.js';
+import { createJobCanceler } from './pipeline/cancel-job.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { statusCommentItem } from './store/outbox.js';
 import { JobRunner } from './pipeline/job-runner.js';
@@ -22,9 +23,7 @@ import { Reconciler } from './pipeline/reconciler.js';
 import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
 import { OutboxWorker } from './report/outbox-worker.js';
-import type { Job, JobResult } from './store/job.js';
-import type { RepoSettings } from './config/repo-settings.js';
-import { finishedItems } from './report/report-items.js';
+import type { Job } from './store/job.js';
 import type { JobStore } from './store/job-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { createWorkspace } from './workspace/create-workspace.js';
@@ -93,20 +92,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
-  // One adapter per distinct agent configuration (repositories may name their own in webhooks/).
-  const adapters = new Map<string, AgentAdapter>();
-  const adapterFor = (settings: RepoSettings['agent']): AgentAdapter => {
-    if (overrides.agent) return overrides.agent;
-    const { timeoutMs: _t, envAllowlist: _e, ...shape } = settings;
-    const key = JSON.stringify(shape);
-    let adapter = adapters.get(key);
-    if (!adapter) {
-      adapter = createAgent(shape);
-      adapters.set(key, adapter);
-    }
-    return adapter;
-  };
-  const defaultAgent = adapterFor(config.repoSettings.settingsFor('', '').agent);
+  const agents = new AgentRegistry(overrides.agent);
+  const defaultAgent = agents.adapterFor(config.repoSettings.settingsFor('', '').agent);
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken });
   const scheduler = new LocalScheduler(config.maxAgents, (jobId, err) => logger.error({ err, job: jobId }, 'job crashed'));
 
@@ -129,7 +116,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     agentFor: (job) => {
       const st = settingsFor(job.repo.owner, job.repo.name);
       return {
-        adapter: adapterFor(st.agent),
+        adapter: agents.adapterFor(st.agent),
         timeoutMs: st.agent.timeoutMs,
         env: st.agent.envAllowlist.length > 0 ? { ...config.agentEnv, ...config.agentEnvWith(st.agent.envAllowlist) } : config.agentEnv,
         baseBranch: st.baseBranch,
@@ -228,20 +215,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     logger,
   });
 
-  const cancelJob = async (job: Job) => {
-    const current = await store.get(job.id);
-    if (current?.state === 'queued') {
-      const result: JobResult = { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' };
-      await store.update(
-        job.id,
-        { state: 'canceled', finishedAt: new Date().toISOString(), result },
-        finishedItems(current, 'canceled', result, settingsFor(job.repo.owner, job.repo.name)),
-        'canceled while queued',
-      );
-    }
-    scheduler.cancel(job.id);
-    outbox.wake();
-  };
+  const cancelJob = createJobCanceler({ store, scheduler, settingsFor, wakeOutbox: () => outbox.wake() });
   app.route(
     '/',
     createAdminApp({

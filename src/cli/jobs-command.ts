@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { summarizeJob, type JobSummary } from '../admin/job-summary.js';
 import { jobPaths } from '../pipeline/state-paths.js';
-import type { Job, JobState } from '../store/job.js';
+import type { JobState } from '../store/job.js';
 import { CliError, EXIT } from './cli-error.js';
 import { readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';

@@ -4,7 +4,6 @@
  * keeps answering; when Gitea is back every status update arrives — one status comment per
  * delegation, showing its final state — and the writes of one issue arrive in order.
  */
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { FakeGiteaCall } from '../../src/sandbox/fake-gitea.js';
