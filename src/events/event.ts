@@ -27,8 +27,11 @@ export type GiteaEvent =
       repo: RepoRef;
       issue: IssueSnapshot;
       comment: { id: number; body: string; htmlUrl: string };
-      /** Head branch of the PR when the comment is on a PR and the payload says (Gitea ≥ 1.23). */
-      pullHeadRef: string | undefined;
+      /**
+       * The PR's head branch when the comment is on a PR and the payload says (Gitea ≥ 1.23), and
+       * whether it comes from a fork; `undefined` for an issue or an older payload.
+       */
+      pull: { headRef: string; fromFork: boolean } | undefined;
       sender: Actor;
     }
   | {

@@ -58,7 +58,15 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
           repo: repoRef(p.data.repository),
           issue: issueSnapshot(p.data.issue, isPull),
           comment: { id: p.data.comment.id, body: p.data.comment.body, htmlUrl: p.data.comment.html_url },
-          pullHeadRef: p.data.pull_request?.head.ref,
+          pull: p.data.pull_request
+            ? {
+                headRef: p.data.pull_request.head.ref,
+                fromFork:
+                  p.data.pull_request.head.repo_id != null &&
+                  p.data.pull_request.base?.repo_id != null &&
+                  p.data.pull_request.head.repo_id !== p.data.pull_request.base.repo_id,
+              }
+            : undefined,
           sender: p.data.sender,
         },
       };

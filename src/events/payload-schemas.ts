@@ -61,7 +61,10 @@ export const commentPayloadSchema = z.object({
     body: z.string().nullish().transform((b) => b ?? ''),
     html_url: z.string().default(''),
   }),
-  pull_request: z.object({ head: prHeadSchema }).passthrough().nullish(),
+  pull_request: z
+    .object({ head: prHeadSchema.extend({ repo_id: z.number().int().nullish() }), base: z.object({ repo_id: z.number().int().nullish() }).passthrough().nullish() })
+    .passthrough()
+    .nullish(),
   repository: repositorySchema,
   sender: userSchema,
   is_pull: z.boolean().optional(),

@@ -48,7 +48,7 @@ const Comment = z.object({
 });
 
 /** swagger `PRBranchInfo`. */
-const Branch = z.object({ ref: z.string(), sha: z.string() });
+const Branch = z.object({ ref: z.string(), sha: z.string(), repo_id: z.number().int().nullish() });
 
 /** swagger `PullRequest`. */
 const PullRequest = z.object({
@@ -154,6 +154,7 @@ export const pullRequestSchema = PullRequest.transform(
     baseRef: p.base.ref,
     htmlUrl: p.html_url,
     merged: p.merged ?? false,
+    fromFork: p.head.repo_id != null && p.base.repo_id != null && p.head.repo_id !== p.base.repo_id,
   }),
 );
 

@@ -221,6 +221,8 @@ export interface GiteaPullRequest {
   htmlUrl: string;
   /** True once merged (then `state` is `closed`). */
   merged?: boolean;
+  /** True when the head branch lives in another repository (a fork): kugetsu cannot push to it. */
+  fromFork?: boolean;
 }
 
 /**

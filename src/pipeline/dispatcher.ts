@@ -107,7 +107,8 @@ export class Dispatcher {
       {
         ...request,
         deliveryId: source.id,
-        branch: issueBranch(request.issueNumber, settings.branchTemplate),
+        // On someone else's pull request: its own head branch (confirmed by the job runner).
+        branch: request.onPullRequest?.headRef ?? issueBranch(request.issueNumber, settings.branchTemplate),
         agent: settings.agent.kind,
         ...(auth.allowed === 'unknown' ? { needsAuthorization: true } : {}),
       },

@@ -145,6 +145,27 @@ export class JobRunner {
   }
 
   /**
+   * For a command on a pull request kugetsu did not open: the work goes on that PR's own head
+   * branch, read from Gitea now (the payload may be older than the PR's last push, or lack it).
+   * A PR from a fork (kugetsu cannot push there) or a closed one fails with what to do.
+   */
+  private async pullRequestBranch(job: Job): Promise<Job> {
+    const n = job.onPullRequest!.number;
+    const { owner, name } = job.repo;
+    let pr;
+    try {
+      pr = await this.deps.gitea.getPullRequest(owner, name, n);
+    } catch (err) {
+      throw new PhaseError('worktree', `Pull request #${n} could not be read (${(err as Error).message}); ask again once Gitea is reachable.`, { cause: err });
+    }
+    if (pr.fromFork) {
+      throw new PhaseError('worktree', `Pull request #${n} comes from a fork: kugetsu can only push to branches of ${owner}/${name}. Ask for the change on an issue instead, or push the branch to ${owner}/${name} and open the pull request from there.`);
+    }
+    if (pr.state !== 'open') throw new PhaseError('worktree', `Pull request #${n} is closed; reopen it, or ask for the change on an issue.`);
+    return pr.headRef === job.branch ? job : this.deps.store.update(job.id, { branch: pr.headRef });
+  }
+
+  /**
    * The issue and its comments for the prompt. Gitea failures that may pass (network, 5xx, 429)
    * are retried twice (after 2 s and 6 s); if Gitea still cannot be read, the issue as the
    * triggering event described it is used, without comments, rather than failing the request.
@@ -186,6 +207,7 @@ export class JobRunner {
       if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
       await store.update(job.id, { needsAuthorization: false });
     }
+    if (job.onPullRequest) job = await this.pullRequestBranch(job);
     const repo = run.baseBranch ? { ...job.repo, defaultBranch: run.baseBranch } : job.repo;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
     // [report] the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).

@@ -162,13 +162,13 @@ export class Reconciler {
       const key = commentEventKey(repo.owner, repo.name, c.id);
       if (await this.deps.store.hasEvent(key)) continue;
       const issue = await this.deps.gitea.getIssue(repo.owner, repo.name, c.issueNumber);
-      const pullHeadRef = issue.isPull ? (await this.deps.gitea.getPullRequest(repo.owner, repo.name, issue.number)).headRef : undefined;
+      const pr = issue.isPull ? await this.deps.gitea.getPullRequest(repo.owner, repo.name, issue.number) : undefined;
       const event: GiteaEvent = {
         kind: 'comment_created',
         repo,
         issue: { number: issue.number, title: issue.title, body: issue.body, htmlUrl: issue.htmlUrl, labels: issue.labels, isPull: issue.isPull },
         comment: { id: c.id, body: c.body, htmlUrl: c.htmlUrl },
-        pullHeadRef,
+        pull: pr ? { headRef: pr.headRef, fromFork: pr.fromFork ?? false } : undefined,
         sender: c.user,
       };
       const r = await this.deps.dispatcher.route(event, { id: `reconcile-${key}`, eventType: 'reconcile:comment', eventKey: key });

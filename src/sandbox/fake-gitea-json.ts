@@ -132,11 +132,11 @@ export class FakeGiteaJson {
     const pull = issue.pull;
     if (!pull) throw new Error(`fake Gitea: #${issue.number} is not a pull request`);
     const html = this.issueHtmlUrl(repo, issue);
-    const branch = (ref: string, sha: string) => ({
+    const branch = (ref: string, sha: string, repoId = repo.id) => ({
       label: ref,
       ref,
       sha,
-      repo_id: repo.id,
+      repo_id: repoId,
       repo: this.repo(repo),
     });
     return {
@@ -165,7 +165,7 @@ export class FakeGiteaJson {
       merged_by: null,
       allow_maintainer_edit: false,
       base: branch(pull.baseRef, repo.branches.get(pull.baseRef) ?? ''),
-      head: branch(pull.headRef, pull.headSha),
+      head: branch(pull.headRef, pull.headSha, pull.headRepoId),
       merge_base: '',
       due_date: null,
       created_at: giteaTime(issue.createdAt),

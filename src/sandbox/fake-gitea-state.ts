@@ -30,6 +30,8 @@ export interface FakePull {
   headSha: string;
   baseRef: string;
   merged: boolean;
+  /** Set when the head branch lives in a fork: the id of that (imaginary) repository. */
+  headRepoId?: number;
 }
 
 /** An issue or PR; both share one number sequence per repository, like in Gitea. */
@@ -314,7 +316,7 @@ export class FakeGiteaState {
   /** Adds a pull request (an issue with head/base). `headSha` defaults to a made-up sha, `baseRef` to the default branch. */
   addPullRequest(
     fullName: RepoName,
-    pr: { title: string; body?: string; author?: string; headRef: string; headSha?: string; baseRef?: string; labels?: string[] },
+    pr: { title: string; body?: string; author?: string; headRef: string; headSha?: string; baseRef?: string; labels?: string[]; fromFork?: boolean },
   ): FakeIssue {
     const repo = this.repo(fullName);
     const issue = this.addIssue(fullName, pr);
@@ -323,6 +325,7 @@ export class FakeGiteaState {
       headSha: pr.headSha ?? repo.branches.get(pr.headRef) ?? fakeSha(`${repo.id}/${pr.headRef}/${issue.number}`),
       baseRef: pr.baseRef ?? repo.defaultBranch,
       merged: false,
+      ...(pr.fromFork ? { headRepoId: this.newId() } : {}),
     };
     return issue;
   }

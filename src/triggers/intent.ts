@@ -22,6 +22,12 @@ export interface DelegationRequest {
   sender: Actor;
   /** The comment that carried the command (gets the 👀 reaction). */
   commentId?: number;
+  /**
+   * Set for a command on a pull request kugetsu did not open: the work happens on that PR's own
+   * head branch (`headRef`, when the payload said; else the job runner asks Gitea), not on a new
+   * issue branch. `fromFork` PRs are refused at run time with a message (kugetsu cannot push there).
+   */
+  onPullRequest?: { number: number; headRef?: string; fromFork?: boolean };
   /** The issue as the event described it, used for the prompt when Gitea cannot be read at run time. */
   issueSnapshot?: { title: string; body: string };
   /** Id of the trigger label to remove from the issue when the work is picked up (ids only: Gitea removes labels by id). */

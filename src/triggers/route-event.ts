@@ -68,7 +68,11 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       if (event.comment.body.includes(STATUS_MARKER_PREFIX)) return { kind: 'ignore', reason: 'comment was written by kugetsu' };
       const parsed = parseCommand(event.comment.body, settings.command);
       if (!parsed) return { kind: 'ignore', reason: `comment has no line starting with ${settings.command}` };
-      const linked = event.issue.isPull && event.pullHeadRef ? issueNumberOfBranch(event.pullHeadRef, settings.branchTemplate) : undefined;
+      const linked = event.issue.isPull && event.pull ? issueNumberOfBranch(event.pull.headRef, settings.branchTemplate) : undefined;
+      // A command on someone else's pull request works on that PR's own branch.
+      const onPull = event.issue.isPull && linked === undefined
+        ? { onPullRequest: { number: event.issue.number, ...(event.pull ? { headRef: event.pull.headRef, fromFork: event.pull.fromFork } : {}) } }
+        : {};
       const workIssue = linked ?? event.issue.number;
       const what = classifyCommand(parsed.message);
       if (what.kind !== 'message') {
@@ -97,6 +101,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
           message: parsed.message,
           sender: event.sender,
           commentId: event.comment.id,
+          ...onPull,
           ...(linked === undefined ? { issueSnapshot: { title: event.issue.title, body: event.issue.body } } : {}),
         },
       };

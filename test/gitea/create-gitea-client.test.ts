@@ -92,6 +92,7 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
       baseRef: 'main',
       htmlUrl: 'http://gitea.test/acme/widgets/pulls/2',
       merged: false,
+      fromFork: false,
     });
     gitea.fake.expectCalls(['GET /repos/acme/widgets/pulls/2']);
   });
