@@ -19,7 +19,9 @@ async function main(): Promise<number> {
   print('');
   print('Status comment trail (each create and edit kugetsu sent to Gitea):');
   for (const entry of result.trail) {
-    const headline = entry.body.split('\n').find((l) => l.includes('**kugetsu**')) ?? '';
+    const lines = entry.body.split('\n');
+    const superseded = lines.find((l) => l.includes('Superseded by job'));
+    const headline = superseded ? superseded.replace(/<\/?[a-z]+>/g, '').trim() : (lines.find((l) => l.includes('**kugetsu**')) ?? '');
     print(`  ${entry.action === 'created' ? 'created' : `edited #${entry.commentId}`}: ${headline}`);
   }
   const last = result.trail.at(-1);
@@ -27,6 +29,11 @@ async function main(): Promise<number> {
     print('');
     print('Final status comment:');
     print(last.body.replace(/^/gm, '  │ '));
+  }
+  const fake = result.sandbox.gitea.fake;
+  print(`Labels on demo/hello#1: ${fake.issueLabelNames('demo/hello', 1).join(', ') || '(none)'}`);
+  for (const pr of [...fake.repo('demo/hello').issues.values()].filter((i) => i.pull)) {
+    print(`Pull request #${pr.number} opened by kugetsu: "${pr.title}" (${pr.pull!.headRef} → ${pr.pull!.baseRef})`);
   }
   print(`Branch kugetsu/issue-1 on the origin:\n${result.branchLog.replace(/^/gm, '  ')}`);
   print(`GREETING.md as pushed:\n${result.greeting.replace(/^/gm, '  │ ')}`);
