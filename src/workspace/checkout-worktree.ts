@@ -31,9 +31,12 @@ export async function checkoutWorktree(
   const { git } = ctx;
   const repoName = `${repo.owner}/${repo.name}`;
   try {
-    await git.run(['worktree', 'prune'], { cwd: clonePath });
+    const exists = await pathExists(path);
+    // A stale registration (its directory deleted by hand) only matters when the worktree must be
+    // created again; a reused worktree skips the prune (a silent git command costs simple-git 50 ms).
+    if (!exists) await git.run(['worktree', 'prune'], { cwd: clonePath });
     const entry = await findEntry(await listWorktrees(git, clonePath), path);
-    if (await pathExists(path)) {
+    if (exists) {
       if (entry) {
         if (entry.branch !== `refs/heads/${branch}`) {
           const actual = entry.branch ? `branch ${entry.branch.replace(/^refs\/heads\//, '')}` : 'a detached HEAD';

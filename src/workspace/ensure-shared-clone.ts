@@ -34,7 +34,7 @@ export async function ensureSharedClone(
     try {
       await ctx.git.run(['clone', '--bare', '--quiet', '--', url, tmpName], { cwd: parent, remoteUrl: url });
       await ctx.git.run(['config', 'remote.origin.fetch', ORIGIN_FETCH_REFSPEC], { cwd: tmp });
-      await ctx.git.run(['fetch', '--prune', '--quiet', '--', 'origin'], { cwd: tmp, remoteUrl: url });
+      await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: tmp, remoteUrl: url });
       await rename(tmp, clonePath);
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
@@ -49,7 +49,9 @@ export async function ensureSharedClone(
       await ctx.git.run(['config', 'remote.origin.url', url], { cwd: clonePath });
       ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: `${repo.owner}/${repo.name}`, url: shown });
     }
-    await ctx.git.run(['fetch', '--prune', '--quiet', '--', 'origin'], { cwd: clonePath, remoteUrl: url });
+    // --verbose, not --quiet: git then always prints (a "From …" line), and simple-git does not add
+    // its 50 ms wait for commands that print nothing. The output is not used.
+    await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: clonePath, remoteUrl: url });
   } catch (error) {
     throw explainGitFailure('fetch', `could not fetch ${shown} into ${clonePath}`, error);
   }
