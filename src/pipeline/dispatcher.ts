@@ -10,7 +10,7 @@ import { statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
 import { stateLabelItems } from '../report/report-items.js';
-import { REPLY_MARKER, type ControlCommands } from './control-commands.js';
+import { replyMarker, type ControlCommands } from './control-commands.js';
 import type { RateLimit } from '../config/config.js';
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
@@ -176,7 +176,7 @@ export class Dispatcher {
         {
           key: `reply:${source.eventKey}`,
           group: request.issueKey,
-          op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${REPLY_MARKER}\n${reply}\n` },
+          op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${replyMarker(source.eventKey)}\n${reply}\n` },
         },
       ]);
       this.deps.wakeOutbox();

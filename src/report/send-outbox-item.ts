@@ -75,9 +75,18 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
         if (!(err instanceof GiteaError && err.status === 404)) throw err;
       }
       return {};
-    case 'comment':
-      await deps.gitea.createComment(op.owner, op.repo, op.number, deps.redact(op.body));
+    case 'comment': {
+      const body = deps.redact(op.body);
+      // A reply whose first line is a kugetsu marker is looked for before a repeated attempt, so a
+      // lost answer does not become a second reply.
+      const marker = body.split('\n', 1)[0]!;
+      if (mayExist && marker.startsWith('<!-- kugetsu:') && marker.length > '<!-- kugetsu:reply -->'.length) {
+        const existing = await deps.gitea.listComments(op.owner, op.repo, op.number);
+        if (existing.some((c) => c.body.split('\n', 1)[0] === marker)) return {};
+      }
+      await deps.gitea.createComment(op.owner, op.repo, op.number, body);
       return {};
+    }
     case 'state_label': {
       const applied = await sendStateLabel(op, deps);
       return { stale: async () => issueLabelKey(await deps.store.listByIssue(op.issueKey as IssueKey), op.state) !== applied };

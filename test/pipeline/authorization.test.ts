@@ -26,7 +26,10 @@ async function command(fake: FakeGitea, issue: { number: number; title: string; 
 }
 
 const replies = (fake: FakeGitea, n: number) =>
-  fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id && c.body.startsWith('<!-- kugetsu:reply -->')).map((c) => c.body);
+  fake
+    .commentsOn('acme/app', n)
+    .filter((c) => c.authorId === fake.bot.id && /^<!-- kugetsu:reply id=[0-9a-f]{16} -->\n/.test(c.body))
+    .map((c) => c.body.replace(/^<!-- kugetsu:reply id=[0-9a-f]{16} -->/, '<!-- kugetsu:reply -->'));
 
 describe('only the right people make an agent run', () => {
   it.each([

@@ -22,7 +22,7 @@ async function say(fake: FakeGitea, issue: { number: number; title: string; body
 }
 
 const replies = (fake: FakeGitea, n: number) =>
-  fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id && c.body.startsWith('<!-- kugetsu:reply -->')).map((c) => c.body.split('\n').slice(1).join('\n'));
+  fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id && /^<!-- kugetsu:reply id=[0-9a-f]{16} -->\n/.test(c.body)).map((c) => c.body.split('\n').slice(1).join('\n'));
 
 const until = async (check: () => Promise<boolean> | boolean, ms = 10_000) => {
   const end = Date.now() + ms;

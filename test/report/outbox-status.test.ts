@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { replyMarker } from '../../src/pipeline/control-commands.js';
 import { renderStatusComment } from '../../src/report/render-status-comment.js';
 import type { Job } from '../../src/store/job.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
@@ -73,6 +74,23 @@ describe('OutboxWorker: status comments', () => {
     expect(statusCommentsOf(fake, job)).toHaveLength(1);
     expect((await store.get(job.id))?.statusCommentId).toBe(comment?.id);
     expect(log.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['outbox: Gitea is failing; the write will be retried']);
+  });
+
+  it('a reply whose create reached Gitea but whose answer was lost is not posted twice', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    let posts = 0;
+    const client = clientFor(fake, dropAfterHandling((method, url) => method === 'POST' && url.pathname.endsWith(COMMENTS_1) && posts++ === 0));
+    const { worker } = startWorker({ store, gitea: client });
+    const body = `${replyMarker('comment:acme/app:77:created')}\n@alice needs write permission.\n`;
+    await store.enqueue([{ key: 'reply:x', group: 'acme/app#1', op: { kind: 'comment', owner: 'acme', repo: 'app', number: 1, body } }]);
+    worker.wake();
+    expect(await worker.drain(2000)).toBe(true);
+    expect(fake.commentsOn('acme/app', 1).map((c) => c.body)).toEqual([body]);
+    fake.expectCalls([
+      { method: 'POST', path: COMMENTS_1, status: 201 },
+      { method: 'GET', path: COMMENTS_1, status: 200 },
+    ]);
   });
 
   it('adopts a comment a process that died right after creating it left behind', async () => {
