@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
 import type { Job, JobPhase, JobResult } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
-// [report] outbox items of each state change (state labels, auto-PR, commit statuses).
+// The outbox items of each state change (status comment, state labels, auto-PR, commit statuses).
 import { DEFAULT_REPORT_SETTINGS, finishedItems, requeuedItems, runningItems, turnStartedItems, type ReportSettings } from '../report/report-items.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { isShutdownAbort } from '../queue/scheduler.js';
@@ -39,7 +39,7 @@ export interface JobRunnerDeps {
   /** Runs allowed per job when interrupted by restarts and shutdowns (the seed tool's 3). */
   maxAttempts: number;
   /**
-   * [report] The repository's switches for state labels, auto-PR (`Closes #n`) and the PR base
+   * The repository's switches for state labels, auto-PR (`Closes #n`) and the PR base
    * branch, read at each state change (a `RepoSettings` fits). Default: all on, default branch.
    */
   reportSettings?: (repo: RepoRef) => ReportSettings;
@@ -61,7 +61,7 @@ class PhaseError extends Error {
  * prepare the issue's worktree → fetch the issue and its comments → write the prompt file →
  * run the agent (continuing the issue's session) → commit what it left and push the branch →
  * store the session → final status comment. Never throws: every failure ends as a `failed` job
- * naming its phase (clone, fetch, worktree, prompt, agent, commit, push) and what to do.
+ * naming its phase (authorize, clone, fetch, worktree, prompt, agent, commit, push) and what to do.
  */
 export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
@@ -70,7 +70,7 @@ export class JobRunner {
     const { store, outbox } = this.deps;
     const queued = await store.get(jobId);
     if (!queued || queued.state !== 'queued') return; // canceled or finished meanwhile
-    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, [...unlabelItem(queued), ...runningItems(queued, this.settings(queued.repo))], `attempt ${queued.attempt}`); // [report]
+    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, [...unlabelItem(queued), ...runningItems(queued, this.settings(queued.repo))], `attempt ${queued.attempt}`);
     outbox.wake();
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
     log.info({ trigger: job.trigger, attempt: job.attempt }, 'job started');
@@ -102,7 +102,7 @@ export class JobRunner {
       job = await this.checkpoint(job, 'Interrupted because kugetsu was shut down');
       log.info({ state: job.state, attempt: job.attempt }, 'job checkpointed for the next start');
     } else {
-      // [report] re-read for the `startSha` the turn stored (commit status of a failed turn).
+      // re-read for the `startSha` the turn stored (commit status of a failed turn).
       const latest = (await store.get(jobId)) ?? job;
       job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() }, finishedItems(latest, state, result, this.settings(job.repo)), result.error);
       log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
@@ -127,19 +127,19 @@ export class JobRunner {
       return store.update(
         job.id,
         { state: 'failed', finishedAt: new Date().toISOString(), note: `${why} during attempt ${job.attempt} of ${max}.`, result },
-        finishedItems(job, 'failed', result, this.settings(job.repo)), // [report]
+        finishedItems(job, 'failed', result, this.settings(job.repo)),
         why,
       );
     }
     return store.update(
       job.id,
       { state: 'queued', attempt: job.attempt + 1, note: `${why} during attempt ${job.attempt}; it continues as attempt ${job.attempt + 1} of ${max}.` },
-      requeuedItems(job, this.settings(job.repo)), // [report]
+      requeuedItems(job, this.settings(job.repo)),
       why,
     );
   }
 
-  /** [report] The repository's report switches (state labels, auto-PR). */
+  /** The repository's report switches (state labels, auto-PR). */
   private settings(repo: RepoRef): ReportSettings {
     return this.deps.reportSettings?.(repo) ?? DEFAULT_REPORT_SETTINGS;
   }
@@ -210,7 +210,7 @@ export class JobRunner {
     if (job.onPullRequest) job = await this.pullRequestBranch(job);
     const repo = run.baseBranch ? { ...job.repo, defaultBranch: run.baseBranch } : job.repo;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
-    // [report] the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
+    // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
     job = await store.update(job.id, { startSha: wt.startSha }, turnStartedItems(job, wt.startSha));
     this.deps.outbox.wake();
 
