@@ -1,6 +1,5 @@
 import { serve } from '@hono/node-server';
-import { ConfigError } from '../config/load-config.js';
-import { loadConfig } from '../config/load-config.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createService } from '../service.js';
 
 /**
@@ -19,7 +18,17 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
     }
     throw err;
   }
-  const service = createService(config);
+  let service;
+  try {
+    service = createService(config);
+  } catch (err) {
+    // Almost always the state dir (not writable, not a directory, a database of a newer kugetsu).
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(
+      `kugetsu cannot start: ${e.message}\n  → check KUGETSU_STATE_DIR (${config.stateDir}): it must be a writable directory of this kugetsu's own\n`,
+    );
+    process.exit(1);
+  }
   await service.start();
   const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {
     service.logger.info({ port: info.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents }, `kugetsu listening on http://${config.host}:${info.port}/webhooks/gitea`);

@@ -23,6 +23,20 @@ function kugetsu(args: string[], env: Record<string, string>): Promise<{ code: n
 }
 
 describe('node bin/kugetsu.js', () => {
+  it('serve refuses to start with every bad setting listed, or with an unusable state dir, exit 1 and no stack trace', async () => {
+    const missing = await kugetsu(['serve'], {});
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('kugetsu cannot start; fix these settings:');
+    expect(missing.stderr).toContain('GITEA_URL must be the base URL of your Gitea');
+    expect(missing.stderr).toContain('GITEA_TOKEN is required');
+    expect(missing.stderr).toContain('KUGETSU_WEBHOOK_SECRET is required');
+    const badState = await kugetsu(['serve'], { GITEA_URL: 'http://127.0.0.1:9', GITEA_TOKEN: 'tokentoken', KUGETSU_WEBHOOK_SECRET: 's', KUGETSU_STATE_DIR: '/dev/null/state' });
+    expect(badState.code).toBe(1);
+    expect(badState.stderr).toContain('kugetsu cannot start: ENOTDIR');
+    expect(badState.stderr).toContain('check KUGETSU_STATE_DIR (/dev/null/state)');
+    expect(badState.stderr).not.toContain('    at ');
+  });
+
   it('hooks install twice against the fake Gitea server leaves exactly one correct hook and a stored secret', async () => {
     const gitea = await startFakeGiteaServer();
     onCleanup(() => gitea.close());
