@@ -127,24 +127,23 @@ export const envSchema = z
         return out;
       }),
     KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.KUGETSU_WEBHOOK_SECRET.length === 0 && !env.KUGETSU_ALLOW_UNSIGNED) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KUGETSU_WEBHOOK_SECRET'],
-        message:
-          'KUGETSU_WEBHOOK_SECRET is required (the secret set on the Gitea webhook); set KUGETSU_ALLOW_UNSIGNED=1 only for local experiments',
-      });
-    }
-    if (env.KUGETSU_AGENT === 'command' && !env.KUGETSU_AGENT_COMMAND) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KUGETSU_AGENT_COMMAND'],
-        message: 'KUGETSU_AGENT=command needs KUGETSU_AGENT_COMMAND, a JSON argv such as ["my-agent","{promptFile}"]',
-      });
-    }
   });
+
+/**
+ * Rules that join several variables, checked on the raw environment so that they are reported
+ * together with every other problem (a zod refinement would only run once all fields are valid).
+ */
+export function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const unsigned = env.KUGETSU_ALLOW_UNSIGNED === '1' || env.KUGETSU_ALLOW_UNSIGNED === 'true';
+  if (!(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned) {
+    problems.push('KUGETSU_WEBHOOK_SECRET is required (the secret set on the Gitea webhook); set KUGETSU_ALLOW_UNSIGNED=1 only for local experiments');
+  }
+  if (env.KUGETSU_AGENT === 'command' && !(env.KUGETSU_AGENT_COMMAND ?? '').trim()) {
+    problems.push('KUGETSU_AGENT=command needs KUGETSU_AGENT_COMMAND, a JSON argv such as ["my-agent","{promptFile}"]');
+  }
+  return problems;
+}
 
 /** The agent to run: the built-in opencode adapter or any CLI given as an argv template. */
 export type AgentConfig =

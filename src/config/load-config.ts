@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pickAgentEnv } from './agent-env.js';
 import { createRepoSettingsSource } from './repo-config-source.js';
 import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
-import { envSchema, type Config } from './config.js';
+import { crossFieldProblems, envSchema, type Config } from './config.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -20,12 +20,13 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const crossField = crossFieldProblems(env);
+  if (!parsed.success || crossField.length > 0) {
+    const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const key = issue.path.join('.');
       return issue.message.startsWith(key) || !key ? issue.message : `${key}: ${issue.message}`;
     });
-    throw new ConfigError(problems);
+    throw new ConfigError([...problems, ...crossField]);
   }
   const e = parsed.data;
   const problems: string[] = [];
