@@ -32,6 +32,9 @@ export function createFakeGiteaApp(state: FakeGiteaState): Hono<FakeGiteaEnv> {
     await next();
   });
 
+  // getVersion (swagger `getVersion`): the Gitea version this fake follows.
+  app.get('/api/v1/version', (c) => c.json({ version: '1.25.4' }));
+
   // userGetCurrent
   app.get('/api/v1/user', (c) => {
     const caller = c.get('caller');
