@@ -90,7 +90,8 @@ export class ControlCommands {
       case 'retry': {
         const failed = [...jobs].reverse().find((j) => j.state === 'failed' || j.state === 'canceled');
         const last = jobs.at(-1);
-        if (!failed || (last && last.state === 'succeeded' && last.id > failed.id)) {
+        // Job ids are decimal strings: compare them as numbers ("10" comes after "9").
+        if (!failed || (last && last.state === 'succeeded' && Number(last.id) > Number(failed.id))) {
           reply = `Nothing to retry: the last job of \`${request.issueKey}\` did not fail.`;
           break;
         }
