@@ -11,6 +11,8 @@ export interface FakeGiteaCall {
   path: string;
   status: number;
   body: unknown;
+  /** True when the fake handled the request (`status` is what it did) but a `loseResponse` fault dropped the answer. */
+  lost?: true;
 }
 
 /**

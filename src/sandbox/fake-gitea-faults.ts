@@ -1,12 +1,15 @@
 /**
- * A fault to inject: answer `status` (e.g. 500, 503, 429) with Gitea's error shape, or `drop` the
- * connection (the client sees a network error: `TypeError: fetch failed`). Applies to the next
+ * A fault to inject: answer `status` (e.g. 500, 503, 429) with Gitea's error shape, `drop` the
+ * connection (the client sees a network error: `TypeError: fetch failed`), or `loseResponse`:
+ * handle the request — the write happens — and then drop the connection, as when Gitea commits
+ * and the answer never arrives (a timeout, a proxy reset). Applies to the next
  * `times` requests (default 1; `Infinity` for all) that match `method` and `path` (exact path
  * after `/api/v1`, with or without the query, or a RegExp tested on the path with query).
  */
 export interface FakeFault {
   status?: number;
   drop?: boolean;
+  loseResponse?: boolean;
   times?: number;
   method?: string;
   path?: string | RegExp;
@@ -19,6 +22,7 @@ export interface FakeFault {
 /** What a matched fault makes the fake do with one request. */
 export type FaultAction =
   | { kind: 'drop' }
+  | { kind: 'lose-response' }
   | { kind: 'status'; status: number; message: string; retryAfterSeconds?: number };
 
 /**
@@ -31,7 +35,7 @@ export class FakeGiteaFaults {
 
   /** Adds a fault; rules are tried in the order they were added. */
   add(fault: FakeFault): void {
-    if (!fault.drop && fault.status === undefined) throw new Error('fake Gitea: a fault needs `status` or `drop`');
+    if (!fault.drop && !fault.loseResponse && fault.status === undefined) throw new Error('fake Gitea: a fault needs `status`, `drop` or `loseResponse`');
     this.rules.push({ fault, left: fault.times ?? 1 });
   }
 
@@ -60,6 +64,7 @@ export class FakeGiteaFaults {
     this.rules = this.rules.filter((r) => r.left > 0);
     const { fault } = rule;
     if (fault.drop) return { kind: 'drop' };
+    if (fault.loseResponse) return { kind: 'lose-response' };
     const status = fault.status ?? 500;
     const action: FaultAction = { kind: 'status', status, message: fault.message ?? `fake Gitea: injected ${status}` };
     if (fault.retryAfterSeconds !== undefined) action.retryAfterSeconds = fault.retryAfterSeconds;

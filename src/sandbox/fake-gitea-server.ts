@@ -17,10 +17,11 @@ export interface FakeGiteaServer {
  * Serves a {@link FakeGitea} over real HTTP on 127.0.0.1 (port 0 = any free port unless `port`
  * is given), for out-of-process runs and `npm run demo`. Pass `fake` to serve an existing one
  * (its `baseUrl` is set to the server's URL), or the options of a new one. A dropped connection
- * (fault or `goDown()`) destroys the socket without an answer.
+ * (fault or `goDown()`) destroys the socket without an answer. `rewrite` (tests) may answer a
+ * request itself or hand the fake another one, for routes the fake does not have.
  */
 export async function startFakeGiteaServer(
-  options: { fake?: FakeGitea; port?: number } & FakeGiteaStateOptions = {},
+  options: { fake?: FakeGitea; port?: number; rewrite?: (request: Request) => Promise<Request | Response> } & FakeGiteaStateOptions = {},
 ): Promise<FakeGiteaServer> {
   const fake = options.fake ?? createFakeGitea(options);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -29,7 +30,9 @@ export async function startFakeGiteaServer(
         hostname: '127.0.0.1',
         port: options.port ?? 0,
         overrideGlobalObjects: false,
-        fetch: async (request, env) => {
+        fetch: async (incoming, env) => {
+          const request = options.rewrite ? await options.rewrite(incoming) : incoming;
+          if (request instanceof Response) return request;
           const response = await fake.handle(request);
           if (response !== DROP) return response;
           env.incoming.socket.destroy();

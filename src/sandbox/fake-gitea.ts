@@ -23,7 +23,8 @@ export const DROP = Symbol('fake-gitea-drop');
  *   `issueLabelNames`, `commentsOn`, `statusesOf`, `repo(...).hooks`…). The bot is `fake.bot`,
  *   its token `fake.token`.
  * - Call log: `calls`, `takeCalls()`, `expectCalls([...])` (fails on missing and on unexpected calls).
- * - Faults: `injectFault({...})`, `failNext(n, status | 'drop')`, `clearFaults()`, `goDown()`/`goUp()`.
+ * - Faults: `injectFault({...})` (a status, a dropped connection, or a lost answer after the write),
+ *   `failNext(n, status | 'drop')`, `clearFaults()`, `goDown()`/`goUp()`.
  */
 export class FakeGitea extends FakeGiteaState {
   /** The Hono app (without call log and faults). */
@@ -59,6 +60,10 @@ export class FakeGitea extends FakeGiteaState {
     }
     const response = await this.app.fetch(request);
     call.status = response.status;
+    if (fault?.kind === 'lose-response') {
+      call.lost = true;
+      return DROP;
+    }
     return response;
   }
 

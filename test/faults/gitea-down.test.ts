@@ -11,19 +11,15 @@ import { createService, type Service } from '../../src/service.js';
 import type { Job } from '../../src/store/job.js';
 import { memoryLogger } from '../support/test-logger.js';
 import { giteaHeaders } from '../support/signed-request.js';
-import { startLossyGitea, type LossyGiteaServer } from './support/lossy-gitea.js';
 import { pollUntil, sleep } from './support/poll.js';
 import { agentCommand, commentDelivery, createWorld, SECRET, shownState, statusComments, type FaultWorld } from './support/world.js';
 
 let world: FaultWorld | undefined;
-let lossy: LossyGiteaServer | undefined;
 let service: Service | undefined;
 
 afterEach(async () => {
   await service?.stop(5_000);
   service = undefined;
-  await lossy?.close().catch(() => undefined);
-  lossy = undefined;
   await world?.close();
   world = undefined;
 });
@@ -55,12 +51,10 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
   it('jobs run on; afterwards every status update arrives, one status comment per delegation, in order per issue', async () => {
     const w = (world = await createWorld({ issues: 3, prefix: 'kugetsu-down-' }));
     const fake = w.fake;
-    lossy = await startLossyGitea(fake);
-    w.repo.htmlUrl = `${lossy.url}/acme/app`;
     const logs = memoryLogger();
     const config = loadConfig(
       {
-        GITEA_URL: lossy.url,
+        GITEA_URL: w.gitea.url,
         GITEA_TOKEN: fake.token,
         KUGETSU_WEBHOOK_SECRET: SECRET,
         KUGETSU_STATE_DIR: w.stateDir,
@@ -104,7 +98,7 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
 
     // Phase 3 — back up, but the first status-comment create is applied and its answer lost, and
     // the next two writes of any kind answer 503 / drop.
-    lossy.loseResponses(1, 'POST', /^\/repos\/acme\/app\/issues\/\d+\/comments$/);
+    fake.injectFault({ loseResponse: true, times: 1, method: 'POST', path: /^\/repos\/acme\/app\/issues\/\d+\/comments$/ });
     fake.failNext(1, 503);
     fake.failNext(1, 'drop');
     const upAt = fake.calls.length;
@@ -112,7 +106,8 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
     fake.goUp();
     await s.idle(30_000);
     expect(await s.store.outboxCounts()).toEqual({ pending: 0, failed: 0 });
-    expect(lossy.lost).toHaveLength(1);
+    const lost = fake.calls.filter((c) => c.lost);
+    expect(lost).toHaveLength(1);
 
     // One status comment per delegation, each showing its job's final state.
     const all = [...phase1, ...phase2];
@@ -157,7 +152,7 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
       jobs: jobs.map((j) => `${j.id}:${j.issueNumber}:${j.state}${j.result?.failedPhase ? `(${j.result.failedPhase})` : ''}`),
       failedWritesWhile503: failedWrites1,
       droppedWhileDown: calls.slice(0, upAt).filter((c) => c.status === 0).length,
-      lostResponses: lossy.lost,
+      lostResponses: lost.map(({ method, path, status }) => ({ method, path, status })),
       heldDownMs,
       writesAfterUp: calls.slice(upAt).filter((c) => c.method !== 'GET').length,
       phase2States: ran2.map((j) => j.state),

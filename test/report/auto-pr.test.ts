@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from '../../src/report/report-items.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
-import { admitJob, clientFor, dropAfterHandling, seedIssues, startWorker, statusCommentsOf, tempStore } from './outbox-fixtures.js';
+import { admitJob, clientFor, seedIssues, startWorker, statusCommentsOf, tempStore } from './outbox-fixtures.js';
 import { advance } from './report-fixtures.js';
 
 const gitea = useFakeGitea({ seed: (fake) => seedIssues(fake, 1) });
@@ -93,18 +93,13 @@ describe('auto-PR after a successful turn that pushed', () => {
   it('a create whose answer was lost is not repeated: the retry finds the PR it opened', async () => {
     const { fake } = gitea;
     const store = tempStore();
-    let dropped = false;
-    const lossy = dropAfterHandling((method, url) => {
-      if (dropped || method !== 'POST' || !url.pathname.endsWith('/pulls')) return false;
-      dropped = true;
-      return true;
-    });
-    const { worker } = startWorker({ store, gitea: clientFor(fake, lossy) });
+    fake.injectFault({ loseResponse: true, method: 'POST', path: /\/pulls$/ });
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
     const job = await admitJob(store, 1, '1', { extra: snapshot });
     await advance(store, job, 'succeeded', { settings: NO_LABELS, headSha: HEAD });
     expect(await worker.drain(3000)).toBe(true);
 
-    expect(dropped).toBe(true);
+    expect(fake.calls.filter((c) => c.lost).map((c) => c.method)).toEqual(['POST']);
     expect(pullsOf(fake)).toHaveLength(1);
     expect((await store.get(job.id))?.pullRequest?.number).toBe(2);
     const pullCalls = fake.takeCalls().filter((c) => PULLS.test(c.path)).map((c) => c.method);

@@ -30,23 +30,6 @@ export function tempStore(): SqliteStore {
   return store;
 }
 
-/**
- * A `fetch` that lets requests reach the fake (through msw) and then, for those `drop` selects,
- * throws away the answer and fails like a dropped connection (`TypeError: fetch failed`): the
- * "handled, then the connection dropped" fault the fake itself cannot inject.
- */
-export function dropAfterHandling(drop: (method: string, url: URL) => boolean): typeof fetch {
-  return async (input, init) => {
-    const request = new Request(input, init);
-    const response = await fetch(request.clone());
-    if (drop(request.method, new URL(request.url))) {
-      void response.text().catch(() => undefined); // read and discard the lost answer
-      throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });
-    }
-    return response;
-  };
-}
-
 /** The real gitea-js client against the fake (msw), optionally over a custom `fetch`. */
 export function clientFor(fake: FakeGitea, fetchImpl?: typeof fetch): GiteaClient {
   return createGiteaClient({ baseUrl: fake.baseUrl, token: fake.token, ...(fetchImpl ? { fetch: fetchImpl } : {}) });

@@ -6,7 +6,6 @@ import { useFakeGitea } from '../support/fake-gitea.js';
 import {
   admitJob,
   clientFor,
-  dropAfterHandling,
   markRunning,
   markSucceeded,
   pendingItems,
@@ -59,8 +58,8 @@ describe('OutboxWorker: status comments', () => {
   it('adopts the comment when the create reached Gitea but its answer was lost', async () => {
     const { fake } = gitea;
     const store = tempStore();
-    let posts = 0;
-    const client = clientFor(fake, dropAfterHandling((method, url) => method === 'POST' && url.pathname.endsWith(COMMENTS_1) && posts++ === 0));
+    fake.injectFault({ loseResponse: true, method: 'POST', path: COMMENTS_1 });
+    const client = clientFor(fake);
     const { worker, log } = startWorker({ store, gitea: client });
     const job = await admitJob(store, 1);
 
@@ -79,8 +78,8 @@ describe('OutboxWorker: status comments', () => {
   it('a reply whose create reached Gitea but whose answer was lost is not posted twice', async () => {
     const { fake } = gitea;
     const store = tempStore();
-    let posts = 0;
-    const client = clientFor(fake, dropAfterHandling((method, url) => method === 'POST' && url.pathname.endsWith(COMMENTS_1) && posts++ === 0));
+    fake.injectFault({ loseResponse: true, method: 'POST', path: COMMENTS_1 });
+    const client = clientFor(fake);
     const { worker } = startWorker({ store, gitea: client });
     const body = `${replyMarker('comment:acme/app:77:created')}\n@alice needs write permission.\n`;
     await store.enqueue([{ key: 'reply:x', group: 'acme/app#1', op: { kind: 'comment', owner: 'acme', repo: 'app', number: 1, body } }]);
