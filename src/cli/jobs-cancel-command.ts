@@ -1,6 +1,6 @@
 import { readAdminToken } from '../admin/admin-token.js';
 import { finishedItems } from '../report/report-items.js';
-import type { JobResult } from '../store/job.js';
+import { canceledBeforeStart } from '../store/job.js';
 import { CliError, EXIT } from './cli-error.js';
 import { readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
@@ -54,7 +54,7 @@ async function cancelOffline(id: string, base: string, stateDir: string, options
       throw new CliError(`kugetsu is not running at ${base}, and job ${id} was running when it stopped\n  → start kugetsu (it re-queues the job) and run kugetsu jobs cancel ${id} again`, EXIT.tryLater);
     }
     if (job.state !== 'queued') throw new CliError(`job ${id} already ${job.state}; nothing to cancel`);
-    const result: JobResult = { exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false, error: 'The job was canceled before it started.' };
+    const result = canceledBeforeStart();
     await store.update(
       id,
       { state: 'canceled', finishedAt: new Date().toISOString(), result, note: 'Canceled with `kugetsu jobs cancel` before it started.' },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config/load-config.js';
+import { MARKER_PREFIX } from '../domain/marker.js';
 import { signBody } from '../ingress/verify-signature.js';
 import { createLogger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
@@ -119,7 +120,7 @@ export async function runDemo(options: { dir: string; opencodeBin: string; print
   const trail: TrailEntry[] = [];
   for (const call of fake.calls) {
     const body = (call.body as { body?: unknown } | undefined)?.body;
-    if (typeof body !== 'string' || !body.startsWith('<!-- kugetsu:')) continue;
+    if (typeof body !== 'string' || !body.startsWith(MARKER_PREFIX)) continue;
     if (call.method === 'POST') trail.push({ commentId: undefined, action: 'created', body });
     if (call.method === 'PATCH') trail.push({ commentId: Number(call.path.split('/').pop()), action: 'edited', body });
   }

@@ -1,7 +1,7 @@
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Scheduler } from '../queue/scheduler.js';
 import { finishedItems } from '../report/report-items.js';
-import type { Job, JobResult } from '../store/job.js';
+import { canceledBeforeStart, type Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 
 /**
@@ -19,10 +19,7 @@ export function createJobCanceler(deps: {
   return async (job) => {
     const current = await deps.store.get(job.id);
     if (current?.state === 'queued') {
-      const result: JobResult = {
-        exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
-        error: 'The job was canceled before it started.',
-      };
+      const result = canceledBeforeStart();
       await deps.store.update(
         job.id,
         { state: 'canceled', finishedAt: new Date().toISOString(), result },

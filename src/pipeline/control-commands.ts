@@ -1,22 +1,11 @@
-import { createHash } from 'node:crypto';
 import { formatDuration } from '../report/format-duration.js';
 import type { DeliveryResult } from '../ingress/delivery.js';
 import type { Logger } from '../log/logger.js';
 import type { Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
-import type { NewOutboxItem } from '../store/outbox.js';
+import { eyesItem, replyItem, type NewOutboxItem } from '../store/outbox.js';
 import type { ControlAction, DelegationRequest } from '../triggers/intent.js';
-import { STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
 import type { AdmissionSource } from './dispatcher.js';
-
-/**
- * The first line of one reply: the marker plus a short id of the event it answers
- * (`<!-- kugetsu:reply id=3f2a… -->`), so the outbox can tell whether a reply whose answer was
- * lost already reached Gitea.
- */
-export function replyMarker(eventKey: string): string {
-  return `${STATUS_MARKER_PREFIX}reply id=${createHash('sha256').update(eventKey).digest('hex').slice(0, 16)} -->`;
-}
 
 /** What the control commands need from the rest of the service. */
 export interface ControlDeps {
@@ -131,14 +120,7 @@ export class ControlCommands {
   }
 
   private async record(source: AdmissionSource, request: DelegationRequest, reply: string | undefined): Promise<void> {
-    const { owner, name } = request.repo;
-    const items: NewOutboxItem[] = [];
-    if (request.commentId !== undefined) {
-      items.push({ key: `reaction:${owner}/${name}:${request.commentId}:eyes`, group: request.issueKey, op: { kind: 'reaction', owner, repo: name, commentId: request.commentId, content: 'eyes' } });
-    }
-    if (reply) {
-      items.push({ key: `reply:${source.eventKey}`, group: request.issueKey, op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${replyMarker(source.eventKey)}\n${reply}\n` } });
-    }
+    const items: NewOutboxItem[] = [...eyesItem(request), ...(reply ? [replyItem(request, source.eventKey, reply)] : [])];
     await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, items);
     this.deps.wakeOutbox();
   }

@@ -6,11 +6,11 @@ import type { Delivery, DeliveryResult } from '../ingress/delivery.js';
 import type { Logger } from '../log/logger.js';
 import type { Job } from '../store/job.js';
 import type { DeliveryMeta, JobStore } from '../store/job-store.js';
-import { statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
+import { eyesItem, replyItem, statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
 import { stateLabelItems } from '../report/report-items.js';
-import { replyMarker, type ControlCommands } from './control-commands.js';
+import type { ControlCommands } from './control-commands.js';
 import type { RateLimit } from '../config/config.js';
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
@@ -170,15 +170,8 @@ export class Dispatcher {
   private async refuse(request: DelegationRequest, source: AdmissionSource, reason: string, reply: string): Promise<DeliveryResult> {
     this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason }, 'delegation refused');
     if (this.deps.refusalReply) {
-      const { owner, name } = request.repo;
       // Recorded with the delivery: a replay of the refused event does not reply twice.
-      await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, [
-        {
-          key: `reply:${source.eventKey}`,
-          group: request.issueKey,
-          op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${replyMarker(source.eventKey)}\n${reply}\n` },
-        },
-      ]);
+      await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, [replyItem(request, source.eventKey, reply)]);
       this.deps.wakeOutbox();
     }
     return { status: 'ignored', reason: `refused: ${reason}` };
@@ -190,11 +183,5 @@ export class Dispatcher {
  * `kugetsu/queued` state label. (The trigger label comes off when the job starts.)
  */
 function acknowledgements(job: Job, request: DelegationRequest, settings: RepoSettings): NewOutboxItem[] {
-  const { owner, name } = job.repo;
-  const items: NewOutboxItem[] = [statusCommentItem(job)];
-  if (request.commentId !== undefined) {
-    items.push({ key: `reaction:${owner}/${name}:${request.commentId}:eyes`, group: job.issueKey, op: { kind: 'reaction', owner, repo: name, commentId: request.commentId, content: 'eyes' } });
-  }
-  items.push(...stateLabelItems(job, 'queued', settings));
-  return items;
+  return [statusCommentItem(job), ...eyesItem(request), ...stateLabelItems(job, 'queued', settings)];
 }

@@ -1,3 +1,4 @@
+import { MARKER_PREFIX } from '../domain/marker.js';
 import type { IssueKey } from '../domain/issue-key.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Redactor } from '../log/redact.js';
@@ -80,7 +81,7 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
       // A reply whose first line is a kugetsu marker is looked for before a repeated attempt, so a
       // lost answer does not become a second reply.
       const marker = body.split('\n', 1)[0]!;
-      if (mayExist && marker.startsWith('<!-- kugetsu:') && marker.length > '<!-- kugetsu:reply -->'.length) {
+      if (mayExist && marker.startsWith(`${MARKER_PREFIX}reply id=`)) {
         const existing = await deps.gitea.listComments(op.owner, op.repo, op.number);
         if (existing.some((c) => c.body.split('\n', 1)[0] === marker)) return {};
       }

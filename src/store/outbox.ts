@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { MARKER_PREFIX } from '../domain/marker.js';
 import type { JobState } from './job.js';
 
 /**
@@ -94,4 +96,36 @@ export function unlabelItem(job: { issueKey: string; repo: { owner: string; name
       op: { kind: 'remove_label', owner, repo: name, number: job.issueNumber, labelId: job.triggerLabelId },
     },
   ];
+}
+
+/** A request made in a comment, as the outbox builders below need it. */
+interface CommentRequest {
+  issueKey: string;
+  repo: { owner: string; name: string };
+  replyTo: number;
+  commentId?: number | undefined;
+}
+
+/** The 👀 reaction on the comment that carried a command (none when the request had no comment). */
+export function eyesItem(request: CommentRequest): NewOutboxItem[] {
+  if (request.commentId === undefined) return [];
+  const { owner, name } = request.repo;
+  return [
+    {
+      key: `reaction:${owner}/${name}:${request.commentId}:eyes`,
+      group: request.issueKey,
+      op: { kind: 'reaction', owner, repo: name, commentId: request.commentId, content: 'eyes' },
+    },
+  ];
+}
+
+/**
+ * A reply comment on the issue or PR the request came from. Its first line is
+ * `<!-- kugetsu:reply id=… -->` with an id of the answered event, so kugetsu never takes it for a
+ * command and the outbox can find it again when the answer to its create was lost.
+ */
+export function replyItem(request: CommentRequest, eventKey: string, text: string): NewOutboxItem {
+  const { owner, name } = request.repo;
+  const marker = `${MARKER_PREFIX}reply id=${createHash('sha256').update(eventKey).digest('hex').slice(0, 16)} -->`;
+  return { key: `reply:${eventKey}`, group: request.issueKey, op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${marker}\n${text}\n` } };
 }

@@ -1,3 +1,4 @@
+import { MARKER_PREFIX } from '../domain/marker.js';
 import { issueKey } from '../domain/issue-key.js';
 import { issueNumberOfBranch } from '../domain/branch.js';
 import { isSafeRepoRef } from '../domain/repo-ref.js';
@@ -8,7 +9,7 @@ import { classifyCommand } from './classify-command.js';
 import { parseCommand } from './parse-command.js';
 
 /** The marker every comment kugetsu writes carries; comments with it never trigger anything. */
-export const STATUS_MARKER_PREFIX = '<!-- kugetsu:';
+export const STATUS_MARKER_PREFIX = MARKER_PREFIX;
 
 /** The settings and facts routing depends on. */
 export interface RoutePolicy {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { replyMarker } from '../../src/pipeline/control-commands.js';
+import { replyItem } from '../../src/store/outbox.js';
 import { renderStatusComment } from '../../src/report/render-status-comment.js';
 import type { Job } from '../../src/store/job.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
@@ -81,8 +81,9 @@ describe('OutboxWorker: status comments', () => {
     fake.injectFault({ loseResponse: true, method: 'POST', path: COMMENTS_1 });
     const client = clientFor(fake);
     const { worker } = startWorker({ store, gitea: client });
-    const body = `${replyMarker('comment:acme/app:77:created')}\n@alice needs write permission.\n`;
-    await store.enqueue([{ key: 'reply:x', group: 'acme/app#1', op: { kind: 'comment', owner: 'acme', repo: 'app', number: 1, body } }]);
+    const item = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1 }, 'comment:acme/app:77:created', '@alice needs write permission.');
+    const body = (item.op as { body: string }).body;
+    await store.enqueue([item]);
     worker.wake();
     expect(await worker.drain(2000)).toBe(true);
     expect(fake.commentsOn('acme/app', 1).map((c) => c.body)).toEqual([body]);
