@@ -93,7 +93,6 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
   const agents = new AgentRegistry(overrides.agent);
-  const defaultAgent = agents.adapterFor(config.repoSettings.settingsFor('', '').agent);
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken });
   const scheduler = new LocalScheduler(config.maxAgents, (jobId, err) => logger.error({ err, job: jobId }, 'job crashed'));
 
@@ -210,7 +209,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     maxBodyBytes: config.maxBodyBytes,
     allowUnsigned: config.allowUnsigned,
     onDelivery: (d) => dispatcher.handle(d),
-    health: () => ({ ...scheduler.stats(), agent: defaultAgent.name }),
+    health: () => ({ ...scheduler.stats(), agent: config.agent.kind }),
     draining: () => draining,
     logger,
   });

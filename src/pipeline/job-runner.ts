@@ -173,25 +173,24 @@ export class JobRunner {
   private async readIssue(job: Job, signal: AbortSignal): Promise<{ issue: GiteaIssue; comments: GiteaComment[] }> {
     const { gitea } = this.deps;
     const { owner, name } = job.repo;
-    for (const delayMs of [2000, 6000, -1]) {
+    const retryDelaysMs = [2000, 6000];
+    for (let attempt = 0; ; attempt++) {
       try {
         const [issue, comments] = await Promise.all([gitea.getIssue(owner, name, job.issueNumber), gitea.listComments(owner, name, job.issueNumber)]);
         return { issue, comments };
       } catch (err) {
         if (!(err instanceof GiteaError) || !err.retryable || signal.aborted) throw err;
-        if (delayMs < 0) {
-          if (!job.issueSnapshot) throw err;
-          this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, err }, 'Gitea cannot be read; the prompt uses the issue as the event described it');
-          const issue: GiteaIssue = {
-            number: job.issueNumber, title: job.issueSnapshot.title, body: job.issueSnapshot.body, state: 'open', labels: [],
-            user: job.sender, htmlUrl: '', isPull: false,
-          };
-          return { issue, comments: [] };
+        const delayMs = retryDelaysMs[attempt];
+        if (delayMs !== undefined) {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          continue;
         }
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (!job.issueSnapshot) throw err;
+        this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, err }, 'Gitea cannot be read; the prompt uses the issue as the event described it');
+        const { title, body } = job.issueSnapshot;
+        return { issue: { number: job.issueNumber, title, body, state: 'open', labels: [], user: job.sender, htmlUrl: '', isPull: false }, comments: [] };
       }
     }
-    throw new Error('unreachable');
   }
 
   private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {

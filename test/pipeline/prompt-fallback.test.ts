@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { issueCommentPayload } from '../../src/sandbox/delivery-templates.js';
+import { useFakeGitea } from '../support/fake-gitea.js';
+import { useServiceWorld } from '../support/service-world.js';
+
+const gitea = useFakeGitea({ strict: false });
+const world = useServiceWorld(gitea, 'kugetsu-fallback-');
+
+describe('the prompt when Gitea cannot be read at run time', () => {
+  it('retries the issue read twice, then runs on the issue as the delivery described it instead of failing the request', { timeout: 30_000 }, async () => {
+    const fake = gitea.fake;
+    fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
+    fake.setPermission('acme/app', 'alice', 'write');
+    const issue = fake.addIssue('acme/app', { title: 'Rename the helper', body: 'call it formatName', author: 'alice' });
+    const s = await world.start(['write:done.txt:x']);
+    // Every read of the issue fails, as while Gitea restarts (other routes answer).
+    fake.injectFault({ method: 'GET', path: `/repos/acme/app/issues/${issue.number}`, status: 503, times: Infinity });
+    const c = fake.addComment('acme/app', issue.number, { body: '/kugetsu go', author: 'alice' });
+    const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: c.id, body: c.body }, sender: fake.user('alice') }));
+    expect(res.status).toBe(202);
+    await s.idle(30_000);
+    const [job] = await s.store.recent(1);
+    expect(job?.state).toBe('succeeded');
+    const reads = fake.calls.filter((call) => call.method === 'GET' && call.path === `/repos/acme/app/issues/${issue.number}`);
+    expect(reads.map((r) => r.status)).toEqual([503, 503, 503]);
+    const prompt = readFileSync(path.join(world.tmp, 'state', 'prompts', 'acme', 'app', `issue-${issue.number}`, `job-${job!.id}.md`), 'utf8');
+    expect(prompt).toContain('Rename the helper');
+    expect(prompt).toContain('call it formatName');
+  });
+});
