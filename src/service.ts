@@ -23,7 +23,7 @@ import { Reconciler } from './pipeline/reconciler.js';
 import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
 import { OutboxWorker } from './report/outbox-worker.js';
-import type { Job } from './store/job.js';
+import { isActive, type Job } from './store/job.js';
 import type { JobStore } from './store/job-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { createWorkspace } from './workspace/create-workspace.js';
@@ -222,7 +222,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       cancelJob: async (id) => {
         const job = await store.get(id);
         if (!job) return { status: 'unknown' };
-        if (job.state !== 'queued' && job.state !== 'running') return { status: 'finished', state: job.state };
+        if (!isActive(job.state)) return { status: 'finished', state: job.state };
         await cancelJob(job);
         return { status: 'canceled', state: (await store.get(id))?.state };
       },

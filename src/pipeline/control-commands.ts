@@ -1,7 +1,7 @@
 import { formatDuration } from '../report/format-duration.js';
 import type { DeliveryResult } from '../ingress/delivery.js';
 import type { Logger } from '../log/logger.js';
-import type { Job } from '../store/job.js';
+import { isActive, type Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { eyesItem, replyItem, type NewOutboxItem } from '../store/outbox.js';
 import type { ControlAction, DelegationRequest } from '../triggers/intent.js';
@@ -49,7 +49,7 @@ export class ControlCommands {
       return { status: 'ignored', reason: `this event was already handled` };
     }
     const jobs = await store.listByIssue(request.issueKey);
-    const active = jobs.filter((j) => j.state === 'queued' || j.state === 'running');
+    const active = jobs.filter((j) => isActive(j.state));
     const cmd = this.deps.command(request);
     let reply: string | undefined;
     switch (intent.action) {

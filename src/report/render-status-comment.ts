@@ -1,5 +1,5 @@
 import { STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
-import type { Job } from '../store/job.js';
+import { isActive, type Job } from '../store/job.js';
 import { formatDuration } from './format-duration.js';
 
 const ICON: Record<Job['state'], string> = { queued: '⏳', running: '🛠️', succeeded: '✅', failed: '❌', canceled: '⏹️' };
@@ -52,7 +52,7 @@ export function statusMarker(job: Pick<Job, 'id' | 'issueKey'>): string {
  */
 export function renderStatusComment(job: Job, context: RenderContext = {}, now: Date = new Date()): string {
   const full = renderFull(job, context, now);
-  if (job.supersededBy === undefined || job.state === 'queued' || job.state === 'running') return full;
+  if (job.supersededBy === undefined || isActive(job.state)) return full;
   const marker = statusMarker(job);
   const took = job.result ? ` in ${formatDuration(job.result.durationMs)}` : '';
   const summary = `${ICON[job.state]} Superseded by job ${job.supersededBy} — ${job.state}${took}`;
