@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { AgentRegistry } from './agents/agent-registry.js';
 import type { AgentAdapter } from './agents/types.js';
 import type { Config } from './config/config.js';
+import { BotIdentity } from './gitea/bot-identity.js';
 import { createGiteaClient } from './gitea/create-gitea-client.js';
 import type { GiteaClient } from './gitea/types.js';
 import { createIngressApp } from './ingress/create-ingress-app.js';
@@ -11,11 +12,15 @@ import { createRedactor } from './log/redact.js';
 import { ControlCommands, positionText } from './pipeline/control-commands.js';
 import { createJobCanceler } from './pipeline/cancel-job.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
+import { EventConfirmer } from './pipeline/confirm-event.js';
+import { DEFERRED_BACKOFF, DeferredEventsWorker } from './pipeline/deferred-events.js';
+import { backoffDelay } from './report/backoff.js';
 import { statusCommentItem } from './store/outbox.js';
 import { JobRunner } from './pipeline/job-runner.js';
 import { ensureAdminToken } from './admin/admin-token.js';
 import { createAdminApp } from './admin/create-admin-app.js';
-import { storedSecretsLookup } from './admin/stored-secrets.js';
+import { storedSecretsFor } from './admin/stored-secrets.js';
+import { chooseSecrets } from './ingress/webhook-secrets.js';
 import { Authorizer } from './pipeline/authorizer.js';
 import { Maintenance } from './pipeline/maintenance.js';
 import { RateLimiter } from './pipeline/rate-limiter.js';
@@ -38,6 +43,8 @@ export interface ServiceOverrides {
   store?: JobStore;
   /** Outbox retry timing (tests shorten it). */
   outboxBackoff?: { baseMs: number; maxMs: number };
+  /** Timing of the confirmation retries of deferred deliveries, in ms (tests shorten it). */
+  deferredRetry?: { pollMs: number; baseMs: number; maxMs: number };
 }
 
 /** A composed kugetsu: the HTTP app plus the parts behind it, and its lifecycle. */
@@ -77,7 +84,6 @@ export interface Service {
  */
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
   const settingsFor = (owner: string, repo: string) => config.repoSettings.settingsFor(owner, repo);
-  const storedSecrets = storedSecretsLookup(config.stateDir);
   // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
   const buildRedactor = () =>
     createRedactor([
@@ -96,10 +102,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken });
   const scheduler = new LocalScheduler(config.maxAgents, (jobId, err) => logger.error({ err, job: jobId }, 'job crashed'));
 
-  let botUserId: number | undefined;
+  const identity = new BotIdentity(gitea);
+  const botUserId = () => identity.known();
   let draining = false;
   const outbox = new OutboxWorker({
     store, gitea, logger, redact,
+    botUserId: async () => (await identity.resolve()).id,
     renderContext: (job: Job) => ({
       ...(job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
       ...(job.state === 'queued' ? { waitingFor: waitingText(job) } : {}),
@@ -109,6 +117,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const authorizer = new Authorizer(gitea, config.access);
   const runner = new JobRunner({
     authorizer,
+    minRole: (repo) => settingsFor(repo.owner, repo.name).minRole,
     reportSettings: (repo) => settingsFor(repo.owner, repo.name),
     store, gitea, workspace, outbox, logger, redact,
     stateDir: config.stateDir,
@@ -121,7 +130,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         baseBranch: st.baseBranch,
       };
     },
-    botUserId: () => botUserId,
+    botUserId,
     maxAttempts: config.maxAttempts,
   });
   const schedule = (job: Pick<Job, 'id' | 'issueKey' | 'repo'>) => {
@@ -170,11 +179,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     wakeOutbox: () => outbox.wake(),
     command: (request) => settingsFor(request.repo.owner, request.repo.name).command,
   });
+  const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
   const dispatcher = new Dispatcher({
     control,
+    confirmer: new EventConfirmer({ gitea, settingsFor }),
+    retryAt: (attempt) => Date.now() + backoffDelay(attempt, deferredBackoff),
     store, logger,
     settingsFor,
-    botUserId: () => botUserId,
+    botUserId,
     onAdmitted: (job) => {
       outbox.wake();
       schedule(job);
@@ -186,25 +198,37 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     refusalReply: config.refusalReply,
     wakeOutbox: () => outbox.wake(),
   });
+  const deferred = new DeferredEventsWorker({
+    store, logger,
+    backoff: deferredBackoff,
+    ...(overrides.deferredRetry ? { pollMs: overrides.deferredRetry.pollMs } : {}),
+    confirmAndRoute: (claimed, source) => dispatcher.confirmAndRoute(claimed, source),
+  });
   const reconciler = new Reconciler({
     store, gitea, dispatcher, logger,
     settingsFor,
-    botUserId: () => botUserId,
+    botUserId,
     configuredRepos: config.repos,
   });
+  const secretsFor = (fullName: string | undefined) =>
+    chooseSecrets(
+      {
+        global: config.webhookSecrets,
+        repository: (name) => {
+          const [owner = '', repo = ''] = name.split('/');
+          return [...(config.repoSecrets[name] ?? []), ...(owner && repo ? settingsFor(owner, repo).secrets : [])];
+        },
+        organization: (owner) => config.repoSecrets[`${owner}/*`] ?? [],
+        // Written by `kugetsu hooks install|secret`; read per delivery, so a new hook works at once.
+        storedRepository: (name) => storedSecretsFor(config.stateDir, name),
+        storedOrganization: (owner) => storedSecretsFor(config.stateDir, `${owner}/*`),
+      },
+      fullName,
+    );
   const maintenance = new Maintenance({ store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs });
   const app = createIngressApp({
     secrets: config.webhookSecrets,
-    repoSecrets: (fullName) => {
-      const [owner = '', name = ''] = fullName.split('/');
-      return [
-        ...(config.repoSecrets[fullName] ?? []),
-        ...(config.repoSecrets[`${owner}/*`] ?? []),
-        ...(owner && name ? settingsFor(owner, name).secrets : []),
-        // Written by `kugetsu hooks install`; read per delivery, so a new hook works at once.
-        ...storedSecrets(fullName),
-      ];
-    },
+    secretsFor,
     ...(config.webhookAuthorization !== undefined ? { authorization: config.webhookAuthorization } : {}),
     maxBodyBytes: config.maxBodyBytes,
     allowUnsigned: config.allowUnsigned,
@@ -240,8 +264,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   };
   const learnIdentity = async (attempt: number): Promise<void> => {
     try {
-      const me = await gitea.currentUser();
-      botUserId = me.id;
+      const me = await identity.resolve();
       logger.info({ bot: me.login, id: me.id }, 'connected to Gitea');
     } catch (err) {
       if (draining) return;
@@ -250,6 +273,19 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       const t = setTimeout(() => void learnIdentity(attempt + 1), delay);
       t.unref();
       timers.push(t);
+    }
+  };
+
+  // One secret for several repositories lets any of their admins sign deliveries for the others.
+  const warnSharedSecret = async () => {
+    if (config.webhookSecrets.length === 0) return;
+    const names = new Set([...(await store.knownRepos()), ...config.repos].map((r) => `${r.owner}/${r.name}`.toLowerCase()));
+    const shared = [...names].filter((name) => secretsFor(name).some((set) => set.scope === 'global'));
+    if (shared.length > 1) {
+      logger.warn(
+        { repositories: shared.slice(0, 20), count: shared.length },
+        'KUGETSU_WEBHOOK_SECRET signs deliveries for several repositories: an admin of any of them can sign deliveries for the others. Give each its own secret (kugetsu hooks install, or kugetsu hooks secret owner/repo); see README "Security model"',
+      );
     }
   };
 
@@ -270,8 +306,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
       await learnIdentity(0);
+      await warnSharedSecret();
       await recover();
       outbox.start();
+      deferred.start();
       void reconciler.reconcile().catch((err: unknown) => logger.warn({ err }, 'reconciliation failed'));
       void maintenance.run();
       every(config.reconcileIntervalMs, () => reconciler.reconcile());
@@ -302,6 +340,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       if (draining) return;
       draining = true;
       for (const t of timers) clearTimeout(t);
+      await deferred.stop();
       const finished = await within(scheduler.onIdle(), graceMs);
       if (!finished) {
         logger.warn({ graceMs }, 'grace period over; stopping running agents and checkpointing their jobs');

@@ -3,13 +3,14 @@ import type { CommandContext } from './context.js';
 import { runAction } from './context.js';
 import { hooksInstallCommand } from './hooks-install-command.js';
 import { hooksListCommand, hooksRemoveCommand } from './hooks-list-command.js';
+import { hooksSecretCommand } from './hooks-secret-command.js';
 import { hooksTestCommand } from './hooks-test-command.js';
 
 /** Adds `kugetsu hooks install|list|remove|test` to `program`; each action's exit code goes to `done`. */
 export function registerHooksCommands(program: Command, ctx: CommandContext, done: (code: number) => void): void {
   const hooks = program
     .command('hooks')
-    .description('Create, repair, list, remove and test kugetsu\'s Gitea webhook on a repository or organisation. Needs GITEA_URL and GITEA_TOKEN (the bot must be an admin of the repository).')
+    .description('Create, repair, list, remove and test kugetsu\'s Gitea webhook on a repository or organisation, or print the secret for a hook made by hand. Needs GITEA_URL and GITEA_TOKEN (the bot must be an admin of the repository), except `hooks secret`.')
     .addHelpText('after', '\nExamples:\n  $ kugetsu hooks install acme/app --url https://kugetsu.example.com/webhooks/gitea\n  $ kugetsu hooks list acme/app\n  $ kugetsu hooks test acme/app\n  $ kugetsu hooks remove acme/app --url https://kugetsu.example.com/webhooks/gitea');
   hooks
     .command('install')
@@ -28,6 +29,20 @@ Running it again keeps a right hook as it is, repairs a wrong one with one edit 
 list), and replaces a hook whose secret kugetsu does not have (Gitea cannot change a secret by an
 edit). Exactly one hook with that URL is left.`)
     .action(async (target: string, opts: { url: string; rotateSecret?: boolean; json?: boolean }) => done(await runAction(ctx, 'hooks install', () => hooksInstallCommand(target, opts, ctx))));
+  hooks
+    .command('secret')
+    .argument('<target>', 'owner/repo, or an organisation name for an organisation hook')
+    .option('--rotate', 'replace the stored secret with a new one')
+    .option('--json', 'print the secret and where it is stored as JSON')
+    .description('Print the webhook secret of a repository (or organisation) for a hook made by hand, generating and storing one when there is none. The repository then accepts only its own secret.')
+    .addHelpText('after', `
+Examples:
+  $ kugetsu hooks secret acme/app            # prints the secret on stdout; paste it into the hook's Secret field
+  $ kugetsu hooks secret acme                # an organisation hook's secret
+  $ kugetsu hooks secret acme/app --rotate   # a new secret (give the hook the new one)
+
+The secret is stored in <KUGETSU_STATE_DIR>/secrets/ (mode 0600), where the server reads it.`)
+    .action(async (target: string, opts: { rotate?: boolean; json?: boolean }) => done(await runAction(ctx, 'hooks secret', () => hooksSecretCommand(target, opts, ctx))));
   hooks
     .command('list')
     .argument('<target>', 'owner/repo or organisation')

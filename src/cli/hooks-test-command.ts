@@ -18,13 +18,17 @@ export async function hooksTestCommand(targetText: string, options: { url?: stri
   if (target.kind !== 'repo') throw new CliError(`hooks test needs a repository (owner/repo), got "${targetText}"`);
   const settings = readCliSettings(ctx.env, ctx.cwd);
   const key = targetKey(target);
-  const stored = storedSecretsFor(settings.stateDir, key)[0] ?? storedSecretsFor(settings.stateDir, `${target.owner.toLowerCase()}/*`)[0];
+  const repoSecret = storedSecretsFor(settings.stateDir, key)[0];
+  const orgSecret = storedSecretsFor(settings.stateDir, `${target.owner.toLowerCase()}/*`)[0];
+  const stored = repoSecret ?? orgSecret;
   const secret = stored ?? settings.webhookSecrets[0];
+  // An organisation's stored secret belongs to its organisation hook: Gitea says so in a header.
+  const hookTarget = repoSecret === undefined && orgSecret !== undefined ? ('organization' as const) : ('repository' as const);
   if (!secret) {
     throw new CliError(`no secret to sign with: none stored for ${key} and KUGETSU_WEBHOOK_SECRET is not set\n  → run kugetsu hooks install ${targetText} --url <public url>, or set KUGETSU_WEBHOOK_SECRET`);
   }
   const body = JSON.stringify(pingPayload(target.owner, target.repo), null, 2);
-  const answer = await postDelivery({ url: options.url ?? settings.localUrl, body, eventType: 'ping', secret, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
+  const answer = await postDelivery({ url: options.url ?? settings.localUrl, body, eventType: 'ping', secret, hookTarget, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
   const code = exitCodeOf(answer.status);
   if (options.json) {
     printJson(ctx.output, { ...answer, secretSource: stored ? 'stored' : 'KUGETSU_WEBHOOK_SECRET' });

@@ -24,6 +24,8 @@ export interface OutgoingDelivery {
   /** `X-Gitea-Delivery`; a fresh UUID by default. */
   deliveryId?: string;
   fetch?: typeof fetch;
+  /** `X-Gitea-Hook-Installation-Target-Type` to send (the kind of hook Gitea would deliver from). Default `repository`. */
+  hookTarget?: 'repository' | 'organization';
 }
 
 /** kugetsu's answer to a posted delivery. */
@@ -56,7 +58,7 @@ export async function postDelivery(delivery: OutgoingDelivery): Promise<Delivery
         'x-gitea-event-type': delivery.eventType,
         'x-gitea-signature': signature,
         'x-hub-signature-256': signature ? `sha256=${signature}` : '',
-        'x-gitea-hook-installation-target-type': 'repository',
+        'x-gitea-hook-installation-target-type': delivery.hookTarget ?? 'repository',
       },
     });
   } catch (err) {

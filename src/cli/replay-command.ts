@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { storedSecretsLookup } from '../admin/stored-secrets.js';
+import { storedSecretsFor } from '../admin/stored-secrets.js';
 import { CliError } from './cli-error.js';
 import { readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
@@ -39,13 +39,20 @@ export async function replayCommand(file: string, options: ReplayOptions, ctx: C
   const eventType = options.eventType ?? eventTypeOf(payload);
   if (!eventType) throw new CliError(`cannot tell the event type of ${file} from its shape\n  → pass --event-type, e.g. --event-type issue_comment`);
   const repo = repositoryOf(payload);
-  const secret = settings.webhookSecrets[0] ?? (repo ? storedSecretsLookup(settings.stateDir)(repo)[0] : undefined);
-  if (!secret) throw new CliError('no secret to sign with\n  → set KUGETSU_WEBHOOK_SECRET to the secret kugetsu serve uses');
+  // The secret the server will check: the repository's own (or its organisation's) when stored,
+  // else KUGETSU_WEBHOOK_SECRET (a repository with its own secret does not accept the global one).
+  const repoSecret = repo ? storedSecretsFor(settings.stateDir, repo)[0] : undefined;
+  const orgSecret = repo ? storedSecretsFor(settings.stateDir, `${repo.split('/')[0]}/*`)[0] : undefined;
+  const secret = repoSecret ?? orgSecret ?? settings.webhookSecrets[0];
+  // An organisation's stored secret belongs to its organisation hook: Gitea says so in a header.
+  const hookTarget = repoSecret === undefined && orgSecret !== undefined ? ('organization' as const) : ('repository' as const);
+  if (!secret) throw new CliError('no secret to sign with\n  → set KUGETSU_WEBHOOK_SECRET to the secret kugetsu serve uses, or store the repository\'s own with kugetsu hooks secret owner/repo');
   const answer = await postDelivery({
     url: options.url ?? settings.localUrl,
     body,
     eventType,
     secret,
+    hookTarget,
     ...(options.deliveryId ? { deliveryId: options.deliveryId } : {}),
     ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
   });

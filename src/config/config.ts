@@ -133,11 +133,16 @@ export const envSchema = z
  * Rules that join several variables, checked on the raw environment so that they are reported
  * together with every other problem (a zod refinement would only run once all fields are valid).
  */
-export function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+export function crossFieldProblems(env: Record<string, string | undefined>, facts: { storedSecrets?: boolean } = {}): string[] {
   const problems: string[] = [];
   const unsigned = env.KUGETSU_ALLOW_UNSIGNED === '1' || env.KUGETSU_ALLOW_UNSIGNED === 'true';
-  if (!(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned) {
-    problems.push('KUGETSU_WEBHOOK_SECRET is required (the secret set on the Gitea webhook); set KUGETSU_ALLOW_UNSIGNED=1 only for local experiments');
+  const perRepository = facts.storedSecrets === true || (env.KUGETSU_REPO_SECRETS ?? '').trim() !== '';
+  if (!(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned && !perRepository) {
+    problems.push(
+      'KUGETSU_WEBHOOK_SECRET is required unless repositories have secrets of their own: create one per repository with ' +
+        '`kugetsu hooks install owner/repo --url …` or `kugetsu hooks secret owner/repo` (or name them in KUGETSU_REPO_SECRETS); ' +
+        'set KUGETSU_ALLOW_UNSIGNED=1 only for local experiments',
+    );
   }
   if (env.KUGETSU_AGENT === 'command' && !(env.KUGETSU_AGENT_COMMAND ?? '').trim()) {
     problems.push('KUGETSU_AGENT=command needs KUGETSU_AGENT_COMMAND, a JSON argv such as ["my-agent","{promptFile}"]');

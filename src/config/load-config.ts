@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pickAgentEnv } from './agent-env.js';
 import { createRepoSettingsSource } from './repo-config-source.js';
@@ -13,6 +14,21 @@ export class ConfigError extends Error {
 }
 
 /**
+ * True when `<stateDir>/secrets/<owner>/` holds a `*.secret` file (written by `kugetsu hooks
+ * install` or `kugetsu hooks secret`): repositories then have secrets of their own.
+ */
+function hasStoredSecrets(stateDir: string): boolean {
+  try {
+    const root = path.join(stateDir, 'secrets');
+    return readdirSync(root, { withFileTypes: true }).some(
+      (owner) => owner.isDirectory() && readdirSync(path.join(root, owner.name)).some((f) => f.endsWith('.secret')),
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Reads kugetsu's settings from an environment record (the only reader of `process.env` is the
  * default argument). Relative paths are resolved against `cwd`.
  *
@@ -20,7 +36,8 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
-  const crossField = crossFieldProblems(env);
+  const stateDir = path.resolve(cwd, env.KUGETSU_STATE_DIR || './.kugetsu');
+  const crossField = crossFieldProblems(env, { storedSecrets: hasStoredSecrets(stateDir) });
   if (!parsed.success || crossField.length > 0) {
     const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const key = issue.path.join('.');

@@ -19,7 +19,8 @@ export const repositorySchema = z.object({
   name: z.string().min(1),
   full_name: z.string().min(1),
   owner: z.object({ login: z.string().min(1) }),
-  clone_url: z.string().min(1),
+  // Not used: the clone URL comes from Gitea's API (`GET /repos/{o}/{r}`), never from a payload.
+  clone_url: z.string().default(''),
   html_url: z.string().default(''),
   default_branch: z.string().min(1).default('main'),
 });

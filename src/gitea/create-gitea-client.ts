@@ -9,6 +9,7 @@ import {
   permissionSchema,
   pullRequestSchema,
   repositorySchema,
+  reviewSchema,
   timelineEntrySchema,
   userSchema,
 } from './gitea-schemas.js';
@@ -184,16 +185,24 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
           ...(hook.active !== undefined ? { active: hook.active } : {}),
         });
       }),
-    labelAddedBy: async (o, rp, n, labelId) => {
-      const entries = await all('labelAddedBy', timelineEntrySchema, (page, limit) =>
+    labelAddition: async (o, rp, n, labelId) => {
+      const entries = await all('labelAddition', timelineEntrySchema, (page, limit) =>
         r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit }),
       );
       // Gitea writes a `label` timeline comment with body "1" when a label is added, "" when removed
       // (Gitea v1.25 `models/issues/comment.go`, `createLabelComment`).
-      const added = entries.filter((e) => e.type === 'label' && e.label?.id === labelId && e.body === '1' && e.user);
-      const last = added.at(-1)?.user;
-      return last ? { id: last.id, login: last.login } : undefined;
+      const last = entries.filter((e) => e.type === 'label' && e.label?.id === labelId && e.body === '1' && e.user).at(-1);
+      if (!last?.user) return undefined;
+      return { user: { id: last.user.id, login: last.user.login }, entryId: last.id, createdAt: last.created_at ?? '' };
     },
+    getComment: async (o, rp, id) => {
+      const comment = await call('getComment', commentSchema.nullable(), () => r.issueGetComment(seg(o), seg(rp), id));
+      // 204: the id names a timeline entry that is not a plain comment (a label change, a review…).
+      if (comment === null) throw new GiteaError('getComment', 404, `comment ${id} is not a plain comment`);
+      return comment;
+    },
+    listPullReviews: (o, rp, n) =>
+      all('listPullReviews', reviewSchema, (page, limit) => r.repoListPullReviews(seg(o), seg(rp), n, { page, limit })),
     deleteHook: (o, rp, id) => call('deleteHook', ignoredSchema, () => r.repoDeleteHook(seg(o), seg(rp), id)),
   };
 }

@@ -7,6 +7,7 @@ import type {
   GiteaLabel,
   GiteaPermission,
   GiteaPullRequest,
+  GiteaReview,
   GiteaUser,
 } from './types.js';
 
@@ -177,8 +178,32 @@ export const hookSchema = Hook.transform(
 /** Any body: for calls whose response kugetsu ignores (201/200/204). */
 export const ignoredSchema = z.unknown().transform((): void => undefined);
 
-/** swagger `TimelineComment`, only what tells who changed which label: `type`, `body`, `user`, `label`. */
+/** swagger `PullReview` → {@link GiteaReview}. */
+export const reviewSchema = z
+  .object({
+    id: z.number().int(),
+    user: User.nullish(),
+    state: z.string(),
+    body: z.string().nullish(),
+    dismissed: z.boolean().nullish(),
+    submitted_at: z.string().nullish(),
+  })
+  .transform(
+    (r): GiteaReview => ({
+      id: r.id,
+      // A review of a deleted account has no user: Gitea shows it as the ghost user (id -1).
+      user: r.user ? mapUser(r.user) : { id: -1, login: 'Ghost' },
+      state: r.state,
+      body: r.body ?? '',
+      dismissed: r.dismissed ?? false,
+      ...(r.submitted_at ? { submittedAt: r.submitted_at } : {}),
+    }),
+  );
+
+/** swagger `TimelineComment`, only what tells who changed which label: `id`, `type`, `body`, `user`, `label`, `created_at`. */
 export const timelineEntrySchema = z.object({
+  id: z.number().int(),
+  created_at: z.string().nullish(),
   type: z.string(),
   body: z.string().nullish(),
   user: User.nullish(),

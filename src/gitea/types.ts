@@ -21,11 +21,21 @@ export interface GiteaClient {
   /** `DELETE /repos/{o}/{r}/issues/{n}/labels/{id}` → 204. Gitea removes labels by id only. */
   removeIssueLabel(owner: string, repo: string, n: number, labelId: number): Promise<void>;
   /**
-   * Who last added label `labelId` to issue `n`, from the issue timeline
-   * (`GET /repos/{o}/{r}/issues/{n}/timeline`, swagger `issueGetCommentsAndTimeline`); `undefined`
-   * when the timeline does not say.
+   * The latest addition of label `labelId` to issue `n`, from the issue timeline
+   * (`GET /repos/{o}/{r}/issues/{n}/timeline`, swagger `issueGetCommentsAndTimeline`): who added it
+   * and the id of that timeline entry (one id per addition, so it names "this time the label was
+   * added"); `undefined` when the timeline does not say.
    */
-  labelAddedBy(owner: string, repo: string, n: number, labelId: number): Promise<GiteaUser | undefined>;
+  labelAddition(owner: string, repo: string, n: number, labelId: number): Promise<GiteaLabelAddition | undefined>;
+  /**
+   * `GET /repos/{o}/{r}/issues/comments/{id}` (swagger `issueGetComment`): one comment of the
+   * repository. Gitea answers 404 for a comment of another repository and 204 (no body) for a
+   * timeline entry that is not a plain comment (v1.25 `routers/api/v1/repo/issue_comment.go`
+   * `GetIssueComment`); both reject with a {@link GiteaError} of status 404.
+   */
+  getComment(owner: string, repo: string, commentId: number): Promise<GiteaComment>;
+  /** `GET /repos/{o}/{r}/pulls/{n}/reviews` (swagger `repoListPullReviews`), every page, oldest first. */
+  listPullReviews(owner: string, repo: string, n: number): Promise<GiteaReview[]>;
   /** `GET /repos/{o}/{r}` (swagger `repoGet`): the repository as a webhook payload would describe it. */
   getRepository(owner: string, repo: string): Promise<RepoRef>;
   /** `GET /repos/{o}/{r}/pulls/{n}`. */
@@ -169,6 +179,31 @@ export interface GiteaHookEdit {
 export interface GiteaUser {
   id: number;
   login: string;
+}
+
+/** One addition of a label to an issue, read from its timeline (Gitea v1.25.4 swagger `TimelineComment`). */
+export interface GiteaLabelAddition {
+  /** Who added the label. */
+  user: GiteaUser;
+  /** Id of the timeline entry: unique per addition. */
+  entryId: number;
+  /** RFC 3339 time of the addition. */
+  createdAt: string;
+}
+
+/**
+ * A pull request review (Gitea v1.25.4 swagger `PullReview`). `state` is swagger
+ * `ReviewStateType`: `APPROVED`, `PENDING`, `COMMENT`, `REQUEST_CHANGES`, `REQUEST_REVIEW`.
+ */
+export interface GiteaReview {
+  id: number;
+  user: GiteaUser;
+  state: string;
+  body: string;
+  /** True once dismissed by a maintainer. */
+  dismissed: boolean;
+  /** RFC 3339, when submitted. */
+  submittedAt?: string;
 }
 
 /** A repository label (Gitea v1.25.4 swagger `Label`). Labels are removed from issues by `id` only. */

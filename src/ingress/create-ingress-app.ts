@@ -3,19 +3,22 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../log/logger.js';
 import type { Delivery, DeliveryResult } from './delivery.js';
-import { verifySignature } from './verify-signature.js';
+import { scanRepository } from './scan-repository.js';
+import { verifySignature, type SignatureProblem } from './verify-signature.js';
+import type { SecretSet } from './webhook-secrets.js';
 
 /** Receives a verified, parsed delivery; decides synchronously (or after a durable commit) what it means. */
 export type DeliveryHandler = (delivery: Delivery) => DeliveryResult | Promise<DeliveryResult>;
 
 export interface IngressOptions {
-  /** Valid webhook secrets (several while rotating). Empty only when `allowUnsigned`. */
+  /** Valid global webhook secrets (several while rotating), used when `secretsFor` is not given. */
   secrets: readonly string[];
   /**
-   * Secrets of one repository (by `owner/repo`, lowercase), tried when none of `secrets` matches;
-   * the body is then parsed (untrusted, size-limited) only to read `repository.owner.login` and `.name`.
+   * The secrets that may sign a delivery about a repository (`owner/repo`, lowercase, read from the
+   * unverified body by {@link scanRepository} without parsing it; `undefined` when it names none),
+   * in the order to try them — e.g. `chooseSecrets` of `webhook-secrets.ts`. Default: `secrets`.
    */
-  repoSecrets?: (fullName: string) => readonly string[];
+  secretsFor?: (fullName: string | undefined) => readonly SecretSet[];
   /** When set, the `Authorization` header must equal it (constant-time); else 401. */
   authorization?: string;
   /** Accept deliveries with no signature (local experiments only). A wrong signature is still refused. */
@@ -75,18 +78,18 @@ export function createIngressApp(options: IngressOptions): Hono {
       }
 
       const signatures = { giteaSignature: c.req.header('x-gitea-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
-      let problem = verifySignature(raw, signatures, options.secrets);
-      if (problem === 'mismatch' || (problem === 'missing' && options.secrets.length === 0)) {
-        const own = options.repoSecrets?.(repositoryOf(raw) ?? '') ?? [];
-        if (own.length > 0) problem = verifySignature(raw, signatures, own);
+      // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
+      // payload must name the same repository once the signature holds.
+      const claimedRepo = scanRepository(raw);
+      const sets = options.secretsFor?.(claimedRepo) ?? (options.secrets.length > 0 ? [{ scope: 'global' as const, secrets: options.secrets }] : []);
+      const checked = checkSignature(raw, signatures, sets);
+      if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
+        return reject(401, signatureHint(checked.problem, sets, claimedRepo));
       }
-      if (problem && !(problem === 'missing' && options.allowUnsigned)) {
-        return reject(
-          401,
-          problem === 'missing'
-            ? 'missing signature: set a secret on the Gitea webhook equal to KUGETSU_WEBHOOK_SECRET'
-            : 'signature does not match: the Gitea webhook secret differs from KUGETSU_WEBHOOK_SECRET (or the repository\'s own secret)',
-        );
+      const targetType = c.req.header('x-gitea-hook-installation-target-type')?.trim().toLowerCase() || undefined;
+      const hookTarget = checked.set?.hookTarget;
+      if (hookTarget && targetType && targetType !== hookTarget) {
+        return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
       }
 
       let payload: unknown;
@@ -95,6 +98,9 @@ export function createIngressApp(options: IngressOptions): Hono {
       } catch (err) {
         return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
       }
+      if (repositoryOf(payload) !== claimedRepo) {
+        return reject(401, 'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body');
+      }
       const eventType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim();
       if (!eventType) return reject(400, 'missing X-Gitea-Event-Type header (sent by Gitea 1.16 and later)');
 
@@ -102,7 +108,7 @@ export function createIngressApp(options: IngressOptions): Hono {
         id: deliveryId,
         eventType,
         event: c.req.header('x-gitea-event') ?? undefined,
-        targetType: c.req.header('x-gitea-hook-installation-target-type') ?? undefined,
+        targetType,
         payload,
         size: raw.byteLength,
         bodySha256: createHash('sha256').update(raw).digest('hex'),
@@ -114,6 +120,9 @@ export function createIngressApp(options: IngressOptions): Hono {
         case 'accepted':
           logger.info(log, 'delivery accepted');
           return c.json({ status: 'accepted', delivery: delivery.id, job: result.jobId, issue: result.issueKey }, 202);
+        case 'deferred':
+          logger.info(log, 'delivery deferred');
+          return c.json({ status: 'deferred', delivery: delivery.id, reason: result.reason }, 202);
         case 'ignored':
           logger.debug(log, 'delivery ignored');
           return c.json({ status: 'ignored', delivery: delivery.id, reason: `ignored: ${result.reason}` }, 200);
@@ -139,19 +148,39 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * `owner/name` (lowercase) of an unverified body's repository — `repository.owner.login` and
- * `repository.name`, the same fields the issue key and every API call use (never `full_name`,
- * which a body could set to another repository's name) — for choosing a repository's own secret.
- * `undefined` when the body is not JSON or lacks them. Nothing else is read before the signature
- * is verified.
+ * `owner/name` (lowercase) of a parsed payload's top-level `repository` (`owner.login` and `name`,
+ * the fields the issue key and every API call use — never `full_name`), or `undefined`.
  */
-function repositoryOf(raw: Uint8Array): string | undefined {
-  try {
-    const body = JSON.parse(Buffer.from(raw).toString('utf8')) as { repository?: { name?: unknown; owner?: { login?: unknown } } };
-    const owner = body?.repository?.owner?.login;
-    const name = body?.repository?.name;
-    return typeof owner === 'string' && typeof name === 'string' ? `${owner}/${name}`.toLowerCase() : undefined;
-  } catch {
-    return undefined;
+function repositoryOf(payload: unknown): string | undefined {
+  const repository = (payload as { repository?: { name?: unknown; owner?: { login?: unknown } } } | null)?.repository;
+  const owner = repository?.owner?.login;
+  const name = repository?.name;
+  return typeof owner === 'string' && typeof name === 'string' && owner !== '' && name !== '' ? `${owner}/${name}`.toLowerCase() : undefined;
+}
+
+/** The first secret set that verifies the signature, or the problem (a mismatch wins over a missing signature). */
+function checkSignature(
+  raw: Uint8Array,
+  signatures: { giteaSignature?: string | undefined; hubSignature256?: string | undefined },
+  sets: readonly SecretSet[],
+): { set?: SecretSet; problem?: SignatureProblem } {
+  if (sets.length === 0) return { problem: verifySignature(raw, signatures, []) };
+  let problem: SignatureProblem | undefined;
+  for (const set of sets) {
+    problem = verifySignature(raw, signatures, set.secrets);
+    if (!problem) return { set };
+    if (problem !== 'mismatch') return { problem };
   }
+  return { problem };
+}
+
+/** What to fix, for a 401. */
+function signatureHint(problem: SignatureProblem, sets: readonly SecretSet[], repo: string | undefined): string {
+  const own = sets.some((s) => s.scope !== 'global');
+  const expected = own
+    ? `the secret of ${repo} (its own or its organisation's: kugetsu hooks install / kugetsu hooks secret, KUGETSU_REPO_SECRETS, or secret_env in its webhooks/ settings); KUGETSU_WEBHOOK_SECRET is not accepted for a repository that has its own secret`
+    : 'KUGETSU_WEBHOOK_SECRET (or the repository\'s own secret)';
+  if (problem === 'missing') return `missing signature: set a secret on the Gitea webhook equal to ${expected}`;
+  const malformed = problem === 'malformed' ? ' (it is not 64 hex digits)' : '';
+  return `signature does not match${malformed}: the Gitea webhook secret differs from ${expected}`;
 }

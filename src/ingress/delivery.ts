@@ -22,9 +22,11 @@ export interface Delivery {
 
 /**
  * What the pipeline made of a delivery, turned into the HTTP answer by the ingress:
- * `accepted` → 202, `ignored` → 200, `rejected` → 400 (the payload lacks fields kugetsu needs).
+ * `accepted` → 202, `deferred` → 202 (kept; Gitea could not confirm it yet, so it is confirmed
+ * and acted on later), `ignored` → 200, `rejected` → 400 (the payload lacks fields kugetsu needs).
  */
 export type DeliveryResult =
   | { status: 'accepted'; jobId: string; issueKey: string }
+  | { status: 'deferred'; reason: string }
   | { status: 'ignored'; reason: string }
   | { status: 'rejected'; reason: string };

@@ -1,11 +1,11 @@
 import { formatDuration } from '../report/format-duration.js';
-import type { DeliveryResult } from '../ingress/delivery.js';
 import type { Logger } from '../log/logger.js';
 import { isActive, type Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { eyesItem, replyItem, type NewOutboxItem } from '../store/outbox.js';
 import type { ControlAction, DelegationRequest } from '../triggers/intent.js';
 import type { AdmissionSource } from './dispatcher.js';
+import type { RouteResult } from './route-result.js';
 
 /** What the control commands need from the rest of the service. */
 export interface ControlDeps {
@@ -20,7 +20,7 @@ export interface ControlDeps {
   /** The help text's description of the repository's settings (who may use the commands, agent…). */
   settingsText: (request: DelegationRequest) => string;
   /** Creates a new job (used by `retry`). */
-  admit: (request: DelegationRequest, source: AdmissionSource) => Promise<DeliveryResult>;
+  admit: (request: DelegationRequest, source: AdmissionSource) => Promise<RouteResult>;
   wakeOutbox: () => void;
   /** The command word, e.g. `/kugetsu`. */
   command: (request: DelegationRequest) => string;
@@ -42,7 +42,7 @@ export function positionText(ahead: number, waiting: number): string {
 export class ControlCommands {
   constructor(private readonly deps: ControlDeps) {}
 
-  async handle(intent: ControlAction & { request: DelegationRequest }, source: AdmissionSource): Promise<DeliveryResult> {
+  async handle(intent: ControlAction & { request: DelegationRequest }, source: AdmissionSource): Promise<RouteResult> {
     const { store } = this.deps;
     const { request } = intent;
     if ((await store.hasEvent(source.eventKey)) || (await store.hasEvent(source.id))) {

@@ -14,7 +14,9 @@ import type { ControlCommands } from './control-commands.js';
 import type { RateLimit } from '../config/config.js';
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
+import type { EventConfirmer } from './confirm-event.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { RouteResult } from './route-result.js';
 
 export interface DispatcherDeps {
   store: JobStore;
@@ -37,7 +39,12 @@ export interface DispatcherDeps {
   wakeOutbox: () => void;
   /** The `/kugetsu help|status|stop|retry|reset` subcommands. */
   control: ControlCommands;
+  /** Reads a delivery's facts back from Gitea before anything is admitted. */
+  confirmer: EventConfirmer;
+  /** When the first confirmation attempt of a deferred delivery is due (ms since the epoch). */
+  retryAt?: (attempt: number) => number;
 }
+
 
 /** How a delegation reached kugetsu, for the idempotency record. */
 export type AdmissionSource = Omit<DeliveryMeta, 'receivedAt'> & { receivedAt?: string };
@@ -52,14 +59,54 @@ export type AdmissionSource = Omit<DeliveryMeta, 'receivedAt'> & { receivedAt?: 
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
+  /**
+   * A verified delivery → what kugetsu does about it. Events that cannot trigger anything are
+   * answered from the payload alone (no API call); the others are confirmed with Gitea first
+   * ({@link confirmAndRoute}). When Gitea cannot answer now, the delivery is stored as deferred
+   * (answered `deferred`, 202) and confirmed later by the deferred-events worker — it is neither
+   * dropped nor admitted on the payload's word.
+   */
   async handle(delivery: Delivery): Promise<DeliveryResult> {
     const normalized = normalizeDelivery(delivery);
     if (!normalized.ok) return 'invalid' in normalized ? { status: 'rejected', reason: normalized.invalid } : { status: 'ignored', reason: normalized.ignored };
-    return this.route(normalized.event, { id: delivery.id, eventType: delivery.eventType, eventKey: eventKey(normalized.event, delivery.bodySha256), receivedAt: delivery.receivedAt.toISOString() });
+    const claimed = normalized.event;
+    const source: AdmissionSource = { id: delivery.id, eventType: delivery.eventType, eventKey: eventKey(claimed, delivery.bodySha256), receivedAt: delivery.receivedAt.toISOString() };
+    const intent = routeEvent(claimed, { settingsFor: this.deps.settingsFor, botUserId: this.deps.botUserId() });
+    if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
+    if (intent.kind === 'control' && intent.action === 'label-removed' && !(await this.waitsForLabel(intent.request.issueKey))) {
+      return { status: 'ignored', reason: 'issue does not carry the trigger label' };
+    }
+    const result = await this.confirmAndRoute(claimed, source);
+    if (result.status !== 'unavailable') return result;
+    const receivedAt = source.receivedAt ?? new Date().toISOString();
+    const stored = await this.deps.store.defer({ ...source, receivedAt }, JSON.stringify(claimed), this.deps.retryAt?.(1) ?? Date.now() + 5_000, result.reason);
+    if (stored === 'duplicate') return { status: 'ignored', reason: `this event was already handled` };
+    this.deps.logger.warn({ delivery: source.id, issueKey: issueKeyOf(claimed), error: result.reason }, 'Gitea cannot confirm the delivery now; it is kept and confirmed when Gitea answers');
+    return { status: 'deferred', reason: `Gitea cannot confirm this event now (${result.reason}); kugetsu keeps it and acts on it once Gitea answers` };
   }
 
-  /** Routes an event found by any means (a delivery, or the reconciler reading the API). */
-  async route(event: GiteaEvent, source: AdmissionSource): Promise<DeliveryResult> {
+  /**
+   * Reads the claimed event back from Gitea ({@link EventConfirmer}) and routes what Gitea says.
+   * A claim Gitea refutes is ignored with the reason, and logged as a possible forgery (warn, with
+   * the delivery id) when the payload claims what Gitea does not show.
+   */
+  async confirmAndRoute(claimed: GiteaEvent, source: AdmissionSource): Promise<RouteResult> {
+    const confirmation = await this.deps.confirmer.confirm(claimed);
+    if (confirmation.kind === 'unavailable') return { status: 'unavailable', reason: confirmation.reason };
+    if (confirmation.kind === 'refuted') {
+      const log = { delivery: source.id, eventType: source.eventType, issueKey: issueKeyOf(claimed), sender: claimed.sender.login, reason: confirmation.reason };
+      if (confirmation.forgery) this.deps.logger.warn(log, 'delivery does not match what Gitea says: possible forgery; ignored');
+      else this.deps.logger.info(log, 'delivery could not be confirmed with Gitea; ignored');
+      return { status: 'ignored', reason: `not confirmed by Gitea: ${confirmation.reason}` };
+    }
+    return this.route(confirmation.event, { ...source, eventKey: confirmation.eventKey ?? source.eventKey });
+  }
+
+  /**
+   * Routes an event whose facts come from Gitea's API (a confirmed delivery, or the reconciler
+   * reading the API). `unavailable` when the sender's permission cannot be checked now.
+   */
+  async route(event: GiteaEvent, source: AdmissionSource): Promise<RouteResult> {
     const intent = routeEvent(event, { settingsFor: this.deps.settingsFor, botUserId: this.deps.botUserId() });
     if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
     if (intent.kind === 'control') {
@@ -67,13 +114,16 @@ export class Dispatcher {
         const minRole = this.deps.settingsFor(intent.request.repo.owner, intent.request.repo.name).minRole;
         const auth = await this.deps.authorizer.check(intent.request.repo, intent.request.sender, minRole);
         if (auth.allowed === false) return this.refuse(intent.request, source, auth.reason, auth.reply);
-        if (auth.allowed === 'unknown') {
-          return { status: 'ignored', reason: `refused for now: the permission of @${intent.request.sender.login} cannot be checked (${auth.reason})` };
-        }
+        if (auth.allowed === 'unknown') return { status: 'unavailable', reason: `the permission of @${intent.request.sender.login} cannot be checked (${auth.reason})` };
       }
       return this.deps.control.handle(intent, source);
     }
     return this.admit(intent.delegation, source);
+  }
+
+  /** True when a label job of the issue is queued (only then can removing the label matter). */
+  private async waitsForLabel(key: DelegationRequest['issueKey']): Promise<boolean> {
+    return (await this.deps.store.listByIssue(key)).some((j) => j.state === 'queued' && j.trigger === 'label');
   }
 
   /**
@@ -82,14 +132,12 @@ export class Dispatcher {
    * limits (per-sender and per-repository rates, queued jobs per issue). A refusal gets a short
    * reply on the issue (unless replies are off) and never a job.
    */
-  async admit(request: DelegationRequest, source: AdmissionSource): Promise<DeliveryResult> {
+  async admit(request: DelegationRequest, source: AdmissionSource): Promise<RouteResult> {
     const { store, logger } = this.deps;
     const settings = this.deps.settingsFor(request.repo.owner, request.repo.name);
     const auth = await this.deps.authorizer.check(request.repo, request.sender, settings.minRole);
     if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply);
-    if (auth.allowed === 'unknown') {
-      logger.warn({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, error: auth.reason }, 'permission could not be checked now; it is checked again before the job runs');
-    }
+    if (auth.allowed === 'unknown') return { status: 'unavailable', reason: `the permission of @${request.sender.login} cannot be checked (${auth.reason})` };
 
     const queued = await store.queuedCount(request.issueKey);
     if (queued >= this.deps.maxQueuedPerIssue && !(await store.hasEvent(source.eventKey))) {
@@ -110,7 +158,6 @@ export class Dispatcher {
         // On someone else's pull request: its own head branch (confirmed by the job runner).
         branch: request.onPullRequest?.headRef ?? issueBranch(request.issueNumber, settings.branchTemplate),
         agent: settings.agent.kind,
-        ...(auth.allowed === 'unknown' ? { needsAuthorization: true } : {}),
       },
       { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request, settings) },
     );
@@ -176,6 +223,12 @@ export class Dispatcher {
     }
     return { status: 'ignored', reason: `refused: ${reason}` };
   }
+}
+
+/** The issue key an event is about, for log lines. */
+function issueKeyOf(event: GiteaEvent): string {
+  const n = event.kind === 'review_rejected' ? event.pull.number : event.issue.number;
+  return `${event.repo.owner}/${event.repo.name}#${n}`;
 }
 
 /**

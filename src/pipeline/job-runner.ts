@@ -12,6 +12,7 @@ import type { RepoRef } from '../domain/repo-ref.js';
 import { isShutdownAbort } from '../queue/scheduler.js';
 import { unlabelItem } from '../store/outbox.js';
 import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
+import type { AccessPolicy } from '../triggers/access-policy.js';
 import type { Authorizer } from './authorizer.js';
 import { buildPrompt } from './build-prompt.js';
 import type { GiteaComment, GiteaIssue } from '../gitea/types.js';
@@ -29,6 +30,8 @@ export interface JobRunnerDeps {
   agentFor: (job: Job) => { adapter: AgentAdapter; timeoutMs: number; env: Record<string, string>; baseBranch: string | undefined };
   /** Checks the sender's permission for jobs admitted while Gitea could not confirm it. */
   authorizer: Authorizer;
+  /** The repository's least role (its `webhooks/` settings over `KUGETSU_MIN_ROLE`). */
+  minRole: (repo: RepoRef) => AccessPolicy['minRole'];
   /** Told when outbox items were committed, so they are sent soon. */
   outbox: { wake(): void };
   logger: Logger;
@@ -166,6 +169,29 @@ export class JobRunner {
   }
 
   /**
+   * The job's repository as Gitea describes it now (`GET /repos/{o}/{r}`): its clone URL and
+   * default branch. Failures that may pass are retried twice (after 2 s and 6 s); a repository
+   * that is gone, or a Gitea that still does not answer, fails the job in phase `clone`.
+   */
+  private async repository(job: Job, signal: AbortSignal): Promise<RepoRef> {
+    const { owner, name } = job.repo;
+    const retryDelaysMs = [2000, 6000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.gitea.getRepository(owner, name);
+      } catch (err) {
+        const delayMs = retryDelaysMs[attempt];
+        if (err instanceof GiteaError && err.retryable && delayMs !== undefined && !signal.aborted) {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          continue;
+        }
+        const why = err instanceof GiteaError && err.status === 404 ? `${owner}/${name} no longer exists in Gitea (or kugetsu's account cannot see it).` : `kugetsu could not read ${owner}/${name} from Gitea (${(err as Error).message}); ask again once Gitea is reachable.`;
+        throw new PhaseError('clone', why, { cause: err });
+      }
+    }
+  }
+
+  /**
    * The issue and its comments for the prompt. Gitea failures that may pass (network, 5xx, 429)
    * are retried twice (after 2 s and 6 s); if Gitea still cannot be read, the issue as the
    * triggering event described it is used, without comments, rather than failing the request.
@@ -199,7 +225,8 @@ export class JobRunner {
     const agent = run.adapter;
     const started = Date.now();
     if (job.needsAuthorization) {
-      const auth = await this.deps.authorizer.check(job.repo, job.sender);
+      // Jobs admitted by an older kugetsu while Gitea could not answer; new ones are deferred instead.
+      const auth = await this.deps.authorizer.check(job.repo, job.sender, this.deps.minRole(job.repo));
       if (auth.allowed === 'unknown') {
         throw new PhaseError('authorize', `kugetsu could not confirm that @${job.sender.login} may ask for work (Gitea did not answer: ${auth.reason}). Ask again once Gitea is reachable.`);
       }
@@ -207,10 +234,13 @@ export class JobRunner {
       await store.update(job.id, { needsAuthorization: false });
     }
     if (job.onPullRequest) job = await this.pullRequestBranch(job);
-    const repo = run.baseBranch ? { ...job.repo, defaultBranch: run.baseBranch } : job.repo;
+    // The clone URL is Gitea's answer now, never what a delivery said (nor a stored copy of it):
+    // kugetsu's token goes only to GITEA_URL's origin and to the clone URL Gitea's API gives.
+    const current = await this.repository(job, signal);
+    const repo = run.baseBranch ? { ...current, defaultBranch: run.baseBranch } : current;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
     // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
-    job = await store.update(job.id, { startSha: wt.startSha }, turnStartedItems(job, wt.startSha));
+    job = await store.update(job.id, { startSha: wt.startSha, repo: current }, turnStartedItems(job, wt.startSha));
     this.deps.outbox.wake();
 
     const previous = await store.getSession(job.issueKey);
@@ -289,7 +319,7 @@ export class JobRunner {
       };
     }
 
-    const published = await workspace.publish(job.repo, wt, `kugetsu: ${job.issueKey} (job ${job.id})\n\nRequested by @${job.sender.login}.`);
+    const published = await workspace.publish(repo, wt, `kugetsu: ${job.issueKey} (job ${job.id})\n\nRequested by @${job.sender.login}.`);
     return {
       state: 'succeeded',
       result: { ...base, durationMs: Date.now() - started, newCommits: published.newCommits, pushed: published.pushed, headSha: published.headSha },

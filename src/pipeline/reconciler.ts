@@ -107,8 +107,8 @@ export class Reconciler {
       if (await this.alreadyTaken(repo, issue.number, label.id, issue.updatedAt)) continue;
       // The person who added the label is the delegator (and must pass the access check); the
       // issue timeline says who it was.
-      const adder = await this.deps.gitea.labelAddedBy(repo.owner, repo.name, issue.number, label.id);
-      if (!adder) {
+      const added = await this.deps.gitea.labelAddition(repo.owner, repo.name, issue.number, label.id);
+      if (!added) {
         this.deps.logger.info({ issueKey: `${repo.owner}/${repo.name}#${issue.number}` }, 'the issue timeline does not say who added the trigger label; not acted on');
         continue;
       }
@@ -116,9 +116,11 @@ export class Reconciler {
         kind: 'issue_labels_changed',
         repo,
         issue: { number: issue.number, title: issue.title, body: issue.body, htmlUrl: issue.htmlUrl, labels: issue.labels, isPull: false },
-        sender: adder,
+        sender: added.user,
       };
-      const key = `reconcile-label:${repo.owner}/${repo.name}#${issue.number}:${label.id}:${issue.updatedAt ?? ''}`.toLowerCase();
+      // The same key a confirmed label delivery gets (EventConfirmer): one addition, one delegation.
+      const key = `label:${repo.owner}/${repo.name}#${issue.number}:${label.id}:${added.entryId}`.toLowerCase();
+      if (await this.deps.store.hasEvent(key)) continue;
       const r = await this.deps.dispatcher.route(event, { id: `reconcile-${key}`, eventType: 'reconcile:issue_label', eventKey: key });
       if (r.status === 'accepted') admitted++;
     }

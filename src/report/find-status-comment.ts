@@ -4,8 +4,10 @@ import { statusMarker } from './render-status-comment.js';
 
 /**
  * Looks on the issue or PR the job replies to (`job.replyTo`) for a status comment of this job
- * that already exists — one whose body starts with the job's hidden marker
- * (`statusMarker(job)`, which names the job id and issue key). Used before creating a status
+ * that already exists — one written by kugetsu's own account (`botUserId`) whose body starts with
+ * the job's hidden marker (`statusMarker(job)`, which names the job id and issue key). Job ids are
+ * sequential, so anyone who can comment could post a future job's marker: a comment by anyone else
+ * is never adopted. Used before creating a status
  * comment when an earlier attempt may have reached Gitea even though its answer was lost (a dropped
  * connection after the POST, a crash before the id was stored), so that the retry adopts that
  * comment instead of posting a second one. Returns the oldest match's id, or `undefined`.
@@ -15,8 +17,9 @@ import { statusMarker } from './render-status-comment.js';
 export async function findStatusComment(
   gitea: Pick<GiteaClient, 'listComments'>,
   job: Pick<Job, 'id' | 'issueKey' | 'repo' | 'replyTo'>,
+  botUserId: number,
 ): Promise<number | undefined> {
   const marker = statusMarker(job);
   const comments = await gitea.listComments(job.repo.owner, job.repo.name, job.replyTo);
-  return comments.find((c) => c.body.startsWith(marker))?.id;
+  return comments.find((c) => c.user.id === botUserId && c.body.startsWith(marker))?.id;
 }

@@ -22,6 +22,11 @@ export interface OutboxWorkerOptions {
   /** Extra facts for status comments (e.g. the branch link). Default none. */
   renderContext?: (job: Job) => RenderContext;
   /**
+   * kugetsu's own account id; only its comments are adopted when a lost create is looked for.
+   * Default: `GET /user`, asked once.
+   */
+  botUserId?: () => Promise<number>;
+  /**
    * Clock, ms since the epoch (schedules and elapsed times). Default `Date.now`. Must agree with
    * the store's clock: items created before `start()` by the store's time are treated as left by
    * an earlier process (their create may have landed, so the comment is looked up first).
@@ -101,6 +106,7 @@ export class OutboxWorker {
       renderContext: options.renderContext ?? (() => ({})),
       now: this.now,
       labels: new StateLabelCache(options.gitea),
+      botUserId: options.botUserId ?? once(async () => (await options.gitea.currentUser()).id),
     };
   }
 
@@ -286,6 +292,15 @@ export class OutboxWorker {
       return 'retry';
     }
   }
+}
+
+/** `fn`'s first successful result, reused; a failure is not kept (the next call asks again). */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= fn().catch((err: unknown) => {
+    value = undefined;
+    throw err;
+  }));
 }
 
 /** The job without the comment id the worker itself stores. */

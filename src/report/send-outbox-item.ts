@@ -22,6 +22,11 @@ export interface SendDeps {
   redact: Redactor;
   renderContext: (job: Job) => RenderContext;
   now: () => number;
+  /**
+   * kugetsu's own account id (`GET /user`): only its comments are looked for before a repeated
+   * create. Rejects (a retryable `GiteaError`) when Gitea cannot say yet.
+   */
+  botUserId: () => Promise<number>;
 }
 
 /** What was sent: for a status comment, the job as it was rendered (the worker re-checks it). */
@@ -82,8 +87,9 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
       // lost answer does not become a second reply.
       const marker = body.split('\n', 1)[0]!;
       if (mayExist && marker.startsWith(`${MARKER_PREFIX}reply id=`)) {
+        const bot = await deps.botUserId();
         const existing = await deps.gitea.listComments(op.owner, op.repo, op.number);
-        if (existing.some((c) => c.body.split('\n', 1)[0] === marker)) return {};
+        if (existing.some((c) => c.user.id === bot && c.body.split('\n', 1)[0] === marker)) return {};
       }
       await deps.gitea.createComment(op.owner, op.repo, op.number, body);
       return {};
@@ -114,7 +120,7 @@ async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDep
       if (!(err instanceof GiteaError && err.status === 404)) throw err;
     }
   }
-  const found = mayExist ? await findStatusComment(deps.gitea, job) : undefined;
+  const found = mayExist ? await findStatusComment(deps.gitea, job, await deps.botUserId()) : undefined;
   if (found !== undefined && found !== job.statusCommentId) {
     // Adopt the comment an earlier attempt created, then bring it to the current state.
     await deps.store.update(jobId, { statusCommentId: found });

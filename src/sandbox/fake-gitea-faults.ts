@@ -17,6 +17,8 @@ export interface FakeFault {
   message?: string;
   /** Sent as `Retry-After` (seconds), e.g. with 429. */
   retryAfterSeconds?: number;
+  /** Let the first `after` matching requests through unharmed (default 0), e.g. to fail only a later read. */
+  after?: number;
 }
 
 /** What a matched fault makes the fake do with one request. */
@@ -29,14 +31,14 @@ export type FaultAction =
  * Pending faults of the fake Gitea and its up/down switch. While down, every request is dropped.
  */
 export class FakeGiteaFaults {
-  private rules: { fault: FakeFault; left: number }[] = [];
+  private rules: { fault: FakeFault; left: number; skip: number }[] = [];
   /** True while the fake is "down". */
   down = false;
 
   /** Adds a fault; rules are tried in the order they were added. */
   add(fault: FakeFault): void {
     if (!fault.drop && !fault.loseResponse && fault.status === undefined) throw new Error('fake Gitea: a fault needs `status`, `drop` or `loseResponse`');
-    this.rules.push({ fault, left: fault.times ?? 1 });
+    this.rules.push({ fault, left: fault.times ?? 1, skip: fault.after ?? 0 });
   }
 
   /** Removes every pending fault (does not bring the fake back up). */
@@ -60,6 +62,10 @@ export class FakeGiteaFaults {
       return typeof fault.path === 'string' ? fault.path === path || fault.path === pathOnly : fault.path.test(path);
     });
     if (!rule) return undefined;
+    if (rule.skip > 0) {
+      rule.skip -= 1;
+      return undefined;
+    }
     rule.left -= 1;
     this.rules = this.rules.filter((r) => r.left > 0);
     const { fault } = rule;

@@ -6,6 +6,7 @@ import type {
   FakeIssue,
   FakeLabel,
   FakeRepo,
+  FakeReview,
   FakeUser,
 } from './fake-gitea-state.js';
 
@@ -194,6 +195,27 @@ export class FakeGiteaJson {
       assets: [],
       created_at: giteaTime(comment.createdAt),
       updated_at: giteaTime(comment.updatedAt),
+    };
+  }
+
+  /** swagger `PullReview`. */
+  review(repo: FakeRepo, issue: FakeIssue, review: FakeReview): Record<string, unknown> {
+    const html = this.issueHtmlUrl(repo, issue);
+    return {
+      id: review.id,
+      user: this.user(this.state.userById(review.authorId)),
+      team: null,
+      state: review.state,
+      body: review.body,
+      commit_id: issue.pull?.headSha ?? '',
+      stale: false,
+      official: review.state !== 'COMMENT',
+      dismissed: review.dismissed,
+      comments_count: 0,
+      submitted_at: giteaTime(review.submittedAt),
+      updated_at: giteaTime(review.submittedAt),
+      html_url: `${html}#issuecomment-${review.id}`,
+      pull_request_url: html,
     };
   }
 

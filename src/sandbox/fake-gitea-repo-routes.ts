@@ -114,6 +114,15 @@ export function registerFakeRepoRoutes(app: Hono<FakeGiteaEnv>, http: FakeGiteaH
     return issue?.pull ? c.json(json.pull(found.repo, issue)) : http.notFound(c);
   });
 
+  // repoListPullReviews: the submitted reviews, oldest first, paginated; 404 for a plain issue.
+  app.get(`${base}/pulls/:index/reviews`, (c) => {
+    const found = http.repo(c);
+    if (found instanceof Response) return found;
+    const issue = found.repo.issues.get(intParam(c, 'index'));
+    if (!issue?.pull) return http.notFound(c);
+    return c.json(http.page(c, issue.pull.reviews).map((r) => json.review(found.repo, issue, r)));
+  });
+
   // repoCreatePullRequest: 201; 409 when an open PR for the same head and base exists.
   app.post(`${base}/pulls`, async (c) => {
     const found = http.repo(c);

@@ -32,6 +32,18 @@ export interface FakePull {
   merged: boolean;
   /** Set when the head branch lives in a fork: the id of that (imaginary) repository. */
   headRepoId?: number;
+  /** Submitted reviews, oldest first. */
+  reviews: FakeReview[];
+}
+
+/** A submitted pull request review (swagger `PullReview`; `state` is a `ReviewStateType`). */
+export interface FakeReview {
+  id: number;
+  authorId: number;
+  state: 'APPROVED' | 'COMMENT' | 'REQUEST_CHANGES';
+  body: string;
+  dismissed: boolean;
+  submittedAt: Date;
 }
 
 /** An issue or PR; both share one number sequence per repository, like in Gitea. */
@@ -140,6 +152,8 @@ export interface FakeGiteaStateOptions {
   now?: () => Date;
   /** Gitea's `[service] REQUIRE_SIGNIN_VIEW`: when false (Gitea's default) public repos can be read without a token. */
   requireSignIn?: boolean;
+  /** The first id the fake hands out (default 1); a high one leaves low ids free for entities seeded with their own. */
+  firstId?: number;
 }
 
 type RepoName = string;
@@ -165,6 +179,7 @@ export class FakeGiteaState {
     this.token = options.token ?? 'kugetsu-test-token';
     this.now = options.now ?? (() => new Date());
     this.requireSignIn = options.requireSignIn ?? false;
+    this.nextId = options.firstId ?? 1;
     this.bot = this.addUser({ login: options.botLogin ?? 'kugetsu-bot', token: this.token });
   }
 
@@ -173,15 +188,15 @@ export class FakeGiteaState {
     return this.nextId++;
   }
 
-  /** Adds a user (or returns the existing one with that login, updated). */
-  addUser(user: { login: string; isAdmin?: boolean; token?: string }): FakeUser {
+  /** Adds a user (or returns the existing one with that login, updated); `id` seeds a given id. */
+  addUser(user: { login: string; isAdmin?: boolean; token?: string; id?: number }): FakeUser {
     const existing = this.users.get(user.login.toLowerCase());
     if (existing) {
       if (user.isAdmin !== undefined) existing.isAdmin = user.isAdmin;
       if (user.token !== undefined) existing.token = user.token;
       return existing;
     }
-    const created: FakeUser = { id: this.newId(), login: user.login, isAdmin: user.isAdmin ?? false };
+    const created: FakeUser = { id: user.id ?? this.newId(), login: user.login, isAdmin: user.isAdmin ?? false };
     if (user.token !== undefined) created.token = user.token;
     this.users.set(user.login.toLowerCase(), created);
     return created;
@@ -271,11 +286,11 @@ export class FakeGiteaState {
     this.repo(fullName).branches.set(branch, sha);
   }
 
-  /** Adds a repository label. `color` is six hex digits, default `ededed`. */
-  addLabel(fullName: RepoName, name: string, options: { color?: string; description?: string } = {}): FakeLabel {
+  /** Adds a repository label. `color` is six hex digits, default `ededed`; `id` seeds a given id. */
+  addLabel(fullName: RepoName, name: string, options: { color?: string; description?: string; id?: number } = {}): FakeLabel {
     const repo = this.repo(fullName);
     const label: FakeLabel = {
-      id: this.newId(),
+      id: options.id ?? this.newId(),
       repoId: repo.id,
       name,
       color: (options.color ?? 'ededed').replace(/^#/, '').toLowerCase(),
@@ -285,17 +300,23 @@ export class FakeGiteaState {
     return label;
   }
 
-  /** Adds an issue; `labels` are names of labels (created when missing). Author defaults to the repo owner. */
+  /**
+   * Adds an issue; `labels` are names of labels (created when missing). Author defaults to the repo
+   * owner; `number` seeds a given number (later issues continue after the highest).
+   */
   addIssue(
     fullName: RepoName,
-    issue: { title: string; body?: string; author?: string; labels?: string[]; labeledBy?: string; state?: 'open' | 'closed' },
+    issue: { title: string; body?: string; author?: string; labels?: string[]; labeledBy?: string; state?: 'open' | 'closed'; number?: number },
   ): FakeIssue {
     const repo = this.repo(fullName);
     const now = this.now();
+    const number = issue.number ?? repo.nextNumber;
+    if (repo.issues.has(number)) throw new Error(`fake Gitea: ${fullName}#${number} exists already`);
+    repo.nextNumber = Math.max(repo.nextNumber, number + 1);
     const created: FakeIssue = {
       id: this.newId(),
       repoId: repo.id,
-      number: repo.nextNumber++,
+      number,
       title: issue.title,
       body: issue.body ?? '',
       state: issue.state ?? 'open',
@@ -316,7 +337,7 @@ export class FakeGiteaState {
   /** Adds a pull request (an issue with head/base). `headSha` defaults to a made-up sha, `baseRef` to the default branch. */
   addPullRequest(
     fullName: RepoName,
-    pr: { title: string; body?: string; author?: string; headRef: string; headSha?: string; baseRef?: string; labels?: string[]; fromFork?: boolean },
+    pr: { title: string; body?: string; author?: string; headRef: string; headSha?: string; baseRef?: string; labels?: string[]; fromFork?: boolean; number?: number },
   ): FakeIssue {
     const repo = this.repo(fullName);
     const issue = this.addIssue(fullName, pr);
@@ -325,9 +346,26 @@ export class FakeGiteaState {
       headSha: pr.headSha ?? repo.branches.get(pr.headRef) ?? fakeSha(`${repo.id}/${pr.headRef}/${issue.number}`),
       baseRef: pr.baseRef ?? repo.defaultBranch,
       merged: false,
+      reviews: [],
       ...(pr.fromFork ? { headRepoId: this.newId() } : {}),
     };
     return issue;
+  }
+
+  /** Submits a review on pull request `n` as `author` (default state `REQUEST_CHANGES`). */
+  addReview(fullName: RepoName, n: number, review: { author: string; body: string; state?: FakeReview['state'] }): FakeReview {
+    const pull = this.issue(fullName, n).pull;
+    if (!pull) throw new Error(`fake Gitea: ${fullName}#${n} is not a pull request`);
+    const created: FakeReview = {
+      id: this.newId(),
+      authorId: this.user(review.author).id,
+      state: review.state ?? 'REQUEST_CHANGES',
+      body: review.body,
+      dismissed: false,
+      submittedAt: this.now(),
+    };
+    pull.reviews.push(created);
+    return created;
   }
 
   /** The issue or PR number `n`; throws when missing. */
@@ -353,13 +391,14 @@ export class FakeGiteaState {
     issue.labelEvents.push({ id: this.newId(), labelId: label.id, actorId: this.user(actor).id, added, at: issue.updatedAt });
   }
 
-  /** Adds a comment on issue `n`. Author defaults to the repo owner, `createdAt` to now. */
-  addComment(fullName: RepoName, n: number, comment: { body: string; author?: string; createdAt?: Date | string }): FakeComment {
+  /** Adds a comment on issue `n`. Author defaults to the repo owner, `createdAt` to now; `id` seeds a given id. */
+  addComment(fullName: RepoName, n: number, comment: { body: string; author?: string; createdAt?: Date | string; id?: number }): FakeComment {
     const repo = this.repo(fullName);
     const issue = this.issue(fullName, n);
     const at = comment.createdAt !== undefined ? new Date(comment.createdAt) : this.now();
+    if (comment.id !== undefined && this.comments.has(comment.id)) throw new Error(`fake Gitea: comment ${comment.id} exists already`);
     const created: FakeComment = {
-      id: this.newId(),
+      id: comment.id ?? this.newId(),
       repoId: repo.id,
       issueNumber: issue.number,
       body: comment.body,

@@ -48,6 +48,21 @@ export interface JobEvent {
   detail?: string;
 }
 
+/**
+ * A delivery whose facts Gitea could not confirm when it arrived (Gitea was unreachable): kept
+ * until Gitea answers, then confirmed and acted on like a fresh delivery.
+ */
+export interface DeferredEvent {
+  delivery: DeliveryMeta;
+  /** The event as the delivery claimed it, as JSON (the store does not read it). */
+  event: string;
+  /** Confirmation attempts so far. */
+  attempts: number;
+  /** ms since the epoch. */
+  nextAttemptAt: number;
+  lastError?: string;
+}
+
 /** What {@link JobStore.prune} removed. */
 export interface PruneResult {
   jobIds: string[];
@@ -127,6 +142,21 @@ export interface JobStore {
   setCursor(name: string, value: string): Promise<void>;
   /** True when a delivery id or event key was admitted (reconciliation skips what was handled). */
   hasEvent(eventKey: string): Promise<boolean>;
+
+  /**
+   * Keeps a delivery for later confirmation (see {@link DeferredEvent}), first attempt at
+   * `nextAttemptAt` (ms). `duplicate` when its delivery id or event key was admitted or recorded
+   * before; `deferred` also when the same event key is already deferred (the copy is merged).
+   */
+  defer(delivery: DeliveryMeta, event: string, nextAttemptAt: number, error: string): Promise<'deferred' | 'duplicate'>;
+  /** Deferred deliveries due at `nowMs`, oldest first, at most `limit`. */
+  deferredDue(nowMs: number, limit: number): Promise<DeferredEvent[]>;
+  /** Counts an attempt and schedules the next one. */
+  deferredRetry(eventKey: string, nextAttemptAt: number, error: string): Promise<void>;
+  /** Forgets a deferred delivery (it was confirmed and acted on, or refuted). */
+  deferredDone(eventKey: string): Promise<void>;
+  /** How many deliveries wait for confirmation. */
+  deferredCount(): Promise<number>;
 
   /**
    * Removes finished jobs (and their history) that finished before `before`, admitted deliveries

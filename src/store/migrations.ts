@@ -77,6 +77,20 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: deliveries whose facts Gitea could not confirm yet (it was unreachable); retried until it answers.
+  `
+  CREATE TABLE deferred_events (
+    event_key       TEXT    PRIMARY KEY,
+    delivery_id     TEXT    NOT NULL,
+    event_type      TEXT    NOT NULL,
+    received_at     TEXT    NOT NULL,
+    event           TEXT    NOT NULL, -- JSON: the event as the delivery claimed it
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL, -- ms since the epoch
+    last_error      TEXT
+  );
+  CREATE INDEX deferred_events_due ON deferred_events (next_attempt_at);
+  `,
 ];
 
 /** The schema version this build of kugetsu writes: the number of {@link MIGRATIONS}. */

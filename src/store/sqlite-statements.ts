@@ -24,6 +24,18 @@ export interface OutboxRow {
   created_at: number;
 }
 
+/** A `deferred_events` row; `event` is JSON, `next_attempt_at` ms since the epoch. */
+export interface DeferredRow {
+  event_key: string;
+  delivery_id: string;
+  event_type: string;
+  received_at: string;
+  event: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
 /** A `job_events` row. */
 export interface JobEventRow {
   at: string;
@@ -126,6 +138,19 @@ export function prepareStatements(db: Database.Database) {
     cursorPut: db.prepare<[string, string]>(
       `INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
     ),
+
+    deferInsert: db.prepare<[string, string, string, string, string, number, string]>(
+      `INSERT INTO deferred_events (event_key, delivery_id, event_type, received_at, event, next_attempt_at, last_error)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING`,
+    ),
+    deferredDue: db.prepare<[number, number], DeferredRow>(
+      `SELECT * FROM deferred_events WHERE next_attempt_at <= ? ORDER BY received_at, event_key LIMIT ?`,
+    ),
+    deferredRetry: db.prepare<[number, string, string]>(
+      `UPDATE deferred_events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE event_key = ?`,
+    ),
+    deferredDelete: db.prepare<[string]>(`DELETE FROM deferred_events WHERE event_key = ?`),
+    deferredCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM deferred_events`),
 
     pruneJobIds: db.prepare<[string], { id: number }>(
       `SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ? ORDER BY id`,

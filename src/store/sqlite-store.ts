@@ -6,10 +6,10 @@ import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
 import type { Job, JobState } from './job.js';
 import { jobFromRow, jobToColumns } from './job-row.js';
-import type { AdmitOutcome, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
+import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
-import { prepareStatements, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
+import { prepareStatements, type DeferredRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -261,6 +261,30 @@ class SqliteJobStore implements SqliteStore {
     return this.s.eventKnown.get(eventKey, eventKey) !== undefined;
   }
 
+  defer(delivery: DeliveryMeta, event: string, nextAttemptAt: number, error: string): Promise<'deferred' | 'duplicate'> {
+    return this.group.run(() => {
+      if (this.s.eventKnown.get(delivery.id, delivery.eventKey)) return 'duplicate' as const;
+      this.s.deferInsert.run(delivery.eventKey, delivery.id, delivery.eventType, delivery.receivedAt, event, nextAttemptAt, error);
+      return 'deferred' as const;
+    });
+  }
+
+  async deferredDue(nowMs: number, limit: number): Promise<DeferredEvent[]> {
+    return this.s.deferredDue.all(nowMs, limit).map(deferredFromRow);
+  }
+
+  deferredRetry(eventKey: string, nextAttemptAt: number, error: string): Promise<void> {
+    return this.group.run(() => void this.s.deferredRetry.run(nextAttemptAt, error, eventKey));
+  }
+
+  deferredDone(eventKey: string): Promise<void> {
+    return this.group.run(() => void this.s.deferredDelete.run(eventKey));
+  }
+
+  async deferredCount(): Promise<number> {
+    return this.s.deferredCount.get()?.n ?? 0;
+  }
+
   prune(before: Date): Promise<PruneResult> {
     const iso = before.toISOString();
     return this.group.run((): PruneResult => {
@@ -309,6 +333,17 @@ function sessionFromRow(row: SessionRow): IssueSession {
     branch: row.branch,
     updatedAt: row.updated_at,
   };
+}
+
+function deferredFromRow(row: DeferredRow): DeferredEvent {
+  const deferred: DeferredEvent = {
+    delivery: { id: row.delivery_id, eventType: row.event_type, eventKey: row.event_key, receivedAt: row.received_at },
+    event: row.event,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
+  if (row.last_error !== null) deferred.lastError = row.last_error;
+  return deferred;
 }
 
 function outboxFromRow(row: OutboxRow): OutboxItem {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
 import type { Delivery } from '../../src/ingress/delivery.js';
-import { readStoredSecrets, secretFile, storedSecretsLookup, writeStoredSecret } from '../../src/admin/stored-secrets.js';
+import { readStoredSecrets, secretFile, storedSecretsFor, writeStoredSecret } from '../../src/admin/stored-secrets.js';
+import { chooseSecrets } from '../../src/ingress/webhook-secrets.js';
 import { runAction } from '../../src/cli/context.js';
 import { hooksInstallCommand } from '../../src/cli/hooks-install-command.js';
 import { hooksListCommand, hooksRemoveCommand } from '../../src/cli/hooks-list-command.js';
@@ -72,12 +73,22 @@ describe('kugetsu hooks remove', () => {
   });
 });
 
-/** The real ingress, with the lookup the lead wires in (`storedSecretsLookup`), recording deliveries. */
+/** The real ingress, with the secret choice the service wires in (`chooseSecrets` over the stored secrets), recording deliveries. */
 async function ingress(options: { globalSecrets?: string[]; draining?: boolean; stateDir?: string } = {}) {
   const seen: Delivery[] = [];
   const app = createIngressApp({
     secrets: options.globalSecrets ?? ['global-secret'],
-    repoSecrets: storedSecretsLookup(options.stateDir ?? stateDir),
+    secretsFor: (fullName) =>
+      chooseSecrets(
+        {
+          global: options.globalSecrets ?? ['global-secret'],
+          repository: () => [],
+          organization: () => [],
+          storedRepository: (name) => storedSecretsFor(options.stateDir ?? stateDir, name),
+          storedOrganization: (owner) => storedSecretsFor(options.stateDir ?? stateDir, `${owner}/*`),
+        },
+        fullName,
+      ),
     allowUnsigned: false,
     onDelivery: (d) => {
       seen.push(d);
@@ -103,7 +114,10 @@ describe('kugetsu hooks test', () => {
   it('uses an organisation secret for its repositories, and KUGETSU_WEBHOOK_SECRET when none is stored', async () => {
     const server = await ingress();
     writeStoredSecret(stateDir, 'acme/*', 'org-secret');
-    expect(await hooksTestCommand('acme/app', { url: server.url }, ctx())).toBe(0);
+    const org = ctx();
+    const code = await hooksTestCommand('acme/app', { url: server.url }, org);
+    expect(org.output.stderr).toEqual([]);
+    expect(code).toBe(0);
     const viaEnv = ctx({ KUGETSU_WEBHOOK_SECRET: 'global-secret' });
     expect(await hooksTestCommand('other/repo', { url: server.url, json: true }, viaEnv)).toBe(0);
     expect(JSON.parse(viaEnv.output.stdout.join('\n'))).toMatchObject({ status: 200, secretSource: 'KUGETSU_WEBHOOK_SECRET', body: { status: 'ignored' } });

@@ -24,13 +24,17 @@ afterEach(async () => {
   world = undefined;
 });
 
-/** Delivers a `/kugetsu` comment on issue `n` through the service's HTTP app; returns the job id. */
-async function command(w: FaultWorld, s: Service, n: number, text: string): Promise<string> {
+/**
+ * Delivers a `/kugetsu` comment on issue `n` through the service's HTTP app and expects `answer`
+ * (202 `accepted`, or 202 `deferred` while Gitea cannot confirm it); returns the job id when
+ * accepted, else the comment id.
+ */
+async function command(w: FaultWorld, s: Service, n: number, text: string, answer: 'accepted' | 'deferred' = 'accepted'): Promise<string> {
   const spec = commentDelivery(w, n, text);
   const res = await s.app.request('/webhooks/gitea', { method: 'POST', body: spec.body, headers: giteaHeaders(spec.body, 'issue_comment', { secret: SECRET }) });
   const json = (await res.json()) as Record<string, string>;
-  expect({ status: res.status, json: json.status }).toEqual({ status: 202, json: 'accepted' });
-  return json.job!;
+  expect({ status: res.status, json: json.status }).toEqual({ status: 202, json: answer });
+  return answer === 'accepted' ? json.job! : String(spec.tag!['commentId']);
 }
 
 /** Waits (bounded) until none of `jobs` is queued or running; returns them as stored. */
@@ -68,7 +72,7 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
       },
       w.tmp,
     );
-    const s = (service = createService(config, { logger: logs.logger, outboxBackoff: { baseMs: 50, maxMs: 400 } }));
+    const s = (service = createService(config, { logger: logs.logger, outboxBackoff: { baseMs: 50, maxMs: 400 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 } }));
     await s.start();
     const health = async () => (await s.app.request('/healthz')).status;
 
@@ -85,16 +89,18 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
     expect(failedWrites1).toBeGreaterThan(0);
     expect(await health()).toBe(200);
 
-    // Phase 2 — Gitea down altogether (every connection dropped) while two more jobs run.
+    // Phase 2 — Gitea down altogether (every connection dropped): two more commands arrive. kugetsu
+    // cannot confirm them with Gitea, so it keeps them (202 deferred) instead of admitting them on
+    // the payload's word, and acts on them once Gitea answers.
     fake.clearFaults();
     fake.goDown();
     const downAt = Date.now();
-    const phase2 = [await command(w, s, 1, 'while down on #1'), await command(w, s, 2, 'while down on #2')];
-    const ran2 = await finished(s, phase2, 30_000);
-    // Stay down a while longer: the outbox backs off to its cap and keeps retrying.
+    const deferredComments = [await command(w, s, 1, 'while down on #1', 'deferred'), await command(w, s, 2, 'while down on #2', 'deferred')];
+    // Stay down a while: the outbox and the confirmations back off to their caps and keep retrying.
     await sleep(2_000);
     expect(await health()).toBe(200);
     expect(statusComments(fake)).toEqual([]);
+    expect(await s.store.deferredCount()).toBe(2);
 
     // Phase 3 — back up, but the first status-comment create is applied and its answer lost, and
     // the next two writes of any kind answer 503 / drop.
@@ -104,6 +110,10 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
     const upAt = fake.calls.length;
     const heldDownMs = Date.now() - downAt;
     fake.goUp();
+    await pollUntil(async () => (await s.store.deferredCount()) === 0 || undefined, { timeoutMs: 15_000, intervalMs: 50, what: 'deferred deliveries confirmed' });
+    const phase2 = (await s.store.recent(50)).filter((j) => deferredComments.includes(String(j.commentId))).map((j) => j.id).sort((a, b) => Number(a) - Number(b));
+    expect(phase2).toHaveLength(2);
+    const ran2 = await finished(s, phase2, 30_000);
     await s.idle(30_000);
     expect(await s.store.outboxCounts()).toEqual({ pending: 0, failed: 0 });
     const lost = fake.calls.filter((c) => c.lost);

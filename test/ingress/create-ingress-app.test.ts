@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
 import type { Delivery } from '../../src/ingress/delivery.js';
 import { signBody } from '../../src/ingress/verify-signature.js';
+import { chooseSecrets } from '../../src/ingress/webhook-secrets.js';
 import { fixtureBody } from '../support/fixtures.js';
 import { giteaHeaders } from '../support/signed-request.js';
 import { memoryLogger } from '../support/test-logger.js';
@@ -9,12 +10,24 @@ import { memoryLogger } from '../support/test-logger.js';
 const SECRET = 'ingress-secret';
 const body = fixtureBody('goplayground__issue-comment-event.json');
 
-function app(options: { allowUnsigned?: boolean; maxBodyBytes?: number; draining?: boolean; authorization?: string; repoSecrets?: Record<string, string[]> } = {}) {
+function app(
+  options: { allowUnsigned?: boolean; maxBodyBytes?: number; draining?: boolean; authorization?: string; repoSecrets?: Record<string, string[]>; storedSecrets?: Record<string, string[]> } = {},
+) {
   const seen: Delivery[] = [];
   const a = createIngressApp({
     secrets: [SECRET, 'second-secret'],
     ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
-    ...(options.repoSecrets ? { repoSecrets: (name: string) => options.repoSecrets![name] ?? [] } : {}),
+    secretsFor: (fullName) =>
+      chooseSecrets(
+        {
+          global: [SECRET, 'second-secret'],
+          repository: (name) => options.repoSecrets?.[name] ?? [],
+          organization: (owner) => options.repoSecrets?.[`${owner}/*`] ?? [],
+          storedRepository: (name) => options.storedSecrets?.[name] ?? [],
+          storedOrganization: (owner) => options.storedSecrets?.[`${owner}/*`] ?? [],
+        },
+        fullName,
+      ),
     allowUnsigned: options.allowUnsigned ?? false,
     maxBodyBytes: options.maxBodyBytes,
     logger: memoryLogger().logger,
@@ -52,7 +65,7 @@ describe('ingress', () => {
     ['empty signature headers (hook without secret)', (h: Record<string, string>) => { h['x-gitea-signature'] = ''; h['x-hub-signature-256'] = 'sha256='; }, 'missing signature'],
     ['wrong secret', (h: Record<string, string>) => { h['x-gitea-signature'] = signBody(body, 'other'); h['x-hub-signature-256'] = ''; }, 'does not match'],
     ['signature of a different body', (h: Record<string, string>) => { h['x-gitea-signature'] = signBody(`${body} `, SECRET); h['x-hub-signature-256'] = ''; }, 'does not match'],
-    ['truncated signature', (h: Record<string, string>) => { h['x-gitea-signature'] = h['x-gitea-signature']!.slice(0, 40); h['x-hub-signature-256'] = ''; }, 'does not match'],
+    ['truncated signature', (h: Record<string, string>) => { h['x-gitea-signature'] = h['x-gitea-signature']!.slice(0, 40); h['x-hub-signature-256'] = ''; }, 'does not match (it is not 64 hex digits)'],
   ])('401 for %s, and the handler never runs', async (_name, mutate, reason) => {
     const { post, seen } = app();
     const h = giteaHeaders(body, 'issue_comment', { secret: SECRET });
@@ -70,13 +83,55 @@ describe('ingress', () => {
     expect((await post(body, wrong)).status).toBe(401);
   });
 
-  it("a repository's own secret is accepted for that repository only", async () => {
-    const { post } = app({ repoSecrets: { 'example/example': ['repo-only-secret'] } });
+  it("a repository's own secret is accepted for that repository only, and the global secret no longer is", async () => {
+    const { post, seen } = app({ repoSecrets: { 'example/example': ['repo-only-secret'], 'example/other': ['other-repo-secret'] } });
     expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: 'repo-only-secret' }))).status).toBe(202);
+    const global = await post(body, giteaHeaders(body, 'issue_comment', { secret: SECRET }));
+    expect(global.status).toBe(401);
+    expect(((await global.json()) as { reason: string }).reason).toContain('KUGETSU_WEBHOOK_SECRET is not accepted for a repository that has its own secret');
+    // Repository B's secret never signs for repository A, nor A's for B.
+    expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: 'other-repo-secret' }))).status).toBe(401);
     const other = JSON.parse(body) as { repository: { name: string; full_name: string } };
     other.repository.name = 'other';
     const otherRepo = JSON.stringify(other, null, 2);
     expect((await post(otherRepo, giteaHeaders(otherRepo, 'issue_comment', { secret: 'repo-only-secret' }))).status).toBe(401);
+    expect((await post(otherRepo, giteaHeaders(otherRepo, 'issue_comment', { secret: 'other-repo-secret' }))).status).toBe(202);
+    // A repository without a secret of its own still takes the global one.
+    const third = JSON.parse(body) as { repository: { name: string } };
+    third.repository.name = 'third';
+    const thirdRepo = JSON.stringify(third, null, 2);
+    expect((await post(thirdRepo, giteaHeaders(thirdRepo, 'issue_comment', { secret: SECRET }))).status).toBe(202);
+    expect(seen).toHaveLength(3);
+  });
+
+  it("an organisation's secret signs for its repositories only, and a stored hook secret only for its kind of hook", async () => {
+    const { post } = app({ repoSecrets: { 'example/*': ['org-secret'] }, storedSecrets: { 'example/example': ['stored-repo-secret'] } });
+    expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: 'org-secret' }))).status).toBe(202);
+    expect((await post(body, giteaHeaders(body, 'issue_comment', { secret: 'stored-repo-secret' }))).status).toBe(202);
+    // `hooks install` made a repository hook with that secret: an organisation hook cannot have it.
+    const fromOrgHook = await post(body, { ...giteaHeaders(body, 'issue_comment', { secret: 'stored-repo-secret' }), 'x-gitea-hook-installation-target-type': 'organization' });
+    expect(fromOrgHook.status).toBe(401);
+    expect(((await fromOrgHook.json()) as { reason: string }).reason).toContain('comes from a organization hook');
+    const elsewhere = JSON.parse(body) as { repository: { name: string; owner: { login: string } } };
+    elsewhere.repository.owner.login = 'someone-else';
+    const elsewhereBody = JSON.stringify(elsewhere, null, 2);
+    expect((await post(elsewhereBody, giteaHeaders(elsewhereBody, 'issue_comment', { secret: 'org-secret' }))).status).toBe(401);
+  });
+
+  it('refuses a body that hides its repository from the secret choice (escapes, a repeated key): the signature must hold for the repository the payload names', async () => {
+    const { post, seen } = app({ repoSecrets: { 'example/victim': ['victim-own-secret'], 'example/example': ['repo-only-secret'] } });
+    // A holder of the global secret spells the name with an escape, so that no repository is seen
+    // before parsing and the global secret is tried — but the payload is about example/victim.
+    const escaped = body.replace(/"name": "example",\n(\s+)"full_name"/, '"name": "vic\\u0074im",\n$1"full_name"');
+    expect(JSON.parse(escaped).repository.name).toBe('victim');
+    const res = await post(escaped, giteaHeaders(escaped, 'issue_comment', { secret: SECRET }));
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { reason: string }).reason).toContain('is not the repository of the payload');
+    // A signer of example/example appends a second "repository": the last one counts, as in JSON.parse.
+    const twice = body.replace(/\n}\s*$/, ',\n  "repository": {"name": "victim", "owner": {"login": "example"}}\n}\n');
+    expect(JSON.parse(twice).repository.name).toBe('victim');
+    expect((await post(twice, giteaHeaders(twice, 'issue_comment', { secret: 'repo-only-secret' }))).status).toBe(401);
+    expect(seen).toHaveLength(0);
   });
 
   it('checks the Authorization header when one is configured', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { issueCommentPayload, issueLabelPayload } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea, FakePermission } from '../../src/sandbox/fake-gitea.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
@@ -93,18 +93,26 @@ describe('only the right people make an agent run', () => {
     expect(replies(fake, issue.number)).toEqual([]);
   });
 
-  it('when Gitea cannot answer at admission the job is kept and the permission is checked before the run', async () => {
+  it('when Gitea cannot answer the permission check, the delivery is kept (202 deferred) and decided once it answers: a reader is refused, a writer runs', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
     const s = await start();
-    fake.injectFault({ status: 503, times: 1, path: /collaborators\/reader\/permission/ });
-    const res = await command(fake, issue, 'reader');
-    expect(res.status).toBe(202);
+    fake.injectFault({ status: 503, times: Infinity, path: /collaborators\/(reader|writer)\/permission/ });
+    const reader = await command(fake, issue, 'reader');
+    expect(reader.status).toBe(202);
+    expect(reader.json).toMatchObject({ status: 'deferred', reason: expect.stringContaining('permission of @reader cannot be checked') });
+    const other = fake.addIssue('acme/app', { title: 'Other', author: 'writer' });
+    const writer = await command(fake, other, 'writer');
+    expect(writer.json.status).toBe('deferred');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // retries happen while Gitea still fails
+    expect(await s.store.recent(10)).toEqual([]); // nothing admitted on the payload's word
+    expect(await s.store.deferredCount()).toBe(2);
+    fake.clearFaults();
+    await vi.waitFor(async () => expect(await s.store.deferredCount()).toBe(0), { timeout: 5_000 });
     await s.idle();
-    const [job] = await s.store.recent(1);
-    expect(job).toMatchObject({ state: 'failed', result: { failedPhase: 'authorize' } });
-    expect(job!.result!.error).toContain('@reader needs write permission');
-    expect(existsSync(ranFile())).toBe(false);
+    const jobs = await s.store.recent(10);
+    expect(jobs.map((j) => [j.sender.login, j.issueKey, j.state])).toEqual([['writer', `acme/app#${other.number}`, 'succeeded']]);
+    expect(replies(fake, issue.number)).toEqual([expect.stringContaining('@reader needs write permission on acme/app')]);
   });
 
   it('per-sender rate limit and queued jobs per issue, each with a clear reply', async () => {

@@ -114,6 +114,9 @@ describe('/kugetsu subcommands', () => {
       return res.json;
     };
     expect((await post(['ready'])).status).toBe('accepted');
+    // A delivery that says the label is gone while Gitea still shows it cancels nothing.
+    expect((await post([])).reason).toBe('ignored: not confirmed by Gitea: Gitea still shows the trigger label "ready" on #1');
+    fake.labelIssue('acme/app', issue.number, 'ready', 'alice', false);
     const removed = await post([]);
     expect(removed.reason).toBe('ignored: the trigger label was removed: canceled queued job 2');
     await s.idle();

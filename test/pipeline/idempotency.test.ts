@@ -50,13 +50,24 @@ describe('exactly once: repeated deliveries and replays start nothing new', () =
     const body = serializePayload(payload);
     expect((await world.deliver('issue_label', body)).status).toBe(202);
     await s.idle();
+    // kugetsu took the label off when the job started: a replay of the old body is refuted by Gitea.
     const replay = await world.deliver('issue_label', body);
-    expect(replay.json.reason).toContain('already handled under another delivery');
+    expect(replay.json.reason).toBe('ignored: not confirmed by Gitea: Gitea does not show the trigger label on #1');
+    // While the label is still on (its removal failed), a replay names the same addition: not taken twice.
+    fake.labelIssue('acme/app', issue.number, 'ready', 'alice');
+    const added = fake.issue('acme/app', issue.number).labelEvents.at(-1)!;
+    expect((await world.deliver('issue_label', serializePayload(payload))).status).toBe(202);
+    await s.idle();
+    fake.issue('acme/app', issue.number).labelIds.push(added.labelId);
+    expect((await world.deliver('issue_label', body)).json.reason).toContain('already handled under another delivery');
 
-    // A person adds the label again later: Gitea sends a new body (its updated_at differs).
+    // A person adds the label again later: a new addition in Gitea's timeline, a new delegation.
+    fake.labelIssue('acme/app', issue.number, 'ready', 'bob');
+    fake.setPermission('acme/app', 'bob', 'write');
     payload.issue.updated_at = new Date(Date.now() + 60_000).toISOString();
     expect((await world.deliver('issue_label', serializePayload(payload))).status).toBe(202);
     await s.idle();
-    expect((await s.store.listByIssue(`acme/app#${issue.number}` as never)).map((j) => j.state)).toEqual(['succeeded', 'succeeded']);
+    const jobs = await s.store.listByIssue(`acme/app#${issue.number}` as never);
+    expect(jobs.map((j) => [j.state, j.sender.login])).toEqual([['succeeded', 'alice'], ['succeeded', 'alice'], ['succeeded', 'bob']]);
   });
 });

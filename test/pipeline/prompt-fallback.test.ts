@@ -9,14 +9,15 @@ const gitea = useFakeGitea({ strict: false });
 const world = useServiceWorld(gitea, 'kugetsu-fallback-');
 
 describe('the prompt when Gitea cannot be read at run time', () => {
-  it('retries the issue read twice, then runs on the issue as the delivery described it instead of failing the request', { timeout: 30_000 }, async () => {
+  it('retries the issue read twice, then runs on the issue as Gitea described it at admission instead of failing the request', { timeout: 30_000 }, async () => {
     const fake = gitea.fake;
     fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
     fake.setPermission('acme/app', 'alice', 'write');
     const issue = fake.addIssue('acme/app', { title: 'Rename the helper', body: 'call it formatName', author: 'alice' });
     const s = await world.start(['write:done.txt:x']);
-    // Every read of the issue fails, as while Gitea restarts (other routes answer).
-    fake.injectFault({ method: 'GET', path: `/repos/acme/app/issues/${issue.number}`, status: 503, times: Infinity });
+    // After the read that confirmed the delivery, every read of the issue fails, as while Gitea
+    // restarts (other routes answer).
+    fake.injectFault({ method: 'GET', path: `/repos/acme/app/issues/${issue.number}`, status: 503, times: Infinity, after: 1 });
     const c = fake.addComment('acme/app', issue.number, { body: '/kugetsu go', author: 'alice' });
     const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: c.id, body: c.body }, sender: fake.user('alice') }));
     expect(res.status).toBe(202);
@@ -24,7 +25,7 @@ describe('the prompt when Gitea cannot be read at run time', () => {
     const [job] = await s.store.recent(1);
     expect(job?.state).toBe('succeeded');
     const reads = fake.calls.filter((call) => call.method === 'GET' && call.path === `/repos/acme/app/issues/${issue.number}`);
-    expect(reads.map((r) => r.status)).toEqual([503, 503, 503]);
+    expect(reads.map((r) => r.status)).toEqual([200, 503, 503, 503]);
     const prompt = readFileSync(path.join(world.tmp, 'state', 'prompts', 'acme', 'app', `issue-${issue.number}`, `job-${job!.id}.md`), 'utf8');
     expect(prompt).toContain('Rename the helper');
     expect(prompt).toContain('call it formatName');

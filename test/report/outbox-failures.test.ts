@@ -59,9 +59,11 @@ describe('OutboxWorker failures', () => {
     const job = await admitJob(store, 1);
 
     expect(await worker.drain(3000)).toBe(true);
+    // Before a repeated create, kugetsu asks who it is (GET /user, once) to look only at its own comments.
     fake.expectCalls([
       { method: 'POST', path: '/repos/acme/app/issues/1/comments', status: 429 },
-      { method: 'GET', path: '/repos/acme/app/issues/1/comments', status: 503 },
+      { method: 'GET', path: '/user', status: 503 },
+      { method: 'GET', path: '/user', status: 200 },
       { method: 'GET', path: '/repos/acme/app/issues/1/comments', status: 200 },
       { method: 'POST', path: '/repos/acme/app/issues/1/comments', status: 201 },
     ]);
@@ -79,6 +81,7 @@ describe('OutboxWorker failures', () => {
     const now = Date.now() + 1000;
     const slowDown = Object.assign(new GiteaError('createComment', 429, 'slow down'), { retryAfterMs: 30_000 });
     const stub = {
+      currentUser: async () => ({ id: 1, login: 'kugetsu-bot' }),
       listComments: async () => [],
       createComment: async () => {
         throw slowDown;

@@ -67,6 +67,7 @@ describe('OutboxWorker: status comments', () => {
     const [comment] = fake.commentsOn('acme/app', 1);
     fake.expectCalls([
       { method: 'POST', path: COMMENTS_1, status: 201 },
+      { method: 'GET', path: '/user', status: 200 },
       { method: 'GET', path: COMMENTS_1, status: 200 },
       { method: 'PATCH', path: `/repos/acme/app/issues/comments/${comment?.id}`, status: 200 },
     ]);
@@ -89,6 +90,7 @@ describe('OutboxWorker: status comments', () => {
     expect(fake.commentsOn('acme/app', 1).map((c) => c.body)).toEqual([body]);
     fake.expectCalls([
       { method: 'POST', path: COMMENTS_1, status: 201 },
+      { method: 'GET', path: '/user', status: 200 },
       { method: 'GET', path: COMMENTS_1, status: 200 },
     ]);
   });
@@ -105,10 +107,36 @@ describe('OutboxWorker: status comments', () => {
     const { worker } = startWorker({ store, gitea: clientFor(fake) });
     expect(await worker.drain(2000)).toBe(true);
     fake.expectCalls([
+      { method: 'GET', path: '/user', status: 200 },
       { method: 'GET', path: COMMENTS_1, status: 200 },
       { method: 'PATCH', path: `/repos/acme/app/issues/comments/${orphan.id}`, status: 200 },
     ]);
     expect((await store.get(job.id))?.statusCommentId).toBe(orphan.id);
+  });
+
+  it("never adopts someone else's comment that carries the job's marker, nor takes it for a reply already posted", async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    const job = await admitJob(store, 1);
+    // Job ids are sequential: anyone who can comment can pre-post the next job's marker, and a
+    // reply's marker is derived from the event it answers.
+    const planted = fake.addComment('acme/app', 1, { body: renderStatusComment(job), author: 'mallory' });
+    const reply = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1 }, 'comment:acme/app:78:created', '@alice needs write permission.');
+    const replyBody = (reply.op as { body: string }).body;
+    fake.addComment('acme/app', 1, { body: replyBody, author: 'mallory' });
+    await store.enqueue([reply]);
+    const items = await pendingItems(store);
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(Math.max(...items.map((i) => i.createdAt))));
+
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
+    expect(await worker.drain(2000)).toBe(true);
+    const stored = (await store.get(job.id))?.statusCommentId;
+    expect(stored).not.toBe(planted.id);
+    expect(fake.comments.get(stored!)?.authorId).toBe(fake.bot.id);
+    expect(fake.comments.get(planted.id)?.body).toBe(renderStatusComment(job)); // never edited
+    const bodies = fake.commentsOn('acme/app', 1).filter((c) => c.authorId === fake.bot.id).map((c) => c.body);
+    expect(bodies).toEqual([expect.stringContaining('kugetsu:status job=1'), replyBody]);
+    fake.takeCalls();
   });
 
   it('creates a new comment when someone deleted the status comment', async () => {

@@ -154,6 +154,7 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       const r2 = await deliver(s, 'issue_label', issueLabelPayload({ repo: repoOf(fake), issue: { number: issue2.number, title: issue2.title, body: issue2.body, labels: [{ id: ready.id, name: 'ready' }] }, sender: alice }));
       answers.push({ what: 'label on #2', ...r2 });
       // 3. Changes requested on kugetsu's PR, with the secrets in the review.
+      fake.addReview('acme/app', pr.number, { author: 'alice', body: `Please fix: ${PLANT}` });
       const r3 = await deliver(s, 'pull_request_review_rejected', reviewRejectedPayload({ repo: repoOf(fake), pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue1.number}` }, review: `Please fix: ${PLANT}`, sender: alice }));
       answers.push({ what: 'review on PR', ...r3 });
       // 4. A command by someone with read access only (refused), carrying the secrets.
@@ -163,7 +164,10 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       await s.idle();
 
       // 5. git errors: clone URLs with the token as userinfo and the secret in the path, on a closed port —
-      //    a fetch into the existing clone of acme/app, and a first clone of acme/other.
+      //    a fetch into the existing clone of acme/app, and a first clone of acme/other. kugetsu clones
+      //    what Gitea's API answers (as with a misconfigured ROOT_URL), never a payload's clone_url.
+      fake.repo('acme/app').cloneUrl = tokenUrl;
+      fake.repo('acme/other').cloneUrl = tokenUrl;
       const c5 = fake.addComment('acme/app', issue3.number, { body: `/kugetsu fetch fails ${PLANT}`, author: 'alice' });
       const r5 = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake, 'app', tokenUrl), issue: { number: issue3.number, title: issue3.title, body: issue3.body }, comment: { id: c5.id, body: c5.body }, sender: alice }));
       answers.push({ what: 'command on #3 with a token clone URL (fetch)', ...r5 });

@@ -83,7 +83,7 @@ export function useServiceWorld(gitea: FakeGiteaFixture, prefix = 'kugetsu-world
         },
         tmp,
       );
-      service = createService(config, { logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 } });
+      service = createService(config, { logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 } });
       await service.start();
       return service;
     },

@@ -86,12 +86,13 @@ export function commentDelivery(world: FaultWorld, n: number, text: string, tag:
 
 /**
  * Puts the `ready` label on issue `n` in the fake and returns the `issue_label` delivery Gitea would
- * send (its content key is the body's SHA-256).
+ * send (once confirmed, its content key names that addition in the issue timeline).
  */
 export function labelDelivery(world: FaultWorld, n: number): DeliverySpec {
   const issue = world.fake.issue(REPO, n);
   const label = world.fake.repo(REPO).labels.find((l) => l.name === 'ready')!;
-  if (!issue.labelIds.includes(label.id)) issue.labelIds.push(label.id);
+  // Added by alice, as the issue timeline then says (kugetsu reads who added it back from Gitea).
+  if (!issue.labelIds.includes(label.id)) world.fake.labelIssue(REPO, n, 'ready', 'alice');
   const alice = world.fake.user('alice');
   const body = serializePayload(
     issueLabelPayload({ repo: world.repo, issue: { number: n, title: issue.title, body: issue.body, labels: [{ id: label.id, name: label.name }] }, sender: { id: alice.id, login: alice.login } }),
