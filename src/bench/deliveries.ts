@@ -77,18 +77,41 @@ export function nonTriggeringDeliveries(repo: TemplateRepo, sender: TemplateUser
 }
 
 /**
- * A factory of `/kugetsu` comment deliveries, each a NEW delegation: comment `n` gets the unique id
- * `idBase + n` (the event key of a comment is its id) and goes to issue `1 + n % issues`.
- * Bodies are ≈ 11 KB; one template is serialised once and the ids are spliced in.
+ * One measurement's `/kugetsu` comments: comment `idBase + n` (`0 ≤ n < 10,000,000`) on issue
+ * `1 + n % issues`, saying `message`. The load generator builds deliveries of them and the bench's
+ * fake Gitea answers them when kugetsu reads them back (see {@link commandComment}).
  */
-export function commandDeliveries(repo: TemplateRepo, sender: TemplateUser, options: { issues: number; idBase: number; message?: string }): (n: number) => BenchDelivery {
+export interface CommandSet {
+  idBase: number;
+  issues: number;
+  message?: string;
+}
+
+/** The body of a bench `/kugetsu` comment (≈ 1.3 KB). */
+export function commandText(message = 'please fix the retry loop'): string {
+  return `/kugetsu ${message}\n\n${issueText(1_200, 3)}`;
+}
+
+/** The issue and body of comment `id` of `set`, or `undefined` when the id is not one of its. */
+export function commandComment(set: CommandSet, id: number): { issue: number; body: string } | undefined {
+  const n = id - set.idBase;
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 10_000_000) return undefined;
+  return { issue: 1 + (n % set.issues), body: commandText(set.message) };
+}
+
+/**
+ * A factory of `/kugetsu` comment deliveries, each a NEW delegation: comment `n` gets the unique id
+ * `idBase + n` (the event key of a comment is its id) and goes to issue `1 + n % issues`
+ * ({@link commandComment}). Bodies are ≈ 11 KB; one template is serialised once and the ids are spliced in.
+ */
+export function commandDeliveries(repo: TemplateRepo, sender: TemplateUser, options: CommandSet): (n: number) => BenchDelivery {
   const COMMENT = '987654321987';
   const ISSUE = '4444444';
   const body = serializePayload(
     issueCommentPayload({
       repo,
       issue: { number: Number(ISSUE), title: 'Flaky integration test', body: issueText(3_500) },
-      comment: { id: Number(COMMENT), body: `/kugetsu ${options.message ?? 'please fix the retry loop'}\n\n${issueText(1_200, 3)}` },
+      comment: { id: Number(COMMENT), body: commandText(options.message) },
       sender,
     }),
   );

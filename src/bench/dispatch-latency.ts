@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { startChild } from './child.js';
-import { commandDeliveries, deliveryHeaders } from './deliveries.js';
+import { commandDeliveries, deliveryHeaders, type CommandSet } from './deliveries.js';
 import { quantile } from './stats.js';
 import type { GiteaInfo } from './target-gitea.js';
 
@@ -38,12 +38,13 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   const issues = options.issues ?? 10;
   mkdirSync(tmp, { recursive: true });
   const origin = createLocalOrigin(tmp);
-  const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues });
+  const idBase = 20_000_000;
+  const commands: CommandSet = { issues, idBase, message: 'print the time' };
+  const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues, commands: [commands] });
   const secret = randomBytes(16).toString('hex');
   const stateDir = path.join(tmp, 'state');
   const kugetsu = await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 3, agentArgv: ['/bin/date', '+%s%N'] });
-  const idBase = 20_000_000;
-  const make = commandDeliveries(gitea.info.repo, gitea.info.alice, { issues, idBase, message: 'print the time' });
+  const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);
   const sent = new Map<number, { at: number; ackMs: number }>();
   const idle = async () => {
     for (;;) {

@@ -8,6 +8,8 @@ export interface StoreCheck {
   acked: number;
   /** Jobs in the store. */
   jobs: number;
+  /** Acknowledged deliveries kept for confirmation with Gitea (durable; they become jobs once confirmed). */
+  deferred: number;
   /** Triggering deliveries sent but never answered (sockets closed by the load generator at the end). */
   cutOff: number;
   /** Jobs whose delivery was one of those cut off (committed, but the answer was never read). */
@@ -35,8 +37,12 @@ export async function checkStore(stateDir: string, ledger: TriggerLedger, idBase
       const n = (job.commentId ?? -1) - idBase;
       seen.set(n, (seen.get(n) ?? 0) + 1);
     }
+    // A 202 "deferred" is durable too: the delivery waits in the store for Gitea to confirm it.
+    const deferred = new Set(
+      (await store.deferredDue(Number.MAX_SAFE_INTEGER, 10_000_000)).map((d) => ((JSON.parse(d.event) as { comment?: { id?: number } }).comment?.id ?? -1) - idBase),
+    );
     let missing = 0;
-    for (const n of ledger.acked) if (!seen.has(n)) missing++;
+    for (const n of ledger.acked) if (!seen.has(n) && !deferred.has(n)) missing++;
     let unexpected = 0;
     let duplicated = 0;
     let cutOffStored = 0;
@@ -46,8 +52,13 @@ export async function checkStore(stateDir: string, ledger: TriggerLedger, idBase
       if (ledger.sent.has(n) && !ledger.answered.has(n)) cutOffStored++;
       else unexpected++;
     }
+    for (const n of deferred) {
+      if (ledger.acked.has(n) || seen.has(n)) continue;
+      if (ledger.sent.has(n) && !ledger.answered.has(n)) cutOffStored++;
+      else unexpected++;
+    }
     const cutOff = [...ledger.sent].filter((n) => !ledger.answered.has(n)).length;
-    return { acked: ledger.acked.size, jobs: jobs.length, cutOff, cutOffStored, missing, unexpected, duplicated, ok: missing === 0 && unexpected === 0 && duplicated === 0 };
+    return { acked: ledger.acked.size, jobs: jobs.length, deferred: deferred.size, cutOff, cutOffStored, missing, unexpected, duplicated, ok: missing === 0 && unexpected === 0 && duplicated === 0 };
   } finally {
     await store.close();
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
 import { startChild } from './child.js';
-import { commandDeliveries, nonTriggeringDeliveries } from './deliveries.js';
+import { commandDeliveries, nonTriggeringDeliveries, type CommandSet } from './deliveries.js';
 import { checkStore, type StoreCheck } from './ingest-check.js';
 import { newLedger, runLoad, type DeliveryMix, type LoadResult } from './load-generator.js';
 import type { GiteaInfo } from './target-gitea.js';
@@ -49,12 +49,13 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
   const { tmp, log } = options;
   mkdirSync(tmp, { recursive: true });
   const origin = createLocalOrigin(tmp);
-  const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues: 1000 });
+  const idBase = 10_000_000;
+  const commands: CommandSet = { issues: 1000, idBase };
+  const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues: 1000, commands: [commands] });
   const secret = randomBytes(16).toString('hex');
   const { repo, alice } = gitea.info;
   const fixed = nonTriggeringDeliveries(repo, alice);
-  const idBase = 10_000_000;
-  const trigger = commandDeliveries(repo, alice, { issues: 1000, idBase });
+  const trigger = commandDeliveries(repo, alice, commands);
   const mixes: DeliveryMix[] = [
     { name: 'a', sequence: [...fixed, 'trigger'], trigger },
     { name: 'b', sequence: ['trigger'], trigger },
@@ -98,7 +99,7 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
           kugetsuStatuses[mix.name] = ledger.statuses;
           const check = await checkStore(stateDir, ledger, idBase);
           checks.push({ mix: mix.name, ...check });
-          log(`ingest mix ${mix.name} store check: ${check.acked} acked triggering deliveries, ${check.jobs} jobs (${check.cutOffStored} of ${check.cutOff} cut off at the end), ${check.ok ? 'OK' : 'MISMATCH'}`);
+          log(`ingest mix ${mix.name} store check: ${check.acked} acked triggering deliveries, ${check.jobs} jobs + ${check.deferred} kept for confirmation (${check.cutOffStored} of ${check.cutOff} cut off at the end), ${check.ok ? 'OK' : 'MISMATCH'}`);
         }
       }
       const of = (t: IngestRow['target']) => rows.find((r) => r.mix === mix.name && r.target === t)!.reqPerSec;

@@ -41,7 +41,7 @@ export function renderMarkdown(r: BenchResults): string {
       if (check) {
         rows.push([
           `${label.slice(0, 3)} Acked triggering deliveries in the store`,
-          `${n0(check.acked)} acked 2xx → ${n0(check.jobs - check.cutOffStored)} of their jobs stored${check.cutOffStored ? ` (+${check.cutOffStored} jobs of deliveries cut off unanswered at the end)` : ''}; missing ${check.missing}, unexpected ${check.unexpected}, duplicated ${check.duplicated}`,
+          `${n0(check.acked)} acked 2xx → ${n0(check.jobs + check.deferred - check.cutOffStored)} stored (${n0(check.jobs)} jobs, ${n0(check.deferred)} kept for confirmation with Gitea)${check.cutOffStored ? ` (+${check.cutOffStored} of deliveries cut off unanswered at the end)` : ''}; missing ${check.missing}, unexpected ${check.unexpected}, duplicated ${check.duplicated}`,
           '—',
           check.ok ? '**OK**' : '**MISMATCH**',
         ]);

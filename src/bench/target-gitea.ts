@@ -1,5 +1,6 @@
 import type { TemplateRepo, TemplateUser } from '../sandbox/delivery-templates.js';
 import { startFakeGiteaServer } from '../sandbox/fake-gitea-server.js';
+import { commandComment, type CommandSet } from './deliveries.js';
 import { serveChild } from './serve-child.js';
 
 /** What the fake Gitea child announces. */
@@ -15,11 +16,23 @@ export interface GiteaInfo {
 /**
  * The fake Gitea HTTP server (src/sandbox) in its own process, so that its work does not count
  * against the kugetsu process under test: repository `bench/app` whose clone URL is `origin`, user
- * `alice` (write), and issues 1..`issues`. Its call log is emptied every second (it would grow
+ * `alice` (write), and issues 1..`issues`. The `/kugetsu` comments of `commands` exist as soon as
+ * they are read (kugetsu reads every command back before admitting it; seeding millions up front
+ * would cost the child more than the run). Its call log is emptied every second (it would grow
  * without bound under load).
  */
-await serveChild<{ origin: string; issues: number }, GiteaInfo>(async ({ origin, issues }) => {
-  const server = await startFakeGiteaServer();
+await serveChild<{ origin: string; issues: number; commands?: CommandSet[] }, GiteaInfo>(async ({ origin, issues, commands = [] }) => {
+  const server = await startFakeGiteaServer({
+    rewrite: async (request) => {
+      const m = /^\/api\/v1\/repos\/bench\/app\/issues\/comments\/(\d+)$/.exec(new URL(request.url).pathname);
+      const id = m ? Number(m[1]) : undefined;
+      if (request.method === 'GET' && id !== undefined && !server.fake.comments.has(id)) {
+        const found = commands.map((set) => commandComment(set, id)).find((c) => c !== undefined);
+        if (found) server.fake.addComment('bench/app', found.issue, { id, body: found.body, author: 'alice' });
+      }
+      return request;
+    },
+  });
   const fake = server.fake;
   fake.addRepo({ owner: 'bench', name: 'app', cloneUrl: origin });
   fake.setPermission('bench/app', 'alice', 'write');

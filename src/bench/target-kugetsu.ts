@@ -84,7 +84,7 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
   return {
     info: { url: `http://127.0.0.1:${port}` },
     handlers: {
-      health: async () => ({ ...service.scheduler.stats(), commits, outbox: await service.store.outboxCounts(), jobs: await service.store.counts() }),
+      health: async () => ({ ...service.scheduler.stats(), commits, outbox: await service.store.outboxCounts(), jobs: await service.store.counts(), deferred: await service.store.deferredCount() }),
       memory: (): MemorySample => {
         const gc = (globalThis as { gc?: () => void }).gc;
         if (!gc) throw new Error('run with --expose-gc');
@@ -113,10 +113,13 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
             };
             return service.dispatcher.handle(delivery);
           });
-          for (const r of await Promise.all(batch)) if (r.status === 'accepted') accepted++;
+          for (const r of await Promise.all(batch)) if (r.status === 'accepted' || r.status === 'deferred') accepted++;
         }
+        // Deliveries kept for confirmation (a burst beyond the confirmations in flight) become jobs
+        // once confirmed: wait for them, so that the caller measures the queued state.
+        while ((await service.store.deferredCount()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
         admitted += accepted;
-        return { accepted, admitted };
+        return { accepted, admitted, jobs: (await service.store.counts()).queued };
       },
       /**
        * `{fast: true}` (teardown after a measurement): returns once the running agent was stopped

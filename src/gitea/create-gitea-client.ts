@@ -1,4 +1,5 @@
 import { giteaApi } from 'gitea-js';
+import PQueue from 'p-queue';
 import { z } from 'zod';
 import {
   commentSchema,
@@ -24,6 +25,11 @@ export interface GiteaClientOptions {
   token: string;
   /** Replaces the global `fetch` (which is otherwise looked up at call time, so msw sees it). */
   fetch?: typeof fetch;
+  /**
+   * Requests in flight at once (default 16); more wait their turn. A burst of deliveries, each read
+   * back from Gitea, must not open hundreds of connections to one Gitea.
+   */
+  maxConcurrent?: number;
 }
 
 /** Page size for list calls: Gitea's default `[api] MAX_RESPONSE_ITEMS` (50). */
@@ -50,6 +56,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     ...(options.fetch ? { customFetch: options.fetch } : {}),
   });
   const secrets = [options.token];
+  const lanes = new PQueue({ concurrency: Math.max(1, options.maxConcurrent ?? 16) });
+  const limited = <T>(work: () => Promise<T>): Promise<T> => lanes.add(work) as Promise<T>;
 
   function convert(operation: string, failure: unknown): GiteaError {
     if (failure instanceof InvalidSegmentError) return new GiteaError(operation, 400, failure.message);
@@ -59,7 +67,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   async function call<T>(operation: string, schema: z.ZodType<T>, run: () => Promise<ApiResponse>): Promise<T> {
     let response: ApiResponse;
     try {
-      response = await run();
+      response = await limited(run);
     } catch (failure) {
       throw convert(operation, failure);
     }
@@ -83,7 +91,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     for (let page = 1; page <= MAX_PAGES; page++) {
       let response: ApiResponse;
       try {
-        response = await run(page, PAGE_SIZE);
+        response = await limited(() => run(page, PAGE_SIZE));
       } catch (failure) {
         throw convert(operation, failure);
       }

@@ -100,6 +100,9 @@ export class EventConfirmer {
   private async comment(claimed: Extract<GiteaEvent, { kind: 'comment_created' }>, repo: RepoRef): Promise<Confirmation> {
     const { gitea } = this.deps;
     const id = claimed.comment.id;
+    // The comment and the issue it claims to be on, read at once (a comment elsewhere is refuted anyway).
+    const issueRead = notFound(gitea.getIssue(repo.owner, repo.name, claimed.issue.number), `issue #${claimed.issue.number} does not exist`);
+    issueRead.catch(() => undefined);
     const comment = await notFound(gitea.getComment(repo.owner, repo.name, id), `comment ${id} does not exist in ${repo.owner}/${repo.name}`);
     if (comment.issueNumber !== claimed.issue.number) {
       throw new Refuted(`comment ${id} is on #${comment.issueNumber ?? '?'} in Gitea, not on #${claimed.issue.number}`);
@@ -112,7 +115,7 @@ export class EventConfirmer {
     const claimedCommand = parseCommand(claimed.comment.body, word);
     if (!said) throw new Refuted(`comment ${id} carries no ${word} command in Gitea`);
     if (!claimedCommand || said.message !== claimedCommand.message) throw new Refuted(`comment ${id} says something else in Gitea`);
-    const issue = await notFound(gitea.getIssue(repo.owner, repo.name, comment.issueNumber), `issue #${comment.issueNumber} does not exist`);
+    const issue = await issueRead;
     const pr = issue.isPull ? await notFound(gitea.getPullRequest(repo.owner, repo.name, issue.number), `pull request #${issue.number} does not exist`) : undefined;
     return {
       kind: 'confirmed',
@@ -130,16 +133,20 @@ export class EventConfirmer {
   private async labels(claimed: Extract<GiteaEvent, { kind: 'issue_labels_changed' }>, repo: RepoRef): Promise<Confirmation> {
     const { gitea } = this.deps;
     const n = claimed.issue.number;
-    const issue = await notFound(gitea.getIssue(repo.owner, repo.name, n), `issue #${n} does not exist in ${repo.owner}/${repo.name}`);
-    if (issue.isPull) throw new Refuted(`#${n} is a pull request in Gitea, not an issue`);
     const wanted = this.deps.settingsFor(repo.owner, repo.name).triggerLabels.map((l) => l.toLowerCase());
     const isTrigger = (l: { name: string }) => wanted.includes(l.name.toLowerCase());
+    const claimedLabel = claimed.issue.labels.find(isTrigger);
+    // The timeline of the label the payload names is read beside the issue; it counts only if
+    // Gitea shows that very label on the issue.
+    const additionRead = claimedLabel ? gitea.labelAddition(repo.owner, repo.name, n, claimedLabel.id) : undefined;
+    additionRead?.catch(() => undefined);
+    const issue = await notFound(gitea.getIssue(repo.owner, repo.name, n), `issue #${n} does not exist in ${repo.owner}/${repo.name}`);
+    if (issue.isPull) throw new Refuted(`#${n} is a pull request in Gitea, not an issue`);
     const label = issue.labels.find(isTrigger);
-    const claimedPresent = claimed.issue.labels.some(isTrigger);
-    if (claimedPresent && !label) throw new Refuted(`Gitea does not show the trigger label on #${n}`);
-    if (!claimedPresent && label) throw new Refuted(`Gitea still shows the trigger label "${label.name}" on #${n}`);
+    if (claimedLabel && !label) throw new Refuted(`Gitea does not show the trigger label on #${n}`);
+    if (!claimedLabel && label) throw new Refuted(`Gitea still shows the trigger label "${label.name}" on #${n}`);
     if (!label) return { kind: 'confirmed', event: { ...claimed, repo, issue: snapshot(issue) } };
-    const added = await gitea.labelAddition(repo.owner, repo.name, n, label.id);
+    const added = label.id === claimedLabel?.id && additionRead ? await additionRead : await gitea.labelAddition(repo.owner, repo.name, n, label.id);
     if (!added) throw new Refuted(`the timeline of #${n} does not say who added the label "${label.name}"`, false);
     return {
       kind: 'confirmed',

@@ -1,7 +1,7 @@
 import type { GiteaEvent } from '../events/event.js';
 import type { Logger } from '../log/logger.js';
 import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
-import type { JobStore } from '../store/job-store.js';
+import type { DeferredEvent, JobStore } from '../store/job-store.js';
 import type { AdmissionSource } from './dispatcher.js';
 import type { RouteResult } from './route-result.js';
 
@@ -15,6 +15,8 @@ export interface DeferredEventsOptions {
   pollMs?: number;
   /** Retry schedule per delivery (default 5 s doubling to 5 min, ±20 %). */
   backoff?: BackoffOptions;
+  /** Deliveries confirmed at once (default 8). */
+  concurrency?: number;
   now?: () => number;
 }
 
@@ -61,33 +63,47 @@ export class DeferredEventsWorker {
   }
 
   private async pass(): Promise<number> {
-    const { store, logger } = this.options;
+    const batch = 100;
     let settled = 0;
-    let due;
-    try {
-      due = await store.deferredDue(this.now(), 100);
-    } catch (err) {
-      logger.error({ err }, 'deferred deliveries could not be read; trying again');
-      return 0;
-    }
-    for (const item of due) {
-      if (this.stopped) break;
-      const source: AdmissionSource = { ...item.delivery };
+    // A full batch means more may be due (a burst was deferred): go on until the backlog is short.
+    for (;;) {
+      let due: DeferredEvent[];
       try {
-        const result = await this.options.confirmAndRoute(JSON.parse(item.event) as GiteaEvent, source);
-        if (result.status === 'unavailable') {
-          const delayMs = backoffDelay(item.attempts + 1, this.options.backoff ?? DEFERRED_BACKOFF);
-          await store.deferredRetry(item.delivery.eventKey, this.now() + delayMs, result.reason);
-          logger.debug({ delivery: item.delivery.id, attempts: item.attempts + 1, retryInMs: delayMs, error: result.reason }, 'deferred delivery still cannot be confirmed');
-          continue;
-        }
-        await store.deferredDone(item.delivery.eventKey);
-        settled++;
-        logger.info({ delivery: item.delivery.id, attempts: item.attempts + 1, result }, 'deferred delivery confirmed with Gitea and handled');
+        due = await this.options.store.deferredDue(this.now(), batch);
       } catch (err) {
-        logger.error({ err, delivery: item.delivery.id }, 'deferred delivery could not be handled; it stays deferred');
+        this.options.logger.error({ err }, 'deferred deliveries could not be read; trying again');
+        return settled;
       }
+      let next = 0;
+      let retried = 0;
+      const lane = async () => {
+        while (next < due.length && !this.stopped) {
+          if (await this.settle(due[next++]!)) settled++;
+          else retried++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 8) }, lane));
+      if (due.length < batch || this.stopped || retried === due.length) return settled;
     }
-    return settled;
+  }
+
+  /** Confirms and routes one deferred delivery; true when it was settled (not retried later). */
+  private async settle(item: DeferredEvent): Promise<boolean> {
+    const { store, logger } = this.options;
+    try {
+      const result = await this.options.confirmAndRoute(JSON.parse(item.event) as GiteaEvent, { ...item.delivery });
+      if (result.status === 'unavailable') {
+        const delayMs = backoffDelay(item.attempts + 1, this.options.backoff ?? DEFERRED_BACKOFF);
+        await store.deferredRetry(item.delivery.eventKey, this.now() + delayMs, result.reason);
+        logger.debug({ delivery: item.delivery.id, attempts: item.attempts + 1, retryInMs: delayMs, error: result.reason }, 'deferred delivery still cannot be confirmed');
+        return false;
+      }
+      await store.deferredDone(item.delivery.eventKey);
+      logger.info({ delivery: item.delivery.id, attempts: item.attempts + 1, result }, 'deferred delivery confirmed with Gitea and handled');
+      return true;
+    } catch (err) {
+      logger.error({ err, delivery: item.delivery.id }, 'deferred delivery could not be handled; it stays deferred');
+      return false;
+    }
   }
 }

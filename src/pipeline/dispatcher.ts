@@ -43,6 +43,20 @@ export interface DispatcherDeps {
   confirmer: EventConfirmer;
   /** When the first confirmation attempt of a deferred delivery is due (ms since the epoch). */
   retryAt?: (attempt: number) => number;
+  /**
+   * How a delivery is confirmed before its answer: at most `maxInFlight` confirmations at once
+   * (more are deferred at once), each given `budgetMs` before the delivery is deferred instead
+   * (Gitea gives up on a delivery after 5 s: gitea-contract.md §3). Default 16 and 2000 ms.
+   */
+  confirmNow?: { maxInFlight?: number; budgetMs?: number };
+}
+
+/** See {@link DispatcherDeps.confirmNow}. */
+const DEFAULT_CONFIRM_NOW = { maxInFlight: 16, budgetMs: 2_000 };
+
+/** Resolves `undefined` after `ms`; never holds the process open. */
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
 
 
@@ -57,6 +71,9 @@ export type AdmissionSource = Omit<DeliveryMeta, 'receivedAt'> & { receivedAt?: 
  * delivery id (replay, organisation + repository hooks), is acknowledged and not acted on again.
  */
 export class Dispatcher {
+  /** Confirmations with Gitea in progress for deliveries still waiting for their answer. */
+  private confirming = 0;
+
   constructor(private readonly deps: DispatcherDeps) {}
 
   /**
@@ -76,13 +93,30 @@ export class Dispatcher {
     if (intent.kind === 'control' && intent.action === 'label-removed' && !(await this.waitsForLabel(intent.request.issueKey))) {
       return { status: 'ignored', reason: 'issue does not carry the trigger label' };
     }
-    const result = await this.confirmAndRoute(claimed, source);
+    const { maxInFlight, budgetMs } = { ...DEFAULT_CONFIRM_NOW, ...this.deps.confirmNow };
+    // A burst must not wait on Gitea: beyond `maxInFlight` confirmations, deliveries are kept and
+    // confirmed by the deferred-events worker right away.
+    if (this.confirming >= maxInFlight) return this.defer(claimed, source, 'many deliveries are being confirmed with Gitea', Date.now(), 'info');
+    this.confirming++;
+    const work = this.confirmAndRoute(claimed, source).finally(() => this.confirming--);
+    const result = await Promise.race([work, sleep(budgetMs)]);
+    if (result === undefined) {
+      // Gitea is slow: answer now. The confirmation goes on; whichever of it and the deferred copy
+      // comes second finds the event handled (content keys), so it is acted on once.
+      work.catch((err: unknown) => this.deps.logger.error({ err, delivery: source.id }, 'confirming a delivery failed'));
+      return this.defer(claimed, source, `Gitea did not answer within ${budgetMs} ms`, Date.now() + budgetMs, 'info');
+    }
     if (result.status !== 'unavailable') return result;
+    return this.defer(claimed, source, result.reason, this.deps.retryAt?.(1) ?? Date.now() + 5_000, 'warn');
+  }
+
+  /** Keeps a delivery for the deferred-events worker (first attempt at `dueAt`, ms) and answers `deferred`. */
+  private async defer(claimed: GiteaEvent, source: AdmissionSource, why: string, dueAt: number, level: 'info' | 'warn'): Promise<DeliveryResult> {
     const receivedAt = source.receivedAt ?? new Date().toISOString();
-    const stored = await this.deps.store.defer({ ...source, receivedAt }, JSON.stringify(claimed), this.deps.retryAt?.(1) ?? Date.now() + 5_000, result.reason);
+    const stored = await this.deps.store.defer({ ...source, receivedAt }, JSON.stringify(claimed), dueAt, why);
     if (stored === 'duplicate') return { status: 'ignored', reason: `this event was already handled` };
-    this.deps.logger.warn({ delivery: source.id, issueKey: issueKeyOf(claimed), error: result.reason }, 'Gitea cannot confirm the delivery now; it is kept and confirmed when Gitea answers');
-    return { status: 'deferred', reason: `Gitea cannot confirm this event now (${result.reason}); kugetsu keeps it and acts on it once Gitea answers` };
+    this.deps.logger[level]({ delivery: source.id, issueKey: issueKeyOf(claimed), why }, 'delivery kept; it is confirmed with Gitea and acted on shortly');
+    return { status: 'deferred', reason: `kugetsu keeps this event and acts on it once Gitea confirms it (${why})` };
   }
 
   /**
