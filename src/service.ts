@@ -123,6 +123,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     },
     botUserId: () => botUserId,
     maxAttempts: config.maxAttempts,
+    promptLimits: config.promptLimits,
+    minRoleFor: (repo) => settingsFor(repo.owner, repo.name).minRole,
   });
   const schedule = (job: Pick<Job, 'id' | 'issueKey' | 'repo'>) => {
     const limit = settingsFor(job.repo.owner, job.repo.name).maxConcurrentJobs;

@@ -73,7 +73,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status[0]!.body).toContain('`sess-abc`');
     expectCalls(fake.takeCalls(), {
       once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', 'GET /repos/acme/app/issues/1', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`, 'POST /repos/acme/app/pulls'],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/, ...REPORT_CALLS],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...REPORT_CALLS],
     });
 
     // Follow-up: a command comment continues the session in the same worktree.
@@ -92,7 +92,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(existsSync(logFile)).toBe(true);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, 'GET /repos/acme/app/issues/1'],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/, ...REPORT_CALLS],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...REPORT_CALLS],
     });
   });
 
