@@ -81,7 +81,7 @@ describe('OutboxWorker: status comments', () => {
     fake.injectFault({ loseResponse: true, method: 'POST', path: COMMENTS_1 });
     const client = clientFor(fake);
     const { worker } = startWorker({ store, gitea: client });
-    const item = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1 }, 'comment:acme/app:77:created', '@alice needs write permission.');
+    const item = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } }, 'comment:acme/app:77:created', '@alice needs write permission.');
     const body = (item.op as { body: string }).body;
     await store.enqueue([item]);
     worker.wake();
