@@ -131,6 +131,7 @@ export function buildPrompt(input: PromptInput): string {
   const cutComments = thread.comments.filter((c, i) => c.cut && i >= thread.comments.length - blocks.length).length;
   if (cutComments > 0) notes.push(`- ${cutComments} comment${cutComments === 1 ? ' is' : 's are'} cut at ${kib(limits.maxCommentBytes)} each.`);
   if (overBudget > 0) notes.push(`- The ${overBudget} oldest of the comments read ${overBudget === 1 ? 'does' : 'do'} not fit in the prompt's ${kib(limits.maxBytes)} and ${overBudget === 1 ? 'is' : 'are'} left out.`);
+  if (thread.unread) notes.push('- The comments: Gitea could not be read when this prompt was written, so none are quoted; the issue is as the triggering event described it.');
   if (thread.olderLeftOut) {
     const total = thread.total !== undefined ? ` (Gitea counts ${thread.total} comments on this issue, kugetsu's own among them)` : '';
     notes.push(`- Older comments: only the newest ${limits.maxComments} are read${total}.`);

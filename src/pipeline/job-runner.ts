@@ -216,7 +216,7 @@ export class JobRunner {
         const { title, body } = job.issueSnapshot;
         return {
           issue: { number: job.issueNumber, title, body, state: 'open', labels: [], user: job.sender, htmlUrl: '', isPull: false },
-          thread: { comments: [], outsiders: [], unconfirmed: [], olderLeftOut: true, complete: false, total: undefined },
+          thread: { comments: [], outsiders: [], unconfirmed: [], olderLeftOut: false, complete: true, total: undefined, unread: true },
         };
       }
     }

@@ -35,6 +35,8 @@ export interface PromptThread {
   complete: boolean;
   /** Gitea's count of the comments (kugetsu's own included), when it sent one. */
   total: number | undefined;
+  /** True when Gitea could not be read at all: no comment was looked at. */
+  unread?: boolean;
 }
 
 /** What {@link readPromptThread} needs. */
