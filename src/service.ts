@@ -132,6 +132,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     },
     botUserId,
     maxAttempts: config.maxAttempts,
+    promptLimits: config.promptLimits,
   });
   const schedule = (job: Pick<Job, 'id' | 'issueKey' | 'repo'>) => {
     const limit = settingsFor(job.repo.owner, job.repo.name).maxConcurrentJobs;

@@ -1,6 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
+import { execInputProblem } from './exec-input-problem.js';
+import { messageEnv } from './message-env.js';
 import { runProcess } from './run-process.js';
 
 /** Options of {@link createCommandAgent}. */
@@ -40,8 +42,10 @@ export function substituteArgv(argv: readonly string[], turn: AgentTurn): string
  * The generic `command` adapter: runs any agent CLI configured as an argv array in the worktree.
  *
  * The agent's env is {@link AgentTurn.env} plus `KUGETSU_ISSUE_KEY`, `KUGETSU_PROMPT_FILE`,
- * `KUGETSU_WORKTREE`, `KUGETSU_BRANCH`, `KUGETSU_MESSAGE` (`""` for a label trigger),
- * `KUGETSU_SESSION_ID` (`""` on a first turn) and `KUGETSU_SESSION_FILE`. The session file is
+ * `KUGETSU_WORKTREE`, `KUGETSU_BRANCH`, `KUGETSU_MESSAGE` (`""` for a label trigger; cut with a
+ * note past 32 KiB, see `messageEnv`), `KUGETSU_MESSAGE_FILE` (the whole message),
+ * `KUGETSU_SESSION_ID` (`""` on a first turn) and `KUGETSU_SESSION_FILE`. An argv or environment
+ * string over Linux's `MAX_ARG_STRLEN` is not run: the outcome's `inputError` says which. The session file is
  * removed before the turn; if the agent leaves a non-empty one, its trimmed content becomes the
  * outcome's `sessionId`, else the incoming id is kept.
  *
@@ -58,20 +62,25 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
     async run(turn: AgentTurn): Promise<AgentOutcome> {
       await rm(turn.sessionFile, { force: true });
       const [command, ...args] = substituteArgv(argv, turn);
+      const env = {
+        ...turn.env,
+        KUGETSU_ISSUE_KEY: turn.issueKey,
+        KUGETSU_PROMPT_FILE: turn.promptFile,
+        KUGETSU_WORKTREE: turn.worktree,
+        KUGETSU_BRANCH: turn.branch,
+        ...messageEnv(turn.message, turn.messageFile),
+        KUGETSU_SESSION_ID: turn.sessionId ?? '',
+        KUGETSU_SESSION_FILE: turn.sessionFile,
+      };
+      const inputError = execInputProblem([command!, ...args], env);
+      if (inputError) {
+        return { exitCode: null, signal: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', sessionId: turn.sessionId, inputError };
+      }
       const outcome = await runProcess({
         command: command!,
         args,
         cwd: turn.worktree,
-        env: {
-          ...turn.env,
-          KUGETSU_ISSUE_KEY: turn.issueKey,
-          KUGETSU_PROMPT_FILE: turn.promptFile,
-          KUGETSU_WORKTREE: turn.worktree,
-          KUGETSU_BRANCH: turn.branch,
-          KUGETSU_MESSAGE: turn.message,
-          KUGETSU_SESSION_ID: turn.sessionId ?? '',
-          KUGETSU_SESSION_FILE: turn.sessionFile,
-        },
+        env,
         logFile: turn.logFile,
         ...(turn.redact ? { redact: turn.redact } : {}),
         timeoutMs: turn.timeoutMs,

@@ -12,8 +12,13 @@ export interface AgentTurn {
   branch: string;
   /** Absolute path of the prompt file, written by kugetsu outside the worktree. */
   promptFile: string;
-  /** The delegator's message for this turn (`""` for a label trigger). Passed as data only. */
+  /** The delegator's message for this turn (`""` for a label trigger), cleaned and masked. Passed as data only. */
   message: string;
+  /**
+   * Absolute path of a file outside the worktree holding the whole {@link message} (any length):
+   * environment strings are limited (see `messageEnv`), files are not.
+   */
+  messageFile?: string;
   /** The session to continue, or `undefined` on the issue's first turn. */
   sessionId: string | undefined;
   /**
@@ -56,6 +61,11 @@ export interface AgentOutcome {
   summary?: string;
   /** Set when the process could not be started at all (e.g. `ENOENT`): what to do about it. */
   startError?: string;
+  /**
+   * Set when the turn's input could not be handed to the process (an argument or environment string
+   * over the operating system's limit): an input problem, not a broken agent command. Not started.
+   */
+  inputError?: string;
   /**
    * True when the agent refused to continue {@link AgentTurn.sessionId} (opencode 1.18.33: exit 1,
    * no JSON event, `Error: Session not found` on stderr). `sessionId` is then `undefined`: the caller

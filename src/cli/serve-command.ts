@@ -1,11 +1,21 @@
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { createService } from '../service.js';
+import { makeStatePrivate, type PrivateStateReport } from '../store/private-state.js';
 
 /**
- * `kugetsu serve`: loads the config from the environment, starts the HTTP server and the
- * pipeline, and shuts down on SIGTERM/SIGINT (503 to new deliveries, running agents get a grace
- * period). Exit code 1 with one message listing every bad setting.
+ * The process umask of `kugetsu serve`: everything it and its children (git, agents) create is
+ * owner-only (dirs 0700, files 0600), since the state dir holds private code, issue text and agent
+ * output.
+ */
+export const SERVE_UMASK = 0o077;
+
+/**
+ * `kugetsu serve`: loads the config from the environment, sets the umask to {@link SERVE_UMASK},
+ * makes the state dir owner-only (existing entries with group/other bits are tightened, with one
+ * log line saying what changed), starts the HTTP server and the pipeline, and shuts down on
+ * SIGTERM/SIGINT (503 to new deliveries, running agents get a grace period). Exit code 1 with one
+ * message listing every bad setting.
  */
 export async function serveCommand(options: { graceS?: number }): Promise<void> {
   let config;
@@ -18,8 +28,11 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
     }
     throw err;
   }
+  process.umask(SERVE_UMASK);
+  let privateState: PrivateStateReport;
   let service;
   try {
+    privateState = await makeStatePrivate(config.stateDir);
     service = createService(config);
   } catch (err) {
     // Almost always the state dir (not writable, not a directory, a database of a newer kugetsu).
@@ -28,6 +41,12 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
       `kugetsu cannot start: ${e.message}\n  → check KUGETSU_STATE_DIR (${config.stateDir}): it must be a writable directory of this kugetsu's own\n`,
     );
     process.exit(1);
+  }
+  if (privateState.tightened > 0 || privateState.failed.length > 0) {
+    service.logger.warn(
+      { stateDir: config.stateDir, tightened: privateState.tightened, examples: privateState.examples, failed: privateState.failed.slice(0, 5), failedCount: privateState.failed.length },
+      `state dir made private: group/other permissions removed from ${privateState.tightened} entries${privateState.failed.length > 0 ? `; ${privateState.failed.length} could not be changed (see failed)` : ''}`,
+    );
   }
   await service.start();
   const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {

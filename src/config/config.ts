@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
 
 const positiveInt = (name: string) =>
@@ -110,6 +111,16 @@ export const envSchema = z
       .optional()
       .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     KUGETSU_MAX_ATTEMPTS: positiveInt('KUGETSU_MAX_ATTEMPTS').default(3),
+    // Prompt caps (bytes of UTF-8; see src/config/prompt-limits.ts).
+    KUGETSU_PROMPT_MAX_BYTES: positiveInt('KUGETSU_PROMPT_MAX_BYTES').min(16_384, 'KUGETSU_PROMPT_MAX_BYTES must be at least 16384').default(DEFAULT_PROMPT_LIMITS.maxBytes),
+    KUGETSU_PROMPT_MAX_BODY_BYTES: positiveInt('KUGETSU_PROMPT_MAX_BODY_BYTES').default(DEFAULT_PROMPT_LIMITS.maxBodyBytes),
+    KUGETSU_PROMPT_MAX_COMMENT_BYTES: positiveInt('KUGETSU_PROMPT_MAX_COMMENT_BYTES').default(DEFAULT_PROMPT_LIMITS.maxCommentBytes),
+    KUGETSU_PROMPT_MAX_COMMENTS: z.coerce
+      .number({ error: 'KUGETSU_PROMPT_MAX_COMMENTS must be a whole number' })
+      .int('KUGETSU_PROMPT_MAX_COMMENTS must be a whole number')
+      .min(0, 'KUGETSU_PROMPT_MAX_COMMENTS must be 0 or more')
+      .max(1000, 'KUGETSU_PROMPT_MAX_COMMENTS must be at most 1000')
+      .default(DEFAULT_PROMPT_LIMITS.maxComments),
     KUGETSU_RETENTION_DAYS: z.coerce.number({ error: 'KUGETSU_RETENTION_DAYS must be a number of days' }).positive('KUGETSU_RETENTION_DAYS must be greater than 0').default(7),
     KUGETSU_RECONCILE_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_RECONCILE_INTERVAL_S must be a number of seconds' }).int().min(0).default(300),
     KUGETSU_PROGRESS_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_PROGRESS_INTERVAL_S must be a number of seconds' }).int().min(0).default(60),
@@ -193,6 +204,8 @@ export interface Config {
   triggerLabel: string;
   /** Runs allowed per job across restarts and shutdowns. */
   maxAttempts: number;
+  /** Caps of an agent's prompt (bytes; the number of comments). */
+  promptLimits: PromptLimits;
   /** Finished jobs and their logs are kept this long, in ms. */
   retentionMs: number;
   /** Interval of reconciliation passes in ms; 0 = only at start-up. */

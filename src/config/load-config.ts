@@ -73,6 +73,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV),
     triggerLabel: e.KUGETSU_TRIGGER_LABEL,
     maxAttempts: e.KUGETSU_MAX_ATTEMPTS,
+    promptLimits: {
+      maxBytes: e.KUGETSU_PROMPT_MAX_BYTES,
+      maxBodyBytes: e.KUGETSU_PROMPT_MAX_BODY_BYTES,
+      maxCommentBytes: e.KUGETSU_PROMPT_MAX_COMMENT_BYTES,
+      maxComments: e.KUGETSU_PROMPT_MAX_COMMENTS,
+    },
     retentionMs: e.KUGETSU_RETENTION_DAYS * 24 * 3600 * 1000,
     reconcileIntervalMs: e.KUGETSU_RECONCILE_INTERVAL_S * 1000,
     shutdownGraceMs: e.KUGETSU_SHUTDOWN_GRACE_S * 1000,

@@ -11,6 +11,7 @@ import {
   pullRequestSchema,
   repositorySchema,
   reviewSchema,
+  timelineCommentPageSchema,
   timelineEntrySchema,
   userSchema,
 } from './gitea-schemas.js';
@@ -82,10 +83,16 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     return parsed.data;
   }
 
+  /**
+   * Every page of a list. `X-Total-Count` ends the loop early unless `trustTotal` is false (the
+   * timeline's header counts only the page it comes with, and a timeline page may come back short
+   * while more follow: there an empty page is the end).
+   */
   async function all<T>(
     operation: string,
     schema: z.ZodType<T>,
     run: (page: number, limit: number) => Promise<ApiResponse>,
+    trustTotal = true,
   ): Promise<T[]> {
     const items: T[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
@@ -97,8 +104,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
       }
       const batch = parse(operation, z.array(schema), response);
       items.push(...batch);
-      const total = Number(response.headers.get('x-total-count') ?? Number.NaN);
-      const done = Number.isFinite(total) ? items.length >= total || batch.length === 0 : batch.length < PAGE_SIZE;
+      const total = trustTotal ? Number(response.headers.get('x-total-count') ?? Number.NaN) : Number.NaN;
+      const done = batch.length === 0 || (Number.isFinite(total) ? items.length >= total : trustTotal && batch.length < PAGE_SIZE);
       if (done) break;
     }
     return items;
@@ -110,6 +117,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     getIssue: (o, rp, n) => call('getIssue', issueSchema, () => r.issueGetIssue(seg(o), seg(rp), n)),
     listComments: (o, rp, n) =>
       call('listComments', z.array(commentSchema), () => r.issueGetComments(seg(o), seg(rp), n)),
+    listCommentPage: (o, rp, n, page, limit) =>
+      call('listCommentPage', timelineCommentPageSchema, () => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit })),
     createComment: (o, rp, n, body) =>
       call('createComment', commentSchema, () => r.issueCreateComment(seg(o), seg(rp), n, { body })).then((c) => ({
         id: c.id,
@@ -194,8 +203,11 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
         });
       }),
     labelAddition: async (o, rp, n, labelId) => {
-      const entries = await all('labelAddition', timelineEntrySchema, (page, limit) =>
-        r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit }),
+      const entries = await all(
+        'labelAddition',
+        timelineEntrySchema,
+        (page, limit) => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit }),
+        false,
       );
       // Gitea writes a `label` timeline comment with body "1" when a label is added, "" when removed
       // (Gitea v1.25 `models/issues/comment.go`, `createLabelComment`).

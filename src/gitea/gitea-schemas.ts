@@ -34,6 +34,7 @@ const Issue = z.object({
   html_url: z.string(),
   pull_request: z.unknown(),
   updated_at: z.string().nullish(),
+  comments: z.number().int().nonnegative().nullish(),
 });
 
 /** swagger `Comment`: `issue_url` is set on issue comments, `pull_request_url` on PR comments. */
@@ -122,6 +123,7 @@ export const issueSchema = Issue.transform(
     htmlUrl: i.html_url,
     isPull: i.pull_request != null,
     ...(i.updated_at ? { updatedAt: i.updated_at } : {}),
+    ...(i.comments != null ? { comments: i.comments } : {}),
   }),
 );
 
@@ -199,6 +201,25 @@ export const reviewSchema = z
       ...(r.submitted_at ? { submittedAt: r.submitted_at } : {}),
     }),
   );
+
+/**
+ * swagger `TimelineComment` as a page of the timeline: every entry counts (its `type` is checked),
+ * and the plain comments (`type: "comment"`) are read as {@link GiteaComment}s — a malformed
+ * comment entry fails the page like any malformed body.
+ */
+export const timelineCommentPageSchema = z.array(z.looseObject({ type: z.string() })).transform((entries, ctx) => {
+  const comments: GiteaComment[] = [];
+  for (const entry of entries) {
+    if (entry.type !== 'comment') continue;
+    const parsed = commentSchema.safeParse(entry);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: `timeline comment: ${z.prettifyError(parsed.error)}` });
+      return z.NEVER;
+    }
+    comments.push(parsed.data);
+  }
+  return { comments, entries: entries.length };
+});
 
 /** swagger `TimelineComment`, only what tells who changed which label: `id`, `type`, `body`, `user`, `label`, `created_at`. */
 export const timelineEntrySchema = z.object({

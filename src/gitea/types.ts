@@ -10,8 +10,24 @@ export interface GiteaClient {
   currentUser(): Promise<GiteaUser>;
   /** `GET /repos/{o}/{r}/issues/{n}` (a PR is an issue too). */
   getIssue(owner: string, repo: string, n: number): Promise<GiteaIssue>;
-  /** `GET /repos/{o}/{r}/issues/{n}/comments`, oldest first. */
+  /**
+   * `GET /repos/{o}/{r}/issues/{n}/comments`, oldest first, in **one** response: Gitea does not
+   * paginate this route (v1.25.4 swagger `issueGetComments` has only `since`/`before`, and
+   * `routers/api/v1/repo/issue_comment.go` `ListIssueComments` builds its query without list
+   * options), so on a long thread it is as large as the thread. For reads that must stay bounded,
+   * use {@link listCommentPage}.
+   */
   listComments(owner: string, repo: string, n: number): Promise<GiteaComment[]>;
+  /**
+   * One page of the issue's timeline, `GET /repos/{o}/{r}/issues/{n}/timeline?page=&limit=`
+   * (v1.25.4 swagger `issueGetCommentsAndTimeline`, the paginated way to read an issue's comments),
+   * reduced to its plain comments (`type: "comment"`), oldest first. `limit` is capped by Gitea at
+   * `[api] MAX_RESPONSE_ITEMS` (50 by default). Gitea paginates the timeline rows and only then drops
+   * code comments and cross-references the caller may not see, and its `X-Total-Count` is the
+   * length of that page, not of the timeline: so a short (even empty) page is not proof of the end;
+   * the end is an empty page past every counted comment (see `GiteaIssue.comments`).
+   */
+  listCommentPage(owner: string, repo: string, n: number, page: number, limit: number): Promise<GiteaCommentPage>;
   /** `POST /repos/{o}/{r}/issues/{n}/comments` → 201. Returns the new comment's id. */
   createComment(owner: string, repo: string, n: number, body: string): Promise<{ id: number }>;
   /** `PATCH /repos/{o}/{r}/issues/comments/{id}` → 200. */
@@ -225,6 +241,19 @@ export interface GiteaIssue {
   isPull: boolean;
   /** RFC 3339 time of the last change (labels, comments, edits). */
   updatedAt?: string;
+  /**
+   * Gitea's count of the issue's comments (swagger `Issue.comments`, `issue.num_comments`: plain
+   * comments, plus review and code comments on a pull request); undefined when not sent.
+   */
+  comments?: number;
+}
+
+/** One page of an issue's timeline, as {@link GiteaClient.listCommentPage} reads it. */
+export interface GiteaCommentPage {
+  /** The page's plain comments, oldest first. */
+  comments: GiteaComment[];
+  /** Timeline entries the page held, of every type (0 = nothing on this page). */
+  entries: number;
 }
 
 /** A comment on an issue or PR (Gitea v1.25.4 swagger `Comment`). */

@@ -15,7 +15,10 @@ import { WorkspaceError, type PreparedWorktree, type Workspace } from '../worksp
 import type { AccessPolicy } from '../triggers/access-policy.js';
 import type { Authorizer } from './authorizer.js';
 import { buildPrompt } from './build-prompt.js';
-import type { GiteaComment, GiteaIssue } from '../gitea/types.js';
+import type { GiteaIssue } from '../gitea/types.js';
+import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from '../config/prompt-limits.js';
+import { readPromptThread, type PromptThread } from './read-prompt-thread.js';
+import { sanitizeUntrusted } from './sanitize-untrusted.js';
 import { jobPaths } from './state-paths.js';
 
 /** What the runner needs; all injected by the composition root. */
@@ -30,7 +33,11 @@ export interface JobRunnerDeps {
   agentFor: (job: Job) => { adapter: AgentAdapter; timeoutMs: number; env: Record<string, string>; baseBranch: string | undefined };
   /** Checks the sender's permission for jobs admitted while Gitea could not confirm it. */
   authorizer: Authorizer;
-  /** The repository's least role (its `webhooks/` settings over `KUGETSU_MIN_ROLE`). */
+  /**
+   * The repository's least role (its `webhooks/` settings over `KUGETSU_MIN_ROLE`): checked again
+   * for jobs admitted before Gitea confirmed the sender; comments by people below it stay out of
+   * the prompt.
+   */
   minRole: (repo: RepoRef) => AccessPolicy['minRole'];
   /** Told when outbox items were committed, so they are sent soon. */
   outbox: { wake(): void };
@@ -46,6 +53,8 @@ export interface JobRunnerDeps {
    * branch, read at each state change (a `RepoSettings` fits). Default: all on, default branch.
    */
   reportSettings?: (repo: RepoRef) => ReportSettings;
+  /** Caps of the prompt (body, each comment, number of comments, whole prompt). Default {@link DEFAULT_PROMPT_LIMITS}. */
+  promptLimits?: PromptLimits;
 }
 
 /** A failure with the job phase it belongs to and a message for the status comment. */
@@ -192,18 +201,33 @@ export class JobRunner {
   }
 
   /**
-   * The issue and its comments for the prompt. Gitea failures that may pass (network, 5xx, 429)
-   * are retried twice (after 2 s and 6 s); if Gitea still cannot be read, the issue as the
-   * triggering event described it is used, without comments, rather than failing the request.
+   * The issue and the part of its thread that may go into the prompt (see `readPromptThread`: the
+   * newest comments, read page by page with a stop, by people who may ask for work). Gitea failures
+   * that may pass (network, 5xx, 429) are retried twice (after 2 s and 6 s); if Gitea still cannot
+   * be read, the issue as the triggering event described it is used, without comments, rather than
+   * failing the request.
    */
-  private async readIssue(job: Job, signal: AbortSignal): Promise<{ issue: GiteaIssue; comments: GiteaComment[] }> {
+  private async readIssue(job: Job, signal: AbortSignal): Promise<{ issue: GiteaIssue; thread: PromptThread }> {
     const { gitea } = this.deps;
     const { owner, name } = job.repo;
+    const limits = this.promptLimits();
+    const minRole = this.deps.minRole(job.repo);
+    const threadDeps = {
+      gitea,
+      redact: this.deps.redact,
+      botUserId: this.deps.botUserId(),
+      mayDelegate: async (user: { id: number; login: string }) => {
+        if (user.id === job.sender.id) return true;
+        const verdict = await this.deps.authorizer.check(job.repo, user, minRole);
+        return verdict.allowed;
+      },
+    };
     const retryDelaysMs = [2000, 6000];
     for (let attempt = 0; ; attempt++) {
       try {
-        const [issue, comments] = await Promise.all([gitea.getIssue(owner, name, job.issueNumber), gitea.listComments(owner, name, job.issueNumber)]);
-        return { issue, comments };
+        const issue = await gitea.getIssue(owner, name, job.issueNumber);
+        const thread = await readPromptThread(threadDeps, owner, name, job.issueNumber, issue.comments, limits);
+        return { issue, thread };
       } catch (err) {
         if (!(err instanceof GiteaError) || !err.retryable || signal.aborted) throw err;
         const delayMs = retryDelaysMs[attempt];
@@ -214,9 +238,16 @@ export class JobRunner {
         if (!job.issueSnapshot) throw err;
         this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, err }, 'Gitea cannot be read; the prompt uses the issue as the event described it');
         const { title, body } = job.issueSnapshot;
-        return { issue: { number: job.issueNumber, title, body, state: 'open', labels: [], user: job.sender, htmlUrl: '', isPull: false }, comments: [] };
+        return {
+          issue: { number: job.issueNumber, title, body, state: 'open', labels: [], user: job.sender, htmlUrl: '', isPull: false },
+          thread: { comments: [], outsiders: [], unconfirmed: [], olderLeftOut: false, complete: true, total: undefined, unread: true },
+        };
       }
     }
+  }
+
+  private promptLimits(): PromptLimits {
+    return this.deps.promptLimits ?? DEFAULT_PROMPT_LIMITS;
   }
 
   private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {
@@ -246,14 +277,25 @@ export class JobRunner {
     const previous = await store.getSession(job.issueKey);
     let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
     const paths = jobPaths(this.deps.stateDir, job);
+    // The message as data: cleaned like the issue's text, masked; whole in its own file, cut in the
+    // prompt and in KUGETSU_MESSAGE when long (see AgentTurn.messageFile).
+    const message = redact(sanitizeUntrusted(job.message));
     try {
-      const { issue, comments } = await this.readIssue(job, signal);
-      const prompt = buildPrompt({ job, issue, comments, botUserId: this.deps.botUserId(), followUp: sessionId !== undefined });
-      await mkdir(path.dirname(paths.promptFile), { recursive: true });
-      await mkdir(path.dirname(paths.sessionFile), { recursive: true });
-      await mkdir(path.dirname(paths.logFile), { recursive: true });
+      const { issue, thread } = await this.readIssue(job, signal);
+      const limits = this.promptLimits();
+      const prompt = buildPrompt({
+        job, issue, thread, message, limits,
+        followUp: sessionId !== undefined,
+        minRole: this.deps.minRole(job.repo),
+        messageFile: paths.messageFile,
+      });
+      // Owner-only, whatever the process umask (the state dir holds private code and issue text).
+      for (const file of [paths.promptFile, paths.sessionFile, paths.logFile]) await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       await writeFile(paths.promptFile, redact(prompt), { mode: 0o600 });
+      await writeFile(paths.messageFile, message, { mode: 0o600 });
       await writeFile(paths.sessionFile, sessionId ?? '', { mode: 0o600 });
+      // Created here so the agent's log (appended to by the adapter) is owner-only too.
+      await writeFile(paths.logFile, '', { mode: 0o600, flag: 'a' });
     } catch (err) {
       const why = err instanceof GiteaError ? `${err.message}. The issue could not be read; check that Gitea is up and GITEA_TOKEN can read issues.` : (err as Error).message;
       throw new PhaseError('prompt', why, { cause: err });
@@ -265,8 +307,9 @@ export class JobRunner {
         worktree: wt.path,
         branch: wt.branch,
         promptFile: paths.promptFile,
-        // The message reaches the agent as data (a file and KUGETSU_MESSAGE), masked like the prompt.
-        message: redact(job.message),
+        // The message reaches the agent as data (the prompt, its own file and KUGETSU_MESSAGE), cleaned and masked like the prompt.
+        message,
+        messageFile: paths.messageFile,
         sessionId: session,
         sessionFile: paths.sessionFile,
         timeoutMs: run.timeoutMs,
@@ -305,6 +348,7 @@ export class JobRunner {
       pushed: false,
     };
     if (outcome.canceled) return { state: 'canceled', result: { ...base, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' } };
+    if (outcome.inputError) return { state: 'failed', result: { ...base, failedPhase: 'prompt', error: redact(outcome.inputError) } };
     if (outcome.startError) return { state: 'failed', result: { ...base, failedPhase: 'agent', error: redact(outcome.startError) } };
     if (outcome.timedOut) {
       return {

@@ -62,7 +62,7 @@ export class Maintenance {
     return report;
   }
 
-  /** Deletes `logs/job-<id>.log` and `prompts/**\/job-<id>.md` of the given jobs. */
+  /** Deletes `logs/job-<id>.log`, `prompts/**\/job-<id>.md` and `prompts/**\/job-<id>.message.txt` of the given jobs. */
   private async removeJobFiles(ids: Set<string>): Promise<number> {
     let removed = 0;
     const logs = path.join(this.deps.stateDir, 'logs');
@@ -73,7 +73,7 @@ export class Maintenance {
     const prompts = path.join(this.deps.stateDir, 'prompts');
     const entries = await readdir(prompts, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const e of entries) {
-      const m = /^job-(\d+)\.md$/.exec(e.name);
+      const m = /^job-(\d+)\.(?:md|message\.txt)$/.exec(e.name);
       if (e.isFile() && m && ids.has(m[1]!)) {
         await rm(path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name), { force: true });
         removed++;

@@ -100,6 +100,7 @@ export function pullRequestItem(job: Job, result: Pick<JobResult, 'summary'>, se
       title: `kugetsu: ${job.issueSnapshot?.title.trim() || `issue #${n}`}`,
       body: body.join('\n\n') + '\n',
       jobId: job.id,
+      mentions: [job.sender.login],
     },
   };
 }

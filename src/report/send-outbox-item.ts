@@ -6,6 +6,7 @@ import type { Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 import type { OutboxItem } from '../store/outbox.js';
 import { findStatusComment } from './find-status-comment.js';
+import { neutralizeMentions } from './neutralize-mentions.js';
 import { renderStatusComment, type RenderContext } from './render-status-comment.js';
 import { sendCommitStatus } from './send-commit-status.js';
 import { ensurePullRequest } from './send-pull-request.js';
@@ -54,14 +55,16 @@ export class JobGoneError extends Error {
  * Performs one outbox item against Gitea. Resolves when Gitea did it (or it was already so);
  * rejects with the client's {@link GiteaError} (check `.retryable`) or {@link JobGoneError}.
  *
- * - `status_comment`: renders the job's *current* state (then `redact`). Without a stored
+ * - `status_comment`: renders the job's *current* state (then `redact`, then every `@mention` but
+ *   the requester's made inert: {@link neutralizeMentions}). Without a stored
  *   `statusCommentId` it creates the comment on `job.replyTo` and stores the id; but when
  *   `mayExist` (an earlier attempt of this item may have reached Gitea) it first looks for a
  *   comment carrying the job's marker and adopts it (create-once). With an id it edits; an edit
  *   answered 404 (the comment was deleted) creates a new comment the same way.
  * - `reaction`: `POST …/reactions` (Gitea answers 201 new, 200 existing: both success).
  * - `remove_label`: `DELETE …/labels/{id}`; 404 means the label is already off: success.
- * - `comment`: `POST …/comments` (not deduplicated: see the report on plain comments).
+ * - `comment`: `POST …/comments`, redacted, mentions but `op.mentions` made inert (a reply whose
+ *   first line is a kugetsu marker is looked for before a repeated attempt).
  * - `state_label`: see {@link sendStateLabel}; `stale` tells whether the issue's state moved on.
  * - `ensure_pull_request`: see {@link ensurePullRequest} (looks before it creates).
  * - `commit_status`: see {@link sendCommitStatus}.
@@ -82,7 +85,7 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
       }
       return {};
     case 'comment': {
-      const body = deps.redact(op.body);
+      const body = neutralizeMentions(deps.redact(op.body), op.mentions ?? []);
       // A reply whose first line is a kugetsu marker is looked for before a repeated attempt, so a
       // lost answer does not become a second reply.
       const marker = body.split('\n', 1)[0]!;
@@ -110,7 +113,9 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
 async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDeps): Promise<SendOutcome> {
   const job = await deps.store.get(jobId);
   if (!job) throw new JobGoneError(jobId);
-  const body = deps.redact(renderStatusComment(job, deps.renderContext(job), new Date(deps.now())));
+  // Masked first, then every mention but the requester's made inert (the comment quotes the
+  // request and the agent's output, and is sent again on every state change).
+  const body = neutralizeMentions(deps.redact(renderStatusComment(job, deps.renderContext(job), new Date(deps.now()))), [job.sender.login]);
   const { owner, name } = job.repo;
   if (job.statusCommentId !== undefined) {
     try {

@@ -135,45 +135,73 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
 
   // issueGetCommentsAndTimeline: comments (type "comment") and label changes (type "label", body
   // "1" when added, "" when removed — Gitea v1.25 `models/issues/comment.go` createLabelComment),
-  // oldest first.
+  // oldest first (created, then id), filtered by `since`/`before` on the update time. Paginated only
+  // when `page` is given (Gitea's `FindComments` applies `limit` only for `page` > 0), and, as Gitea
+  // does (`routers/api/v1/repo/issue_comment.go` `ListIssueCommentsAndTimeline`), `X-Total-Count` is
+  // the length of the page returned, not of the timeline.
   app.get(`${base}/:index/timeline`, (c) => {
     const found = http.repo(c);
     if (found instanceof Response) return found;
     const issue = issueOf(c, found.repo);
     if (issue instanceof Response) return issue;
+    const since = parseTime(c.req.query('since'));
+    const before = parseTime(c.req.query('before'));
+    if (Number.isNaN(since) || Number.isNaN(before)) return http.error(c, 422, 'invalid time, use RFC 3339');
     const comments = state.commentsOn(`${found.repo.owner}/${found.repo.name}`, issue.number).map((m) => ({
       at: m.createdAt,
-      json: { ...json.comment(found.repo, m), id: m.id, type: 'comment' } as Record<string, unknown>,
+      updated: m.updatedAt,
+      json: () => ({ ...json.comment(found.repo, m), id: m.id, type: 'comment' }) as Record<string, unknown>,
+      id: m.id,
     }));
     const labels = issue.labelEvents.map((e) => ({
       at: e.at,
-      json: <Record<string, unknown>>{
-        id: e.id,
-        type: 'label',
-        body: e.added ? '1' : '',
-        user: json.user(state.userById(e.actorId)),
-        label: (() => {
-          const l = found.repo.labels.find((x) => x.id === e.labelId);
-          return l ? json.label(found.repo, l) : null;
-        })(),
-        created_at: e.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      },
+      updated: e.at,
+      id: e.id,
+      json: () =>
+        <Record<string, unknown>>{
+          id: e.id,
+          type: 'label',
+          body: e.added ? '1' : '',
+          user: json.user(state.userById(e.actorId)),
+          label: (() => {
+            const l = found.repo.labels.find((x) => x.id === e.labelId);
+            return l ? json.label(found.repo, l) : null;
+          })(),
+          created_at: e.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
     }));
-    const all = [...comments, ...labels].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.json.id) - Number(b.json.id));
-    return c.json(http.page(c, all.map((x) => x.json)));
+    const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+    const all = [...comments, ...labels]
+      .filter((x) => since === undefined || seconds(x.updated) >= Math.floor(since / 1000))
+      .filter((x) => before === undefined || seconds(x.updated) <= Math.floor(before / 1000))
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id);
+    const pageParam = Number.parseInt(c.req.query('page') ?? '', 10);
+    const shown = Number.isFinite(pageParam) && pageParam > 0 ? http.page(c, all) : all;
+    // Rendered only for the page (a long thread is not serialised whole for every page).
+    const body = shown.map((x) => x.json());
+    c.header('X-Total-Count', String(body.length));
+    return c.json(body);
   });
 
-  // issueGetComments: every comment of the issue, oldest first (no pagination).
+  // issueGetComments: every comment of the issue, oldest first, `since`/`before` on the update
+  // time — and no pagination: Gitea ignores `page`/`limit` here (v1.25.4 swagger lists neither;
+  // `ListIssueComments` builds `FindCommentsOptions` without `ListOptions`). `X-Total-Count` is the
+  // number of comments.
   app.get(`${base}/:index/comments`, (c) => {
     const found = http.repo(c);
     if (found instanceof Response) return found;
     const issue = issueOf(c, found.repo);
     if (issue instanceof Response) return issue;
     const since = parseTime(c.req.query('since'));
+    const before = parseTime(c.req.query('before'));
+    if (Number.isNaN(since) || Number.isNaN(before)) return http.error(c, 422, 'invalid time, use RFC 3339');
+    const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
     const list = [...state.comments.values()]
       .filter((m) => m.repoId === found.repo.id && m.issueNumber === issue.number)
-      .filter((m) => since === undefined || m.updatedAt.getTime() >= since)
-      .sort((a, b) => a.id - b.id);
+      .filter((m) => since === undefined || seconds(m.updatedAt) >= Math.floor(since / 1000))
+      .filter((m) => before === undefined || seconds(m.updatedAt) <= Math.floor(before / 1000))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id);
+    c.header('X-Total-Count', String(list.length));
     return c.json(list.map((m) => json.comment(found.repo, m)));
   });
 

@@ -14,8 +14,11 @@ export type OutboxOp =
   | { kind: 'reaction'; owner: string; repo: string; commentId: number; content: string }
   /** `DELETE …/issues/{n}/labels/{id}` (Gitea removes labels by id only). */
   | { kind: 'remove_label'; owner: string; repo: string; number: number; labelId: number }
-  /** A plain comment (replies, refusals). */
-  | { kind: 'comment'; owner: string; repo: string; number: number; body: string }
+  /**
+   * A plain comment (replies, refusals). Every `@name` in it is made inert when it is sent, except
+   * those of `mentions` (the person answered).
+   */
+  | { kind: 'comment'; owner: string; repo: string; number: number; body: string; mentions?: string[] }
   /**
    * Mirrors the state of the work issue `issueKey` as one of the labels `kugetsu/queued`,
    * `kugetsu/running`, `kugetsu/done`, `kugetsu/failed` on issue or PR `number` (none after a
@@ -30,9 +33,10 @@ export type OutboxOp =
    * Opens a pull request `head` → `base` unless an open one with head `head` exists
    * (`GET …/pulls?state=open` first, so a retry after a lost answer never opens a second one),
    * then stores its number and URL on job `jobId` (when given) and refreshes that job's status
-   * comment. `issueNumber` is the issue the PR works on.
+   * comment. `issueNumber` is the issue the PR works on. Mentions in title and body are made inert,
+   * except those of `mentions` (the requester).
    */
-  | { kind: 'ensure_pull_request'; owner: string; repo: string; issueNumber: number; head: string; base: string; title: string; body: string; jobId?: string }
+  | { kind: 'ensure_pull_request'; owner: string; repo: string; issueNumber: number; head: string; base: string; title: string; body: string; jobId?: string; mentions?: string[] }
   /**
    * `POST …/statuses/{sha}`. With `prHead`, sent only while an open pull request has that head
    * branch (else done without a write). Without `targetUrl`, the status comment of job `jobId`
@@ -104,6 +108,8 @@ interface CommentRequest {
   repo: { owner: string; name: string };
   replyTo: number;
   commentId?: number | undefined;
+  /** Who asked: a reply may mention them; every other mention in it is made inert. */
+  sender?: { login: string } | undefined;
 }
 
 /** The 👀 reaction on the comment that carried a command (none when the request had no comment). */
@@ -122,10 +128,12 @@ export function eyesItem(request: CommentRequest): NewOutboxItem[] {
 /**
  * A reply comment on the issue or PR the request came from. Its first line is
  * `<!-- kugetsu:reply id=… -->` with an id of the answered event, so kugetsu never takes it for a
- * command and the outbox can find it again when the answer to its create was lost.
+ * command and the outbox can find it again when the answer to its create was lost. Only the
+ * request's sender may be mentioned in it (see `neutralizeMentions`, applied when it is sent).
  */
 export function replyItem(request: CommentRequest, eventKey: string, text: string): NewOutboxItem {
   const { owner, name } = request.repo;
   const marker = `${MARKER_PREFIX}reply id=${createHash('sha256').update(eventKey).digest('hex').slice(0, 16)} -->`;
-  return { key: `reply:${eventKey}`, group: request.issueKey, op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${marker}\n${text}\n` } };
+  const mentions = request.sender ? [request.sender.login] : [];
+  return { key: `reply:${eventKey}`, group: request.issueKey, op: { kind: 'comment', owner, repo: name, number: request.replyTo, body: `${marker}\n${text}\n`, mentions } };
 }

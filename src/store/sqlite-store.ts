@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IssueKey } from '../domain/issue-key.js';
@@ -54,7 +54,10 @@ const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed',
  * that is no longer pending. Job and outbox ids are never reused, even after a prune.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  mkdirSync(dirname(options.file), { recursive: true });
+  mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+  // A new database file is owner-only whatever the umask; SQLite gives its -wal and -shm files the
+  // database file's permissions (unix VFS `findCreateFileMode`, sqlite.org/src/file/src/os_unix.c).
+  closeSync(openSync(options.file, 'a', 0o600));
   const db = new Database(options.file);
   try {
     db.pragma('busy_timeout = 5000');

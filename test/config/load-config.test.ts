@@ -46,6 +46,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('prompt caps: documented defaults (256 KiB prompt, 64 KiB body, 16 KiB comments, 50 comments), settable, checked', () => {
+    expect(loadConfig(minimal, '/srv').promptLimits).toEqual({ maxBytes: 262_144, maxBodyBytes: 65_536, maxCommentBytes: 16_384, maxComments: 50 });
+    const set = loadConfig(
+      { ...minimal, KUGETSU_PROMPT_MAX_BYTES: '100000', KUGETSU_PROMPT_MAX_BODY_BYTES: '2000', KUGETSU_PROMPT_MAX_COMMENT_BYTES: '300', KUGETSU_PROMPT_MAX_COMMENTS: '0' },
+      '/srv',
+    );
+    expect(set.promptLimits).toEqual({ maxBytes: 100_000, maxBodyBytes: 2000, maxCommentBytes: 300, maxComments: 0 });
+    expect(() => loadConfig({ ...minimal, KUGETSU_PROMPT_MAX_BYTES: '1000', KUGETSU_PROMPT_MAX_COMMENTS: '5000' }, '/srv')).toThrow(
+      /KUGETSU_PROMPT_MAX_BYTES must be at least 16384[\s\S]*KUGETSU_PROMPT_MAX_COMMENTS must be at most 1000/,
+    );
+  });
+
   it('lists every problem at once, each saying what to do', () => {
     let error: unknown;
     try {

@@ -35,6 +35,7 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
       htmlUrl: 'http://gitea.test/acme/widgets/issues/1',
       isPull: false,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      comments: gitea.fake.commentsOn(R, 1).length,
     });
     expect((await client().getIssue('acme', 'widgets', 2)).isPull).toBe(true);
     gitea.fake.expectCalls(['GET /repos/acme/widgets/issues/1', 'GET /repos/acme/widgets/issues/2']);
@@ -158,6 +159,30 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
     const issues = await client().listIssues('acme', 'widgets', { labels: ['ready'], type: 'issues' });
     expect(issues.map((i) => i.title)).toEqual(['Fix it']);
     gitea.fake.expectCalls(['GET /repos/acme/widgets/issues?state=open&labels=ready&type=issues&page=1&limit=50']);
+  });
+
+  it('listCommentPage: one timeline page, its plain comments only, with the page\'s entry count', async () => {
+    const f = gitea.fake;
+    for (let i = 0; i < 4; i++) f.addComment(R, 1, { body: `c${i}`, author: 'bob', createdAt: `2025-01-02T10:00:0${i}Z` });
+    // A label change is a timeline entry too, not a comment.
+    await client().addIssueLabels('acme', 'widgets', 1, ['bug']);
+    const c = client();
+    const p1 = await c.listCommentPage('acme', 'widgets', 1, 1, 2);
+    const p3 = await c.listCommentPage('acme', 'widgets', 1, 3, 2);
+    const p4 = await c.listCommentPage('acme', 'widgets', 1, 4, 2);
+    const p5 = await c.listCommentPage('acme', 'widgets', 1, 5, 2);
+    // Oldest first: first (Jan 1), c0–c3 (Jan 2), then the two label changes (now).
+    expect([p1.comments.map((m) => m.body), p1.entries]).toEqual([['first', 'c0'], 2]);
+    expect([p3.comments.map((m) => [m.body, m.user.login, m.issueNumber]), p3.entries]).toEqual([[['c3', 'bob', 1]], 2]);
+    expect(p4).toEqual({ comments: [], entries: 1 });
+    expect(p5).toEqual({ comments: [], entries: 0 });
+    gitea.fake.expectCalls([
+      { method: 'POST', path: '/repos/acme/widgets/issues/1/labels', status: 200 },
+      'GET /repos/acme/widgets/issues/1/timeline?page=1&limit=2',
+      'GET /repos/acme/widgets/issues/1/timeline?page=3&limit=2',
+      'GET /repos/acme/widgets/issues/1/timeline?page=4&limit=2',
+      'GET /repos/acme/widgets/issues/1/timeline?page=5&limit=2',
+    ]);
   });
 
   it('listRepoComments: since filter, issue numbers of issues and PRs', async () => {

@@ -99,6 +99,31 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
     });
   });
 
+  describe('reading an issue\'s comments (Gitea v1.25 issue_comment.go)', () => {
+    it('GET …/issues/{n}/comments ignores page and limit: the whole thread, X-Total-Count = all of it', async () => {
+      for (let i = 0; i < 60; i++) fake.addComment(R, 1, { body: `c${i}` });
+      const res = await callFake(fake, 'GET', `${P}/issues/1/comments?page=2&limit=10`);
+      const all = fake.commentsOn(R, 1).map((c) => c.body);
+      expect((res.json as { body: string }[]).map((c) => c.body)).toEqual(all);
+      expect(res.headers.get('x-total-count')).toBe(String(all.length));
+    });
+
+    it('GET …/issues/{n}/timeline pages with page/limit (at most 50), oldest first; X-Total-Count is the page\'s length; no page → everything', async () => {
+      for (let i = 0; i < 60; i++) fake.addComment(R, 1, { body: `c${i}` });
+      type Entry = { id: number; type: string; body: string };
+      const all = (await callFake(fake, 'GET', `${P}/issues/1/timeline`)).json as Entry[];
+      // Everything: the label added when the issue was made, then 'hello' and c0…c59.
+      expect(all.map((e) => e.type === 'comment' ? e.body : e.type)).toEqual(['label', 'hello', ...Array.from({ length: 60 }, (_v, i) => `c${i}`)]);
+      const page2 = await callFake(fake, 'GET', `${P}/issues/1/timeline?page=2&limit=50`);
+      expect((page2.json as Entry[]).map((e) => e.id)).toEqual(all.slice(50).map((e) => e.id));
+      expect(page2.headers.get('x-total-count')).toBe(String(all.length - 50));
+      const capped = await callFake(fake, 'GET', `${P}/issues/1/timeline?page=1&limit=500`);
+      expect((capped.json as Entry[]).map((e) => e.id)).toEqual(all.slice(0, 50).map((e) => e.id));
+      expect(capped.headers.get('x-total-count')).toBe('50');
+      expect((await callFake(fake, 'GET', `${P}/issues/1/timeline?page=9&limit=50`)).json).toEqual([]);
+    });
+  });
+
   describe('issues and 404s', () => {
     it('GET …/issues?state=open&labels=ready&type=issues filters state, label and type', async () => {
       fake.addIssue(R, { title: 'closed', labels: ['ready'], state: 'closed' });

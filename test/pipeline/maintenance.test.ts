@@ -34,7 +34,8 @@ describe('retention', () => {
     fake.issue('acme/app', closed.number).state = 'closed';
     await new Promise((r) => setTimeout(r, 2_000));
     const report = await s.maintenance.run();
-    expect(report).toEqual({ jobs: 2, files: 4, worktrees: 1 });
+    // Per job: its log, its prompt and its message file.
+    expect(report).toEqual({ jobs: 2, files: 6, worktrees: 1 });
     expect(await s.store.get('1')).toBeUndefined();
     expect(readdirSync(path.join(state, 'logs'))).toEqual([]);
     expect(existsSync(wt(closed.number))).toBe(false);

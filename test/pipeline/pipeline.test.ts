@@ -77,7 +77,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status[0]!.body).toContain('`sess-abc`');
     expectCalls(fake.takeCalls(), {
       once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`, 'POST /repos/acme/app/pulls'],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/, ...READ_BACKS, ...REPORT_CALLS],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...READ_BACKS, ...REPORT_CALLS],
     });
 
     // Follow-up: a command comment continues the session in the same worktree.
@@ -96,7 +96,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(existsSync(logFile)).toBe(true);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, `GET /repos/acme/app/issues/comments/${comment.id}`],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/comments/, /^GET \/repos\/acme\/app\/collaborators\/alice\/permission$/, ...READ_BACKS, ...REPORT_CALLS],
+      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...READ_BACKS, ...REPORT_CALLS],
     });
   });
 

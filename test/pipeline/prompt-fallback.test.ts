@@ -29,5 +29,6 @@ describe('the prompt when Gitea cannot be read at run time', () => {
     const prompt = readFileSync(path.join(world.tmp, 'state', 'prompts', 'acme', 'app', `issue-${issue.number}`, `job-${job!.id}.md`), 'utf8');
     expect(prompt).toContain('Rename the helper');
     expect(prompt).toContain('call it formatName');
+    expect(prompt).toContain('- The comments: Gitea could not be read when this prompt was written, so none are quoted');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from '../../src/report/report-items.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
+import { liveMentions } from '../support/gitea-mentions.js';
 import { admitJob, clientFor, seedIssues, startWorker, statusCommentsOf, tempStore } from './outbox-fixtures.js';
 import { advance } from './report-fixtures.js';
 
@@ -55,6 +56,22 @@ describe('auto-PR after a successful turn that pushed', () => {
     expect(pullsOf(fake)).toHaveLength(1);
     expect((await store.get(second.id))?.pullRequest).toEqual({ number: 2, url });
     expect(fake.takeCalls().filter((c) => c.method === 'POST' && PULLS.test(c.path))).toEqual([]);
+  });
+
+  it('mentions in the quoted issue title are inert in the PR title and body; the requester\'s stays', async () => {
+    const { fake } = gitea;
+    const store = tempStore();
+    const { worker } = startWorker({ store, gitea: clientFor(fake) });
+    const title = 'Greet @everyone, (@bob) and **@acme/team**';
+    expect(liveMentions(title)).toEqual(['everyone', 'bob', 'acme/team']);
+    const job = await admitJob(store, 1, '1', { extra: { issueSnapshot: { title, body: '' } } });
+    await advance(store, job, 'succeeded', { settings: NO_LABELS, headSha: HEAD });
+    expect(await worker.drain(2000)).toBe(true);
+    const [pr] = pullsOf(fake);
+    expect(liveMentions(pr!.title)).toEqual([]);
+    expect(pr!.title.replaceAll('\u200B', '')).toBe(`kugetsu: ${title}`);
+    expect(liveMentions(pr!.body)).toEqual(['alice']);
+    fake.takeCalls();
   });
 
   it('without prClosesIssue the body has no "Closes #n"; a configured base branch is used', async () => {

@@ -82,7 +82,7 @@ describe('OutboxWorker: status comments', () => {
     fake.injectFault({ loseResponse: true, method: 'POST', path: COMMENTS_1 });
     const client = clientFor(fake);
     const { worker } = startWorker({ store, gitea: client });
-    const item = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1 }, 'comment:acme/app:77:created', '@alice needs write permission.');
+    const item = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } }, 'comment:acme/app:77:created', '@alice needs write permission.');
     const body = (item.op as { body: string }).body;
     await store.enqueue([item]);
     worker.wake();
@@ -121,7 +121,7 @@ describe('OutboxWorker: status comments', () => {
     // Job ids are sequential: anyone who can comment can pre-post the next job's marker, and a
     // reply's marker is derived from the event it answers.
     const planted = fake.addComment('acme/app', 1, { body: renderStatusComment(job), author: 'mallory' });
-    const reply = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1 }, 'comment:acme/app:78:created', '@alice needs write permission.');
+    const reply = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } }, 'comment:acme/app:78:created', '@alice needs write permission.');
     const replyBody = (reply.op as { body: string }).body;
     fake.addComment('acme/app', 1, { body: replyBody, author: 'mallory' });
     await store.enqueue([reply]);
