@@ -24,6 +24,7 @@ import { chooseSecrets } from './ingress/webhook-secrets.js';
 import { Authorizer } from './pipeline/authorizer.js';
 import { Maintenance } from './pipeline/maintenance.js';
 import { RateLimiter } from './pipeline/rate-limiter.js';
+import { RefusalThrottle } from './pipeline/refusal-throttle.js';
 import { Reconciler } from './pipeline/reconciler.js';
 import { LocalScheduler } from './queue/local-scheduler.js';
 import type { Scheduler } from './queue/scheduler.js';
@@ -115,7 +116,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
   });
   const authorizer = new Authorizer(gitea, config.access);
+  const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
   const runner = new JobRunner({
+    resume: (job, atMs) => later(atMs, () => schedule(job)),
+    waitBackoff: deferredBackoff,
     authorizer,
     minRole: (repo) => settingsFor(repo.owner, repo.name).minRole,
     reportSettings: (repo) => settingsFor(repo.owner, repo.name),
@@ -144,6 +148,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     });
   };
   const waitingText = (job: Job): string => {
+    if (job.waiting) return `for Gitea to answer (${job.waiting.reason}); trying again at ${job.waiting.until.slice(11, 19)} UTC`;
     const p = scheduler.position(job.id);
     if (!p) return 'for a free agent slot';
     const where = `${positionText(p.ahead, p.waiting)} waiting`;
@@ -180,7 +185,6 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     wakeOutbox: () => outbox.wake(),
     command: (request) => settingsFor(request.repo.owner, request.repo.name).command,
   });
-  const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
   const dispatcher = new Dispatcher({
     control,
     confirmer: new EventConfirmer({ gitea, settingsFor }),
@@ -197,6 +201,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     rateLimits: config.rateLimits,
     maxQueuedPerIssue: config.maxQueuedPerIssue,
     refusalReply: config.refusalReply,
+    refusalThrottle: new RefusalThrottle(config.refusalReplyWindowMs),
     wakeOutbox: () => outbox.wake(),
   });
   const deferred = new DeferredEventsWorker({
@@ -232,6 +237,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     secretsFor,
     ...(config.webhookAuthorization !== undefined ? { authorization: config.webhookAuthorization } : {}),
     maxBodyBytes: config.maxBodyBytes,
+    maxBodiesInFlight: config.door.maxBodiesInFlight,
     allowUnsigned: config.allowUnsigned,
     onDelivery: (d) => dispatcher.handle(d),
     health: () => ({ ...scheduler.stats(), agent: config.agent.kind }),
@@ -257,6 +263,16 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   );
 
   const timers: NodeJS.Timeout[] = [];
+  /** Runs `task` at `atMs` (ms since the epoch) unless the service stops first. */
+  const resumes = new Set<NodeJS.Timeout>();
+  const later = (atMs: number, task: () => void) => {
+    const t = setTimeout(() => {
+      resumes.delete(t);
+      if (!draining) task();
+    }, Math.max(0, atMs - Date.now()));
+    t.unref();
+    resumes.add(t);
+  };
   const every = (ms: number, task: () => Promise<unknown>) => {
     if (ms <= 0) return;
     const t = setInterval(() => void task().catch((err: unknown) => logger.warn({ err }, 'periodic task failed')), ms);
@@ -295,7 +311,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       const resumed = job.state === 'running' ? await runner.checkpoint(job, 'Interrupted because kugetsu stopped unexpectedly') : job;
       if (resumed.state === 'queued') {
         logger.info({ job: job.id, issueKey: job.issueKey, attempt: resumed.attempt }, job.state === 'running' ? 'interrupted job re-queued' : 'queued job resumed');
-        schedule(resumed);
+        // A job that waits for Gitea keeps its time.
+        if (resumed.waiting) later(Date.parse(resumed.waiting.until), () => schedule(resumed));
+        else schedule(resumed);
       } else {
         logger.warn({ job: job.id, issueKey: job.issueKey }, 'interrupted job gave up after its last attempt');
       }
@@ -341,6 +359,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       if (draining) return;
       draining = true;
       for (const t of timers) clearTimeout(t);
+      for (const t of resumes) clearTimeout(t);
       await deferred.stop();
       const finished = await within(scheduler.onIdle(), graceMs);
       if (!finished) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureDispatch } from './dispatch-latency.js';
+import { measureGarbageFlood } from './garbage-flood.js';
 import { measureIngest } from './ingest.js';
 import { machineInfo } from './machine.js';
 import { measureMemory } from './memory.js';
@@ -11,7 +12,7 @@ import { measureScheduler } from './scheduler.js';
 import { measureWorktree } from './worktree-prep.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only=ingest,dispatch,worktree,scheduler,memory]`: runs the
+ * `npm run bench [-- --quick] [-- --only=ingest,flood,dispatch,worktree,scheduler,memory]`: runs the
  * measurements, prints one Markdown table and writes `bench/results/latest.{md,json}`.
  * Exits 1 when an acknowledged delivery is missing from the store or the scheduler proof fails.
  */
@@ -21,8 +22,8 @@ async function main(): Promise<number> {
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const wants = (name: string) => !only || only.includes(name);
   const settings = quick
-    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0 }
-    : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000 };
+    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0, floodGenuine: 30 }
+    : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000, floodGenuine: 200 };
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kugetsu-bench-'));
   const fastDir = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
   try {
     await step('scheduler', async () => void (results.scheduler = await measureScheduler({ jobs: 10_000, issues: 1_000, slots: 3 })));
     await step('ingest', async () => void (results.ingest = await measureIngest({ tmp: path.join(tmp, 'ingest'), durationS: settings.ingestS, warmupS: settings.warmupS, log })));
+    await step('flood', async () => void (results.flood = await measureGarbageFlood({ tmp: path.join(tmp, 'flood'), genuine: settings.floodGenuine, log })));
     await step('dispatch', async () => void (results.dispatch = await measureDispatch({ tmp: path.join(tmp, 'dispatch'), triggers: settings.dispatchTriggers, issues: settings.dispatchIssues, log })));
     await step('worktree', async () => {
       const dir = mkdtempSync(path.join(fastDir, 'kugetsu-bench-wt-'));

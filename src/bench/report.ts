@@ -1,4 +1,5 @@
 import type { DispatchResult } from './dispatch-latency.js';
+import type { GarbageFloodResult } from './garbage-flood.js';
 import type { IngestResult, IngestRow } from './ingest.js';
 import type { MachineInfo } from './machine.js';
 import type { MemoryResult } from './memory.js';
@@ -13,6 +14,7 @@ export interface BenchResults {
   /** Seconds each measurement took, set-up and tear-down included. */
   timingsS?: Record<string, number>;
   ingest?: IngestResult;
+  flood?: GarbageFloodResult;
   dispatch?: DispatchResult;
   worktree?: WorktreeResult & { dir: string };
   scheduler?: SchedulerResult;
@@ -47,6 +49,15 @@ export function renderMarkdown(r: BenchResults): string {
         ]);
       }
     }
+  }
+  if (r.flood) {
+    const f = r.flood;
+    rows.push([
+      `1c. Genuine \`/kugetsu\` deliveries under a garbage flood (n = ${f.flooded.n}): 12 connections sending 5 MB wrong-signature bodies, 150 stalled uploads`,
+      `p50 ${ms(f.flooded.p50)} / p99 ${ms(f.flooded.p99)} / max ${ms(f.flooded.max)} ms · ${f.flooded.non202} non-202`,
+      `the same alone: p50 ${ms(f.quiet.p50)} / p99 ${ms(f.quiet.p99)} ms; ${n0(f.garbageRefused)} of ${n0(f.garbageSent)} garbage bodies refused at the door; ${n0(f.stalledCut)} of ${n0(f.stalledOpened)} stalled uploads cut off by the request timeout`,
+      f.flooded.p99 < 1000 ? '**p99 < 1 s**' : '**p99 ≥ 1 s**',
+    ]);
   }
   if (r.dispatch) {
     const d = r.dispatch;

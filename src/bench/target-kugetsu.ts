@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { startHttpServer } from '../ingress/start-http-server.js';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import type { Delivery } from '../ingress/delivery.js';
@@ -76,8 +76,7 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
   const store = openSqliteStore({ file: `${config.stateDir}/kugetsu.db`, onBatch: (n) => ((commits.transactions += 1), (commits.writes += n)) });
   const service = createService(config, { logger, store });
   await service.start();
-  const server = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { server } = await startHttpServer(service.app, { port: 0, host: '127.0.0.1', headersMs: config.door.headersMs, requestMs: config.door.requestMs });
   const { port } = server.address() as AddressInfo;
   let admitted = 0;
 

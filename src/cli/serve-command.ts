@@ -1,5 +1,5 @@
-import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from '../config/load-config.js';
+import { startHttpServer } from '../ingress/start-http-server.js';
 import { createService } from '../service.js';
 import { makeStatePrivate, type PrivateStateReport } from '../store/private-state.js';
 
@@ -49,13 +49,20 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
     );
   }
   await service.start();
-  const server = serve({ fetch: service.app.fetch, port: config.port, hostname: config.host }, (info) => {
-    service.logger.info({ port: info.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents }, `kugetsu listening on http://${config.host}:${info.port}/webhooks/gitea`);
-  });
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    service.logger.fatal({ err }, err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to a free port` : 'HTTP server failed');
+  let http;
+  try {
+    http = await startHttpServer(service.app, { port: config.port, host: config.host, headersMs: config.door.headersMs, requestMs: config.door.requestMs });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    service.logger.fatal({ err }, e.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to a free port` : 'HTTP server failed');
     process.exit(1);
-  });
+  }
+  const server = http.server;
+  server.on('error', (err: NodeJS.ErrnoException) => service.logger.error({ err }, 'HTTP server error'));
+  service.logger.info(
+    { port: http.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
+    `kugetsu listening on http://${config.host}:${http.port}/webhooks/gitea`,
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -82,7 +82,13 @@ export const envSchema = z
       .transform((v) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
     KUGETSU_REPO_SECRETS: z.string().optional(),
     KUGETSU_WEBHOOK_AUTHORIZATION: z.string().optional(),
-    KUGETSU_MAX_BODY_BYTES: positiveInt('KUGETSU_MAX_BODY_BYTES').default(5 * 1024 * 1024),
+    // Gitea's payloads are tens of KB; a pasted log in a comment stays well under 1 MiB.
+    KUGETSU_MAX_BODY_BYTES: positiveInt('KUGETSU_MAX_BODY_BYTES').default(1024 * 1024),
+    // Gitea gives up on a delivery after 5 s (DELIVER_TIMEOUT): a request slower than this is garbage.
+    KUGETSU_HEADERS_TIMEOUT_S: positiveInt('KUGETSU_HEADERS_TIMEOUT_S').default(5),
+    KUGETSU_REQUEST_TIMEOUT_S: positiveInt('KUGETSU_REQUEST_TIMEOUT_S').default(10),
+    KUGETSU_MAX_BODIES_IN_FLIGHT: positiveInt('KUGETSU_MAX_BODIES_IN_FLIGHT').default(256),
+    KUGETSU_REFUSAL_REPLY_WINDOW_S: z.coerce.number({ error: 'KUGETSU_REFUSAL_REPLY_WINDOW_S must be a number of seconds' }).int().min(0).default(3600),
     KUGETSU_MIN_ROLE: z.enum(['read', 'write', 'admin', 'owner'], { error: 'KUGETSU_MIN_ROLE must be read, write, admin or owner' }).default('write'),
     KUGETSU_ALLOW_USERS: z.string().optional().transform(logins),
     KUGETSU_DENY_USERS: z.string().optional().transform(logins),
@@ -178,6 +184,13 @@ export interface Config {
   webhookAuthorization: string | undefined;
   /** Largest accepted delivery body, in bytes. */
   maxBodyBytes: number;
+  /**
+   * The HTTP door: `headersMs` to receive a request's headers, `requestMs` to receive all of it
+   * (Node's `headersTimeout`/`requestTimeout`), and at most `maxBodiesInFlight` bodies read at once.
+   */
+  door: { headersMs: number; requestMs: number; maxBodiesInFlight: number };
+  /** At most one refusal reply per person per issue per this many ms (0: every refusal is answered). */
+  refusalReplyWindowMs: number;
   /** Who may delegate: the least repository role, optional allow and deny lists of logins (lowercase). */
   access: { minRole: 'read' | 'write' | 'admin' | 'owner'; allowUsers: string[]; denyUsers: string[] };
   /** Reply on the issue when a request is refused (else refuse silently, with a log line). */

@@ -56,6 +56,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     repoSecrets,
     webhookAuthorization: e.KUGETSU_WEBHOOK_AUTHORIZATION || undefined,
     maxBodyBytes: e.KUGETSU_MAX_BODY_BYTES,
+    door: { headersMs: e.KUGETSU_HEADERS_TIMEOUT_S * 1000, requestMs: e.KUGETSU_REQUEST_TIMEOUT_S * 1000, maxBodiesInFlight: e.KUGETSU_MAX_BODIES_IN_FLIGHT },
+    refusalReplyWindowMs: e.KUGETSU_REFUSAL_REPLY_WINDOW_S * 1000,
     access: { minRole: e.KUGETSU_MIN_ROLE, allowUsers: e.KUGETSU_ALLOW_USERS, denyUsers: e.KUGETSU_DENY_USERS },
     refusalReply: e.KUGETSU_REFUSAL_REPLY,
     rateLimits: { sender: e.KUGETSU_RATE_LIMIT_SENDER, repo: e.KUGETSU_RATE_LIMIT_REPO },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { startHttpServer } from '../ingress/start-http-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { MARKER_PREFIX } from '../domain/marker.js';
 import { signBody } from '../ingress/verify-signature.js';
@@ -68,8 +68,7 @@ export async function runDemo(options: { dir: string; opencodeBin: string; print
   const logger = createLogger({ level: 'debug', redact: createRedactor([config.giteaToken, secret]), destination: createWriteStream(logFile) });
   const service = createService(config, { logger });
   await service.start();
-  const server = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { server } = await startHttpServer(service.app, { port: 0, host: '127.0.0.1', headersMs: config.door.headersMs, requestMs: config.door.requestMs });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/gitea`;
   print(`kugetsu is listening on ${url} (fake Gitea at ${sandbox.gitea.url}, model at ${sandbox.model.url})`);
   print(`log: ${logFile}`);

@@ -115,8 +115,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   return {
     currentUser: () => call('currentUser', userSchema, () => api.user.userGetCurrent()),
     getIssue: (o, rp, n) => call('getIssue', issueSchema, () => r.issueGetIssue(seg(o), seg(rp), n)),
-    listComments: (o, rp, n) =>
-      call('listComments', z.array(commentSchema), () => r.issueGetComments(seg(o), seg(rp), n)),
+    listComments: (o, rp, n, since) =>
+      call('listComments', z.array(commentSchema), () => r.issueGetComments(seg(o), seg(rp), n, since !== undefined ? { since } : {})),
     listCommentPage: (o, rp, n, page, limit) =>
       call('listCommentPage', timelineCommentPageSchema, () => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit })),
     createComment: (o, rp, n, body) =>

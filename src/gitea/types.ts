@@ -17,7 +17,7 @@ export interface GiteaClient {
    * options), so on a long thread it is as large as the thread. For reads that must stay bounded,
    * use {@link listCommentPage}.
    */
-  listComments(owner: string, repo: string, n: number): Promise<GiteaComment[]>;
+  listComments(owner: string, repo: string, n: number, since?: string): Promise<GiteaComment[]>;
   /**
    * One page of the issue's timeline, `GET /repos/{o}/{r}/issues/{n}/timeline?page=&limit=`
    * (v1.25.4 swagger `issueGetCommentsAndTimeline`, the paginated way to read an issue's comments),

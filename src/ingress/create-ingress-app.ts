@@ -1,8 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../log/logger.js';
 import type { Delivery, DeliveryResult } from './delivery.js';
+import { readBody } from './read-body.js';
 import { scanRepository } from './scan-repository.js';
 import { verifySignature, type SignatureProblem } from './verify-signature.js';
 import type { SecretSet } from './webhook-secrets.js';
@@ -23,8 +23,13 @@ export interface IngressOptions {
   authorization?: string;
   /** Accept deliveries with no signature (local experiments only). A wrong signature is still refused. */
   allowUnsigned: boolean;
-  /** Largest accepted body in bytes (default 5 MB); larger → 413. */
+  /** Largest accepted body in bytes (default 1 MiB); larger → 413 (at once when `Content-Length` says so). */
   maxBodyBytes?: number;
+  /**
+   * Bodies read at once (default 256): beyond that a new delivery is answered 503 at once instead
+   * of holding more memory (with `maxBodyBytes` this bounds what uploads can pin).
+   */
+  maxBodiesInFlight?: number;
   onDelivery: DeliveryHandler;
   /** Facts for `GET /healthz`, e.g. `{running: 1, queued: 4}`. */
   health?: () => Record<string, unknown>;
@@ -49,19 +54,17 @@ export const WEBHOOK_PATH = '/webhooks/gitea';
 export function createIngressApp(options: IngressOptions): Hono {
   const { logger } = options;
   const app = new Hono();
-  const maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const maxBodiesInFlight = options.maxBodiesInFlight ?? 256;
+  let bodiesInFlight = 0;
 
   app.get('/healthz', (c) => c.json({ status: options.draining?.() ? 'draining' : 'ok', ...(options.health?.() ?? {}) }, options.draining?.() ? 503 : 200));
 
   app.post(
     WEBHOOK_PATH,
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => c.json({ status: 'rejected', reason: `body larger than ${maxBodyBytes} bytes` }, 413),
-    }),
     async (c) => {
       const deliveryId = c.req.header('x-gitea-delivery')?.trim() || c.req.header('x-gogs-delivery')?.trim() || `local-${randomUUID()}`;
-      const reject = (code: 400 | 401 | 415 | 503, reason: string) => {
+      const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
         logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
         return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
       };
@@ -71,7 +74,18 @@ export function createIngressApp(options: IngressOptions): Hono {
       if (contentType !== 'application/json') {
         return reject(415, `content type must be application/json (set the Gitea webhook's "POST Content Type" to application/json), got "${contentType || 'none'}"`);
       }
-      const raw = new Uint8Array(await c.req.arrayBuffer());
+      if (bodiesInFlight >= maxBodiesInFlight) {
+        c.header('retry-after', '1');
+        return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
+      }
+      bodiesInFlight++;
+      const read = await readBody(c.req.raw.body, c.req.header('content-length'), maxBodyBytes).finally(() => bodiesInFlight--);
+      if (!read.ok) {
+        if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
+        // The sender stopped (it hung up, or the request timeout closed the connection).
+        return reject(400, `the body did not arrive in full (${read.error})`);
+      }
+      const raw = read.bytes;
 
       if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
         return reject(401, "the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook's \"Authorization Header\" setting)");

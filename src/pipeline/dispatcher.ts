@@ -16,7 +16,9 @@ import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
 import type { EventConfirmer } from './confirm-event.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { RefusalThrottle } from './refusal-throttle.js';
 import type { RouteResult } from './route-result.js';
+import { createKeyedLock } from '../workspace/keyed-lock.js';
 
 export interface DispatcherDeps {
   store: JobStore;
@@ -35,6 +37,8 @@ export interface DispatcherDeps {
   maxQueuedPerIssue: number;
   /** Reply on the issue to a refused request (else only a log line). */
   refusalReply: boolean;
+  /** At most one refusal reply per person per issue per window (default: every refusal is answered). */
+  refusalThrottle?: RefusalThrottle;
   /** Told when a reply was put in the outbox. */
   wakeOutbox: () => void;
   /** The `/kugetsu help|status|stop|retry|reset` subcommands. */
@@ -73,6 +77,8 @@ export type AdmissionSource = Omit<DeliveryMeta, 'receivedAt'> & { receivedAt?: 
 export class Dispatcher {
   /** Confirmations with Gitea in progress for deliveries still waiting for their answer. */
   private confirming = 0;
+  /** One admission at a time per issue: copies of one event never race for rate slots. */
+  private readonly issueLocks = createKeyedLock();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -167,14 +173,22 @@ export class Dispatcher {
    * reply on the issue (unless replies are off) and never a job.
    */
   async admit(request: DelegationRequest, source: AdmissionSource): Promise<RouteResult> {
+    return this.issueLocks.run(request.issueKey, () => this.admitLocked(request, source));
+  }
+
+  private async admitLocked(request: DelegationRequest, source: AdmissionSource): Promise<RouteResult> {
     const { store, logger } = this.deps;
     const settings = this.deps.settingsFor(request.repo.owner, request.repo.name);
+    // What this request already is decides before anything is counted against anyone.
+    const seen = await store.handled(source);
+    if (seen) return duplicate(source, seen, logger);
+    if (request.trigger === 'label' && (await store.isIssueActive(request.issueKey))) return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
     const auth = await this.deps.authorizer.check(request.repo, request.sender, settings.minRole);
     if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply);
     if (auth.allowed === 'unknown') return { status: 'unavailable', reason: `the permission of @${request.sender.login} cannot be checked (${auth.reason})` };
 
     const queued = await store.queuedCount(request.issueKey);
-    if (queued >= this.deps.maxQueuedPerIssue && !(await store.hasEvent(source.eventKey))) {
+    if (queued >= this.deps.maxQueuedPerIssue) {
       return this.refuse(
         request, source,
         `${request.issueKey} already has ${queued} queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=${this.deps.maxQueuedPerIssue})`,
@@ -198,11 +212,7 @@ export class Dispatcher {
     if (outcome.kind !== 'accepted') this.releaseRate(request);
     switch (outcome.kind) {
       case 'duplicate':
-        logger.info({ delivery: source.id, job: outcome.jobId, by: outcome.by }, 'duplicate delivery acknowledged');
-        return {
-          status: 'ignored',
-          reason: outcome.by === 'delivery' ? `delivery ${source.id} was already handled (job ${outcome.jobId})` : `this event was already handled under another delivery (job ${outcome.jobId})`,
-        };
+        return duplicate(source, outcome, logger);
       case 'busy':
         return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
       case 'accepted': {
@@ -247,16 +257,28 @@ export class Dispatcher {
     if (this.deps.rateLimits.repo) this.deps.rateLimiter.release(`repo:${request.repo.owner}/${request.repo.name}`.toLowerCase());
   }
 
-  /** Logs a refusal and, unless replies are off, answers on the issue through the outbox. */
+  /**
+   * Logs a refusal and records the event (a replay is then a duplicate); answers on the issue
+   * through the outbox unless replies are off or this person was answered on this issue within the
+   * refusal window (one answer, not a comment storm).
+   */
   private async refuse(request: DelegationRequest, source: AdmissionSource, reason: string, reply: string): Promise<DeliveryResult> {
-    this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason }, 'delegation refused');
-    if (this.deps.refusalReply) {
-      // Recorded with the delivery: a replay of the refused event does not reply twice.
-      await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, [replyItem(request, source.eventKey, reply)]);
-      this.deps.wakeOutbox();
-    }
+    const answer = this.deps.refusalReply && (this.deps.refusalThrottle?.allow(request.issueKey, request.sender) ?? true);
+    this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason, replied: answer }, 'delegation refused');
+    await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, answer ? [replyItem(request, source.eventKey, reply)] : []);
+    if (answer) this.deps.wakeOutbox();
     return { status: 'ignored', reason: `refused: ${reason}` };
   }
+}
+
+/** The answer to a delivery handled before (by its id, or the same event under another id). */
+function duplicate(source: AdmissionSource, seen: { jobId: string; by: 'delivery' | 'event' }, logger: Logger): DeliveryResult {
+  logger.info({ delivery: source.id, job: seen.jobId, by: seen.by }, 'duplicate delivery acknowledged');
+  const job = seen.jobId === '0' ? '' : ` (job ${seen.jobId})`;
+  return {
+    status: 'ignored',
+    reason: seen.by === 'delivery' ? `delivery ${source.id} was already handled${job}` : `this event was already handled under another delivery${job}`,
+  };
 }
 
 /** The issue key an event is about, for log lines. */

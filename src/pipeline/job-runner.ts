@@ -20,6 +20,8 @@ import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from '../config/prompt-limit
 import { readPromptThread, type PromptThread } from './read-prompt-thread.js';
 import { sanitizeUntrusted } from './sanitize-untrusted.js';
 import { jobPaths } from './state-paths.js';
+import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
+import { DEFERRED_BACKOFF } from './deferred-events.js';
 
 /** What the runner needs; all injected by the composition root. */
 export interface JobRunnerDeps {
@@ -55,7 +57,17 @@ export interface JobRunnerDeps {
   reportSettings?: (repo: RepoRef) => ReportSettings;
   /** Caps of the prompt (body, each comment, number of comments, whole prompt). Default {@link DEFAULT_PROMPT_LIMITS}. */
   promptLimits?: PromptLimits;
+  /**
+   * Runs a job again at `atMs` (ms since the epoch): the job waited for Gitea (see
+   * `waitForGitea`). The composition root schedules it then.
+   */
+  resume: (job: Job, atMs: number) => void;
+  /** How long a job waits for Gitea each time; default {@link DEFERRED_BACKOFF} (5 s doubling to 5 min). */
+  waitBackoff?: BackoffOptions;
 }
+
+/** Gitea could not answer a check the turn needs (network, 5xx, 429): the job waits and tries again. */
+class GiteaUnavailable extends Error {}
 
 /** A failure with the job phase it belongs to and a message for the status comment. */
 class PhaseError extends Error {
@@ -82,7 +94,7 @@ export class JobRunner {
     const { store, outbox } = this.deps;
     const queued = await store.get(jobId);
     if (!queued || queued.state !== 'queued') return; // canceled or finished meanwhile
-    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString() }, [...unlabelItem(queued), ...runningItems(queued, this.settings(queued.repo))], `attempt ${queued.attempt}`);
+    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString(), waiting: undefined }, [...unlabelItem(queued), ...runningItems(queued, this.settings(queued.repo))], `attempt ${queued.attempt}`);
     outbox.wake();
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
     log.info({ trigger: job.trigger, attempt: job.attempt }, 'job started');
@@ -93,6 +105,10 @@ export class JobRunner {
     try {
       ({ result, state } = await this.turn(job, signal));
     } catch (err) {
+      if (err instanceof GiteaUnavailable && !signal.aborted) {
+        await this.waitForGitea(job, err.message);
+        return;
+      }
       const phase: JobPhase = err instanceof PhaseError ? err.phase : err instanceof WorkspaceError ? err.phase : 'internal';
       const message = this.deps.redact(err instanceof Error ? err.message : String(err));
       if (!signal.aborted) log.error({ err, phase }, 'job failed');
@@ -120,6 +136,27 @@ export class JobRunner {
       log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
     }
     outbox.wake();
+  }
+
+  /**
+   * Gitea could not answer a check before the agent started: the job goes back to the queue
+   * (same attempt, its slot and issue freed), its status comment says it waits for Gitea and
+   * until when, and `resume` runs it again then — 5 s doubling to 5 min (the `waitBackoff`), for as
+   * long as it takes. It fails only when Gitea answers no.
+   */
+  private async waitForGitea(job: Job, why: string): Promise<void> {
+    const times = (job.waiting?.times ?? 0) + 1;
+    const delayMs = backoffDelay(times, this.deps.waitBackoff ?? DEFERRED_BACKOFF);
+    const until = new Date(Date.now() + delayMs).toISOString();
+    const waiting = await this.deps.store.update(
+      job.id,
+      { state: 'queued', startedAt: undefined, waiting: { reason: this.deps.redact(why), until, times } },
+      requeuedItems(job, this.settings(job.repo)),
+      `waiting for Gitea until ${until}`,
+    );
+    this.deps.outbox.wake();
+    this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, until, times, error: why }, 'Gitea cannot answer a check before the run; the job waits and tries again');
+    this.deps.resume(waiting, Date.parse(until));
   }
 
   /**
@@ -168,7 +205,8 @@ export class JobRunner {
     try {
       pr = await this.deps.gitea.getPullRequest(owner, name, n);
     } catch (err) {
-      throw new PhaseError('worktree', `Pull request #${n} could not be read (${(err as Error).message}); ask again once Gitea is reachable.`, { cause: err });
+      if (err instanceof GiteaError && err.retryable) throw new GiteaUnavailable(`pull request #${n} cannot be read (${err.message})`);
+      throw new PhaseError('worktree', `Pull request #${n} could not be read (${(err as Error).message}).`, { cause: err });
     }
     if (pr.fromFork) {
       throw new PhaseError('worktree', `Pull request #${n} comes from a fork: kugetsu can only push to branches of ${owner}/${name}. Ask for the change on an issue instead, or push the branch to ${owner}/${name} and open the pull request from there.`);
@@ -179,24 +217,17 @@ export class JobRunner {
 
   /**
    * The job's repository as Gitea describes it now (`GET /repos/{o}/{r}`): its clone URL and
-   * default branch. Failures that may pass are retried twice (after 2 s and 6 s); a repository
-   * that is gone, or a Gitea that still does not answer, fails the job in phase `clone`.
+   * default branch. When Gitea cannot answer, the job waits ({@link GiteaUnavailable}); a
+   * repository that is gone fails the job in phase `clone`.
    */
-  private async repository(job: Job, signal: AbortSignal): Promise<RepoRef> {
+  private async repository(job: Job): Promise<RepoRef> {
     const { owner, name } = job.repo;
-    const retryDelaysMs = [2000, 6000];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.deps.gitea.getRepository(owner, name);
-      } catch (err) {
-        const delayMs = retryDelaysMs[attempt];
-        if (err instanceof GiteaError && err.retryable && delayMs !== undefined && !signal.aborted) {
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
-          continue;
-        }
-        const why = err instanceof GiteaError && err.status === 404 ? `${owner}/${name} no longer exists in Gitea (or kugetsu's account cannot see it).` : `kugetsu could not read ${owner}/${name} from Gitea (${(err as Error).message}); ask again once Gitea is reachable.`;
-        throw new PhaseError('clone', why, { cause: err });
-      }
+    try {
+      return await this.deps.gitea.getRepository(owner, name);
+    } catch (err) {
+      if (err instanceof GiteaError && err.retryable) throw new GiteaUnavailable(`${owner}/${name} cannot be read (${err.message})`);
+      const why = err instanceof GiteaError && err.status === 404 ? `${owner}/${name} no longer exists in Gitea (or kugetsu's account cannot see it).` : `kugetsu could not read ${owner}/${name} from Gitea (${(err as Error).message}).`;
+      throw new PhaseError('clone', why, { cause: err });
     }
   }
 
@@ -258,16 +289,14 @@ export class JobRunner {
     if (job.needsAuthorization) {
       // Jobs admitted by an older kugetsu while Gitea could not answer; new ones are deferred instead.
       const auth = await this.deps.authorizer.check(job.repo, job.sender, this.deps.minRole(job.repo));
-      if (auth.allowed === 'unknown') {
-        throw new PhaseError('authorize', `kugetsu could not confirm that @${job.sender.login} may ask for work (Gitea did not answer: ${auth.reason}). Ask again once Gitea is reachable.`);
-      }
+      if (auth.allowed === 'unknown') throw new GiteaUnavailable(`the permission of @${job.sender.login} cannot be checked (${auth.reason})`);
       if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
       await store.update(job.id, { needsAuthorization: false });
     }
     if (job.onPullRequest) job = await this.pullRequestBranch(job);
     // The clone URL is Gitea's answer now, never what a delivery said (nor a stored copy of it):
     // kugetsu's token goes only to GITEA_URL's origin and to the clone URL Gitea's API gives.
-    const current = await this.repository(job, signal);
+    const current = await this.repository(job);
     const repo = run.baseBranch ? { ...current, defaultBranch: run.baseBranch } : current;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
     // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).

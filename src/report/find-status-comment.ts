@@ -11,15 +11,19 @@ import { statusMarker } from './render-status-comment.js';
  * comment when an earlier attempt may have reached Gitea even though its answer was lost (a dropped
  * connection after the POST, a crash before the id was stored), so that the retry adopts that
  * comment instead of posting a second one. Returns the oldest match's id, or `undefined`.
- * One `GET /repos/{o}/{r}/issues/{n}/comments` (all comments, oldest first: Gitea v1.25.4 swagger
- * `issueGetComments`); rejects with the client's `GiteaError`.
+ * One `GET /repos/{o}/{r}/issues/{n}/comments?since=…` (comments updated since a minute before the
+ * job was created, oldest first: Gitea v1.25.4 swagger `issueGetComments`); rejects with the
+ * client's `GiteaError`.
  */
 export async function findStatusComment(
   gitea: Pick<GiteaClient, 'listComments'>,
-  job: Pick<Job, 'id' | 'issueKey' | 'repo' | 'replyTo'>,
+  job: Pick<Job, 'id' | 'issueKey' | 'repo' | 'replyTo' | 'createdAt'>,
   botUserId: number,
 ): Promise<number | undefined> {
   const marker = statusMarker(job);
-  const comments = await gitea.listComments(job.repo.owner, job.repo.name, job.replyTo);
+  // Only comments updated since shortly before the job was created can be its status comment: a
+  // long thread is not read whole (Gitea's `since` filters on update time; a minute covers clock skew).
+  const since = new Date(Date.parse(job.createdAt) - 60_000).toISOString();
+  const comments = await gitea.listComments(job.repo.owner, job.repo.name, job.replyTo, since);
   return comments.find((c) => c.user.id === botUserId && c.body.startsWith(marker))?.id;
 }

@@ -91,7 +91,8 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
       const marker = body.split('\n', 1)[0]!;
       if (mayExist && marker.startsWith(`${MARKER_PREFIX}reply id=`)) {
         const bot = await deps.botUserId();
-        const existing = await deps.gitea.listComments(op.owner, op.repo, op.number);
+        // Comments updated since shortly before this item was queued (a minute covers clock skew).
+        const existing = await deps.gitea.listComments(op.owner, op.repo, op.number, new Date(item.createdAt - 60_000).toISOString());
         if (existing.some((c) => c.user.id === bot && c.body.split('\n', 1)[0] === marker)) return {};
       }
       await deps.gitea.createComment(op.owner, op.repo, op.number, body);

@@ -142,6 +142,11 @@ export interface JobStore {
   setCursor(name: string, value: string): Promise<void>;
   /** True when a delivery id or event key was admitted (reconciliation skips what was handled). */
   hasEvent(eventKey: string): Promise<boolean>;
+  /**
+   * How a delivery was handled before, by its id or else by its event key: the job it made (`'0'`
+   * for one acted on without a job: a reply, a refusal), or `undefined` when it is new.
+   */
+  handled(delivery: Pick<DeliveryMeta, 'id' | 'eventKey'>): Promise<{ jobId: string; by: 'delivery' | 'event' } | undefined>;
 
   /**
    * Keeps a delivery for later confirmation (see {@link DeferredEvent}), first attempt at

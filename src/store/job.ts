@@ -52,6 +52,11 @@ export interface Job extends DelegationRequest {
   note?: string;
   /** True when Gitea could not confirm the sender's permission at admission: checked before the run. */
   needsAuthorization?: boolean;
+  /**
+   * Set while a queued job waits for Gitea to answer a check it needs before its run (the
+   * repository, the pull request, a permission): why, until when (ISO 8601), and how many times so far.
+   */
+  waiting?: { reason: string; until: string; times: number };
   result?: JobResult;
   /**
    * The open pull request of the issue branch, once kugetsu opened or found it (shown as "PR #n" in

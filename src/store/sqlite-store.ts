@@ -32,7 +32,7 @@ export interface SqliteStore extends JobStore {
 }
 
 /** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'statusCommentId', 'note', 'result', 'commentId', 'triggerLabelId']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'statusCommentId', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting']);
 
 const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
 
@@ -258,6 +258,13 @@ class SqliteJobStore implements SqliteStore {
 
   setCursor(name: string, value: string): Promise<void> {
     return this.group.run(() => void this.s.cursorPut.run(name, value));
+  }
+
+  async handled(delivery: Pick<DeliveryMeta, 'id' | 'eventKey'>): Promise<{ jobId: string; by: 'delivery' | 'event' } | undefined> {
+    const byDelivery = this.s.deliveryById.get(delivery.id);
+    if (byDelivery) return { jobId: String(byDelivery.job_id), by: 'delivery' };
+    const byEvent = this.s.deliveryByEventKey.get(delivery.eventKey);
+    return byEvent ? { jobId: String(byEvent.job_id), by: 'event' } : undefined;
   }
 
   async hasEvent(eventKey: string): Promise<boolean> {

@@ -64,7 +64,7 @@ describe('OutboxWorker failures', () => {
       { method: 'POST', path: '/repos/acme/app/issues/1/comments', status: 429 },
       { method: 'GET', path: '/user', status: 503 },
       { method: 'GET', path: '/user', status: 200 },
-      { method: 'GET', path: '/repos/acme/app/issues/1/comments', status: 200 },
+      { method: 'GET', path: /^\/repos\/acme\/app\/issues\/1\/comments\?since=/, status: 200 },
       { method: 'POST', path: '/repos/acme/app/issues/1/comments', status: 201 },
     ]);
     expect(statusCommentsOf(fake, job)).toHaveLength(1);

@@ -16,6 +16,8 @@ import {
 } from './outbox-fixtures.js';
 
 const gitea = useFakeGitea({ seed: (fake) => seedIssues(fake, 2) });
+/** The look-up before a repeated create: only comments updated since shortly before the item or job. */
+const COMMENTS_SINCE = /^\/repos\/acme\/app\/issues\/1\/comments\?since=\d{4}-/;
 const COMMENTS_1 = '/repos/acme/app/issues/1/comments';
 
 describe('OutboxWorker: status comments', () => {
@@ -68,7 +70,7 @@ describe('OutboxWorker: status comments', () => {
     fake.expectCalls([
       { method: 'POST', path: COMMENTS_1, status: 201 },
       { method: 'GET', path: '/user', status: 200 },
-      { method: 'GET', path: COMMENTS_1, status: 200 },
+      { method: 'GET', path: COMMENTS_SINCE, status: 200 },
       { method: 'PATCH', path: `/repos/acme/app/issues/comments/${comment?.id}`, status: 200 },
     ]);
     expect(statusCommentsOf(fake, job)).toHaveLength(1);
@@ -91,7 +93,7 @@ describe('OutboxWorker: status comments', () => {
     fake.expectCalls([
       { method: 'POST', path: COMMENTS_1, status: 201 },
       { method: 'GET', path: '/user', status: 200 },
-      { method: 'GET', path: COMMENTS_1, status: 200 },
+      { method: 'GET', path: COMMENTS_SINCE, status: 200 },
     ]);
   });
 
@@ -108,7 +110,7 @@ describe('OutboxWorker: status comments', () => {
     expect(await worker.drain(2000)).toBe(true);
     fake.expectCalls([
       { method: 'GET', path: '/user', status: 200 },
-      { method: 'GET', path: COMMENTS_1, status: 200 },
+      { method: 'GET', path: COMMENTS_SINCE, status: 200 },
       { method: 'PATCH', path: `/repos/acme/app/issues/comments/${orphan.id}`, status: 200 },
     ]);
     expect((await store.get(job.id))?.statusCommentId).toBe(orphan.id);
