@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { AgentSandbox } from '../agents/agent-sandbox.js';
+import { writeSessionFile } from '../agents/session-file.js';
 import type { AgentAdapter, AgentOutcome } from '../agents/types.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +31,8 @@ export interface JobRunnerDeps {
   agentFor: (job: Job) => { adapter: AgentAdapter; timeoutMs: number; env: Record<string, string>; baseBranch: string | undefined };
   /** Checks the sender's permission for jobs admitted while Gitea could not confirm it. */
   authorizer: Authorizer;
+  /** Where agent turns run (README "Security model"); a sandbox that cannot work fails the job before anything runs. */
+  sandbox: AgentSandbox;
   /** Told when outbox items were committed, so they are sent soon. */
   outbox: { wake(): void };
   logger: Logger;
@@ -206,6 +210,8 @@ export class JobRunner {
       if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
       await store.update(job.id, { needsAuthorization: false });
     }
+    const sandbox = await this.deps.sandbox.probe();
+    if (!sandbox.ok) throw new PhaseError('agent', `kugetsu refuses to run agents without their sandbox: ${sandbox.problem}. To fix: ${sandbox.fix}.`);
     if (job.onPullRequest) job = await this.pullRequestBranch(job);
     const repo = run.baseBranch ? { ...job.repo, defaultBranch: run.baseBranch } : job.repo;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
@@ -223,7 +229,7 @@ export class JobRunner {
       await mkdir(path.dirname(paths.sessionFile), { recursive: true });
       await mkdir(path.dirname(paths.logFile), { recursive: true });
       await writeFile(paths.promptFile, redact(prompt), { mode: 0o600 });
-      await writeFile(paths.sessionFile, sessionId ?? '', { mode: 0o600 });
+      await writeSessionFile(paths.sessionFile, sessionId ?? '');
     } catch (err) {
       const why = err instanceof GiteaError ? `${err.message}. The issue could not be read; check that Gitea is up and GITEA_TOKEN can read issues.` : (err as Error).message;
       throw new PhaseError('prompt', why, { cause: err });
@@ -244,13 +250,14 @@ export class JobRunner {
         logFile: paths.logFile,
         redact,
         signal,
+        sandbox: this.deps.sandbox.forTurn({ worktree: wt.path, agentDir: wt.agentDir, gitObjects: wt.gitObjects, promptFile: paths.promptFile, sessionFile: paths.sessionFile }),
       });
     let outcome = await runTurn(sessionId);
     if (outcome.sessionRejected && sessionId !== undefined && !signal.aborted) {
       // The agent no longer knows the stored session (its data dir was wiped, say): start afresh
       // in the same worktree rather than failing the request.
       this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, sessionId }, 'agent rejected the stored session; starting a new one');
-      await writeFile(paths.sessionFile, '', { mode: 0o600 });
+      await writeSessionFile(paths.sessionFile, '');
       sessionId = undefined;
       outcome = await runTurn(undefined);
     }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, pushUpstreamCommit } from '../support/git-fixtures.js';
@@ -22,12 +22,19 @@ describe('workspace.prepare', () => {
       branch: 'kugetsu/issue-1',
       startSha: mainSha,
       created: true,
+      agentDir: join(fx.stateDir, 'agents', 'acme', 'widgets', 'issue-1'),
+      gitObjects: join(clone, 'objects'),
     });
     expect(git(clone, ['rev-parse', '--is-bare-repository'])).toBe('true');
     expect(git(clone, ['config', '--get', 'remote.origin.fetch'])).toBe('+refs/heads/*:refs/remotes/origin/*');
     expect(git(clone, ['rev-parse', 'refs/remotes/origin/main'])).toBe(mainSha);
     expect(git(wt.path, ['symbolic-ref', '--short', 'HEAD'])).toBe('kugetsu/issue-1');
     expect(existsSync(join(wt.path, 'README.md'))).toBe(true);
+    // The worktree is a repository of its own that borrows the shared clone's objects; the shared
+    // clone keeps the branch.
+    expect(git(wt.path, ['rev-parse', '--git-dir'])).toBe('.git');
+    expect(readFileSync(join(wt.path, '.git', 'objects', 'info', 'alternates'), 'utf8')).toBe(`${join(clone, 'objects')}\n`);
+    expect(git(clone, ['rev-parse', 'refs/heads/kugetsu/issue-1'])).toBe(mainSha);
     // A new branch does not track origin/main (a `git pull` in it must not merge main).
     expect(() => git(wt.path, ['rev-parse', '--abbrev-ref', '@{upstream}'])).toThrow();
     // No temp clone directory left next to the real one.
