@@ -32,7 +32,8 @@ export interface BwrapFeatures {
  *   files read-only, its secrets replaced by `/dev/null` or an empty read-only tmpfs, a private
  *   `/proc` (only the sandbox's own processes) and `/dev`, empty tmpfs `/tmp`, `/var/tmp` and
  *   `/run`, then `view.ro` read-only and `view.rw` read-write at their own paths. Missing parent
- *   directories of those are created empty inside, so a path's neighbours do not exist there.
+ *   directories of those are created empty inside, so a path's neighbours do not exist there; the
+ *   root is then remounted read-only, so the only writable places are `view.rw` and the tmpfs mounts.
  *
  * Mounts apply in order; later ones cover earlier ones. The environment is not part of the
  * arguments (it would show in the host's process list): bwrap passes its own environment on.
@@ -53,6 +54,7 @@ export function bwrapArgs(view: SandboxView, layout: SystemLayout, features: Bwr
     else args.push('--perms', '0700', '--tmpfs', h.path, '--remount-ro', h.path);
   }
   for (const p of view.rw) args.push('--bind', p, p);
-  args.push('--chdir', view.cwd, '--');
+  // The root tmpfs (and the empty parent directories bwrap made in it) read-only too.
+  args.push('--remount-ro', '/', '--chdir', view.cwd, '--');
   return args;
 }

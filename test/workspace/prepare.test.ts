@@ -126,6 +126,22 @@ describe('workspace.prepare', () => {
     });
   });
 
+  it('turns a worktree of the earlier layout (a git worktree of the shared clone) into an issue repository, keeping its files', async () => {
+    await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    const clone = join(fx.stateDir, 'repos', 'acme', 'widgets.git');
+    const legacy = join(fx.stateDir, 'worktrees', 'acme', 'widgets', 'issue-5');
+    git(clone, ['worktree', 'add', '--quiet', '-b', 'kugetsu/issue-5', '--', legacy, 'origin/main']);
+    writeFileSync(join(legacy, 'README.md'), '# fixture\n\nuncommitted edit\n');
+    writeFileSync(join(legacy, 'new.txt'), 'untracked\n');
+
+    const wt = await fx.workspace.prepare(fx.repo, 5, 'kugetsu/issue-5');
+
+    expect(wt).toMatchObject({ path: legacy, created: false, startSha: git(clone, ['rev-parse', 'refs/remotes/origin/main']) });
+    expect(git(legacy, ['rev-parse', '--git-dir'])).toBe('.git');
+    expect(git(legacy, ['status', '--porcelain']).split('\n').map((l) => l.trim()).sort()).toEqual(['?? new.txt', 'M README.md']);
+    expect(git(clone, ['worktree', 'list', '--porcelain'])).not.toContain('issue-5');
+  });
+
   it('reports a repository without its default branch clearly', async () => {
     await expect(fx.workspace.prepare({ ...fx.repo, defaultBranch: 'develop' }, 1, 'kugetsu/issue-1')).rejects.toMatchObject({
       phase: 'worktree',
