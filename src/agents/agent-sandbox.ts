@@ -78,6 +78,10 @@ export interface AgentSandboxOptions {
  */
 export function createAgentSandbox(settings: AgentSandboxSettings, options: AgentSandboxOptions): AgentSandbox {
   const stateDir = path.resolve(options.stateDir);
+  // bwrap itself is looked up on the system PATH once, not on each agent's PATH.
+  let bwrapPath: Promise<string> | undefined;
+  const getBwrap = () =>
+    (bwrapPath ??= resolveProgram(settings.bwrap, SYSTEM_PATH, process.cwd()).then((r) => ('realPath' in r ? r.realPath : settings.bwrap)));
   let layout: Promise<SystemLayout> | undefined;
   let last: { at: number; result: Promise<SandboxProbe>; failed: boolean } | undefined;
   const getLayout = () => (layout ??= detectSystemLayout({ extraHidden: settings.hide, extraShown: settings.roPaths }));
@@ -86,7 +90,7 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
     if (settings.mode === 'off') return Promise.resolve({ ok: true, version: 'off', features: { disableUserns: false } });
     const now = Date.now();
     if (!last || (now - last.at > 10_000 && last.failed)) {
-      const result = getLayout().then((l) => probeSandbox(settings.bwrap, l));
+      const result = Promise.all([getBwrap(), getLayout()]).then(([bwrap, l]) => probeSandbox(bwrap, l));
       const entry: { at: number; result: Promise<SandboxProbe>; failed: boolean } = { at: now, result, failed: false };
       void result.then((r) => (entry.failed = !r.ok));
       last = entry;
@@ -155,7 +159,7 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
         }
         const probedFeatures = probed.features;
         const bargs = bwrapArgs({ rw, ro, cwd, network: settings.network }, l, probedFeatures);
-        return { command: settings.bwrap, args: [...bargs, program.realPath, ...args], env: inner.env };
+        return { command: await getBwrap(), args: [...bargs, program.realPath, ...args], env: inner.env };
       },
     };
   };
@@ -168,7 +172,7 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
       if (!probed.ok) return { stdout: '', stderr: `${probed.problem}; ${probed.fix}`, exitCode: -1 };
       const l = await getLayout();
       args = [...bwrapArgs({ rw: [...o.rw], ro: [...o.ro], cwd: o.cwd, network: 'none' }, l, probed.features), command, ...args];
-      command = settings.bwrap;
+      command = await getBwrap();
     }
     const r = await execa(command, args, {
       cwd: o.cwd,
@@ -186,6 +190,9 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
 
   return { settings, probe, forTurn, run };
 }
+
+/** Where bwrap is looked for when `KUGETSU_BWRAP` is a bare name. */
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** `<agentDir>/home` created, `<agentDir>/tmp` emptied (a symlink planted there is removed, not followed). */
 async function prepareAgentDir(agentDir: string): Promise<void> {

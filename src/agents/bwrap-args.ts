@@ -29,7 +29,8 @@ export interface BwrapFeatures {
  *   killing bwrap's process group ends every process inside: its own PID namespace goes with its
  *   PID 1) and `--new-session` (setsid(2): no controlling terminal to inject input into);
  * - files: an empty root (bwrap mounts a fresh tmpfs as `/`), `layout`'s system directories and
- *   files read-only, its secrets replaced by `/dev/null` or an empty read-only tmpfs, a private
+ *   files read-only, its secrets replaced by `/dev/null` (on a `nodev` bind it cannot even be
+ *   opened) or an empty read-only tmpfs, a private
  *   `/proc` (only the sandbox's own processes) and `/dev`, empty tmpfs `/tmp`, `/var/tmp` and
  *   `/run`, then `view.ro` read-only and `view.rw` read-write at their own paths. Missing parent
  *   directories of those are created empty inside, so a path's neighbours do not exist there; the

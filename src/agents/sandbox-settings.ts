@@ -18,7 +18,7 @@ export interface AgentSandboxSettings {
   network: 'open' | 'none';
   /** Absolute host paths shown read-only at the same place, besides the system and the agent binary. */
   roPaths: string[];
-  /** Absolute host paths hidden (an empty file or directory in their place), besides {@link DEFAULT_HIDDEN_PATHS}. */
+  /** Absolute host paths hidden (an unreadable file or an empty directory in their place), besides {@link DEFAULT_HIDDEN_PATHS}. */
   hide: string[];
   /** The bubblewrap binary, a name on `PATH` or a path. Default `bwrap`. */
   bwrap: string;
@@ -31,8 +31,8 @@ export const DEFAULT_SANDBOX_SETTINGS: AgentSandboxSettings = { mode: 'bwrap', n
  * System files and directories with secrets in them, hidden even though `/etc` is shown: password
  * hashes (shadow(5), gshadow(5)), TLS private keys, Kerberos keytabs, systemd credentials,
  * VPN/Wi-Fi secrets, sudo rules, the system-wide environment (pam_env(8) reads `/etc/environment`;
- * operators put proxies and tokens there), and the configuration directories kugetsu and Gitea are
- * usually given. SSH host private keys (`/etc/ssh/ssh_host_*_key`) are added when found.
+ * operators put proxies and tokens there), systemd units (an `Environment=GITEA_TOKEN=…` line in a
+ * unit or drop-in is common) and the configuration files kugetsu and Gitea are usually given. SSH host private keys (`/etc/ssh/ssh_host_*_key`) are added when found.
  */
 export const DEFAULT_HIDDEN_PATHS: readonly string[] = [
   '/etc/shadow',
@@ -54,6 +54,8 @@ export const DEFAULT_HIDDEN_PATHS: readonly string[] = [
   '/etc/ppp/chap-secrets',
   '/etc/ppp/pap-secrets',
   '/etc/environment',
+  '/etc/systemd',
+  '/etc/default/kugetsu',
   '/etc/kugetsu',
   '/etc/gitea',
 ];

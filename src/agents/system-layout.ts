@@ -10,7 +10,7 @@ export interface SystemLayout {
   symlinks: Array<{ path: string; target: string }>;
   /** Extra files shown read-only because a shown file links to them (e.g. `/etc/resolv.conf` → `/run/…`). */
   roFiles: string[];
-  /** Paths under {@link roDirs} replaced by an empty file or an empty read-only directory. */
+  /** Paths under {@link roDirs} (or the operator's read-only paths) replaced by an unreadable file or an empty read-only directory. */
   hidden: Array<{ path: string; kind: 'file' | 'dir' }>;
 }
 

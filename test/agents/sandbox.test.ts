@@ -133,7 +133,7 @@ echo "caps=$(grep CapEff /proc/self/status | tr -d '\\t')"
     for (const p of [path.join(state, 'pwned'), '/usr/pwned', '/etc/pwned', `/tmp/kugetsu-sandbox-probe-${token}`]) expect(existsSync(p), p).toBe(false);
     // Its own PID namespace: bwrap's init is pid 1, and only a handful of processes exist.
     expect(Number(facts.procs)).toBeLessThanOrEqual(6);
-    expect(facts['init-cmdline']).toMatch(/^bwrap /);
+    expect(facts['init-cmdline']).toMatch(/^(\S*\/)?bwrap --unshare-all /);
     // The parent it can see is bwrap with the agent's own environment, not the test runner (kugetsu's stand-in).
     expect(facts['ppid-environ']).toContain('KUGETSU_ISSUE_KEY=acme/app#1');
     // HOME and TMPDIR are the issue's agent dir; the agent's environment is the allowlist it was given.
