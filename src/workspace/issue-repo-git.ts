@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { GitCommandError } from './git-command-error.js';
 import { hardenedConfigArgs } from './git-hardening.js';
 import type { SecretMasker } from './secret-masker.js';
@@ -43,7 +44,8 @@ export interface IssueRepoGit {
  * command runs through `runner` (inside the sandbox: no network, only the worktree, `objects`
  * read-only and `scratch`), with an empty environment (`PATH` from `basePath`, `LANG=C`, `HOME` a
  * path that does not exist, `GIT_CONFIG_NOSYSTEM=1`, `GIT_CONFIG_GLOBAL=/dev/null`,
- * `GIT_TERMINAL_PROMPT=0`: no token, no user or system configuration) and the hardened `-c`
+ * `GIT_TERMINAL_PROMPT=0`, `GIT_CEILING_DIRECTORIES` = the worktree's parent: no token, no user or
+ * system configuration, no repository found above the worktree) and the hardened `-c`
  * settings (no hooks, fsmonitor, credential helpers…, `protocol.allow=never`). Output is masked
  * with `mask` in errors and logs.
  */
@@ -60,6 +62,9 @@ export function issueRepoGit(
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
+    // Never look above the worktree for a repository (without the sandbox, a state dir inside a
+    // checkout would otherwise be found when an agent removed .git).
+    GIT_CEILING_DIRECTORIES: dirname(view.worktree),
   };
   const rw = [view.worktree, ...(view.scratch ? [view.scratch] : [])];
   const exec = async (argv: string[], input: string | undefined, ok: readonly number[], shown: readonly string[]) => {
