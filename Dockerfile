@@ -1,6 +1,10 @@
-# kugetsu container image: non-root, with git, ripgrep and the opencode CLI, and a HEALTHCHECK.
+# kugetsu container image: non-root, with git, ripgrep, bubblewrap and the opencode CLI, and a HEALTHCHECK.
 # It cannot be built on kugetsu's development machines (they have no Docker engine), so keep it
 # plain; build with `docker build -t kugetsu .` and run with the env vars from README "Configuration".
+# Every agent turn runs in a bubblewrap sandbox, which needs user namespaces inside the container:
+#   docker run --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+#              --security-opt systempaths=unconfined …
+# (README "Security model" says what each flag is for; `kugetsu doctor` checks the sandbox.)
 
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 compiles its native module at install time.
@@ -17,7 +21,7 @@ RUN npm install --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fun
 
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ripgrep ca-certificates tini \
+ && apt-get install -y --no-install-recommends git ripgrep bubblewrap ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 # The default agent. Its binary ships inside the npm package (no download at install).
 RUN npm install -g --no-audit --no-fund opencode-ai@1.18.33
@@ -29,6 +33,11 @@ COPY bin ./bin
 COPY webhooks ./webhooks
 RUN mkdir -p /data && chown node:node /data
 USER node
+# opencode's configuration directory: shown read-only to the sandboxed agent, so opencode's first
+# run (which writes a .gitignore and its plugin package there) happens now. Mount your
+# opencode.json at /home/node/.config/opencode/opencode.json, or set OPENCODE_CONFIG to a file.
+ENV XDG_CONFIG_HOME=/home/node/.config
+RUN mkdir -p /home/node/.config/opencode && (opencode debug config >/dev/null 2>&1 || true)
 ENV NODE_ENV=production \
     PORT=8080 \
     KUGETSU_STATE_DIR=/data

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { AgentRegistry } from './agents/agent-registry.js';
+import { createAgentSandbox, type AgentSandbox } from './agents/agent-sandbox.js';
 import type { AgentAdapter } from './agents/types.js';
 import type { Config } from './config/config.js';
 import { BotIdentity } from './gitea/bot-identity.js';
@@ -41,6 +42,8 @@ export interface ServiceOverrides {
   gitea?: GiteaClient;
   agent?: AgentAdapter;
   workspace?: Workspace;
+  /** The agent sandbox (default: built from `config.sandbox`). */
+  sandbox?: AgentSandbox;
   store?: JobStore;
   /** Outbox retry timing (tests shorten it). */
   outboxBackoff?: { baseMs: number; maxMs: number };
@@ -100,7 +103,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
   const agents = new AgentRegistry(overrides.agent);
-  const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken });
+  const sandbox = overrides.sandbox ?? createAgentSandbox(config.sandbox, { stateDir: config.stateDir });
+  const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox });
+  // Shown under every status comment while agents run unsandboxed.
+  const sandboxFooter = sandbox.settings.mode === 'off' ? SANDBOX_OFF_FOOTER : undefined;
   const scheduler = new LocalScheduler(config.maxAgents, (jobId, err) => logger.error({ err, job: jobId }, 'job crashed'));
 
   const identity = new BotIdentity(gitea);
@@ -112,6 +118,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     renderContext: (job: Job) => ({
       ...(job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
       ...(job.state === 'queued' ? { waitingFor: waitingText(job) } : {}),
+      ...(sandboxFooter ? { footer: sandboxFooter } : {}),
     }),
     ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
   });
@@ -123,7 +130,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     authorizer,
     minRole: (repo) => settingsFor(repo.owner, repo.name).minRole,
     reportSettings: (repo) => settingsFor(repo.owner, repo.name),
-    store, gitea, workspace, outbox, logger, redact,
+    store, gitea, workspace, outbox, logger, redact, sandbox,
     stateDir: config.stateDir,
     agentFor: (job) => {
       const st = settingsFor(job.repo.owner, job.repo.name);
@@ -240,7 +247,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     maxBodiesInFlight: config.door.maxBodiesInFlight,
     allowUnsigned: config.allowUnsigned,
     onDelivery: (d) => dispatcher.handle(d),
-    health: () => ({ ...scheduler.stats(), agent: config.agent.kind }),
+    health: () => ({ ...scheduler.stats(), agent: config.agent.kind, sandbox: sandbox.settings.mode }),
     draining: () => draining,
     logger,
   });
@@ -324,6 +331,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     app, dispatcher, scheduler, store, reconciler, maintenance, logger,
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
+      await reportSandbox(sandbox, logger);
       await learnIdentity(0);
       await warnSharedSecret();
       await recover();
@@ -375,6 +383,21 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       await store.close().catch((err: unknown) => logger.error({ err }, 'closing the store failed'));
     },
   };
+}
+
+/** The status comment footer while `KUGETSU_AGENT_SANDBOX=off`. */
+export const SANDBOX_OFF_FOOTER =
+  '⚠️ This kugetsu runs agents **without a sandbox** (`KUGETSU_AGENT_SANDBOX=off`): an agent can read its token, its state and other issues\' files. Text in this issue steers the agent.';
+
+/** Start-up log lines about the agent sandbox: a warning when it is off, an error with the fix when it cannot work. */
+async function reportSandbox(sandbox: AgentSandbox, logger: Logger): Promise<void> {
+  if (sandbox.settings.mode === 'off') {
+    logger.warn('KUGETSU_AGENT_SANDBOX=off: agents run without a sandbox, as kugetsu\'s user — they can read its token (GITEA_TOKEN in /proc), its state dir and every issue\'s files. Every status comment says so.');
+    return;
+  }
+  const probe = await sandbox.probe();
+  if (probe.ok) logger.info({ bwrap: probe.version, network: sandbox.settings.network }, 'agent sandbox ready (bubblewrap)');
+  else logger.error({ problem: probe.problem, fix: probe.fix }, `the agent sandbox cannot run here, so kugetsu refuses to start agents (jobs fail with this message): ${probe.problem}. To fix: ${probe.fix}`);
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise. */

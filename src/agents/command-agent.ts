@@ -1,9 +1,9 @@
-import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { execInputProblem } from './exec-input-problem.js';
 import { messageEnv } from './message-env.js';
 import { runProcess } from './run-process.js';
+import { readSessionFile, writeSessionFile } from './session-file.js';
 
 /** Options of {@link createCommandAgent}. */
 export interface CommandAgentOptions {
@@ -45,8 +45,9 @@ export function substituteArgv(argv: readonly string[], turn: AgentTurn): string
  * `KUGETSU_WORKTREE`, `KUGETSU_BRANCH`, `KUGETSU_MESSAGE` (`""` for a label trigger; cut with a
  * note past 32 KiB, see `messageEnv`), `KUGETSU_MESSAGE_FILE` (the whole message),
  * `KUGETSU_SESSION_ID` (`""` on a first turn) and `KUGETSU_SESSION_FILE`. An argv or environment
- * string over Linux's `MAX_ARG_STRLEN` is not run: the outcome's `inputError` says which. The session file is
- * removed before the turn; if the agent leaves a non-empty one, its trimmed content becomes the
+ * string over Linux's `MAX_ARG_STRLEN` is not run: the outcome's `inputError` says which. The
+ * session file is emptied before the turn (in the sandbox it is that one file, bound in place:
+ * write it, do not replace it); if the agent leaves a session id in it (see {@link readSessionFile}), that becomes the
  * outcome's `sessionId`, else the incoming id is kept.
  *
  * Throws a `TypeError` at construction when `argv` is not a non-empty array of non-empty strings.
@@ -60,7 +61,7 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
   return {
     name: 'command',
     async run(turn: AgentTurn): Promise<AgentOutcome> {
-      await rm(turn.sessionFile, { force: true });
+      await writeSessionFile(turn.sessionFile, '');
       const [command, ...args] = substituteArgv(argv, turn);
       const env = {
         ...turn.env,
@@ -87,10 +88,11 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
         signal: turn.signal,
         killGraceMs: options.killGraceMs,
         onLine: options.onLine,
+        sandbox: turn.sandbox,
       });
-      const written = (await readFile(turn.sessionFile, 'utf8').catch(() => '')).trim();
+      const written = await readSessionFile(turn.sessionFile);
       const { pid: _pid, ...rest } = outcome;
-      return { ...rest, sessionId: written !== '' ? written : turn.sessionId };
+      return { ...rest, sessionId: written ?? turn.sessionId };
     },
   };
 }

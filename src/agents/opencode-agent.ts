@@ -107,6 +107,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
         killGraceMs: options.killGraceMs,
         stdinFile: turn.promptFile,
         missingBinaryHint: 'set the agent binary in the configuration (npm package opencode-ai)',
+        sandbox: turn.sandbox,
         onLine: (line) => {
           events.line(line);
           const t = tailLine(line);

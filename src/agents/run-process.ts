@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { OutputTail, type OutputTailLimits } from './output-tail.js';
+import { explainBwrapFailure } from './sandbox-probe.js';
+import type { TurnSandbox } from './turn-sandbox.js';
 
 /** What {@link runProcess} is asked to run. */
 export interface RunProcessOptions {
@@ -36,6 +38,11 @@ export interface RunProcessOptions {
   onLine?: (line: string) => void;
   /** What to tell the user when the binary is missing. Default: `set KUGETSU_AGENT_COMMAND`. */
   missingBinaryHint?: string;
+  /**
+   * Where the command runs: the turn's sandbox (`AgentTurn.sandbox`), which wraps it (bwrap), or
+   * `NO_SANDBOX`. Required, so that no adapter can run an agent outside it by forgetting it.
+   */
+  sandbox: TurnSandbox;
 }
 
 /** How a process run ended. Never an exception for process failures. */
@@ -91,6 +98,10 @@ function startErrorText(code: string | undefined, command: string, cwd: string, 
   }
 }
 
+function redactText(redact: ((text: string) => string) | undefined, text: string): string {
+  return redact ? redact(text) : text;
+}
+
 function openLog(file: string): Promise<WriteStream> {
   return new Promise((resolve, reject) => {
     const s = createWriteStream(file, { flags: 'a' });
@@ -102,6 +113,9 @@ function openLog(file: string): Promise<WriteStream> {
 /**
  * Runs one command as the leader of its own process group (execa 9, `detached: true`) and settles
  * when it has ended — also when a grandchild keeps stdout/stderr open, or it ignores SIGTERM.
+ * The command first goes through `options.sandbox`: with bwrap the group leader is bwrap, and
+ * killing it ends the sandbox's whole PID namespace (`--die-with-parent`), also processes that
+ * left the group with setsid(2).
  *
  * - On timeout or abort: SIGTERM to the whole group (`process.kill(-pid)`), SIGKILL after
  *   `killGraceMs`. (execa's own `timeout`/`cancelSignal` would kill only the direct child.)
@@ -123,12 +137,18 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   const cwdOk = await stat(options.cwd).then((s) => s.isDirectory(), () => false);
   if (!cwdOk) return done({ startError: `working directory ${options.cwd} does not exist or is not a directory` });
 
+  const prepared = await options.sandbox.prepare(options.command, options.args, options.env, options.cwd);
+  if ('startError' in prepared) {
+    const { code, message } = prepared.startError;
+    return done({ startError: message !== undefined ? `the agent could not be started: ${message}` : startErrorText(code, options.command, options.cwd, hint) });
+  }
+
   await mkdir(path.dirname(options.logFile), { recursive: true });
   const log = await openLog(options.logFile);
 
-  const sub = execa(options.command, [...options.args], {
+  const sub = execa(prepared.command, prepared.args, {
     cwd: options.cwd,
-    env: options.env,
+    env: prepared.env,
     extendEnv: false,
     stdin: options.stdinFile !== undefined ? { file: options.stdinFile } : 'ignore',
     stdout: 'pipe',
@@ -170,6 +190,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
 
   const streams = [sub.stdout, sub.stderr].filter((s): s is Readable => s !== null && s !== undefined);
   const redact = options.redact;
+  // bwrap reports its own failures as `bwrap: …` on stderr before the command starts.
+  let stderrHead = '';
   const streamsClosed = Promise.all(
     streams.map((s, i) => {
       const name = i === 0 ? 'stdout' : 'stderr';
@@ -182,6 +204,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
         pending = pending.slice(cut);
       };
       s.on('data', (chunk: Buffer | string) => {
+        if (name === 'stderr' && stderrHead.length < 1000) stderrHead += chunk.toString();
         if (redact) {
           pending += chunk.toString();
           flush(false);
@@ -242,5 +265,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   tail.flush();
   await new Promise<void>((resolve) => log.end(() => resolve()));
   void result;
+  const firstLine = stderrHead.split('\n')[0] ?? '';
+  if (options.sandbox.mode === 'bwrap' && exit.code === 1 && firstLine.startsWith('bwrap: ')) {
+    const why = redactText(options.redact, firstLine);
+    return done({ pid, exitCode: exit.code, signal: exit.signal, timedOut, canceled, startError: `the sandbox could not start the agent (${why}); ${explainBwrapFailure(why)}` });
+  }
   return done({ pid, exitCode: exit.code, signal: exit.signal, timedOut, canceled });
 }

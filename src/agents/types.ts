@@ -1,4 +1,5 @@
 import type { IssueKey } from '../domain/issue-key.js';
+import type { TurnSandbox } from './turn-sandbox.js';
 
 /**
  * One turn of an agent in an issue's worktree. Everything an adapter needs; adapters never read
@@ -36,6 +37,11 @@ export interface AgentTurn {
   redact?: (text: string) => string;
   /** Aborting cancels the turn: the process group gets SIGTERM, then SIGKILL after the grace period. */
   signal?: AbortSignal;
+  /**
+   * Where the agent runs (kugetsu's bubblewrap sandbox for this issue, or `NO_SANDBOX`). Adapters
+   * hand it to `runProcess` as it is; paths above are the same inside and outside.
+   */
+  sandbox: TurnSandbox;
 }
 
 /**

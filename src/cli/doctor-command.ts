@@ -6,6 +6,7 @@ import { giteaSettings, readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { fail, type DoctorCheck } from './doctor-check.js';
 import { checkGiteaVersion, checkHook, checkScopes, checkToken, targetsOf } from './doctor-gitea-checks.js';
+import { checkSandbox } from './doctor-sandbox-check.js';
 import { checkAgent, checkConfig, checkGit, checkRipgrep, checkServer, checkStateDir } from './doctor-local-checks.js';
 import { dbFile, openJobDb, readSchemaVersion } from './job-db.js';
 import { webhookUrl } from './hooks-install-command.js';
@@ -16,7 +17,7 @@ const MARK = { ok: '✓', fail: '✗', warn: '!' } as const;
 /**
  * `kugetsu doctor [--url <hook url>]`: checks the configuration, Gitea (reachable, the token's
  * user and scopes), the hook of every repository kugetsu knows (`KUGETSU_REPOS`, repositories in
- * the database, stored secrets), git, the agent binary, ripgrep, the state dir and its database,
+ * the database, stored secrets), git, the agent binary, the agent sandbox (a real bubblewrap probe), ripgrep, the state dir and its database,
  * and whether a server answers locally. One line per check with ✓, ✗ or ! (a warning) and what to
  * fix. Returns 1 when any check failed, else 0.
  */
@@ -45,7 +46,7 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
       }
     }
   }
-  checks.push(await checkGit(ctx.env, ctx.cwd), checkAgent(ctx.env, ctx.cwd), await checkRipgrep(ctx.env, ctx.cwd));
+  checks.push(await checkGit(ctx.env, ctx.cwd), checkAgent(ctx.env, ctx.cwd), await checkSandbox(ctx.env, settings.stateDir), await checkRipgrep(ctx.env, ctx.cwd));
   checks.push(...checkStateDir(settings.stateDir), await checkServer(settings.localUrl, doFetch));
 
   const failed = checks.filter((c) => c.status === 'fail').length;

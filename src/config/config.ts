@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { z } from 'zod';
+import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
 
@@ -31,6 +33,21 @@ const agentArgv = z
     }
     return parsed as string[];
   });
+
+/** Comma-separated absolute paths (`KUGETSU_AGENT_SANDBOX_RO_PATHS`, `KUGETSU_AGENT_SANDBOX_HIDE`). */
+function absolutePaths(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const out: string[] = [];
+      for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (!path.isAbsolute(item)) ctx.addIssue({ code: 'custom', message: `${name}: "${item}" is not an absolute path` });
+        else out.push(path.normalize(item).replace(/(.)\/$/, '$1'));
+      }
+      return out;
+    });
+}
 
 /** Comma-separated Gitea logins, compared case-insensitively and exactly (never as patterns). */
 function logins(v: string | undefined): string[] {
@@ -106,6 +123,15 @@ export const envSchema = z
     KUGETSU_OPENCODE_BIN: z.string().min(1).default('opencode'),
     KUGETSU_OPENCODE_MODEL: z.string().optional(),
     KUGETSU_AGENT_TIMEOUT_S: positiveInt('KUGETSU_AGENT_TIMEOUT_S').default(3600),
+    KUGETSU_AGENT_SANDBOX: z
+      .enum(['bwrap', 'off'], { error: 'KUGETSU_AGENT_SANDBOX must be "bwrap" (the default: every agent turn runs in a bubblewrap sandbox) or "off"' })
+      .default('bwrap'),
+    KUGETSU_AGENT_SANDBOX_NETWORK: z
+      .enum(['open', 'none'], { error: 'KUGETSU_AGENT_SANDBOX_NETWORK must be "open" (the default) or "none" (no network in the sandbox, the model included)' })
+      .default('open'),
+    KUGETSU_AGENT_SANDBOX_RO_PATHS: absolutePaths('KUGETSU_AGENT_SANDBOX_RO_PATHS'),
+    KUGETSU_AGENT_SANDBOX_HIDE: absolutePaths('KUGETSU_AGENT_SANDBOX_HIDE'),
+    KUGETSU_BWRAP: z.string().min(1).default('bwrap'),
     KUGETSU_TRIGGER_LABEL: z.string().trim().min(1).default('ready'),
     KUGETSU_COMMAND: z
       .string()
@@ -167,6 +193,28 @@ export function crossFieldProblems(env: Record<string, string | undefined>, fact
   return problems;
 }
 
+/**
+ * Problems of the sandbox settings against the (absolute) state dir: the sandbox shows `/usr`,
+ * `/etc` and `KUGETSU_AGENT_SANDBOX_RO_PATHS` read-only, so none of them may contain the state dir
+ * or lie inside it.
+ */
+export function sandboxProblems(stateDir: string, roPaths: readonly string[], mode: 'bwrap' | 'off'): string[] {
+  if (mode === 'off') return [];
+  const within = (p: string, dir: string) => {
+    const rel = path.relative(dir, p);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  const problems: string[] = [];
+  for (const system of ['/usr', '/etc']) {
+    if (within(stateDir, system)) problems.push(`KUGETSU_STATE_DIR ${stateDir} is under ${system}, which the agent sandbox shows read-only; move the state dir (e.g. to /var/lib/kugetsu)`);
+  }
+  for (const p of roPaths) {
+    if (within(stateDir, p)) problems.push(`KUGETSU_AGENT_SANDBOX_RO_PATHS: ${p} contains the state dir ${stateDir}; agents would read kugetsu's token files — name narrower paths`);
+    else if (within(p, stateDir)) problems.push(`KUGETSU_AGENT_SANDBOX_RO_PATHS: ${p} is inside the state dir ${stateDir}; keep agent files outside it`);
+  }
+  return problems;
+}
+
 /** The agent to run: the built-in opencode adapter or any CLI given as an argv template. */
 export type AgentConfig =
   | { kind: 'opencode'; bin: string; model?: string }
@@ -208,6 +256,8 @@ export interface Config {
   agent: AgentConfig;
   /** Hard limit of one agent turn, in ms. */
   agentTimeoutMs: number;
+  /** How agent turns are isolated (`KUGETSU_AGENT_SANDBOX*`, `KUGETSU_BWRAP`). */
+  sandbox: AgentSandboxSettings;
   /** The agent's environment: an allowlist of host variables (see `pickAgentEnv`), never the token. */
   agentEnv: Record<string, string>;
   /** {@link agentEnv} plus the host variables a repository's `agent.env` adds (same exclusions). */

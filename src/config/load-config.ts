@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pickAgentEnv } from './agent-env.js';
 import { createRepoSettingsSource } from './repo-config-source.js';
 import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
-import { crossFieldProblems, envSchema, type Config } from './config.js';
+import { crossFieldProblems, envSchema, sandboxProblems, type Config } from './config.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -48,6 +48,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
+  problems.push(...sandboxProblems(stateDir, e.KUGETSU_AGENT_SANDBOX_RO_PATHS, e.KUGETSU_AGENT_SANDBOX));
   if (problems.length > 0) throw new ConfigError(problems);
   const base: Omit<Config, 'repoSettings'> = {
     giteaUrl: e.GITEA_URL,
@@ -65,13 +66,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowUnsigned: e.KUGETSU_ALLOW_UNSIGNED,
     host: e.HOST,
     port: e.PORT,
-    stateDir: path.resolve(cwd, e.KUGETSU_STATE_DIR),
+    stateDir,
     maxAgents: e.KUGETSU_MAX_AGENTS,
     agent:
       e.KUGETSU_AGENT === 'command'
         ? { kind: 'command' as const, argv: e.KUGETSU_AGENT_COMMAND! }
         : { kind: 'opencode' as const, bin: e.KUGETSU_OPENCODE_BIN, ...(e.KUGETSU_OPENCODE_MODEL ? { model: e.KUGETSU_OPENCODE_MODEL } : {}) },
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
+    sandbox: {
+      mode: e.KUGETSU_AGENT_SANDBOX,
+      network: e.KUGETSU_AGENT_SANDBOX_NETWORK,
+      roPaths: e.KUGETSU_AGENT_SANDBOX_RO_PATHS,
+      hide: e.KUGETSU_AGENT_SANDBOX_HIDE,
+      bwrap: e.KUGETSU_BWRAP,
+    },
     agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV),
     triggerLabel: e.KUGETSU_TRIGGER_LABEL,
     maxAttempts: e.KUGETSU_MAX_ATTEMPTS,

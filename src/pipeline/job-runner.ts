@@ -1,5 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { AgentSandbox } from '../agents/agent-sandbox.js';
+import { writeSessionFile } from '../agents/session-file.js';
 import type { AgentAdapter, AgentOutcome } from '../agents/types.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
@@ -41,6 +43,8 @@ export interface JobRunnerDeps {
    * the prompt.
    */
   minRole: (repo: RepoRef) => AccessPolicy['minRole'];
+  /** Where agent turns run (README "Security model"); a sandbox that cannot work fails the job before anything runs. */
+  sandbox: AgentSandbox;
   /** Told when outbox items were committed, so they are sent soon. */
   outbox: { wake(): void };
   logger: Logger;
@@ -293,6 +297,8 @@ export class JobRunner {
       if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
       await store.update(job.id, { needsAuthorization: false });
     }
+    const sandbox = await this.deps.sandbox.probe();
+    if (!sandbox.ok) throw new PhaseError('agent', `kugetsu refuses to run agents without their sandbox: ${sandbox.problem}. To fix: ${sandbox.fix}.`);
     if (job.onPullRequest) job = await this.pullRequestBranch(job);
     // The clone URL is Gitea's answer now, never what a delivery said (nor a stored copy of it):
     // kugetsu's token goes only to GITEA_URL's origin and to the clone URL Gitea's API gives.
@@ -322,7 +328,7 @@ export class JobRunner {
       for (const file of [paths.promptFile, paths.sessionFile, paths.logFile]) await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       await writeFile(paths.promptFile, redact(prompt), { mode: 0o600 });
       await writeFile(paths.messageFile, message, { mode: 0o600 });
-      await writeFile(paths.sessionFile, sessionId ?? '', { mode: 0o600 });
+      await writeSessionFile(paths.sessionFile, sessionId ?? '');
       // Created here so the agent's log (appended to by the adapter) is owner-only too.
       await writeFile(paths.logFile, '', { mode: 0o600, flag: 'a' });
     } catch (err) {
@@ -346,13 +352,14 @@ export class JobRunner {
         logFile: paths.logFile,
         redact,
         signal,
+        sandbox: this.deps.sandbox.forTurn({ worktree: wt.path, agentDir: wt.agentDir, gitObjects: wt.gitObjects, promptFile: paths.promptFile, messageFile: paths.messageFile, sessionFile: paths.sessionFile }),
       });
     let outcome = await runTurn(sessionId);
     if (outcome.sessionRejected && sessionId !== undefined && !signal.aborted) {
       // The agent no longer knows the stored session (its data dir was wiped, say): start afresh
       // in the same worktree rather than failing the request.
       this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, sessionId }, 'agent rejected the stored session; starting a new one');
-      await writeFile(paths.sessionFile, '', { mode: 0o600 });
+      await writeSessionFile(paths.sessionFile, '');
       sessionId = undefined;
       outcome = await runTurn(undefined);
     }

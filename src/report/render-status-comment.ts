@@ -21,6 +21,8 @@ export interface RenderContext {
   branchUrl?: string;
   /** Queue position while queued, e.g. "waiting for a free agent slot". */
   waitingFor?: string;
+  /** A last line under every state, e.g. the warning that agents run without a sandbox. */
+  footer?: string;
 }
 
 /** A fence longer than any backtick run in `text`, so agent output cannot break out of its block. */
@@ -92,5 +94,6 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
   if ((job.state === 'failed' || job.state === 'canceled') && r?.outputTail) {
     blocks.push("<details><summary>Last lines of the agent's output</summary>", fenced(r.outputTail), '</details>');
   }
+  if (context.footer) blocks.push(`<sub>${context.footer}</sub>`);
   return blocks.join('\n\n') + '\n';
 }

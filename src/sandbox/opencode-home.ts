@@ -94,6 +94,9 @@ export async function createOpencodeHome(options: OpencodeHomeOptions): Promise<
     path.join(ocConfigDir, 'package-lock.json'),
     JSON.stringify({ lockfileVersion: 3, packages: { '': { dependencies: deps } } }, null, 2) + '\n',
   );
+  // opencode writes this file into its config dir when it is missing; kugetsu's agent sandbox shows
+  // that dir read-only, so it must be there before a turn (same content as opencode 1.18.33 writes).
+  await writeFile(path.join(ocConfigDir, '.gitignore'), ['node_modules', 'package.json', 'package-lock.json', 'bun.lock', '.gitignore'].join('\n') + '\n');
 
   // The provider package is bundled in the opencode binary: nothing is installed at run time.
   const configFile = path.join(root, 'opencode.json');

@@ -1,14 +1,15 @@
-import { isAbsolute, normalize } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
+import { createAgentSandbox } from '../agents/agent-sandbox.js';
+import { DEFAULT_SANDBOX_SETTINGS } from '../agents/sandbox-settings.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { assertSafeTarget } from './assert-safe-target.js';
-import { checkoutWorktree } from './checkout-worktree.js';
+import { checkoutIssueRepo } from './checkout-issue-repo.js';
 import { ensureSharedClone } from './ensure-shared-clone.js';
-import { explainGitFailure } from './explain-git-failure.js';
 import { createGitRunner } from './git-runner.js';
+import { issueRepoGit } from './issue-repo-git.js';
 import { createKeyedLock } from './keyed-lock.js';
-import { publishWorktree } from './publish-worktree.js';
+import { publishIssueRepo } from './publish-issue-repo.js';
 import { removeWorktreeAt } from './remove-worktree.js';
-import { revParseRef } from './rev-parse-ref.js';
 import { createSecretMasker } from './secret-masker.js';
 import { WorkspaceError, type PreparedWorktree, type PublishResult, type Workspace } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
@@ -24,8 +25,10 @@ const DEFAULT_TIMEOUT_MS = 300_000;
 
 /**
  * Creates the git workspace: one bare shared clone per repository at
- * `<stateDir>/repos/<owner>/<name>.git` and one worktree per issue at
- * `<stateDir>/worktrees/<owner>/<name>/issue-<n>`. Every operation on one repository runs under an
+ * `<stateDir>/repos/<owner>/<name>.git` (kugetsu's alone) and one worktree per issue at
+ * `<stateDir>/worktrees/<owner>/<name>/issue-<n>` — a repository of its own whose objects come from
+ * the shared clone, where only isolated git runs (`options.isolation`) — with its agent dir at
+ * `<stateDir>/agents/<owner>/<name>/issue-<n>`. Every operation on one repository runs under an
  * in-process lock for that repository (concurrent `prepare`s of two issues never race on the
  * shared clone); different repositories proceed in parallel. The lock is per process: two kugetsu
  * processes must not share one state dir.
@@ -51,18 +54,17 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
     }
   };
   const mask = createSecretMasker(options.token);
+  const baseEnv = options.baseEnv ?? process.env;
+  const timeoutMs = options.gitTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const isolation = options.isolation ?? createAgentSandbox({ ...DEFAULT_SANDBOX_SETTINGS, mode: 'off' }, { stateDir });
+  const basePath = baseEnv.PATH || '/usr/local/bin:/usr/bin:/bin';
   const ctx: WorkspaceContext = {
     stateDir,
     logger,
     botName: options.botName ?? 'kugetsu',
     botEmail: options.botEmail ?? 'kugetsu@localhost',
-    git: createGitRunner({
-      baseEnv: options.baseEnv ?? process.env,
-      token: options.token,
-      mask,
-      logger,
-      timeoutMs: options.gitTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-    }),
+    git: createGitRunner({ baseEnv, token: options.token, mask, logger, timeoutMs }),
+    issueGit: (view) => issueRepoGit(isolation, view, { basePath, mask, logger, timeoutMs }),
   };
   const lock = createKeyedLock();
   const lockKey = (repo: RepoRef) => `${repo.owner}/${repo.name}`;
@@ -70,19 +72,13 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
   return {
     async prepare(repo, issueNumber, branch): Promise<PreparedWorktree> {
       assertSafeTarget(repo, issueNumber, branch);
-      const { clonePath, worktreesDir } = workspacePaths(stateDir, repo);
+      const { clonePath, worktreesDir, agentsDir } = workspacePaths(stateDir, repo);
       const path = issueWorktreePath(worktreesDir, issueNumber);
+      const agentDir = issueWorktreePath(agentsDir, issueNumber);
       return lock.run(lockKey(repo), async () => {
         await ensureSharedClone(ctx, repo, clonePath);
-        const { created } = await checkoutWorktree(ctx, repo, clonePath, path, branch);
-        let startSha: string | undefined;
-        try {
-          startSha = await revParseRef(ctx.git, path, 'HEAD');
-        } catch (error) {
-          throw explainGitFailure('worktree', `could not read HEAD of worktree ${path}`, error);
-        }
-        if (!startSha) throw new WorkspaceError('worktree', `worktree ${path} has no HEAD commit; remove it and retry`);
-        return { path, branch, startSha, created };
+        const { created, startSha } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch);
+        return { path, branch, startSha, created, agentDir, gitObjects: join(clonePath, 'objects') };
       });
     },
 
@@ -96,13 +92,14 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
       if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(worktree.startSha)) {
         throw new WorkspaceError('commit', `refusing to publish: startSha ${JSON.stringify(worktree.startSha)} is not a commit id`);
       }
-      return lock.run(lockKey(repo), () => publishWorktree(ctx, repo, worktree, message));
+      const { clonePath } = workspacePaths(stateDir, repo);
+      return lock.run(lockKey(repo), () => publishIssueRepo(ctx, repo, clonePath, worktree, message));
     },
 
     async removeWorktree(repo, issueNumber): Promise<void> {
       assertSafeTarget(repo, issueNumber);
-      const { clonePath, worktreesDir } = workspacePaths(stateDir, repo);
-      await lock.run(lockKey(repo), () => removeWorktreeAt(ctx, clonePath, issueWorktreePath(worktreesDir, issueNumber)));
+      const { clonePath, worktreesDir, agentsDir } = workspacePaths(stateDir, repo);
+      await lock.run(lockKey(repo), () => removeWorktreeAt(ctx, clonePath, issueWorktreePath(worktreesDir, issueNumber), issueWorktreePath(agentsDir, issueNumber)));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { GitPluginError, simpleGit } from 'simple-git';
 import { GitCommandError } from './git-command-error.js';
 import { ALLOWED_GIT_ENV, buildGitEnv } from './git-env.js';
+import { HARDENED_GIT_CONFIG } from './git-hardening.js';
 import { httpAuthConfig } from './http-auth-config.js';
 import type { SecretMasker } from './secret-masker.js';
 import type { WorkspaceLogger } from './workspace-options.js';
@@ -45,7 +46,10 @@ export interface GitRunnerSettings {
  * {@link buildGitEnv}'s; simple-git's environment guard lets through only the variables in
  * {@link ALLOWED_GIT_ENV}, and its `unsafe.allowUnsafeConfigEnvCount` switch (simple-git 4,
  * `@simple-git/argv-parser` category for `GIT_CONFIG_COUNT`) is turned on only for commands that
- * carry the token header — the narrowest switch that permits `GIT_CONFIG_COUNT`.
+ * carry the token header — the narrowest switch that permits `GIT_CONFIG_COUNT`. Every command
+ * also gets {@link HARDENED_GIT_CONFIG} as `-c` settings (no hooks, fsmonitor, credential helpers,
+ * ssh/proxy/editor/pager programs), for which simple-git's guards of exactly those keys are
+ * switched off: kugetsu sets them to values that run nothing.
  */
 export function createGitRunner(settings: GitRunnerSettings): GitRunner {
   const { baseEnv, token, mask, logger, timeoutMs } = settings;
@@ -61,7 +65,18 @@ export function createGitRunner(settings: GitRunnerSettings): GitRunner {
         const git = simpleGit({
           baseDir: options.cwd,
           allowEnvironment: [...ALLOWED_GIT_ENV],
-          ...(auth ? { unsafe: { allowUnsafeConfigEnvCount: true } } : {}),
+          config: [...HARDENED_GIT_CONFIG],
+          unsafe: {
+            ...(auth ? { allowUnsafeConfigEnvCount: true } : {}),
+            allowUnsafeHooksPath: true,
+            allowUnsafeFsMonitor: true,
+            allowUnsafeCredentialHelper: true,
+            allowUnsafeAskPass: true,
+            allowUnsafeSshCommand: true,
+            allowUnsafeGitProxy: true,
+            allowUnsafeEditor: true,
+            allowUnsafePager: true,
+          },
           timeout: { block: timeoutMs },
           errors(error, result) {
             exitCode = result.exitCode;

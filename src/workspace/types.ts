@@ -10,6 +10,13 @@ export interface PreparedWorktree {
   startSha: string;
   /** True when the worktree was created by this call; false when an earlier turn's was reused. */
   created: boolean;
+  /**
+   * The issue's agent dir `<state>/agents/<owner>/<name>/issue-<n>` (the sandboxed agent's HOME and
+   * TMPDIR; only this issue's turns see it). Created by the sandbox when a turn starts.
+   */
+  agentDir: string;
+  /** The shared clone's `objects` directory the worktree's repository borrows from (read-only for the agent). */
+  gitObjects: string;
 }
 
 /** Result of committing the agent's leftovers and pushing the branch. */
@@ -25,8 +32,10 @@ export interface PublishResult {
 }
 
 /**
- * Git side of a job: one shared clone per repository under the state dir and one worktree per
- * issue. Errors are thrown as {@link WorkspaceError} with the phase (`clone`, `fetch`, `worktree`,
+ * Git side of a job: one shared clone per repository under the state dir (kugetsu's alone) and one
+ * worktree per issue, which is a repository of its own (`.git` inside it, objects borrowed from the
+ * shared clone) that the agent may change at will: kugetsu never runs git there outside the
+ * sandbox, and takes the agent's commits into the shared clone as a bundle. Errors are thrown as {@link WorkspaceError} with the phase (`clone`, `fetch`, `worktree`,
  * `commit`, `push`) and git's stderr with any credentials masked.
  */
 export interface Workspace {

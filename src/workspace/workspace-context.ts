@@ -1,11 +1,15 @@
 import type { GitRunner } from './git-runner.js';
+import type { IssueRepoGit, IssueRepoView } from './issue-repo-git.js';
 import type { WorkspaceLogger } from './workspace-options.js';
 
 /** What the workspace steps share; built once by {@link createWorkspace}. */
 export interface WorkspaceContext {
   /** Absolute state directory. */
   stateDir: string;
+  /** git in the shared clones (kugetsu-owned; the only git that gets the token). */
   git: GitRunner;
+  /** git in an issue repository (agent-writable): isolated, no token, hardened (see `issueRepoGit`). */
+  issueGit(view: IssueRepoView): IssueRepoGit;
   logger: WorkspaceLogger;
   /** `user.name` and `user.email` of kugetsu's commits. */
   botName: string;

@@ -14,6 +14,8 @@ export interface WorkspaceLogEntry {
   [field: string]: unknown;
 }
 
+import type { IsolatedRunner } from './issue-repo-git.js';
+
 /** Receives {@link WorkspaceLogEntry}s; must not throw. */
 export type WorkspaceLogger = (entry: WorkspaceLogEntry) => void;
 
@@ -43,4 +45,10 @@ export interface WorkspaceOptions {
    * (5 min).
    */
   gitTimeoutMs?: number;
+  /**
+   * Runs kugetsu's git steps in issue repositories: kugetsu's agent sandbox (`AgentSandbox`, as
+   * the service passes it), so that those steps see the issue's worktree and nothing else. Default:
+   * the same steps without a sandbox (empty environment, hardened git configuration).
+   */
+  isolation?: IsolatedRunner;
 }

@@ -7,6 +7,8 @@ export interface WorkspacePaths {
   clonePath: string;
   /** `<stateDir>/worktrees/<owner>/<name>` — parent of the repository's issue worktrees. */
   worktreesDir: string;
+  /** `<stateDir>/agents/<owner>/<name>` — parent of the repository's issue agent dirs (sandboxed HOME, TMPDIR). */
+  agentsDir: string;
 }
 
 /**
@@ -17,10 +19,11 @@ export function workspacePaths(stateDir: string, repo: Pick<RepoRef, 'owner' | '
   return {
     clonePath: join(stateDir, 'repos', repo.owner, `${repo.name}.git`),
     worktreesDir: join(stateDir, 'worktrees', repo.owner, repo.name),
+    agentsDir: join(stateDir, 'agents', repo.owner, repo.name),
   };
 }
 
-/** `<worktreesDir>/issue-<n>`: the worktree of issue `n` (a checked positive integer). */
+/** `<worktreesDir>/issue-<n>` (or `<agentsDir>/issue-<n>`): the worktree (agent dir) of issue `n`, a checked positive integer. */
 export function issueWorktreePath(worktreesDir: string, issueNumber: number): string {
   return join(worktreesDir, `issue-${issueNumber}`);
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess, type RunProcessOptions } from '../../src/agents/run-process.js';
+import { NO_SANDBOX } from '../../src/agents/turn-sandbox.js';
 import { FAKE_AGENT, isGone, readPid, tempDir } from './support.js';
 
 describe('runProcess', () => {
@@ -21,6 +22,7 @@ describe('runProcess', () => {
     logFile: path.join(dir, 'logs', 'turn.log'),
     timeoutMs: 15_000,
     killGraceMs: 500,
+    sandbox: NO_SANDBOX,
     ...over,
   });
 

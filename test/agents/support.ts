@@ -1,10 +1,11 @@
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issueKey } from '../../src/domain/issue-key.js';
 import type { AgentTurn } from '../../src/agents/types.js';
+import { NO_SANDBOX } from '../../src/agents/turn-sandbox.js';
 
 /** Absolute path of the fake agent CLI. */
 export const FAKE_AGENT = fileURLToPath(new URL('../support/fake-agent.mjs', import.meta.url));
@@ -35,6 +36,25 @@ export function isGone(pid: number): boolean {
   }
 }
 
+/**
+ * Host pids of live processes whose command line contains `token` (read from `/proc/<pid>/cmdline`;
+ * zombies count as gone). Finds a sandboxed process from outside, where its own pid means nothing.
+ */
+export function hostProcessesWith(token: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(token) && !isGone(Number(name))) pids.push(Number(name));
+  }
+  return pids;
+}
+
 /** Reads a pid written by the fake agent's `grandchild:` action. */
 export async function readPid(file: string): Promise<number> {
   return Number((await readFile(file, 'utf8')).trim());
@@ -53,6 +73,7 @@ export function makeTurn(dir: string, over: Partial<AgentTurn> = {}): AgentTurn 
     timeoutMs: 20_000,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     logFile: path.join(dir, 'logs', 'turn-1.log'),
+    sandbox: NO_SANDBOX,
     ...over,
   };
 }

@@ -42,7 +42,7 @@ describe('kugetsu doctor', () => {
     const { code, lines, report, byName } = await doctor({}, { url: HOOK_URL });
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(['configuration', 'gitea', 'token', 'token scopes', 'hook acme/app', 'git', 'agent', 'ripgrep', 'state dir', 'database', 'server']);
+    expect(report.checks.map((c) => c.name)).toEqual(['configuration', 'gitea', 'token', 'token scopes', 'hook acme/app', 'git', 'agent', 'sandbox', 'ripgrep', 'state dir', 'database', 'server']);
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(byName['gitea']!.detail).toBe(`Gitea 1.25.4 at ${gitea.url}`);
     expect(byName['token']!.detail).toMatch(/^GITEA_TOKEN belongs to @kugetsu-bot \(id \d+\)$/);

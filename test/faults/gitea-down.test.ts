@@ -69,6 +69,8 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
         KUGETSU_MAX_AGENTS: '3',
         PATH: process.env.PATH,
         HOME: w.tmp,
+        // The fake agents log to a file outside their worktree (see agentCommand).
+        KUGETSU_AGENT_SANDBOX: 'off',
       },
       w.tmp,
     );

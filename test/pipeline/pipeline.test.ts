@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { issueCommentPayload, issueLabelPayload, reviewRejectedPayload } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
-import { isGone, readPid } from '../agents/support.js';
+import { hostProcessesWith } from '../agents/support.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
 import { git } from '../support/git-fixtures.js';
 import { useServiceWorld } from '../support/service-world.js';
@@ -117,16 +118,17 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     fake.takeCalls();
   });
 
-  it('an agent that hangs with a grandchild is killed with its whole group at the timeout and reported failed', async () => {
+  it('an agent that hangs with a grandchild is killed with its whole (sandboxed) group at the timeout and reported failed', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
-    const pidFile = path.join(world.tmp, 'grandchild.pid');
+    // Written in the worktree (the sandbox shows nothing else); the name marks the grandchild's command line.
+    const pidFile = `grandchild-${randomUUID()}.pid`;
     const s = await world.start([`grandchild:${pidFile}`, 'ignore-term', 'sleep:60000'], { KUGETSU_AGENT_TIMEOUT_S: '1' });
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu hang', author: 'alice' });
     await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
     await s.idle();
-    const pid = await readPid(pidFile);
-    expect(isGone(pid)).toBe(true);
+    expect(existsSync(path.join(world.tmp, 'state', 'worktrees', 'acme', 'app', `issue-${issue.number}`, pidFile)), 'the grandchild started').toBe(true);
+    expect(hostProcessesWith(pidFile)).toEqual([]);
     const [status] = botComments(fake, issue.number);
     expect(status!.body).toContain('❌ **kugetsu** · failed');
     expect(status!.body).toContain('timed out');

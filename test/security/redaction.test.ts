@@ -124,7 +124,8 @@ describe('the token and the webhook secret never leave kugetsu', () => {
     const fake = gitea.fake;
     const { ready, issue1, issue2, issue3, pr, other1 } = seed(fake);
     const stateDir = path.join(tmp, 'state');
-    const envDumps = path.join(tmp, 'agent-env');
+    // Inside the worktree: the sandboxed agent can write nowhere else that kugetsu keeps.
+    const envDumps = '{worktree}/agent-env';
     const port = await closedPort();
     const tokenUrl = `https://x:${TOKEN}@127.0.0.1:${port}/${SECRET}/r.git`;
     const stdout = captureStdout();
@@ -231,11 +232,15 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       leaks.otherStateFiles = scanFiles(rest, NEEDLES);
 
       // The agent's environment: no GITEA_TOKEN, no KUGETSU_* setting, no value carrying a secret.
-      const dumps = existsSync(envDumps) ? readdirSync(envDumps) : [];
+      const worktreesDir = path.join(stateDir, 'worktrees', 'acme', 'app');
+      const dumps = readdirSync(worktreesDir).flatMap((wt) => {
+        const dir = path.join(worktreesDir, wt, 'agent-env');
+        return existsSync(dir) ? readdirSync(dir).map((f) => path.join(dir, f)) : [];
+      });
       expect(dumps.length, 'agent runs that dumped their environment').toBe(3);
       leaks.agentEnv = [];
       for (const d of dumps) {
-        const env = JSON.parse(readFileSync(path.join(envDumps, d), 'utf8')) as Record<string, string>;
+        const env = JSON.parse(readFileSync(d, 'utf8')) as Record<string, string>;
         expect.soft(env.GITEA_TOKEN, `${d}: GITEA_TOKEN`).toBeUndefined();
         expect.soft(Object.keys(env).filter((k) => /^KUGETSU_(WEBHOOK|REPO_SECRETS|ALLOW|AGENT_ENV|AGENT_COMMAND)/.test(k)), `${d}: kugetsu settings`).toEqual([]);
         for (const [k, v] of Object.entries(env)) leaks.agentEnv.push(...findSecrets(`${d}: ${k}`, v, NEEDLES));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, pushUpstreamCommit } from '../support/git-fixtures.js';
@@ -22,12 +22,19 @@ describe('workspace.prepare', () => {
       branch: 'kugetsu/issue-1',
       startSha: mainSha,
       created: true,
+      agentDir: join(fx.stateDir, 'agents', 'acme', 'widgets', 'issue-1'),
+      gitObjects: join(clone, 'objects'),
     });
     expect(git(clone, ['rev-parse', '--is-bare-repository'])).toBe('true');
     expect(git(clone, ['config', '--get', 'remote.origin.fetch'])).toBe('+refs/heads/*:refs/remotes/origin/*');
     expect(git(clone, ['rev-parse', 'refs/remotes/origin/main'])).toBe(mainSha);
     expect(git(wt.path, ['symbolic-ref', '--short', 'HEAD'])).toBe('kugetsu/issue-1');
     expect(existsSync(join(wt.path, 'README.md'))).toBe(true);
+    // The worktree is a repository of its own that borrows the shared clone's objects; the shared
+    // clone keeps the branch.
+    expect(git(wt.path, ['rev-parse', '--git-dir'])).toBe('.git');
+    expect(readFileSync(join(wt.path, '.git', 'objects', 'info', 'alternates'), 'utf8')).toBe(`${join(clone, 'objects')}\n`);
+    expect(git(clone, ['rev-parse', 'refs/heads/kugetsu/issue-1'])).toBe(mainSha);
     // A new branch does not track origin/main (a `git pull` in it must not merge main).
     expect(() => git(wt.path, ['rev-parse', '--abbrev-ref', '@{upstream}'])).toThrow();
     // No temp clone directory left next to the real one.
@@ -117,6 +124,22 @@ describe('workspace.prepare', () => {
       phase: 'worktree',
       message: expect.stringContaining('is not a worktree'),
     });
+  });
+
+  it('turns a worktree of the earlier layout (a git worktree of the shared clone) into an issue repository, keeping its files', async () => {
+    await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    const clone = join(fx.stateDir, 'repos', 'acme', 'widgets.git');
+    const legacy = join(fx.stateDir, 'worktrees', 'acme', 'widgets', 'issue-5');
+    git(clone, ['worktree', 'add', '--quiet', '-b', 'kugetsu/issue-5', '--', legacy, 'origin/main']);
+    writeFileSync(join(legacy, 'README.md'), '# fixture\n\nuncommitted edit\n');
+    writeFileSync(join(legacy, 'new.txt'), 'untracked\n');
+
+    const wt = await fx.workspace.prepare(fx.repo, 5, 'kugetsu/issue-5');
+
+    expect(wt).toMatchObject({ path: legacy, created: false, startSha: git(clone, ['rev-parse', 'refs/remotes/origin/main']) });
+    expect(git(legacy, ['rev-parse', '--git-dir'])).toBe('.git');
+    expect(git(legacy, ['status', '--porcelain']).split('\n').map((l) => l.trim()).sort()).toEqual(['?? new.txt', 'M README.md']);
+    expect(git(clone, ['worktree', 'list', '--porcelain'])).not.toContain('issue-5');
   });
 
   it('reports a repository without its default branch clearly', async () => {

@@ -31,8 +31,12 @@ describe('workspace.publish', () => {
     expect(files).toEqual(['.gitignore', 'README.md', 'src/new.ts']);
     expect(git(wt.path, ['status', '--porcelain'])).toBe('');
     expect(git(wt.path, ['rev-parse', '--abbrev-ref', '@{upstream}'])).toBe('origin/kugetsu/issue-1');
-    // The identity was given per command: nothing was written to the clone's config.
-    expect(() => git(wt.path, ['config', '--get', 'user.name'])).toThrow();
+    // The shared clone's configuration holds no identity and no credentials; the worktree's
+    // repository carries kugetsu's identity for the agent's own commits.
+    const clone = join(fx.stateDir, 'repos', 'acme', 'widgets.git');
+    expect(() => git(clone, ['config', '--get', 'user.name'])).toThrow();
+    expect(git(clone, ['config', '--list', '--local'])).not.toMatch(/credential|extraheader|password/i);
+    expect(git(wt.path, ['config', '--get', 'user.name'])).toBe('kugetsu');
   });
 
   it('uses the configured bot identity', async () => {

@@ -199,6 +199,10 @@ export function baseEnv(world: FaultWorld, extra: Record<string, string>): Recor
     KUGETSU_RATE_LIMIT_REPO: '0',
     KUGETSU_MAX_QUEUED_PER_ISSUE: '1000',
     KUGETSU_LOG_LEVEL: 'debug',
+    // The fault tests watch the fake agents from outside: a run log in the test's temp dir and the
+    // agents' host pids (see agentCommand). A sandboxed agent could write neither, so they run
+    // without it; test/security/sandbox-*.test.ts cover the sandbox itself.
+    KUGETSU_AGENT_SANDBOX: 'off',
     ...extra,
   };
 }

@@ -1,0 +1,212 @@
+import { lstat, mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { bwrapArgs } from './bwrap-args.js';
+import { resolveProgram } from './resolve-program.js';
+import { agentDirLayout, sandboxEnv } from './sandbox-env.js';
+import { probeSandbox, type SandboxProbe } from './sandbox-probe.js';
+import type { AgentSandboxSettings } from './sandbox-settings.js';
+import { detectSystemLayout, isWithin, type SystemLayout } from './system-layout.js';
+import { NO_SANDBOX, type PreparedCommand, type TurnSandbox } from './turn-sandbox.js';
+
+/** The host paths of one agent turn; each is shown at the same path inside the sandbox. */
+export interface TurnView {
+  /** The issue's worktree (read-write; the agent's working directory). */
+  worktree: string;
+  /** The issue's agent dir (read-write): `home/` (HOME, XDG data, e.g. opencode's sessions) and `tmp/` (TMPDIR, emptied before each turn). */
+  agentDir: string;
+  /** The shared clone's object directory the issue repository borrows from (read-only), if any. */
+  gitObjects?: string;
+  /** This job's prompt file (read-only). */
+  promptFile: string;
+  /** This job's message file, `KUGETSU_MESSAGE_FILE` (read-only), when there is one. */
+  messageFile?: string;
+  /** The issue's session file (read-write, this one file). */
+  sessionFile: string;
+}
+
+/** One short command run isolated (kugetsu's own git steps in an issue repository). */
+export interface SandboxRunOptions {
+  /** Program (looked up on `env.PATH`) and its arguments; never a shell. */
+  argv: readonly string[];
+  cwd: string;
+  /** Shown read-write / read-only at the same path (with the sandbox off they are not enforced). */
+  rw: readonly string[];
+  ro: readonly string[];
+  /** The whole environment of the process. */
+  env: Record<string, string>;
+  /** Written to stdin, then closed. Default: no stdin. */
+  input?: string;
+  /** Killed (with the whole sandbox) after this many ms. */
+  timeoutMs: number;
+}
+
+/** Output of {@link AgentSandbox.run}; a non-zero `exitCode` is not an error. */
+export interface SandboxRunResult {
+  stdout: string;
+  stderr: string;
+  /** Exit status; -1 when the process was killed or could not start. */
+  exitCode: number;
+}
+
+/** kugetsu's agent sandbox (see {@link createAgentSandbox}). */
+export interface AgentSandbox {
+  readonly settings: AgentSandboxSettings;
+  /**
+   * Probes bubblewrap (once; again on later calls while it keeps failing, at most every 10 s).
+   * `off` mode resolves `{ ok: true, version: 'off' }` without looking.
+   */
+  probe(): Promise<SandboxProbe>;
+  /** The sandbox of one turn; its `prepare` fails with the probe's problem while bubblewrap cannot work. */
+  forTurn(view: TurnView): TurnSandbox;
+  /** Runs one short command isolated (bwrap, no network) or, with the sandbox off, directly. Never rejects. */
+  run(options: SandboxRunOptions): Promise<SandboxRunResult>;
+}
+
+/** Options of {@link createAgentSandbox}. */
+export interface AgentSandboxOptions {
+  /** kugetsu's state dir: no sandbox ever shows it, except the paths a {@link TurnView} names. */
+  stateDir: string;
+}
+
+/**
+ * Creates kugetsu's sandbox for agent turns (bubblewrap, see `bwrapArgs`): each turn sees its
+ * issue's worktree and agent dir read-write, its prompt file, the shared git objects, the agent
+ * binary (its `node_modules` tree for an npm CLI), files named by absolute path in its argv,
+ * the paths in `settings.roPaths` and in {@link READ_ONLY_PATH_VARIABLES} read-only, and the system
+ * read-only without its secrets — never the rest of the state dir, other issues, kugetsu's
+ * environment or processes. A read-only path that contains the state dir, or lies inside it
+ * without being one of the turn's own paths, makes the turn fail to start with what to change.
+ */
+export function createAgentSandbox(settings: AgentSandboxSettings, options: AgentSandboxOptions): AgentSandbox {
+  const stateDir = path.resolve(options.stateDir);
+  // bwrap itself is looked up on the system PATH once, not on each agent's PATH.
+  let bwrapPath: Promise<string> | undefined;
+  const getBwrap = () =>
+    (bwrapPath ??= resolveProgram(settings.bwrap, SYSTEM_PATH, process.cwd()).then((r) => ('realPath' in r ? r.realPath : settings.bwrap)));
+  let layout: Promise<SystemLayout> | undefined;
+  let last: { at: number; result: Promise<SandboxProbe>; failed: boolean } | undefined;
+  const getLayout = () => (layout ??= detectSystemLayout({ extraHidden: settings.hide, extraShown: settings.roPaths }));
+
+  const probe = (): Promise<SandboxProbe> => {
+    if (settings.mode === 'off') return Promise.resolve({ ok: true, version: 'off', features: { disableUserns: false } });
+    const now = Date.now();
+    if (!last || (now - last.at > 10_000 && last.failed)) {
+      const result = Promise.all([getBwrap(), getLayout()]).then(([bwrap, l]) => probeSandbox(bwrap, l));
+      const entry: { at: number; result: Promise<SandboxProbe>; failed: boolean } = { at: now, result, failed: false };
+      void result.then((r) => (entry.failed = !r.ok));
+      last = entry;
+    }
+    return last.result;
+  };
+
+  const isSystem = (p: string, l: SystemLayout) => l.roDirs.some((d) => isWithin(p, d));
+
+  /** Existing, de-duplicated read-only paths that do not reveal the state dir; or the offending path. */
+  const readOnlyPaths = async (
+    wanted: Array<{ path: string; why: string; own?: boolean }>,
+    rw: readonly string[],
+    l: SystemLayout,
+  ): Promise<string[] | { startError: { message: string } }> => {
+    const out: string[] = [];
+    for (const w of wanted) {
+      const p = path.resolve(w.path);
+      if (rw.some((d) => isWithin(p, d))) continue; // shown read-write anyway
+      if (isWithin(stateDir, p)) {
+        return { startError: { message: `the sandbox would show ${p} (${w.why}), which contains kugetsu's state dir ${stateDir}; move the state dir (KUGETSU_STATE_DIR) or the agent's files apart` } };
+      }
+      if (isWithin(p, stateDir) && !w.own) {
+        return { startError: { message: `the sandbox will not show ${p} (${w.why}): it is inside kugetsu's state dir ${stateDir}; keep agent files outside it` } };
+      }
+      if (isSystem(p, l) || out.includes(p)) continue;
+      if (!(await stat(p).then(() => true, () => false))) continue;
+      out.push(p);
+    }
+    return out;
+  };
+
+  const forTurn = (view: TurnView): TurnSandbox => {
+    if (settings.mode === 'off') return NO_SANDBOX;
+    return {
+      mode: 'bwrap',
+      async prepare(command, args, env, cwd): Promise<PreparedCommand> {
+        const probed = await probe();
+        if (!probed.ok) return { startError: { message: `${probed.problem}; ${probed.fix}` } };
+        const l = await getLayout();
+        const program = await resolveProgram(command, env.PATH ?? '', cwd);
+        if ('code' in program) return { startError: { code: program.code } };
+        const inner = sandboxEnv(env, view.agentDir);
+        const rw = [view.worktree, view.agentDir, view.sessionFile];
+        const argFiles: string[] = [];
+        for (const a of args) {
+          if (path.isAbsolute(a) && (await stat(a).then((s) => s.isFile(), () => false))) argFiles.push(a);
+        }
+        const ro = await readOnlyPaths(
+          [
+            { path: program.showPath, why: `the agent program ${command}` },
+            ...argFiles.filter((f) => f !== view.promptFile && f !== view.messageFile).map((f) => ({ path: f, why: 'a file named in the agent command' })),
+            ...inner.roPaths.map((p) => ({ path: p, why: 'a path named by the agent environment' })),
+            ...settings.roPaths.map((p) => ({ path: p, why: 'KUGETSU_AGENT_SANDBOX_RO_PATHS' })),
+            ...(view.gitObjects ? [{ path: view.gitObjects, why: 'the shared git objects', own: true }] : []),
+            { path: view.promptFile, why: 'the prompt file', own: true },
+            ...(view.messageFile ? [{ path: view.messageFile, why: 'the message file', own: true }] : []),
+          ],
+          rw,
+          l,
+        );
+        if (!Array.isArray(ro)) return ro;
+        try {
+          await prepareAgentDir(view.agentDir);
+        } catch (err) {
+          return { startError: { message: `the agent dir ${view.agentDir} could not be prepared (${(err as Error).message}); remove it (/kugetsu reset) and retry` } };
+        }
+        const probedFeatures = probed.features;
+        const bargs = bwrapArgs({ rw, ro, cwd, network: settings.network }, l, probedFeatures);
+        return { command: await getBwrap(), args: [...bargs, program.realPath, ...args], env: inner.env };
+      },
+    };
+  };
+
+  const run = async (o: SandboxRunOptions): Promise<SandboxRunResult> => {
+    let command = o.argv[0]!;
+    let args = o.argv.slice(1);
+    if (settings.mode !== 'off') {
+      const probed = await probe();
+      if (!probed.ok) return { stdout: '', stderr: `${probed.problem}; ${probed.fix}`, exitCode: -1 };
+      const l = await getLayout();
+      args = [...bwrapArgs({ rw: [...o.rw], ro: [...o.ro], cwd: o.cwd, network: 'none' }, l, probed.features), command, ...args];
+      command = await getBwrap();
+    }
+    const r = await execa(command, args, {
+      cwd: o.cwd,
+      env: o.env,
+      extendEnv: false,
+      reject: false,
+      timeout: o.timeoutMs,
+      ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
+      stripFinalNewline: false,
+    });
+    const exitCode = typeof r.exitCode === 'number' && !r.timedOut && !r.isTerminated ? r.exitCode : -1;
+    const stderr = String(r.stderr ?? '') || (exitCode === -1 ? String(r.message ?? '') : '');
+    return { stdout: String(r.stdout ?? ''), stderr, exitCode };
+  };
+
+  return { settings, probe, forTurn, run };
+}
+
+/** Where bwrap is looked for when `KUGETSU_BWRAP` is a bare name. */
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** `<agentDir>/home` created, `<agentDir>/tmp` emptied (a symlink planted there is removed, not followed). */
+async function prepareAgentDir(agentDir: string): Promise<void> {
+  await mkdir(agentDir, { recursive: true });
+  const own = await lstat(agentDir);
+  if (!own.isDirectory()) throw new Error('not a directory');
+  const { home, tmp } = agentDirLayout(agentDir);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { mode: 0o700 });
+  if (!(await lstat(home).then((s) => s.isDirectory(), () => false))) {
+    await rm(home, { recursive: true, force: true });
+    await mkdir(home, { mode: 0o700 });
+  }
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { RepoRef } from '../domain/repo-ref.js';
+import { explainGitFailure } from './explain-git-failure.js';
+import { inspectIssueDir } from './inspect-issue-dir.js';
+import type { IssueRepoGit } from './issue-repo-git.js';
+import { migrateLinkedWorktree } from './migrate-linked-worktree.js';
+import { isAncestor, revParseRef } from './rev-parse-ref.js';
+import { syncIssueRepo } from './sync-issue-repo.js';
+import { WorkspaceError } from './types.js';
+import type { WorkspaceContext } from './workspace-context.js';
+
+/** What {@link checkoutIssueRepo} did. */
+export interface CheckoutResult {
+  /** True when the directory was made by this call (or was empty). */
+  created: boolean;
+  /** HEAD of the issue repository when the turn begins. */
+  startSha: string;
+}
+
+/**
+ * Makes `path` the issue's repository with `branch` checked out, after the shared clone was fetched:
+ * 1. in the shared clone, `refs/heads/<branch>` (kugetsu's record of the branch, which also keeps
+ *    its objects reachable) is created from `origin/<branch>` when that exists, else from
+ *    `origin/<defaultBranch>`, and fast-forwarded when `origin/<branch>` is strictly ahead;
+ * 2. a missing or empty `path` becomes a new repository (`git init`, objects borrowed from the
+ *    shared clone, the branch at that commit, files checked out); a worktree of the old layout
+ *    (a `.git` file linking it to the shared clone) is turned into one, its files kept; an existing
+ *    issue repository is reused and, when it is clean and `origin/<branch>` is strictly ahead of its
+ *    HEAD (someone pushed to the branch), fast-forwarded;
+ * 3. before any of its git steps there, kugetsu rewrites the repository's configuration and
+ *    mirrors `origin/*` into it (see {@link syncIssueRepo}).
+ * Every git command in the issue repository runs isolated (`ctx.issueGit`). Throws
+ * {@link WorkspaceError} phase `worktree` when `path` holds something else, the repository has
+ * another branch checked out, origin has no default branch, or git fails. The caller holds the
+ * repository's lock and has validated every input.
+ */
+export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clonePath: string, path: string, branch: string): Promise<CheckoutResult> {
+  const host = ctx.git;
+  const objects = join(clonePath, 'objects');
+  const repoName = `${repo.owner}/${repo.name}`;
+  try {
+    const local = await revParseRef(host, clonePath, `refs/heads/${branch}`);
+    const remote = await revParseRef(host, clonePath, `refs/remotes/origin/${branch}`);
+    let base = local;
+    if (remote && (!local || (local !== remote && (await isAncestor(host, clonePath, local, remote))))) base = remote;
+    if (!base) {
+      base = await revParseRef(host, clonePath, `refs/remotes/origin/${repo.defaultBranch}`);
+      if (!base) {
+        throw new WorkspaceError(
+          'worktree',
+          `origin of ${repoName} has no branch ${repo.defaultBranch} to start ${branch} from; is the repository empty, or was its default branch renamed?`,
+        );
+      }
+    }
+    if (base !== local) await host.run(['update-ref', `refs/heads/${branch}`, base], { cwd: clonePath });
+
+    const git = ctx.issueGit({ worktree: path, objects });
+    const config = { cloneUrl: repo.cloneUrl, branch, tracking: remote !== undefined, userName: ctx.botName, userEmail: ctx.botEmail };
+    const kind = await inspectIssueDir(path, clonePath);
+    await removeLeftovers(path);
+    let created = false;
+    const init = async (dir: string, files: 'checkout' | 'keep') => {
+      const g = ctx.issueGit({ worktree: dir, objects });
+      await g.run(['init', '--quiet', '--template=', `--initial-branch=${branch}`]);
+      await syncIssueRepo(host, clonePath, g, objects, config);
+      await g.run(['update-ref', `refs/heads/${branch}`, base]);
+      await g.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+      await g.run(files === 'keep' ? ['reset', '--quiet', '--mixed'] : ['reset', '--quiet', '--hard']);
+    };
+    if (kind === 'missing' || kind === 'empty') {
+      // Built beside the real path and renamed into place, so that a crash never leaves half a repository there.
+      const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      await mkdir(tmp, { recursive: true });
+      try {
+        await init(tmp, 'checkout');
+        await rm(path, { recursive: true, force: true });
+        await rename(tmp, path);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+      created = true;
+      ctx.logger({ level: 'info', msg: 'created worktree', repo: repoName, path, branch, from: base });
+    } else if (kind === 'linked') {
+      // kugetsu's earlier layout: the files stay (uncommitted work shows as changes), the link goes.
+      await migrateLinkedWorktree(path, clonePath);
+      await init(path, 'keep');
+      ctx.logger({ level: 'info', msg: 'converted worktree to an issue repository', repo: repoName, path, branch, from: base });
+    } else if (kind === 'repo') {
+      await syncIssueRepo(host, clonePath, git, objects, config);
+      const head = (await git.run(['symbolic-ref', '--quiet', 'HEAD'], { okExitCodes: [0, 1] })).stdout.trim();
+      if (head !== `refs/heads/${branch}`) {
+        const actual = head.startsWith('refs/heads/') ? `branch ${head.slice('refs/heads/'.length)}` : 'a detached HEAD';
+        throw new WorkspaceError(
+          'worktree',
+          `worktree ${path} has ${actual} checked out instead of ${branch}; check out ${branch} in it or remove the worktree ` +
+            '(/kugetsu reset; its uncommitted changes will be lost), then retry',
+        );
+      }
+      const born = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).exitCode === 0;
+      if (!born) {
+        // A conversion interrupted before its branch was set: finish it, keeping the files.
+        await git.run(['update-ref', `refs/heads/${branch}`, base]);
+        await git.run(['reset', '--quiet', '--mixed']);
+      } else if (remote) {
+        await fastForwardIfClean(ctx, git, remote, repoName, path, branch);
+      }
+    } else {
+      const what = kind === 'foreign' ? 'exists but is not a worktree kugetsu made (or its .git was removed)' : 'is not a directory';
+      throw new WorkspaceError('worktree', `${path} ${what}; move it away or delete it (/kugetsu reset removes it), then retry`);
+    }
+    const startSha = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).stdout.trim();
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(startSha)) throw new WorkspaceError('worktree', `worktree ${path} has no HEAD commit; remove it (/kugetsu reset) and retry`);
+    return { created, startSha };
+  } catch (error) {
+    if (error instanceof WorkspaceError) throw error;
+    throw explainGitFailure('worktree', `could not prepare worktree ${path} on ${branch}`, error);
+  }
+}
+
+/** Removes `<path>.tmp-*` directories a crash left while creating the repository. */
+async function removeLeftovers(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) if (name.startsWith(prefix)) await rm(join(dirname(path), name), { recursive: true, force: true });
+}
+
+/** Fast-forwards the issue repository to `target` (origin's branch) when it is clean and strictly behind. */
+async function fastForwardIfClean(ctx: WorkspaceContext, git: IssueRepoGit, target: string, repo: string, path: string, branch: string): Promise<void> {
+  const head = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).stdout.trim();
+  if (!head || head === target) return;
+  if ((await git.run(['merge-base', '--is-ancestor', head, target], { okExitCodes: [0, 1] })).exitCode !== 0) return;
+  const status = await git.run(['status', '--porcelain', '--untracked-files=all', '--ignore-submodules=dirty']);
+  if (status.stdout.trim() !== '') {
+    ctx.logger({ level: 'warn', msg: 'origin branch is ahead but worktree is dirty; not fast-forwarding', repo, path, branch });
+    return;
+  }
+  await git.run(['merge', '--ff-only', '--quiet', target]);
+  ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo, path, branch, to: target });
+}
+

@@ -1,0 +1,87 @@
+import { dirname } from 'node:path';
+import { GitCommandError } from './git-command-error.js';
+import { hardenedConfigArgs } from './git-hardening.js';
+import type { SecretMasker } from './secret-masker.js';
+import type { WorkspaceLogger } from './workspace-options.js';
+
+/**
+ * Runs one command with a limited view of the host: `rw` and `ro` paths shown at their own place
+ * and nothing else of the state dir (kugetsu's agent sandbox, `AgentSandbox.run`, fits). With the
+ * sandbox off it runs the command directly. Resolves with the exit status, never rejects.
+ */
+export interface IsolatedRunner {
+  run(options: {
+    argv: readonly string[];
+    cwd: string;
+    rw: readonly string[];
+    ro: readonly string[];
+    env: Record<string, string>;
+    input?: string;
+    timeoutMs: number;
+  }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+}
+
+/** Where an issue repository is and what it may see. */
+export interface IssueRepoView {
+  /** The issue's worktree; its `.git` directory is the issue repository (agent-writable). */
+  worktree: string;
+  /** The shared clone's `objects` directory the repository borrows from (read-only). */
+  objects: string;
+  /** A kugetsu-owned directory shown read-write too (e.g. where a bundle is written). */
+  scratch?: string;
+}
+
+/** git in one issue repository (see {@link issueRepoGit}). */
+export interface IssueRepoGit {
+  /** `git <hardened -c …> <args>` in the worktree; the stdout, or a masked `GitCommandError` on an exit status not in `okExitCodes` (default `[0]`). */
+  run(args: readonly string[], options?: { okExitCodes?: readonly number[]; input?: string }): Promise<{ stdout: string; exitCode: number }>;
+  /** `sh -c <script> sh <args…>` in the worktree with the same view and environment (for steps git has no command for). */
+  sh(script: string, args: readonly string[], options?: { input?: string }): Promise<void>;
+}
+
+/**
+ * git for kugetsu's own steps in an issue repository — a repository the agent could write to. Each
+ * command runs through `runner` (inside the sandbox: no network, only the worktree, `objects`
+ * read-only and `scratch`), with an empty environment (`PATH` from `basePath`, `LANG=C`, `HOME` a
+ * path that does not exist, `GIT_CONFIG_NOSYSTEM=1`, `GIT_CONFIG_GLOBAL=/dev/null`,
+ * `GIT_TERMINAL_PROMPT=0`, `GIT_CEILING_DIRECTORIES` = the worktree's parent: no token, no user or
+ * system configuration, no repository found above the worktree) and the hardened `-c`
+ * settings (no hooks, fsmonitor, credential helpers…, `protocol.allow=never`). Output is masked
+ * with `mask` in errors and logs.
+ */
+export function issueRepoGit(
+  runner: IsolatedRunner,
+  view: IssueRepoView,
+  settings: { basePath: string; mask: SecretMasker; logger: WorkspaceLogger; timeoutMs: number },
+): IssueRepoGit {
+  const env = {
+    PATH: settings.basePath,
+    LANG: 'C',
+    LC_ALL: 'C',
+    HOME: '/nonexistent/kugetsu-home',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    // Never look above the worktree for a repository (without the sandbox, a state dir inside a
+    // checkout would otherwise be found when an agent removed .git).
+    GIT_CEILING_DIRECTORIES: dirname(view.worktree),
+  };
+  const rw = [view.worktree, ...(view.scratch ? [view.scratch] : [])];
+  const exec = async (argv: string[], input: string | undefined, ok: readonly number[], shown: readonly string[]) => {
+    const started = Date.now();
+    const r = await runner.run({ argv, cwd: view.worktree, rw, ro: [view.objects], env, timeoutMs: settings.timeoutMs, ...(input !== undefined ? { input } : {}) });
+    const maskedArgs = shown.map(settings.mask);
+    settings.logger({ level: 'debug', msg: 'git (issue repository)', args: maskedArgs, cwd: view.worktree, exitCode: r.exitCode, durationMs: Date.now() - started });
+    if (!ok.includes(r.exitCode)) throw new GitCommandError(maskedArgs, r.exitCode, settings.mask(r.stderr.trim()));
+    return r;
+  };
+  return {
+    async run(args, options = {}) {
+      const r = await exec(['git', ...hardenedConfigArgs(), '-c', 'protocol.allow=never', ...args], options.input, options.okExitCodes ?? [0], args);
+      return { stdout: r.stdout, exitCode: r.exitCode };
+    },
+    async sh(script, args, options = {}) {
+      await exec(['/bin/sh', '-c', script, 'sh', ...args], options.input, [0], ['(sh)', ...args]);
+    },
+  };
+}

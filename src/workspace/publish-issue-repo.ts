@@ -1,0 +1,104 @@
+import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RepoRef } from '../domain/repo-ref.js';
+import { redactUrl } from './clone-url.js';
+import { explainGitFailure } from './explain-git-failure.js';
+import { revParseRef } from './rev-parse-ref.js';
+import { syncIssueRepo } from './sync-issue-repo.js';
+import { WorkspaceError, type PreparedWorktree, type PublishResult } from './types.js';
+import type { WorkspaceContext } from './workspace-context.js';
+
+/** Commit message used when the caller gives an empty one. */
+export const DEFAULT_COMMIT_MESSAGE = 'kugetsu: changes left by the agent';
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Commits what the agent left uncommitted and pushes the branch, without running anything the
+ * agent planted and with the token only in the push:
+ * 1. in the issue repository, isolated (`ctx.issueGit`: the sandbox, no token, hardened settings),
+ *    after its configuration was rewritten ({@link syncIssueRepo}): `git add --all -- .`; when
+ *    anything is staged, `git commit --no-verify` as the bot identity; HEAD and
+ *    `newCommits` = `git rev-list --count <startSha>..HEAD`;
+ * 2. when there are new commits: the commits the shared clone lacks are written as a bundle
+ *    (`git bundle create <file> HEAD --not --remotes=origin`) into a kugetsu-owned scratch dir,
+ *    and the shared clone fetches them from it as plain objects (`transfer.fsckObjects=true`) into
+ *    `refs/kugetsu/incoming/<branch>` — kugetsu's git never runs in the issue repository itself;
+ * 3. the shared clone pushes `<head>:refs/heads/<branch>` (no force, `--no-verify`, hardened, the
+ *    token as a header of this one command), records the branch in `refs/heads/<branch>`, and the
+ *    issue repository's `origin/*` is brought up to date.
+ * Throws {@link WorkspaceError} phase `commit` (steps 1–2) or `push` (3). The caller holds the
+ * repository's lock and has validated the repository, the branch and the worktree path.
+ */
+export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clonePath: string, worktree: PreparedWorktree, message: string): Promise<PublishResult> {
+  const cwd = worktree.path;
+  const objects = join(clonePath, 'objects');
+  const git = ctx.issueGit({ worktree: cwd, objects });
+  const config = { cloneUrl: repo.cloneUrl, branch: worktree.branch, userName: ctx.botName, userEmail: ctx.botEmail };
+  const incoming = `refs/kugetsu/incoming/${worktree.branch}`;
+  let committed = false;
+  let headSha: string;
+  let newCommits: number;
+  let missing: number;
+  try {
+    const remote = await revParseRef(ctx.git, clonePath, `refs/remotes/origin/${worktree.branch}`);
+    await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: remote !== undefined });
+    await git.run(['add', '--all', '--', '.']);
+    const staged = await git.run(['diff', '--cached', '--quiet', '--ignore-submodules=dirty'], { okExitCodes: [0, 1] });
+    if (staged.exitCode === 1) {
+      const text = message.trim() === '' ? DEFAULT_COMMIT_MESSAGE : message;
+      await git.run(['-c', `user.name=${ctx.botName}`, '-c', `user.email=${ctx.botEmail}`, 'commit', '--quiet', '--no-verify', `--message=${text}`]);
+      committed = true;
+    }
+    headSha = (await git.run(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
+    if (!SHA.test(headSha)) throw new Error(`worktree ${cwd} has no HEAD commit`);
+    newCommits = Number.parseInt((await git.run(['rev-list', '--count', `${worktree.startSha}..${headSha}`, '--'])).stdout.trim(), 10);
+    missing = newCommits === 0 ? 0 : Number.parseInt((await git.run(['rev-list', '--count', headSha, '--not', '--remotes=origin', '--'])).stdout.trim(), 10);
+  } catch (error) {
+    throw explainGitFailure('commit', `could not commit the agent's changes in ${cwd}`, error);
+  }
+  if (committed) ctx.logger({ level: 'info', msg: 'committed leftover changes', repo: `${repo.owner}/${repo.name}`, headSha });
+  if (newCommits === 0) return { committed, newCommits, pushed: false, headSha };
+
+  if (missing > 0) await takeCommits(ctx, cwd, clonePath, incoming, headSha);
+  try {
+    await ctx.git.run(['push', '--quiet', '--no-verify', '--', 'origin', `${headSha}:refs/heads/${worktree.branch}`], { cwd: clonePath, remoteUrl: repo.cloneUrl });
+  } catch (error) {
+    throw explainGitFailure('push', `could not push ${worktree.branch} to ${redactUrl(repo.cloneUrl)}`, error);
+  }
+  try {
+    await ctx.git.run(['update-ref', `refs/heads/${worktree.branch}`, headSha], { cwd: clonePath });
+    if (missing > 0) await ctx.git.run(['update-ref', '-d', incoming], { cwd: clonePath });
+    await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: true });
+  } catch (error) {
+    // The push happened; a stale record is repaired by the next prepare.
+    ctx.logger({ level: 'warn', msg: 'pushed, but could not record the branch', repo: `${repo.owner}/${repo.name}`, error: error instanceof Error ? error.message : String(error) });
+  }
+  ctx.logger({ level: 'info', msg: 'pushed branch', repo: `${repo.owner}/${repo.name}`, branch: worktree.branch, newCommits, headSha });
+  return { committed, newCommits, pushed: true, headSha };
+}
+
+/**
+ * The commits of `headSha` the shared clone lacks: bundled in the issue repository (isolated, the
+ * scratch dir its only other writable place) and fetched by the shared clone into `incoming`,
+ * which must then point at `headSha`. Throws {@link WorkspaceError} phase `commit`.
+ */
+async function takeCommits(ctx: WorkspaceContext, worktree: string, clonePath: string, incoming: string, headSha: string): Promise<void> {
+  const parent = join(ctx.stateDir, 'tmp');
+  await mkdir(parent, { recursive: true });
+  const scratch = await mkdtemp(join(parent, 'publish-'));
+  const bundle = join(scratch, 'turn.bundle');
+  try {
+    const git = ctx.issueGit({ worktree, objects: join(clonePath, 'objects'), scratch });
+    await git.run(['bundle', 'create', '--quiet', bundle, 'HEAD', '--not', '--remotes=origin']);
+    const file = await lstat(bundle);
+    if (!file.isFile()) throw new Error(`${bundle} is not a regular file`);
+    await ctx.git.run(['-c', 'transfer.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', bundle, `+HEAD:${incoming}`], { cwd: clonePath });
+    const got = await revParseRef(ctx.git, clonePath, incoming);
+    if (got !== headSha) throw new Error(`the bundle brought ${got ?? 'nothing'}, not the worktree's HEAD ${headSha}`);
+  } catch (error) {
+    throw explainGitFailure('commit', `could not take the agent's commits from ${worktree} into the shared clone`, error);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
