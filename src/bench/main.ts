@@ -38,7 +38,14 @@ async function main(): Promise<number> {
   };
   results.timingsS = timings;
   try {
-    await step('scheduler', async () => void (results.scheduler = await measureScheduler({ jobs: 10_000, issues: 1_000, slots: 3 })));
+    await step('scheduler', async () => {
+      const dir = mkdtempSync(path.join(fastDir, 'kugetsu-bench-engine-'));
+      try {
+        results.scheduler = await measureScheduler({ jobs: quick ? 2_000 : 10_000, issues: quick ? 200 : 1_000, slots: 3, tmp: dir });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
     await step('ingest', async () => void (results.ingest = await measureIngest({ tmp: path.join(tmp, 'ingest'), durationS: settings.ingestS, warmupS: settings.warmupS, log })));
     await step('flood', async () => void (results.flood = await measureGarbageFlood({ tmp: path.join(tmp, 'flood'), genuine: settings.floodGenuine, log })));
     await step('dispatch', async () => void (results.dispatch = await measureDispatch({ tmp: path.join(tmp, 'dispatch'), triggers: settings.dispatchTriggers, issues: settings.dispatchIssues, log })));

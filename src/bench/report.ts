@@ -76,9 +76,9 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.scheduler) {
     const s = r.scheduler;
     rows.push([
-      `4. Scheduler, ${n0(s.jobs)} jobs over ${n0(s.issues)} issues, ${s.slots} slots, instant agent`,
-      `${ms(s.totalMs)} ms total (${n0(s.jobs / (s.totalMs / 1000))} jobs/s)`,
-      `proof run: ${n0(s.proof.events)} start/finish events, ${n0(s.proof.checks)} settled checks, max running ${s.proof.maxRunning}`,
+      `4. Engine claims (SQLite), ${n0(s.jobs)} jobs over ${n0(s.issues)} issues, ${s.slots} slots, instant agent`,
+      `${ms(s.totalMs)} ms admit + claim + finish (${n0(s.jobs / (s.totalMs / 1000))} jobs/s)`,
+      `proof run: ${n0(s.proof.events)} claims, ${n0(s.proof.checks)} checks, max running ${s.proof.maxRunning}`,
       `${s.proof.violations} cap violations · ${s.proof.orderViolations} order violations`,
     ]);
   }

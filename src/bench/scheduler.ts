@@ -1,5 +1,8 @@
-import type { IssueKey } from '../domain/issue-key.js';
-import { LocalScheduler } from '../queue/local-scheduler.js';
+import path from 'node:path';
+import { issueKey } from '../domain/issue-key.js';
+import type { Job } from '../store/job.js';
+import type { NewJob } from '../store/job-store.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { msSince } from './stats.js';
 
 /** Measurement 4. */
@@ -7,18 +10,18 @@ export interface SchedulerResult {
   jobs: number;
   issues: number;
   slots: number;
-  /** Submit → idle with an agent that resolves after a microtask. */
+  /** Admission of every job, then claim → finish until the queue is empty, with an instant agent. */
   totalMs: number;
-  /** The proof run (each job finishes on its own event-loop turn, in random order). */
+  /** The proof run (one random running job finishes between claims). */
   proof: {
     ms: number;
-    /** Start and finish events sampled. */
+    /** Claims made. */
     events: number;
-    /** Checks made once the scheduler settled after each finish. */
+    /** Checks made after each claim. */
     checks: number;
-    /** Checks that found a free slot while a runnable job waited (must be 0). */
+    /** Checks that found a free slot while a claimable job waited (must be 0). */
     violations: number;
-    /** Starts out of their issue's order, or while the issue had a job running (must be 0). */
+    /** Claims out of their issue's order, or while the issue had a job running (must be 0). */
     orderViolations: number;
     maxRunning: number;
   };
@@ -35,86 +38,88 @@ function random(seed: number): () => number {
   };
 }
 
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** The engine's claim, with nothing limited and no outbox items. */
+const claim = (store: SqliteStore, slots: number) =>
+  store.claim({ workerId: 'bench', slots, leaseMs: 60_000, limits: () => ({}), claimed: () => [], rateLimited: () => [] });
+
+async function admitAll(store: SqliteStore, issueOf: number[]): Promise<void> {
+  const template = (n: number, i: number): NewJob => ({
+    issueKey: issueKey('bench', 'app', n),
+    repo: { owner: 'bench', name: 'app', fullName: 'bench/app', cloneUrl: '/dev/null', defaultBranch: 'main', htmlUrl: '' },
+    issueNumber: n,
+    replyTo: n,
+    trigger: 'command',
+    message: 'go',
+    sender: { id: 1 + (i % 50), login: `user${i % 50}` },
+    deliveryId: `d-${i}`,
+    branch: `kugetsu/issue-${n}`,
+    agent: 'command',
+  });
+  await Promise.all(
+    issueOf.map((n, i) => store.admit({ id: `d-${i}`, eventType: 'issue_comment', eventKey: `k-${i}`, receivedAt: new Date().toISOString() }, template(n, i), { requireIdleIssue: false, outbox: () => [] })),
+  );
+}
 
 /**
- * Measurement 4, the scheduler (src/queue/local-scheduler.ts, in-process): `jobs` jobs over
- * `issues` issues (drawn at random, seeded) with `slots` agent slots.
- * (1) Speed: every `run` resolves after a microtask; time from the first submit to idle.
- * (2) Proof of no head-of-line blocking: the same jobs, each run held until the driver finishes
- * it — one random running job per event-loop turn. A model follows every start and finish event
- * (running count; "runnable waiting" = issues with a waiting job and none running). After each
- * finish, once the scheduler settled (its microtasks drained), the check is: all slots busy, or
- * nothing runnable waits. Each start must also be its issue's oldest waiting job.
+ * Measurement 4, the engine's claims (the SQLite backend, a real file): `jobs` jobs over `issues`
+ * issues (drawn at random, seeded), `slots` agent slots.
+ * (1) Speed: admit them all, then claim and finish (an instant agent) until none is left; jobs/s.
+ * (2) Proof of caps, order and no head-of-line blocking: the same jobs; between claims one random
+ * running job finishes. After each claim the check is: all slots busy, or no claimable job waits
+ * (an issue whose oldest unfinished job is queued and none of its jobs runs); every claimed job
+ * must be its issue's oldest unfinished one, with nothing of its issue running.
  */
-export async function measureScheduler(options: { jobs: number; issues: number; slots: number }): Promise<SchedulerResult> {
+export async function measureScheduler(options: { jobs: number; issues: number; slots: number; tmp: string }): Promise<SchedulerResult> {
   const { jobs, issues, slots } = options;
   const draw = random(42);
-  const issueOf = Array.from({ length: jobs }, () => `bench/app#${1 + Math.floor(draw() * issues)}` as IssueKey);
+  const issueOf = Array.from({ length: jobs }, () => 1 + Math.floor(draw() * issues));
 
-  const fast = new LocalScheduler(slots);
+  const fast = openSqliteStore({ file: path.join(options.tmp, 'speed.db') });
   let t = process.hrtime.bigint();
-  for (let i = 0; i < jobs; i++) fast.submit({ jobId: String(i), issueKey: issueOf[i]!, run: async () => void (await Promise.resolve()) });
-  await fast.onIdle();
+  await admitAll(fast, issueOf);
+  for (;;) {
+    const claimed = await claim(fast, slots);
+    if (claimed.length === 0) break;
+    await Promise.all(claimed.map((job) => fast.change(job.id, { expect: ['running'], workerId: 'bench', patch: { state: 'succeeded', finishedAt: new Date().toISOString() } })));
+  }
   const totalMs = msSince(t);
+  await fast.close();
 
-  const waiting = new Map<IssueKey, number[]>();
-  for (let i = 0; i < jobs; i++) {
-    const q = waiting.get(issueOf[i]!) ?? [];
-    q.push(i);
-    waiting.set(issueOf[i]!, q);
-  }
-  const busyIssues = new Set<IssueKey>();
-  let runnable = waiting.size;
-  let running = 0;
-  let maxRunning = 0;
+  const store = openSqliteStore({ file: path.join(options.tmp, 'proof.db') });
+  await admitAll(store, issueOf);
+  const pending = new Map<number, number[]>(); // issue → job ids not finished, in arrival order
+  (await store.unfinished()).forEach((job) => {
+    const q = pending.get(job.issueNumber) ?? [];
+    q.push(Number(job.id));
+    pending.set(job.issueNumber, q);
+  });
+  const running: Job[] = [];
   let events = 0;
-  let orderViolations = 0;
-  const held: Array<{ i: number; finish: () => void }> = [];
-  const sample = () => {
-    events++;
-    maxRunning = Math.max(maxRunning, running);
-  };
-  const onStart = (i: number) => {
-    const issue = issueOf[i]!;
-    const q = waiting.get(issue)!;
-    if (q[0] !== i || busyIssues.has(issue)) orderViolations++;
-    q.splice(q.indexOf(i), 1);
-    busyIssues.add(issue);
-    runnable--; // the issue was runnable (it had a waiting job and none running)
-    running++;
-    sample();
-  };
-  const onFinish = (i: number) => {
-    const issue = issueOf[i]!;
-    busyIssues.delete(issue);
-    if ((waiting.get(issue)?.length ?? 0) > 0) runnable++;
-    running--;
-    sample();
-  };
-
-  const proof = new LocalScheduler(slots);
-  t = process.hrtime.bigint();
-  for (let i = 0; i < jobs; i++) {
-    proof.submit({ jobId: String(i), issueKey: issueOf[i]!, run: () => new Promise<void>((resolve) => {
-      onStart(i);
-      held.push({ i, finish: () => (onFinish(i), resolve()) });
-    }) });
-  }
   let checks = 0;
   let violations = 0;
+  let orderViolations = 0;
+  let maxRunning = 0;
   let finished = 0;
+  t = process.hrtime.bigint();
   for (;;) {
-    await settle();
+    const claimed = await claim(store, slots - running.length);
+    events++;
+    for (const job of claimed) {
+      if (pending.get(job.issueNumber)?.[0] !== Number(job.id) || running.some((r) => r.issueNumber === job.issueNumber)) orderViolations++;
+      running.push(job);
+    }
+    maxRunning = Math.max(maxRunning, running.length);
     checks++;
-    if (running < slots && runnable > 0) violations++;
-    if (held.length === 0) break;
-    const [job] = held.splice(Math.floor(draw() * held.length), 1);
-    job!.finish();
+    const claimable = [...pending.entries()].some(([n, q]) => q.length > 0 && !running.some((r) => r.issueNumber === n));
+    if (running.length < slots && claimable) violations++;
+    if (running.length === 0) break;
+    const [done] = running.splice(Math.floor(draw() * running.length), 1);
+    await store.change(done!.id, { expect: ['running'], workerId: 'bench', patch: { state: 'succeeded', finishedAt: new Date().toISOString() } });
+    pending.get(done!.issueNumber)!.shift();
     finished++;
   }
-  await proof.onIdle();
   const ms = msSince(t);
+  await store.close();
   if (finished !== jobs) throw new Error(`scheduler proof: ${finished} of ${jobs} jobs ran`);
   return { jobs, issues, slots, totalMs, proof: { ms, events, checks, violations, orderViolations, maxRunning } };
 }

@@ -83,7 +83,7 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
   return {
     info: { url: `http://127.0.0.1:${port}` },
     handlers: {
-      health: async () => ({ ...service.scheduler.stats(), commits, outbox: await service.store.outboxCounts(), jobs: await service.store.counts(), deferred: await service.store.deferredCount() }),
+      health: async () => ({ ...service.worker!.stats(), waiting: (await service.store.counts()).queued, commits, outbox: await service.store.outboxCounts(), jobs: await service.store.counts(), deferred: await service.store.deferredCount() }),
       memory: (): MemorySample => {
         const gc = (globalThis as { gc?: () => void }).gc;
         if (!gc) throw new Error('run with --expose-gc');
@@ -130,7 +130,7 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
         server.close();
         const stopping = service.stop(0);
         if ((arg as { fast?: boolean } | null)?.fast) {
-          await Promise.race([stopping, new Promise((r) => setTimeout(r, 10)).then(() => service.scheduler.onIdle())]);
+          await Promise.race([stopping, new Promise((r) => setTimeout(r, 10)).then(() => service.worker?.onIdle())]);
         } else {
           await stopping;
         }

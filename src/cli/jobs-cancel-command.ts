@@ -1,10 +1,10 @@
 import { readAdminToken } from '../admin/admin-token.js';
-import { finishedItems } from '../report/report-items.js';
-import { canceledBeforeStart } from '../store/job.js';
+import { JobMachine } from '../pipeline/job-machine.js';
 import { CliError, EXIT } from './cli-error.js';
 import { readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { openJobDb } from './job-db.js';
+import { reportSettingsFromEnv } from './report-settings-from-env.js';
 import { causeOf, exitCodeOf } from './post-delivery.js';
 import { printJson } from './output.js';
 
@@ -53,15 +53,12 @@ async function cancelOffline(id: string, base: string, stateDir: string, options
     if (job.state === 'running') {
       throw new CliError(`kugetsu is not running at ${base}, and job ${id} was running when it stopped\n  → start kugetsu (it re-queues the job) and run kugetsu jobs cancel ${id} again`, EXIT.tryLater);
     }
-    if (job.state !== 'queued') throw new CliError(`job ${id} already ${job.state}; nothing to cancel`);
-    const result = canceledBeforeStart();
-    await store.update(
-      id,
-      { state: 'canceled', finishedAt: new Date().toISOString(), result, note: 'Canceled with `kugetsu jobs cancel` before it started.' },
-      // The status comment and the state labels catch up when kugetsu starts (the outbox is durable).
-      finishedItems(job, 'canceled', result),
-      'canceled from the command line while kugetsu was not running',
-    );
+    if (job.state !== 'queued' && job.state !== 'waiting') throw new CliError(`job ${id} already ${job.state}; nothing to cancel`);
+    // Through the job state machine, with the repository's settings: the status comment and the
+    // state labels catch up when kugetsu starts (the outbox is durable).
+    const machine = new JobMachine({ store, reportSettings: reportSettingsFromEnv(ctx.env, ctx.cwd), maxAttempts: 3 });
+    const outcome = await machine.cancel(job, 'Canceled with `kugetsu jobs cancel` before it started.');
+    if (outcome !== 'canceled') throw new CliError(`job ${id} changed meanwhile (${outcome}); look again with kugetsu jobs show ${id}`);
   } finally {
     await store.close();
   }

@@ -118,6 +118,7 @@ export const envSchema = z
     HOST: z.string().default('0.0.0.0'),
     KUGETSU_STATE_DIR: z.string().min(1).default('./.kugetsu'),
     KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
+    KUGETSU_GLOBAL_MAX_AGENTS: positiveInt('KUGETSU_GLOBAL_MAX_AGENTS').optional(),
     KUGETSU_AGENT: z.enum(['opencode', 'command'], { error: 'KUGETSU_AGENT must be "opencode" or "command"' }).default('opencode'),
     KUGETSU_AGENT_COMMAND: agentArgv,
     KUGETSU_OPENCODE_BIN: z.string().min(1).default('opencode'),
@@ -252,7 +253,10 @@ export interface Config {
   port: number;
   /** Absolute path of the state dir (clones, worktrees, prompts, logs). */
   stateDir: string;
+  /** Agents one worker runs at once (`KUGETSU_MAX_AGENTS`). */
   maxAgents: number;
+  /** Agents all workers together run at once (`KUGETSU_GLOBAL_MAX_AGENTS`); unset: no global cap. */
+  globalMaxAgents: number | undefined;
   agent: AgentConfig;
   /** Hard limit of one agent turn, in ms. */
   agentTimeoutMs: number;

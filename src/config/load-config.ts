@@ -68,6 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     stateDir,
     maxAgents: e.KUGETSU_MAX_AGENTS,
+    globalMaxAgents: e.KUGETSU_GLOBAL_MAX_AGENTS,
     agent:
       e.KUGETSU_AGENT === 'command'
         ? { kind: 'command' as const, argv: e.KUGETSU_AGENT_COMMAND! }

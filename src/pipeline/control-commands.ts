@@ -16,7 +16,7 @@ export interface ControlDeps {
   /** Forgets the issue's session and removes its worktree. */
   reset: (request: DelegationRequest) => Promise<{ sessionId: string | undefined; removed: boolean }>;
   /** Where a queued job waits, e.g. "2nd of 4 waiting for an agent slot". */
-  waitingText: (job: Job) => string;
+  waitingText: (job: Job) => Promise<string>;
   /** The help text's description of the repository's settings (who may use the commands, agent…). */
   settingsText: (request: DelegationRequest) => string;
   /** Creates a new job (used by `retry`). */
@@ -26,12 +26,6 @@ export interface ControlDeps {
   command: (request: DelegationRequest) => string;
 }
 
-const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
-
-/** `2nd of 4` etc., exported for the status comment. */
-export function positionText(ahead: number, waiting: number): string {
-  return `${ordinal(ahead + 1)} of ${waiting}`;
-}
 
 /**
  * The `/kugetsu help|status|stop|retry|reset` subcommands, near misses ("did you mean"), and the
@@ -65,7 +59,7 @@ export class ControlCommands {
         reply = this.help(request, cmd);
         break;
       case 'status':
-        reply = this.status(request, jobs, cmd);
+        reply = await this.status(request, jobs, cmd);
         break;
       case 'stop': {
         if (active.length === 0) {
@@ -142,12 +136,13 @@ export class ControlCommands {
     ].join('\n');
   }
 
-  private status(request: DelegationRequest, jobs: Job[], cmd: string): string {
+  private async status(request: DelegationRequest, jobs: Job[], cmd: string): Promise<string> {
     if (jobs.length === 0) return `No jobs for \`${request.issueKey}\` yet. \`${cmd} <message>\` starts one.`;
-    const rows = jobs.slice(-5).reverse().map((j) => {
-      const took = j.result ? formatDuration(j.result.durationMs) : j.startedAt ? `running for ${formatDuration(Date.now() - Date.parse(j.startedAt))}` : this.deps.waitingText(j);
-      return `| ${j.id} | ${j.state} | ${j.trigger} by @${j.sender.login} | ${j.createdAt.replace('T', ' ').slice(0, 16)} | ${took} |`;
-    });
+    const rows: string[] = [];
+    for (const j of jobs.slice(-5).reverse()) {
+      const took = j.result ? formatDuration(j.result.durationMs) : j.state === 'running' && j.startedAt ? `running for ${formatDuration(Date.now() - Date.parse(j.startedAt))}` : await this.deps.waitingText(j);
+      rows.push(`| ${j.id} | ${j.state} | ${j.trigger} by @${j.sender.login} | ${j.createdAt.replace('T', ' ').slice(0, 16)} | ${took} |`);
+    }
     return [`Jobs of \`${request.issueKey}\` (newest first):`, '', '| job | state | asked | at (UTC) | time |', '|---|---|---|---|---|', ...rows].join('\n');
   }
 }

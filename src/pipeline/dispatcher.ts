@@ -6,16 +6,13 @@ import type { Delivery, DeliveryResult } from '../ingress/delivery.js';
 import type { Logger } from '../log/logger.js';
 import type { Job } from '../store/job.js';
 import type { DeliveryMeta, JobStore } from '../store/job-store.js';
-import { eyesItem, replyItem, statusCommentItem, type NewOutboxItem } from '../store/outbox.js';
+import { replyItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
-import { stateLabelItems } from '../report/report-items.js';
 import type { ControlCommands } from './control-commands.js';
-import type { RateLimit } from '../config/config.js';
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
 import type { EventConfirmer } from './confirm-event.js';
-import type { RateLimiter } from './rate-limiter.js';
 import type { RefusalThrottle } from './refusal-throttle.js';
 import type { RouteResult } from './route-result.js';
 import { createKeyedLock } from '../workspace/keyed-lock.js';
@@ -27,12 +24,10 @@ export interface DispatcherDeps {
   settingsFor: (owner: string, repo: string) => RepoSettings;
   /** The bot's user id once known (`GET /user`). */
   botUserId: () => number | undefined;
-  /** Called with each newly admitted job: schedule it and wake the outbox worker. */
-  onAdmitted: (job: Job) => void;
+  /** The outbox items of a job's admission (the state machine's `admit` transition). */
+  admitItems: (job: Job) => NewOutboxItem[];
   /** Checks the sender's permission (Gitea) and the allow/deny lists. */
   authorizer: Authorizer;
-  rateLimiter: RateLimiter;
-  rateLimits: { sender: RateLimit | undefined; repo: RateLimit | undefined };
   /** Queued jobs one issue may have at once. */
   maxQueuedPerIssue: number;
   /** Reply on the issue to a refused request (else only a log line). */
@@ -195,9 +190,7 @@ export class Dispatcher {
         `@${request.sender.login} this issue already has ${queued} requests waiting for kugetsu; wait until they have run, then ask again.`,
       );
     }
-    const limited = this.takeRate(request);
-    if (limited) return this.refuse(request, source, limited.reason, limited.reply);
-
+    // Rates are start rates, kept by the engine when workers claim (a job over a rate waits).
     const outcome = await store.admit(
       { ...source, receivedAt: source.receivedAt ?? new Date().toISOString() },
       {
@@ -207,9 +200,8 @@ export class Dispatcher {
         branch: request.onPullRequest?.headRef ?? issueBranch(request.issueNumber, settings.branchTemplate),
         agent: settings.agent.kind,
       },
-      { requireIdleIssue: request.trigger === 'label', outbox: (job) => acknowledgements(job, request, settings) },
+      { requireIdleIssue: request.trigger === 'label', outbox: (job) => this.deps.admitItems(job) },
     );
-    if (outcome.kind !== 'accepted') this.releaseRate(request);
     switch (outcome.kind) {
       case 'duplicate':
         return duplicate(source, outcome, logger);
@@ -218,43 +210,9 @@ export class Dispatcher {
       case 'accepted': {
         const { job } = outcome;
         logger.info({ delivery: source.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
-        this.deps.onAdmitted(job);
         return { status: 'accepted', jobId: job.id, issueKey: job.issueKey };
       }
     }
-  }
-
-  /** Counts the request against the sender's and the repository's rates; a reason when over. */
-  private takeRate(request: DelegationRequest): { reason: string; reply: string } | undefined {
-    const { sender, repo } = this.deps.rateLimits;
-    const limiter = this.deps.rateLimiter;
-    const minutes = (ms: number) => `${Math.max(1, Math.ceil(ms / 60_000))} min`;
-    if (sender) {
-      const r = limiter.take(`sender:${request.sender.id}`, sender);
-      if (!r.ok) {
-        return {
-          reason: `@${request.sender.login} is over KUGETSU_RATE_LIMIT_SENDER (${sender.limit} per ${sender.windowMs / 1000} s)`,
-          reply: `@${request.sender.login} you have asked kugetsu for ${sender.limit} jobs recently, the most allowed per ${minutes(sender.windowMs)}; ask again in ${minutes(r.retryInMs)}.`,
-        };
-      }
-    }
-    if (repo) {
-      const r = limiter.take(`repo:${request.repo.owner}/${request.repo.name}`.toLowerCase(), repo);
-      if (!r.ok) {
-        if (sender) limiter.release(`sender:${request.sender.id}`);
-        return {
-          reason: `${request.repo.owner}/${request.repo.name} is over KUGETSU_RATE_LIMIT_REPO (${repo.limit} per ${repo.windowMs / 1000} s)`,
-          reply: `@${request.sender.login} kugetsu has taken ${repo.limit} jobs on this repository recently, the most allowed per ${minutes(repo.windowMs)}; ask again in ${minutes(r.retryInMs)}.`,
-        };
-      }
-    }
-    return undefined;
-  }
-
-  /** Gives back what {@link takeRate} counted, for a request that did not become a job. */
-  private releaseRate(request: DelegationRequest): void {
-    if (this.deps.rateLimits.sender) this.deps.rateLimiter.release(`sender:${request.sender.id}`);
-    if (this.deps.rateLimits.repo) this.deps.rateLimiter.release(`repo:${request.repo.owner}/${request.repo.name}`.toLowerCase());
   }
 
   /**
@@ -285,12 +243,4 @@ function duplicate(source: AdmissionSource, seen: { jobId: string; by: 'delivery
 function issueKeyOf(event: GiteaEvent): string {
   const n = event.kind === 'review_rejected' ? event.pull.number : event.issue.number;
   return `${event.repo.owner}/${event.repo.name}#${n}`;
-}
-
-/**
- * The Gitea writes that acknowledge a new job: status comment, 👀 on the command, the
- * `kugetsu/queued` state label. (The trigger label comes off when the job starts.)
- */
-function acknowledgements(job: Job, request: DelegationRequest, settings: RepoSettings): NewOutboxItem[] {
-  return [statusCommentItem(job), ...eyesItem(request), ...stateLabelItems(job, 'queued', settings)];
 }

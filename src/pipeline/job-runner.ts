@@ -8,11 +8,9 @@ import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
 import type { Job, JobPhase, JobResult } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
-// The outbox items of each state change (status comment, state labels, auto-PR, commit statuses).
-import { DEFAULT_REPORT_SETTINGS, finishedItems, requeuedItems, runningItems, turnStartedItems, type ReportSettings } from '../report/report-items.js';
 import type { RepoRef } from '../domain/repo-ref.js';
-import { isShutdownAbort } from '../queue/scheduler.js';
-import { unlabelItem } from '../store/outbox.js';
+import { isLeaseLost, isShutdownAbort } from '../worker/stop-reasons.js';
+import type { JobMachine } from './job-machine.js';
 import { WorkspaceError, type PreparedWorktree, type Workspace } from '../workspace/types.js';
 import type { AccessPolicy } from '../triggers/access-policy.js';
 import type { Authorizer } from './authorizer.js';
@@ -45,27 +43,15 @@ export interface JobRunnerDeps {
   minRole: (repo: RepoRef) => AccessPolicy['minRole'];
   /** Where agent turns run (README "Security model"); a sandbox that cannot work fails the job before anything runs. */
   sandbox: AgentSandbox;
-  /** Told when outbox items were committed, so they are sent soon. */
-  outbox: { wake(): void };
+  /** The job state machine: every state change of the job goes through it. */
+  machine: JobMachine;
   logger: Logger;
   redact: Redactor;
   stateDir: string;
   /** The bot's user id, once known (its comments stay out of prompts). */
   botUserId: () => number | undefined;
-  /** Runs allowed per job when interrupted by restarts and shutdowns (the seed tool's 3). */
-  maxAttempts: number;
-  /**
-   * The repository's switches for state labels, auto-PR (`Closes #n`) and the PR base
-   * branch, read at each state change (a `RepoSettings` fits). Default: all on, default branch.
-   */
-  reportSettings?: (repo: RepoRef) => ReportSettings;
   /** Caps of the prompt (body, each comment, number of comments, whole prompt). Default {@link DEFAULT_PROMPT_LIMITS}. */
   promptLimits?: PromptLimits;
-  /**
-   * Runs a job again at `atMs` (ms since the epoch): the job waited for Gitea (see
-   * `waitForGitea`). The composition root schedules it then.
-   */
-  resume: (job: Job, atMs: number) => void;
   /** How long a job waits for Gitea each time; default {@link DEFERRED_BACKOFF} (5 s doubling to 5 min). */
   waitBackoff?: BackoffOptions;
 }
@@ -85,7 +71,7 @@ class PhaseError extends Error {
 }
 
 /**
- * Runs one job — one agent turn — from `queued` to `succeeded`, `failed` or `canceled`:
+ * Runs one claimed job — one agent turn — to `succeeded`, `failed` or `canceled`:
  * prepare the issue's worktree → fetch the issue and its comments → write the prompt file →
  * run the agent (continuing the issue's session) → commit what it left and push the branch →
  * store the session → final status comment. Never throws: every failure ends as a `failed` job
@@ -94,23 +80,26 @@ class PhaseError extends Error {
 export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
 
-  async run(jobId: string, signal: AbortSignal): Promise<void> {
-    const { store, outbox } = this.deps;
-    const queued = await store.get(jobId);
-    if (!queued || queued.state !== 'queued') return; // canceled or finished meanwhile
-    let job = await store.update(jobId, { state: 'running', startedAt: new Date().toISOString(), waiting: undefined }, [...unlabelItem(queued), ...runningItems(queued, this.settings(queued.repo))], `attempt ${queued.attempt}`);
-    outbox.wake();
-    const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId });
+  /**
+   * Runs the turn of a job this worker claimed (`running`, held by `workerId`) and ends it through
+   * the state machine: `finish` (succeeded, failed, or canceled when `signal` says a cancel was
+   * asked), `wait` (Gitea could not answer a check before the agent started), `interrupt` (a
+   * shutdown: the next attempt runs after the restart), or nothing at all when the lease was lost
+   * (another worker took the job over). Never throws.
+   */
+  async run(claimed: Job, workerId: string, signal: AbortSignal): Promise<void> {
+    let job = claimed;
+    const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey, delivery: job.deliveryId, worker: workerId });
     log.info({ trigger: job.trigger, attempt: job.attempt }, 'job started');
 
     const started = Date.now();
     let result: JobResult;
-    let state: Job['state'];
+    let state: 'succeeded' | 'failed' | 'canceled';
     try {
-      ({ result, state } = await this.turn(job, signal));
+      ({ result, state } = await this.turn(job, workerId, signal));
     } catch (err) {
       if (err instanceof GiteaUnavailable && !signal.aborted) {
-        await this.waitForGitea(job, err.message);
+        await this.waitForGitea(job, workerId, err.message);
         return;
       }
       const phase: JobPhase = err instanceof PhaseError ? err.phase : err instanceof WorkspaceError ? err.phase : 'internal';
@@ -130,71 +119,34 @@ export class JobRunner {
       };
     }
 
-    if (isShutdownAbort(signal)) {
-      job = await this.checkpoint(job, 'Interrupted because kugetsu was shut down');
-      log.info({ state: job.state, attempt: job.attempt }, 'job checkpointed for the next start');
-    } else {
-      // re-read for the `startSha` the turn stored (commit status of a failed turn).
-      const latest = (await store.get(jobId)) ?? job;
-      job = await store.update(jobId, { state, result, finishedAt: new Date().toISOString() }, finishedItems(latest, state, result, this.settings(job.repo)), result.error);
-      log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
+    if (isLeaseLost(signal)) {
+      log.warn("the job was taken over by another worker (this worker's lease lapsed); nothing of this turn is recorded");
+      return;
     }
-    outbox.wake();
+    // re-read for the `startSha` and repository the turn stored (commit status of a failed turn).
+    job = (await this.deps.store.get(job.id)) ?? job;
+    if (isShutdownAbort(signal)) {
+      const after = await this.deps.machine.interrupt(job, 'Interrupted because kugetsu was shut down', workerId);
+      log.info({ state: after?.state, attempt: after?.attempt }, 'job checkpointed for the next start');
+      return;
+    }
+    const finished = await this.deps.machine.finish(job, workerId, state, result);
+    if (!finished) log.warn({ state }, "the job was no longer this worker's when its turn ended; its outcome is not recorded");
+    else log.info({ state, durationMs: result.durationMs, exitCode: result.exitCode, pushed: result.pushed }, 'job finished');
   }
 
   /**
-   * Gitea could not answer a check before the agent started: the job goes back to the queue
-   * (same attempt, its slot and issue freed), its status comment says it waits for Gitea and
-   * until when, and `resume` runs it again then — 5 s doubling to 5 min (the `waitBackoff`), for as
-   * long as it takes. It fails only when Gitea answers no.
+   * Gitea could not answer a check before the agent started: the job waits (its slot and issue
+   * freed), its status comment says for what and until when, and it becomes claimable again then —
+   * 5 s doubling to 5 min (the `waitBackoff`), for as long as it takes. It fails only when Gitea
+   * answers no.
    */
-  private async waitForGitea(job: Job, why: string): Promise<void> {
-    const times = (job.waiting?.times ?? 0) + 1;
+  private async waitForGitea(job: Job, workerId: string, why: string): Promise<void> {
+    const times = (job.waiting?.reason === 'gitea' ? job.waiting.times : 0) + 1;
     const delayMs = backoffDelay(times, this.deps.waitBackoff ?? DEFERRED_BACKOFF);
     const until = new Date(Date.now() + delayMs).toISOString();
-    const waiting = await this.deps.store.update(
-      job.id,
-      { state: 'queued', startedAt: undefined, waiting: { reason: this.deps.redact(why), until, times } },
-      requeuedItems(job, this.settings(job.repo)),
-      `waiting for Gitea until ${until}`,
-    );
-    this.deps.outbox.wake();
+    await this.deps.machine.wait(job, { reason: 'gitea', detail: this.deps.redact(why), until }, workerId);
     this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, until, times, error: why }, 'Gitea cannot answer a check before the run; the job waits and tries again');
-    this.deps.resume(waiting, Date.parse(until));
-  }
-
-  /**
-   * Puts an interrupted job back in the queue for its next attempt (same worktree, same session),
-   * or fails it when it has used all its attempts. Used on shutdown and for jobs found `running`
-   * at start-up (the process died under them).
-   */
-  async checkpoint(job: Job, why: string): Promise<Job> {
-    const { store } = this.deps;
-    const max = this.deps.maxAttempts;
-    if (job.attempt >= max) {
-      const result: JobResult = {
-        exitCode: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
-        failedPhase: 'internal',
-        error: `The job was interrupted ${max} times (restarts or shutdowns of kugetsu) and was given up. Ask again to start a new job.`,
-      };
-      return store.update(
-        job.id,
-        { state: 'failed', finishedAt: new Date().toISOString(), note: `${why} during attempt ${job.attempt} of ${max}.`, result },
-        finishedItems(job, 'failed', result, this.settings(job.repo)),
-        why,
-      );
-    }
-    return store.update(
-      job.id,
-      { state: 'queued', attempt: job.attempt + 1, note: `${why} during attempt ${job.attempt}; it continues as attempt ${job.attempt + 1} of ${max}.` },
-      requeuedItems(job, this.settings(job.repo)),
-      why,
-    );
-  }
-
-  /** The repository's report switches (state labels, auto-PR). */
-  private settings(repo: RepoRef): ReportSettings {
-    return this.deps.reportSettings?.(repo) ?? DEFAULT_REPORT_SETTINGS;
   }
 
   /**
@@ -202,7 +154,7 @@ export class JobRunner {
    * branch, read from Gitea now (the payload may be older than the PR's last push, or lack it).
    * A PR from a fork (kugetsu cannot push there) or a closed one fails with what to do.
    */
-  private async pullRequestBranch(job: Job): Promise<Job> {
+  private async pullRequestBranch(job: Job, workerId: string): Promise<Job> {
     const n = job.onPullRequest!.number;
     const { owner, name } = job.repo;
     let pr;
@@ -216,7 +168,8 @@ export class JobRunner {
       throw new PhaseError('worktree', `Pull request #${n} comes from a fork: kugetsu can only push to branches of ${owner}/${name}. Ask for the change on an issue instead, or push the branch to ${owner}/${name} and open the pull request from there.`);
     }
     if (pr.state !== 'open') throw new PhaseError('worktree', `Pull request #${n} is closed; reopen it, or ask for the change on an issue.`);
-    return pr.headRef === job.branch ? job : this.deps.store.update(job.id, { branch: pr.headRef });
+    if (pr.headRef === job.branch) return job;
+    return (await this.deps.store.change(job.id, { expect: ['running'], workerId, patch: { branch: pr.headRef } })) ?? job;
   }
 
   /**
@@ -285,7 +238,7 @@ export class JobRunner {
     return this.deps.promptLimits ?? DEFAULT_PROMPT_LIMITS;
   }
 
-  private async turn(job: Job, signal: AbortSignal): Promise<{ result: JobResult; state: Job['state'] }> {
+  private async turn(job: Job, workerId: string, signal: AbortSignal): Promise<{ result: JobResult; state: 'succeeded' | 'failed' | 'canceled' }> {
     const { store, workspace, redact } = this.deps;
     const run = this.deps.agentFor(job);
     const agent = run.adapter;
@@ -295,19 +248,18 @@ export class JobRunner {
       const auth = await this.deps.authorizer.check(job.repo, job.sender, this.deps.minRole(job.repo));
       if (auth.allowed === 'unknown') throw new GiteaUnavailable(`the permission of @${job.sender.login} cannot be checked (${auth.reason})`);
       if (!auth.allowed) throw new PhaseError('authorize', auth.reply);
-      await store.update(job.id, { needsAuthorization: false });
+      await store.change(job.id, { expect: ['running'], workerId, patch: { needsAuthorization: false } });
     }
     const sandbox = await this.deps.sandbox.probe();
     if (!sandbox.ok) throw new PhaseError('agent', `kugetsu refuses to run agents without their sandbox: ${sandbox.problem}. To fix: ${sandbox.fix}.`);
-    if (job.onPullRequest) job = await this.pullRequestBranch(job);
+    if (job.onPullRequest) job = await this.pullRequestBranch(job, workerId);
     // The clone URL is Gitea's answer now, never what a delivery said (nor a stored copy of it):
     // kugetsu's token goes only to GITEA_URL's origin and to the clone URL Gitea's API gives.
     const current = await this.repository(job);
     const repo = run.baseBranch ? { ...current, defaultBranch: run.baseBranch } : current;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
     // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
-    job = await store.update(job.id, { startSha: wt.startSha, repo: current }, turnStartedItems(job, wt.startSha));
-    this.deps.outbox.wake();
+    job = (await this.deps.machine.start(job, workerId, wt.startSha, current)) ?? job;
 
     const previous = await store.getSession(job.issueKey);
     let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;

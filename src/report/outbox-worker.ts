@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
@@ -20,7 +22,7 @@ export interface OutboxWorkerOptions {
   /** Applied to every comment body before it is sent. */
   redact: Redactor;
   /** Extra facts for status comments (e.g. the branch link). Default none. */
-  renderContext?: (job: Job) => RenderContext;
+  renderContext?: (job: Job) => RenderContext | Promise<RenderContext>;
   /**
    * kugetsu's own account id; only its comments are adopted when a lost create is looked for.
    * Default: `GET /user`, asked once.
@@ -79,6 +81,10 @@ export class OutboxWorker {
   private readonly concurrency: number;
   private readonly batchSize: number;
   private readonly sendTimeoutMs: number;
+  /** This process's claims on outbox items (`o:<host>:<pid>:<random>`). */
+  private readonly workerId = `o:${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** How long a claim holds: a write's timeout and a margin. */
+  private readonly claimMs: number;
   private readonly deps: SendDeps;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private loopDone: Promise<void> = Promise.resolve();
@@ -99,6 +105,7 @@ export class OutboxWorker {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.batchSize = Math.max(1, options.batchSize ?? 500);
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
+    this.claimMs = this.sendTimeoutMs * 2;
     this.deps = {
       store: options.store,
       gitea: options.gitea,
@@ -182,47 +189,30 @@ export class OutboxWorker {
   private async round(): Promise<{ progressed: boolean; wakeAt: number | undefined }> {
     this.wakeRequested = false;
     const now = this.now();
-    const pending = await this.store.outboxDue(Number.MAX_SAFE_INTEGER, this.batchSize);
-    const groups = new Map<string, OutboxItem[]>();
-    for (const item of [...pending].sort((a, b) => a.id - b.id)) {
-      const list = groups.get(item.group);
-      if (list) list.push(item);
-      else groups.set(item.group, [item]);
-    }
-    let wakeAt: number | undefined;
-    const runnable: OutboxItem[][] = [];
-    for (const items of groups.values()) {
-      const head = items[0]!;
-      if (head.nextAttemptAt <= now) runnable.push(items);
-      else wakeAt = Math.min(wakeAt ?? Infinity, head.nextAttemptAt);
-    }
-    // Items beyond the batch may be due: look again soon.
-    if (pending.length >= this.batchSize) wakeAt = Math.min(wakeAt ?? Infinity, now + this.backoff.baseMs);
+    // The head of each issue's writes, claimed for this process (another process never sends it
+    // meanwhile; a dead process's claims expire after `claimMs`).
+    const claimed = await this.store.claimOutbox(this.workerId, this.batchSize, this.claimMs, now);
     this.storeFailedThisRound = false;
-    await eachLimited(runnable, this.concurrency, (items) => this.runGroup(items, now));
+    await eachLimited(claimed, this.concurrency, async (item) => void (await this.process(item)));
     if (!this.storeFailedThisRound) this.storeFailures = 0;
     else {
       // Items whose outcome could not be recorded are still due: back off instead of spinning.
       this.storeFailures += 1;
       return { progressed: false, wakeAt: this.now() + backoffDelay(this.storeFailures, this.backoff, this.random) };
     }
-    return { progressed: runnable.length > 0, wakeAt };
-  }
-
-  private async runGroup(items: OutboxItem[], now: number): Promise<void> {
-    for (const item of items) {
-      if (this.state !== 'running' || item.nextAttemptAt > now) return;
-      if ((await this.process(item)) === 'retry') return;
-    }
+    if (claimed.length > 0) return { progressed: true, wakeAt: undefined };
+    // Nothing due now: sleep until the next item is (or a claim of another process expires).
+    const next = await this.store.outboxNextDueAt();
+    return { progressed: false, wakeAt: next === undefined ? undefined : Math.max(next, now + 50) };
   }
 
   private async process(item: OutboxItem): Promise<Settled> {
     // An earlier attempt — ours, or a process that died mid-write — may have reached Gitea.
-    const mayExist = item.attempts > 0 || item.createdAt < this.startedAt;
+    const mayExist = item.attempts > 0 || item.createdAt < this.startedAt || item.claimedBefore === true;
     let outcome;
     try {
       outcome = await withTimeout(sendOutboxItem(item, mayExist, this.deps), this.sendTimeoutMs, item.op.kind);
-      await this.store.outboxDone(item.id);
+      await this.store.outboxDone(item.id, this.workerId);
     } catch (err) {
       return this.settleFailure(item, err);
     }
@@ -278,12 +268,12 @@ export class OutboxWorker {
       if (err instanceof GiteaError && err.retryable) {
         const now = this.now();
         const delayMs = retryAfterOf(err, now) ?? backoffDelay(item.attempts + 1, this.backoff, this.random);
-        await this.store.outboxRetry(item.id, now + delayMs, message);
+        await this.store.outboxRetry(item.id, now + delayMs, message, this.workerId);
         const level = item.attempts === 0 ? 'warn' : 'debug';
         this.logger[level]({ ...base, retryInMs: delayMs }, 'outbox: Gitea is failing; the write will be retried');
         return 'retry';
       }
-      await this.store.outboxFailed(item.id, message);
+      await this.store.outboxFailed(item.id, message, this.workerId);
       this.logger.warn({ ...base, hint: outboxFailureHint(item.op, err) }, 'outbox: Gitea write failed and will not be retried');
       return 'failed';
     } catch (storeErr) {

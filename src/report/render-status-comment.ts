@@ -2,12 +2,18 @@ import { STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
 import { isActive, type Job } from '../store/job.js';
 import { formatDuration } from './format-duration.js';
 
-const ICON: Record<Job['state'], string> = { queued: '⏳', running: '🛠️', succeeded: '✅', failed: '❌', canceled: '⏹️' };
+const ICON: Record<Job['state'], string> = { queued: '⏳', waiting: '⏸️', running: '🛠️', succeeded: '✅', failed: '❌', canceled: '⏹️' };
 
 /** `⏳ **kugetsu** · queued` and so on. */
 function headline(state: Job['state']): string {
   return `${ICON[state]} **kugetsu** · ${state}`;
 }
+
+const WAIT_TEXT: Record<NonNullable<Job['waiting']>['reason'], string> = {
+  'rate-limit': 'for a rate limit',
+  gitea: 'for Gitea to answer',
+  budget: 'for the budget',
+};
 
 const TRIGGER_TEXT: Record<Job['trigger'], string> = {
   label: 'by adding the trigger label',
@@ -70,7 +76,9 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
   if (job.message) blocks.push(quote(job.message));
   if (job.note) blocks.push(`_${job.note}_`);
 
-  if (job.state === 'queued') {
+  if (job.state === 'waiting' && job.waiting) {
+    blocks.push(`Waiting ${WAIT_TEXT[job.waiting.reason]}: ${job.waiting.detail}. It starts by itself at ${job.waiting.until.slice(0, 16).replace('T', ' ')} UTC (or later, when a slot is free).`);
+  } else if (job.state === 'queued' || job.state === 'waiting') {
     blocks.push(`Waiting ${context.waitingFor ?? 'for a free agent slot'}.`);
   } else if (job.state === 'running') {
     const since = job.startedAt ? formatDuration(now.getTime() - Date.parse(job.startedAt)) : '';

@@ -21,7 +21,7 @@ export interface SendDeps {
   /** The state label ids per repository (created on first use). */
   labels: StateLabelCache;
   redact: Redactor;
-  renderContext: (job: Job) => RenderContext;
+  renderContext: (job: Job) => RenderContext | Promise<RenderContext>;
   now: () => number;
   /**
    * kugetsu's own account id (`GET /user`): only its comments are looked for before a repeated
@@ -116,7 +116,7 @@ async function sendStatusComment(jobId: string, mayExist: boolean, deps: SendDep
   if (!job) throw new JobGoneError(jobId);
   // Masked first, then every mention but the requester's made inert (the comment quotes the
   // request and the agent's output, and is sent again on every state change).
-  const body = neutralizeMentions(deps.redact(renderStatusComment(job, deps.renderContext(job), new Date(deps.now()))), [job.sender.login]);
+  const body = neutralizeMentions(deps.redact(renderStatusComment(job, await deps.renderContext(job), new Date(deps.now()))), [job.sender.login]);
   const { owner, name } = job.repo;
   if (job.statusCommentId !== undefined) {
     try {

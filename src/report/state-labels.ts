@@ -27,6 +27,8 @@ export function stateLabelKey(state: JobState): StateLabelKey | undefined {
     case 'running':
     case 'failed':
       return state;
+    case 'waiting':
+      return 'queued';
     case 'succeeded':
       return 'done';
     case 'canceled':
@@ -41,7 +43,7 @@ export function stateLabelKey(state: JobState): StateLabelKey | undefined {
  */
 export function issueLabelKey(jobs: readonly Pick<Job, 'state'>[], fallback: JobState): StateLabelKey | undefined {
   if (jobs.some((j) => j.state === 'running')) return 'running';
-  if (jobs.some((j) => j.state === 'queued')) return 'queued';
+  if (jobs.some((j) => j.state === 'queued' || j.state === 'waiting')) return 'queued';
   const newest = jobs.at(-1);
   return stateLabelKey(newest ? newest.state : fallback);
 }

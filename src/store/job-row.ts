@@ -14,18 +14,37 @@ export interface JobRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  repo_key: string;
+  sender_id: number;
+  worker_id: string | null;
+  lease_until: number | null;
+  cancel_requested: number;
+  not_before: number | null;
   data: string;
+}
+
+/** A `job_reports` row, joined to a job's row when it is read (the outbox owns these fields). */
+export interface JobReportRow {
+  status_comment_id: number | null;
+  pull_request: string | null;
+  superseded_by: string | null;
 }
 
 /** The column values of a job (all but `id`), as named parameters of the `jobs` statements. */
 export type JobColumns = Omit<JobRow, 'id'>;
+
+/** Fields of a job that live in `job_reports`, written by the outbox only. */
+export const REPORT_FIELDS = ['statusCommentId', 'pullRequest', 'supersededBy'] as const;
 
 /**
  * Splits a job into its columns. `JSON.stringify` drops `undefined` fields, so an optional field
  * set to `undefined` is stored as absent. Throws what `JSON.stringify` throws (a cycle, a BigInt).
  */
 export function jobToColumns(job: Job): JobColumns {
-  const { id: _id, issueKey, state, deliveryId, attempt, createdAt, startedAt, finishedAt, ...rest } = job;
+  const {
+    id: _id, issueKey, state, deliveryId, attempt, createdAt, startedAt, finishedAt, workerId, leaseUntil, cancelRequested,
+    statusCommentId: _c, pullRequest: _p, supersededBy: _s, ...rest
+  } = job;
   return {
     issue_key: issueKey,
     state,
@@ -34,12 +53,18 @@ export function jobToColumns(job: Job): JobColumns {
     created_at: createdAt,
     started_at: startedAt ?? null,
     finished_at: finishedAt ?? null,
+    repo_key: `${job.repo.owner}/${job.repo.name}`.toLowerCase(),
+    sender_id: job.sender.id,
+    worker_id: workerId ?? null,
+    lease_until: leaseUntil ?? null,
+    cancel_requested: cancelRequested ? 1 : 0,
+    not_before: state === 'waiting' && job.waiting ? Date.parse(job.waiting.until) : null,
     data: JSON.stringify(rest),
   };
 }
 
 /** Rebuilds a fresh {@link Job} from its row (a new object every time: callers may mutate it). */
-export function jobFromRow(row: JobRow): Job {
+export function jobFromRow(row: JobRow & Partial<JobReportRow>): Job {
   const rest = JSON.parse(row.data) as Omit<Job, 'id' | 'issueKey' | 'state' | 'deliveryId' | 'attempt' | 'createdAt'>;
   const job: Job = {
     ...rest,
@@ -52,5 +77,15 @@ export function jobFromRow(row: JobRow): Job {
   };
   if (row.started_at !== null) job.startedAt = row.started_at;
   if (row.finished_at !== null) job.finishedAt = row.finished_at;
+  if (row.worker_id !== null) job.workerId = row.worker_id;
+  if (row.lease_until !== null) job.leaseUntil = row.lease_until;
+  if (row.cancel_requested) job.cancelRequested = true;
+  // Report fields come from the joined job_reports row (every read statement joins it).
+  delete job.statusCommentId;
+  delete job.pullRequest;
+  delete job.supersededBy;
+  if (row.status_comment_id != null) job.statusCommentId = row.status_comment_id;
+  if (row.pull_request != null) job.pullRequest = JSON.parse(row.pull_request) as NonNullable<Job['pullRequest']>;
+  if (row.superseded_by != null) job.supersededBy = row.superseded_by;
   return job;
 }

@@ -1,5 +1,8 @@
 import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
+import type { EngineEvents } from '../engine/engine-events.js';
+import type { JobQueue } from '../engine/job-queue.js';
+import type { JobReader } from '../engine/job-reader.js';
 import type { Job, JobState } from './job.js';
 import type { NewOutboxItem, OutboxItem } from './outbox.js';
 
@@ -76,7 +79,7 @@ export interface PruneResult {
  * interface so another engine can replace the embedded SQLite one; async for that reason.
  * Each method is one transaction: when it resolves, its effect is durable.
  */
-export interface JobStore {
+export interface JobStore extends JobQueue, JobReader, EngineEvents {
   /**
    * Atomically: refuses a delivery id or event key seen before (`duplicate`), refuses when
    * `requireIdleIssue` and the issue has a queued or running job (`busy`); otherwise records the
@@ -122,13 +125,20 @@ export interface JobStore {
   enqueue(items: NewOutboxItem[]): Promise<void>;
   /** Pending items whose `nextAttemptAt <= nowMs`, oldest first, at most `limit`. */
   outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Claims up to `limit` outbox items for `workerId` until `nowMs + leaseMs`: the oldest pending
+   * item of each group (the writes of one issue go in order), due, not held by a live claim of
+   * another process. An item is sent by one process at a time; a dead process's claims expire.
+   */
+  claimOutbox(workerId: string, limit: number, leaseMs: number, nowMs: number): Promise<OutboxItem[]>;
   /** The earliest `nextAttemptAt` of a pending item, or `undefined` when none is pending. */
   outboxNextDueAt(): Promise<number | undefined>;
-  outboxDone(id: number): Promise<void>;
-  /** Counts an attempt and schedules the next one. */
-  outboxRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Marks an item written; with `workerId`, only while that worker holds its claim. */
+  outboxDone(id: number, workerId?: string): Promise<void>;
+  /** Counts an attempt and schedules the next one (frees the claim). */
+  outboxRetry(id: number, nextAttemptAt: number, error: string, workerId?: string): Promise<void>;
   /** Counts an attempt and gives up (a 4xx other than 429): recorded, never retried. */
-  outboxFailed(id: number, error: string): Promise<void>;
+  outboxFailed(id: number, error: string, workerId?: string): Promise<void>;
   outboxCounts(): Promise<{ pending: number; failed: number }>;
   /** True when an item with this key is pending or failed (not yet, or never, written to Gitea). */
   outboxIsOpen(key: string): Promise<boolean>;

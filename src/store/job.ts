@@ -1,7 +1,8 @@
+import type { JobState, JobWait } from '../domain/job-state.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 
-/** Where a job is: `queued` → `running` → `succeeded` | `failed` | `canceled`. */
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+export type { JobState, JobWait } from '../domain/job-state.js';
+export { isActive } from '../domain/job-state.js';
 
 /** The step of a job that failed; shown in the status comment. */
 export type JobPhase = 'authorize' | 'clone' | 'fetch' | 'worktree' | 'prompt' | 'agent' | 'commit' | 'push' | 'internal';
@@ -52,11 +53,13 @@ export interface Job extends DelegationRequest {
   note?: string;
   /** True when Gitea could not confirm the sender's permission at admission: checked before the run. */
   needsAuthorization?: boolean;
-  /**
-   * Set while a queued job waits for Gitea to answer a check it needs before its run (the
-   * repository, the pull request, a permission): why, until when (ISO 8601), and how many times so far.
-   */
-  waiting?: { reason: string; until: string; times: number };
+  /** Set while the job is `waiting`: why, until when, how many times in a row. */
+  waiting?: JobWait;
+  /** The worker that holds a `running` job, and until when its lease holds (ms since the epoch). */
+  workerId?: string;
+  leaseUntil?: number;
+  /** Someone asked to cancel the running job; its worker stops it at its next heartbeat. */
+  cancelRequested?: boolean;
   result?: JobResult;
   /**
    * The open pull request of the issue branch, once kugetsu opened or found it (shown as "PR #n" in
@@ -72,10 +75,6 @@ export interface Job extends DelegationRequest {
   supersededBy?: string;
 }
 
-/** True for the states in which a job still holds or waits for its issue. */
-export function isActive(state: JobState): boolean {
-  return state === 'queued' || state === 'running';
-}
 
 /** The result of a job canceled before it started (by `/kugetsu stop`, the label, or the CLI). */
 export function canceledBeforeStart(): JobResult {

@@ -91,6 +91,70 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX deferred_events_due ON deferred_events (next_attempt_at);
   `,
+  // 3: the engine. Jobs get the state 'waiting', the columns claims and limits query on (repository,
+  // sender, worker and lease, cancel request, not-before time), at most one running job per issue;
+  // report-owned data moves to job_reports; outbox items get claims; sessions can carry the agent's
+  // session export; workers are listed. (jobs is rebuilt for its CHECK constraint; ids are kept and
+  // the id sequence too, so a pruned job's id is never handed out again.)
+  `
+  CREATE TEMP TABLE migration_seq AS SELECT seq FROM sqlite_sequence WHERE name = 'jobs';
+  CREATE TABLE jobs_v3 (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_key        TEXT    NOT NULL,
+    state            TEXT    NOT NULL CHECK (state IN ('queued', 'waiting', 'running', 'succeeded', 'failed', 'canceled')),
+    delivery_id      TEXT    NOT NULL,
+    attempt          INTEGER NOT NULL,
+    created_at       TEXT    NOT NULL,
+    started_at       TEXT,
+    finished_at      TEXT,
+    repo_key         TEXT    NOT NULL DEFAULT '', -- owner/name, lowercase
+    sender_id        INTEGER NOT NULL DEFAULT 0,
+    worker_id        TEXT,
+    lease_until      INTEGER, -- ms since the epoch
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    not_before       INTEGER, -- ms since the epoch: a waiting job is claimable from then on
+    data             TEXT    NOT NULL
+  );
+  INSERT INTO jobs_v3 (id, issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, data)
+    SELECT id, issue_key, state, delivery_id, attempt, created_at, started_at, finished_at,
+           lower(coalesce(json_extract(data, '$.repo.owner'), '') || '/' || coalesce(json_extract(data, '$.repo.name'), '')),
+           coalesce(json_extract(data, '$.sender.id'), 0), data
+    FROM jobs;
+  CREATE TABLE job_reports (
+    job_id            INTEGER PRIMARY KEY,
+    status_comment_id INTEGER,
+    pull_request      TEXT, -- JSON {number, url}
+    superseded_by     TEXT
+  );
+  INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by)
+    SELECT id, json_extract(data, '$.statusCommentId'), json_extract(data, '$.pullRequest'), json_extract(data, '$.supersededBy')
+    FROM jobs
+    WHERE json_extract(data, '$.statusCommentId') IS NOT NULL OR json_extract(data, '$.pullRequest') IS NOT NULL OR json_extract(data, '$.supersededBy') IS NOT NULL;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_v3 RENAME TO jobs;
+  UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM migration_seq), 0)) WHERE name = 'jobs';
+  DROP TABLE migration_seq;
+  CREATE INDEX jobs_issue_state ON jobs (issue_key, state);
+  CREATE INDEX jobs_state ON jobs (state);
+  CREATE INDEX jobs_finished_at ON jobs (finished_at);
+  CREATE INDEX jobs_sender_started ON jobs (sender_id, started_at);
+  CREATE INDEX jobs_repo_started ON jobs (repo_key, started_at);
+  CREATE UNIQUE INDEX jobs_one_running_per_issue ON jobs (issue_key) WHERE state = 'running';
+
+  ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+  ALTER TABLE outbox ADD COLUMN claim_until INTEGER; -- ms since the epoch
+  CREATE INDEX outbox_group_pending ON outbox (group_key, id) WHERE state = 'pending';
+  ALTER TABLE sessions ADD COLUMN export BLOB; -- the agent's session, so another worker can continue it
+
+  CREATE TABLE workers (
+    id         TEXT    PRIMARY KEY,
+    host       TEXT    NOT NULL,
+    pid        INTEGER NOT NULL,
+    slots      INTEGER NOT NULL,
+    started_at TEXT    NOT NULL,
+    seen_at    INTEGER NOT NULL -- ms since the epoch
+  );
+  `,
 ];
 
 /** The schema version this build of kugetsu writes: the number of {@link MIGRATIONS}. */
@@ -120,6 +184,10 @@ export function schemaVersionOf(db: Database.Database, file: string): number {
  */
 export function migrate(db: Database.Database, file: string): number {
   const found = schemaVersionOf(db, file);
+  // A step may rebuild a table other tables refer to: foreign keys are checked after, not during
+  // (PRAGMA foreign_keys cannot change inside a transaction; SQLite "ALTER TABLE" docs, 7.).
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
   const step = db.transaction((): boolean => {
     const version = schemaVersionOf(db, file);
     if (version >= SCHEMA_VERSION) return false;
@@ -128,6 +196,12 @@ export function migrate(db: Database.Database, file: string): number {
     db.pragma(`user_version = ${version + 1}`);
     return true;
   });
-  while (step.immediate());
+  try {
+    while (step.immediate());
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
+  const broken = db.pragma('foreign_key_check') as unknown[];
+  if (broken.length > 0) throw new Error(`${file}: ${broken.length} rows break a foreign key after migrating; restore a backup`);
   return found;
 }

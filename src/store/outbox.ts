@@ -78,6 +78,8 @@ export interface OutboxItem extends NewOutboxItem {
   nextAttemptAt: number;
   lastError?: string;
   createdAt: number;
+  /** True when a claim of another process had lapsed on it (that process may have written it before dying). */
+  claimedBefore?: boolean;
 }
 
 /** The outbox item that brings a job's status comment up to date (coalesced per job while pending). */

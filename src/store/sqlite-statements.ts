@@ -22,6 +22,7 @@ export interface OutboxRow {
   next_attempt_at: number;
   last_error: string | null;
   created_at: number;
+  claimed_by?: string | null;
 }
 
 /** A `deferred_events` row; `event` is JSON, `next_attempt_at` ms since the epoch. */
@@ -52,6 +53,24 @@ export interface OutboxInsert {
 }
 
 const FINISHED = `('succeeded', 'failed', 'canceled')`;
+const ACTIVE = `('queued', 'waiting', 'running')`;
+/** A job with its report row (what the outbox owns). */
+const JOB = `SELECT j.*, r.status_comment_id, r.pull_request, r.superseded_by FROM jobs j LEFT JOIN job_reports r ON r.job_id = j.id`;
+const JOB_COLUMNS = `issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, worker_id, lease_until, cancel_requested, not_before, data`;
+
+/** A `job_reports` patch: `undefined` keeps a field, `null` clears it. */
+export interface ReportPatch {
+  status_comment_id?: number | null;
+  pull_request?: string | null;
+  superseded_by?: string | null;
+}
+
+/** A claimable job: the oldest unfinished job of its issue, queued or waiting with its time come. */
+export interface CandidateRow extends JobRow {
+  status_comment_id: number | null;
+  pull_request: string | null;
+  superseded_by: string | null;
+}
 
 /**
  * Prepares, once per connection, every statement the SQLite store runs (values are always bound
@@ -60,22 +79,57 @@ const FINISHED = `('succeeded', 'failed', 'canceled')`;
 export function prepareStatements(db: Database.Database) {
   return {
     jobInsert: db.prepare<[JobColumns]>(
-      `INSERT INTO jobs (issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, data)
-       VALUES (@issue_key, @state, @delivery_id, @attempt, @created_at, @started_at, @finished_at, @data)`,
+      `INSERT INTO jobs (${JOB_COLUMNS})
+       VALUES (@issue_key, @state, @delivery_id, @attempt, @created_at, @started_at, @finished_at, @repo_key, @sender_id, @worker_id, @lease_until, @cancel_requested, @not_before, @data)`,
     ),
     jobUpdate: db.prepare<[JobColumns & { id: number }]>(
       `UPDATE jobs SET issue_key = @issue_key, state = @state, delivery_id = @delivery_id, attempt = @attempt,
-         created_at = @created_at, started_at = @started_at, finished_at = @finished_at, data = @data
+         created_at = @created_at, started_at = @started_at, finished_at = @finished_at, repo_key = @repo_key,
+         sender_id = @sender_id, worker_id = @worker_id, lease_until = @lease_until, cancel_requested = @cancel_requested,
+         not_before = @not_before, data = @data
        WHERE id = @id`,
     ),
-    jobGet: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE id = ?`),
-    jobsByIssue: db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE issue_key = ? ORDER BY id`),
+    jobGet: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.id = ?`),
+    jobsByIssue: db.prepare<[string], CandidateRow>(`${JOB} WHERE j.issue_key = ? ORDER BY j.id`),
     issueActive: db.prepare<[string], { one: number }>(
-      `SELECT 1 AS one FROM jobs WHERE issue_key = ? AND state IN ('queued', 'running') LIMIT 1`,
+      `SELECT 1 AS one FROM jobs WHERE issue_key = ? AND state IN ${ACTIVE} LIMIT 1`,
     ),
-    queuedCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE issue_key = ? AND state = 'queued'`),
-    jobsUnfinished: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id`),
-    jobsRecent: db.prepare<[number], JobRow>(`SELECT * FROM jobs ORDER BY id DESC LIMIT ?`),
+    queuedCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE issue_key = ? AND state IN ('queued', 'waiting')`),
+    jobsUnfinished: db.prepare<[], CandidateRow>(`${JOB} WHERE j.state IN ${ACTIVE} ORDER BY j.id`),
+    jobsRecent: db.prepare<[number], CandidateRow>(`${JOB} ORDER BY j.id DESC LIMIT ?`),
+    // Claims: the oldest unfinished job of each issue, when it is queued, or waiting and due.
+    candidates: db.prepare<[number, number], CandidateRow>(
+      `${JOB} WHERE j.state IN ('queued', 'waiting') AND (j.state = 'queued' OR j.not_before <= ?)
+         AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE})
+       ORDER BY j.id LIMIT ?`,
+    ),
+    runningCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state = 'running'`),
+    runningOfRepo: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state = 'running' AND repo_key = ?`),
+    startsOfSender: db.prepare<[number, string], { n: number; oldest: string | null }>(
+      `SELECT count(*) AS n, min(started_at) AS oldest FROM jobs WHERE sender_id = ? AND started_at >= ?`,
+    ),
+    startsOfRepo: db.prepare<[string, string], { n: number; oldest: string | null }>(
+      `SELECT count(*) AS n, min(started_at) AS oldest FROM jobs WHERE repo_key = ? AND started_at >= ?`,
+    ),
+    heartbeat: db.prepare<[number, number, string]>(
+      `UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND worker_id = ?`,
+    ),
+    cancelRequest: db.prepare<[number]>(`UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`),
+    expiredLeases: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.state = 'running' AND j.lease_until < ? ORDER BY j.id`),
+    // Queue positions: jobs waiting for a slot (the oldest of their issue, queued) older than one.
+    slotQueueAhead: db.prepare<[number], { n: number }>(
+      `SELECT count(*) AS n FROM jobs j WHERE j.state = 'queued' AND j.id < ?
+         AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE})`,
+    ),
+    olderActiveOfIssue: db.prepare<[string, number], { one: number }>(
+      `SELECT 1 AS one FROM jobs WHERE issue_key = ? AND id < ? AND state IN ${ACTIVE} LIMIT 1`,
+    ),
+    queuedTotal: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'waiting')`),
+    reportUpsert: db.prepare<[{ job_id: number; status_comment_id: number | null; pull_request: string | null; superseded_by: string | null }]>(
+      `INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by) VALUES (@job_id, @status_comment_id, @pull_request, @superseded_by)
+       ON CONFLICT (job_id) DO UPDATE SET status_comment_id = excluded.status_comment_id, pull_request = excluded.pull_request, superseded_by = excluded.superseded_by`,
+    ),
+    reportGet: db.prepare<[number], ReportPatch & { job_id: number }>(`SELECT * FROM job_reports WHERE job_id = ?`),
     jobCounts: db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM jobs GROUP BY state`),
 
     eventInsert: db.prepare<[number, string, string, string | null]>(
@@ -114,12 +168,24 @@ export function prepareStatements(db: Database.Database) {
     outboxNextDue: db.prepare<[], { at: number | null }>(
       `SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`,
     ),
-    outboxDone: db.prepare<[number]>(`UPDATE outbox SET state = 'done' WHERE id = ?`),
-    outboxRetry: db.prepare<[number, string, number]>(
-      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+    // Claims: the head (oldest pending item) of each group, due, not held by a live claim.
+    outboxClaimable: db.prepare<[number, number, number], OutboxRow>(
+      `SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_by IS NULL OR o.claim_until < ?)
+         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.group_key = o.group_key AND p.state = 'pending' AND p.id < o.id)
+       ORDER BY o.id LIMIT ?`,
     ),
-    outboxFailed: db.prepare<[string, number]>(
-      `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'pending'`,
+    outboxClaim: db.prepare<[string, number, number]>(`UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id = ?`),
+    // Outcomes: only by the claim's holder (or, unclaimed, by anyone), only while pending.
+    outboxDone: db.prepare<[number, string | null]>(
+      `UPDATE outbox SET state = 'done', claimed_by = NULL, claim_until = NULL WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,
+    ),
+    outboxRetry: db.prepare<[number, string, number, string | null]>(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, claim_until = NULL
+       WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,
+    ),
+    outboxFailed: db.prepare<[string, number, string | null]>(
+      `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, claimed_by = NULL, claim_until = NULL
+       WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,
     ),
     outboxOpen: db.prepare<[string], { one: number }>(
       `SELECT 1 AS one FROM outbox WHERE key = ? AND state IN ('pending', 'failed') LIMIT 1`,
@@ -158,10 +224,13 @@ export function prepareStatements(db: Database.Database) {
     pruneJobEvents: db.prepare<[string]>(
       `DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`,
     ),
+    pruneJobReports: db.prepare<[string]>(
+      `DELETE FROM job_reports WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`,
+    ),
     pruneJobs: db.prepare<[string]>(`DELETE FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?`),
     pruneDeliveries: db.prepare<[string]>(
       `DELETE FROM deliveries WHERE received_at < ?
-         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = deliveries.job_id AND j.state IN ('queued', 'running'))`,
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = deliveries.job_id AND j.state IN ${ACTIVE})`,
     ),
     pruneOutbox: db.prepare<[number]>(`DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < ?`),
   };

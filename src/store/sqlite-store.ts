@@ -5,7 +5,12 @@ import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
 import type { Job, JobState } from './job.js';
-import { jobFromRow, jobToColumns } from './job-row.js';
+import { jobFromRow, jobToColumns, REPORT_FIELDS } from './job-row.js';
+import { JOB_STATES, type JobWait } from '../domain/job-state.js';
+import type { RateLimit } from '../config/config.js';
+import type { EngineEvent } from '../engine/engine-events.js';
+import type { ClaimRequest, HeartbeatAnswer, JobChange } from '../engine/job-queue.js';
+import type { QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
@@ -32,9 +37,9 @@ export interface SqliteStore extends JobStore {
 }
 
 /** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'statusCommentId', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting', 'workerId', 'leaseUntil', 'cancelRequested']);
 
-const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+const STATES: readonly JobState[] = JOB_STATES;
 
 /**
  * Opens (creating and migrating as needed) the SQLite store at `options.file`.
@@ -79,6 +84,7 @@ class SqliteJobStore implements SqliteStore {
   private readonly group: GroupCommit;
   private readonly now: () => Date;
   private closed = false;
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -108,8 +114,12 @@ class SqliteJobStore implements SqliteStore {
       this.s.eventInsert.run(id, columns.created_at, 'queued', null);
       this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, id);
       this.putRepo(job.repo, now);
-      this.insertOutbox(options.outbox(jobFromRow({ ...columns, id })), now);
-      return { kind: 'accepted', job: jobFromRow({ ...columns, id }) };
+      const admitted = this.readJob(id)!;
+      this.insertOutbox(options.outbox(admitted), now);
+      return { kind: 'accepted', job: admitted };
+    }).then((outcome) => {
+      if (outcome.kind === 'accepted') this.emit({ kind: 'jobs' }, { kind: 'outbox' });
+      return outcome;
     });
   }
 
@@ -121,27 +131,102 @@ class SqliteJobStore implements SqliteStore {
       this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0);
       this.insertOutbox(outbox, this.now());
       return { kind: 'recorded' as const };
+    }).then((outcome) => {
+      if (outcome.kind === 'recorded' && outbox.length > 0) this.emit({ kind: 'outbox' });
+      return outcome;
     });
   }
 
   update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
     return this.group.run((): Job => {
-      const row = this.jobRow(id);
-      if (!row) throw new Error(`job ${id} does not exist`);
-      const current = jobFromRow(row);
-      const next: Record<string, unknown> = { ...current };
-      for (const [field, value] of Object.entries(patch)) {
-        if (field === 'id') continue;
-        if (value !== undefined) next[field] = value;
-        else if (OPTIONAL_FIELDS.has(field)) delete next[field];
+      const changed = this.applyChange(id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) });
+      if (!changed) throw new Error(`job ${id} does not exist`);
+      return changed;
+    }).then((job) => this.announce(job, outbox));
+  }
+
+  change(id: string, change: JobChange): Promise<Job | undefined> {
+    return this.group.run(() => this.applyChange(id, change)).then((job) => job && this.announce(job, change.outbox ?? []));
+  }
+
+  claim(request: ClaimRequest): Promise<Job[]> {
+    if (request.slots <= 0) return Promise.resolve([]);
+    return this.group.run((): Job[] => {
+      const nowMs = request.now ?? this.now().getTime();
+      const nowIso = new Date(nowMs).toISOString();
+      const running = this.s.runningCount.get()?.n ?? 0;
+      const room = request.globalMax === undefined ? request.slots : Math.min(request.slots, request.globalMax - running);
+      if (room <= 0) return [];
+      // The oldest candidates (one per issue), the worker's own worktrees first among them.
+      const window = this.s.candidates.all(nowMs, Math.max(room * 4, 20)).map(jobFromRow);
+      const ordered = request.prefer ? [...window.filter((j) => request.prefer!(j)), ...window.filter((j) => !request.prefer!(j))] : window;
+      const claimed: Job[] = [];
+      for (const job of ordered) {
+        if (claimed.length >= room) break;
+        const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+        const limits = request.limits(job);
+        if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
+        const over = this.overStartRate(job, repoKey, limits, nowMs);
+        if (over) {
+          if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
+          const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
+          const next = this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, (j) => request.rateLimited(j, over));
+          if (next) continue;
+        }
+        const taken = this.applyChange(
+          job.id,
+          {
+            expect: ['queued', 'waiting'],
+            patch: { state: 'running', startedAt: nowIso, workerId: request.workerId, leaseUntil: nowMs + request.leaseMs, waiting: undefined, cancelRequested: undefined },
+            detail: `attempt ${job.attempt} on ${request.workerId}`,
+          },
+          request.claimed,
+        );
+        if (!taken) continue;
+        claimed.push(taken);
       }
-      const columns = jobToColumns(next as unknown as Job);
-      this.s.jobUpdate.run({ ...columns, id: row.id });
-      const now = this.now();
-      if (columns.state !== current.state) this.s.eventInsert.run(row.id, now.toISOString(), columns.state, detail ?? null);
-      this.insertOutbox(outbox, now);
-      return jobFromRow({ ...columns, id: row.id });
+      return claimed;
+    }).then((jobs) => {
+      if (jobs.length > 0) this.emit({ kind: 'outbox' });
+      return jobs;
     });
+  }
+
+  heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<HeartbeatAnswer> {
+    const n = parseJobId(jobId);
+    if (n === undefined) return Promise.resolve({ held: false, cancelRequested: false });
+    return this.group.run((): HeartbeatAnswer => {
+      const held = this.s.heartbeat.run(this.now().getTime() + leaseMs, n, workerId).changes > 0;
+      const row = held ? this.s.jobGet.get(n) : undefined;
+      return { held, cancelRequested: row?.cancel_requested === 1 };
+    });
+  }
+
+  requestCancel(jobId: string): Promise<boolean> {
+    const n = parseJobId(jobId);
+    if (n === undefined) return Promise.resolve(false);
+    return this.group.run(() => this.s.cancelRequest.run(n).changes > 0).then((done) => {
+      if (done) this.emit({ kind: 'jobs' });
+      return done;
+    });
+  }
+
+  async expiredLeases(nowMs: number): Promise<Job[]> {
+    return this.s.expiredLeases.all(nowMs).map(jobFromRow);
+  }
+
+  async position(id: string): Promise<QueuePosition | undefined> {
+    const row = this.jobRow(id);
+    if (!row || (row.state !== 'queued' && row.state !== 'waiting')) return undefined;
+    const waiting = this.s.queuedTotal.get()?.n ?? 0;
+    if (row.state === 'waiting') return { place: 'waiting', ahead: 0, waiting };
+    if (this.s.olderActiveOfIssue.get(row.issue_key, row.id)) return { place: 'waiting-for-issue', ahead: this.s.slotQueueAhead.get(row.id)?.n ?? 0, waiting };
+    return { place: 'waiting-for-slot', ahead: this.s.slotQueueAhead.get(row.id)?.n ?? 0, waiting };
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -211,27 +296,37 @@ class SqliteJobStore implements SqliteStore {
   }
 
   enqueue(items: NewOutboxItem[]): Promise<void> {
-    return this.group.run(() => this.insertOutbox(items, this.now()));
+    return this.group.run(() => this.insertOutbox(items, this.now())).then(() => {
+      if (items.length > 0) this.emit({ kind: 'outbox' });
+    });
   }
 
   async outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]> {
     return this.s.outboxDue.all(nowMs, limit).map(outboxFromRow);
   }
 
+  claimOutbox(workerId: string, limit: number, leaseMs: number, nowMs: number): Promise<OutboxItem[]> {
+    return this.group.run(() => {
+      const items = this.s.outboxClaimable.all(nowMs, nowMs, limit);
+      for (const item of items) this.s.outboxClaim.run(workerId, nowMs + leaseMs, item.id);
+      return items.map(outboxFromRow);
+    });
+  }
+
   async outboxNextDueAt(): Promise<number | undefined> {
     return this.s.outboxNextDue.get()?.at ?? undefined;
   }
 
-  outboxDone(id: number): Promise<void> {
-    return this.group.run(() => void this.s.outboxDone.run(id));
+  outboxDone(id: number, workerId?: string): Promise<void> {
+    return this.group.run(() => void this.s.outboxDone.run(id, workerId ?? null));
   }
 
-  outboxRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    return this.group.run(() => void this.s.outboxRetry.run(nextAttemptAt, error, id));
+  outboxRetry(id: number, nextAttemptAt: number, error: string, workerId?: string): Promise<void> {
+    return this.group.run(() => void this.s.outboxRetry.run(nextAttemptAt, error, id, workerId ?? null));
   }
 
-  outboxFailed(id: number, error: string): Promise<void> {
-    return this.group.run(() => void this.s.outboxFailed.run(error, id));
+  outboxFailed(id: number, error: string, workerId?: string): Promise<void> {
+    return this.group.run(() => void this.s.outboxFailed.run(error, id, workerId ?? null));
   }
 
   async outboxCounts(): Promise<{ pending: number; failed: number }> {
@@ -300,6 +395,7 @@ class SqliteJobStore implements SqliteStore {
     return this.group.run((): PruneResult => {
       const jobIds = this.s.pruneJobIds.all(iso).map((r) => String(r.id));
       this.s.pruneJobEvents.run(iso);
+      this.s.pruneJobReports.run(iso);
       this.s.pruneJobs.run(iso);
       const deliveries = this.s.pruneDeliveries.run(iso).changes;
       const outbox = this.s.pruneOutbox.run(before.getTime()).changes;
@@ -317,6 +413,84 @@ class SqliteJobStore implements SqliteStore {
   private jobRow(id: string) {
     const n = parseJobId(id);
     return n === undefined ? undefined : this.s.jobGet.get(n);
+  }
+
+  private readJob(id: number): Job | undefined {
+    const row = this.s.jobGet.get(id);
+    return row && jobFromRow(row);
+  }
+
+  /**
+   * Applies a change inside the current transaction: nothing when the job is not in `expect` (or
+   * not held by `workerId`); report-owned fields go to `job_reports`; a history row when the state
+   * changes; `outbox` items plus what `more(job)` gives for the changed job.
+   */
+  private applyChange(id: string, change: JobChange, more?: (job: Job) => NewOutboxItem[]): Job | undefined {
+    const row = this.jobRow(id);
+    if (!row || !change.expect.includes(row.state as JobState)) return undefined;
+    if (change.workerId !== undefined && row.worker_id !== change.workerId) return undefined;
+    const current = jobFromRow(row);
+    const next: Record<string, unknown> = { ...current };
+    const report: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(change.patch)) {
+      if (field === 'id') continue;
+      if ((REPORT_FIELDS as readonly string[]).includes(field)) report[field] = value;
+      else if (value !== undefined) next[field] = value;
+      else if (OPTIONAL_FIELDS.has(field)) delete next[field];
+    }
+    const columns = jobToColumns(next as unknown as Job);
+    this.s.jobUpdate.run({ ...columns, id: row.id });
+    if (Object.keys(report).length > 0) this.writeReport(row.id, { ...current, ...report } as Job);
+    const now = this.now();
+    if (columns.state !== current.state) this.s.eventInsert.run(row.id, now.toISOString(), columns.state, change.detail ?? null);
+    const changed = this.readJob(row.id)!;
+    this.insertOutbox([...(change.outbox ?? []), ...(more?.(changed) ?? [])], now);
+    return changed;
+  }
+
+  private writeReport(id: number, job: Pick<Job, 'statusCommentId' | 'pullRequest' | 'supersededBy'>): void {
+    this.s.reportUpsert.run({
+      job_id: id,
+      status_comment_id: job.statusCommentId ?? null,
+      pull_request: job.pullRequest ? JSON.stringify(job.pullRequest) : null,
+      superseded_by: job.supersededBy ?? null,
+    });
+  }
+
+  /** A claimed job of a sender or repository over its start rate: why, and when its slot frees. */
+  private overStartRate(job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): { detail: string; until: string } | undefined {
+    const check = (rate: RateLimit | undefined, count: (since: string) => { n: number; oldest: string | null } | undefined, who: string) => {
+      if (!rate) return undefined;
+      const counted = count(new Date(nowMs - rate.windowMs).toISOString());
+      if (!counted || counted.n < rate.limit) return undefined;
+      const until = new Date(Date.parse(counted.oldest ?? new Date(nowMs).toISOString()) + rate.windowMs).toISOString();
+      return { detail: `${who} started ${rate.limit} jobs in the last ${Math.round(rate.windowMs / 60_000)} min, the most allowed`, until };
+    };
+    return (
+      check(limits.senderRate, (since) => this.s.startsOfSender.get(job.sender.id, since), `@${job.sender.login}`) ??
+      check(limits.repoRate, (since) => this.s.startsOfRepo.get(repoKey, since), `${job.repo.owner}/${job.repo.name}`)
+    );
+  }
+
+  /** After a committed change: tell the listeners what became due. */
+  private announce(job: Job, outbox: readonly NewOutboxItem[]): Job {
+    const events: EngineEvent[] = [];
+    if (job.state === 'queued' || job.cancelRequested) events.push({ kind: 'jobs' });
+    if (outbox.length > 0 || job.state !== 'running') events.push({ kind: 'outbox' });
+    this.emit(...events);
+    return job;
+  }
+
+  private emit(...events: EngineEvent[]): void {
+    for (const event of events) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure is its own.
+        }
+      }
+    }
   }
 
   private putRepo(repo: RepoRef, now: Date): void {
@@ -368,5 +542,6 @@ function outboxFromRow(row: OutboxRow): OutboxItem {
     createdAt: row.created_at,
   };
   if (row.last_error !== null) item.lastError = row.last_error;
+  if (row.claimed_by) item.claimedBefore = true;
   return item;
 }

@@ -59,7 +59,7 @@ describe('kugetsu jobs cancel', () => {
     const store = openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') });
     try {
       expect(await store.get('4')).toMatchObject({ state: 'canceled', note: 'Canceled with `kugetsu jobs cancel` before it started.' });
-      expect((await store.history('4')).at(-1)).toMatchObject({ state: 'canceled', detail: 'canceled from the command line while kugetsu was not running' });
+      expect((await store.history('4')).at(-1)).toMatchObject({ state: 'canceled', detail: 'canceled while queued' });
       expect(await store.outboxIsOpen('status:4')).toBe(true);
       expect((await store.get('3'))!.state).toBe('running');
     } finally {

@@ -115,16 +115,22 @@ describe('only the right people make an agent run', () => {
     expect(replies(fake, issue.number)).toEqual([expect.stringContaining('@reader needs write permission on acme/app')]);
   });
 
-  it('per-sender rate limit and queued jobs per issue, each with a clear reply', async () => {
+  it('a sender over the start rate is not refused: the job waits, its status comment says why and when it starts', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
+    const others = [fake.addIssue('acme/app', { title: 'Two', author: 'writer' }), fake.addIssue('acme/app', { title: 'Three', author: 'writer' })];
     const s = await start({ KUGETSU_RATE_LIMIT_SENDER: '2/h', KUGETSU_MAX_QUEUED_PER_ISSUE: '5' });
-    expect((await command(fake, issue, 'writer', '/kugetsu one')).status).toBe(202);
-    expect((await command(fake, issue, 'writer', '/kugetsu two')).status).toBe(202);
-    const third = await command(fake, issue, 'writer', '/kugetsu three');
-    expect(third.json.reason).toBe('ignored: refused: @writer is over KUGETSU_RATE_LIMIT_SENDER (2 per 3600 s)');
+    for (const target of [issue, ...others]) expect((await command(fake, target, 'writer', `/kugetsu work on #${target.number}`)).status).toBe(202);
     await s.idle();
-    expect(replies(fake, issue.number).at(-1)).toMatch(/@writer you have asked kugetsu for 2 jobs recently, the most allowed per 60 min; ask again in \d+ min\./);
+    const jobs = (await s.store.recent(10)).reverse();
+    expect(jobs.map((j) => j.state)).toEqual(['succeeded', 'succeeded', 'waiting']);
+    const waiting = jobs[2]!;
+    expect(waiting.waiting).toMatchObject({ reason: 'rate-limit', detail: '@writer started 2 jobs in the last 60 min, the most allowed' });
+    // It starts when the first of the two starts leaves the hour.
+    expect(Date.parse(waiting.waiting!.until)).toBe(Date.parse(jobs[0]!.startedAt!) + 3_600_000);
+    const status = fake.commentsOn('acme/app', others[1]!.number).filter((c) => c.authorId === fake.bot.id).map((c) => c.body);
+    expect(status).toEqual([expect.stringContaining('Waiting for a rate limit: @writer started 2 jobs in the last 60 min, the most allowed. It starts by itself at')]);
+    expect(replies(fake, others[1]!.number)).toEqual([]);
   });
 
   it('at most N queued jobs per issue', async () => {

@@ -55,11 +55,11 @@ describe('a Gitea blip', () => {
     expect(job.attempt).toBe(1);
     expect(job.waiting).toBeUndefined();
     const history = await s.store.history(job.id);
-    expect(history.filter((h) => h.detail?.startsWith('waiting for Gitea until'))).toHaveLength(3);
+    expect(history.filter((h) => h.state === 'waiting' && /^waiting until .*: acme\/app cannot be read/.test(h.detail ?? ''))).toHaveLength(3);
     expect(history.at(-1)?.state).toBe('succeeded');
     // Some version of the status comment told people what the job waits for.
     const statusWrites = fake.calls.filter((c) => (c.method === 'PATCH' || c.method === 'POST') && /\/comments/.test(c.path)).map((c) => String((c.body as { body?: string })?.body ?? ''));
-    expect(statusWrites.some((b) => b.includes('Waiting for Gitea to answer (acme/app cannot be read'))).toBe(true);
+    expect(statusWrites.some((b) => b.includes('Waiting for Gitea to answer: acme/app cannot be read'))).toBe(true);
     expect(git(world.origin, ['show', `kugetsu/issue-${issue.number}:hello.txt`])).toBe(`acme/app#${issue.number}`);
   });
 });

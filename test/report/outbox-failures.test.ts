@@ -101,7 +101,7 @@ describe('OutboxWorker failures', () => {
     let failures = 3;
     const flaky = new Proxy(store, {
       get(target, prop) {
-        if (prop === 'outboxDue' && failures-- > 0) return async () => Promise.reject(new Error('SQLITE_BUSY: database is locked'));
+        if (prop === 'claimOutbox' && failures-- > 0) return async () => Promise.reject(new Error('SQLITE_BUSY: database is locked'));
         const value: unknown = Reflect.get(target, prop);
         return typeof value === 'function' ? value.bind(target) : value;
       },

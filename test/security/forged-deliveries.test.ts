@@ -242,7 +242,7 @@ async function expectNothingStored(s: Service, dbFile: string, deliveryIds: stri
   for (const id of deliveryIds) expect(await s.store.hasEvent(id), `delivery ${id} was recorded`).toBe(false);
   expect(await s.store.hasEvent(eventKey), `event ${eventKey} was recorded`).toBe(false);
   expect(await s.store.outboxCounts()).toEqual({ pending: 0, failed: 0 });
-  expect(s.scheduler.stats()).toMatchObject({ running: 0 });
+  expect(s.worker!.stats()).toMatchObject({ running: 0 });
 }
 
 describe.each([

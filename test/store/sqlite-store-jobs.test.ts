@@ -120,7 +120,7 @@ describe('SqliteStore jobs', () => {
     expect((await store.recent(2)).map((j) => j.id)).toEqual([d.id, c.id]);
     expect(await store.isIssueActive(key(1))).toBe(true);
     expect(await store.isIssueActive(key(9))).toBe(false);
-    expect(await store.counts()).toStrictEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, canceled: 0 });
+    expect(await store.counts()).toStrictEqual({ queued: 2, waiting: 0, running: 1, succeeded: 1, failed: 0, canceled: 0 });
     await store.update(c.id, { state: 'canceled', finishedAt: '2025-01-02T00:00:00.000Z' });
     expect(await store.isIssueActive(key(1))).toBe(false);
   });

@@ -52,7 +52,7 @@ export interface LiveCounts {
 export function liveCounts(file: string): LiveCounts | undefined {
   if (!existsSync(file)) return undefined;
   return withReadOnly(file, (db) => {
-    const states: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+    const states: Record<JobState, number> = { queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
     for (const row of db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: JobState; n: number }>) states[row.state] = row.n;
     const pending = (db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'").get() as { n: number }).n;
     return { states, total: Object.values(states).reduce((a, b) => a + b, 0), outboxPending: pending };

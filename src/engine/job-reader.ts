@@ -1,0 +1,40 @@
+import type { IssueKey } from '../domain/issue-key.js';
+import type { JobState } from '../domain/job-state.js';
+import type { Job } from '../store/job.js';
+import type { JobEvent } from '../store/job-store.js';
+
+/**
+ * Where a job that has not started is, computed from durable rows (so the status comment, the CLI
+ * and a dashboard in any process read the same truth):
+ * - `waiting-for-issue`: an older job of its issue is not finished;
+ * - `waiting-for-slot`: it is next of its issue, waiting for an agent slot (`ahead` such jobs are older);
+ * - `waiting`: state `waiting` (a rate limit, Gitea, a budget) until its time.
+ */
+export interface QueuePosition {
+  place: 'waiting-for-issue' | 'waiting-for-slot' | 'waiting';
+  /** Jobs waiting for a slot that are older than this one. */
+  ahead: number;
+  /** Jobs waiting for a slot (or behind their issue) in all. */
+  waiting: number;
+}
+
+/** What the engine tells about jobs, from any process. */
+export interface JobReader {
+  get(id: string): Promise<Job | undefined>;
+  /** The issue's jobs in arrival order. */
+  listByIssue(key: IssueKey): Promise<Job[]>;
+  /** True when a job of the issue is queued, waiting or running. */
+  isIssueActive(key: IssueKey): Promise<boolean>;
+  /** How many jobs of the issue are queued or waiting (the per-issue cap), without reading them. */
+  queuedCount(key: IssueKey): Promise<number>;
+  /** Jobs in state `queued`, `waiting` or `running`, oldest first. */
+  unfinished(): Promise<Job[]>;
+  /** A job's state changes, oldest first. */
+  history(id: string): Promise<JobEvent[]>;
+  /** Recent jobs, newest first. */
+  recent(limit: number): Promise<Job[]>;
+  /** Counts by state. */
+  counts(): Promise<Record<JobState, number>>;
+  /** Where a queued or waiting job is; `undefined` for a running, finished or unknown one. */
+  position(id: string): Promise<QueuePosition | undefined>;
+}

@@ -1,0 +1,19 @@
+import type { RepoSettings } from '../config/repo-settings.js';
+import type { DelegationRequest } from '../triggers/intent.js';
+
+/**
+ * The part of `/kugetsu help` that describes a repository's settings in force: who may use the
+ * commands, what triggers work, the agent, its time limit, the branch, the caps and the PR switch.
+ * `maxAgents` is one worker's cap; `hasAllowList` when `KUGETSU_ALLOW_USERS` is set.
+ */
+export function settingsText(request: Pick<DelegationRequest, 'repo'>, st: RepoSettings, options: { maxAgents: number; hasAllowList: boolean }): string {
+  const { owner, name, defaultBranch } = request.repo;
+  const labels = st.triggerLabels.map((l) => `\`${l}\``).join(' or ');
+  return [
+    `Who may use them: people with **${st.minRole}** permission or more on ${owner}/${name}${options.hasAllowList ? ' who are on the allow list' : ''}.`,
+    st.triggerLabels.length > 0 ? `Adding the label ${labels} starts work on an issue; requesting changes on a pull request kugetsu opened continues it.` : 'Requesting changes on a pull request kugetsu opened continues its issue.',
+    `Settings (${st.source}): agent \`${st.agent.kind}\`${st.agent.kind === 'opencode' && st.agent.model ? ` (model \`${st.agent.model}\`)` : ''}, turns stop after ${Math.round(st.agent.timeoutMs / 60_000)} min, ` +
+      `branch \`${st.branchTemplate.replace('{number}', '<n>')}\` from \`${st.baseBranch ?? defaultBranch}\`, ` +
+      `at most ${st.maxConcurrentJobs ?? options.maxAgents} agents at once on this repository (${options.maxAgents} in all), pull requests opened automatically: ${st.autoPr ? 'yes' : 'no'}.`,
+  ].join('\n');
+}
