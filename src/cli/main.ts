@@ -22,12 +22,23 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 capacity reached / try later.\nSettings come from the environment (README "Configuration"); read commands take --json.');
   program
     .command('serve')
-    .description('Start the webhook server (POST /webhooks/gitea, GET /healthz). Settings come from the environment; see README "Configuration".')
+    .description('Start the webhook server (POST /webhooks/gitea, GET /healthz) and, unless --no-worker, a worker that runs agent turns. Settings come from the environment; see README "Configuration".')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running agents may finish before they are checkpointed (default: KUGETSU_SHUTDOWN_GRACE_S, 30)', (v) => Number(v))
-    .action(async (opts: { grace?: number }) => {
+    .option('--no-worker', 'answer deliveries and admit jobs only; `kugetsu worker` processes (sharing KUGETSU_DATABASE_URL) run the agents')
+    .addHelpText('after', '\nExamples:\n  $ kugetsu serve                 # one process does everything (embedded SQLite by default)\n  $ kugetsu serve --no-worker     # the ingress of a scaled-out installation (README "Scaling out")')
+    .action(async (opts: { grace?: number; worker?: boolean }) => {
       // Loaded on demand: the service's modules are not needed by the other subcommands.
       const { serveCommand } = await import('./serve-command.js');
-      await serveCommand({ graceS: opts.grace });
+      await serveCommand({ graceS: opts.grace, role: opts.worker === false ? 'ingress' : 'all' });
+    });
+  program
+    .command('worker')
+    .description('Run a worker: claim jobs from the shared engine and run their agent turns (KUGETSU_MAX_AGENTS at once). GET /healthz on PORT when PORT is set.')
+    .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running agents may finish before they are checkpointed (default: KUGETSU_SHUTDOWN_GRACE_S, 30)', (v) => Number(v))
+    .addHelpText('after', '\nExample:\n  $ KUGETSU_DATABASE_URL=postgres://kugetsu@db/kugetsu KUGETSU_MAX_AGENTS=2 kugetsu worker')
+    .action(async (opts: { grace?: number }) => {
+      const { serveCommand } = await import('./serve-command.js');
+      await serveCommand({ graceS: opts.grace, role: 'worker' });
     });
   registerHooksCommands(program, ctx, done);
   registerJobsCommands(program, ctx, done);

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { startHttpServer } from '../ingress/start-http-server.js';
+import { startHttpServer, type HttpServer } from '../ingress/start-http-server.js';
 import { createService } from '../service.js';
 import { makeStatePrivate, type PrivateStateReport } from '../store/private-state.js';
 
@@ -17,7 +17,8 @@ export const SERVE_UMASK = 0o077;
  * SIGTERM/SIGINT (503 to new deliveries, running agents get a grace period). Exit code 1 with one
  * message listing every bad setting.
  */
-export async function serveCommand(options: { graceS?: number }): Promise<void> {
+export async function serveCommand(options: { graceS?: number; role?: 'all' | 'ingress' | 'worker' }): Promise<void> {
+  const role = options.role ?? 'all';
   let config;
   try {
     config = loadConfig();
@@ -33,7 +34,7 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
   let service;
   try {
     privateState = await makeStatePrivate(config.stateDir);
-    service = createService(config);
+    service = createService(config, { role });
   } catch (err) {
     // Almost always the state dir (not writable, not a directory, a database of a newer kugetsu).
     const e = err as NodeJS.ErrnoException;
@@ -49,26 +50,29 @@ export async function serveCommand(options: { graceS?: number }): Promise<void> 
     );
   }
   await service.start();
-  let http;
-  try {
-    http = await startHttpServer(service.app, { port: config.port, host: config.host, headersMs: config.door.headersMs, requestMs: config.door.requestMs });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    service.logger.fatal({ err }, e.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to a free port` : 'HTTP server failed');
-    process.exit(1);
+  // A worker serves only /healthz, and only when PORT is set; the others listen on PORT (8080).
+  const listen = role !== 'worker' || process.env.PORT !== undefined;
+  let http: HttpServer | undefined;
+  if (listen) {
+    try {
+      http = await startHttpServer(service.app, { port: config.port, host: config.host, headersMs: config.door.headersMs, requestMs: config.door.requestMs });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      service.logger.fatal({ err }, e.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to a free port` : 'HTTP server failed');
+      process.exit(1);
+    }
+    http.server.on('error', (err: NodeJS.ErrnoException) => service.logger.error({ err }, 'HTTP server error'));
   }
-  const server = http.server;
-  server.on('error', (err: NodeJS.ErrnoException) => service.logger.error({ err }, 'HTTP server error'));
   service.logger.info(
-    { port: http.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
-    `kugetsu listening on http://${config.host}:${http.port}/webhooks/gitea`,
+    { role, worker: service.worker?.id, port: http?.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
+    role === 'worker' ? `kugetsu worker ${service.worker?.id} running${http ? ` (health on http://${config.host}:${http.port}/healthz)` : ''}` : `kugetsu listening on http://${config.host}:${http?.port}/webhooks/gitea${role === 'ingress' ? ' (no worker: agents run in kugetsu worker processes)' : ''}`,
   );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     service.logger.info({ signal }, 'shutting down');
-    void service.stop(options.graceS !== undefined ? options.graceS * 1000 : config.shutdownGraceMs).finally(() => server.close(() => process.exit(0)));
+    void service.stop(options.graceS !== undefined ? options.graceS * 1000 : config.shutdownGraceMs).finally(() => (http ? http.server.close(() => process.exit(0)) : process.exit(0)));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
