@@ -182,7 +182,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     return outcome;
   };
 
-  const control = new ControlCommands({
+  const control: ControlCommands = new ControlCommands({
     store, logger,
     cancel: async (job) => void (await cancel(job)),
     reset: (request) => resetIssue({ store, workspace }, request),
@@ -192,7 +192,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     wakeOutbox: () => outbox.wake(),
     command: (request) => settingsFor(request.repo.owner, request.repo.name).command,
   });
-  const dispatcher = new Dispatcher({
+  const dispatcher: Dispatcher = new Dispatcher({
     control, store, logger, settingsFor, botUserId, authorizer,
     confirmer: new EventConfirmer({ gitea, settingsFor }),
     retryAt: (attempt) => Date.now() + backoffDelay(attempt, deferredBackoff),

@@ -1,25 +1,7 @@
 import { createGiteaClient } from '../gitea/create-gitea-client.js';
-import type { GiteaHook, GiteaHookEdit, NewGiteaHook } from '../gitea/types.js';
+import type { GiteaAccess, HookApi } from './hook-api-types.js';
 import type { HookTarget } from './hook-target.js';
 import { createOrgHookApi } from './org-hook-api.js';
-
-/** How to reach Gitea's API: root URL, token, and optionally another `fetch` (tests). */
-export interface GiteaAccess {
-  baseUrl: string;
-  token: string;
-  fetch?: typeof fetch;
-}
-
-/**
- * The webhooks of one repository or organisation. Every method rejects with a `GiteaError`.
- * Edits replace `events` and `branch_filter` and never change the secret (gitea-contract.md §4).
- */
-export interface HookApi {
-  list(): Promise<GiteaHook[]>;
-  create(hook: NewGiteaHook): Promise<GiteaHook>;
-  edit(id: number, hook: GiteaHookEdit): Promise<GiteaHook>;
-  remove(id: number): Promise<void>;
-}
 
 /**
  * A {@link HookApi} for `target`: repository hooks through kugetsu's Gitea client

@@ -1,5 +1,5 @@
 import type { GiteaHook, GiteaHookEdit } from '../gitea/types.js';
-import type { HookApi } from './hook-api.js';
+import type { HookApi } from './hook-api-types.js';
 import { hookProblems, isRepairable, KUGETSU_HOOK_EVENTS } from './hook-spec.js';
 import { targetKey, type HookTarget } from './hook-target.js';
 import { generateSecret, secretFile, storedSecretsFor, writeStoredSecret } from './stored-secrets.js';

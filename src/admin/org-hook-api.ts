@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hookSchema } from '../gitea/gitea-schemas.js';
 import { toGiteaError } from '../gitea/to-gitea-error.js';
 import { GiteaError } from '../gitea/types.js';
-import type { GiteaAccess, HookApi } from './hook-api.js';
+import type { GiteaAccess, HookApi } from './hook-api-types.js';
 
 /**
  * Organisation webhooks over `fetch` (`GET|POST /orgs/{org}/hooks`, `PATCH|DELETE

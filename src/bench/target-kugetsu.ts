@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { startHttpServer } from '../ingress/start-http-server.js';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
-import type { Delivery } from '../ingress/delivery.js';
+import type { Delivery } from '../domain/delivery.js';
 import { createLogger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
 import type { TemplateRepo, TemplateUser } from '../sandbox/delivery-templates.js';

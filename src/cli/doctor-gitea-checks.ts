@@ -1,4 +1,5 @@
-import { createHookApi, type GiteaAccess } from '../admin/hook-api.js';
+import { createHookApi } from '../admin/hook-api.js';
+import type { GiteaAccess } from '../admin/hook-api-types.js';
 import { hookProblems } from '../admin/hook-spec.js';
 import { parseHookTarget, targetKey, type HookTarget } from '../admin/hook-target.js';
 import { createGiteaClient } from '../gitea/create-gitea-client.js';

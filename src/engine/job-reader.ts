@@ -1,7 +1,14 @@
 import type { IssueKey } from '../domain/issue-key.js';
 import type { JobState } from '../domain/job-state.js';
 import type { Job } from '../store/job.js';
-import type { JobEvent } from '../store/job-store.js';
+
+/** One state change of a job, for its history. */
+export interface JobEvent {
+  state: JobState;
+  /** ISO 8601. */
+  at: string;
+  detail?: string;
+}
 
 /**
  * Where a job that has not started is, computed from durable rows (so the status comment, the CLI

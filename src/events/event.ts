@@ -1,10 +1,7 @@
 import type { RepoRef } from '../domain/repo-ref.js';
+import type { Actor } from '../domain/delegation.js';
 
-/** The person (or bot) whose action caused the event: the payload's `sender`. */
-export interface Actor {
-  id: number;
-  login: string;
-}
+export type { Actor } from '../domain/delegation.js';
 
 /** An issue (or a PR seen as an issue) as a webhook described it. */
 export interface IssueSnapshot {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Delivery } from '../ingress/delivery.js';
+import type { Delivery } from '../domain/delivery.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import type { IssueSnapshot, NormalizeResult } from './event.js';
 import { commentPayloadSchema, issuePayloadSchema, repositorySchema, reviewPayloadSchema, type issueSchema } from './payload-schemas.js';

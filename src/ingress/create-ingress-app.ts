@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from '../log/logger.js';
-import type { Delivery, DeliveryResult } from './delivery.js';
+import type { Delivery, DeliveryResult } from '../domain/delivery.js';
 import { readBody } from './read-body.js';
 import { scanRepository } from './scan-repository.js';
 import { verifySignature, type SignatureProblem } from './verify-signature.js';

@@ -4,7 +4,7 @@ import { isActive, type Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { eyesItem, replyItem, type NewOutboxItem } from '../store/outbox.js';
 import type { ControlAction, DelegationRequest } from '../triggers/intent.js';
-import type { AdmissionSource } from './dispatcher.js';
+import type { AdmissionSource } from './admission-source.js';
 import type { RouteResult } from './route-result.js';
 
 /** What the control commands need from the rest of the service. */

@@ -2,7 +2,7 @@ import type { GiteaEvent } from '../events/event.js';
 import type { Logger } from '../log/logger.js';
 import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
 import type { DeferredEvent, JobStore } from '../store/job-store.js';
-import type { AdmissionSource } from './dispatcher.js';
+import type { AdmissionSource } from './admission-source.js';
 import type { RouteResult } from './route-result.js';
 
 /** Options of {@link DeferredEventsWorker}. Times are ms. */

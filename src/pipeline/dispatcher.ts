@@ -2,10 +2,10 @@ import { issueBranch } from '../domain/branch.js';
 import type { GiteaEvent } from '../events/event.js';
 import { eventKey } from '../events/event-key.js';
 import { normalizeDelivery } from '../events/normalize-delivery.js';
-import type { Delivery, DeliveryResult } from '../ingress/delivery.js';
+import type { Delivery, DeliveryResult } from '../domain/delivery.js';
 import type { Logger } from '../log/logger.js';
 import type { Job } from '../store/job.js';
-import type { DeliveryMeta, JobStore } from '../store/job-store.js';
+import type { JobStore } from '../store/job-store.js';
 import { replyItem, type NewOutboxItem } from '../store/outbox.js';
 import type { DelegationRequest } from '../triggers/intent.js';
 import { routeEvent } from '../triggers/route-event.js';
@@ -14,6 +14,7 @@ import type { RepoSettings } from '../config/repo-settings.js';
 import type { Authorizer } from './authorizer.js';
 import type { EventConfirmer } from './confirm-event.js';
 import type { RefusalThrottle } from './refusal-throttle.js';
+import type { AdmissionSource } from './admission-source.js';
 import type { RouteResult } from './route-result.js';
 import { createKeyedLock } from '../workspace/keyed-lock.js';
 
@@ -59,8 +60,6 @@ function sleep(ms: number): Promise<undefined> {
 }
 
 
-/** How a delegation reached kugetsu, for the idempotency record. */
-export type AdmissionSource = Omit<DeliveryMeta, 'receivedAt'> & { receivedAt?: string };
 
 /**
  * The middle of the pipeline: delivery → event → intent → job. `handle` answers once the job is

@@ -1,4 +1,4 @@
-import type { DeliveryResult } from '../ingress/delivery.js';
+import type { DeliveryResult } from '../domain/delivery.js';
 
 /**
  * What routing an event gave: a {@link DeliveryResult}, or `unavailable` when Gitea could not

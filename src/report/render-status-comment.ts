@@ -1,4 +1,4 @@
-import { STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
+import { MARKER_PREFIX as STATUS_MARKER_PREFIX } from '../domain/marker.js';
 import { isActive, type Job } from '../store/job.js';
 import { formatDuration } from './format-duration.js';
 

@@ -2,7 +2,9 @@ import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import type { EngineEvents } from '../engine/engine-events.js';
 import type { JobQueue } from '../engine/job-queue.js';
-import type { JobReader } from '../engine/job-reader.js';
+import type { JobEvent, JobReader } from '../engine/job-reader.js';
+
+export type { JobEvent } from '../engine/job-reader.js';
 import type { Job, JobState } from './job.js';
 import type { NewOutboxItem, OutboxItem } from './outbox.js';
 
@@ -43,13 +45,6 @@ export type AdmitOutcome =
   /** `requireIdleIssue` was set and a job of the issue is queued or running. */
   | { kind: 'busy' };
 
-/** One state change of a job, for its history. */
-export interface JobEvent {
-  state: JobState;
-  /** ISO 8601. */
-  at: string;
-  detail?: string;
-}
 
 /**
  * A delivery whose facts Gitea could not confirm when it arrived (Gitea was unreachable): kept

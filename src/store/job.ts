@@ -1,5 +1,5 @@
 import type { JobState, JobWait } from '../domain/job-state.js';
-import type { DelegationRequest } from '../triggers/intent.js';
+import type { DelegationRequest } from '../domain/delegation.js';
 
 export type { JobState, JobWait } from '../domain/job-state.js';
 export { isActive } from '../domain/job-state.js';

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { GitCommandError } from './git-command-error.js';
 import { hardenedConfigArgs } from './git-hardening.js';
 import type { SecretMasker } from './secret-masker.js';
-import type { WorkspaceLogger } from './workspace-options.js';
+import type { WorkspaceLogger } from './workspace-logger.js';
 
 /**
  * Runs one command with a limited view of the host: `rw` and `ro` paths shown at their own place

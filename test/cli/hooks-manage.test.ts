@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
-import type { Delivery } from '../../src/ingress/delivery.js';
+import type { Delivery } from '../../src/domain/delivery.js';
 import { readStoredSecrets, secretFile, storedSecretsFor, writeStoredSecret } from '../../src/admin/stored-secrets.js';
 import { chooseSecrets } from '../../src/ingress/webhook-secrets.js';
 import { runAction } from '../../src/cli/context.js';

@@ -6,7 +6,7 @@ import { runAction } from '../../src/cli/context.js';
 import { eventTypeOf } from '../../src/cli/event-type-of.js';
 import { replayCommand } from '../../src/cli/replay-command.js';
 import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
-import type { Delivery } from '../../src/ingress/delivery.js';
+import type { Delivery } from '../../src/domain/delivery.js';
 import { memoryLogger } from '../support/test-logger.js';
 import { closedPort, serveApp, tempDir, testContext } from './support/cli-kit.js';
 

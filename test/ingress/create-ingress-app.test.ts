@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
-import type { Delivery } from '../../src/ingress/delivery.js';
+import type { Delivery } from '../../src/domain/delivery.js';
 import { signBody } from '../../src/ingress/verify-signature.js';
 import { chooseSecrets } from '../../src/ingress/webhook-secrets.js';
 import { fixtureBody } from '../support/fixtures.js';

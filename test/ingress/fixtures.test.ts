@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeDelivery } from '../../src/events/normalize-delivery.js';
 import { createIngressApp } from '../../src/ingress/create-ingress-app.js';
-import type { Delivery } from '../../src/ingress/delivery.js';
+import type { Delivery } from '../../src/domain/delivery.js';
 import type { Intent } from '../../src/triggers/intent.js';
 import { routeEvent } from '../../src/triggers/route-event.js';
 import { FIXTURE_EVENTS, fixtureBody, fixtureJson } from '../support/fixtures.js';

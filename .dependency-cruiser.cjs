@@ -1,0 +1,89 @@
+/**
+ * The import rules of kugetsu's source tree, checked by `npm test` (`npm run depcheck`):
+ * dependency-cruiser 16 (https://github.com/sverweij/dependency-cruiser), with TypeScript's own
+ * parser, so type-only imports count too.
+ *
+ * The pipeline, and the direction imports point in:
+ *   ingress → events → triggers → pipeline (admission, job runner) → engine → worker →
+ *   workspace / agents → report → gitea;  domain at the bottom, imported by everyone.
+ * The composition roots (src/service.ts, src/cli, src/demo, src/bench) wire; the tools (src/sandbox,
+ * src/demo, src/bench) are never imported by the product.
+ */
+const tools = '^src/(sandbox|demo|bench)/';
+const roots = '^src/(service\\.ts|cli/|demo/|bench/|sandbox/)';
+
+/** A library only the folder `owner` may import. */
+const only = (library, owner, why) => ({
+  name: `only-${owner.replace(/[^a-z]/g, '')}-imports-${library.replace(/[^a-z]/g, '')}`,
+  comment: why,
+  severity: 'error',
+  from: { path: '^src/', pathNot: `^src/(${owner})` },
+  to: { path: `node_modules/${library}/` },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No file-level import cycles: a cycle means two files that cannot be understood apart.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-imports-nothing-of-ours',
+      comment: 'domain/ holds the words as types (Job, Delivery, IssueKey…): it imports nothing else of kugetsu.',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/', pathNot: '^src/domain/' },
+    },
+    {
+      name: 'tools-are-not-product',
+      comment: 'The fake Gitea, the scripted model, the demo and the benchmark are never imported by the product.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: roots },
+      to: { path: tools },
+    },
+    {
+      name: 'nothing-imports-the-entry-points',
+      comment: 'Nothing imports ingress/, admin/ (the web and admin API), cli/ or the composition root: they are the top of the pipeline.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: `${roots}|^src/(ingress|admin)/` },
+      to: { path: '^src/(ingress/|admin/|cli/|service\\.ts)' },
+    },
+    {
+      name: 'events-read-only-domain',
+      comment: 'events/ turns a delivery into an event: it knows the domain only.',
+      severity: 'error',
+      from: { path: '^src/events/' },
+      to: { path: '^src/', pathNot: '^src/(events|domain)/' },
+    },
+    {
+      name: 'gitea-client-is-a-leaf',
+      comment: 'gitea/ is the narrow client over Gitea\'s API: it imports only the domain.',
+      severity: 'error',
+      from: { path: '^src/gitea/' },
+      to: { path: '^src/', pathNot: '^src/(gitea|domain)/' },
+    },
+    {
+      name: 'lower-stages-do-not-import-admission',
+      comment: 'The engine, the worker, the workspace, the agents, the report and Gitea do not reach back into admission or routing.',
+      severity: 'error',
+      from: { path: '^src/(engine|store|engine-postgres|worker|workspace|agents|report|gitea)/' },
+      to: { path: '^src/(pipeline|triggers|events)/' },
+    },
+    only('gitea-js', 'gitea/', 'gitea/ is the only importer of gitea-js (its traps are handled there once).'),
+    only('simple-git', 'workspace/', 'workspace/ is the only importer of simple-git.'),
+    only('execa', 'agents/', 'agents/ is the only importer of execa: processes are started and killed in one place.'),
+    only('hono', 'ingress/|admin/|sandbox/|service\\.ts', 'Only the HTTP doors (and the fake Gitea) import Hono.'),
+    only('@hono/node-server', 'ingress/|sandbox/|bench/|demo/', 'Only the door starts HTTP servers (and the tools).'),
+    only('better-sqlite3', 'store/|cli/', 'The SQLite engine (and the CLI reading its file) are the only importers of better-sqlite3.'),
+    only('pg', 'engine-postgres/', 'The PostgreSQL engine is the only importer of pg.'),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};
