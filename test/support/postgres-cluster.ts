@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -25,7 +25,10 @@ export interface PostgresCluster {
  * (PostgreSQL 15 docs, "initdb"), so as root both run as the `postgres` user through
  * `runuser -u postgres --` (the Debian package creates that user); otherwise as the current user.
  * Durability is off (`fsync=off`, `synchronous_commit=off`): the data is thrown away, and the
- * tests never crash this server. Throws the failing command's output when a step fails.
+ * tests never crash this server. A detached watchdog (`sh`, polling once a second) stops the
+ * cluster and removes its folder once this process is gone, however it ended (vitest ends its
+ * workers with SIGTERM, which runs no exit handler; SIGKILL runs nothing at all). Throws the
+ * failing command's output when a step fails.
  */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
   const dir = mkdtempSync('/tmp/kugetsu-pg-');
@@ -49,7 +52,16 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     for (const path of [dir, data, pwfile]) chownSync(path, uid, gid);
   }
+  let watchdog: number | undefined;
   const stop = () => {
+    if (watchdog !== undefined) {
+      try {
+        process.kill(watchdog);
+      } catch {
+        // gone already
+      }
+      watchdog = undefined;
+    }
     try {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     } catch {
@@ -63,11 +75,26 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     // pg_ctl hands -o to the server through /bin/sh: the folder comes from mkdtemp (no spaces).
     const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
     run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', serverOptions, 'start']);
+    watchdog = startWatchdog(process.pid, dir, asRoot);
     return { url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`, port, dir, stop };
   } catch (err) {
     stop();
     throw err;
   }
+}
+
+/**
+ * A detached `sh` that waits for process `pid` to end, then stops the cluster in `dir` and
+ * removes `dir`; returns its pid. Values reach the script as positional parameters, never spliced.
+ */
+function startWatchdog(pid: number, dir: string, asRoot: boolean): number | undefined {
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
+    'if [ "$4" = root ]; then runuser -u postgres -- "$3" -D "$2/data" -m immediate -w stop; else "$3" -D "$2/data" -m immediate -w stop; fi; ' +
+    'rm -rf "$2"';
+  const child = spawn('sh', ['-c', script, 'kugetsu-pg-watchdog', String(pid), dir, join(PG_BIN, 'pg_ctl'), asRoot ? 'root' : 'user'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child.pid;
 }
 
 /** A TCP port of 127.0.0.1 that was free a moment ago. */

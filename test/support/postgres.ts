@@ -18,27 +18,36 @@ export interface TestDatabase {
 }
 
 let cluster: Promise<PostgresCluster> | undefined;
+/** Test files of this process using {@link cluster} right now. */
+let users = 0;
 
 /**
  * The PostgreSQL server the tests use: `KUGETSU_TEST_DATABASE_URL` (a role that may create
  * databases; `.ci/run` starts one server for the whole run and sets it), or else a throwaway
- * cluster this process starts on 127.0.0.1 at first use and stops when it exits (so `npm test` needs
- * no set-up beyond Debian's `postgresql` package).
+ * cluster this process starts on 127.0.0.1 at first use (so `npm test` needs no set-up beyond
+ * Debian's `postgresql` package). That cluster is stopped after the last test file of this process
+ * that uses it (see {@link usePostgresDatabase}), or by its watchdog once the process is gone.
  */
 export function testServerUrl(): Promise<string> {
   const fromEnv = process.env.KUGETSU_TEST_DATABASE_URL;
   if (fromEnv) return Promise.resolve(fromEnv);
-  cluster ??= startPostgresCluster().then((started) => {
-    process.once('exit', () => started.stop());
-    return started;
-  });
+  cluster ??= startPostgresCluster();
   return cluster.then((c) => c.url);
+}
+
+/** Stops the cluster this process started, once no test file uses it. */
+async function releaseCluster(): Promise<void> {
+  if (--users > 0 || !cluster) return;
+  const started = cluster;
+  cluster = undefined;
+  (await started).stop();
 }
 
 /**
  * Gives the calling test file a fresh database `kugetsu_t_<random>` on {@link testServerUrl}:
  * created in `beforeAll`, dropped in `afterAll` (`WITH (FORCE)`, so a connection a failed test
  * left open does not keep it). Never skips: without a reachable server the file fails.
+ * Call it once per file, at its top level.
  */
 export function usePostgresDatabase(): TestDatabase {
   let url = '';
@@ -46,6 +55,7 @@ export function usePostgresDatabase(): TestDatabase {
   let schemas = 0;
   const name = `kugetsu_t_${randomBytes(6).toString('hex')}`;
   beforeAll(async () => {
+    users += 1;
     serverUrl = await testServerUrl();
     await adminQuery(serverUrl, `CREATE DATABASE "${name}"`);
     const u = new URL(serverUrl);
@@ -53,7 +63,11 @@ export function usePostgresDatabase(): TestDatabase {
     url = u.toString();
   }, 120_000);
   afterAll(async () => {
-    if (serverUrl) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    try {
+      if (serverUrl) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await releaseCluster();
+    }
   });
   return {
     get url() {
