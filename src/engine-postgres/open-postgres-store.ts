@@ -9,6 +9,7 @@ import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-j
 import { migratePostgres, requireCurrentSchema } from './postgres-migrate.js';
 import { createPostgresPool } from './postgres-pool.js';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
+import { SchemaVersionError } from './schema-version-error.js';
 import { SQL } from './postgres-statements.js';
 import { inTransaction } from './postgres-transaction.js';
 
@@ -100,7 +101,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return new PostgresJobStore(pool, label, openedAtVersion, options.now ?? (() => new Date()));
   } catch (error) {
     await pool.end().catch(() => undefined);
-    if ((error as Error).name === 'SchemaVersionError') throw error;
+    if (error instanceof SchemaVersionError) throw error;
     const e = error as Error & { code?: string };
     const wrapped = new Error(`cannot open the PostgreSQL database ${label}: ${mask(e.message)}`) as Error & { code?: string };
     if (e.code !== undefined) wrapped.code = e.code;
