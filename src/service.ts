@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Hono } from 'hono';
 import { AgentRegistry } from './agents/agent-registry.js';
 import { createAgentSandbox, type AgentSandbox } from './agents/agent-sandbox.js';
@@ -32,7 +31,7 @@ import { waitingText } from './pipeline/waiting-text.js';
 import { OutboxWorker } from './report/outbox-worker.js';
 import { isActive, type Job } from './store/job.js';
 import type { JobStore } from './store/job-store.js';
-import { openSqliteStore } from './store/sqlite-store.js';
+import { openEmbeddedStore } from './open-store.js';
 import { Worker } from './worker/worker.js';
 import { createWorkspace } from './workspace/create-workspace.js';
 import type { Workspace } from './workspace/types.js';
@@ -113,13 +112,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ...config.webhookSecrets,
       ...Object.values(config.repoSecrets).flat(),
       config.webhookAuthorization,
+      ...(config.database.kind === 'postgres' ? config.database.secrets : []),
       ...config.repoSettings.configured().flatMap((name) => settingsFor(...(name.split('/') as [string, string])).secrets),
     ]);
   let currentRedact = buildRedactor();
   const redact = (text: string) => currentRedact(text);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
   const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
-  const store = overrides.store ?? openSqliteStore({ file: path.join(config.stateDir, 'kugetsu.db') });
+  // A PostgreSQL store is opened (asynchronously) by the caller: see openStore in open-store.ts.
+  const store = overrides.store ?? openEmbeddedStore(config);
   const agents = new AgentRegistry(overrides.agent);
   const sandbox = overrides.sandbox ?? createAgentSandbox(config.sandbox, { stateDir: config.stateDir });
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox });

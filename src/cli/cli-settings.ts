@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { envSchema } from '../config/config.js';
+import { envSchema, type DatabaseSetting } from '../config/config.js';
+import { databaseSetting } from '../config/load-config.js';
 import { CliError } from './cli-error.js';
 
 /** The settings the `kugetsu` subcommands read, each taken alone (a command needs only some). */
@@ -24,6 +25,17 @@ export function readCliSettings(env: Record<string, string | undefined>, cwd: st
   const port = field(shape.PORT, env, 'PORT');
   const webhookSecrets = field(shape.KUGETSU_WEBHOOK_SECRET, env, 'KUGETSU_WEBHOOK_SECRET');
   return { env, stateDir, localUrl: `http://127.0.0.1:${port}`, webhookSecrets };
+}
+
+/**
+ * The job store's database for the subcommands that read it: `KUGETSU_DATABASE_URL` (PostgreSQL)
+ * when set, else `<KUGETSU_STATE_DIR>/kugetsu.db`. Read on its own so that a bad URL stops only
+ * the commands that need the database. Throws a {@link CliError} (never repeating the URL, which may
+ * hold a password) for a value that is not a postgres:// URL.
+ */
+export function cliDatabase(env: Record<string, string | undefined>, cwd: string): DatabaseSetting {
+  const { stateDir } = readCliSettings(env, cwd);
+  return databaseSetting(field(envSchema.shape.KUGETSU_DATABASE_URL, env, 'KUGETSU_DATABASE_URL'), stateDir);
 }
 
 /** `GITEA_URL` and `GITEA_TOKEN`, or a {@link CliError} saying how to set them. */

@@ -2,13 +2,15 @@ import { storedSecretsFor, readStoredSecrets } from '../admin/stored-secrets.js'
 import { targetKey, type HookTarget } from '../admin/hook-target.js';
 import { envSchema } from '../config/config.js';
 import { CliError, EXIT } from './cli-error.js';
-import { giteaSettings, readCliSettings } from './cli-settings.js';
+import { cliDatabase, giteaSettings, readCliSettings } from './cli-settings.js';
+import { checkPostgresDatabase } from './doctor-postgres-check.js';
 import type { CommandContext } from './context.js';
 import { fail, type DoctorCheck } from './doctor-check.js';
 import { checkGiteaVersion, checkHook, checkScopes, checkToken, targetsOf } from './doctor-gitea-checks.js';
 import { checkSandbox } from './doctor-sandbox-check.js';
 import { checkAgent, checkConfig, checkGit, checkRipgrep, checkServer, checkStateDir } from './doctor-local-checks.js';
-import { dbFile, openJobDb, readSchemaVersion } from './job-db.js';
+import { openJobDb, readSchemaVersion } from './job-db.js';
+import type { DatabaseSetting } from '../config/config.js';
 import { webhookUrl } from './hooks-install-command.js';
 import { printJson } from './output.js';
 
@@ -26,6 +28,12 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
   const url = options.url ? webhookUrl(options.url) : undefined;
   const doFetch = ctx.fetch ?? fetch;
   const checks: DoctorCheck[] = [checkConfig(ctx.env, ctx.cwd)];
+  let database: DatabaseSetting | undefined;
+  try {
+    database = cliDatabase(ctx.env, ctx.cwd);
+  } catch {
+    // the configuration check names the bad KUGETSU_DATABASE_URL
+  }
 
   let access: { baseUrl: string; token: string; fetch?: typeof fetch } | undefined;
   try {
@@ -40,14 +48,17 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
       const token = await checkToken(access);
       checks.push(token);
       if (token.status === 'ok') {
-        const targets = await knownTargets(settings.stateDir, ctx.env);
+        const targets = await knownTargets(settings.stateDir, ctx.env, database);
         checks.push(await checkScopes(access, targets));
         for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, settings.webhookSecrets, ctx.env)));
       }
     }
   }
   checks.push(await checkGit(ctx.env, ctx.cwd), checkAgent(ctx.env, ctx.cwd), await checkSandbox(ctx.env, settings.stateDir), await checkRipgrep(ctx.env, ctx.cwd));
-  checks.push(...checkStateDir(settings.stateDir), await checkServer(settings.localUrl, doFetch));
+  // With PostgreSQL the state dir still holds clones, worktrees and logs, but not the database.
+  checks.push(...checkStateDir(settings.stateDir).filter((c) => database?.kind !== 'postgres' || c.name !== 'database'));
+  if (database?.kind === 'postgres') checks.push(await checkPostgresDatabase(database));
+  checks.push(await checkServer(settings.localUrl, doFetch));
 
   const failed = checks.filter((c) => c.status === 'fail').length;
   if (options.json) {
@@ -60,13 +71,13 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
 }
 
 /** Repositories and organisations to check: `KUGETSU_REPOS`, the database's repositories, stored secrets. */
-async function knownTargets(stateDir: string, env: Record<string, string | undefined>): Promise<HookTarget[]> {
+async function knownTargets(stateDir: string, env: Record<string, string | undefined>, database: DatabaseSetting | undefined): Promise<HookTarget[]> {
   const keys = new Set<string>();
   const repos = envSchema.shape.KUGETSU_REPOS.safeParse(env['KUGETSU_REPOS']);
   if (repos.success) for (const r of repos.data) keys.add(`${r.owner}/${r.name}`.toLowerCase());
   try {
-    if (readSchemaVersion(dbFile(stateDir)) !== undefined) {
-      const store = openJobDb(stateDir);
+    if (database && (database.kind === 'postgres' || readSchemaVersion(database.file) !== undefined)) {
+      const store = await openJobDb(database);
       try {
         for (const r of await store.knownRepos()) keys.add(`${r.owner}/${r.name}`.toLowerCase());
       } finally {

@@ -1,7 +1,7 @@
 import { readAdminToken } from '../admin/admin-token.js';
 import { JobMachine } from '../pipeline/job-machine.js';
 import { CliError, EXIT } from './cli-error.js';
-import { readCliSettings } from './cli-settings.js';
+import { cliDatabase, readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { openJobDb } from './job-db.js';
 import { reportSettingsFromEnv } from './report-settings-from-env.js';
@@ -26,7 +26,7 @@ export async function jobsCancelCommand(id: string, options: { url?: string; jso
     response = await (ctx.fetch ?? fetch)(`${base}/admin/jobs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   } catch (err) {
     if (causeOf(err) !== 'ECONNREFUSED') throw new CliError(`cannot reach kugetsu at ${base}: ${causeOf(err)}\n  → check --url (default http://127.0.0.1:$PORT)`, EXIT.tryLater);
-    return cancelOffline(id, base, settings.stateDir, options, ctx);
+    return cancelOffline(id, base, options, ctx);
   }
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (options.json) printJson(ctx.output, { ...body, httpStatus: response.status, via: 'server' });
@@ -45,8 +45,8 @@ export async function jobsCancelCommand(id: string, options: { url?: string; jso
   throw new CliError(`cannot cancel job ${id}: ${reason}\n  → ${fix}`, exitCodeOf(response.status));
 }
 
-async function cancelOffline(id: string, base: string, stateDir: string, options: { json?: boolean }, ctx: CommandContext): Promise<number> {
-  const store = openJobDb(stateDir);
+async function cancelOffline(id: string, base: string, options: { json?: boolean }, ctx: CommandContext): Promise<number> {
+  const store = await openJobDb(cliDatabase(ctx.env, ctx.cwd));
   try {
     const job = await store.get(id);
     if (!job) throw new CliError(`no job ${id}\n  → list the jobs with: kugetsu jobs list`);

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { summarizeJob, type JobSummary } from '../admin/job-summary.js';
 import { jobPaths } from '../pipeline/state-paths.js';
 import type { JobState } from '../store/job.js';
+import type { JobStore } from '../store/job-store.js';
 import { CliError, EXIT } from './cli-error.js';
-import { readCliSettings } from './cli-settings.js';
+import { cliDatabase, readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { openJobDb } from './job-db.js';
 import { printJson } from './output.js';
@@ -81,8 +82,8 @@ export async function jobsLogsCommand(id: string, options: { tail?: number; json
   return EXIT.ok;
 }
 
-async function withDb<T>(ctx: CommandContext, read: (store: ReturnType<typeof openJobDb>) => Promise<T>): Promise<T> {
-  const store = openJobDb(readCliSettings(ctx.env, ctx.cwd).stateDir);
+async function withDb<T>(ctx: CommandContext, read: (store: JobStore) => Promise<T>): Promise<T> {
+  const store = await openJobDb(cliDatabase(ctx.env, ctx.cwd));
   try {
     return await read(store);
   } finally {

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { startHttpServer, type HttpServer } from '../ingress/start-http-server.js';
+import { openStore } from '../open-store.js';
 import { createService } from '../service.js';
 import { makeStatePrivate, type PrivateStateReport } from '../store/private-state.js';
 
@@ -31,17 +32,24 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
   }
   process.umask(SERVE_UMASK);
   let privateState: PrivateStateReport;
-  let service;
+  let service: ReturnType<typeof createService> | undefined;
   try {
     privateState = await makeStatePrivate(config.stateDir);
-    service = createService(config, { role });
   } catch (err) {
-    // Almost always the state dir (not writable, not a directory, a database of a newer kugetsu).
-    const e = err as NodeJS.ErrnoException;
-    process.stderr.write(
-      `kugetsu cannot start: ${e.message}\n  → check KUGETSU_STATE_DIR (${config.stateDir}): it must be a writable directory of this kugetsu's own\n`,
+    // Almost always the state dir (not writable, not a directory).
+    cannotStart(err, `check KUGETSU_STATE_DIR (${config.stateDir}): it must be a writable directory of this kugetsu's own`);
+  }
+  try {
+    const store = await openStore(config, { onIdleError: (err) => service?.logger.warn({ err }, 'a PostgreSQL connection failed while idle; it is replaced') });
+    service = createService(config, { store, role });
+  } catch (err) {
+    // A database of a newer kugetsu, an unreadable file, an unreachable PostgreSQL (its password masked).
+    cannotStart(
+      err,
+      config.database.kind === 'postgres'
+        ? `check KUGETSU_DATABASE_URL (${config.database.redacted}): the database must exist and be reachable, and its schema not be a newer kugetsu's`
+        : `check KUGETSU_STATE_DIR (${config.stateDir}): it must be a writable directory of this kugetsu's own`,
     );
-    process.exit(1);
   }
   if (privateState.tightened > 0 || privateState.failed.length > 0) {
     service.logger.warn(
@@ -64,7 +72,7 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
     http.server.on('error', (err: NodeJS.ErrnoException) => service.logger.error({ err }, 'HTTP server error'));
   }
   service.logger.info(
-    { role, worker: service.worker?.id, port: http?.port, host: config.host, stateDir: config.stateDir, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
+    { role, worker: service.worker?.id, port: http?.port, host: config.host, stateDir: config.stateDir, database: config.database.kind === 'postgres' ? config.database.redacted : config.database.file, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
     role === 'worker' ? `kugetsu worker ${service.worker?.id} running${http ? ` (health on http://${config.host}:${http.port}/healthz)` : ''}` : `kugetsu listening on http://${config.host}:${http?.port}/webhooks/gitea${role === 'ingress' ? ' (no worker: agents run in kugetsu worker processes)' : ''}`,
   );
   let stopping = false;
@@ -81,4 +89,10 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
     const result = service.reloadSettings();
     if (!result.ok) service.logger.warn({ errors: result.errors }, 'per-repository settings not reloaded; fix the files and send SIGHUP again');
   });
+}
+
+/** Prints why kugetsu cannot start and what to check, and exits 1. */
+function cannotStart(err: unknown, what: string): never {
+  process.stderr.write(`kugetsu cannot start: ${(err as Error).message}\n  → ${what}\n`);
+  process.exit(1);
 }

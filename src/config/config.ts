@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
+import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
 
@@ -117,6 +118,19 @@ export const envSchema = z
     PORT: z.coerce.number({ error: 'PORT must be a port number' }).int().min(0).max(65535).default(8080),
     HOST: z.string().default('0.0.0.0'),
     KUGETSU_STATE_DIR: z.string().min(1).default('./.kugetsu'),
+    // Unset or empty: the embedded SQLite file. Problems never repeat the value (it may hold a password).
+    KUGETSU_DATABASE_URL: z
+      .string()
+      .optional()
+      .transform((v, ctx): DatabaseUrl | undefined => {
+        if (v === undefined || v.trim() === '') return undefined;
+        const parsed = parseDatabaseUrl(v);
+        if ('problem' in parsed) {
+          ctx.addIssue({ code: 'custom', message: parsed.problem });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
     KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
     KUGETSU_GLOBAL_MAX_AGENTS: positiveInt('KUGETSU_GLOBAL_MAX_AGENTS').optional(),
     KUGETSU_AGENT: z.enum(['opencode', 'command'], { error: 'KUGETSU_AGENT must be "opencode" or "command"' }).default('opencode'),
@@ -216,6 +230,12 @@ export function sandboxProblems(stateDir: string, roPaths: readonly string[], mo
   return problems;
 }
 
+/**
+ * Where jobs, deliveries and the outbox live: the embedded SQLite file `<state>/kugetsu.db` (one
+ * process), or the PostgreSQL database of `KUGETSU_DATABASE_URL` (shared by several processes).
+ */
+export type DatabaseSetting = { kind: 'sqlite'; file: string } | ({ kind: 'postgres' } & DatabaseUrl);
+
 /** The agent to run: the built-in opencode adapter or any CLI given as an argv template. */
 export type AgentConfig =
   | { kind: 'opencode'; bin: string; model?: string }
@@ -253,6 +273,8 @@ export interface Config {
   port: number;
   /** Absolute path of the state dir (clones, worktrees, prompts, logs). */
   stateDir: string;
+  /** The job store's database (`KUGETSU_DATABASE_URL`, else SQLite in the state dir). */
+  database: DatabaseSetting;
   /** Agents one worker runs at once (`KUGETSU_MAX_AGENTS`). */
   maxAgents: number;
   /** Agents all workers together run at once (`KUGETSU_GLOBAL_MAX_AGENTS`); unset: no global cap. */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pickAgentEnv } from './agent-env.js';
 import { createRepoSettingsSource } from './repo-config-source.js';
 import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
-import { crossFieldProblems, envSchema, sandboxProblems, type Config } from './config.js';
+import { crossFieldProblems, envSchema, sandboxProblems, type Config, type DatabaseSetting } from './config.js';
+import type { DatabaseUrl } from './database-url.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -67,6 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     stateDir,
+    database: databaseSetting(e.KUGETSU_DATABASE_URL, stateDir),
     maxAgents: e.KUGETSU_MAX_AGENTS,
     globalMaxAgents: e.KUGETSU_GLOBAL_MAX_AGENTS,
     agent:
@@ -125,4 +127,9 @@ function parseRepoSecrets(raw: string | undefined, env: Record<string, string | 
     (out[key] ??= []).push(...value.split(',').map((s) => s.trim()).filter(Boolean));
   }
   return out;
+}
+
+/** `KUGETSU_DATABASE_URL` when set (PostgreSQL), else the SQLite file `<stateDir>/kugetsu.db`. */
+export function databaseSetting(url: DatabaseUrl | undefined, stateDir: string): DatabaseSetting {
+  return url ? { kind: 'postgres', ...url } : { kind: 'sqlite', file: path.join(stateDir, 'kugetsu.db') };
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { serializePayload, type TemplateRepo } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
+import { openStore } from '../../src/open-store.js';
 import { createService, type Service } from '../../src/service.js';
 import { FAKE_AGENT } from '../agents/support.js';
 import type { FakeGiteaFixture } from './fake-gitea.js';
@@ -83,7 +84,8 @@ export function useServiceWorld(gitea: FakeGiteaFixture, prefix = 'kugetsu-world
         },
         tmp,
       );
-      service = createService(config, { logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 } });
+      // The store the config names: SQLite in the state dir, or KUGETSU_DATABASE_URL's PostgreSQL.
+      service = createService(config, { store: await openStore(config), logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 } });
       await service.start();
       return service;
     },

@@ -2,11 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { issueKey } from '../../../src/domain/issue-key.js';
 import { statusCommentItem } from '../../../src/store/outbox.js';
-import { openSqliteStore, type SqliteStore } from '../../../src/store/sqlite-store.js';
+import type { JobStore } from '../../../src/store/job-store.js';
+import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Job } from '../../../src/store/job.js';
 
 /** Admits a command delegation on `acme/app#n` (state `queued`). */
-export async function admitJob(store: SqliteStore, n: number, message = `fix issue ${n}`): Promise<Job> {
+export async function admitJob(store: JobStore, n: number, message = `fix issue ${n}`): Promise<Job> {
   const outcome = await store.admit(
     { id: `d-${n}`, eventType: 'issue_comment', eventKey: `comment:acme/app:${n}:created`, receivedAt: new Date().toISOString() },
     {
@@ -32,7 +33,13 @@ export async function admitJob(store: SqliteStore, n: number, message = `fix iss
  * phase, job 3 running, job 4 queued. The store is closed again, as the server's would be.
  */
 export async function fillStateDir(stateDir: string): Promise<void> {
-  const store = openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') });
+  await fillStore(openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') }));
+  mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
+  writeFileSync(path.join(stateDir, 'logs', 'job-1.log'), 'reading the issue\nediting src/app.ts\ndone\n');
+}
+
+/** Fills `store` with the four jobs of {@link fillStateDir}, then closes it. */
+export async function fillStore(store: JobStore): Promise<void> {
   const result = { exitCode: 0, timedOut: false, canceled: false, durationMs: 4000, outputTail: '', newCommits: 1, pushed: true };
   const j1 = await admitJob(store, 1);
   await store.update(j1.id, { state: 'running', startedAt: '2025-01-01T00:00:00.000Z' });
@@ -44,6 +51,4 @@ export async function fillStateDir(stateDir: string): Promise<void> {
   await store.update(j3.id, { state: 'running', startedAt: new Date().toISOString() });
   await admitJob(store, 4);
   await store.close();
-  mkdirSync(path.join(stateDir, 'logs'), { recursive: true });
-  writeFileSync(path.join(stateDir, 'logs', 'job-1.log'), 'reading the issue\nediting src/app.ts\ndone\n');
 }

@@ -1,0 +1,476 @@
+import type { Pool, PoolClient } from 'pg';
+import { parseDatabaseUrl } from '../config/database-url.js';
+import type { IssueKey } from '../domain/issue-key.js';
+import type { RepoRef } from '../domain/repo-ref.js';
+import type { Job, JobState } from '../store/job.js';
+import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from '../store/job-store.js';
+import type { NewOutboxItem, OutboxItem, OutboxOp } from '../store/outbox.js';
+import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
+import { migratePostgres, requireCurrentSchema } from './postgres-migrate.js';
+import { createPostgresPool } from './postgres-pool.js';
+import { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
+import { SchemaVersionError } from './schema-version-error.js';
+import { SQL } from './postgres-statements.js';
+import { inTransaction } from './postgres-transaction.js';
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://` or `postgresql://` URL of the database (it must exist; kugetsu creates its tables). */
+  url: string;
+  /** The clock for `createdAt`, history times, outbox times and repository sightings (default: real time). */
+  now?: () => Date;
+  /** Connections at most (default 10). */
+  maxConnections?: number;
+  /** How long to wait for a connection before a call fails, in ms (default 10 000). */
+  connectionTimeoutMs?: number;
+  /**
+   * `migrate` (default): create or upgrade the schema (see `migratePostgres`). `require-current`:
+   * change nothing and refuse a database whose schema is not exactly this kugetsu's (the CLI).
+   */
+  schema?: 'migrate' | 'require-current';
+  /** Told about errors of idle connections (they are replaced); default: ignored. */
+  onIdleError?: (error: Error) => void;
+}
+
+/** The shared {@link JobStore}: one PostgreSQL database that several kugetsu processes may use at once. */
+export interface PostgresStore extends JobStore {
+  /** The database URL with its password masked: safe for logs and messages. */
+  readonly label: string;
+  /** The schema version the database had when opened (0: it was new); it is now the current one. */
+  readonly openedAtVersion: number;
+}
+
+/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'statusCommentId', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting']);
+
+const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+
+/**
+ * Opens the PostgreSQL store at `options.url`: connects, and migrates the schema (or, with
+ * `schema: 'require-current'`, only checks it). Same contract as the embedded SQLite store
+ * (`openSqliteStore`), on the database's own guarantees instead of one process's event loop:
+ *
+ * - Every method is one transaction (READ COMMITTED); when its promise resolves, it committed.
+ * - **Exactly once across processes** by unique constraints, not by reading first: `admit` and
+ *   `recordEvent` claim the delivery id and the event key with one
+ *   `INSERT INTO deliveries … ON CONFLICT DO NOTHING` (PostgreSQL 15 docs, "INSERT … ON CONFLICT":
+ *   an insert that meets a row another transaction is inserting waits for it, then does nothing),
+ *   so of two processes admitting one event only one commits a job; the other answers `duplicate`
+ *   with the winner's job id. `defer` merges copies with `ON CONFLICT (event_key) DO NOTHING`.
+ *   Chosen over SERIALIZABLE-with-retry because it never aborts the common case and needs no
+ *   retry logic in callers; SERIALIZABLE would turn every such race into an error to retry.
+ * - `requireIdleIssue` ("busy") is decided under `pg_advisory_xact_lock` of the issue key, so
+ *   admissions of one issue take turns (the lock ends with the transaction) and two processes
+ *   cannot both see an idle issue. A duplicate is reported before a busy issue, as in SQLite.
+ * - `update` locks the job's row (`SELECT … FOR UPDATE`): concurrent updates of one job apply one
+ *   after the other, each on the previous one's result, each with its history row.
+ * - Outbox coalescing is the partial unique index `outbox_pending_key` (one pending row per key).
+ * - A transaction PostgreSQL aborts as a deadlock victim is run again (`inTransaction`), so the
+ *   `outbox` callback of `admit` may be called more than once; it must only build items.
+ *
+ * Beyond the {@link JobStore} contract, as in SQLite: in an `update` patch `undefined` clears an
+ * optional field and is ignored for a required one; `prune` removes only finished jobs whose
+ * `finishedAt` is earlier than `before` and keeps the deliveries of queued and running jobs;
+ * `outboxRetry`/`outboxFailed` ignore an item that is no longer pending; ids are never reused.
+ * After `close()` (which waits for the calls in flight) every call rejects with "the store is closed".
+ *
+ * @throws {SchemaVersionError} for a database written by a newer kugetsu (or, with
+ *   `require-current`, one not at this kugetsu's version); nothing is changed.
+ * @throws Error `cannot open the PostgreSQL database <url, password masked>: <cause>` when it
+ *   cannot connect or a migration fails (the password never appears in the message).
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const parsed = parseDatabaseUrl(options.url);
+  if ('problem' in parsed) throw new Error(parsed.problem);
+  const label = parsed.redacted;
+  const mask = (text: string) => parsed.secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('***') : out), text);
+  const pool = createPostgresPool({
+    url: parsed.url,
+    ...(options.maxConnections !== undefined ? { max: options.maxConnections } : {}),
+    ...(options.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
+    ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
+  });
+  try {
+    let openedAtVersion: number;
+    if (options.schema === 'require-current') {
+      await requireCurrentSchema(pool, label);
+      openedAtVersion = POSTGRES_SCHEMA_VERSION;
+    } else {
+      openedAtVersion = await migratePostgres(pool, label);
+    }
+    return new PostgresJobStore(pool, label, openedAtVersion, options.now ?? (() => new Date()));
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    if (error instanceof SchemaVersionError) throw error;
+    const e = error as Error & { code?: string };
+    const wrapped = new Error(`cannot open the PostgreSQL database ${label}: ${mask(e.message)}`) as Error & { code?: string };
+    if (e.code !== undefined) wrapped.code = e.code;
+    throw wrapped;
+  }
+}
+
+interface SessionRow {
+  issue_key: string;
+  agent: string;
+  session_id: string | null;
+  worktree_path: string;
+  branch: string;
+  updated_at: string;
+}
+
+interface OutboxRow {
+  id: number;
+  key: string;
+  group_key: string;
+  op: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+}
+
+interface DeferredRow {
+  event_key: string;
+  delivery_id: string;
+  event_type: string;
+  received_at: string;
+  event: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+class PostgresJobStore implements PostgresStore {
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly pool: Pool,
+    readonly label: string,
+    readonly openedAtVersion: number,
+    private readonly now: () => Date,
+  ) {}
+
+  admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome> {
+    return this.transaction(async (c): Promise<AdmitOutcome> => {
+      await c.query(SQL.lockIssue, [job.issueKey]);
+      const seen = await handledBy(c, delivery);
+      if (seen) return { kind: 'duplicate', ...seen };
+      if (options.requireIdleIssue && (await c.query(SQL.issueActive, [job.issueKey])).rowCount) return { kind: 'busy' };
+      const claimed = await c.query(SQL.deliveryInsert, [delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0]);
+      if (claimed.rowCount === 0) return { kind: 'duplicate', ...(await committedClaim(c, delivery)) };
+
+      const now = this.now();
+      // Drop whatever a caller passed beyond NewJob for the fields the store owns.
+      const { id: _i, state: _s, createdAt: _c, startedAt: _st, finishedAt: _f, statusCommentId: _sc, result: _r, attempt: _a, note: _n, ...fields } = job as Job;
+      const params = jobParams({ ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() });
+      const id = (await c.query<{ id: number }>(SQL.jobInsert, params)).rows[0]!.id;
+      await c.query(SQL.deliverySetJob, [delivery.id, id]);
+      await c.query(SQL.eventInsert, [id, params[4], 'queued', null]);
+      await putRepo(c, job.repo, now);
+      const row = (): PostgresJobRow => ({ id, issue_key: params[0], state: params[1], delivery_id: params[2], attempt: params[3], created_at: params[4], started_at: params[5], finished_at: params[6], data: params[7] });
+      await insertOutbox(c, options.outbox(jobFromPostgresRow(row())), now);
+      return { kind: 'accepted', job: jobFromPostgresRow(row()) };
+    });
+  }
+
+  recordEvent(delivery: DeliveryMeta, outbox: NewOutboxItem[]): Promise<{ kind: 'recorded' } | { kind: 'duplicate'; by: 'delivery' | 'event' }> {
+    return this.transaction(async (c) => {
+      // job_id 0: a delivery acted on without a job (a reply, a refusal, a stop…).
+      const claimed = await c.query(SQL.deliveryInsert, [delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0]);
+      if (claimed.rowCount === 0) return { kind: 'duplicate' as const, by: (await committedClaim(c, delivery)).by };
+      await insertOutbox(c, outbox, this.now());
+      return { kind: 'recorded' as const };
+    });
+  }
+
+  update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
+    return this.transaction(async (c): Promise<Job> => {
+      const n = parseJobId(id);
+      const row = n === undefined ? undefined : (await c.query<PostgresJobRow>(SQL.jobGetForUpdate, [n])).rows[0];
+      if (!row) throw new Error(`job ${id} does not exist`);
+      const current = jobFromPostgresRow(row);
+      const next: Record<string, unknown> = { ...current };
+      for (const [field, value] of Object.entries(patch)) {
+        if (field === 'id') continue;
+        if (value !== undefined) next[field] = value;
+        else if (OPTIONAL_FIELDS.has(field)) delete next[field];
+      }
+      const params = jobParams(next as unknown as Job);
+      await c.query(SQL.jobUpdate, [...params, row.id]);
+      const now = this.now();
+      if (params[1] !== current.state) await c.query(SQL.eventInsert, [row.id, now.toISOString(), params[1], detail ?? null]);
+      await insertOutbox(c, outbox, now);
+      return jobFromPostgresRow({ id: row.id, issue_key: params[0], state: params[1], delivery_id: params[2], attempt: params[3], created_at: params[4], started_at: params[5], finished_at: params[6], data: params[7] });
+    });
+  }
+
+  get(id: string): Promise<Job | undefined> {
+    return this.read(async () => {
+      const n = parseJobId(id);
+      if (n === undefined) return undefined;
+      const row = (await this.pool.query<PostgresJobRow>(SQL.jobGet, [n])).rows[0];
+      return row && jobFromPostgresRow(row);
+    });
+  }
+
+  listByIssue(key: IssueKey): Promise<Job[]> {
+    return this.read(async () => (await this.pool.query<PostgresJobRow>(SQL.jobsByIssue, [key])).rows.map(jobFromPostgresRow));
+  }
+
+  queuedCount(key: IssueKey): Promise<number> {
+    return this.read(async () => (await this.pool.query<{ n: number }>(SQL.queuedCount, [key])).rows[0]?.n ?? 0);
+  }
+
+  isIssueActive(key: IssueKey): Promise<boolean> {
+    return this.read(async () => ((await this.pool.query(SQL.issueActive, [key])).rowCount ?? 0) > 0);
+  }
+
+  unfinished(): Promise<Job[]> {
+    return this.read(async () => (await this.pool.query<PostgresJobRow>(SQL.jobsUnfinished)).rows.map(jobFromPostgresRow));
+  }
+
+  history(id: string): Promise<JobEvent[]> {
+    return this.read(async () => {
+      const n = parseJobId(id);
+      if (n === undefined) return [];
+      const rows = (await this.pool.query<{ at: string; state: string; detail: string | null }>(SQL.eventsOfJob, [n])).rows;
+      return rows.map((e) => {
+        const event: JobEvent = { state: e.state as JobState, at: e.at };
+        if (e.detail !== null) event.detail = e.detail;
+        return event;
+      });
+    });
+  }
+
+  recent(limit: number): Promise<Job[]> {
+    return this.read(async () => (await this.pool.query<PostgresJobRow>(SQL.jobsRecent, [limit])).rows.map(jobFromPostgresRow));
+  }
+
+  getSession(key: IssueKey): Promise<IssueSession | undefined> {
+    return this.read(async () => {
+      const row = (await this.pool.query<SessionRow>(SQL.sessionGet, [key])).rows[0];
+      return row && sessionFromRow(row);
+    });
+  }
+
+  putSession(session: IssueSession): Promise<void> {
+    return this.write(SQL.sessionPut, [session.issueKey, session.agent, session.sessionId ?? null, session.worktreePath, session.branch, session.updatedAt]);
+  }
+
+  deleteSession(key: IssueKey): Promise<void> {
+    return this.write(SQL.sessionDelete, [key]);
+  }
+
+  sessions(): Promise<IssueSession[]> {
+    return this.read(async () => (await this.pool.query<SessionRow>(SQL.sessionsAll)).rows.map(sessionFromRow));
+  }
+
+  counts(): Promise<Record<JobState, number>> {
+    return this.read(async () => {
+      const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<JobState, number>;
+      for (const { state, n } of (await this.pool.query<{ state: string; n: number }>(SQL.jobCounts)).rows) counts[state as JobState] = n;
+      return counts;
+    });
+  }
+
+  enqueue(items: NewOutboxItem[]): Promise<void> {
+    return this.transaction((c) => insertOutbox(c, items, this.now()));
+  }
+
+  outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]> {
+    return this.read(async () => (await this.pool.query<OutboxRow>(SQL.outboxDue, [nowMs, limit])).rows.map(outboxFromRow));
+  }
+
+  outboxNextDueAt(): Promise<number | undefined> {
+    return this.read(async () => (await this.pool.query<{ at: number | null }>(SQL.outboxNextDue)).rows[0]?.at ?? undefined);
+  }
+
+  outboxDone(id: number): Promise<void> {
+    return this.write(SQL.outboxDone, [id]);
+  }
+
+  outboxRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.write(SQL.outboxRetry, [id, nextAttemptAt, error]);
+  }
+
+  outboxFailed(id: number, error: string): Promise<void> {
+    return this.write(SQL.outboxFailed, [id, error]);
+  }
+
+  outboxCounts(): Promise<{ pending: number; failed: number }> {
+    return this.read(async () => {
+      const counts = { pending: 0, failed: 0 };
+      for (const { state, n } of (await this.pool.query<{ state: string; n: number }>(SQL.outboxCounts)).rows) counts[state as 'pending' | 'failed'] = n;
+      return counts;
+    });
+  }
+
+  outboxIsOpen(key: string): Promise<boolean> {
+    return this.read(async () => ((await this.pool.query(SQL.outboxOpen, [key])).rowCount ?? 0) > 0);
+  }
+
+  knownRepos(): Promise<RepoRef[]> {
+    return this.read(async () => (await this.pool.query<{ data: string }>(SQL.reposAll)).rows.map((r) => JSON.parse(r.data) as RepoRef));
+  }
+
+  rememberRepo(repo: RepoRef): Promise<void> {
+    return this.transaction((c) => putRepo(c, repo, this.now()));
+  }
+
+  getCursor(name: string): Promise<string | undefined> {
+    return this.read(async () => (await this.pool.query<{ value: string }>(SQL.cursorGet, [name])).rows[0]?.value);
+  }
+
+  setCursor(name: string, value: string): Promise<void> {
+    return this.write(SQL.cursorPut, [name, value]);
+  }
+
+  handled(delivery: Pick<DeliveryMeta, 'id' | 'eventKey'>): Promise<{ jobId: string; by: 'delivery' | 'event' } | undefined> {
+    return this.read(async () => handledBy(this.pool, delivery));
+  }
+
+  hasEvent(eventKey: string): Promise<boolean> {
+    return this.read(async () => ((await this.pool.query(SQL.eventKnown, [eventKey, eventKey])).rowCount ?? 0) > 0);
+  }
+
+  defer(delivery: DeliveryMeta, event: string, nextAttemptAt: number, error: string): Promise<'deferred' | 'duplicate'> {
+    return this.transaction(async (c) => {
+      if ((await c.query(SQL.eventKnown, [delivery.id, delivery.eventKey])).rowCount) return 'duplicate' as const;
+      await c.query(SQL.deferInsert, [delivery.eventKey, delivery.id, delivery.eventType, delivery.receivedAt, event, nextAttemptAt, error]);
+      return 'deferred' as const;
+    });
+  }
+
+  deferredDue(nowMs: number, limit: number): Promise<DeferredEvent[]> {
+    return this.read(async () => (await this.pool.query<DeferredRow>(SQL.deferredDue, [nowMs, limit])).rows.map(deferredFromRow));
+  }
+
+  deferredRetry(eventKey: string, nextAttemptAt: number, error: string): Promise<void> {
+    return this.write(SQL.deferredRetry, [eventKey, nextAttemptAt, error]);
+  }
+
+  deferredDone(eventKey: string): Promise<void> {
+    return this.write(SQL.deferredDelete, [eventKey]);
+  }
+
+  deferredCount(): Promise<number> {
+    return this.read(async () => (await this.pool.query<{ n: number }>(SQL.deferredCount)).rows[0]?.n ?? 0);
+  }
+
+  prune(before: Date): Promise<PruneResult> {
+    const iso = before.toISOString();
+    return this.transaction(async (c): Promise<PruneResult> => {
+      const jobIds = (await c.query<{ id: number }>(SQL.pruneJobs, [iso])).rows.map((r) => r.id).sort((a, b) => a - b).map(String);
+      const deliveries = (await c.query(SQL.pruneDeliveries, [iso])).rowCount ?? 0;
+      const outbox = (await c.query(SQL.pruneOutbox, [before.getTime()])).rowCount ?? 0;
+      return { jobIds, deliveries, outbox };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.pool.end();
+  }
+
+  /** Runs `work` as one transaction (see `inTransaction`), counted as in flight for `close()`. */
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.track(() => inTransaction(this.pool, work));
+  }
+
+  /** One statement, which PostgreSQL runs as a transaction of its own. */
+  private write(sql: string, params: unknown[]): Promise<void> {
+    return this.track(async () => void (await this.pool.query(sql, params)));
+  }
+
+  private read<T>(work: () => Promise<T>): Promise<T> {
+    return this.track(work);
+  }
+
+  private track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    const promise = work();
+    this.inFlight.add(promise);
+    promise.then(
+      () => this.inFlight.delete(promise),
+      () => this.inFlight.delete(promise),
+    );
+    return promise;
+  }
+}
+
+type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+/** How a delivery was handled before: by its id first, else by its event key; `undefined` when new. */
+async function handledBy(c: Queryable, delivery: Pick<DeliveryMeta, 'id' | 'eventKey'>): Promise<{ jobId: string; by: 'delivery' | 'event' } | undefined> {
+  const row = (await c.query<{ job_id: number; by_delivery: boolean }>(SQL.deliveryHandled, [delivery.id, delivery.eventKey])).rows[0];
+  return row && { jobId: String(row.job_id), by: row.by_delivery ? 'delivery' : 'event' };
+}
+
+/**
+ * The claim that made our `deliveryInsert` do nothing: another transaction committed this
+ * delivery id or event key after our first look (e.g. the same event admitted on another issue
+ * key, under another issue's lock). ON CONFLICT waited for that transaction, so in READ COMMITTED
+ * the next statement sees its row. Should a prune have removed it in between, the transaction is
+ * run again (as a serialization failure).
+ */
+async function committedClaim(c: PoolClient, delivery: DeliveryMeta): Promise<{ jobId: string; by: 'delivery' | 'event' }> {
+  const other = await handledBy(c, delivery);
+  if (other) return other;
+  throw Object.assign(new Error(`delivery ${delivery.id} conflicted with a row that is gone; retrying`), { code: '40001' });
+}
+
+async function putRepo(c: PoolClient, repo: RepoRef, now: Date): Promise<void> {
+  await c.query(SQL.repoPut, [repo.fullName, JSON.stringify(repo), now.toISOString()]);
+}
+
+/** Inserts in order, one statement each, so ids follow the order of `items`. */
+async function insertOutbox(c: PoolClient, items: NewOutboxItem[], now: Date): Promise<void> {
+  const ms = now.getTime();
+  for (const item of items) await c.query(SQL.outboxInsert, [item.key, item.group, JSON.stringify(item.op), ms]);
+}
+
+/** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */
+function parseJobId(id: string): number | undefined {
+  return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
+}
+
+function sessionFromRow(row: SessionRow): IssueSession {
+  return {
+    issueKey: row.issue_key as IssueKey,
+    agent: row.agent,
+    sessionId: row.session_id ?? undefined,
+    worktreePath: row.worktree_path,
+    branch: row.branch,
+    updatedAt: row.updated_at,
+  };
+}
+
+function deferredFromRow(row: DeferredRow): DeferredEvent {
+  const deferred: DeferredEvent = {
+    delivery: { id: row.delivery_id, eventType: row.event_type, eventKey: row.event_key, receivedAt: row.received_at },
+    event: row.event,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
+  if (row.last_error !== null) deferred.lastError = row.last_error;
+  return deferred;
+}
+
+function outboxFromRow(row: OutboxRow): OutboxItem {
+  const item: OutboxItem = {
+    id: row.id,
+    key: row.key,
+    group: row.group_key,
+    op: JSON.parse(row.op) as OutboxOp,
+    state: row.state as OutboxItem['state'],
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+  };
+  if (row.last_error !== null) item.lastError = row.last_error;
+  return item;
+}

@@ -1,0 +1,111 @@
+/**
+ * The PostgreSQL schema, as an ordered list of steps (the twin of the SQLite store's
+ * `MIGRATIONS`, src/store/migrations.ts). Step `i` (0-based) takes a database from schema version
+ * `i` to `i + 1`; {@link migratePostgres} records each applied step as a row of
+ * `schema_migrations`. Steps are only ever appended: a released step is never edited.
+ *
+ * Types, and why:
+ * - Ids are `bigint` identity columns: never reused, even after a prune (a rolled-back or coalesced
+ *   insert may leave a gap, so ids give the order, not a count).
+ * - Job times, `received_at` and cursor values are the ISO 8601 strings callers give, kept as
+ *   `text` so they come back exactly as written; `COLLATE "C"` makes `<` and `ORDER BY` compare them
+ *   byte by byte as SQLite does (a linguistic collation may skip punctuation). Outbox and deferred
+ *   times are ms since the epoch (`bigint`).
+ * - JSON payloads (`jobs.data`, `outbox.op`, `repos.data`, `deferred_events.event`) are `text`, not
+ *   `jsonb`: `jsonb` rejects `\u0000`, which an agent's output tail may contain, and nothing
+ *   queries inside them.
+ */
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: string }> = [
+  {
+    description: 'deliveries, jobs and their history, sessions, outbox, repositories, cursors, deferred deliveries',
+    sql: `
+    CREATE TABLE jobs (
+      id          bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      issue_key   text    COLLATE "C" NOT NULL,
+      state       text    NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+      delivery_id text    NOT NULL,
+      attempt     integer NOT NULL,
+      created_at  text    COLLATE "C" NOT NULL,
+      started_at  text    COLLATE "C",
+      finished_at text    COLLATE "C",
+      data        text    NOT NULL -- JSON: every other Job field (repo, sender, message, result, …)
+    );
+    CREATE INDEX jobs_issue_state ON jobs (issue_key, state);
+    CREATE INDEX jobs_state ON jobs (state);
+    CREATE INDEX jobs_finished_at ON jobs (finished_at);
+
+    CREATE TABLE job_events (
+      id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      job_id bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+      at     text   COLLATE "C" NOT NULL,
+      state  text   NOT NULL,
+      detail text
+    );
+    CREATE INDEX job_events_job ON job_events (job_id, id);
+
+    -- The two unique keys make admission exactly once across processes: a second insert of the
+    -- same delivery id or event key conflicts (INSERT … ON CONFLICT DO NOTHING waits for the first
+    -- inserter's transaction and then does nothing).
+    CREATE TABLE deliveries (
+      id          text   COLLATE "C" PRIMARY KEY,
+      event_key   text   COLLATE "C" NOT NULL UNIQUE,
+      event_type  text   NOT NULL,
+      received_at text   COLLATE "C" NOT NULL,
+      job_id      bigint NOT NULL -- 0: acted on without a job; no foreign key: a pruned job's delivery may outlive it
+    );
+    CREATE INDEX deliveries_received_at ON deliveries (received_at);
+
+    CREATE TABLE sessions (
+      issue_key     text COLLATE "C" PRIMARY KEY,
+      agent         text NOT NULL,
+      session_id    text,
+      worktree_path text NOT NULL,
+      branch        text NOT NULL,
+      updated_at    text NOT NULL
+    );
+
+    CREATE TABLE outbox (
+      id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      key             text    COLLATE "C" NOT NULL,
+      group_key       text    NOT NULL,
+      op              text    NOT NULL, -- JSON OutboxOp
+      state           text    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+      attempts        integer NOT NULL DEFAULT 0,
+      next_attempt_at bigint  NOT NULL, -- ms since the epoch
+      last_error      text,
+      created_at      bigint  NOT NULL  -- ms since the epoch
+    );
+    -- Coalescing: at most one pending row per key (INSERT … ON CONFLICT (key) WHERE state = 'pending' DO NOTHING).
+    CREATE UNIQUE INDEX outbox_pending_key ON outbox (key) WHERE state = 'pending';
+    CREATE INDEX outbox_state_due ON outbox (state, next_attempt_at);
+    CREATE INDEX outbox_key_state ON outbox (key, state);
+
+    CREATE TABLE repos (
+      full_name  text COLLATE "C" PRIMARY KEY,
+      data       text NOT NULL, -- JSON RepoRef
+      first_seen text NOT NULL,
+      last_seen  text NOT NULL
+    );
+
+    CREATE TABLE cursors (
+      name  text COLLATE "C" PRIMARY KEY,
+      value text NOT NULL
+    );
+
+    CREATE TABLE deferred_events (
+      event_key       text    COLLATE "C" PRIMARY KEY,
+      delivery_id     text    NOT NULL,
+      event_type      text    NOT NULL,
+      received_at     text    COLLATE "C" NOT NULL,
+      event           text    NOT NULL, -- JSON: the event as the delivery claimed it
+      attempts        integer NOT NULL DEFAULT 0,
+      next_attempt_at bigint  NOT NULL, -- ms since the epoch
+      last_error      text
+    );
+    CREATE INDEX deferred_events_due ON deferred_events (next_attempt_at);
+    `,
+  },
+];
+
+/** The schema version this build of kugetsu writes: the number of {@link POSTGRES_MIGRATIONS}. */
+export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;

@@ -1,0 +1,85 @@
+const FINISHED = `('succeeded', 'failed', 'canceled')`;
+
+/**
+ * Class of the transaction-level advisory locks that serialise admissions of one issue
+ * (`pg_advisory_xact_lock(ISSUE_LOCK_CLASS, hashtext(issue_key))`): "ku" as a 16-bit integer. Two
+ * int4 keys live in a key space of their own, apart from the bigint migration lock (PostgreSQL 15
+ * docs, §9.27.10). A hash collision only makes two issues wait for each other.
+ */
+export const ISSUE_LOCK_CLASS = 27509;
+
+/**
+ * Every SQL statement the PostgreSQL store runs, as text with `$n` parameters: values are always
+ * bound, never spliced in. `pg` names and prepares nothing here; the server plans each one (cheap
+ * next to a commit).
+ */
+export const SQL = {
+  lockIssue: `SELECT pg_advisory_xact_lock(${ISSUE_LOCK_CLASS}, hashtext($1))`,
+
+  jobInsert: `INSERT INTO jobs (issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, data)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+  jobUpdate: `UPDATE jobs SET issue_key = $1, state = $2, delivery_id = $3, attempt = $4,
+      created_at = $5, started_at = $6, finished_at = $7, data = $8
+    WHERE id = $9`,
+  jobGet: `SELECT * FROM jobs WHERE id = $1`,
+  /** The row lock makes concurrent updates of one job take turns (no lost update). */
+  jobGetForUpdate: `SELECT * FROM jobs WHERE id = $1 FOR UPDATE`,
+  jobsByIssue: `SELECT * FROM jobs WHERE issue_key = $1 ORDER BY id`,
+  issueActive: `SELECT 1 AS one FROM jobs WHERE issue_key = $1 AND state IN ('queued', 'running') LIMIT 1`,
+  queuedCount: `SELECT count(*)::integer AS n FROM jobs WHERE issue_key = $1 AND state = 'queued'`,
+  jobsUnfinished: `SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id`,
+  jobsRecent: `SELECT * FROM jobs ORDER BY id DESC LIMIT $1`,
+  jobCounts: `SELECT state, count(*)::integer AS n FROM jobs GROUP BY state`,
+
+  eventInsert: `INSERT INTO job_events (job_id, at, state, detail) VALUES ($1, $2, $3, $4)`,
+  eventsOfJob: `SELECT at, state, detail FROM job_events WHERE job_id = $1 ORDER BY id`,
+
+  /** Claims a delivery id and an event key at once; no row back means one of them is taken. */
+  deliveryInsert: `INSERT INTO deliveries (id, event_key, event_type, received_at, job_id) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT DO NOTHING RETURNING 1 AS one`,
+  deliverySetJob: `UPDATE deliveries SET job_id = $2 WHERE id = $1`,
+  /** How a delivery was handled: by its id first, else by its event key. */
+  deliveryHandled: `SELECT job_id, (id = $1) AS by_delivery FROM deliveries WHERE id = $1 OR event_key = $2
+    ORDER BY (id = $1) DESC LIMIT 1`,
+  eventKnown: `SELECT 1 AS one FROM deliveries WHERE id = $1 OR event_key = $2 LIMIT 1`,
+
+  sessionGet: `SELECT * FROM sessions WHERE issue_key = $1`,
+  sessionPut: `INSERT INTO sessions (issue_key, agent, session_id, worktree_path, branch, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (issue_key) DO UPDATE SET agent = excluded.agent, session_id = excluded.session_id,
+      worktree_path = excluded.worktree_path, branch = excluded.branch, updated_at = excluded.updated_at`,
+  sessionDelete: `DELETE FROM sessions WHERE issue_key = $1`,
+  sessionsAll: `SELECT * FROM sessions ORDER BY issue_key`,
+
+  /** Coalescing: the partial unique index `outbox_pending_key` allows one pending row per key. */
+  outboxInsert: `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at)
+    VALUES ($1, $2, $3, 'pending', 0, $4, $4)
+    ON CONFLICT (key) WHERE state = 'pending' DO NOTHING`,
+  outboxDue: `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2`,
+  outboxNextDue: `SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`,
+  outboxDone: `UPDATE outbox SET state = 'done' WHERE id = $1`,
+  outboxRetry: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1 AND state = 'pending'`,
+  outboxFailed: `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1 AND state = 'pending'`,
+  outboxOpen: `SELECT 1 AS one FROM outbox WHERE key = $1 AND state IN ('pending', 'failed') LIMIT 1`,
+  outboxCounts: `SELECT state, count(*)::integer AS n FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state`,
+
+  repoPut: `INSERT INTO repos (full_name, data, first_seen, last_seen) VALUES ($1, $2, $3, $3)
+    ON CONFLICT (full_name) DO UPDATE SET data = excluded.data, last_seen = excluded.last_seen`,
+  reposAll: `SELECT data FROM repos ORDER BY full_name`,
+
+  cursorGet: `SELECT value FROM cursors WHERE name = $1`,
+  cursorPut: `INSERT INTO cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+
+  /** A copy of an event already deferred is merged into it (one row per event key). */
+  deferInsert: `INSERT INTO deferred_events (event_key, delivery_id, event_type, received_at, event, next_attempt_at, last_error)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_key) DO NOTHING`,
+  deferredDue: `SELECT * FROM deferred_events WHERE next_attempt_at <= $1 ORDER BY received_at, event_key LIMIT $2`,
+  deferredRetry: `UPDATE deferred_events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE event_key = $1`,
+  deferredDelete: `DELETE FROM deferred_events WHERE event_key = $1`,
+  deferredCount: `SELECT count(*)::integer AS n FROM deferred_events`,
+
+  /** Their history goes with them (`job_events.job_id … ON DELETE CASCADE`). */
+  pruneJobs: `DELETE FROM jobs WHERE state IN ${FINISHED} AND finished_at < $1 RETURNING id`,
+  pruneDeliveries: `DELETE FROM deliveries d WHERE d.received_at < $1
+    AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = d.job_id AND j.state IN ('queued', 'running'))`,
+  pruneOutbox: `DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < $1`,
+} as const;
