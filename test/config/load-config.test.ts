@@ -58,6 +58,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('rate limits: N per s, m, h or d, optionally N per a number of them; 0 turns one off; anything else is refused with the format', () => {
+    const rates = (sender: string, repo: string) => loadConfig({ ...minimal, KUGETSU_RATE_LIMIT_SENDER: sender, KUGETSU_RATE_LIMIT_REPO: repo }, '/srv').rateLimits;
+    expect(loadConfig(minimal, '/srv').rateLimits).toEqual({ sender: { limit: 20, windowMs: 3_600_000 }, repo: { limit: 60, windowMs: 3_600_000 } });
+    expect(rates('20/20s', '10 / 30m')).toEqual({ sender: { limit: 20, windowMs: 20_000 }, repo: { limit: 10, windowMs: 1_800_000 } });
+    expect(rates('0', '5/d')).toEqual({ sender: undefined, repo: { limit: 5, windowMs: 86_400_000 } });
+    for (const bad of ['20', '0/h', '20/0s', '20/w', '-1/h', '20/1.5h']) {
+      expect(() => rates(bad, '0'), bad).toThrow(/KUGETSU_RATE_LIMIT_SENDER must look like 20\/h or 10\/30m/);
+    }
+  });
+
   it('lists every problem at once, each saying what to do', () => {
     let error: unknown;
     try {
