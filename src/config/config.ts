@@ -191,11 +191,11 @@ export const envSchema = z
  * Rules that join several variables, checked on the raw environment so that they are reported
  * together with every other problem (a zod refinement would only run once all fields are valid).
  */
-export function crossFieldProblems(env: Record<string, string | undefined>, facts: { storedSecrets?: boolean } = {}): string[] {
+export function crossFieldProblems(env: Record<string, string | undefined>, facts: { storedSecrets?: boolean; receivesDeliveries?: boolean } = {}): string[] {
   const problems: string[] = [];
   const unsigned = env.KUGETSU_ALLOW_UNSIGNED === '1' || env.KUGETSU_ALLOW_UNSIGNED === 'true';
   const perRepository = facts.storedSecrets === true || (env.KUGETSU_REPO_SECRETS ?? '').trim() !== '';
-  if (!(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned && !perRepository) {
+  if (facts.receivesDeliveries !== false && !(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned && !perRepository) {
     problems.push(
       'KUGETSU_WEBHOOK_SECRET is required unless repositories have secrets of their own: create one per repository with ' +
         '`kugetsu hooks install owner/repo --url …` or `kugetsu hooks secret owner/repo` (or name them in KUGETSU_REPO_SECRETS); ' +

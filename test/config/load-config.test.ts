@@ -90,6 +90,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't', KUGETSU_ALLOW_UNSIGNED: '1' }).allowUnsigned).toBe(true);
   });
 
+  it('a worker, which never answers a delivery, needs no webhook secret', () => {
+    const c = loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't' }, '/srv', { receivesDeliveries: false });
+    expect(c.webhookSecrets).toEqual([]);
+    expect(c.allowUnsigned).toBe(false);
+  });
+
   it('KUGETSU_AGENT=command needs a command', () => {
     expect(() => loadConfig({ ...minimal, KUGETSU_AGENT: 'command' })).toThrow(/KUGETSU_AGENT=command needs KUGETSU_AGENT_COMMAND/);
   });
