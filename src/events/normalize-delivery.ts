@@ -38,7 +38,9 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
 
   switch (eventType) {
     case 'issue_label': {
-      if (action !== 'label_updated') return { ok: false, ignored: `issue_label action "${action}" does not add labels` };
+      // label_cleared: every label was removed at once (Gitea v1.25 `services/issue/label.go`
+      // ClearIssueLabels → HookIssueLabelCleared); the payload's issue then carries no labels.
+      if (action !== 'label_updated' && action !== 'label_cleared') return { ok: false, ignored: `issue_label action "${action}" does not change labels` };
       const p = issuePayloadSchema.safeParse(payload);
       if (!p.success) return invalid(eventType, p.error);
       return { ok: true, event: { kind: 'issue_labels_changed', repo: repoRef(p.data.repository), issue: issueSnapshot(p.data.issue, false), sender: p.data.sender } };

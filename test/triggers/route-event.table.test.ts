@@ -171,6 +171,7 @@ const tRepo = { owner: 'acme', name: 'app', cloneUrl: 'https://gitea.test/acme/a
 const tIssue = { number: 5, title: 'Fix the parser', body: 'It breaks on tabs.' };
 const commentOn = (text: string) => issueCommentPayload({ repo: tRepo, issue: tIssue, comment: { id: 300, body: text }, sender: ALICE });
 const labelled = (name: string) => issueLabelPayload({ repo: tRepo, issue: { ...tIssue, labels: [{ id: 100, name }] }, sender: ALICE });
+const cleared = issueLabelPayload({ repo: tRepo, issue: { ...tIssue, labels: [] }, sender: ALICE });
 const rejected = (headRef: string) => reviewRejectedPayload({ repo: tRepo, pull: { number: 9, title: 'Fix', headRef }, review: 'Please add a test.', sender: ALICE });
 
 describe('deliveries: normalizeDelivery, then routeEvent', () => {
@@ -183,6 +184,7 @@ describe('deliveries: normalizeDelivery, then routeEvent', () => {
     ['issue closed', delivery('issues', labelled('kugetsu'), 'closed'), ignored('event type "issues" is not one kugetsu acts on')],
     ['issue reopened', delivery('issues', labelled('kugetsu'), 'reopened'), ignored('event type "issues" is not one kugetsu acts on')],
     ['trigger label on the issue', delivery('issue_label', labelled('kugetsu'), 'label_updated'), delegated({ ...onIssue5, trigger: 'label', triggerLabelId: 100 })],
+    ['every label cleared at once (the trigger label with them)', delivery('issue_label', cleared, 'label_cleared'), controlled('label-removed', { ...onIssue5, trigger: 'label' })],
     ['label on a pull request', delivery('pull_request_label', labelled('kugetsu'), 'label_updated'), ignored('event type "pull_request_label" is not one kugetsu acts on')],
     ['changes requested on a kugetsu PR', delivery('pull_request_review_rejected', rejected('kugetsu/issue-5'), 'reviewed'), delegated({ ...fromPr9ToIssue5, trigger: 'review', message: 'Please add a test.' })],
     ['changes requested on another PR', delivery('pull_request_review_rejected', rejected('feature/x'), 'reviewed'), ignored('head branch "feature/x" was not created by kugetsu')],
