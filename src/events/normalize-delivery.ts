@@ -83,7 +83,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
         event: {
           kind: 'review_rejected',
           repo: repoRef(p.data.repository),
-          pull: { number: pr.number, title: pr.title, htmlUrl: pr.html_url, headRef: pr.head.ref },
+          pull: { number: pr.number, title: pr.title, htmlUrl: pr.html_url, headRef: pr.head.ref, fromFork: pr.head.repo_id != null && pr.base?.repo_id != null && pr.head.repo_id !== pr.base.repo_id },
           review: { content: p.data.review.content },
           sender: p.data.sender,
         },

@@ -59,11 +59,11 @@ function comment(body: string, on: On & { pr?: { headRef?: string; fromFork?: bo
 }
 
 /** "Request changes" on PR #9 with head `headRef`. */
-function review(headRef: string, content = '  Please add a test.\n', on: On = {}): GiteaEvent {
+function review(headRef: string, content = '  Please add a test.\n', on: On & { fromFork?: boolean } = {}): GiteaEvent {
   return {
     kind: 'review_rejected',
     repo: on.repo ?? repo(),
-    pull: { number: 9, title: 'Fix the parser', htmlUrl: 'https://gitea.test/acme/app/pulls/9', headRef },
+    pull: { number: 9, title: 'Fix the parser', htmlUrl: 'https://gitea.test/acme/app/pulls/9', headRef, fromFork: on.fromFork ?? false },
     review: { content },
     sender: on.sender ?? ALICE,
   };
@@ -143,6 +143,8 @@ describe('routeEvent', () => {
     ['command on a PR with another branch → that PR, its own head', comment('/kugetsu rebase', { pr: { headRef: 'feature/x' } }),
       delegated({ ...onPr9, trigger: 'command', message: 'rebase', onPullRequest: { number: 9, headRef: 'feature/x', fromFork: false }, issueSnapshot: snapshot5 })],
     ['command on a PR from a fork', comment('/kugetsu rebase', { pr: { headRef: 'feature/x', fromFork: true } }), delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'feature/x', fromFork: true } })],
+    ["command on a fork's PR whose branch is named like kugetsu's: stays on the PR (refused at run time)", comment('/kugetsu rebase', { pr: { headRef: 'kugetsu/issue-5', fromFork: true } }),
+      delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-5', fromFork: true } })],
     ['command on a PR, payload without its head (Gitea < 1.23)', comment('/kugetsu rebase', { pr: {} }), delegated({ ...onPr9, onPullRequest: { number: 9 } })],
     ['head kugetsu/issue-0 is not an issue branch', comment('/kugetsu go', { pr: { headRef: 'kugetsu/issue-0' } }), delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-0' } })],
     ['head kugetsu/issue-05 is not an issue branch', comment('/kugetsu go', { pr: { headRef: 'kugetsu/issue-05' } }), delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-05' } })],
@@ -155,6 +157,7 @@ describe('routeEvent', () => {
     ['changes requested on a kugetsu PR → follow-up on issue 5, text trimmed', review('kugetsu/issue-5'),
       delegated({ ...fromPr9ToIssue5, trigger: 'review', message: 'Please add a test.', sender: ALICE, commentId: undefined })],
     ['changes requested on another PR', review('feature/x'), ignored('pull request head branch "feature/x" was not created by kugetsu')],
+    ["changes requested on a fork's PR whose branch is named like kugetsu's", review('kugetsu/issue-5', 'redo', { fromFork: true }), ignored('pull request #9 comes from a fork')],
     ["changes requested, repository's own template", review('agent/12-work', 'redo', { repo: repo('acme', 'custom') }), delegated({ issueKey: 'acme/custom#12', replyTo: 9, trigger: 'review', message: 'redo' })],
   ])('%s', (_name, event, expected, routePolicy = policy) => {
     expect(spelledOut(routeEvent(event, routePolicy))).toMatchObject(expected);
