@@ -27,8 +27,8 @@ export interface Member {
 export interface WorkerWorld {
   sandbox: Sandbox;
   ingress: Member;
-  /** Starts worker `name` (again: a new service on the same state dir, as after a restart). */
-  startWorker(name: string): Promise<Member>;
+  /** Starts worker `name` (again: a new service on the same state dir, as after a restart), `env` added to its environment. */
+  startWorker(name: string, env?: Record<string, string>): Promise<Member>;
   /** Stops worker `name` (its running turns get 5 s), and closes its database connection. */
   stopWorker(name: string): Promise<void>;
   /** `<dir>/<name>`: the state dir of worker `name` (or `ingress`). */
@@ -57,7 +57,7 @@ export async function createWorkerWorld(dir: string, options: { env: Record<stri
   const dbFile = path.join(dir, 'engine', 'kugetsu.db');
   mkdirSync(path.dirname(dbFile), { recursive: true });
   const stateDir = (name: string) => path.join(dir, name);
-  const build = async (name: string, role: 'ingress' | 'worker'): Promise<Member> => {
+  const build = async (name: string, role: 'ingress' | 'worker', env: Record<string, string> = {}): Promise<Member> => {
     const config = loadConfig(
       {
         GITEA_URL: sandbox.gitea.url,
@@ -68,6 +68,7 @@ export async function createWorkerWorld(dir: string, options: { env: Record<stri
         KUGETSU_RECONCILE_INTERVAL_S: '0',
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         ...options.env,
+        ...env,
       },
       dir,
     );
@@ -113,9 +114,9 @@ export async function createWorkerWorld(dir: string, options: { env: Record<stri
     sandbox,
     ingress,
     stateDir,
-    async startWorker(name) {
+    async startWorker(name, env) {
       if (workers.has(name)) throw new Error(`worker ${name} runs already`);
-      const member = await build(name, 'worker');
+      const member = await build(name, 'worker', env);
       workers.set(name, member);
       return member;
     },
