@@ -90,4 +90,37 @@ describe('any worker can take any issue (real opencode, real sandbox, one shared
     expect(third.messages.filter((m) => m.role === 'user')).toHaveLength(3);
     expect(a2.logs.lines.some((l) => l.msg?.startsWith('imported the stored session'))).toBe(true);
   }, 300_000);
+
+  it('a broken export never fails the follow-up: B logs why it could not import, opencode rejects the session, and the turn runs on a new one', async () => {
+    const fake = world.sandbox.gitea.fake;
+    const issue = fake.addIssue('demo/hello', { title: 'Add a greeting', body: 'Please add a GREETING.md that says hello.', author: 'alice', labels: ['ready'], labeledBy: 'alice' });
+    const key = issueKey('demo', 'hello', issue.number);
+    // Only A runs (whatever the test above left running).
+    await world.stopWorker('a');
+    await world.stopWorker('b');
+    await world.startWorker('a');
+    const job1 = await world.finished(await world.label(issue.number));
+    expect(job1.state).toBe('succeeded');
+    const first = job1.result!.sessionId!;
+    // The stored export is damaged (a bad disk, a bug of an older kugetsu): opencode cannot import it.
+    const store = world.ingress.service.store;
+    const stored = (await store.getSession(key))!;
+    await store.putSession({ ...stored, export: Buffer.from(JSON.stringify({ info: { id: first }, messages: [] })) });
+
+    await world.stopWorker('a');
+    const b = await world.startWorker('b');
+    const job2 = await world.finished(await world.comment(issue.number, '/kugetsu please also say goodbye'));
+    expect(job2).toMatchObject({ state: 'succeeded', result: { exitCode: 0, pushed: true } });
+    expect(await world.claimedBy(job2.id)).toBe(b.service.worker!.id);
+    const fresh = job2.result!.sessionId!;
+    expect(fresh).toMatch(/^ses_/);
+    expect(fresh).not.toBe(first);
+    const mine = b.logs.lines.filter((l) => l.issueKey === key);
+    expect(mine.find((l) => l.msg?.startsWith('could not import the stored session'))).toMatchObject({ level: 40, sessionId: first, problem: expect.stringContaining('import exited with 1') });
+    expect(mine.some((l) => l.msg === 'agent rejected the stored session; starting a new one' && l.sessionId === first)).toBe(true);
+    // The new session is what the engine keeps now, with its own export.
+    const after = (await store.getSession(key))!;
+    expect(after.sessionId).toBe(fresh);
+    expect(JSON.parse(after.export!.toString('utf8')).info.id).toBe(fresh);
+  }, 300_000);
 });
