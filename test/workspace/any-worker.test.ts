@@ -45,6 +45,9 @@ describe('any worker can take any issue: the worktree follows the pushed branch'
     expect(pushed1.pushed).toBe(true);
     expect(hasIssueWorktree(a.stateDir, repo(), 1)).toBe(true);
     expect(hasIssueWorktree(b.stateDir, repo(), 1)).toBe(false);
+    // Never a path built from an unsafe name or number.
+    expect(hasIssueWorktree(a.stateDir, { owner: '..', name: 'widgets' }, 1)).toBe(false);
+    expect(hasIssueWorktree(a.stateDir, repo(), 0)).toBe(false);
 
     const second = await b.ws.prepare(repo(), 1, BRANCH);
     expect(second).toMatchObject({ created: true, startSha: pushed1.headSha, path: join(b.stateDir, 'worktrees', 'acme', 'widgets', 'issue-1') });
