@@ -82,7 +82,8 @@ describe('any worker can take any issue (real opencode, real sandbox, one shared
     expect(sandboxGit(origin, ['rev-parse', `${BRANCH}~1`])).toBe(afterB);
     expect(sandboxGit(origin, ['show', `${BRANCH}:GREETING.md`])).toBe('# Greeting\n\nHello from kugetsu!\n\nGoodbye, and thanks for all the issues.');
     expect(sandboxGit(origin, ['show', `${BRANCH}:THANKS.md`])).toBe('Thanks for reading.');
-    expect(sandboxGit(origin, ['ls-tree', '--name-only', BRANCH]).split('\n')).not.toContain('half-done.txt');
+    // Exactly the agents' files: no leftovers, nothing an export or import left in the worktree.
+    expect(sandboxGit(origin, ['ls-tree', '-r', '--name-only', BRANCH]).split('\n').sort()).toEqual(['GREETING.md', 'README.md', 'THANKS.md', 'main.js']);
     expect(a2.logs.lines.some((l) => l.ref?.startsWith('refs/kugetsu/unpublished/') && l.level === 40)).toBe(true);
     // A imported B's newer export: the third request carries all three turns.
     const third = turns().at(-1)!;
