@@ -34,6 +34,7 @@ import type { JobStore } from './store/job-store.js';
 import { openEmbeddedStore } from './open-store.js';
 import { Worker } from './worker/worker.js';
 import { createWorkspace } from './workspace/create-workspace.js';
+import { hasIssueWorktree } from './workspace/has-issue-worktree.js';
 import type { Workspace } from './workspace/types.js';
 
 /** Parts a caller (tests, the demo) may supply instead of the defaults built from the config. */
@@ -174,6 +175,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
               ...(config.rateLimits.repo ? { repoRate: config.rateLimits.repo } : {}),
             };
           },
+          // A follow-up runs fastest where its worktree (and, usually, its agent session) already is.
+          prefer: (job) => hasIssueWorktree(config.stateDir, job.repo, job.issueNumber),
           ...overrides.workerTiming,
         });
   const cancel = async (job: Job) => {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
+import type { AgentAdapter, AgentOutcome, AgentTurn, SessionTransfer } from './types.js';
 import { execInputProblem } from './exec-input-problem.js';
 import { messageEnv } from './message-env.js';
 import { runProcess } from './run-process.js';
-import { readSessionFile, writeSessionFile } from './session-file.js';
+import { readSessionFile, SESSION_ID_PATTERN, writeSessionFile } from './session-file.js';
 
 /** Options of {@link createCommandAgent}. */
 export interface CommandAgentOptions {
@@ -50,6 +50,11 @@ export function substituteArgv(argv: readonly string[], turn: AgentTurn): string
  * write it, do not replace it); if the agent leaves a session id in it (see {@link readSessionFile}), that becomes the
  * outcome's `sessionId`, else the incoming id is kept.
  *
+ * Its session is its session file: `exportSession` gives the file's content after the turn (the id
+ * the agent left, else the id it was given — today just the id); `importSession` checks that the
+ * bytes name the session to continue and writes them back into the session file. (The id also
+ * reaches every worker through the engine's session row, as `KUGETSU_SESSION_ID`.)
+ *
  * Throws a `TypeError` at construction when `argv` is not a non-empty array of non-empty strings.
  */
 export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
@@ -60,6 +65,20 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
   const argv = parsed.data;
   return {
     name: 'command',
+    async exportSession(place): Promise<SessionTransfer> {
+      const id = (await readSessionFile(place.sessionFile)) ?? place.sessionId;
+      return id === place.sessionId ? { ok: true, data: Buffer.from(id) } : { ok: false, problem: `the session file names ${id}, not ${place.sessionId}` };
+    },
+    async importSession(place, data): Promise<SessionTransfer> {
+      const id = data.toString('utf8').trim();
+      if (!SESSION_ID_PATTERN.test(id) || id !== place.sessionId) return { ok: false, problem: `the stored export does not name session ${place.sessionId}` };
+      try {
+        await writeSessionFile(place.sessionFile, id);
+      } catch (err) {
+        return { ok: false, problem: `the session file could not be written (${(err as Error).message})` };
+      }
+      return { ok: true, data };
+    },
     async run(turn: AgentTurn): Promise<AgentOutcome> {
       await writeSessionFile(turn.sessionFile, '');
       const [command, ...args] = substituteArgv(argv, turn);

@@ -3,6 +3,7 @@ import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
 import { OutputTail } from './output-tail.js';
 import { OpencodeEvents } from './opencode-events.js';
+import { exportOpencodeSession, importOpencodeSession } from './opencode-session.js';
 
 /** Options of {@link createOpencodeAgent}. */
 export interface OpencodeAgentOptions {
@@ -80,6 +81,9 @@ function tailLine(line: string): string | undefined {
  * opencode does not know ends with exit 1 and `Error: Session not found`: the outcome then has
  * `sessionRejected: true` and no `sessionId`, so the caller can run the turn again fresh.
  *
+ * Sessions travel between workers with `opencode export` / `opencode import`, run like the turns
+ * (see `exportOpencodeSession`, `importOpencodeSession`).
+ *
  * Throws only when the prompt file is not readable (kugetsu's own bug).
  */
 export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAdapter {
@@ -89,6 +93,8 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
   }
   return {
     name: 'opencode',
+    exportSession: (place) => exportOpencodeSession(bin, place),
+    importSession: (place, data) => importOpencodeSession(bin, place, data),
     async run(turn: AgentTurn): Promise<AgentOutcome> {
       await access(turn.promptFile, constants.R_OK).catch((err: unknown) => {
         throw new Error(`prompt file ${turn.promptFile} is not readable`, { cause: err });

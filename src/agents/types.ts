@@ -80,10 +80,48 @@ export interface AgentOutcome {
   sessionRejected?: boolean;
 }
 
+/**
+ * Where an issue's agent session lives on this worker, for moving it out of or into the agent
+ * (see {@link AgentAdapter.exportSession}): the same worktree, environment, sandbox and agent dir
+ * as the issue's turns, so the session is read and written exactly where the turns keep it.
+ */
+export interface SessionPlace {
+  issueKey: IssueKey;
+  /** The session to export, or that the import is for (`SESSION_ID_PATTERN`; never an option). */
+  sessionId: string;
+  /** The issue's worktree: the working directory (opencode keys its sessions by project). */
+  worktree: string;
+  /** The issue's agent dir (`TurnView.agentDir`, read-write in the sandbox): an import's file is written in it. */
+  agentDir: string;
+  /** The issue's session file (`AgentTurn.sessionFile`). */
+  sessionFile: string;
+  /** The environment of the issue's turns (`AgentTurn.env`). */
+  env: Record<string, string>;
+  /** The sandbox of the issue's turns (`AgentTurn.sandbox`). */
+  sandbox: TurnSandbox;
+  /** Limit of one export or import, in ms; the process is killed after it. */
+  timeoutMs: number;
+}
+
+/** What moving a session did: done (`data` for an export), or why not. Never an exception. */
+export type SessionTransfer = { ok: true; data: Buffer } | { ok: false; problem: string };
+
 /** An agent CLI behind one interface (`opencode`, `command`, …). */
 export interface AgentAdapter {
   /** Short name shown in status comments, e.g. `"opencode"`. */
   readonly name: string;
   /** Runs one turn to completion, timeout or cancellation. Never rejects for agent failures. */
   run(turn: AgentTurn): Promise<AgentOutcome>;
+  /**
+   * The agent's own record of `place.sessionId` as opaque bytes, after a turn, for the engine to
+   * keep so that another worker can continue the session. Optional: an adapter without it has
+   * sessions that cannot travel. Resolves `{ok: false, problem}` when it cannot; never rejects.
+   */
+  exportSession?(place: SessionPlace): Promise<SessionTransfer>;
+  /**
+   * Makes the session an {@link exportSession} produced (`data`, maybe on another machine) known
+   * to the agent here, before a turn continues it. Resolves `{ok: true, data}` (`data` as given)
+   * or `{ok: false, problem}` (broken data, agent failure); never rejects.
+   */
+  importSession?(place: SessionPlace, data: Buffer): Promise<SessionTransfer>;
 }

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentSandbox } from '../agents/agent-sandbox.js';
 import { writeSessionFile } from '../agents/session-file.js';
-import type { AgentAdapter, AgentOutcome } from '../agents/types.js';
+import type { AgentAdapter, AgentOutcome, SessionPlace } from '../agents/types.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
@@ -22,6 +22,7 @@ import { sanitizeUntrusted } from './sanitize-untrusted.js';
 import { jobPaths } from './state-paths.js';
 import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
 import { DEFERRED_BACKOFF } from './deferred-events.js';
+import { restoreTurnSession, SESSION_TRANSFER_TIMEOUT_MS, storeTurnSession } from './turn-session.js';
 
 /** What the runner needs; all injected by the composition root. */
 export interface JobRunnerDeps {
@@ -54,6 +55,8 @@ export interface JobRunnerDeps {
   promptLimits?: PromptLimits;
   /** How long a job waits for Gitea each time; default {@link DEFERRED_BACKOFF} (5 s doubling to 5 min). */
   waitBackoff?: BackoffOptions;
+  /** Limit of one session export or import, in ms; default {@link SESSION_TRANSFER_TIMEOUT_MS}. */
+  sessionTransferTimeoutMs?: number;
 }
 
 /** Gitea could not answer a check the turn needs (network, 5xx, 429): the job waits and tries again. */
@@ -72,9 +75,11 @@ class PhaseError extends Error {
 
 /**
  * Runs one claimed job — one agent turn — to `succeeded`, `failed` or `canceled`:
- * prepare the issue's worktree → fetch the issue and its comments → write the prompt file →
- * run the agent (continuing the issue's session) → commit what it left and push the branch →
- * store the session → final status comment. Never throws: every failure ends as a `failed` job
+ * prepare the issue's worktree (rebuilt from the pushed branch on a worker that does not have it)
+ * → fetch the issue and its comments → write the prompt file → bring the issue's stored session
+ * into this worker's agent dir when it is not there (see `turn-session.ts`) → run the agent
+ * (continuing the session) → store the session and its export → commit what it left and push the
+ * branch → final status comment. Never throws: every failure ends as a `failed` job
  * naming its phase (authorize, clone, fetch, worktree, prompt, agent, commit, push) and what to do.
  */
 export class JobRunner {
@@ -258,6 +263,13 @@ export class JobRunner {
     const current = await this.repository(job);
     const repo = run.baseBranch ? { ...current, defaultBranch: run.baseBranch } : current;
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
+    const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey });
+    if (wt.setAside) {
+      log.warn(
+        { ref: wt.setAside.ref, sha: wt.setAside.sha, worktree: wt.path },
+        "the branch moved on in origin while this worker's copy had unpushed work: that work was kept on a local ref of the worktree (not pushed) and the turn starts from the pushed branch",
+      );
+    }
     // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
     job = (await this.deps.machine.start(job, workerId, wt.startSha, current)) ?? job;
 
@@ -288,6 +300,15 @@ export class JobRunner {
       throw new PhaseError('prompt', why, { cause: err });
     }
 
+    // One sandbox for everything the agent runs in this turn: the session import, the turn, the export.
+    const turnSandbox = this.deps.sandbox.forTurn({ worktree: wt.path, agentDir: wt.agentDir, gitObjects: wt.gitObjects, promptFile: paths.promptFile, messageFile: paths.messageFile, sessionFile: paths.sessionFile });
+    const place = (id: string): SessionPlace => ({
+      issueKey: job.issueKey, sessionId: id, worktree: wt.path, agentDir: wt.agentDir, sessionFile: paths.sessionFile, env: run.env, sandbox: turnSandbox,
+      timeoutMs: this.deps.sessionTransferTimeoutMs ?? SESSION_TRANSFER_TIMEOUT_MS,
+    });
+    // The issue's last turn may have run on another worker: its session comes through the engine.
+    if (sessionId !== undefined && previous) await restoreTurnSession(log, agent, previous, place(sessionId));
+
     const runTurn = (session: string | undefined): Promise<AgentOutcome> =>
       agent.run({
         issueKey: job.issueKey,
@@ -304,7 +325,7 @@ export class JobRunner {
         logFile: paths.logFile,
         redact,
         signal,
-        sandbox: this.deps.sandbox.forTurn({ worktree: wt.path, agentDir: wt.agentDir, gitObjects: wt.gitObjects, promptFile: paths.promptFile, messageFile: paths.messageFile, sessionFile: paths.sessionFile }),
+        sandbox: turnSandbox,
       });
     let outcome = await runTurn(sessionId);
     if (outcome.sessionRejected && sessionId !== undefined && !signal.aborted) {
@@ -315,14 +336,12 @@ export class JobRunner {
       sessionId = undefined;
       outcome = await runTurn(undefined);
     }
-    await store.putSession({
-      issueKey: job.issueKey,
-      agent: agent.name,
-      sessionId: outcome.sessionId ?? sessionId,
-      worktreePath: wt.path,
-      branch: wt.branch,
-      updatedAt: new Date().toISOString(),
-    });
+    if (isLeaseLost(signal)) {
+      // Another worker may hold the job (and the issue's session) now: this turn records nothing.
+      log.warn('lease lost during the turn; its session is not stored');
+    } else {
+      await storeTurnSession({ store, log }, { agent, previous, outcome, sessionId: outcome.sessionId ?? sessionId, place, issueKey: job.issueKey, worktree: wt });
+    }
 
     const base: JobResult = {
       exitCode: outcome.exitCode,

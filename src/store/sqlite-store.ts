@@ -277,6 +277,7 @@ class SqliteJobStore implements SqliteStore {
       worktree_path: session.worktreePath,
       branch: session.branch,
       updated_at: session.updatedAt,
+      export: session.export ?? null,
     };
     return this.group.run(() => void this.s.sessionPut.run(row));
   }
@@ -516,6 +517,7 @@ function sessionFromRow(row: SessionRow): IssueSession {
     worktreePath: row.worktree_path,
     branch: row.branch,
     updatedAt: row.updated_at,
+    ...(row.export ? { export: Buffer.from(row.export) } : {}),
   };
 }
 

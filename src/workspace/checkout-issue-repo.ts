@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { explainGitFailure } from './explain-git-failure.js';
 import { inspectIssueDir } from './inspect-issue-dir.js';
-import type { IssueRepoGit } from './issue-repo-git.js';
+import { catchUpIssueRepo, type CatchUp } from './catch-up-issue-repo.js';
 import { migrateLinkedWorktree } from './migrate-linked-worktree.js';
 import { isAncestor, revParseRef } from './rev-parse-ref.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
@@ -17,18 +17,23 @@ export interface CheckoutResult {
   created: boolean;
   /** HEAD of the issue repository when the turn begins. */
   startSha: string;
+  /** Unpublished work of a reused worktree set aside because origin's branch moved on (see `catchUpIssueRepo`). */
+  setAside?: { ref: string; sha: string };
 }
 
 /**
  * Makes `path` the issue's repository with `branch` checked out, after the shared clone was fetched:
  * 1. in the shared clone, `refs/heads/<branch>` (kugetsu's record of the branch, which also keeps
- *    its objects reachable) is created from `origin/<branch>` when that exists, else from
- *    `origin/<defaultBranch>`, and fast-forwarded when `origin/<branch>` is strictly ahead;
+ *    its objects reachable) is set to `origin/<branch>` when that exists (the pushed branch is the
+ *    issue's state, whichever worker pushed it), else kept, else created from
+ *    `origin/<defaultBranch>`;
  * 2. a missing or empty `path` becomes a new repository (`git init`, objects borrowed from the
- *    shared clone, the branch at that commit, files checked out); a worktree of the old layout
+ *    shared clone, the branch at that commit, files checked out) — so a worker that never ran the
+ *    issue rebuilds its worktree from the pushed branch; a worktree of the old layout
  *    (a `.git` file linking it to the shared clone) is turned into one, its files kept; an existing
- *    issue repository is reused and, when it is clean and `origin/<branch>` is strictly ahead of its
- *    HEAD (someone pushed to the branch), fast-forwarded;
+ *    issue repository is reused and brought up to `origin/<branch>` ({@link catchUpIssueRepo}:
+ *    fast-forwarded when clean, its unpublished work set aside on a local ref when origin moved on,
+ *    kept when it is only ahead);
  * 3. before any of its git steps there, kugetsu rewrites the repository's configuration and
  *    mirrors `origin/*` into it (see {@link syncIssueRepo}).
  * Every git command in the issue repository runs isolated (`ctx.issueGit`). Throws
@@ -43,8 +48,14 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
   try {
     const local = await revParseRef(host, clonePath, `refs/heads/${branch}`);
     const remote = await revParseRef(host, clonePath, `refs/remotes/origin/${branch}`);
-    let base = local;
-    if (remote && (!local || (local !== remote && (await isAncestor(host, clonePath, local, remote))))) base = remote;
+    // The pushed branch is the issue's state (any worker may have pushed the last turn): origin's
+    // branch wins over kugetsu's record of it. A record origin no longer contains (the branch was
+    // rewritten there) is kept under refs/kugetsu/superseded/, so objects a reused worktree still
+    // points at stay reachable in the shared clone.
+    let base = remote ?? local;
+    if (remote && local && local !== remote && !(await isAncestor(host, clonePath, local, remote))) {
+      await host.run(['update-ref', `refs/kugetsu/superseded/${branch}`, local], { cwd: clonePath });
+    }
     if (!base) {
       base = await revParseRef(host, clonePath, `refs/remotes/origin/${repo.defaultBranch}`);
       if (!base) {
@@ -61,6 +72,7 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     const kind = await inspectIssueDir(path, clonePath);
     await removeLeftovers(path);
     let created = false;
+    let caughtUp: CatchUp | undefined;
     const init = async (dir: string, files: 'checkout' | 'keep') => {
       const g = ctx.issueGit({ worktree: dir, objects });
       await g.run(['init', '--quiet', '--template=', `--initial-branch=${branch}`]);
@@ -104,7 +116,11 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
         await git.run(['update-ref', `refs/heads/${branch}`, base]);
         await git.run(['reset', '--quiet', '--mixed']);
       } else if (remote) {
-        await fastForwardIfClean(ctx, git, remote, repoName, path, branch);
+        caughtUp = await catchUpIssueRepo(git, remote, { name: ctx.botName, email: ctx.botEmail });
+        if (caughtUp.kind === 'fast-forwarded') ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo: repoName, path, branch, to: remote });
+        if (caughtUp.kind === 'set-aside') {
+          ctx.logger({ level: 'warn', msg: "origin's branch moved on: set aside this worktree's unpublished work and reset it to origin", repo: repoName, path, branch, ref: caughtUp.ref, sha: caughtUp.sha, to: remote });
+        }
       }
     } else {
       const what = kind === 'foreign' ? 'exists but is not a worktree kugetsu made (or its .git was removed)' : 'is not a directory';
@@ -112,7 +128,7 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     }
     const startSha = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).stdout.trim();
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(startSha)) throw new WorkspaceError('worktree', `worktree ${path} has no HEAD commit; remove it (/kugetsu reset) and retry`);
-    return { created, startSha };
+    return { created, startSha, ...(caughtUp?.kind === 'set-aside' ? { setAside: { ref: caughtUp.ref, sha: caughtUp.sha } } : {}) };
   } catch (error) {
     if (error instanceof WorkspaceError) throw error;
     throw explainGitFailure('worktree', `could not prepare worktree ${path} on ${branch}`, error);
@@ -125,18 +141,3 @@ async function removeLeftovers(path: string): Promise<void> {
   const names = await readdir(dirname(path)).catch(() => [] as string[]);
   for (const name of names) if (name.startsWith(prefix)) await rm(join(dirname(path), name), { recursive: true, force: true });
 }
-
-/** Fast-forwards the issue repository to `target` (origin's branch) when it is clean and strictly behind. */
-async function fastForwardIfClean(ctx: WorkspaceContext, git: IssueRepoGit, target: string, repo: string, path: string, branch: string): Promise<void> {
-  const head = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).stdout.trim();
-  if (!head || head === target) return;
-  if ((await git.run(['merge-base', '--is-ancestor', head, target], { okExitCodes: [0, 1] })).exitCode !== 0) return;
-  const status = await git.run(['status', '--porcelain', '--untracked-files=all', '--ignore-submodules=dirty']);
-  if (status.stdout.trim() !== '') {
-    ctx.logger({ level: 'warn', msg: 'origin branch is ahead but worktree is dirty; not fast-forwarding', repo, path, branch });
-    return;
-  }
-  await git.run(['merge', '--ff-only', '--quiet', target]);
-  ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo, path, branch, to: target });
-}
-

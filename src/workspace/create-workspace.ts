@@ -77,8 +77,8 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
       const agentDir = issueWorktreePath(agentsDir, issueNumber);
       return lock.run(lockKey(repo), async () => {
         await ensureSharedClone(ctx, repo, clonePath);
-        const { created, startSha } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch);
-        return { path, branch, startSha, created, agentDir, gitObjects: join(clonePath, 'objects') };
+        const { created, startSha, setAside } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch);
+        return { path, branch, startSha, created, agentDir, gitObjects: join(clonePath, 'objects'), ...(setAside ? { setAside } : {}) };
       });
     },
 

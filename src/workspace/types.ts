@@ -17,6 +17,13 @@ export interface PreparedWorktree {
   agentDir: string;
   /** The shared clone's `objects` directory the worktree's repository borrows from (read-only for the agent). */
   gitObjects: string;
+  /**
+   * Set when the reused worktree had work that was never pushed (leftovers of a turn that pushed
+   * nothing) while origin's branch moved on (a turn on another worker, or a person, pushed): that
+   * work was committed as `sha` and kept under `ref` (`refs/kugetsu/unpublished/…`) in the issue
+   * repository only, and the worktree reset to origin's branch.
+   */
+  setAside?: { ref: string; sha: string };
 }
 
 /** Result of committing the agent's leftovers and pushing the branch. */
@@ -41,7 +48,9 @@ export interface PublishResult {
 export interface Workspace {
   /**
    * Clones the repository on first use (else fetches), then creates the issue's worktree on
-   * `branch` from `origin/<repo.defaultBranch>` — or reuses it when it exists.
+   * `branch` from `origin/<branch>` when it was pushed (by any worker), else from
+   * `origin/<repo.defaultBranch>` — or reuses it when it exists, brought up to `origin/<branch>`
+   * (see {@link PreparedWorktree.setAside}).
    */
   prepare(repo: RepoRef, issueNumber: number, branch: string): Promise<PreparedWorktree>;
   /**

@@ -143,6 +143,23 @@ describe('SqliteStore jobs', () => {
     expect(await store.sessions()).toHaveLength(1);
   });
 
+  it("keeps a session's export as bytes: given back whole, replaced or cleared by the next put, left out of the list", async () => {
+    const store = openStore();
+    // Bytes that are not text: a NUL, a lone UTF-8 continuation byte, 0xff.
+    const blob = Buffer.concat([Buffer.from('{"info":{"id":"ses_a"}}'), Buffer.from([0x00, 0x80, 0xff])]);
+    const session = { issueKey: key(7), agent: 'opencode', sessionId: 'ses_a', worktreePath: '/w/7', branch: 'kugetsu/issue-7', updatedAt: '2025-01-01T00:00:00.000Z' };
+    await store.putSession({ ...session, export: blob });
+    const stored = await store.getSession(key(7));
+    expect(Buffer.isBuffer(stored!.export)).toBe(true);
+    expect(stored!.export!.equals(blob)).toBe(true);
+    expect((await store.sessions())[0]).not.toHaveProperty('export');
+    const next = Buffer.from('second turn');
+    await store.putSession({ ...session, export: next });
+    expect((await store.getSession(key(7)))!.export!.equals(next)).toBe(true);
+    await store.putSession(session);
+    expect(await store.getSession(key(7))).toStrictEqual(session);
+  });
+
   it('remembers repositories (admit does too) and keeps cursors', async () => {
     const store = openStore();
     await accepted(store, 7);
