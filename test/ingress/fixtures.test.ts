@@ -107,10 +107,24 @@ describe('the same captures with a trigger in them become delegations', () => {
     const payload = fixtureJson(file);
     payload.comment.body = '/kugetsu rename the helper';
     payload.pull_request.head.ref = 'kugetsu/issue-12';
+    // The captured PR comes from a fork; kugetsu's branches live in the repository itself.
+    payload.pull_request.head.repo_id = payload.pull_request.base.repo_id;
     const { app, intents } = appWithRouting();
     const { json } = await post(app, JSON.stringify(payload, null, 2), file);
     expect(json.issue).toBe('Aneesh-Hegde/test-repo#12');
     expect(intents[0]).toMatchObject({ delegation: { issueNumber: 12, replyTo: payload.issue.number } });
+  });
+
+  it("the same comment on the captured fork's PR, its branch named like kugetsu's, stays on that PR", async () => {
+    const file = 'zulip__pull_request_comment__created.json';
+    const payload = fixtureJson(file);
+    payload.comment.body = '/kugetsu rename the helper';
+    payload.pull_request.head.ref = 'kugetsu/issue-12';
+    expect(payload.pull_request.head.repo_id).not.toBe(payload.pull_request.base.repo_id);
+    const { app, intents } = appWithRouting();
+    const { json } = await post(app, JSON.stringify(payload, null, 2), file);
+    expect(json.issue).toBe(`Aneesh-Hegde/test-repo#${payload.issue.number}`);
+    expect(intents[0]).toMatchObject({ delegation: { issueNumber: payload.issue.number, onPullRequest: { number: payload.issue.number, headRef: 'kugetsu/issue-12', fromFork: true } } });
   });
 
   it('changes requested on a kugetsu PR → review follow-up on the linked issue with the review text', async () => {
