@@ -105,6 +105,59 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
     CREATE INDEX deferred_events_due ON deferred_events (next_attempt_at);
     `,
   },
+  {
+    // The twin of SQLite's step 3 (src/store/migrations.ts). No table is rebuilt: PostgreSQL alters
+    // in place, so ids and the identity sequences are untouched (a pruned id is never handed out again).
+    description: 'the engine: waiting state, claims and leases, one running job per issue, job reports, outbox claims, session exports, workers',
+    sql: `
+    -- A column CHECK gets the name <table>_<column>_check (PostgreSQL 15 docs, CREATE TABLE).
+    ALTER TABLE jobs DROP CONSTRAINT jobs_state_check;
+    ALTER TABLE jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'waiting', 'running', 'succeeded', 'failed', 'canceled'));
+    ALTER TABLE jobs
+      ADD COLUMN repo_key         text    COLLATE "C" NOT NULL DEFAULT '', -- owner/name, lowercase
+      ADD COLUMN sender_id        bigint  NOT NULL DEFAULT 0,
+      ADD COLUMN worker_id        text,
+      ADD COLUMN lease_until      bigint,  -- ms since the epoch
+      ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false,
+      ADD COLUMN not_before       bigint;  -- ms since the epoch: a waiting job is claimable from then on
+    -- json, not jsonb: it reads the stored text as it is (jsonb refuses a NUL escape).
+    UPDATE jobs SET
+      repo_key = lower(coalesce(data::json -> 'repo' ->> 'owner', '') || '/' || coalesce(data::json -> 'repo' ->> 'name', '')),
+      sender_id = coalesce((data::json -> 'sender' ->> 'id')::bigint, 0);
+    -- A job running when the schema was older has no worker holding a lease: its lease counts as
+    -- expired, so a worker interrupts it (it continues as its next attempt) instead of it running forever.
+    UPDATE jobs SET lease_until = 0 WHERE state = 'running';
+    CREATE INDEX jobs_sender_started ON jobs (sender_id, started_at);
+    CREATE INDEX jobs_repo_started ON jobs (repo_key, started_at);
+    -- The last line of defence of per-issue order: two running jobs of one issue cannot commit.
+    CREATE UNIQUE INDEX jobs_one_running_per_issue ON jobs (issue_key) WHERE state = 'running';
+
+    -- What the outbox owns of a job (written by report code only); read joined to the job.
+    CREATE TABLE job_reports (
+      job_id            bigint PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+      status_comment_id bigint,
+      pull_request      text, -- JSON {number, url}
+      superseded_by     text
+    );
+    INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by)
+      SELECT id, (d ->> 'statusCommentId')::bigint, (d -> 'pullRequest')::text, d ->> 'supersededBy'
+      FROM (SELECT id, data::json AS d FROM jobs) AS j
+      WHERE d ->> 'statusCommentId' IS NOT NULL OR d -> 'pullRequest' IS NOT NULL OR d ->> 'supersededBy' IS NOT NULL;
+
+    ALTER TABLE outbox ADD COLUMN claimed_by text, ADD COLUMN claim_until bigint; -- ms since the epoch
+    CREATE INDEX outbox_group_pending ON outbox (group_key, id) WHERE state = 'pending';
+    ALTER TABLE sessions ADD COLUMN export bytea; -- the agent's session, so another worker can continue it
+
+    CREATE TABLE workers (
+      id         text    PRIMARY KEY,
+      host       text    NOT NULL,
+      pid        integer NOT NULL,
+      slots      integer NOT NULL,
+      started_at text    NOT NULL,
+      seen_at    bigint  NOT NULL -- ms since the epoch
+    );
+    `,
+  },
 ];
 
 /** The schema version this build of kugetsu writes: the number of {@link POSTGRES_MIGRATIONS}. */

@@ -20,6 +20,13 @@ export interface IssueSession {
   worktreePath: string;
   branch: string;
   updatedAt: string;
+  /**
+   * The agent's session as the agent exported it (bytes, e.g. opencode's `export`), so that a
+   * worker on another machine can continue it; absent when none is stored. `putSession` stores the
+   * session as given (without `export`, a stored one is cleared); `sessions()` lists sessions
+   * without their exports (they may be large), `getSession` returns it.
+   */
+  export?: Buffer;
 }
 
 /** The delivery that produced a delegation, as recorded for idempotency. */
@@ -111,7 +118,7 @@ export interface JobStore extends JobQueue, JobReader, EngineEvents {
   putSession(session: IssueSession): Promise<void>;
   /** Forgets an issue's session (the next turn starts fresh). */
   deleteSession(key: IssueKey): Promise<void>;
-  /** All stored sessions (for worktree cleanup). */
+  /** All stored sessions, without their exports (for worktree cleanup). */
   sessions(): Promise<IssueSession[]>;
   /** Counts by state, for `/healthz`. */
   counts(): Promise<Record<JobState, number>>;

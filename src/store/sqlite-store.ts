@@ -277,6 +277,7 @@ class SqliteJobStore implements SqliteStore {
       worktree_path: session.worktreePath,
       branch: session.branch,
       updated_at: session.updatedAt,
+      export: session.export ?? null,
     };
     return this.group.run(() => void this.s.sessionPut.run(row));
   }
@@ -509,7 +510,7 @@ function parseJobId(id: string): number | undefined {
 }
 
 function sessionFromRow(row: SessionRow): IssueSession {
-  return {
+  const session: IssueSession = {
     issueKey: row.issue_key as IssueKey,
     agent: row.agent,
     sessionId: row.session_id ?? undefined,
@@ -517,6 +518,8 @@ function sessionFromRow(row: SessionRow): IssueSession {
     branch: row.branch,
     updatedAt: row.updated_at,
   };
+  if (row.export != null) session.export = row.export;
+  return session;
 }
 
 function deferredFromRow(row: DeferredRow): DeferredEvent {

@@ -34,7 +34,7 @@ export function jobsContract(ctx: ContractContext): void {
         note: 'interrupted by a restart',
         result,
         message: 'changed message',
-        waiting: { reason: 'gitea', detail: 'Gitea is unreachable', until: '2025-01-01T00:05:00.000Z', times: 2 },
+        waiting: { reason: 'gitea' as const, detail: 'Gitea is unreachable', until: '2025-01-01T00:05:00.000Z', times: 2 },
         pullRequest: { number: 12, url: 'https://gitea.example/acme/app/pulls/12' },
         startSha: 'f00',
         supersededBy: '3',
@@ -108,7 +108,7 @@ export function jobsContract(ctx: ContractContext): void {
 
     it('lists by issue in arrival order, unfinished oldest first, recent newest first, counts zero-filled', async () => {
       const store = await ctx.open();
-      expect(await store.counts()).toStrictEqual({ queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 });
+      expect(await store.counts()).toStrictEqual({ queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 });
       const a = await accepted(store, 1, 'a');
       const b = await accepted(store, 2, 'b');
       const c = await accepted(store, 1, 'c');
@@ -122,7 +122,7 @@ export function jobsContract(ctx: ContractContext): void {
       expect(await store.isIssueActive(key(9))).toBe(false);
       expect(await store.queuedCount(key(1))).toBe(1);
       expect(await store.queuedCount(key(2))).toBe(0);
-      expect(await store.counts()).toStrictEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, canceled: 0 });
+      expect(await store.counts()).toStrictEqual({ queued: 2, waiting: 0, running: 1, succeeded: 1, failed: 0, canceled: 0 });
       await store.update(c.id, { state: 'canceled', finishedAt: '2025-01-02T00:00:00.000Z' });
       expect(await store.isIssueActive(key(1))).toBe(false);
       // Ids are numeric strings that grow in arrival order (numerically: "10" comes after "9").
