@@ -151,6 +151,24 @@ export function jobsContract(ctx: ContractContext): void {
       expect(await store.sessions()).toHaveLength(1);
     });
 
+    it('keeps a session\'s export as bytes, returned by getSession and left out of the listing', async () => {
+      const store = await ctx.open();
+      const bytes = Buffer.from([0, 1, 2, 255, 0, 0x7b, 0x22, 0x5c, 0x75]);
+      const session = { issueKey: key(7), agent: 'opencode', sessionId: 'ses_a', worktreePath: '/w/7', branch: 'kugetsu/issue-7', updatedAt: '2025-01-01T00:00:00.000Z', export: bytes };
+      const { export: _e, ...without } = session;
+      await store.putSession(session);
+      const stored = (await store.getSession(key(7)))!;
+      expect(Buffer.isBuffer(stored.export)).toBe(true);
+      expect(stored).toStrictEqual(session);
+      expect(await store.sessions()).toStrictEqual([without]);
+      const big = Buffer.alloc(3 * 1024 * 1024, 7);
+      await store.putSession({ ...session, export: big });
+      expect((await store.getSession(key(7)))!.export!.equals(big)).toBe(true);
+      // Stored as given: without an export, the stored one is gone.
+      await store.putSession(without);
+      expect(await store.getSession(key(7))).toStrictEqual(without);
+    });
+
     it('remembers repositories (admit does too), listed by name, and keeps cursors', async () => {
       const store = await ctx.open();
       await store.rememberRepo(repo('zeta'));
