@@ -1,4 +1,14 @@
 /**
+ * `jobs.data` as `json` for a migration to read a few fields from. PostgreSQL's `->` refuses a
+ * document holding the escape of NUL or of a lone UTF-16 surrogate ("unsupported Unicode escape
+ * sequence"), which `JSON.stringify` writes for such characters in an agent's output or a message;
+ * so those escapes are replaced by U+FFFD first. Escaped backslashes are rewritten as `\u005c`
+ * before (left to right, pairs never overlap), so a literal backslash followed by `u0000` is not
+ * taken for an escape. The fields read (repository, sender, report ids) never hold such characters.
+ */
+const READABLE_DATA = String.raw`regexp_replace(replace(data, '\\', '\u005c'), '\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\ufffd', 'g')::json`;
+
+/**
  * The PostgreSQL schema, as an ordered list of steps (the twin of the SQLite store's
  * `MIGRATIONS`, src/store/migrations.ts). Step `i` (0-based) takes a database from schema version
  * `i` to `i + 1`; {@link migratePostgres} records each applied step as a row of
@@ -15,6 +25,7 @@
  *   `jsonb`: `jsonb` rejects `\u0000`, which an agent's output tail may contain, and nothing
  *   queries inside them.
  */
+
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: string }> = [
   {
     description: 'deliveries, jobs and their history, sessions, outbox, repositories, cursors, deferred deliveries',
@@ -120,10 +131,9 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
       ADD COLUMN lease_until      bigint,  -- ms since the epoch
       ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false,
       ADD COLUMN not_before       bigint;  -- ms since the epoch: a waiting job is claimable from then on
-    -- json, not jsonb: it reads the stored text as it is (jsonb refuses a NUL escape).
     UPDATE jobs SET
-      repo_key = lower(coalesce(data::json -> 'repo' ->> 'owner', '') || '/' || coalesce(data::json -> 'repo' ->> 'name', '')),
-      sender_id = coalesce((data::json -> 'sender' ->> 'id')::bigint, 0);
+      repo_key = lower(coalesce(${READABLE_DATA} -> 'repo' ->> 'owner', '') || '/' || coalesce(${READABLE_DATA} -> 'repo' ->> 'name', '')),
+      sender_id = coalesce((${READABLE_DATA} -> 'sender' ->> 'id')::bigint, 0);
     -- A job running when the schema was older has no worker holding a lease: its lease counts as
     -- expired, so a worker interrupts it (it continues as its next attempt) instead of it running forever.
     UPDATE jobs SET lease_until = 0 WHERE state = 'running';
@@ -141,7 +151,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
     );
     INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by)
       SELECT id, (d ->> 'statusCommentId')::bigint, (d -> 'pullRequest')::text, d ->> 'supersededBy'
-      FROM (SELECT id, data::json AS d FROM jobs) AS j
+      FROM (SELECT id, ${READABLE_DATA} AS d FROM jobs) AS j
       WHERE d ->> 'statusCommentId' IS NOT NULL OR d -> 'pullRequest' IS NOT NULL OR d ->> 'supersededBy' IS NOT NULL;
 
     ALTER TABLE outbox ADD COLUMN claimed_by text, ADD COLUMN claim_until bigint; -- ms since the epoch
