@@ -17,14 +17,16 @@ export interface IssueSession {
   /** Adapter that owns the session id (a session of one agent means nothing to another). */
   agent: string;
   sessionId: string | undefined;
+  /** The worktree of the worker that ran the last turn (each worker has its own state dir). */
   worktreePath: string;
   branch: string;
   updatedAt: string;
   /**
-   * The agent's session as the agent exported it (bytes, e.g. opencode's `export`), so that a
-   * worker on another machine can continue it; absent when none is stored. `putSession` stores the
-   * session as given (without `export`, a stored one is cleared); `sessions()` lists sessions
-   * without their exports (they may be large), `getSession` returns it.
+   * The agent's own record of {@link sessionId} after the last turn, as opaque bytes, so that a
+   * worker on another machine can continue the session (`AgentAdapter.exportSession`): opencode's
+   * `opencode export <id>` JSON, the command agent's session file. Absent when the agent cannot
+   * export or the export failed. Stored as the backend's binary type (SQLite `sessions.export`
+   * BLOB, schema 3); `putSession` writes it as given (absent → NULL); `sessions()` leaves it out.
    */
   export?: Buffer;
 }
@@ -114,11 +116,13 @@ export interface JobStore extends JobQueue, JobReader, EngineEvents {
   history(id: string): Promise<JobEvent[]>;
   /** Recent jobs, newest first. */
   recent(limit: number): Promise<Job[]>;
+  /** The issue's session, with its {@link IssueSession.export} when one is stored. */
   getSession(key: IssueKey): Promise<IssueSession | undefined>;
+  /** Inserts or replaces the issue's session, `export` included (absent → none stored). */
   putSession(session: IssueSession): Promise<void>;
   /** Forgets an issue's session (the next turn starts fresh). */
   deleteSession(key: IssueKey): Promise<void>;
-  /** All stored sessions, without their exports (for worktree cleanup). */
+  /** All stored sessions (for worktree cleanup), without their `export` (it can be large). */
   sessions(): Promise<IssueSession[]>;
   /** Counts by state, for `/healthz`. */
   counts(): Promise<Record<JobState, number>>;

@@ -9,7 +9,7 @@ export interface SessionRow {
   worktree_path: string;
   branch: string;
   updated_at: string;
-  /** The agent's session export (BLOB), absent from listings. */
+  /** `IssueSession.export`; absent from the rows of `sessionsAll`. */
   export?: Buffer | null;
 }
 
@@ -153,11 +153,13 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO sessions (issue_key, agent, session_id, worktree_path, branch, updated_at, export)
        VALUES (@issue_key, @agent, @session_id, @worktree_path, @branch, @updated_at, @export)
        ON CONFLICT (issue_key) DO UPDATE SET agent = excluded.agent, session_id = excluded.session_id,
-         worktree_path = excluded.worktree_path, branch = excluded.branch, updated_at = excluded.updated_at, export = excluded.export`,
+         worktree_path = excluded.worktree_path, branch = excluded.branch, updated_at = excluded.updated_at,
+         export = excluded.export`,
     ),
     sessionDelete: db.prepare<[string]>(`DELETE FROM sessions WHERE issue_key = ?`),
-    // Without the exports (they may be large; the listing is for worktree clean-up).
-    sessionsAll: db.prepare<[], SessionRow>(`SELECT issue_key, agent, session_id, worktree_path, branch, updated_at FROM sessions ORDER BY issue_key`),
+    sessionsAll: db.prepare<[], SessionRow>(
+      `SELECT issue_key, agent, session_id, worktree_path, branch, updated_at FROM sessions ORDER BY issue_key`,
+    ),
 
     // Coalescing: the partial unique index allows one pending row per key.
     outboxInsert: db.prepare<[OutboxInsert]>(

@@ -510,16 +510,15 @@ function parseJobId(id: string): number | undefined {
 }
 
 function sessionFromRow(row: SessionRow): IssueSession {
-  const session: IssueSession = {
+  return {
     issueKey: row.issue_key as IssueKey,
     agent: row.agent,
     sessionId: row.session_id ?? undefined,
     worktreePath: row.worktree_path,
     branch: row.branch,
     updatedAt: row.updated_at,
+    ...(row.export ? { export: Buffer.from(row.export) } : {}),
   };
-  if (row.export != null) session.export = row.export;
-  return session;
 }
 
 function deferredFromRow(row: DeferredRow): DeferredEvent {
