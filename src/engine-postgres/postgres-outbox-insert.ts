@@ -5,8 +5,18 @@ import { SQL } from './postgres-statements.js';
 
 /**
  * Inserts outbox items in the caller's transaction, in order, one statement each (so ids follow
- * the order of `items`; a pending row with the same key makes an insert do nothing: coalescing).
+ * the order of `items`; a pending row with the same key makes an insert add nothing: coalescing).
  * Returns how many items were given.
+ *
+ * **Why a coalesced item locks the pending row.** The outbox worker renders a status comment from
+ * the job, sends it, marks the item done and then re-reads the job: a change that coalesced into
+ * the item meanwhile is caught there and queued again. With `DO NOTHING`, a job change in another
+ * process could coalesce into the pending row, the worker mark it done and re-read the job — all
+ * before the change committed — and the change would never reach Gitea. So the coalescing insert
+ * takes the pending row's lock (`ON CONFLICT … DO UPDATE`, a no-op update): marking it done waits
+ * for the change to commit, and the re-read sees it. The other way round, an insert that meets a
+ * row being marked done waits for that, finds no pending row any more and adds one (PostgreSQL 15
+ * docs, INSERT, "ON CONFLICT Clause").
  *
  * **Why the group locks.** Ids come from an identity sequence when a row is *inserted*, not when
  * its transaction commits. Without more, transaction A could insert item 4 of an issue's group,

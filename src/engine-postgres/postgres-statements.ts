@@ -58,10 +58,14 @@ export const SQL = {
   /** Without the exports (they may be large; the listing is for worktree clean-up). */
   sessionsAll: `SELECT issue_key, agent, session_id, worktree_path, branch, updated_at FROM sessions ORDER BY issue_key`,
 
-  /** Coalescing: the partial unique index `outbox_pending_key` allows one pending row per key. */
+  /**
+   * Coalescing: the partial unique index `outbox_pending_key` allows one pending row per key. An
+   * item that coalesces into a pending row does not add a row but locks that one (a no-op `DO
+   * UPDATE`, not `DO NOTHING`) until its transaction ends — see `insertOutbox` for why.
+   */
   outboxInsert: `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at)
     VALUES ($1, $2, $3, 'pending', 0, $4, $4)
-    ON CONFLICT (key) WHERE state = 'pending' DO NOTHING`,
+    ON CONFLICT (key) WHERE state = 'pending' DO UPDATE SET key = outbox.key`,
   outboxDue: `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2`,
   outboxNextDue: `SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`,
   // Outcomes: only by the claim's holder (or, unclaimed, by anyone), only while pending; each frees the claim.

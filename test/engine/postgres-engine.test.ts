@@ -103,6 +103,36 @@ describe('PostgreSQL engine', () => {
     }
   });
 
+  it('holds a pending item an uncommitted change coalesced into: marking it done waits for that commit', async () => {
+    const url = await database.freshSchemaUrl();
+    const store = await open(url, () => new Date(1000));
+    const item = { key: 'status:1', group: key(7), op: { kind: 'status_comment' as const, jobId: '1' } };
+    await store.enqueue([item]);
+    const [claimed] = await store.claimOutbox('w1', 10, 5000, 1000);
+    // Another process's job change coalesces its status item into the claimed one, not committed yet.
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await insertOutbox(other, [item], new Date(1000));
+      let done = false;
+      const marking = store.outboxDone(claimed!.id, 'w1').then(() => (done = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // So the outbox worker's re-read of the job, after marking, sees the change.
+      expect(done).toBe(false);
+      await other.query('COMMIT');
+      await marking;
+      expect(await store.outboxCounts()).toEqual({ pending: 0, failed: 0 });
+      // An item enqueued after the row was done is a new row.
+      await store.enqueue([item]);
+      expect((await store.outboxDue(1000, 10)).map((i) => i.id)).not.toContain(claimed!.id);
+      expect(await store.outboxCounts()).toEqual({ pending: 1, failed: 0 });
+    } finally {
+      other.release();
+      await pool.end();
+    }
+  });
+
   it('refuses a second running job of an issue at the database, whatever the code does', async () => {
     const url = await database.freshSchemaUrl();
     const store = await open(url);
