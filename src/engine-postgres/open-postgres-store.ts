@@ -1,13 +1,23 @@
 import type { Pool, PoolClient } from 'pg';
 import { parseDatabaseUrl } from '../config/database-url.js';
 import type { IssueKey } from '../domain/issue-key.js';
+import { JOB_STATES } from '../domain/job-state.js';
 import type { RepoRef } from '../domain/repo-ref.js';
+import type { EngineEvent } from '../engine/engine-events.js';
+import type { ClaimRequest, HeartbeatAnswer, JobChange } from '../engine/job-queue.js';
+import type { QueuePosition } from '../engine/job-reader.js';
 import type { Job, JobState } from '../store/job.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from '../store/job-store.js';
-import type { NewOutboxItem, OutboxItem, OutboxOp } from '../store/outbox.js';
+import type { NewOutboxItem, OutboxItem } from '../store/outbox.js';
+import { applyJobChange, parseJobId, type AppliedChange } from './postgres-change.js';
+import { claimJobs } from './postgres-claim.js';
+import { ENGINE_SQL } from './postgres-engine-statements.js';
+import { PostgresEventFeed, processIdOf } from './postgres-event-feed.js';
 import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
 import { migratePostgres, requireCurrentSchema } from './postgres-migrate.js';
+import { insertOutbox } from './postgres-outbox-insert.js';
 import { createPostgresPool } from './postgres-pool.js';
+import { deferredFromRow, outboxFromRow, sessionFromRow, type DeferredRow, type OutboxRow, type SessionRow } from './postgres-rows.js';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
 import { SchemaVersionError } from './schema-version-error.js';
 import { SQL } from './postgres-statements.js';
@@ -28,7 +38,10 @@ export interface PostgresStoreOptions {
    * change nothing and refuse a database whose schema is not exactly this kugetsu's (the CLI).
    */
   schema?: 'migrate' | 'require-current';
-  /** Told about errors of idle connections (they are replaced); default: ignored. */
+  /**
+   * Told about errors of idle connections (they are replaced) and of the connection that listens
+   * for other processes' events (it is opened again); default: ignored.
+   */
   onIdleError?: (error: Error) => void;
 }
 
@@ -40,10 +53,7 @@ export interface PostgresStore extends JobStore {
   readonly openedAtVersion: number;
 }
 
-/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'statusCommentId', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting']);
-
-const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
+type EventKind = EngineEvent['kind'];
 
 /**
  * Opens the PostgreSQL store at `options.url`: connects, and migrates the schema (or, with
@@ -62,15 +72,26 @@ const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed',
  * - `requireIdleIssue` ("busy") is decided under `pg_advisory_xact_lock` of the issue key, so
  *   admissions of one issue take turns (the lock ends with the transaction) and two processes
  *   cannot both see an idle issue. A duplicate is reported before a busy issue, as in SQLite.
- * - `update` locks the job's row (`SELECT … FOR UPDATE`): concurrent updates of one job apply one
- *   after the other, each on the previous one's result, each with its history row.
- * - Outbox coalescing is the partial unique index `outbox_pending_key` (one pending row per key).
+ * - `change` and `update` lock the job's row (`SELECT … FOR UPDATE`): concurrent changes of one job
+ *   apply one after the other, each on the previous one's result (compare-and-set: a change whose
+ *   expected state or worker no longer holds does nothing), each with its history row.
+ * - `claim` takes turns with every other claim under one advisory lock and takes each job by
+ *   compare-and-set; `jobs_one_running_per_issue` backs per-issue order (see `claimJobs`).
+ * - `heartbeat`, `requestCancel` are single conditional `UPDATE`s; leases and start rates are
+ *   durable columns, so they hold across processes and restarts.
+ * - Outbox coalescing is the partial unique index `outbox_pending_key` (one pending row per key);
+ *   inserts of one group take turns so that "the head of a group" is the same in every process
+ *   (see `insertOutbox`); `claimOutbox` claims heads with `FOR UPDATE SKIP LOCKED`, and an
+ *   outcome is recorded only for the claim's holder.
+ * - Events: `pg_notify` in the transaction of the change, `LISTEN` on a dedicated connection
+ *   (see {@link PostgresEventFeed}); this process's listeners get its own events at commit.
  * - A transaction PostgreSQL aborts as a deadlock victim is run again (`inTransaction`), so the
- *   `outbox` callback of `admit` may be called more than once; it must only build items.
+ *   `outbox` callback of `admit` and the callbacks of `claim` may be called more than once; they
+ *   must only build items.
  *
  * Beyond the {@link JobStore} contract, as in SQLite: in an `update` patch `undefined` clears an
  * optional field and is ignored for a required one; `prune` removes only finished jobs whose
- * `finishedAt` is earlier than `before` and keeps the deliveries of queued and running jobs;
+ * `finishedAt` is earlier than `before` and keeps the deliveries of unfinished jobs;
  * `outboxRetry`/`outboxFailed` ignore an item that is no longer pending; ids are never reused.
  * After `close()` (which waits for the calls in flight) every call rejects with "the store is closed".
  *
@@ -90,6 +111,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     ...(options.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
     ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
   });
+  // The server processes of this pool's connections: their notifications come back to our own
+  // listening connection, and are skipped there (delivered in process already).
+  const ownBackends = new Set<number>();
+  pool.on('connect', (client) => {
+    const pid = processIdOf(client);
+    if (pid !== undefined) ownBackends.add(pid);
+  });
+  pool.on('remove', (client) => {
+    const pid = processIdOf(client);
+    if (pid !== undefined) ownBackends.delete(pid);
+  });
   try {
     let openedAtVersion: number;
     if (options.schema === 'require-current') {
@@ -98,7 +130,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     } else {
       openedAtVersion = await migratePostgres(pool, label);
     }
-    return new PostgresJobStore(pool, label, openedAtVersion, options.now ?? (() => new Date()));
+    const feed = new PostgresEventFeed({
+      url: parsed.url,
+      ...(options.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
+      isOwnBackend: (pid) => ownBackends.has(pid),
+      ...(options.onIdleError ? { onError: options.onIdleError } : {}),
+    });
+    return new PostgresJobStore(pool, feed, label, openedAtVersion, options.now ?? (() => new Date()));
   } catch (error) {
     await pool.end().catch(() => undefined);
     if (error instanceof SchemaVersionError) throw error;
@@ -109,51 +147,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 }
 
-interface SessionRow {
-  issue_key: string;
-  agent: string;
-  session_id: string | null;
-  worktree_path: string;
-  branch: string;
-  updated_at: string;
-}
-
-interface OutboxRow {
-  id: number;
-  key: string;
-  group_key: string;
-  op: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-}
-
-interface DeferredRow {
-  event_key: string;
-  delivery_id: string;
-  event_type: string;
-  received_at: string;
-  event: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-}
-
 class PostgresJobStore implements PostgresStore {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly pool: Pool,
+    private readonly feed: PostgresEventFeed,
     readonly label: string,
     readonly openedAtVersion: number,
     private readonly now: () => Date,
   ) {}
 
   admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome> {
-    return this.transaction(async (c): Promise<AdmitOutcome> => {
+    return this.transaction(async (c, events): Promise<AdmitOutcome> => {
       await c.query(SQL.lockIssue, [job.issueKey]);
       const seen = await handledBy(c, delivery);
       if (seen) return { kind: 'duplicate', ...seen };
@@ -164,46 +171,87 @@ class PostgresJobStore implements PostgresStore {
       const now = this.now();
       // Drop whatever a caller passed beyond NewJob for the fields the store owns.
       const { id: _i, state: _s, createdAt: _c, startedAt: _st, finishedAt: _f, statusCommentId: _sc, result: _r, attempt: _a, note: _n, ...fields } = job as Job;
-      const params = jobParams({ ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() });
-      const id = (await c.query<{ id: number }>(SQL.jobInsert, params)).rows[0]!.id;
+      const draft: Job = { ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() };
+      const id = (await c.query<{ id: number }>(SQL.jobInsert, jobParams(draft))).rows[0]!.id;
       await c.query(SQL.deliverySetJob, [delivery.id, id]);
-      await c.query(SQL.eventInsert, [id, params[4], 'queued', null]);
+      await c.query(SQL.eventInsert, [id, draft.createdAt, 'queued', null]);
       await putRepo(c, job.repo, now);
-      const row = (): PostgresJobRow => ({ id, issue_key: params[0], state: params[1], delivery_id: params[2], attempt: params[3], created_at: params[4], started_at: params[5], finished_at: params[6], data: params[7] });
-      await insertOutbox(c, options.outbox(jobFromPostgresRow(row())), now);
-      return { kind: 'accepted', job: jobFromPostgresRow(row()) };
+      const admitted = async () => jobFromPostgresRow((await c.query<PostgresJobRow>(SQL.jobGet, [id])).rows[0]!);
+      await insertOutbox(c, options.outbox(await admitted()), now);
+      events.add('jobs').add('outbox');
+      return { kind: 'accepted', job: await admitted() };
     });
   }
 
   recordEvent(delivery: DeliveryMeta, outbox: NewOutboxItem[]): Promise<{ kind: 'recorded' } | { kind: 'duplicate'; by: 'delivery' | 'event' }> {
-    return this.transaction(async (c) => {
+    return this.transaction(async (c, events) => {
       // job_id 0: a delivery acted on without a job (a reply, a refusal, a stop…).
       const claimed = await c.query(SQL.deliveryInsert, [delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0]);
       if (claimed.rowCount === 0) return { kind: 'duplicate' as const, by: (await committedClaim(c, delivery)).by };
-      await insertOutbox(c, outbox, this.now());
+      if (await insertOutbox(c, outbox, this.now())) events.add('outbox');
       return { kind: 'recorded' as const };
     });
   }
 
   update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
-    return this.transaction(async (c): Promise<Job> => {
-      const n = parseJobId(id);
-      const row = n === undefined ? undefined : (await c.query<PostgresJobRow>(SQL.jobGetForUpdate, [n])).rows[0];
-      if (!row) throw new Error(`job ${id} does not exist`);
-      const current = jobFromPostgresRow(row);
-      const next: Record<string, unknown> = { ...current };
-      for (const [field, value] of Object.entries(patch)) {
-        if (field === 'id') continue;
-        if (value !== undefined) next[field] = value;
-        else if (OPTIONAL_FIELDS.has(field)) delete next[field];
-      }
-      const params = jobParams(next as unknown as Job);
-      await c.query(SQL.jobUpdate, [...params, row.id]);
-      const now = this.now();
-      if (params[1] !== current.state) await c.query(SQL.eventInsert, [row.id, now.toISOString(), params[1], detail ?? null]);
-      await insertOutbox(c, outbox, now);
-      return jobFromPostgresRow({ id: row.id, issue_key: params[0], state: params[1], delivery_id: params[2], attempt: params[3], created_at: params[4], started_at: params[5], finished_at: params[6], data: params[7] });
+    return this.transaction(async (c, events): Promise<Job> => {
+      const applied = await applyJobChange(c, id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) }, this.now());
+      if (!applied) throw new Error(`job ${id} does not exist`);
+      return announce(applied, events);
     });
+  }
+
+  change(id: string, change: JobChange): Promise<Job | undefined> {
+    return this.transaction(async (c, events) => {
+      const applied = await applyJobChange(c, id, change, this.now());
+      return applied && announce(applied, events);
+    });
+  }
+
+  claim(request: ClaimRequest): Promise<Job[]> {
+    if (request.slots <= 0) return this.track(async () => []);
+    return this.transaction(async (c, events) => {
+      const outcome = await claimJobs(c, request, request.now ?? this.now().getTime(), this.now);
+      if (outcome.items > 0) events.add('outbox');
+      return outcome.jobs;
+    });
+  }
+
+  heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<HeartbeatAnswer> {
+    return this.read(async () => {
+      const n = parseJobId(jobId);
+      if (n === undefined) return { held: false, cancelRequested: false };
+      const row = (await this.pool.query<{ cancel_requested: boolean }>(ENGINE_SQL.heartbeat, [n, workerId, this.now().getTime() + leaseMs])).rows[0];
+      return { held: row !== undefined, cancelRequested: row?.cancel_requested === true };
+    });
+  }
+
+  requestCancel(jobId: string): Promise<boolean> {
+    return this.transaction(async (c, events) => {
+      const n = parseJobId(jobId);
+      const done = n !== undefined && ((await c.query(ENGINE_SQL.cancelRequest, [n])).rowCount ?? 0) > 0;
+      if (done) events.add('jobs');
+      return done;
+    });
+  }
+
+  expiredLeases(nowMs: number): Promise<Job[]> {
+    return this.read(async () => (await this.pool.query<PostgresJobRow>(ENGINE_SQL.expiredLeases, [nowMs])).rows.map(jobFromPostgresRow));
+  }
+
+  position(id: string): Promise<QueuePosition | undefined> {
+    return this.read(async (): Promise<QueuePosition | undefined> => {
+      const n = parseJobId(id);
+      if (n === undefined) return undefined;
+      const row = (await this.pool.query<{ state: string; behind: boolean; ahead: number; waiting: number }>(ENGINE_SQL.position, [n])).rows[0];
+      if (!row || (row.state !== 'queued' && row.state !== 'waiting')) return undefined;
+      if (row.state === 'waiting') return { place: 'waiting', ahead: 0, waiting: row.waiting };
+      return { place: row.behind ? 'waiting-for-issue' : 'waiting-for-slot', ahead: row.ahead, waiting: row.waiting };
+    });
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    return this.feed.subscribe(listener);
   }
 
   get(id: string): Promise<Job | undefined> {
@@ -256,7 +304,7 @@ class PostgresJobStore implements PostgresStore {
   }
 
   putSession(session: IssueSession): Promise<void> {
-    return this.write(SQL.sessionPut, [session.issueKey, session.agent, session.sessionId ?? null, session.worktreePath, session.branch, session.updatedAt]);
+    return this.write(SQL.sessionPut, [session.issueKey, session.agent, session.sessionId ?? null, session.worktreePath, session.branch, session.updatedAt, session.export ?? null]);
   }
 
   deleteSession(key: IssueKey): Promise<void> {
@@ -269,34 +317,45 @@ class PostgresJobStore implements PostgresStore {
 
   counts(): Promise<Record<JobState, number>> {
     return this.read(async () => {
-      const counts = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<JobState, number>;
+      const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
       for (const { state, n } of (await this.pool.query<{ state: string; n: number }>(SQL.jobCounts)).rows) counts[state as JobState] = n;
       return counts;
     });
   }
 
   enqueue(items: NewOutboxItem[]): Promise<void> {
-    return this.transaction((c) => insertOutbox(c, items, this.now()));
+    return this.transaction(async (c, events) => {
+      if (await insertOutbox(c, items, this.now())) events.add('outbox');
+    });
   }
 
   outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]> {
     return this.read(async () => (await this.pool.query<OutboxRow>(SQL.outboxDue, [nowMs, limit])).rows.map(outboxFromRow));
   }
 
+  claimOutbox(workerId: string, limit: number, leaseMs: number, nowMs: number): Promise<OutboxItem[]> {
+    return this.read(async () => {
+      // One statement: its own transaction. See ENGINE_SQL.outboxClaim and `insertOutbox` for why
+      // the heads it sees are the true heads of their groups.
+      const rows = (await this.pool.query<OutboxRow>(ENGINE_SQL.outboxClaim, [nowMs, limit, workerId, nowMs + leaseMs])).rows;
+      return rows.sort((a, b) => a.id - b.id).map(outboxFromRow);
+    });
+  }
+
   outboxNextDueAt(): Promise<number | undefined> {
     return this.read(async () => (await this.pool.query<{ at: number | null }>(SQL.outboxNextDue)).rows[0]?.at ?? undefined);
   }
 
-  outboxDone(id: number): Promise<void> {
-    return this.write(SQL.outboxDone, [id]);
+  outboxDone(id: number, workerId?: string): Promise<void> {
+    return this.write(SQL.outboxDone, [id, workerId ?? null]);
   }
 
-  outboxRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    return this.write(SQL.outboxRetry, [id, nextAttemptAt, error]);
+  outboxRetry(id: number, nextAttemptAt: number, error: string, workerId?: string): Promise<void> {
+    return this.write(SQL.outboxRetry, [id, nextAttemptAt, error, workerId ?? null]);
   }
 
-  outboxFailed(id: number, error: string): Promise<void> {
-    return this.write(SQL.outboxFailed, [id, error]);
+  outboxFailed(id: number, error: string, workerId?: string): Promise<void> {
+    return this.write(SQL.outboxFailed, [id, error, workerId ?? null]);
   }
 
   outboxCounts(): Promise<{ pending: number; failed: number }> {
@@ -373,12 +432,28 @@ class PostgresJobStore implements PostgresStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    await this.feed.close();
     await this.pool.end();
   }
 
-  /** Runs `work` as one transaction (see `inTransaction`), counted as in flight for `close()`. */
-  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.track(() => inTransaction(this.pool, work));
+  /**
+   * Runs `work` as one transaction (see `inTransaction`), counted as in flight for `close()`. The
+   * event kinds `work` adds to `events` are sent with `pg_notify` as its last statement (delivered
+   * to other processes at commit) and handed to this process's listeners once it committed; a run
+   * PostgreSQL aborted and `inTransaction` repeats starts with no events.
+   */
+  private transaction<T>(work: (client: PoolClient, events: Set<EventKind>) => Promise<T>): Promise<T> {
+    return this.track(async () => {
+      let events = new Set<EventKind>();
+      const value = await inTransaction(this.pool, async (client) => {
+        events = new Set();
+        const result = await work(client, events);
+        if (events.size > 0) await client.query(ENGINE_SQL.notify, [[...events]]);
+        return result;
+      });
+      this.feed.emit(events);
+      return value;
+    });
   }
 
   /** One statement, which PostgreSQL runs as a transaction of its own. */
@@ -400,6 +475,19 @@ class PostgresJobStore implements PostgresStore {
     );
     return promise;
   }
+}
+
+/**
+ * The events a committed job change causes: `jobs` when the job became claimable (queued), its
+ * cancel was asked, or it left `running` (its issue's next job and a slot are free: other
+ * processes' workers claim at once instead of at their next poll); `outbox` when it wrote outbox
+ * items or is not running (as the SQLite store). Returns the job.
+ */
+function announce(applied: AppliedChange, events: Set<EventKind>): Job {
+  const { job, from, items } = applied;
+  if (job.state === 'queued' || job.cancelRequested || (from === 'running' && job.state !== 'running')) events.add('jobs');
+  if (items > 0 || job.state !== 'running') events.add('outbox');
+  return job;
 }
 
 type Queryable = Pick<Pool, 'query'> | PoolClient;
@@ -425,52 +513,4 @@ async function committedClaim(c: PoolClient, delivery: DeliveryMeta): Promise<{ 
 
 async function putRepo(c: PoolClient, repo: RepoRef, now: Date): Promise<void> {
   await c.query(SQL.repoPut, [repo.fullName, JSON.stringify(repo), now.toISOString()]);
-}
-
-/** Inserts in order, one statement each, so ids follow the order of `items`. */
-async function insertOutbox(c: PoolClient, items: NewOutboxItem[], now: Date): Promise<void> {
-  const ms = now.getTime();
-  for (const item of items) await c.query(SQL.outboxInsert, [item.key, item.group, JSON.stringify(item.op), ms]);
-}
-
-/** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */
-function parseJobId(id: string): number | undefined {
-  return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
-}
-
-function sessionFromRow(row: SessionRow): IssueSession {
-  return {
-    issueKey: row.issue_key as IssueKey,
-    agent: row.agent,
-    sessionId: row.session_id ?? undefined,
-    worktreePath: row.worktree_path,
-    branch: row.branch,
-    updatedAt: row.updated_at,
-  };
-}
-
-function deferredFromRow(row: DeferredRow): DeferredEvent {
-  const deferred: DeferredEvent = {
-    delivery: { id: row.delivery_id, eventType: row.event_type, eventKey: row.event_key, receivedAt: row.received_at },
-    event: row.event,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-  };
-  if (row.last_error !== null) deferred.lastError = row.last_error;
-  return deferred;
-}
-
-function outboxFromRow(row: OutboxRow): OutboxItem {
-  const item: OutboxItem = {
-    id: row.id,
-    key: row.key,
-    group: row.group_key,
-    op: JSON.parse(row.op) as OutboxOp,
-    state: row.state as OutboxItem['state'],
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-  };
-  if (row.last_error !== null) item.lastError = row.last_error;
-  return item;
 }

@@ -1,4 +1,14 @@
 /**
+ * `jobs.data` as `json` for a migration to read a few fields from. PostgreSQL's `->` refuses a
+ * document holding the escape of NUL or of a lone UTF-16 surrogate ("unsupported Unicode escape
+ * sequence"), which `JSON.stringify` writes for such characters in an agent's output or a message;
+ * so those escapes are replaced by U+FFFD first. Escaped backslashes are rewritten as `\u005c`
+ * before (left to right, pairs never overlap), so a literal backslash followed by `u0000` is not
+ * taken for an escape. The fields read (repository, sender, report ids) never hold such characters.
+ */
+const READABLE_DATA = String.raw`regexp_replace(replace(data, '\\', '\u005c'), '\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\ufffd', 'g')::json`;
+
+/**
  * The PostgreSQL schema, as an ordered list of steps (the twin of the SQLite store's
  * `MIGRATIONS`, src/store/migrations.ts). Step `i` (0-based) takes a database from schema version
  * `i` to `i + 1`; {@link migratePostgres} records each applied step as a row of
@@ -15,6 +25,7 @@
  *   `jsonb`: `jsonb` rejects `\u0000`, which an agent's output tail may contain, and nothing
  *   queries inside them.
  */
+
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: string }> = [
   {
     description: 'deliveries, jobs and their history, sessions, outbox, repositories, cursors, deferred deliveries',
@@ -103,6 +114,58 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
       last_error      text
     );
     CREATE INDEX deferred_events_due ON deferred_events (next_attempt_at);
+    `,
+  },
+  {
+    // The twin of SQLite's step 3 (src/store/migrations.ts). No table is rebuilt: PostgreSQL alters
+    // in place, so ids and the identity sequences are untouched (a pruned id is never handed out again).
+    description: 'the engine: waiting state, claims and leases, one running job per issue, job reports, outbox claims, session exports, workers',
+    sql: `
+    -- A column CHECK gets the name <table>_<column>_check (PostgreSQL 15 docs, CREATE TABLE).
+    ALTER TABLE jobs DROP CONSTRAINT jobs_state_check;
+    ALTER TABLE jobs ADD CONSTRAINT jobs_state_check CHECK (state IN ('queued', 'waiting', 'running', 'succeeded', 'failed', 'canceled'));
+    ALTER TABLE jobs
+      ADD COLUMN repo_key         text    COLLATE "C" NOT NULL DEFAULT '', -- owner/name, lowercase
+      ADD COLUMN sender_id        bigint  NOT NULL DEFAULT 0,
+      ADD COLUMN worker_id        text,
+      ADD COLUMN lease_until      bigint,  -- ms since the epoch
+      ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false,
+      ADD COLUMN not_before       bigint;  -- ms since the epoch: a waiting job is claimable from then on
+    UPDATE jobs SET
+      repo_key = lower(coalesce(${READABLE_DATA} -> 'repo' ->> 'owner', '') || '/' || coalesce(${READABLE_DATA} -> 'repo' ->> 'name', '')),
+      sender_id = coalesce((${READABLE_DATA} -> 'sender' ->> 'id')::bigint, 0);
+    -- A job running when the schema was older has no worker holding a lease: its lease counts as
+    -- expired, so a worker interrupts it (it continues as its next attempt) instead of it running forever.
+    UPDATE jobs SET lease_until = 0 WHERE state = 'running';
+    CREATE INDEX jobs_sender_started ON jobs (sender_id, started_at);
+    CREATE INDEX jobs_repo_started ON jobs (repo_key, started_at);
+    -- The last line of defence of per-issue order: two running jobs of one issue cannot commit.
+    CREATE UNIQUE INDEX jobs_one_running_per_issue ON jobs (issue_key) WHERE state = 'running';
+
+    -- What the outbox owns of a job (written by report code only); read joined to the job.
+    CREATE TABLE job_reports (
+      job_id            bigint PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+      status_comment_id bigint,
+      pull_request      text, -- JSON {number, url}
+      superseded_by     text
+    );
+    INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by)
+      SELECT id, (d ->> 'statusCommentId')::bigint, (d -> 'pullRequest')::text, d ->> 'supersededBy'
+      FROM (SELECT id, ${READABLE_DATA} AS d FROM jobs) AS j
+      WHERE d ->> 'statusCommentId' IS NOT NULL OR d -> 'pullRequest' IS NOT NULL OR d ->> 'supersededBy' IS NOT NULL;
+
+    ALTER TABLE outbox ADD COLUMN claimed_by text, ADD COLUMN claim_until bigint; -- ms since the epoch
+    CREATE INDEX outbox_group_pending ON outbox (group_key, id) WHERE state = 'pending';
+    ALTER TABLE sessions ADD COLUMN export bytea; -- the agent's session, so another worker can continue it
+
+    CREATE TABLE workers (
+      id         text    PRIMARY KEY,
+      host       text    NOT NULL,
+      pid        integer NOT NULL,
+      slots      integer NOT NULL,
+      started_at text    NOT NULL,
+      seen_at    bigint  NOT NULL -- ms since the epoch
+    );
     `,
   },
 ];

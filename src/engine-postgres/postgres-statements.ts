@@ -1,4 +1,10 @@
+import { JOB_COLUMNS } from './postgres-job-row.js';
+
 const FINISHED = `('succeeded', 'failed', 'canceled')`;
+const ACTIVE = `('queued', 'waiting', 'running')`;
+const COLUMNS = JOB_COLUMNS.join(', ');
+/** A job with its report row (what the outbox owns). */
+const JOB = `SELECT j.*, r.status_comment_id, r.pull_request, r.superseded_by FROM jobs j LEFT JOIN job_reports r ON r.job_id = j.id`;
 
 /**
  * Class of the transaction-level advisory locks that serialise admissions of one issue
@@ -16,20 +22,21 @@ export const ISSUE_LOCK_CLASS = 27509;
 export const SQL = {
   lockIssue: `SELECT pg_advisory_xact_lock(${ISSUE_LOCK_CLASS}, hashtext($1))`,
 
-  jobInsert: `INSERT INTO jobs (issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, data)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-  jobUpdate: `UPDATE jobs SET issue_key = $1, state = $2, delivery_id = $3, attempt = $4,
-      created_at = $5, started_at = $6, finished_at = $7, data = $8
-    WHERE id = $9`,
-  jobGet: `SELECT * FROM jobs WHERE id = $1`,
-  /** The row lock makes concurrent updates of one job take turns (no lost update). */
-  jobGetForUpdate: `SELECT * FROM jobs WHERE id = $1 FOR UPDATE`,
-  jobsByIssue: `SELECT * FROM jobs WHERE issue_key = $1 ORDER BY id`,
-  issueActive: `SELECT 1 AS one FROM jobs WHERE issue_key = $1 AND state IN ('queued', 'running') LIMIT 1`,
-  queuedCount: `SELECT count(*)::integer AS n FROM jobs WHERE issue_key = $1 AND state = 'queued'`,
-  jobsUnfinished: `SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id`,
-  jobsRecent: `SELECT * FROM jobs ORDER BY id DESC LIMIT $1`,
+  jobInsert: `INSERT INTO jobs (${COLUMNS}) VALUES (${JOB_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
+  jobUpdate: `UPDATE jobs SET ${JOB_COLUMNS.map((name, i) => `${name} = $${i + 1}`).join(', ')} WHERE id = $${JOB_COLUMNS.length + 1}`,
+  jobGet: `${JOB} WHERE j.id = $1`,
+  /** The row lock makes concurrent changes of one job take turns (no lost update). */
+  jobGetForUpdate: `${JOB} WHERE j.id = $1 FOR UPDATE OF j`,
+  jobsByIssue: `${JOB} WHERE j.issue_key = $1 ORDER BY j.id`,
+  issueActive: `SELECT 1 AS one FROM jobs WHERE issue_key = $1 AND state IN ${ACTIVE} LIMIT 1`,
+  queuedCount: `SELECT count(*)::integer AS n FROM jobs WHERE issue_key = $1 AND state IN ('queued', 'waiting')`,
+  jobsUnfinished: `${JOB} WHERE j.state IN ${ACTIVE} ORDER BY j.id`,
+  jobsRecent: `${JOB} ORDER BY j.id DESC LIMIT $1`,
   jobCounts: `SELECT state, count(*)::integer AS n FROM jobs GROUP BY state`,
+  /** A `job_reports` row replaced as a whole (the caller merges the patch into the current values). */
+  reportUpsert: `INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (job_id) DO UPDATE SET status_comment_id = excluded.status_comment_id, pull_request = excluded.pull_request,
+      superseded_by = excluded.superseded_by`,
 
   eventInsert: `INSERT INTO job_events (job_id, at, state, detail) VALUES ($1, $2, $3, $4)`,
   eventsOfJob: `SELECT at, state, detail FROM job_events WHERE job_id = $1 ORDER BY id`,
@@ -44,21 +51,30 @@ export const SQL = {
   eventKnown: `SELECT 1 AS one FROM deliveries WHERE id = $1 OR event_key = $2 LIMIT 1`,
 
   sessionGet: `SELECT * FROM sessions WHERE issue_key = $1`,
-  sessionPut: `INSERT INTO sessions (issue_key, agent, session_id, worktree_path, branch, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+  sessionPut: `INSERT INTO sessions (issue_key, agent, session_id, worktree_path, branch, updated_at, export) VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (issue_key) DO UPDATE SET agent = excluded.agent, session_id = excluded.session_id,
-      worktree_path = excluded.worktree_path, branch = excluded.branch, updated_at = excluded.updated_at`,
+      worktree_path = excluded.worktree_path, branch = excluded.branch, updated_at = excluded.updated_at, export = excluded.export`,
   sessionDelete: `DELETE FROM sessions WHERE issue_key = $1`,
-  sessionsAll: `SELECT * FROM sessions ORDER BY issue_key`,
+  /** Without the exports (they may be large; the listing is for worktree clean-up). */
+  sessionsAll: `SELECT issue_key, agent, session_id, worktree_path, branch, updated_at FROM sessions ORDER BY issue_key`,
 
-  /** Coalescing: the partial unique index `outbox_pending_key` allows one pending row per key. */
+  /**
+   * Coalescing: the partial unique index `outbox_pending_key` allows one pending row per key. An
+   * item that coalesces into a pending row does not add a row but locks that one (a no-op `DO
+   * UPDATE`, not `DO NOTHING`) until its transaction ends — see `insertOutbox` for why.
+   */
   outboxInsert: `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at)
     VALUES ($1, $2, $3, 'pending', 0, $4, $4)
-    ON CONFLICT (key) WHERE state = 'pending' DO NOTHING`,
+    ON CONFLICT (key) WHERE state = 'pending' DO UPDATE SET key = outbox.key`,
   outboxDue: `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2`,
   outboxNextDue: `SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`,
-  outboxDone: `UPDATE outbox SET state = 'done' WHERE id = $1`,
-  outboxRetry: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1 AND state = 'pending'`,
-  outboxFailed: `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1 AND state = 'pending'`,
+  // Outcomes: only by the claim's holder (or, unclaimed, by anyone), only while pending; each frees the claim.
+  outboxDone: `UPDATE outbox SET state = 'done', claimed_by = NULL, claim_until = NULL
+    WHERE id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $2)`,
+  outboxRetry: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_by = NULL, claim_until = NULL
+    WHERE id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $4)`,
+  outboxFailed: `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = $2, claimed_by = NULL, claim_until = NULL
+    WHERE id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $3)`,
   outboxOpen: `SELECT 1 AS one FROM outbox WHERE key = $1 AND state IN ('pending', 'failed') LIMIT 1`,
   outboxCounts: `SELECT state, count(*)::integer AS n FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state`,
 
@@ -77,9 +93,9 @@ export const SQL = {
   deferredDelete: `DELETE FROM deferred_events WHERE event_key = $1`,
   deferredCount: `SELECT count(*)::integer AS n FROM deferred_events`,
 
-  /** Their history goes with them (`job_events.job_id … ON DELETE CASCADE`). */
+  /** Their history and report rows go with them (`… REFERENCES jobs (id) ON DELETE CASCADE`). */
   pruneJobs: `DELETE FROM jobs WHERE state IN ${FINISHED} AND finished_at < $1 RETURNING id`,
   pruneDeliveries: `DELETE FROM deliveries d WHERE d.received_at < $1
-    AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = d.job_id AND j.state IN ('queued', 'running'))`,
+    AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = d.job_id AND j.state IN ${ACTIVE})`,
   pruneOutbox: `DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < $1`,
 } as const;

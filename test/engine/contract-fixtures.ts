@@ -1,5 +1,6 @@
 import { issueKey, type IssueKey } from '../../src/domain/issue-key.js';
 import type { RepoRef } from '../../src/domain/repo-ref.js';
+import type { ClaimRequest } from '../../src/engine/job-queue.js';
 import type { DeliveryMeta, JobStore, NewJob } from '../../src/store/job-store.js';
 import type { Job } from '../../src/store/job.js';
 import { statusCommentItem, type NewOutboxItem } from '../../src/store/outbox.js';
@@ -84,4 +85,35 @@ export async function accepted(store: JobStore, n: number, deliveryId = `d-${n}`
   const outcome = await store.admit(delivery(deliveryId), newJob(n, { deliveryId }), admitOptions());
   if (outcome.kind !== 'accepted') throw new Error(`expected accepted, got ${outcome.kind}`);
   return outcome.job;
+}
+
+/** A claim of `workerId`: one slot, a 30 s lease, no limits; the claim and wait write the job's status comment. */
+export function claimOf(workerId: string, now: number, overrides: Partial<ClaimRequest> = {}): ClaimRequest {
+  return {
+    workerId,
+    slots: 1,
+    leaseMs: 30_000,
+    now,
+    limits: () => ({}),
+    claimed: (job) => [statusCommentItem(job), { key: `claimed:${job.id}:${job.attempt}`, group: job.issueKey, op: { kind: 'comment', owner: 'acme', repo: job.repo.name, number: job.issueNumber, body: `claimed by ${job.workerId}` } }],
+    rateLimited: (job) => [statusCommentItem(job)],
+    ...overrides,
+  };
+}
+
+/** A job of `acme/<repoName>#n` (its own issue key and repository). */
+export function jobIn(repoName: string, n: number, deliveryId: string, overrides: Partial<NewJob> = {}): NewJob {
+  return newJob(n, { repo: repo(repoName), issueKey: issueKey('acme', repoName, n), deliveryId, ...overrides });
+}
+
+/** Admits `job` under its delivery id, expecting it to be accepted. */
+export async function admitted(store: JobStore, job: NewJob): Promise<Job> {
+  const outcome = await store.admit(delivery(job.deliveryId), job, admitOptions());
+  if (outcome.kind !== 'accepted') throw new Error(`expected accepted, got ${outcome.kind}`);
+  return outcome.job;
+}
+
+/** Finishes a running job of `workerId` as `succeeded` (compare-and-set). */
+export function finish(store: JobStore, job: Job, workerId: string, at = '2025-01-01T01:00:00.000Z'): Promise<Job | undefined> {
+  return store.change(job.id, { expect: ['running'], workerId, patch: { state: 'succeeded', finishedAt: at, workerId: undefined, leaseUntil: undefined, cancelRequested: undefined } });
 }

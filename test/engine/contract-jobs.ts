@@ -34,7 +34,7 @@ export function jobsContract(ctx: ContractContext): void {
         note: 'interrupted by a restart',
         result,
         message: 'changed message',
-        waiting: { reason: 'gitea', detail: 'Gitea is unreachable', until: '2025-01-01T00:05:00.000Z', times: 2 },
+        waiting: { reason: 'gitea' as const, detail: 'Gitea is unreachable', until: '2025-01-01T00:05:00.000Z', times: 2 },
         pullRequest: { number: 12, url: 'https://gitea.example/acme/app/pulls/12' },
         startSha: 'f00',
         supersededBy: '3',
@@ -108,7 +108,7 @@ export function jobsContract(ctx: ContractContext): void {
 
     it('lists by issue in arrival order, unfinished oldest first, recent newest first, counts zero-filled', async () => {
       const store = await ctx.open();
-      expect(await store.counts()).toStrictEqual({ queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 });
+      expect(await store.counts()).toStrictEqual({ queued: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 });
       const a = await accepted(store, 1, 'a');
       const b = await accepted(store, 2, 'b');
       const c = await accepted(store, 1, 'c');
@@ -122,7 +122,7 @@ export function jobsContract(ctx: ContractContext): void {
       expect(await store.isIssueActive(key(9))).toBe(false);
       expect(await store.queuedCount(key(1))).toBe(1);
       expect(await store.queuedCount(key(2))).toBe(0);
-      expect(await store.counts()).toStrictEqual({ queued: 2, running: 1, succeeded: 1, failed: 0, canceled: 0 });
+      expect(await store.counts()).toStrictEqual({ queued: 2, waiting: 0, running: 1, succeeded: 1, failed: 0, canceled: 0 });
       await store.update(c.id, { state: 'canceled', finishedAt: '2025-01-02T00:00:00.000Z' });
       expect(await store.isIssueActive(key(1))).toBe(false);
       // Ids are numeric strings that grow in arrival order (numerically: "10" comes after "9").
@@ -149,6 +149,24 @@ export function jobsContract(ctx: ContractContext): void {
       await store.deleteSession(key(99)); // unknown: nothing happens
       expect(await store.getSession(key(7))).toBeUndefined();
       expect(await store.sessions()).toHaveLength(1);
+    });
+
+    it('keeps a session\'s export as bytes, returned by getSession and left out of the listing', async () => {
+      const store = await ctx.open();
+      const bytes = Buffer.from([0, 1, 2, 255, 0, 0x7b, 0x22, 0x5c, 0x75]);
+      const session = { issueKey: key(7), agent: 'opencode', sessionId: 'ses_a', worktreePath: '/w/7', branch: 'kugetsu/issue-7', updatedAt: '2025-01-01T00:00:00.000Z', export: bytes };
+      const { export: _e, ...without } = session;
+      await store.putSession(session);
+      const stored = (await store.getSession(key(7)))!;
+      expect(Buffer.isBuffer(stored.export)).toBe(true);
+      expect(stored).toStrictEqual(session);
+      expect(await store.sessions()).toStrictEqual([without]);
+      const big = Buffer.alloc(3 * 1024 * 1024, 7);
+      await store.putSession({ ...session, export: big });
+      expect((await store.getSession(key(7)))!.export!.equals(big)).toBe(true);
+      // Stored as given: without an export, the stored one is gone.
+      await store.putSession(without);
+      expect(await store.getSession(key(7))).toStrictEqual(without);
     });
 
     it('remembers repositories (admit does too), listed by name, and keeps cursors', async () => {

@@ -1,11 +1,16 @@
 import { afterEach, describe } from 'vitest';
 import type { JobStore } from '../../src/store/job-store.js';
 import { admitContract } from './contract-admit.js';
+import { claimRaceContract } from './contract-claim-race.js';
+import { claimsContract } from './contract-claims.js';
 import { concurrencyContract } from './contract-concurrency.js';
+import { engineEventsContract } from './contract-engine-events.js';
 import { eventsContract } from './contract-events.js';
 import type { StoreBackend } from './contract-fixtures.js';
 import { jobsContract } from './contract-jobs.js';
+import { leasesContract } from './contract-leases.js';
 import { lifecycleContract } from './contract-lifecycle.js';
+import { outboxClaimsContract } from './contract-outbox-claims.js';
 import { outboxContract } from './contract-outbox.js';
 
 /** What each part of the contract gets: the backend, and stores that are closed after each test. */
@@ -49,5 +54,10 @@ export function describeStoreContract(backend: StoreBackend): void {
     eventsContract(ctx);
     lifecycleContract(ctx);
     concurrencyContract(ctx);
+    claimsContract(ctx);
+    leasesContract(ctx);
+    outboxClaimsContract(ctx);
+    engineEventsContract(ctx);
+    claimRaceContract(ctx);
   });
 }

@@ -1,0 +1,64 @@
+import type { PoolClient } from 'pg';
+import type { JobState } from '../domain/job-state.js';
+import type { JobChange } from '../engine/job-queue.js';
+import type { Job } from '../store/job.js';
+import { REPORT_FIELDS } from '../store/job-row.js';
+import type { NewOutboxItem } from '../store/outbox.js';
+import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
+import { insertOutbox } from './postgres-outbox-insert.js';
+import { SQL } from './postgres-statements.js';
+
+/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored (as in SQLite). */
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting', 'workerId', 'leaseUntil', 'cancelRequested']);
+
+/** What {@link applyJobChange} did. */
+export interface AppliedChange {
+  /** The job as the change left it (report fields included). */
+  job: Job;
+  /** Its state before. */
+  from: JobState;
+  /** Outbox items given to insert (some may have coalesced into pending ones). */
+  items: number;
+}
+
+/** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */
+export function parseJobId(id: string): number | undefined {
+  return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
+}
+
+/**
+ * Applies a compare-and-set {@link JobChange} inside the caller's transaction: locks the job's row
+ * (`SELECT … FOR UPDATE`, so concurrent changes of one job take turns and each sees the previous
+ * one's result); does nothing (`undefined`) for an unknown id, a job not in `change.expect`, or —
+ * when `change.workerId` is given — one not held by that worker. Otherwise writes the patch
+ * (`undefined` clears an optional field, see OPTIONAL_FIELDS; report-owned fields —
+ * `statusCommentId`, `pullRequest`, `supersededBy` — go to `job_reports`), a history row when the
+ * state changes (at `now`, with `change.detail`), and `change.outbox` plus whatever `more(job)`
+ * builds for the changed job. Throws what PostgreSQL throws (e.g. 23505 from
+ * `jobs_one_running_per_issue` for a second running job of an issue).
+ */
+export async function applyJobChange(c: PoolClient, id: string, change: JobChange, now: Date, more?: (job: Job) => NewOutboxItem[]): Promise<AppliedChange | undefined> {
+  const n = parseJobId(id);
+  if (n === undefined) return undefined;
+  const row = (await c.query<PostgresJobRow>(SQL.jobGetForUpdate, [n])).rows[0];
+  if (!row || !change.expect.includes(row.state as JobState)) return undefined;
+  if (change.workerId !== undefined && row.worker_id !== change.workerId) return undefined;
+  const current = jobFromPostgresRow(row);
+  const next: Record<string, unknown> = { ...current };
+  const report: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(change.patch)) {
+    if (field === 'id') continue;
+    if ((REPORT_FIELDS as readonly string[]).includes(field)) report[field] = value;
+    else if (value !== undefined) next[field] = value;
+    else if (OPTIONAL_FIELDS.has(field)) delete next[field];
+  }
+  await c.query(SQL.jobUpdate, [...jobParams(next as unknown as Job), n]);
+  if (Object.keys(report).length > 0) {
+    const merged = { ...current, ...report } as Job;
+    await c.query(SQL.reportUpsert, [n, merged.statusCommentId ?? null, merged.pullRequest ? JSON.stringify(merged.pullRequest) : null, merged.supersededBy ?? null]);
+  }
+  if (next.state !== current.state) await c.query(SQL.eventInsert, [n, now.toISOString(), next.state, change.detail ?? null]);
+  const job = jobFromPostgresRow((await c.query<PostgresJobRow>(SQL.jobGet, [n])).rows[0]!);
+  const items = await insertOutbox(c, [...(change.outbox ?? []), ...(more?.(job) ?? [])], now);
+  return { job, from: current.state, items };
+}
