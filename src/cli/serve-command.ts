@@ -22,7 +22,7 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
   const role = options.role ?? 'all';
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, process.cwd(), { receivesDeliveries: role !== 'worker' });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

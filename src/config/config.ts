@@ -60,7 +60,7 @@ const flagDefaultOn = z
   .optional()
   .transform((v) => v === undefined || v === '1' || v === 'true');
 
-/** A rate limit `N/s|m|h|d` (e.g. `20/h`); `0` turns it off. */
+/** A start rate `N/[k]s|m|h|d` (e.g. `20/h`, `10/30m`: N starts per k units); `0` turns it off. */
 export interface RateLimit {
   limit: number;
   /** Window length in ms. */
@@ -74,13 +74,13 @@ function rate(name: string, fallback: string) {
     .transform((v, ctx): RateLimit | undefined => {
       const raw = (v ?? fallback).trim();
       if (raw === '0') return undefined;
-      const m = /^(\d+)\s*\/\s*(s|m|h|d)$/.exec(raw);
-      if (!m || Number(m[1]) === 0) {
-        ctx.addIssue({ code: 'custom', message: `${name} must look like 20/h (a count per s, m, h or d), or 0 to turn it off` });
+      const m = /^(\d+)\s*\/\s*(\d*)\s*(s|m|h|d)$/.exec(raw);
+      if (!m || Number(m[1]) === 0 || m[2] === '0') {
+        ctx.addIssue({ code: 'custom', message: `${name} must look like 20/h or 10/30m (a count per s, m, h or d, optionally a number of them), or 0 to turn it off` });
         return z.NEVER;
       }
-      const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-      return { limit: Number(m[1]), windowMs: unit };
+      const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[3] as 's' | 'm' | 'h' | 'd'];
+      return { limit: Number(m[1]), windowMs: unit * (m[2] ? Number(m[2]) : 1) };
     });
 }
 
@@ -191,11 +191,11 @@ export const envSchema = z
  * Rules that join several variables, checked on the raw environment so that they are reported
  * together with every other problem (a zod refinement would only run once all fields are valid).
  */
-export function crossFieldProblems(env: Record<string, string | undefined>, facts: { storedSecrets?: boolean } = {}): string[] {
+export function crossFieldProblems(env: Record<string, string | undefined>, facts: { storedSecrets?: boolean; receivesDeliveries?: boolean } = {}): string[] {
   const problems: string[] = [];
   const unsigned = env.KUGETSU_ALLOW_UNSIGNED === '1' || env.KUGETSU_ALLOW_UNSIGNED === 'true';
   const perRepository = facts.storedSecrets === true || (env.KUGETSU_REPO_SECRETS ?? '').trim() !== '';
-  if (!(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned && !perRepository) {
+  if (facts.receivesDeliveries !== false && !(env.KUGETSU_WEBHOOK_SECRET ?? '').split(',').some((x) => x.trim() !== '') && !unsigned && !perRepository) {
     problems.push(
       'KUGETSU_WEBHOOK_SECRET is required unless repositories have secrets of their own: create one per repository with ' +
         '`kugetsu hooks install owner/repo --url …` or `kugetsu hooks secret owner/repo` (or name them in KUGETSU_REPO_SECRETS); ' +

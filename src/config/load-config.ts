@@ -31,14 +31,15 @@ function hasStoredSecrets(stateDir: string): boolean {
 
 /**
  * Reads kugetsu's settings from an environment record (the only reader of `process.env` is the
- * default argument). Relative paths are resolved against `cwd`.
+ * default argument). Relative paths are resolved against `cwd`. With `options.receivesDeliveries`
+ * false (a `kugetsu worker`, which never answers a delivery) no webhook secret is required.
  *
  * @throws {ConfigError} listing every missing or invalid setting at once.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd()): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd(), options: { receivesDeliveries?: boolean } = {}): Config {
   const parsed = envSchema.safeParse(env);
   const stateDir = path.resolve(cwd, env.KUGETSU_STATE_DIR || './.kugetsu');
-  const crossField = crossFieldProblems(env, { storedSecrets: hasStoredSecrets(stateDir) });
+  const crossField = crossFieldProblems(env, { storedSecrets: hasStoredSecrets(stateDir), receivesDeliveries: options.receivesDeliveries ?? true });
   if (!parsed.success || crossField.length > 0) {
     const problems = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const key = issue.path.join('.');

@@ -34,7 +34,8 @@ export type GiteaEvent =
   | {
       kind: 'review_rejected';
       repo: RepoRef;
-      pull: { number: number; title: string; htmlUrl: string; headRef: string };
+      /** `fromFork`: the head branch lives in another repository (a fork), so it is not kugetsu's branch. */
+      pull: { number: number; title: string; htmlUrl: string; headRef: string; fromFork: boolean };
       review: { content: string };
       sender: Actor;
     };

@@ -38,7 +38,9 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
 
   switch (eventType) {
     case 'issue_label': {
-      if (action !== 'label_updated') return { ok: false, ignored: `issue_label action "${action}" does not add labels` };
+      // label_cleared: every label was removed at once (Gitea v1.25 `services/issue/label.go`
+      // ClearIssueLabels → HookIssueLabelCleared); the payload's issue then carries no labels.
+      if (action !== 'label_updated' && action !== 'label_cleared') return { ok: false, ignored: `issue_label action "${action}" does not change labels` };
       const p = issuePayloadSchema.safeParse(payload);
       if (!p.success) return invalid(eventType, p.error);
       return { ok: true, event: { kind: 'issue_labels_changed', repo: repoRef(p.data.repository), issue: issueSnapshot(p.data.issue, false), sender: p.data.sender } };
@@ -81,7 +83,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
         event: {
           kind: 'review_rejected',
           repo: repoRef(p.data.repository),
-          pull: { number: pr.number, title: pr.title, htmlUrl: pr.html_url, headRef: pr.head.ref },
+          pull: { number: pr.number, title: pr.title, htmlUrl: pr.html_url, headRef: pr.head.ref, fromFork: pr.head.repo_id != null && pr.base?.repo_id != null && pr.head.repo_id !== pr.base.repo_id },
           review: { content: p.data.review.content },
           sender: p.data.sender,
         },

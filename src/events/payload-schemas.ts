@@ -41,8 +41,8 @@ export const pullRequestSchema = z.object({
   title: z.string().default(''),
   body: z.string().nullish().transform((b) => b ?? ''),
   html_url: z.string().default(''),
-  head: prHeadSchema,
-  base: z.object({ ref: z.string() }).optional(),
+  head: prHeadSchema.extend({ repo_id: z.number().int().nullish() }),
+  base: z.object({ ref: z.string(), repo_id: z.number().int().nullish() }).optional(),
 });
 
 /** `issues`-group payload (`issue_label` etc.). */

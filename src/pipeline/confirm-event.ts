@@ -170,7 +170,7 @@ export class EventConfirmer {
       event: {
         kind: 'review_rejected',
         repo,
-        pull: { number: pr.number, title: pr.title, htmlUrl: pr.htmlUrl, headRef: pr.headRef },
+        pull: { number: pr.number, title: pr.title, htmlUrl: pr.htmlUrl, headRef: pr.headRef, fromFork: pr.fromFork ?? false },
         review: { content: review.body },
         sender: review.user,
       },

@@ -26,6 +26,7 @@ export interface RoutePolicy {
  * 2. a new comment with a `/kugetsu` line → delegate (command) with the rest as the message;
  *    on a PR whose head is `kugetsu/issue-<n>` the work goes to issue n;
  * 3. changes requested on a PR whose head is `kugetsu/issue-<n>` → a follow-up turn on issue n.
+ *    A PR from a fork is never kugetsu's, whatever its branch is called.
  * Everything else → ignore with a reason a person can read.
  */
 export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
@@ -69,7 +70,8 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       if (event.comment.body.includes(STATUS_MARKER_PREFIX)) return { kind: 'ignore', reason: 'comment was written by kugetsu' };
       const parsed = parseCommand(event.comment.body, settings.command);
       if (!parsed) return { kind: 'ignore', reason: `comment has no line starting with ${settings.command}` };
-      const linked = event.issue.isPull && event.pull ? issueNumberOfBranch(event.pull.headRef, settings.branchTemplate) : undefined;
+      // Only a branch in the repository itself is kugetsu's: a fork's branch of the same name is not.
+      const linked = event.issue.isPull && event.pull && !event.pull.fromFork ? issueNumberOfBranch(event.pull.headRef, settings.branchTemplate) : undefined;
       // A command on someone else's pull request works on that PR's own branch.
       const onPull = event.issue.isPull && linked === undefined
         ? { onPullRequest: { number: event.issue.number, ...(event.pull ? { headRef: event.pull.headRef, fromFork: event.pull.fromFork } : {}) } }
@@ -111,6 +113,9 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       const linked = issueNumberOfBranch(event.pull.headRef, settings.branchTemplate);
       if (linked === undefined) {
         return { kind: 'ignore', reason: `pull request head branch "${event.pull.headRef}" was not created by kugetsu` };
+      }
+      if (event.pull.fromFork) {
+        return { kind: 'ignore', reason: `pull request #${event.pull.number} comes from a fork: its branch "${event.pull.headRef}" is not kugetsu's` };
       }
       return {
         kind: 'delegate',

@@ -58,6 +58,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('rate limits: N per s, m, h or d, optionally N per a number of them; 0 turns one off; anything else is refused with the format', () => {
+    const rates = (sender: string, repo: string) => loadConfig({ ...minimal, KUGETSU_RATE_LIMIT_SENDER: sender, KUGETSU_RATE_LIMIT_REPO: repo }, '/srv').rateLimits;
+    expect(loadConfig(minimal, '/srv').rateLimits).toEqual({ sender: { limit: 20, windowMs: 3_600_000 }, repo: { limit: 60, windowMs: 3_600_000 } });
+    expect(rates('20/20s', '10 / 30m')).toEqual({ sender: { limit: 20, windowMs: 20_000 }, repo: { limit: 10, windowMs: 1_800_000 } });
+    expect(rates('0', '5/d')).toEqual({ sender: undefined, repo: { limit: 5, windowMs: 86_400_000 } });
+    for (const bad of ['20', '0/h', '20/0s', '20/w', '-1/h', '20/1.5h']) {
+      expect(() => rates(bad, '0'), bad).toThrow(/KUGETSU_RATE_LIMIT_SENDER must look like 20\/h or 10\/30m/);
+    }
+  });
+
   it('lists every problem at once, each saying what to do', () => {
     let error: unknown;
     try {
@@ -78,6 +88,12 @@ describe('loadConfig', () => {
   it('requires a webhook secret unless unsigned deliveries are explicitly allowed', () => {
     expect(() => loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't' })).toThrow(/KUGETSU_WEBHOOK_SECRET is required/);
     expect(loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't', KUGETSU_ALLOW_UNSIGNED: '1' }).allowUnsigned).toBe(true);
+  });
+
+  it('a worker, which never answers a delivery, needs no webhook secret', () => {
+    const c = loadConfig({ GITEA_URL: 'http://g', GITEA_TOKEN: 't' }, '/srv', { receivesDeliveries: false });
+    expect(c.webhookSecrets).toEqual([]);
+    expect(c.allowUnsigned).toBe(false);
   });
 
   it('KUGETSU_AGENT=command needs a command', () => {

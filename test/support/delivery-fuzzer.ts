@@ -51,8 +51,8 @@ const HOSTILE_STRINGS = [
 const HOSTILE_NUMBERS = [0, -0, -1, 1.5, -1.5, 0.1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, 2 ** 31, -(2 ** 31), 4294967296, 123456789012345680000];
 /** Issue/PR numbers that are not positive safe integers (JSON can carry every one of them). */
 const BAD_NUMBERS: unknown[] = [0, -0, -1, -42, 1.5, 0.5, 2 ** 53, 1e308, -1e308, 5e-324, '1', '', null, true, [], {}, [1], '0x1'];
-const BAD_ACTIONS: unknown[] = ['edited', 'deleted', 'opened', 'label_cleared', 'Created', 'CREATED', 'created ', ' created', 'label_Updated', 'reviewed ', '', null, 1, [], {}, ['created'], { created: true }];
-const ACTIONS = new Set(['created', 'label_updated', 'reviewed']);
+const BAD_ACTIONS: unknown[] = ['edited', 'deleted', 'opened', 'Created', 'CREATED', 'created ', ' created', 'label_Updated', 'reviewed ', '', null, 1, [], {}, ['created'], { created: true }];
+const ACTIONS = new Set(['created', 'label_updated', 'label_cleared', 'reviewed']);
 
 /** Comment bodies that mention the command but never as a command line. */
 const NOT_COMMANDS = [

@@ -10,8 +10,9 @@
 //   sleep-between:MIN:MAX  wait a random whole number of ms in [MIN, MAX]
 //   write:REL:CONTENT    write CONTENT to REL (relative to the cwd, i.e. the worktree)
 //   append:ABS:TEXT      append TEXT and a newline to the file ABS (created when missing); `${NAME}`
-//                        in TEXT becomes the env variable NAME (empty when unset), `${PID}` the pid
-//   session:ID           write ID to $KUGETSU_SESSION_FILE
+//                        in TEXT becomes the env variable NAME (empty when unset), `${PID}` the pid,
+//                        `${NOW}` the time in ms since the epoch
+//   session:ID           write ID to $KUGETSU_SESSION_FILE (`${…}` expanded as for append)
 //   grandchild:PIDFILE   spawn a child that sleeps forever, ignores SIGTERM and holds stdout/stderr
 //                        open; it writes its pid to PIDFILE when ready (this action waits for it)
 //   ignore-term          ignore SIGTERM from now on
@@ -21,6 +22,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const expand = (text) =>
+  text.replace(/\$\{(\w+)\}/g, (_m, name) => (name === 'PID' ? String(process.pid) : name === 'NOW' ? String(Date.now()) : (process.env[name] ?? '')));
 
 async function main() {
 for (const arg of process.argv.slice(2)) {
@@ -58,12 +61,11 @@ for (const arg of process.argv.slice(2)) {
     }
     case 'append': {
       const j = value.indexOf(':');
-      const text = value.slice(j + 1).replace(/\$\{(\w+)\}/g, (_m, name) => (name === 'PID' ? String(process.pid) : (process.env[name] ?? '')));
-      appendFileSync(value.slice(0, j), `${text}\n`);
+      appendFileSync(value.slice(0, j), `${expand(value.slice(j + 1))}\n`);
       break;
     }
     case 'session':
-      writeFileSync(process.env.KUGETSU_SESSION_FILE, value);
+      writeFileSync(process.env.KUGETSU_SESSION_FILE, expand(value));
       break;
     case 'grandchild': {
       // The grandchild writes its pid once its SIGTERM handler is installed; wait for that.

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { serializePayload, type TemplateRepo } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
 import { openStore } from '../../src/open-store.js';
-import { createService, type Service } from '../../src/service.js';
+import { createService, type Service, type ServiceOverrides } from '../../src/service.js';
 import { FAKE_AGENT } from '../agents/support.js';
 import type { FakeGiteaFixture } from './fake-gitea.js';
 import { createBareOrigin, makeTempDir, removeDir } from './git-fixtures.js';
@@ -26,9 +26,10 @@ export interface ServiceWorld {
   readonly logs: ReturnType<typeof memoryLogger>;
   /**
    * Starts kugetsu in-process against the fake Gitea (msw), with the fake agent CLI given
-   * `agentArgs` (see test/support/fake-agent.mjs), reconciliation off and short outbox backoff.
+   * `agentArgs` (see test/support/fake-agent.mjs), reconciliation off and short outbox backoff;
+   * `role: 'ingress'` runs no worker (admitted jobs stay queued).
    */
-  start(agentArgs: string[], extraEnv?: Record<string, string>): Promise<Service>;
+  start(agentArgs: string[], extraEnv?: Record<string, string>, options?: Pick<ServiceOverrides, 'role'>): Promise<Service>;
   /** `acme/app` (or another repository) as a webhook payload describes it, cloning from {@link origin}. */
   repo(fake: FakeGitea, owner?: string, name?: string): TemplateRepo;
   /** Posts a signed delivery to the service; the answer's status and JSON body. */
@@ -69,7 +70,7 @@ export function useServiceWorld(gitea: FakeGiteaFixture, prefix = 'kugetsu-world
     get logs() {
       return logs;
     },
-    async start(agentArgs, extraEnv = {}) {
+    async start(agentArgs, extraEnv = {}, options = {}) {
       const config = loadConfig(
         {
           GITEA_URL: gitea.fake.baseUrl,
@@ -85,7 +86,7 @@ export function useServiceWorld(gitea: FakeGiteaFixture, prefix = 'kugetsu-world
         tmp,
       );
       // The store the config names: SQLite in the state dir, or KUGETSU_DATABASE_URL's PostgreSQL.
-      service = createService(config, { store: await openStore(config), logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 } });
+      service = createService(config, { store: await openStore(config), logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 }, ...options });
       await service.start();
       return service;
     },

@@ -78,12 +78,12 @@ export function logTail(logFile: string, n = 40): string {
 }
 
 /**
- * Starts `node bin/kugetsu.js serve` with exactly `env` (plus `PORT` and `HOST=127.0.0.1`; nothing
+ * Starts `node bin/kugetsu.js serve` (or `args`, e.g. `['worker']`, `['serve', '--no-worker']`) with exactly `env` (plus `PORT` and `HOST=127.0.0.1`; nothing
  * of the test runner's environment leaks in except `PATH`), its output appended to `logFile`, and
  * waits until `GET /healthz` answers 200 (or throws with the log tail when it exits first or
  * `readyTimeoutMs`, default 20 s, passes). `port` defaults to a free one.
  */
-export async function startServer(options: { env: Record<string, string>; logFile: string; port?: number; readyTimeoutMs?: number }): Promise<ServerProcess> {
+export async function startServer(options: { env: Record<string, string>; logFile: string; port?: number; readyTimeoutMs?: number; args?: string[] }): Promise<ServerProcess> {
   if (!existsSync(new URL('../../../dist/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run `npm run build` before the fault tests (bin/kugetsu.js loads dist/)');
   }
@@ -92,7 +92,7 @@ export async function startServer(options: { env: Record<string, string>; logFil
   const started = Date.now();
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [KUGETSU_BIN, 'serve'], {
+    child = spawn(process.execPath, [KUGETSU_BIN, ...(options.args ?? ['serve'])], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', fd, fd],
@@ -132,7 +132,7 @@ export async function startServer(options: { env: Record<string, string>; logFil
   try {
     await pollUntil(
       async () => {
-        if (exitInfo) throw new Error(`kugetsu serve exited early: ${JSON.stringify(exitInfo)}`);
+        if (exitInfo) throw new Error(`kugetsu ${(options.args ?? ['serve']).join(' ')} exited early: ${JSON.stringify(exitInfo)}`);
         const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
         return res.status === 200;
       },

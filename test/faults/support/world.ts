@@ -155,12 +155,13 @@ export interface StatusComment {
   job: string;
   body: string;
   /** The state its headline shows. */
-  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
+  state: 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
 }
 
 const MARKER = /<!-- kugetsu:status job=(\d+) /g;
 const HEADLINE: Array<[StatusComment['state'], string]> = [
   ['queued', '⏳ **kugetsu** · queued'],
+  ['waiting', '⏸️ **kugetsu** · waiting'],
   ['running', '🛠️ **kugetsu** · running'],
   ['succeeded', '✅ **kugetsu** · succeeded'],
   ['failed', '❌ **kugetsu** · failed'],
