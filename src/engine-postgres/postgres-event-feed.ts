@@ -29,6 +29,8 @@ const KINDS: ReadonlySet<string> = new Set<Kind>(['jobs', 'outbox']);
  * notification is delivered when — and only if — the transaction commits (PostgreSQL 15 docs,
  * NOTIFY: "if a NOTIFY is executed inside a transaction, the notify events are not delivered until
  * and unless the transaction is committed"); identical ones of one transaction are folded into one.
+ * (PostgreSQL queues notifications in commit order, so notifying transactions of one database take
+ * a short lock each at commit: they commit one at a time at that instant.)
  * This feed, once something subscribes, keeps one dedicated connection (not from the pool: a
  * pooled connection would be handed to other work) that `LISTEN`s on the channel and hands every
  * event to the subscribers. Events of this process's own transactions are handed over in process

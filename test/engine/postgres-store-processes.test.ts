@@ -2,14 +2,16 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
 import { usePostgresDatabase } from '../support/postgres.js';
+import { admitted, jobIn } from './contract-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const database = usePostgresDatabase();
 const dir = mkdtempSync(join(tmpdir(), 'kugetsu-pg-procs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => buildStore(), 120_000);
 
 /**
  * Compiles the PostgreSQL store to plain ESM in `dir/build` with the project's tsc, for child `node`
@@ -57,7 +59,6 @@ await store.close();
 
 describe('PostgreSQL store shared by several processes', () => {
   it('three processes admit the same 150 events at once, one killed with SIGKILL mid-way: each event is one complete job', async () => {
-    buildStore();
     writeFileSync(join(dir, 'child.mjs'), CHILD);
     const url = await database.freshSchemaUrl();
     await (await openPostgresStore({ url })).close(); // the schema first, so that every child starts admitting at once
@@ -108,4 +109,109 @@ describe('PostgreSQL store shared by several processes', () => {
       await store.close();
     }
   }, 120_000);
+
+  it('three worker processes claim from one database at once, one killed with SIGKILL: no job claimed twice, issues in order, caps kept, its jobs taken over', async () => {
+    writeFileSync(join(dir, 'worker.mjs'), WORKER);
+    const url = await database.freshSchemaUrl();
+    const setup = await openPostgresStore({ url });
+    const ids: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let n = 1; n <= 16; n++) ids.push((await admitted(setup, jobIn(n % 2 ? 'app' : 'other', n, `d-${round}-${n}`))).id);
+    }
+    expect(ids).toHaveLength(48);
+
+    // A sampler in this process: every snapshot must keep the caps.
+    let peak = { all: 0, app: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const running = (await setup.unfinished()).filter((j) => j.state === 'running');
+        peak = { all: Math.max(peak.all, running.length), app: Math.max(peak.app, running.filter((j) => j.repo.name === 'app').length) };
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    const run = (name: string, killAfterClaims?: number) =>
+      new Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, ['worker.mjs', url, name, String(ids.length)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (killAfterClaims !== undefined && out.split('\n').filter((l) => l.startsWith('claim ')).length >= killAfterClaims) child.kill('SIGKILL');
+        });
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('exit', (code, signal) => done({ lines: out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean), signal, code, stderr }));
+      });
+    const results = await Promise.all([run('p0', 6), run('p1'), run('p2')]);
+    sampling = false;
+    await sampler;
+    try {
+      expect(results[0]!.signal).toBe('SIGKILL');
+      for (const r of results.slice(1)) expect([r.code, r.stderr]).toEqual([0, '']);
+      const lines = results.flatMap((r) => r.lines);
+      expect(lines.filter((l) => l.startsWith('problem'))).toEqual([]);
+      // No job was claimed twice for one attempt, whoever claimed it.
+      const claims = lines.filter((l) => l.startsWith('claim ')).map((l) => l.split(' ') as [string, string, string, string]);
+      const attempts = claims.map(([, id, attempt]) => `${id}/${attempt}`);
+      expect(new Set(attempts).size).toBe(attempts.length);
+      // Every job ended once, succeeded; the killed worker's running jobs were taken over as their next attempt.
+      const jobs = await Promise.all(ids.map(async (id) => (await setup.get(id))!));
+      expect(jobs.map((j) => j.state)).toEqual(ids.map(() => 'succeeded'));
+      const takenOver = lines.filter((l) => l.startsWith('takeover '));
+      expect(takenOver.length).toBeGreaterThanOrEqual(1);
+      for (const job of jobs) {
+        const history = await setup.history(job.id);
+        const runs = history.filter((e) => e.state === 'running').length;
+        expect(runs).toBe(job.attempt);
+        expect(history.at(-1)!.state).toBe('succeeded');
+      }
+      expect(jobs.filter((j) => j.attempt === 2).length).toBe(takenOver.length);
+      expect(peak.all).toBeLessThanOrEqual(4);
+      expect(peak.app).toBeLessThanOrEqual(2);
+      expect(peak.all).toBeGreaterThanOrEqual(2);
+    } finally {
+      await setup.close();
+    }
+  }, 120_000);
 });
+
+/**
+ * One worker process: until `total` jobs have succeeded, interrupts jobs whose lease expired (their
+ * worker died) back to `queued` as their next attempt, claims up to 2 jobs (4 running at most in
+ * all, 2 of acme/app), checks each claimed job's older issue-mates have ended, holds it 5–25 ms and
+ * finishes it. Prints `claim <id> <attempt> <worker>`, `takeover <id>` and `problem …` lines.
+ */
+const WORKER = `
+import { openPostgresStore } from './build/engine-postgres/open-postgres-store.js';
+const [url, name, total] = process.argv.slice(2);
+const store = await openPostgresStore({ url, maxConnections: 3 });
+const say = (line) => process.stdout.write(line + '\\n');
+const limits = (job) => (job.repo.name === 'app' ? { repoMax: 2 } : {});
+let idle = 0;
+while (idle < 3000) {
+  if ((await store.counts()).succeeded >= Number(total)) break;
+  for (const dead of await store.expiredLeases(Date.now())) {
+    const back = await store.change(dead.id, { expect: ['running'], workerId: dead.workerId, patch: { state: 'queued', attempt: dead.attempt + 1, startedAt: undefined, workerId: undefined, leaseUntil: undefined }, detail: 'worker died' });
+    if (back) say('takeover ' + dead.id);
+  }
+  const jobs = await store.claim({ workerId: name, slots: 2, leaseMs: 1500, globalMax: 4, limits, claimed: () => [], rateLimited: () => [] });
+  if (jobs.length === 0) {
+    idle += 1;
+    await new Promise((r) => setTimeout(r, 5));
+    continue;
+  }
+  idle = 0;
+  for (const job of jobs) {
+    say('claim ' + job.id + ' ' + job.attempt + ' ' + name);
+    for (const older of await store.listByIssue(job.issueKey)) {
+      if (Number(older.id) < Number(job.id) && !['succeeded', 'failed', 'canceled'].includes(older.state)) say('problem: ' + job.id + ' claimed while ' + older.id + ' was ' + older.state);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+  for (const job of jobs) {
+    const done = await store.change(job.id, { expect: ['running'], workerId: name, patch: { state: 'succeeded', finishedAt: new Date().toISOString(), workerId: undefined, leaseUntil: undefined } });
+    if (!done) say('problem: ' + name + ' lost ' + job.id);
+  }
+}
+await store.close();
+`;

@@ -9,16 +9,18 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
  * Compiles the store (and the type-only modules it names) to plain ESM in `dir/build` with the
- * project's own tsc, so that a child `node` can run the real store without a TS loader.
+ * project's own tsc, so that a child `node` can run the real store without a TS loader. Run in
+ * `dir`, where no tsconfig.json is found (TypeScript 5 ignores one when files are named; 6 refuses
+ * unless told `--ignoreConfig`, which 5 does not know).
  */
 function buildStore(dir: string): void {
   execFileSync(process.execPath, [
     join(ROOT, 'node_modules/typescript/bin/tsc'),
-    ...['--ignoreConfig', '--noCheck', '--skipLibCheck', '--types', 'node'],
+    ...['--noCheck', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')],
     ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
     ...['--rootDir', join(ROOT, 'src'), '--outDir', join(dir, 'build')],
     join(ROOT, 'src/store/sqlite-store.ts'),
-  ], { cwd: ROOT });
+  ], { cwd: dir });
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
 }
