@@ -94,5 +94,5 @@ describe('one person labels 30 issues at once', () => {
     const comments = statusComments(w.fake);
     expect(comments.map((c) => c.job).sort()).toEqual(after.jobs.map((j) => j.id).sort());
     expect(comments.every((c) => c.state === 'succeeded')).toBe(true);
-  });
+  }, 90_000);
 });

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
 import type { Job } from '../../src/store/job.js';
-import { FAKE_AGENT } from '../agents/support.js';
+import { FAKE_AGENT, isGone } from '../agents/support.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 import { sendBurst, type DeliverySpec } from './support/deliveries.js';
 import { pollUntil } from './support/poll.js';
@@ -32,9 +32,30 @@ const processes: ServerProcess[] = [];
 
 afterEach(async () => {
   for (const p of processes.splice(0)) await ensureStopped(p);
-  await world?.close();
+  if (world) {
+    // Agents of killed processes live on in their own process groups: stop them before the temp dir goes.
+    const log = world.runLog;
+    const all = existsSync(log) ? readRuns(readFileSync(log, 'utf8')) : [];
+    const ended = new Set(all.filter((r) => r.phase === 'end').map((r) => r.pid));
+    for (const r of all.filter((x) => x.phase === 'start' && !ended.has(x.pid))) killGroup(r.pid);
+    await pollUntil(() => all.every((r) => isGone(r.pid)), { timeoutMs: 10_000, what: 'agents gone' }).catch(() => undefined);
+    await world.close();
+  }
   world = undefined;
 });
+
+/** SIGKILLs the process group `pid` leads (an agent and its children), or the process alone. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
 
 /** One line of this test's agent log. */
 interface Run {
@@ -113,7 +134,8 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
 
     // 30 labels by one person, as fast as the ingress takes them.
     const labelOutcomes = await sendBurst(ingress.url, w.issues.map((i) => labelDelivery(w, i.number)), SECRET, { concurrency: 6 });
-    expect(labelOutcomes.map((o) => `${o.status} ${o.json?.status}`)).toEqual(w.issues.map(() => '202 accepted'));
+    // 202 accepted, or 202 deferred when the read-back had to wait (admitted once Gitea answers).
+    expect(labelOutcomes.map((o) => `${o.status} ${o.json?.status === 'deferred' ? 'accepted' : o.json?.status}`)).toEqual(w.issues.map(() => '202 accepted'));
 
     // Once w1 finished a turn and runs two others: follow-ups go to five issues — those w1 finished
     // first (their next turn must run elsewhere) — and then w1 dies with its agents.
@@ -133,24 +155,22 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
     const others = w.issues.map((i) => `acme/app#${i.number}`).filter((k) => !finishedByVictim.includes(k) && !runningIssues.has(k));
     const followUpIssues = [...finishedByVictim.slice(0, FOLLOW_UPS), ...others].slice(0, FOLLOW_UPS).map((k) => Number(k.split('#')[1]));
     const followUps: DeliverySpec[] = followUpIssues.flatMap((n) => [commentDelivery(w, n, `follow-up one on #${n}`), commentDelivery(w, n, `follow-up two on #${n}`)]);
-    const followOutcomes = await sendBurst(ingress.url, followUps, SECRET, { concurrency: 1 });
-    expect(followOutcomes.map((o) => `${o.status} ${o.json?.status}`)).toEqual(followUps.map(() => '202 accepted'));
+    const followOutcomes = await sendBurst(ingress.url, followUps, SECRET, { concurrency: 2 });
+    expect(followOutcomes.map((o) => `${o.status} ${o.json?.status === 'deferred' ? 'accepted' : o.json?.status}`)).toEqual(followUps.map(() => '202 accepted'));
 
     const dying = workers.get(victim)!;
-    const endedNow = new Set(runs().filter((r) => r.phase === 'end').map((r) => r.pid));
-    const orphans = runs().filter((r) => r.phase === 'start' && r.worker === victim && !endedNow.has(r.pid));
-    dying.kill('SIGKILL');
-    for (const r of orphans) {
-      try {
-        process.kill(-r.pid, 'SIGKILL'); // the agent's process group, as the machine's death would
-      } catch {
-        try {
-          process.kill(r.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    const orphans = await pollUntil(
+      () => {
+        const all = runs();
+        const endedNow = new Set(all.filter((r) => r.phase === 'end').map((r) => r.pid));
+        const running = all.filter((r) => r.phase === 'start' && r.worker === victim && !endedNow.has(r.pid));
+        if (running.length === 0) return undefined;
+        dying.kill('SIGKILL');
+        return running;
+      },
+      { timeoutMs: 60_000, intervalMs: 20, what: `${victim} runs a turn`, diagnose: logs },
+    );
+    for (const r of orphans) killGroup(r.pid); // as the machine's death would
     const killedAt = Date.now();
     await dying.waitExit(5_000);
     expect(orphans.length).toBeGreaterThan(0);
@@ -190,6 +210,8 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
     for (const j of jobs) expect(starts.filter((r) => r.job === j.id).length, `starts of job ${j.id}`).toBe(orphanJobs.has(j.id) ? 2 : 1);
 
     // The dead worker's turns resumed elsewhere, within 60 s of its death, as their next attempt.
+    const takeoverMs = [...orphanJobs].map((job) => starts.filter((r) => r.job === job).at(-1)!.atMs - killedAt);
+    console.log(`[multi-worker] ${total} jobs; turns per worker ${JSON.stringify(Object.fromEntries(WORKERS.map((n) => [n, starts.filter((s) => s.worker === n).length])))}; ${orphanJobs.size} turns of the killed worker resumed after ${takeoverMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ')}`);
     for (const job of orphanJobs) {
       const rerun = starts.filter((r) => r.job === job).at(-1)!;
       expect(rerun.worker).not.toBe(victim);
@@ -237,5 +259,5 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
     // Each status comment was created once (no outbox item sent twice by two workers).
     const creates = w.fake.calls.filter((c) => c.method === 'POST' && /\/issues\/\d+\/comments$/.test(c.path) && c.status < 300 && String((c.body as { body?: string })?.body ?? '').includes('kugetsu:status'));
     expect(creates).toHaveLength(total);
-  });
+  }, 240_000);
 });
