@@ -6,8 +6,11 @@ export interface CpuSnapshot {
   machineBusyMs: number;
   /** All cores together: all time. */
   machineTotalMs: number;
-  /** Per pid asked for: its own user + system time and that of its children it has waited for (git, agents); 0 when gone. */
-  processMs: number[];
+  /**
+   * Per pid asked for: its own user + system time (`self`), and that of the children it has waited
+   * for (`children`: git, agents); zeros when it is gone.
+   */
+  processMs: Array<{ self: number; children: number }>;
 }
 
 const TICK_MS = 10;
@@ -30,10 +33,10 @@ export function cpuSnapshot(pids: readonly number[]): CpuSnapshot | undefined {
   const processMs = pids.map((pid) => {
     try {
       // Fields after the command's closing parenthesis start at field 3 (state): utime is field 14.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ');
-      return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0) * TICK_MS;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop()!.split(' ').map(Number);
+      return { self: ((fields[11] ?? 0) + (fields[12] ?? 0)) * TICK_MS, children: ((fields[13] ?? 0) + (fields[14] ?? 0)) * TICK_MS };
     } catch {
-      return 0;
+      return { self: 0, children: 0 };
     }
   });
   return { machineBusyMs: (total - idle) * TICK_MS, machineTotalMs: total * TICK_MS, processMs };

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   // turns: `turnsPerSlot` turns of `turnsAgentMs` per agent slot (2 per worker), so ≈ turnsPerSlot × turnsAgentMs of work per run.
   // takeover: a worker running `takeoverJobs` turns is killed; `takeoverSurvivors` workers (2 slots each) take them over.
   const settings = quick
-    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0, floodGenuine: 30, turnsAgentMs: 1_000, turnsPerSlot: 4, takeoverJobs: 2, takeoverSurvivors: 1, takeoverLeaseS: 5 }
+    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0, floodGenuine: 30, turnsAgentMs: 1_000, turnsPerSlot: 3, takeoverJobs: 2, takeoverSurvivors: 1, takeoverLeaseS: 5 }
     : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000, floodGenuine: 200, turnsAgentMs: 2_000, turnsPerSlot: 15, takeoverJobs: 4, takeoverSurvivors: 2, takeoverLeaseS: 30 };
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kugetsu-bench-'));

@@ -109,7 +109,7 @@ export function renderMarkdown(r: BenchResults): string {
       rows.push([
         `6. Turns per minute, PostgreSQL: ${t.workers} \`kugetsu worker\` × ${t.slotsPerWorker} slots, ${s1(t.agentMs / 1000)}-s agent, ${n0(t.turns)} delegations on distinct issues`,
         `${t.turnsPerMin.toFixed(1)} turns/min (ideal ${n0(t.idealPerMin)})`,
-        `${n0(t.turns)} turns in ${s1(t.spanS)} s (first agent start → last end); agents ran ${(t.busy * 100).toFixed(0)} % of the slot time; per worker ${Object.values(t.perWorker).join(' / ')}; ${t.cpuPerTurnMs ? `CPU per turn ${n0(t.cpuPerTurnMs.kugetsu)} ms in kugetsu's processes (git and agent start-up included), ${n0(t.cpuPerTurnMs.machine)} ms on the machine, cores ${(t.machineBusy! * 100).toFixed(0)} % busy; ` : ''}${t.check.ok ? `all ${n0(t.turns)} succeeded, each turn once` : `**${t.check.problems.join('; ')}**`}`,
+        `${n0(t.turns)} turns in ${s1(t.spanS)} s (first agent start → last end); agents ran ${(t.busy * 100).toFixed(0)} % of the slot time; per worker ${Object.values(t.perWorker).join(' / ')}; ${t.cpuPerTurnMs ? `CPU per turn: kugetsu ${n0(t.cpuPerTurnMs.kugetsu)} ms + its git and agent processes ${n0(t.cpuPerTurnMs.children)} ms, the whole machine ${n0(t.cpuPerTurnMs.machine)} ms (cores ${(t.machineBusy! * 100).toFixed(0)} % busy); ` : ''}${t.check.ok ? `all ${n0(t.turns)} succeeded, each turn once` : `**${t.check.problems.join('; ')}**`}`,
         `${one ? `${x(t.turnsPerMin / one.turnsPerMin)} vs 1 worker (ideal ×${t.workers})` : '—'}${t.check.ok ? '' : ' · **FAILED**'}`,
       ]);
     }

@@ -39,9 +39,9 @@ const REAP_S = 5;
 export async function measureTakeover(options: { tmp: string; postgres: BenchPostgres; jobs: number; survivors: number; leaseS: number; log: (line: string) => void }): Promise<TakeoverResult> {
   const survivorSlots = 2;
   return options.postgres.withDatabase('takeover', async (db) => {
-    const fleet = await startFleet({ tmp: path.join(options.tmp, 'takeover'), databaseUrl: db.url, issues: options.jobs, leaseS: options.leaseS });
+    const fleet = await startFleet({ tmp: path.join(options.tmp, 'takeover'), databaseUrl: db.url, issues: options.jobs, leaseS: options.leaseS, workers: { v: { slots: options.jobs, agentMs: 600_000 } } });
     try {
-      const victim = await fleet.startWorker('v', { slots: options.jobs, agentMs: 600_000 });
+      const victim = fleet.workers.get('v')!;
       await fleet.delegate(0, options.jobs);
       const started = await waitFor(() => {
         const mine = fleet.runs().filter((r) => r.phase === 'start' && r.worker === 'v');

@@ -26,10 +26,10 @@ export interface TurnsRow {
   perWorker: Record<string, number>;
   /**
    * CPU time per turn, in ms, from the first delegation to the last job finished: the kugetsu
-   * processes (ingress and workers, with the git and agent processes they started), and the whole
-   * machine (PostgreSQL, the fake Gitea and everything else included). Absent off Linux.
+   * processes themselves (ingress and workers), the git and agent processes they started, and the
+   * whole machine (PostgreSQL, the fake Gitea and anything else running included). Absent off Linux.
    */
-  cpuPerTurnMs?: { kugetsu: number; machine: number };
+  cpuPerTurnMs?: { kugetsu: number; children: number; machine: number };
   /** The machine's cores busy over the same time, 0–1 (1: every core all the time). */
   machineBusy?: number;
   check: FleetCheck;
@@ -95,7 +95,8 @@ export async function measureTurnsPerMinute(options: {
           ...(cpuBefore && cpuAfter
             ? {
                 cpuPerTurnMs: {
-                  kugetsu: cpuAfter.processMs.reduce((a, b) => a + b, 0) / turns - cpuBefore.processMs.reduce((a, b) => a + b, 0) / turns,
+                  kugetsu: (sum(cpuAfter.processMs, 'self') - sum(cpuBefore.processMs, 'self')) / turns,
+                  children: (sum(cpuAfter.processMs, 'children') - sum(cpuBefore.processMs, 'children')) / turns,
                   machine: (cpuAfter.machineBusyMs - cpuBefore.machineBusyMs) / turns,
                 },
                 machineBusy: (cpuAfter.machineBusyMs - cpuBefore.machineBusyMs) / Math.max(1, cpuAfter.machineTotalMs - cpuBefore.machineTotalMs),
@@ -108,9 +109,14 @@ export async function measureTurnsPerMinute(options: {
       }
     });
     options.log(
-      `turns/min, ${n} worker(s) × ${row.slotsPerWorker} slots: ${row.turnsPerMin.toFixed(1)} (ideal ${row.idealPerMin}), ${row.turns} turns in ${row.spanS.toFixed(1)} s, agents busy ${(row.busy * 100).toFixed(0)} %, per worker ${JSON.stringify(row.perWorker)}${row.cpuPerTurnMs ? `, CPU per turn ${row.cpuPerTurnMs.kugetsu.toFixed(0)} ms kugetsu / ${row.cpuPerTurnMs.machine.toFixed(0)} ms machine, cores busy ${(row.machineBusy! * 100).toFixed(0)} %` : ''}${row.check.ok ? '' : `; FAILED: ${row.check.problems.join('; ')}`}`,
+      `turns/min, ${n} worker(s) × ${row.slotsPerWorker} slots: ${row.turnsPerMin.toFixed(1)} (ideal ${row.idealPerMin}), ${row.turns} turns in ${row.spanS.toFixed(1)} s, agents busy ${(row.busy * 100).toFixed(0)} %, per worker ${JSON.stringify(row.perWorker)}${row.cpuPerTurnMs ? `, CPU per turn ${row.cpuPerTurnMs.kugetsu.toFixed(0)} ms kugetsu + ${row.cpuPerTurnMs.children.toFixed(0)} ms git/agents / ${row.cpuPerTurnMs.machine.toFixed(0)} ms machine, cores busy ${(row.machineBusy! * 100).toFixed(0)} %` : ''}${row.check.ok ? '' : `; FAILED: ${row.check.problems.join('; ')}`}`,
     );
     rows.push(row);
   }
   return { rows };
+}
+
+/** The sum of one field over CPU samples, in ms. */
+function sum(samples: Array<{ self: number; children: number }>, field: 'self' | 'children'): number {
+  return samples.reduce((total, sample) => total + sample[field], 0);
 }
