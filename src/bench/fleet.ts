@@ -99,11 +99,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     ...BENCH_SETTINGS,
     ...(options.leaseS !== undefined ? { KUGETSU_LEASE_S: String(options.leaseS) } : {}),
   };
+  // A CPU profile of every kugetsu process, written when it exits (see bench/README.md).
+  const nodeArgs = process.env.KUGETSU_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] : [];
   const processes: KugetsuProcess[] = [];
   const workers = new Map<string, KugetsuProcess>();
   const startWorker = async (name: string, spec: WorkerSpec) => {
     const p = await startKugetsu({
       name,
+      nodeArgs,
       args: ['worker'],
       env: { ...common, BENCH_WORKER: name, KUGETSU_STATE_DIR: stateDir(name), KUGETSU_MAX_AGENTS: String(spec.slots), KUGETSU_AGENT_COMMAND: JSON.stringify(benchAgentArgv(runLog, spec.agentMs)) },
       logFile: path.join(tmp, `${name}.log`),
@@ -116,6 +119,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     // The ingress runs no agent, but the configuration asks for a command all the same.
     const p = await startKugetsu({
       name: 'ingress',
+      nodeArgs,
       args: ['serve', '--no-worker'],
       env: { ...common, KUGETSU_WEBHOOK_SECRET: secret, KUGETSU_STATE_DIR: stateDir('ingress'), KUGETSU_AGENT_COMMAND: JSON.stringify(benchAgentArgv(runLog, 0)) },
       logFile: path.join(tmp, 'ingress.log'),

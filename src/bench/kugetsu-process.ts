@@ -28,17 +28,17 @@ export interface KugetsuProcess {
 }
 
 /**
- * Starts `node bin/kugetsu.js <args>` with exactly `env` (plus `PATH`, `PORT` = a free port and
+ * Starts `node [nodeArgs] bin/kugetsu.js <args>` with exactly `env` (plus `PATH`, `PORT` = a free port and
  * `HOST=127.0.0.1`), its output appended to `logFile`, and waits until `GET /healthz` answers 200
  * (at most `readyTimeoutMs`, default 30 000 ms). Throws with the log's tail when it exits first or
  * does not get ready in time (then it is SIGKILLed).
  */
-export async function startKugetsu(options: { name: string; args: string[]; env: Record<string, string>; logFile: string; readyTimeoutMs?: number }): Promise<KugetsuProcess> {
+export async function startKugetsu(options: { name: string; args: string[]; nodeArgs?: string[]; env: Record<string, string>; logFile: string; readyTimeoutMs?: number }): Promise<KugetsuProcess> {
   const port = await freePort();
   const fd = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [KUGETSU_BIN, ...options.args], {
+    child = spawn(process.execPath, [...(options.nodeArgs ?? []), KUGETSU_BIN, ...options.args], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', fd, fd],
