@@ -78,7 +78,7 @@ module.exports = {
     only('hono', 'ingress/|admin/|sandbox/|service\\.ts', 'Only the HTTP doors (and the fake Gitea) import Hono.'),
     only('@hono/node-server', 'ingress/|sandbox/|bench/|demo/', 'Only the door starts HTTP servers (and the tools).'),
     only('better-sqlite3', 'store/|cli/', 'The SQLite engine (and the CLI reading its file) are the only importers of better-sqlite3.'),
-    only('pg', 'engine-postgres/', 'The PostgreSQL engine is the only importer of pg.'),
+    only('pg', 'engine-postgres/|bench/', 'The PostgreSQL engine is the only importer of pg (and the benchmark, for its throwaway databases).'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

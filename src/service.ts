@@ -166,6 +166,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
           store, machine, logger,
           runTurn: (job, workerId, signal) => runner.run(job, workerId, signal),
           slots: config.maxAgents,
+          leaseMs: config.leaseMs,
           ...(config.globalMaxAgents !== undefined ? { globalMax: config.globalMaxAgents } : {}),
           limits: (job) => {
             const st = settingsFor(job.repo.owner, job.repo.name);

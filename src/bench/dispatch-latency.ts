@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openBackendStore, type BenchBackend } from './backend.js';
 import { startChild } from './child.js';
 import { commandDeliveries, deliveryHeaders, type CommandSet } from './deliveries.js';
 import { quantile } from './stats.js';
@@ -11,6 +11,7 @@ import type { GiteaInfo } from './target-gitea.js';
 
 /** Measurement 2 (ms): send → agent process started, and its parts. */
 export interface DispatchResult {
+  backend: BenchBackend['kind'];
   triggers: number;
   issues: number;
   total: { p50: number; p99: number; max: number };
@@ -26,15 +27,16 @@ const wallMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Measurement 2, dispatch latency: the real service (own process, SQLite state dir, fake Gitea in
- * another process, a local origin) with the trivial agent `/bin/date +%s%N`, whose output — the
+ * Measurement 2, dispatch latency: the real service (own process, SQLite state dir or a fresh
+ * PostgreSQL database as `backend` says, fake Gitea in another process, a local origin) with the trivial agent `/bin/date +%s%N`, whose output — the
  * time it started, in ns — lands in the job's result. One warm-up delegation per issue makes the
  * shared clone and each issue's worktree exist; then `triggers` `/kugetsu` comments are sent one
  * at a time (the next once the service is idle), round-robin over the issues. Times are wall-clock
  * on this machine: the bench's send time, the job's createdAt/startedAt, the agent's own clock.
  */
-export async function measureDispatch(options: { tmp: string; triggers: number; issues?: number; log: (line: string) => void }): Promise<DispatchResult> {
+export async function measureDispatch(options: { tmp: string; triggers: number; issues?: number; backend?: BenchBackend; log: (line: string) => void }): Promise<DispatchResult> {
   const { tmp } = options;
+  const backend = options.backend ?? { kind: 'SQLite' };
   const issues = options.issues ?? 10;
   mkdirSync(tmp, { recursive: true });
   const origin = createLocalOrigin(tmp);
@@ -43,7 +45,7 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues, commands: [commands] });
   const secret = randomBytes(16).toString('hex');
   const stateDir = path.join(tmp, 'state');
-  const kugetsu = await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 3, agentArgv: ['/bin/date', '+%s%N'] });
+  const kugetsu = await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 3, agentArgv: ['/bin/date', '+%s%N'], ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}) });
   const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);
   const sent = new Map<number, { at: number; ackMs: number }>();
   const idle = async () => {
@@ -71,7 +73,7 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
     await gitea.stop();
   }
 
-  const store = openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') });
+  const store = await openBackendStore(backend, stateDir);
   const total: number[] = [];
   const ack: number[] = [];
   const pickup: number[] = [];
@@ -94,6 +96,6 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   }
   if (total.length !== options.triggers) throw new Error(`dispatch: ${total.length} of ${options.triggers} triggers reached the agent`);
   const pq = (v: number[]) => ({ p50: quantile(v, 0.5), p99: quantile(v, 0.99) });
-  options.log(`dispatch: ${total.length} triggers, send→agent p50 ${quantile(total, 0.5).toFixed(1)} ms, p99 ${quantile(total, 0.99).toFixed(1)} ms`);
-  return { triggers: total.length, issues, total: { ...pq(total), max: Math.max(...total) }, ack: pq(ack), pickup: pq(pickup), prepare: pq(prepare) };
+  options.log(`dispatch ${backend.kind}: ${total.length} triggers, send→agent p50 ${quantile(total, 0.5).toFixed(1)} ms, p99 ${quantile(total, 0.99).toFixed(1)} ms`);
+  return { backend: backend.kind, triggers: total.length, issues, total: { ...pq(total), max: Math.max(...total) }, ack: pq(ack), pickup: pq(pickup), prepare: pq(prepare) };
 }

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openBackendStore, type BenchBackend } from './backend.js';
 import type { TriggerLedger } from './load-generator.js';
 
 /** The outcome of comparing the acknowledged triggering deliveries with the store. */
@@ -22,14 +21,14 @@ export interface StoreCheck {
 }
 
 /**
- * Opens the stopped service's SQLite store and checks the promise "a 2xx means the job is
+ * Opens the stopped service's store (SQLite in `stateDir`, or its PostgreSQL database) and checks the promise "a 2xx means the job is
  * stored": every acknowledged triggering delivery (comment id `idBase + n`) has exactly one job,
  * and every job belongs to an acknowledged delivery — except jobs of deliveries that were in
  * flight when autocannon closed its sockets at the end of the run (committed, never answered),
  * which are counted apart. `ok` is false on any missing, unexpected or duplicated job.
  */
-export async function checkStore(stateDir: string, ledger: TriggerLedger, idBase: number): Promise<StoreCheck> {
-  const store = openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') });
+export async function checkStore(backend: BenchBackend, stateDir: string, ledger: TriggerLedger, idBase: number): Promise<StoreCheck> {
+  const store = await openBackendStore(backend, stateDir);
   try {
     const jobs = await store.recent(10_000_000);
     const seen = new Map<number, number>();

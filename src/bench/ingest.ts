@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
-import { startChild } from './child.js';
+import type { BenchBackend } from './backend.js';
+import type { BenchPostgres } from './bench-postgres.js';
+import { startChild, type ChildHandle } from './child.js';
 import { commandDeliveries, nonTriggeringDeliveries, type CommandSet } from './deliveries.js';
 import { checkStore, type StoreCheck } from './ingest-check.js';
 import { newLedger, runLoad, type DeliveryMix, type LoadResult } from './load-generator.js';
@@ -13,23 +15,25 @@ import type { GiteaInfo } from './target-gitea.js';
 export interface IngestRow extends LoadResult {
   mix: string;
   target: 'bare node:http' | '@octokit/webhooks' | 'kugetsu';
-  /** kugetsu only: SQLite transactions committed per second during the run, and writes per transaction. */
+  /** kugetsu only: the engine backend it ran on. */
+  backend?: BenchBackend['kind'];
+  /** kugetsu on SQLite only: transactions committed per second during the run, and writes per transaction. */
   commitsPerSec?: number;
   writesPerCommit?: number;
 }
 
 interface Health {
-  commits: { transactions: number; writes: number };
+  commits?: { transactions: number; writes: number };
 }
 
-/** Measurement 1: the three targets under both mixes, ratios, and the store check per mix. */
+/** Measurement 1: the baselines and kugetsu on each backend under both mixes, ratios, and the store check per mix and backend. */
 export interface IngestResult {
   rows: IngestRow[];
-  ratios: Array<{ mix: string; vsBare: number; vsOctokit: number }>;
-  checks: Array<{ mix: string } & StoreCheck>;
+  ratios: Array<{ mix: string; backend: BenchBackend['kind']; vsBare: number; vsOctokit: number }>;
+  checks: Array<{ mix: string; backend: BenchBackend['kind'] } & StoreCheck>;
   /** Body sizes in bytes per delivery kind. */
   bodySizes: Record<string, number[]>;
-  /** Status codes kugetsu answered, per mix and delivery kind. */
+  /** Status codes kugetsu answered, per `<mix> <backend>` and delivery kind. */
   kugetsuStatuses: Record<string, Record<string, Record<number, number>>>;
 }
 
@@ -38,14 +42,16 @@ export const SLEEPING_AGENT = [process.execPath, fileURLToPath(new URL('../../te
 
 /**
  * Measurement 1, ingest: autocannon at 50 connections against (1) bare node:http, (2)
- * @octokit/webhooks' node middleware and (3) kugetsu's real service, each in its own process, with
- * the same signed deliveries; mix (a) 90 % non-triggering + 10 % `/kugetsu`, mix (b) 100 %
- * `/kugetsu`, every command a new delegation. Each run is preceded by a warm-up of the same mix.
- * kugetsu runs with a fresh SQLite state dir per mix, the fake Gitea in another process, and one
- * agent slot held by a sleeping agent (so admitted jobs queue and no agent runs during the
- * measurement). After each kugetsu run the store is checked against the acknowledged deliveries.
+ * @octokit/webhooks' node middleware and (3) kugetsu's real service on SQLite and (4) on
+ * PostgreSQL (when `postgres` is given), each in its own process, with the same signed
+ * deliveries; mix (a) 90 % non-triggering + 10 % `/kugetsu`, mix (b) 100 % `/kugetsu`, every
+ * command a new delegation. Each run (durations in s) is preceded by a warm-up of the same mix.
+ * kugetsu runs with a fresh state dir (and a fresh PostgreSQL database) per mix, the fake Gitea in
+ * another process, and one agent slot held by a sleeping agent (so admitted jobs queue and no
+ * agent runs during the measurement). After each kugetsu run the store is checked against the
+ * acknowledged deliveries.
  */
-export async function measureIngest(options: { tmp: string; durationS: number; warmupS: number; log: (line: string) => void }): Promise<IngestResult> {
+export async function measureIngest(options: { tmp: string; durationS: number; warmupS: number; log: (line: string) => void; postgres?: BenchPostgres }): Promise<IngestResult> {
   const { tmp, log } = options;
   mkdirSync(tmp, { recursive: true });
   const origin = createLocalOrigin(tmp);
@@ -68,42 +74,58 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
   const ratios: IngestResult['ratios'] = [];
   const kugetsuStatuses: IngestResult['kugetsuStatuses'] = {};
   const counter = { next: 0 };
+  type Target = IngestRow['target'] | 'kugetsu (PostgreSQL)';
+  const targets: Target[] = ['bare node:http', '@octokit/webhooks', 'kugetsu', ...(options.postgres ? (['kugetsu (PostgreSQL)'] as const) : [])];
+  /** Starts `target` (with `backend` for kugetsu), runs the warm-up and the measured load, stops it. */
+  const measure = async (mix: DeliveryMix, target: Target, backend: BenchBackend, stateDir: string) => {
+    const child: ChildHandle<{ url: string }> =
+      target === 'bare node:http'
+        ? await startChild<{ url: string }>('target-bare', {})
+        : target === '@octokit/webhooks'
+          ? await startChild<{ url: string }>('target-octokit', { secret })
+          : await startChild<{ url: string }>(
+              'target-kugetsu',
+              { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 1, agentArgv: SLEEPING_AGENT, ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}) },
+              process.env.KUGETSU_BENCH_PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] } : {},
+            );
+    const isKugetsu = target.startsWith('kugetsu');
+    const ledger = newLedger();
+    try {
+      await runLoad({ url: child.info.url, mix, secret, durationS: options.warmupS, ledger, counter });
+      const before = isKugetsu ? await child.call<Health>('health') : undefined;
+      const r = await runLoad({ url: child.info.url, mix, secret, durationS: options.durationS, ledger, counter });
+      const row: IngestRow = { mix: mix.name, target: isKugetsu ? 'kugetsu' : (target as IngestRow['target']), ...(isKugetsu ? { backend: backend.kind } : {}), ...r };
+      if (before?.commits) {
+        const after = await child.call<Health>('health');
+        const tx = after.commits!.transactions - before.commits.transactions;
+        row.commitsPerSec = tx / r.durationS;
+        row.writesPerCommit = (after.commits!.writes - before.commits.writes) / Math.max(1, tx);
+      }
+      rows.push(row);
+      log(`ingest mix ${mix.name} ${target}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+    } finally {
+      await child.stop(60_000, isKugetsu ? { fast: true } : undefined);
+    }
+    if (isKugetsu) {
+      kugetsuStatuses[`${mix.name} ${backend.kind}`] = ledger.statuses;
+      const check = await checkStore(backend, stateDir, ledger, idBase);
+      checks.push({ mix: mix.name, backend: backend.kind, ...check });
+      log(`ingest mix ${mix.name} ${backend.kind} store check: ${check.acked} acked triggering deliveries, ${check.jobs} jobs + ${check.deferred} kept for confirmation (${check.cutOffStored} of ${check.cutOff} cut off at the end), ${check.ok ? 'OK' : 'MISMATCH'}`);
+    }
+  };
   try {
     for (const mix of mixes) {
-      for (const target of ['bare node:http', '@octokit/webhooks', 'kugetsu'] as const) {
-        const stateDir = path.join(tmp, `state-${mix.name}`);
-        const child =
-          target === 'bare node:http'
-            ? await startChild<{ url: string }>('target-bare', {})
-            : target === '@octokit/webhooks'
-              ? await startChild<{ url: string }>('target-octokit', { secret })
-              : await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 1, agentArgv: SLEEPING_AGENT }, process.env.KUGETSU_BENCH_PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] } : {});
-        const ledger = newLedger();
-        try {
-          await runLoad({ url: child.info.url, mix, secret, durationS: options.warmupS, ledger, counter });
-          const before = target === 'kugetsu' ? await child.call<Health>('health') : undefined;
-          const r = await runLoad({ url: child.info.url, mix, secret, durationS: options.durationS, ledger, counter });
-          const row: IngestRow = { mix: mix.name, target, ...r };
-          if (before) {
-            const after = await child.call<Health>('health');
-            const tx = after.commits.transactions - before.commits.transactions;
-            row.commitsPerSec = tx / r.durationS;
-            row.writesPerCommit = (after.commits.writes - before.commits.writes) / Math.max(1, tx);
-          }
-          rows.push(row);
-          log(`ingest mix ${mix.name} ${target}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
-        } finally {
-          await child.stop(60_000, target === 'kugetsu' ? { fast: true } : undefined);
-        }
-        if (target === 'kugetsu') {
-          kugetsuStatuses[mix.name] = ledger.statuses;
-          const check = await checkStore(stateDir, ledger, idBase);
-          checks.push({ mix: mix.name, ...check });
-          log(`ingest mix ${mix.name} store check: ${check.acked} acked triggering deliveries, ${check.jobs} jobs + ${check.deferred} kept for confirmation (${check.cutOffStored} of ${check.cutOff} cut off at the end), ${check.ok ? 'OK' : 'MISMATCH'}`);
+      for (const target of targets) {
+        if (target === 'kugetsu (PostgreSQL)') {
+          await options.postgres!.withDatabase(`ingest_${mix.name}`, (db) => measure(mix, target, { kind: 'PostgreSQL', url: db.url }, path.join(tmp, `state-${mix.name}-pg`)));
+        } else {
+          await measure(mix, target, { kind: 'SQLite' }, path.join(tmp, `state-${mix.name}`));
         }
       }
-      const of = (t: IngestRow['target']) => rows.find((r) => r.mix === mix.name && r.target === t)!.reqPerSec;
-      ratios.push({ mix: mix.name, vsBare: of('kugetsu') / of('bare node:http'), vsOctokit: of('kugetsu') / of('@octokit/webhooks') });
+      const of = (t: IngestRow['target'], backend?: BenchBackend['kind']) => rows.find((r) => r.mix === mix.name && r.target === t && r.backend === backend)!.reqPerSec;
+      for (const backend of options.postgres ? (['SQLite', 'PostgreSQL'] as const) : (['SQLite'] as const)) {
+        ratios.push({ mix: mix.name, backend, vsBare: of('kugetsu', backend) / of('bare node:http'), vsOctokit: of('kugetsu', backend) / of('@octokit/webhooks') });
+      }
     }
   } finally {
     await gitea.stop();

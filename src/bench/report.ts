@@ -1,10 +1,14 @@
+import type { BenchPostgresInfo } from './bench-postgres.js';
 import type { DispatchResult } from './dispatch-latency.js';
 import type { GarbageFloodResult } from './garbage-flood.js';
 import type { IngestResult, IngestRow } from './ingest.js';
 import type { MachineInfo } from './machine.js';
 import type { MemoryResult } from './memory.js';
 import type { SchedulerResult } from './scheduler.js';
+import type { TakeoverResult } from './takeover.js';
+import type { TurnsResult } from './turns-per-minute.js';
 import type { WorktreeResult } from './worktree-prep.js';
+import { median } from './stats.js';
 
 /** Everything one run measured; what `latest.json` holds. */
 export interface BenchResults {
@@ -13,16 +17,22 @@ export interface BenchResults {
   durationS?: number;
   /** Seconds each measurement took, set-up and tear-down included. */
   timingsS?: Record<string, number>;
+  /** The PostgreSQL server of the PostgreSQL rows (when any ran). */
+  postgres?: BenchPostgresInfo;
   ingest?: IngestResult;
   flood?: GarbageFloodResult;
-  dispatch?: DispatchResult;
+  /** One per backend. */
+  dispatch?: DispatchResult[];
   worktree?: WorktreeResult & { dir: string };
   scheduler?: SchedulerResult;
   memory?: MemoryResult;
+  turns?: TurnsResult;
+  takeover?: TakeoverResult;
 }
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const ms = (v: number) => (v < 10 ? v.toFixed(1) : n0(v));
+const s1 = (v: number) => (v < 100 ? v.toFixed(1) : n0(v));
 const x = (v: number) => `×${v < 0.1 ? v.toFixed(3) : v.toFixed(2)}`;
 const load = (r: IngestRow) => `${n0(r.reqPerSec)} req/s · p50 ${ms(r.p50)} / p99 ${ms(r.p99)} / max ${ms(r.max)} ms · ${r.non2xx} non-2xx, ${r.errors} errors`;
 
@@ -31,22 +41,25 @@ export function renderMarkdown(r: BenchResults): string {
   const rows: string[][] = [];
   if (r.ingest) {
     for (const mix of ['a', 'b']) {
-      const of = (t: IngestRow['target']) => r.ingest!.rows.find((row) => row.mix === mix && row.target === t);
-      const k = of('kugetsu');
+      const of = (t: IngestRow['target'], backend?: string) => r.ingest!.rows.find((row) => row.mix === mix && row.target === t && row.backend === backend);
       const bare = of('bare node:http');
       const oct = of('@octokit/webhooks');
-      const ratio = r.ingest.ratios.find((q) => q.mix === mix);
-      const check = r.ingest.checks.find((c) => c.mix === mix);
-      if (!k || !bare || !oct || !ratio) continue;
-      const label = mix === 'a' ? '1a. Ingest, 90 % non-triggering + 10 % `/kugetsu`' : '1b. Ingest, 100 % `/kugetsu` (each a new job, slots full)';
-      rows.push([label, load(k), `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s (p99 ${ms(oct.p99)} ms)`, `${x(ratio.vsBare)} bare · ${x(ratio.vsOctokit)} octokit`]);
-      if (check) {
-        rows.push([
-          `${label.slice(0, 3)} Acked triggering deliveries in the store`,
-          `${n0(check.acked)} acked 2xx → ${n0(check.jobs + check.deferred - check.cutOffStored)} stored (${n0(check.jobs)} jobs, ${n0(check.deferred)} kept for confirmation with Gitea)${check.cutOffStored ? ` (+${check.cutOffStored} of deliveries cut off unanswered at the end)` : ''}; missing ${check.missing}, unexpected ${check.unexpected}, duplicated ${check.duplicated}`,
-          '—',
-          check.ok ? '**OK**' : '**MISMATCH**',
-        ]);
+      const mixLabel = mix === 'a' ? '1a. Ingest, 90 % non-triggering + 10 % `/kugetsu`' : '1b. Ingest, 100 % `/kugetsu` (each a new job, slots full)';
+      for (const backend of ['SQLite', 'PostgreSQL'] as const) {
+        const k = of('kugetsu', backend);
+        const ratio = r.ingest.ratios.find((q) => q.mix === mix && q.backend === backend);
+        const check = r.ingest.checks.find((c) => c.mix === mix && c.backend === backend);
+        if (!k || !bare || !oct || !ratio) continue;
+        const baselines = backend === 'SQLite' ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s (p99 ${ms(oct.p99)} ms)` : 'the same baselines';
+        rows.push([`${mixLabel}, ${backend}`, load(k), baselines, `${x(ratio.vsBare)} bare · ${x(ratio.vsOctokit)} octokit`]);
+        if (check) {
+          rows.push([
+            `${mixLabel.slice(0, 3)} Acked triggering deliveries in the store, ${backend}`,
+            `${n0(check.acked)} acked 2xx → ${n0(check.jobs + check.deferred - check.cutOffStored)} stored (${n0(check.jobs)} jobs, ${n0(check.deferred)} kept for confirmation with Gitea)${check.cutOffStored ? ` (+${check.cutOffStored} of deliveries cut off unanswered at the end)` : ''}; missing ${check.missing}, unexpected ${check.unexpected}, duplicated ${check.duplicated}`,
+            '—',
+            check.ok ? '**OK**' : '**MISMATCH**',
+          ]);
+        }
       }
     }
   }
@@ -59,10 +72,9 @@ export function renderMarkdown(r: BenchResults): string {
       f.flooded.p99 < 1000 ? '**p99 < 1 s**' : '**p99 ≥ 1 s**',
     ]);
   }
-  if (r.dispatch) {
-    const d = r.dispatch;
+  for (const d of r.dispatch ?? []) {
     rows.push([
-      `2. Dispatch latency, delivery sent → agent process started (n = ${d.triggers}, warm clone)`,
+      `2. Dispatch latency, delivery sent → agent process started (n = ${d.triggers}, warm clone), ${d.backend}`,
       `p50 ${ms(d.total.p50)} ms · p99 ${ms(d.total.p99)} ms · max ${ms(d.total.max)} ms`,
       `parts (p50/p99): ack ${ms(d.ack.p50)}/${ms(d.ack.p99)} ms · scheduler pick-up ${ms(d.pickup.p50)}/${ms(d.pickup.p99)} ms · fetch + worktree + prompt + spawn ${ms(d.prepare.p50)}/${ms(d.prepare.p99)} ms`,
       '—',
@@ -91,6 +103,27 @@ export function renderMarkdown(r: BenchResults): string {
       '—',
     ]);
   }
+  if (r.turns) {
+    const one = r.turns.rows.find((row) => row.workers === 1);
+    for (const t of r.turns.rows) {
+      rows.push([
+        `6. Turns per minute, PostgreSQL: ${t.workers} \`kugetsu worker\` × ${t.slotsPerWorker} slots, ${s1(t.agentMs / 1000)}-s agent, ${n0(t.turns)} delegations on distinct issues`,
+        `${t.turnsPerMin.toFixed(1)} turns/min (ideal ${n0(t.idealPerMin)})`,
+        `${n0(t.turns)} turns in ${s1(t.spanS)} s (first agent start → last end); agents ran ${(t.busy * 100).toFixed(0)} % of the slot time; per worker ${Object.values(t.perWorker).join(' / ')}; ${t.cpuPerTurnMs ? `CPU per turn: kugetsu ${n0(t.cpuPerTurnMs.kugetsu)} ms + its git and agent processes ${n0(t.cpuPerTurnMs.children)} ms, the whole machine ${n0(t.cpuPerTurnMs.machine)} ms (cores ${(t.machineBusy! * 100).toFixed(0)} % busy); ` : ''}${t.check.ok ? `all ${n0(t.turns)} succeeded, each turn once` : `**${t.check.problems.join('; ')}**`}`,
+        `${one ? `${x(t.turnsPerMin / one.turnsPerMin)} vs 1 worker (ideal ×${t.workers})` : '—'}${t.check.ok ? '' : ' · **FAILED**'}`,
+      ]);
+    }
+  }
+  if (r.takeover) {
+    const t = r.takeover;
+    const sec = (v: number) => `${s1(v / 1000)} s`;
+    rows.push([
+      `7. Takeover, PostgreSQL: a worker running ${t.jobs} turns SIGKILLed with its agents (lease ${t.leaseS} s, reaper every ${t.reapS} s) → each turn started again on another worker`,
+      `median ${sec(t.median)} · max ${sec(t.max)}`,
+      `back in the queue after median ${sec(median(t.requeueMs))} · max ${sec(Math.max(...t.requeueMs))}; ${t.survivors} other worker(s) × ${t.survivorSlots} slots; ${t.check.ok ? 'every job succeeded as attempt 2, its turn run once more' : `**${t.check.problems.join('; ')}**`}`,
+      `${t.max <= 60_000 ? '**≤ 60 s**' : '**> 60 s**'}${t.check.ok ? '' : ' · **FAILED**'}`,
+    ]);
+  }
   const table = ['| Measurement | kugetsu | Baseline / detail (same run) | Ratio |', '|---|---|---|---|', ...rows.map((c) => `| ${c.join(' | ')} |`)];
   const m = r.machine;
   const notes: string[] = [
@@ -101,11 +134,25 @@ export function renderMarkdown(r: BenchResults): string {
     const k = r.ingest.rows.filter((row) => row.target === 'kugetsu' && row.commitsPerSec !== undefined);
     notes.push(
       `Ingest: autocannon, 50 connections, ${r.settings.ingestS} s per run after a ${r.settings.warmupS} s warm-up, each target in its own process, the load generator in another; bodies ${sizes}, signed (both signature headers). ` +
-        'kugetsu = the real service (createService, SQLite WAL + synchronous=FULL, @hono/node-server, log level info to a file), fake Gitea in its own process, ' +
+        'kugetsu = the real service (createService on SQLite WAL + synchronous=FULL, or on a fresh PostgreSQL database; @hono/node-server, log level info to a file), fake Gitea in its own process, ' +
         'KUGETSU_MAX_AGENTS=1 held by a sleeping agent so every admitted job queues and no agent runs; abuse limits (rates, queued per issue) off.',
       `SQLite during ingest: ${k.map((row) => `mix (${row.mix}) ${n0(row.commitsPerSec!)} commits/s, ${row.writesPerCommit!.toFixed(1)} writes per commit`).join('; ')}.`,
       'Triggering deliveries still in flight when autocannon closes its sockets at the end are never answered; their jobs may be stored and are counted apart. Every 2xx triggering delivery must have exactly one job.',
       'Mix (b) builds and signs every request in the load generator, which caps the baselines there: their mix-(b) figures are lower bounds, the ratios upper bounds.',
+    );
+  }
+  if (r.postgres) {
+    const p = r.postgres;
+    notes.push(
+      `PostgreSQL ${p.version} (${p.source}; fsync ${p.fsync}, synchronous_commit ${p.synchronousCommit}) on the same 2 cores as everything else, a fresh database per measurement, dropped after it. ` +
+        (p.fsync === 'on' && p.synchronousCommit === 'on' ? 'Its commits are as durable as SQLite\'s.' : '**Its commits are not durable** (a test server): PostgreSQL rows are flattered against SQLite\'s fsync\'d commits.'),
+    );
+  }
+  if (r.turns || r.takeover) {
+    notes.push(
+      'Turns and takeover: real processes (`bin/kugetsu.js`): one `kugetsu serve --no-worker`, the workers (`kugetsu worker`, each with a state dir of its own, as on separate machines), the fake Gitea, all on this machine; ' +
+        'the agent is the test suite\'s fake agent sleeping a fixed time (`KUGETSU_AGENT=command`, `KUGETSU_AGENT_SANDBOX=off`); each delegation on an issue of its own, so every turn also makes a worktree, pushes its branch and keeps a status comment. ' +
+        'The takeover kills the worker with SIGKILL and its agents\' process groups (a dead machine: nothing is released) once its turns run and other workers with free slots are up.',
     );
   }
   if (r.worktree) notes.push(`Worktrees in ${r.worktree.dir} (on this VM's disk a 20,000-file checkout alone varies from 1 to 28 s between identical runs, which hides any difference).`);

@@ -7,9 +7,12 @@ import type { Delivery } from '../domain/delivery.js';
 import { createLogger } from '../log/logger.js';
 import { createRedactor } from '../log/redact.js';
 import type { TemplateRepo, TemplateUser } from '../sandbox/delivery-templates.js';
+import { openPostgresStore } from '../engine-postgres/open-postgres-store.js';
 import { createService } from '../service.js';
+import type { JobStore } from '../store/job-store.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { commandDeliveries } from './deliveries.js';
+import { BENCH_SETTINGS } from './bench-settings.js';
 import { serveChild } from './serve-child.js';
 
 /** How the benchmark configures the kugetsu under test. */
@@ -25,18 +28,9 @@ export interface KugetsuTargetOptions {
   logLevel?: string;
   /** More settings (names as in README "Configuration"); they win over {@link BENCH_SETTINGS}. */
   env?: Record<string, string>;
+  /** `KUGETSU_DATABASE_URL`: the PostgreSQL backend in that (fresh) database; unset: SQLite in `stateDir`. */
+  databaseUrl?: string;
 }
-
-/**
- * The abuse limits turned off (rates) or out of reach (queued jobs per issue): the benchmark
- * measures the admission path with every triggering delivery a new job, not the limits.
- * Settings this build does not know are ignored by `loadConfig`.
- */
-export const BENCH_SETTINGS: Record<string, string> = {
-  KUGETSU_RATE_LIMIT_SENDER: '0',
-  KUGETSU_RATE_LIMIT_REPO: '0',
-  KUGETSU_MAX_QUEUED_PER_ISSUE: '1000000',
-};
 
 /** Memory of the process after two forced GCs, in MB. */
 export interface MemorySample {
@@ -46,8 +40,9 @@ export interface MemorySample {
 }
 
 /**
- * The system under test: the real `createService` (SQLite store in `stateDir`, fake Gitea, the
- * `command` agent) served by @hono/node-server on 127.0.0.1, exactly as `kugetsu serve` does.
+ * The system under test: the real `createService` (SQLite store in `stateDir`, or PostgreSQL with
+ * `databaseUrl`; fake Gitea, the `command` agent) served by @hono/node-server on 127.0.0.1, exactly
+ * as `kugetsu serve` does. `health` counts SQLite commits only (`commits` is absent on PostgreSQL).
  * Besides `stop` it answers `health` (scheduler stats, outbox and job counts), `memory` (after
  * GC; needs `--expose-gc`) and `admit` (N new `/kugetsu` delegations straight into the
  * dispatcher, as the ingress would hand them over).
@@ -65,15 +60,18 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
     KUGETSU_LOG_LEVEL: o.logLevel ?? 'info',
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    ...(o.databaseUrl ? { KUGETSU_DATABASE_URL: o.databaseUrl } : {}),
     ...BENCH_SETTINGS,
     ...o.env,
   });
   // Like stdout redirected to a file: synchronous writes.
   const destination = pino.destination({ dest: `${o.stateDir}/kugetsu.log`, sync: true, mkdir: true });
   const logger = createLogger({ level: config.logLevel, redact: createRedactor([config.giteaToken, o.secret]), destination: destination as unknown as NodeJS.WritableStream });
-  // The same store the service would open, plus a count of commits and of writes per commit.
-  const commits = { transactions: 0, writes: 0 };
-  const store = openSqliteStore({ file: `${config.stateDir}/kugetsu.db`, onBatch: (n) => ((commits.transactions += 1), (commits.writes += n)) });
+  // The same store the service would open, plus (SQLite) a count of commits and of writes per commit.
+  const commits = o.databaseUrl ? undefined : { transactions: 0, writes: 0 };
+  const store: JobStore = commits
+    ? openSqliteStore({ file: `${config.stateDir}/kugetsu.db`, onBatch: (n) => ((commits.transactions += 1), (commits.writes += n)) })
+    : await openPostgresStore({ url: o.databaseUrl!, onIdleError: (err) => logger.warn({ err }, 'a PostgreSQL connection failed while idle; it is replaced') });
   const service = createService(config, { logger, store });
   await service.start();
   const { server } = await startHttpServer(service.app, { port: 0, host: '127.0.0.1', headersMs: config.door.headersMs, requestMs: config.door.requestMs });

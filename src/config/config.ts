@@ -133,6 +133,9 @@ export const envSchema = z
       }),
     KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
     KUGETSU_GLOBAL_MAX_AGENTS: positiveInt('KUGETSU_GLOBAL_MAX_AGENTS').optional(),
+    // A worker's claim on a job; its heartbeat renews it every third of this. At least 3 s, so that
+    // a heartbeat (every ≥ 1 s) has room for a busy moment before another worker takes the job.
+    KUGETSU_LEASE_S: positiveInt('KUGETSU_LEASE_S').min(3, 'KUGETSU_LEASE_S must be at least 3 (seconds)').default(30),
     KUGETSU_AGENT: z.enum(['opencode', 'command'], { error: 'KUGETSU_AGENT must be "opencode" or "command"' }).default('opencode'),
     KUGETSU_AGENT_COMMAND: agentArgv,
     KUGETSU_OPENCODE_BIN: z.string().min(1).default('opencode'),
@@ -279,6 +282,12 @@ export interface Config {
   maxAgents: number;
   /** Agents all workers together run at once (`KUGETSU_GLOBAL_MAX_AGENTS`); unset: no global cap. */
   globalMaxAgents: number | undefined;
+  /**
+   * How long a worker's claim on a running job holds without a heartbeat, in ms (`KUGETSU_LEASE_S`
+   * × 1000); the heartbeat renews it every third of that. Once it expired, another worker puts the
+   * job back in the queue as its next attempt.
+   */
+  leaseMs: number;
   agent: AgentConfig;
   /** Hard limit of one agent turn, in ms. */
   agentTimeoutMs: number;

@@ -72,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: databaseSetting(e.KUGETSU_DATABASE_URL, stateDir),
     maxAgents: e.KUGETSU_MAX_AGENTS,
     globalMaxAgents: e.KUGETSU_GLOBAL_MAX_AGENTS,
+    leaseMs: e.KUGETSU_LEASE_S * 1000,
     agent:
       e.KUGETSU_AGENT === 'command'
         ? { kind: 'command' as const, argv: e.KUGETSU_AGENT_COMMAND! }

@@ -58,6 +58,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('lease of a worker claim: 30 s by default, settable in whole seconds, at least 3', () => {
+    expect(loadConfig(minimal, '/srv').leaseMs).toBe(30_000);
+    expect(loadConfig({ ...minimal, KUGETSU_LEASE_S: '5' }, '/srv').leaseMs).toBe(5_000);
+    expect(() => loadConfig({ ...minimal, KUGETSU_LEASE_S: '2' }, '/srv')).toThrow(/KUGETSU_LEASE_S must be at least 3/);
+    expect(() => loadConfig({ ...minimal, KUGETSU_LEASE_S: '1.5' }, '/srv')).toThrow(/KUGETSU_LEASE_S must be a whole number/);
+  });
+
   it('rate limits: N per s, m, h or d, optionally N per a number of them; 0 turns one off; anything else is refused with the format', () => {
     const rates = (sender: string, repo: string) => loadConfig({ ...minimal, KUGETSU_RATE_LIMIT_SENDER: sender, KUGETSU_RATE_LIMIT_REPO: repo }, '/srv').rateLimits;
     expect(loadConfig(minimal, '/srv').rateLimits).toEqual({ sender: { limit: 20, windowMs: 3_600_000 }, repo: { limit: 60, windowMs: 3_600_000 } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { startPostgresCluster, type PostgresCluster } from '../../src/bench/postgres-cluster.js';
 
 /** A database of its own for one test file (see {@link usePostgresDatabase}). */
 export interface TestDatabase {

@@ -1,11 +1,33 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** Debian 12's PostgreSQL 15 server binaries (`apt-get install postgresql`); `KUGETSU_PG_BIN` overrides. */
-export const PG_BIN = process.env.KUGETSU_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/**
+ * The server binaries of Debian's `postgresql` package (`/usr/lib/postgresql/<major>/bin`, the
+ * newest major installed; 15 on Debian 12); `KUGETSU_PG_BIN` overrides.
+ */
+export const PG_BIN = process.env.KUGETSU_PG_BIN ?? debianPgBin();
+
+function debianPgBin(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb'))) : [];
+  const newest = majors.sort((a, b) => Number(b) - Number(a))[0] ?? '15';
+  return join(root, newest, 'bin');
+}
+
+/** Options of {@link startPostgresCluster}. */
+export interface PostgresClusterOptions {
+  /**
+   * Keep PostgreSQL's durable defaults (`fsync`, `synchronous_commit`, `full_page_writes` on), as
+   * a production server runs: the benchmark compares it with SQLite's `synchronous=FULL`. Default
+   * false (tests): durability off, since the data is thrown away.
+   */
+  durable?: boolean;
+  /** `max_connections` (default PostgreSQL's 100). */
+  maxConnections?: number;
+}
 
 /** A running throwaway cluster. */
 export interface PostgresCluster {
@@ -19,18 +41,18 @@ export interface PostgresCluster {
 }
 
 /**
- * Starts a private PostgreSQL cluster for tests: `initdb` into a fresh folder under /tmp (superuser
- * `postgres` with a random password, scram-sha-256 on TCP, UTF-8, locale C) and `pg_ctl start` on a
- * free port of 127.0.0.1 only, its Unix socket in that folder. `initdb` refuses to run as root
- * (PostgreSQL 15 docs, "initdb"), so as root both run as the `postgres` user through
- * `runuser -u postgres --` (the Debian package creates that user); otherwise as the current user.
- * Durability is off (`fsync=off`, `synchronous_commit=off`): the data is thrown away, and the
- * tests never crash this server. A detached watchdog (`sh`, polling once a second) stops the
- * cluster and removes its folder once this process is gone, however it ended (vitest ends its
- * workers with SIGTERM, which runs no exit handler; SIGKILL runs nothing at all). Throws the
- * failing command's output when a step fails.
+ * Starts a private PostgreSQL cluster for tests and the benchmark: `initdb` into a fresh folder
+ * under /tmp (superuser `postgres` with a random password, scram-sha-256 on TCP, UTF-8, locale C)
+ * and `pg_ctl start` on a free port of 127.0.0.1 only, its Unix socket in that folder. `initdb`
+ * refuses to run as root (PostgreSQL 15 docs, "initdb"), so as root both run as the `postgres`
+ * user through `runuser -u postgres --` (the Debian package creates that user); otherwise as the
+ * current user. Durability is off (`fsync=off`, `synchronous_commit=off`) unless
+ * `options.durable`: the data is thrown away, and nothing ever crashes this server. A detached
+ * watchdog (`sh`, polling once a second) stops the cluster and removes its folder once this
+ * process is gone, however it ended (vitest ends its workers with SIGTERM, which runs no exit
+ * handler; SIGKILL runs nothing at all). Throws the failing command's output when a step fails.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync('/tmp/kugetsu-pg-');
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -73,7 +95,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     run('initdb', ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=peer', '-E', 'UTF8', '--locale=C', '--no-sync']);
     const port = await freePort();
     // pg_ctl hands -o to the server through /bin/sh: the folder comes from mkdtemp (no spaces).
-    const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+    const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+    const connections = options.maxConnections !== undefined ? ` -c max_connections=${Math.floor(options.maxConnections)}` : '';
+    const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir}${durability}${connections}`;
     run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', serverOptions, 'start']);
     watchdog = startWatchdog(process.pid, dir, asRoot);
     return { url: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`, port, dir, stop };
