@@ -3,7 +3,7 @@ import type { GiteaIssue } from '../gitea/types.js';
 import type { Job } from '../store/job.js';
 import type { PromptLimits } from '../config/prompt-limits.js';
 import type { PromptComment, PromptThread } from './read-prompt-thread.js';
-import { sanitizeUntrusted } from './sanitize-untrusted.js';
+import { sanitizeUntrusted } from '../domain/untrusted-text.js';
 
 /** What the prompt is made of. */
 export interface PromptInput {

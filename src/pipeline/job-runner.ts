@@ -18,7 +18,7 @@ import { buildPrompt } from './build-prompt.js';
 import type { GiteaIssue } from '../gitea/types.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from '../config/prompt-limits.js';
 import { readPromptThread, type PromptThread } from './read-prompt-thread.js';
-import { sanitizeUntrusted } from './sanitize-untrusted.js';
+import { sanitizeUntrusted } from '../domain/untrusted-text.js';
 import { jobPaths } from './state-paths.js';
 import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
 import { DEFERRED_BACKOFF } from './deferred-events.js';
