@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { DEFAULT_INSTRUCTIONS } from './default-instructions.js';
 import type { RepoSettings } from './repo-settings.js';
 
 /** The issue branch name when neither the environment nor a file sets one. */
@@ -13,7 +14,7 @@ export function webhooksDir(env: Record<string, string | undefined>): string {
  * The settings of a repository without a file: the environment's global defaults from `config`,
  * plus `KUGETSU_AGENT_ENV` read from `env` as an allowlist (names and patterns, as `pickAgentEnv`
  * takes them). Auto-PR, `Closes #n` and state labels are on; no base branch (the repository's
- * default), no per-repository job cap, no per-repository secret.
+ * default), no per-repository job cap, no per-repository secret, kugetsu's default instructions.
  */
 export function defaultRepoSettings(
   config: Pick<Config, 'triggerLabel' | 'command' | 'access' | 'agent' | 'agentTimeoutMs'>,
@@ -33,6 +34,7 @@ export function defaultRepoSettings(
     prClosesIssue: true,
     stateLabels: true,
     secrets: [],
+    prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
     source: 'defaults',
   };
 }

@@ -3,7 +3,9 @@ import type { ZodType, core } from 'zod';
 import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
-import { AGENT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
+import { readPromptBlock } from './repo-config-prompt.js';
+import { AGENT_KEYS, PROMPT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
+import type { RepoPromptSettings } from './repo-settings.js';
 
 /** A file of `KUGETSU_WEBHOOKS_DIR` that passed every check. */
 export interface ParsedRepoFile {
@@ -16,6 +18,8 @@ export interface ParsedRepoFile {
   data: RepoFile;
   /** The webhook secrets read from the variables `secret_env` names. */
   secrets: string[];
+  /** The instructions the `prompt:` block gives (read from its file when it names one); `undefined` without a block. */
+  prompt?: RepoPromptSettings;
 }
 
 const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
@@ -24,6 +28,10 @@ const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
 function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string): string {
   if (INLINE_SECRET.test(key)) {
     return `"${key}": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET`;
+  }
+  if (parent.length === 1 && parent[0] === 'prompt') {
+    const guess = suggestKey(key, PROMPT_KEYS);
+    return guess ? `unknown key "${key}" in the prompt: block; did you mean "${guess}"?` : `unknown key "${key}" in the prompt: block; the keys here are ${PROMPT_KEYS.join(' or ')}`;
   }
   const inAgent = parent.length === 1 && parent[0] === 'agent';
   if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;
@@ -125,10 +133,13 @@ export function parseRepoFile(file: string, text: string, env: Record<string, st
       issues.unshift({ path: [], message: 'missing "repository: owner/repo" (or owner/* for every repository of an owner): it says which repository these settings are for' });
     }
     // The keys that are valid on their own still get the checks below, so one pass shows every problem.
-    issues.push(...checkRepoFile(validKeys(data as Record<string, unknown>), env).issues);
-    return { errors: sortByPosition(issues.map(toError)) };
+    const valid = validKeys(data as Record<string, unknown>);
+    issues.push(...checkRepoFile(valid, env).issues);
+    return { errors: [...sortByPosition(issues.map(toError)), ...readPromptBlock(valid.prompt, { file, at }).errors] };
   }
   const { issues, secrets } = checkRepoFile(result.data, env);
-  if (issues.length > 0) return { errors: sortByPosition(issues.map(toError)) };
-  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets }, errors: [] };
+  const { prompt, errors: promptErrors } = readPromptBlock(result.data.prompt, { file, at });
+  // The prompt block's problems come last: those about an instructions file name that file.
+  if (issues.length > 0 || promptErrors.length > 0) return { errors: [...sortByPosition(issues.map(toError)), ...promptErrors] };
+  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, ...(prompt ? { prompt } : {}) }, errors: [] };
 }

@@ -56,6 +56,12 @@ export const agentFileSchema = z.strictObject({
   timeout_s: wholeSeconds('"agent.timeout_s"').optional(),
 }, { error: expected('"agent"', 'a block of agent settings ("kind: opencode" or "kind: command", argv, env, timeout_s …)') });
 
+/** The `prompt:` block: the repository's instructions, inline or in a file (exactly one; checked after parsing). */
+export const promptFileSchema = z.strictObject({
+  instructions: z.string({ error: expected('"prompt.instructions"', 'the instructions as text, e.g. a | block') }).optional(),
+  instructions_file: nonEmpty('"prompt.instructions_file"', 'a file path relative to this YAML file, e.g. acme-instructions.md').optional(),
+}, { error: expected('"prompt"', 'a block with instructions: <text> or instructions_file: <path>') });
+
 /**
  * One file of `KUGETSU_WEBHOOKS_DIR`, as written (snake_case keys). Strict: an unknown key is an
  * error, so a typo cannot silently fall back to a default. Every key except `repository` is
@@ -83,6 +89,7 @@ export const repoFileSchema = z.strictObject({
   secret_env: z
     .union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') })
     .optional(),
+  prompt: promptFileSchema.optional(),
 });
 
 /** A parsed file of `KUGETSU_WEBHOOKS_DIR` (snake_case, as written). */
@@ -92,6 +99,8 @@ export type RepoFile = z.infer<typeof repoFileSchema>;
 export const TOP_KEYS = Object.keys(repoFileSchema.shape);
 /** Keys allowed in the `agent:` block. */
 export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
+/** Keys allowed in the `prompt:` block. */
+export const PROMPT_KEYS = Object.keys(promptFileSchema.shape);
 /** Keys of the agent block that only one kind accepts. */
 export const KIND_KEYS: Record<'opencode' | 'command', string[]> = { opencode: ['bin', 'model', 'extra_args'], command: ['argv'] };
 export { ENV_NAME };

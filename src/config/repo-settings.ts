@@ -10,6 +10,17 @@ export type RepoAgentSettings =
   | { kind: 'command'; argv: string[]; timeoutMs: number; envAllowlist: string[] };
 
 /**
+ * The repository's instructions for the agent: a template with `{placeholders}` (see
+ * `INSTRUCTION_PLACEHOLDERS`), rendered into every prompt in its own section.
+ */
+export interface RepoPromptSettings {
+  /** The template as written (line ends LF), at most `MAX_INSTRUCTIONS_BYTES`; default `DEFAULT_INSTRUCTIONS`. */
+  instructions: string;
+  /** Where it came from: `"default"`, the YAML file (`prompt.instructions`) or the instructions file. */
+  source: string;
+}
+
+/**
  * Everything that may differ per repository: the environment's global defaults, overridden by the
  * repository's (or its owner's) file in `KUGETSU_WEBHOOKS_DIR` (default `./webhooks`). Resolved
  * by `RepoSettingsSource.settingsFor(owner, repo)`.
@@ -40,6 +51,8 @@ export interface RepoSettings {
    * beside the global `KUGETSU_WEBHOOK_SECRET` ones; empty when no file names any.
    */
   secrets: string[];
+  /** The instructions in every prompt: `prompt.instructions` / `prompt.instructions_file`, else kugetsu's default. */
+  prompt: RepoPromptSettings;
   /**
    * Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"`, or the files that
    * apply, most specific first, joined by `, ` (e.g. `webhooks/acme/app.yaml, webhooks/acme/_all.yaml`).

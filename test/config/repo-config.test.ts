@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INSTRUCTIONS } from '../../src/config/default-instructions.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadRepoSettings } from '../../src/config/repo-config.js';
 import { defaultRepoSettings, webhooksDir } from '../../src/config/repo-config-defaults.js';
@@ -27,6 +28,7 @@ describe('defaults', () => {
       prClosesIssue: true,
       stateLabels: true,
       secrets: [],
+      prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
       source: 'defaults',
     } satisfies RepoSettings);
   });
