@@ -160,6 +160,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       };
     },
     promptLimits: config.promptLimits,
+    instructionsFor: (repo) => settingsFor(repo.owner, repo.name).prompt.instructions,
   });
   const worker =
     role === 'ingress'
