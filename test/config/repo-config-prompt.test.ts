@@ -141,4 +141,18 @@ describe('prompt instructions in webhooks/*.yaml', () => {
       `webhooks/acme/app.yaml:4:17: unknown placeholder {bogus} in "prompt.instructions" (line 1, column 1 of the text); the placeholders are ${PLACEHOLDERS} (write {{bogus}} for a literal {bogus})`,
     ]);
   });
+
+  it('the READMEs show the default text as it is, every placeholder, and that AGENTS.md / CLAUDE.md stay the repository\'s', () => {
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const webhooksReadme = fs.readFileSync(new URL('../../webhooks/README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`text\n${DEFAULT_INSTRUCTIONS}\n\`\`\``);
+    for (const p of Object.keys(INSTRUCTION_PLACEHOLDERS)) {
+      expect(readme).toContain(`\`{${p}}\``);
+      expect(webhooksReadme).toContain(`| \`{${p}}\` |`);
+    }
+    for (const text of [readme, webhooksReadme]) {
+      const paragraph = text.slice(text.indexOf('`AGENTS.md`, `CLAUDE.md`'));
+      expect(paragraph.slice(0, 300).replace(/\s+/g, ' ')).toContain('kugetsu neither writes nor reads them');
+    }
+  });
 });
