@@ -97,10 +97,10 @@ export type RepoFile = z.infer<typeof repoFileSchema>;
 
 /** Keys allowed at the top of a file, for "did you mean" hints. */
 export const TOP_KEYS = Object.keys(repoFileSchema.shape);
-/** Keys allowed in the `agent:` block. */
-export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
 /** Keys allowed in the `prompt:` block. */
 export const PROMPT_KEYS = Object.keys(promptFileSchema.shape);
+/** Keys allowed in the `agent:` block. */
+export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
 /** Keys of the agent block that only one kind accepts. */
 export const KIND_KEYS: Record<'opencode' | 'command', string[]> = { opencode: ['bin', 'model', 'extra_args'], command: ['argv'] };
 export { ENV_NAME };

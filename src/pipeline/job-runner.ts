@@ -244,6 +244,10 @@ export class JobRunner {
     }
   }
 
+  private promptLimits(): PromptLimits {
+    return this.deps.promptLimits ?? DEFAULT_PROMPT_LIMITS;
+  }
+
   /**
    * The web address of the pull request the turn's work goes to, for the instructions' `{pr_url}`:
    * the PR the request was made on, else the newest one kugetsu recorded on a job of the issue for
@@ -254,10 +258,6 @@ export class JobRunner {
     if (job.pullRequest) return job.pullRequest.url;
     const jobs = await this.deps.store.listByIssue(job.issueKey);
     return jobs.filter((j) => j.pullRequest && j.branch === job.branch).at(-1)?.pullRequest?.url;
-  }
-
-  private promptLimits(): PromptLimits {
-    return this.deps.promptLimits ?? DEFAULT_PROMPT_LIMITS;
   }
 
   private async turn(job: Job, workerId: string, signal: AbortSignal): Promise<{ result: JobResult; state: 'succeeded' | 'failed' | 'canceled' }> {
