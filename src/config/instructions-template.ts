@@ -11,7 +11,7 @@ export const INSTRUCTION_PLACEHOLDERS = {
   branch: 'the branch the agent works on, e.g. kugetsu/issue-7',
   sender: 'the login of the person who asked (who added the label or wrote the command), without @',
   message: "the delegator's message, cleaned and masked (empty for a label trigger; cut at 2 KiB — the whole one is in the prompt's request section)",
-  pr_url: "the web address of the branch's open pull request, when kugetsu knows one; empty otherwise",
+  pr_url: "the web address of the pull request the request was made on, else of the branch's pull request kugetsu opened or found on an earlier turn; empty before there is one",
   repository: 'owner/repo',
   issue_url: 'the web address of the issue (or of the pull request the request was made on)',
 } as const;

@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
-import { DEFAULT_INSTRUCTIONS } from './default-instructions.js';
 import type { RepoSettings } from './repo-settings.js';
+import { DEFAULT_INSTRUCTIONS } from './default-instructions.js';
 
 /** The issue branch name when neither the environment nor a file sets one. */
 export const DEFAULT_BRANCH_TEMPLATE = 'kugetsu/issue-{number}';
@@ -29,12 +29,12 @@ export function defaultRepoSettings(
     agent: config.agent.kind === 'command' ? { ...config.agent, timeoutMs, envAllowlist } : { ...config.agent, timeoutMs, envAllowlist },
     baseBranch: undefined,
     branchTemplate: DEFAULT_BRANCH_TEMPLATE,
+    prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
     maxConcurrentJobs: undefined,
     autoPr: true,
     prClosesIssue: true,
     stateLabels: true,
     secrets: [],
-    prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
     source: 'defaults',
   };
 }

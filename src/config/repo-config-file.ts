@@ -1,11 +1,10 @@
 import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { ZodType, core } from 'zod';
 import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
+import { promptKeyMessage, readPromptBlock, type RepoPromptSettings } from './repo-config-prompt.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
-import { readPromptBlock } from './repo-config-prompt.js';
-import { AGENT_KEYS, PROMPT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
-import type { RepoPromptSettings } from './repo-settings.js';
+import { AGENT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
 
 /** A file of `KUGETSU_WEBHOOKS_DIR` that passed every check. */
 export interface ParsedRepoFile {
@@ -16,22 +15,19 @@ export interface ParsedRepoFile {
   /** Where the `repository` value is, for "configured twice" messages. */
   at: LinePos;
   data: RepoFile;
-  /** The webhook secrets read from the variables `secret_env` names. */
-  secrets: string[];
   /** The instructions the `prompt:` block gives (read from its file when it names one); `undefined` without a block. */
   prompt?: RepoPromptSettings;
+  /** The webhook secrets read from the variables `secret_env` names. */
+  secrets: string[];
 }
 
 const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
 
 /** The message for a key the schema does not know, with the likeliest intended key. */
 function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string): string {
+  if (parent.length === 1 && parent[0] === 'prompt') return promptKeyMessage(key);
   if (INLINE_SECRET.test(key)) {
     return `"${key}": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET`;
-  }
-  if (parent.length === 1 && parent[0] === 'prompt') {
-    const guess = suggestKey(key, PROMPT_KEYS);
-    return guess ? `unknown key "${key}" in the prompt: block; did you mean "${guess}"?` : `unknown key "${key}" in the prompt: block; the keys here are ${PROMPT_KEYS.join(' or ')}`;
   }
   const inAgent = parent.length === 1 && parent[0] === 'agent';
   if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;
@@ -137,9 +133,10 @@ export function parseRepoFile(file: string, text: string, env: Record<string, st
     issues.push(...checkRepoFile(valid, env).issues);
     return { errors: [...sortByPosition(issues.map(toError)), ...readPromptBlock(valid.prompt, { file, at }).errors] };
   }
-  const { issues, secrets } = checkRepoFile(result.data, env);
+  // The prompt block's problems come after the others: those about an instructions file name that file.
   const { prompt, errors: promptErrors } = readPromptBlock(result.data.prompt, { file, at });
-  // The prompt block's problems come last: those about an instructions file name that file.
-  if (issues.length > 0 || promptErrors.length > 0) return { errors: [...sortByPosition(issues.map(toError)), ...promptErrors] };
-  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, ...(prompt ? { prompt } : {}) }, errors: [] };
+  if (promptErrors.length > 0) return { errors: [...sortByPosition(checkRepoFile(result.data, env).issues.map(toError)), ...promptErrors] };
+  const { issues, secrets } = checkRepoFile(result.data, env);
+  if (issues.length > 0) return { errors: sortByPosition(issues.map(toError)) };
+  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, prompt }, errors: [] };
 }

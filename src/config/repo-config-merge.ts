@@ -39,20 +39,21 @@ export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile): RepoSet
     agent: mergeAgent(base.agent, f.agent),
     baseBranch: f.base_branch ?? base.baseBranch,
     branchTemplate: f.branch_template ?? base.branchTemplate,
+    prompt: file.prompt ?? base.prompt,
     maxConcurrentJobs: f.max_concurrent_jobs ?? base.maxConcurrentJobs,
     autoPr: f.auto_pr ?? base.autoPr,
     prClosesIssue: f.pr_closes_issue ?? base.prClosesIssue,
     stateLabels: f.state_labels ?? base.stateLabels,
     secrets: f.secret_env !== undefined ? file.secrets : base.secrets,
-    prompt: file.prompt ?? base.prompt,
     source: base.source === 'defaults' ? file.file : `${file.file}, ${base.source}`,
   };
 }
 
 /** Freezes settings and everything in them, so one caller cannot change another's view. */
 export function freezeSettings(s: RepoSettings): RepoSettings {
-  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent, s.prompt]) Object.freeze(v);
+  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent]) Object.freeze(v);
   if (s.agent.kind === 'command') Object.freeze(s.agent.argv);
   else if (s.agent.extraArgs) Object.freeze(s.agent.extraArgs);
+  Object.freeze(s.prompt);
   return Object.freeze(s);
 }

@@ -2,12 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { INSTRUCTION_PLACEHOLDERS, MAX_INSTRUCTIONS_BYTES, unknownPlaceholders } from './instructions-template.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
-import type { LinePos } from './repo-config-locate.js';
-import type { RepoFile } from './repo-config-schema.js';
+import { suggestKey, type LinePos } from './repo-config-locate.js';
+import { PROMPT_KEYS, type RepoFile } from './repo-config-schema.js';
 import type { RepoPromptSettings } from './repo-settings.js';
+
+export type { RepoPromptSettings } from './repo-settings.js';
 
 const PLACEHOLDER_LIST = Object.keys(INSTRUCTION_PLACEHOLDERS).map((p) => `{${p}}`).join(', ');
 const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+
+/** The message for a key of the `prompt:` block that the schema does not know, with the likeliest intended key. */
+export function promptKeyMessage(key: string): string {
+  const guess = suggestKey(key, PROMPT_KEYS);
+  return guess ? `unknown key "${key}" in the prompt: block; did you mean "${guess}"?` : `unknown key "${key}" in the prompt: block; the keys here are ${PROMPT_KEYS.join(' or ')}`;
+}
 
 /** What {@link readPromptBlock} needs to name places: the YAML file as displayed and where a key's value is in it. */
 export interface PromptBlockPlace {

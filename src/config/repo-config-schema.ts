@@ -36,6 +36,12 @@ const stringList = (key: string, what: string, item: z.ZodString) =>
 const nonEmpty = (key: string, what: string) =>
   z.string({ error: expected(key, what) }).trim().min(1, { error: `${key} must not be empty; give ${what}` });
 
+/** The `prompt:` block: the repository's instructions, inline or in a file (exactly one; checked after parsing). */
+export const promptFileSchema = z.strictObject({
+  instructions: z.string({ error: expected('"prompt.instructions"', 'the instructions as text, e.g. a | block') }).optional(),
+  instructions_file: nonEmpty('"prompt.instructions_file"', 'a file path relative to this YAML file, e.g. acme-instructions.md').optional(),
+}, { error: expected('"prompt"', 'a block with instructions: <text> or instructions_file: <path>') });
+
 /** The `agent:` block. Cross-field rules (kind-specific keys) are checked after parsing. */
 export const agentFileSchema = z.strictObject({
   kind: z.enum(['opencode', 'command'], { error: expected('"agent.kind"', '"opencode" or "command"') }).optional(),
@@ -56,12 +62,6 @@ export const agentFileSchema = z.strictObject({
   timeout_s: wholeSeconds('"agent.timeout_s"').optional(),
 }, { error: expected('"agent"', 'a block of agent settings ("kind: opencode" or "kind: command", argv, env, timeout_s …)') });
 
-/** The `prompt:` block: the repository's instructions, inline or in a file (exactly one; checked after parsing). */
-export const promptFileSchema = z.strictObject({
-  instructions: z.string({ error: expected('"prompt.instructions"', 'the instructions as text, e.g. a | block') }).optional(),
-  instructions_file: nonEmpty('"prompt.instructions_file"', 'a file path relative to this YAML file, e.g. acme-instructions.md').optional(),
-}, { error: expected('"prompt"', 'a block with instructions: <text> or instructions_file: <path>') });
-
 /**
  * One file of `KUGETSU_WEBHOOKS_DIR`, as written (snake_case keys). Strict: an unknown key is an
  * error, so a typo cannot silently fall back to a default. Every key except `repository` is
@@ -78,6 +78,7 @@ export const repoFileSchema = z.strictObject({
   agent: agentFileSchema.optional(),
   base_branch: nonEmpty('"base_branch"', 'a branch name, e.g. main').optional(),
   branch_template: nonEmpty('"branch_template"', 'a branch name containing {number}, e.g. kugetsu/issue-{number}').optional(),
+  prompt: promptFileSchema.optional(),
   max_concurrent_jobs: z
     .number({ error: expected('"max_concurrent_jobs"', 'a whole number, e.g. 1') })
     .int({ error: expected('"max_concurrent_jobs"', 'a whole number, e.g. 1') })
@@ -89,7 +90,6 @@ export const repoFileSchema = z.strictObject({
   secret_env: z
     .union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') })
     .optional(),
-  prompt: promptFileSchema.optional(),
 });
 
 /** A parsed file of `KUGETSU_WEBHOOKS_DIR` (snake_case, as written). */

@@ -37,6 +37,8 @@ export interface RepoSettings {
   baseBranch: string | undefined;
   /** Issue branch name; must contain `{number}`, e.g. `kugetsu/issue-{number}` (the default). */
   branchTemplate: string;
+  /** The instructions in every prompt: `prompt.instructions` / `prompt.instructions_file`, else kugetsu's default. */
+  prompt: RepoPromptSettings;
   /** Jobs of this repository running at once (within the global cap); `undefined` = only the global cap. */
   maxConcurrentJobs: number | undefined;
   /** Open a pull request when the branch has commits and none exists. */
@@ -51,8 +53,6 @@ export interface RepoSettings {
    * beside the global `KUGETSU_WEBHOOK_SECRET` ones; empty when no file names any.
    */
   secrets: string[];
-  /** The instructions in every prompt: `prompt.instructions` / `prompt.instructions_file`, else kugetsu's default. */
-  prompt: RepoPromptSettings;
   /**
    * Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"`, or the files that
    * apply, most specific first, joined by `, ` (e.g. `webhooks/acme/app.yaml, webhooks/acme/_all.yaml`).

@@ -23,12 +23,12 @@ describe('defaults', () => {
       agent: { kind: 'opencode', bin: 'opencode', timeoutMs: 60_000, envAllowlist: ['GOPATH', 'NPM_*'] },
       baseBranch: undefined,
       branchTemplate: 'kugetsu/issue-{number}',
+      prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
       maxConcurrentJobs: undefined,
       autoPr: true,
       prClosesIssue: true,
       stateLabels: true,
       secrets: [],
-      prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
       source: 'defaults',
     } satisfies RepoSettings);
   });
