@@ -9,7 +9,8 @@ import type { RepoPromptSettings } from './repo-settings.js';
 export type { RepoPromptSettings } from './repo-settings.js';
 
 const PLACEHOLDER_LIST = Object.keys(INSTRUCTION_PLACEHOLDERS).map((p) => `{${p}}`).join(', ');
-const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+const size = (n: number) => `${n} bytes`;
+const LIMIT = `${MAX_INSTRUCTIONS_BYTES} bytes (${MAX_INSTRUCTIONS_BYTES / 1024} KiB)`;
 
 /** The message for a key of the `prompt:` block that the schema does not know, with the likeliest intended key. */
 export function promptKeyMessage(key: string): string {
@@ -31,7 +32,7 @@ function textProblems(text: string, what: string, where: (line: number, col: num
   const start = where(1, 1);
   if (text.trim() === '') return [repoConfigError(start.file, start.line, start.col, `${what} is empty; write the instructions for the agent, or remove the prompt block to keep kugetsu's default`)];
   if (bytes > MAX_INSTRUCTIONS_BYTES) {
-    return [repoConfigError(start.file, start.line, start.col, `${what} is ${kib(bytes)}; instructions may be at most ${kib(MAX_INSTRUCTIONS_BYTES)} (they go into every prompt): keep them short and point to the repository's own docs`)];
+    return [repoConfigError(start.file, start.line, start.col, `${what} is ${size(bytes)}; instructions may be at most ${LIMIT} (they go into every prompt): keep them short and point to the repository's own docs`)];
   }
   return unknownPlaceholders(text).map((u) => {
     const p = where(u.line, u.col);
@@ -47,7 +48,7 @@ function readInstructionsFile(rel: string, place: PromptBlockPlace): { text?: st
   const stat = fs.statSync(shownAs, { throwIfNoEntry: false });
   if (!stat) return fail(`"prompt.instructions_file": ${shownAs} does not exist; the path is relative to this YAML file's directory`);
   if (!stat.isFile()) return fail(`"prompt.instructions_file": ${shownAs} is not a file; name a text file, e.g. instructions.md`);
-  if (stat.size > MAX_INSTRUCTIONS_BYTES) return fail(`"prompt.instructions_file": ${shownAs} is ${kib(stat.size)}; instructions may be at most ${kib(MAX_INSTRUCTIONS_BYTES)} (they go into every prompt)`);
+  if (stat.size > MAX_INSTRUCTIONS_BYTES) return fail(`"prompt.instructions_file": ${shownAs} is ${size(stat.size)}; instructions may be at most ${LIMIT} (they go into every prompt)`);
   let raw: Buffer;
   try {
     raw = fs.readFileSync(shownAs);

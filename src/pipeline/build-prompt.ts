@@ -27,7 +27,7 @@ export interface PromptInput {
    * `INSTRUCTION_PLACEHOLDERS`); default `DEFAULT_INSTRUCTIONS`.
    */
   instructions?: string;
-  /** The web address of the branch's open pull request, for `{pr_url}`; `""` or absent when none is known. */
+  /** The web address of the pull request the work goes to, for `{pr_url}`; `""` or absent when none is known. */
   prUrl?: string;
 }
 

@@ -107,12 +107,12 @@ describe('prompt instructions in webhooks/*.yaml', () => {
     [
       'a file over the size limit',
       { 'acme/app.yaml': 'repository: acme/app\nprompt:\n  instructions_file: big.md\n', 'acme/big.md': 'x'.repeat(MAX_INSTRUCTIONS_BYTES + 1) },
-      ['webhooks/acme/app.yaml:3:22: "prompt.instructions_file": webhooks/acme/big.md is 16 KiB; instructions may be at most 16 KiB (they go into every prompt)'],
+      [`webhooks/acme/app.yaml:3:22: "prompt.instructions_file": webhooks/acme/big.md is ${MAX_INSTRUCTIONS_BYTES + 1} bytes; instructions may be at most 16384 bytes (16 KiB) (they go into every prompt)`],
     ],
     [
       'inline text over the size limit',
       { 'acme/app.yaml': `repository: acme/app\nprompt:\n  instructions: ${'y'.repeat(MAX_INSTRUCTIONS_BYTES + 2048)}\n` },
-      ['webhooks/acme/app.yaml:3:17: "prompt.instructions" is 18 KiB; instructions may be at most 16 KiB (they go into every prompt): keep them short and point to the repository\'s own docs'],
+      [`webhooks/acme/app.yaml:3:17: "prompt.instructions" is ${MAX_INSTRUCTIONS_BYTES + 2048} bytes; instructions may be at most 16384 bytes (16 KiB) (they go into every prompt): keep them short and point to the repository's own docs`],
     ],
     [
       'a file that is not UTF-8',
