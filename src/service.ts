@@ -150,6 +150,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     waitBackoff: deferredBackoff,
     minRole: (repo) => settingsFor(repo.owner, repo.name).minRole,
     stateDir: config.stateDir,
+    instructionsFor: (repo) => settingsFor(repo.owner, repo.name).prompt.instructions,
     agentFor: (job) => {
       const st = settingsFor(job.repo.owner, job.repo.name);
       return {

@@ -1,4 +1,5 @@
 import { truncateUtf8 } from '../domain/truncate-utf8.js';
+import { sanitizeUntrusted } from '../domain/untrusted-text.js';
 
 /**
  * Largest `KUGETSU_MESSAGE` value, in bytes of UTF-8: a quarter of Linux's limit for one argument
@@ -8,12 +9,15 @@ import { truncateUtf8 } from '../domain/truncate-utf8.js';
 export const MESSAGE_ENV_MAX_BYTES = 32 * 1024;
 
 /**
- * The message variables of a command agent: `KUGETSU_MESSAGE`, the message itself — cut to
+ * The message variables of a command agent: `KUGETSU_MESSAGE`, the message cleaned by
+ * `sanitizeUntrusted` (again: the caller hands it cleaned and masked, and cleaning twice changes
+ * nothing — this keeps the channel clean whoever calls it, and a NUL never reaches `execve`) — cut to
  * {@link MESSAGE_ENV_MAX_BYTES} with a note saying so when longer (a whole one of 128 KiB or more
  * would make `execve` fail with E2BIG) — and `KUGETSU_MESSAGE_FILE`, the file with the whole
  * message (`""` when there is none). Pure.
  */
-export function messageEnv(message: string, messageFile: string | undefined): { KUGETSU_MESSAGE: string; KUGETSU_MESSAGE_FILE: string } {
+export function messageEnv(untrusted: string, messageFile: string | undefined): { KUGETSU_MESSAGE: string; KUGETSU_MESSAGE_FILE: string } {
+  const message = sanitizeUntrusted(untrusted);
   const file = messageFile ?? '';
   const note = `\n\n[kugetsu: the message is cut here; ${Buffer.byteLength(message, 'utf8')} bytes in all${file ? ', the whole message is in $KUGETSU_MESSAGE_FILE' : ''}]`;
   const cut = truncateUtf8(message, MESSAGE_ENV_MAX_BYTES);

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { RepoSettings } from './repo-settings.js';
+import { DEFAULT_INSTRUCTIONS } from './default-instructions.js';
 
 /** The issue branch name when neither the environment nor a file sets one. */
 export const DEFAULT_BRANCH_TEMPLATE = 'kugetsu/issue-{number}';
@@ -13,7 +14,7 @@ export function webhooksDir(env: Record<string, string | undefined>): string {
  * The settings of a repository without a file: the environment's global defaults from `config`,
  * plus `KUGETSU_AGENT_ENV` read from `env` as an allowlist (names and patterns, as `pickAgentEnv`
  * takes them). Auto-PR, `Closes #n` and state labels are on; no base branch (the repository's
- * default), no per-repository job cap, no per-repository secret.
+ * default), no per-repository job cap, no per-repository secret, kugetsu's default instructions.
  */
 export function defaultRepoSettings(
   config: Pick<Config, 'triggerLabel' | 'command' | 'access' | 'agent' | 'agentTimeoutMs'>,
@@ -28,6 +29,7 @@ export function defaultRepoSettings(
     agent: config.agent.kind === 'command' ? { ...config.agent, timeoutMs, envAllowlist } : { ...config.agent, timeoutMs, envAllowlist },
     baseBranch: undefined,
     branchTemplate: DEFAULT_BRANCH_TEMPLATE,
+    prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
     maxConcurrentJobs: undefined,
     autoPr: true,
     prClosesIssue: true,

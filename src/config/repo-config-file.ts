@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import type { ZodType, core } from 'zod';
 import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
+import { promptKeyMessage, readPromptBlock, type RepoPromptSettings } from './repo-config-prompt.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
 import { AGENT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
@@ -14,6 +15,8 @@ export interface ParsedRepoFile {
   /** Where the `repository` value is, for "configured twice" messages. */
   at: LinePos;
   data: RepoFile;
+  /** The instructions the `prompt:` block gives (read from its file when it names one); `undefined` without a block. */
+  prompt?: RepoPromptSettings;
   /** The webhook secrets read from the variables `secret_env` names. */
   secrets: string[];
 }
@@ -22,6 +25,7 @@ const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
 
 /** The message for a key the schema does not know, with the likeliest intended key. */
 function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string): string {
+  if (parent.length === 1 && parent[0] === 'prompt') return promptKeyMessage(key);
   if (INLINE_SECRET.test(key)) {
     return `"${key}": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET`;
   }
@@ -125,10 +129,14 @@ export function parseRepoFile(file: string, text: string, env: Record<string, st
       issues.unshift({ path: [], message: 'missing "repository: owner/repo" (or owner/* for every repository of an owner): it says which repository these settings are for' });
     }
     // The keys that are valid on their own still get the checks below, so one pass shows every problem.
-    issues.push(...checkRepoFile(validKeys(data as Record<string, unknown>), env).issues);
-    return { errors: sortByPosition(issues.map(toError)) };
+    const valid = validKeys(data as Record<string, unknown>);
+    issues.push(...checkRepoFile(valid, env).issues);
+    return { errors: [...sortByPosition(issues.map(toError)), ...readPromptBlock(valid.prompt, { file, at }).errors] };
   }
+  // The prompt block's problems come after the others: those about an instructions file name that file.
+  const { prompt, errors: promptErrors } = readPromptBlock(result.data.prompt, { file, at });
+  if (promptErrors.length > 0) return { errors: [...sortByPosition(checkRepoFile(result.data, env).issues.map(toError)), ...promptErrors] };
   const { issues, secrets } = checkRepoFile(result.data, env);
   if (issues.length > 0) return { errors: sortByPosition(issues.map(toError)) };
-  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets }, errors: [] };
+  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, prompt }, errors: [] };
 }

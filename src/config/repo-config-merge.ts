@@ -39,6 +39,7 @@ export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile): RepoSet
     agent: mergeAgent(base.agent, f.agent),
     baseBranch: f.base_branch ?? base.baseBranch,
     branchTemplate: f.branch_template ?? base.branchTemplate,
+    prompt: file.prompt ?? base.prompt,
     maxConcurrentJobs: f.max_concurrent_jobs ?? base.maxConcurrentJobs,
     autoPr: f.auto_pr ?? base.autoPr,
     prClosesIssue: f.pr_closes_issue ?? base.prClosesIssue,
@@ -53,5 +54,6 @@ export function freezeSettings(s: RepoSettings): RepoSettings {
   for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent]) Object.freeze(v);
   if (s.agent.kind === 'command') Object.freeze(s.agent.argv);
   else if (s.agent.extraArgs) Object.freeze(s.agent.extraArgs);
+  Object.freeze(s.prompt);
   return Object.freeze(s);
 }

@@ -36,6 +36,12 @@ const stringList = (key: string, what: string, item: z.ZodString) =>
 const nonEmpty = (key: string, what: string) =>
   z.string({ error: expected(key, what) }).trim().min(1, { error: `${key} must not be empty; give ${what}` });
 
+/** The `prompt:` block: the repository's instructions, inline or in a file (exactly one; checked after parsing). */
+export const promptFileSchema = z.strictObject({
+  instructions: z.string({ error: expected('"prompt.instructions"', 'the instructions as text, e.g. a | block') }).optional(),
+  instructions_file: nonEmpty('"prompt.instructions_file"', 'a file path relative to this YAML file, e.g. acme-instructions.md').optional(),
+}, { error: expected('"prompt"', 'a block with instructions: <text> or instructions_file: <path>') });
+
 /** The `agent:` block. Cross-field rules (kind-specific keys) are checked after parsing. */
 export const agentFileSchema = z.strictObject({
   kind: z.enum(['opencode', 'command'], { error: expected('"agent.kind"', '"opencode" or "command"') }).optional(),
@@ -72,6 +78,7 @@ export const repoFileSchema = z.strictObject({
   agent: agentFileSchema.optional(),
   base_branch: nonEmpty('"base_branch"', 'a branch name, e.g. main').optional(),
   branch_template: nonEmpty('"branch_template"', 'a branch name containing {number}, e.g. kugetsu/issue-{number}').optional(),
+  prompt: promptFileSchema.optional(),
   max_concurrent_jobs: z
     .number({ error: expected('"max_concurrent_jobs"', 'a whole number, e.g. 1') })
     .int({ error: expected('"max_concurrent_jobs"', 'a whole number, e.g. 1') })
@@ -90,6 +97,8 @@ export type RepoFile = z.infer<typeof repoFileSchema>;
 
 /** Keys allowed at the top of a file, for "did you mean" hints. */
 export const TOP_KEYS = Object.keys(repoFileSchema.shape);
+/** Keys allowed in the `prompt:` block. */
+export const PROMPT_KEYS = Object.keys(promptFileSchema.shape);
 /** Keys allowed in the `agent:` block. */
 export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
 /** Keys of the agent block that only one kind accepts. */

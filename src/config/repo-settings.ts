@@ -10,6 +10,17 @@ export type RepoAgentSettings =
   | { kind: 'command'; argv: string[]; timeoutMs: number; envAllowlist: string[] };
 
 /**
+ * The repository's instructions for the agent: a template with `{placeholders}` (see
+ * `INSTRUCTION_PLACEHOLDERS`), rendered into every prompt in its own section.
+ */
+export interface RepoPromptSettings {
+  /** The template as written (line ends LF), at most `MAX_INSTRUCTIONS_BYTES`; default `DEFAULT_INSTRUCTIONS`. */
+  instructions: string;
+  /** Where it came from: `"default"`, the YAML file (`prompt.instructions`) or the instructions file. */
+  source: string;
+}
+
+/**
  * Everything that may differ per repository: the environment's global defaults, overridden by the
  * repository's (or its owner's) file in `KUGETSU_WEBHOOKS_DIR` (default `./webhooks`). Resolved
  * by `RepoSettingsSource.settingsFor(owner, repo)`.
@@ -26,6 +37,8 @@ export interface RepoSettings {
   baseBranch: string | undefined;
   /** Issue branch name; must contain `{number}`, e.g. `kugetsu/issue-{number}` (the default). */
   branchTemplate: string;
+  /** The instructions in every prompt: `prompt.instructions` / `prompt.instructions_file`, else kugetsu's default. */
+  prompt: RepoPromptSettings;
   /** Jobs of this repository running at once (within the global cap); `undefined` = only the global cap. */
   maxConcurrentJobs: number | undefined;
   /** Open a pull request when the branch has commits and none exists. */

@@ -19,7 +19,7 @@ import { buildPrompt } from './build-prompt.js';
 import type { GiteaIssue } from '../gitea/types.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from '../config/prompt-limits.js';
 import { readPromptThread, type PromptThread } from './read-prompt-thread.js';
-import { sanitizeUntrusted } from './sanitize-untrusted.js';
+import { sanitizeUntrusted } from '../domain/untrusted-text.js';
 import { jobPaths } from './state-paths.js';
 import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
 import { DEFERRED_BACKOFF } from './deferred-events.js';
@@ -54,6 +54,11 @@ export interface JobRunnerDeps {
   botUserId: () => number | undefined;
   /** Caps of the prompt (body, each comment, number of comments, whole prompt). Default {@link DEFAULT_PROMPT_LIMITS}. */
   promptLimits?: PromptLimits;
+  /**
+   * The repository's instructions template (its `webhooks/` `prompt:` block, else kugetsu's
+   * default; see `RepoSettings.prompt`). Default: `DEFAULT_INSTRUCTIONS` for every repository.
+   */
+  instructionsFor?: (repo: RepoRef) => string;
   /** How long a job waits for Gitea each time; default {@link DEFERRED_BACKOFF} (5 s doubling to 5 min). */
   waitBackoff?: BackoffOptions;
   /** Limit of one session export or import, in ms; default {@link SESSION_TRANSFER_TIMEOUT_MS}. */
@@ -244,6 +249,18 @@ export class JobRunner {
     return this.deps.promptLimits ?? DEFAULT_PROMPT_LIMITS;
   }
 
+  /**
+   * The web address of the pull request the turn's work goes to, for the instructions' `{pr_url}`:
+   * the PR the request was made on, else the newest one kugetsu recorded on a job of the issue for
+   * this branch; `undefined` when none is known (nothing is asked of Gitea).
+   */
+  private async pullRequestUrl(job: Job): Promise<string | undefined> {
+    if (job.onPullRequest && job.repo.htmlUrl) return `${job.repo.htmlUrl}/pulls/${job.onPullRequest.number}`;
+    if (job.pullRequest) return job.pullRequest.url;
+    const jobs = await this.deps.store.listByIssue(job.issueKey);
+    return jobs.filter((j) => j.pullRequest && j.branch === job.branch).at(-1)?.pullRequest?.url;
+  }
+
   private async turn(job: Job, workerId: string, signal: AbortSignal): Promise<{ result: JobResult; state: 'succeeded' | 'failed' | 'canceled' }> {
     const { store, workspace, redact } = this.deps;
     const run = this.deps.agentFor(job);
@@ -283,11 +300,15 @@ export class JobRunner {
     try {
       const { issue, thread } = await this.readIssue(job, signal);
       const limits = this.promptLimits();
+      const prUrl = await this.pullRequestUrl(job);
+      const instructions = this.deps.instructionsFor?.(job.repo);
       const prompt = buildPrompt({
         job, issue, thread, message, limits,
         followUp: sessionId !== undefined,
         minRole: this.deps.minRole(job.repo),
         messageFile: paths.messageFile,
+        ...(instructions !== undefined ? { instructions } : {}),
+        ...(prUrl ? { prUrl } : {}),
       });
       // Owner-only, whatever the process umask (the state dir holds private code and issue text).
       for (const file of [paths.promptFile, paths.sessionFile, paths.logFile]) await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -2,7 +2,7 @@ import { truncateUtf8 } from '../domain/truncate-utf8.js';
 import type { GiteaClient, GiteaComment } from '../gitea/types.js';
 import type { Redactor } from '../log/redact.js';
 import { STATUS_MARKER_PREFIX } from '../triggers/route-event.js';
-import { sanitizeUntrusted } from './sanitize-untrusted.js';
+import { sanitizeUntrusted } from '../domain/untrusted-text.js';
 import type { PromptLimits } from '../config/prompt-limits.js';
 import { COMMENT_PAGE_SIZE, readNewestComments } from './read-newest-comments.js';
 

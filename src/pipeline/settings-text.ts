@@ -3,7 +3,8 @@ import type { DelegationRequest } from '../triggers/intent.js';
 
 /**
  * The part of `/kugetsu help` that describes a repository's settings in force: who may use the
- * commands, what triggers work, the agent, its time limit, the branch, the caps and the PR switch.
+ * commands, what triggers work, the agent, its time limit, the branch, the caps, the PR switch and
+ * where the agent's instructions come from.
  * `maxAgents` is one worker's cap; `hasAllowList` when `KUGETSU_ALLOW_USERS` is set.
  */
 export function settingsText(request: Pick<DelegationRequest, 'repo'>, st: RepoSettings, options: { maxAgents: number; hasAllowList: boolean }): string {
@@ -15,5 +16,6 @@ export function settingsText(request: Pick<DelegationRequest, 'repo'>, st: RepoS
     `Settings (${st.source}): agent \`${st.agent.kind}\`${st.agent.kind === 'opencode' && st.agent.model ? ` (model \`${st.agent.model}\`)` : ''}, turns stop after ${Math.round(st.agent.timeoutMs / 60_000)} min, ` +
       `branch \`${st.branchTemplate.replace('{number}', '<n>')}\` from \`${st.baseBranch ?? defaultBranch}\`, ` +
       `at most ${st.maxConcurrentJobs ?? options.maxAgents} agents at once on this repository (${options.maxAgents} in all), pull requests opened automatically: ${st.autoPr ? 'yes' : 'no'}.`,
+    st.prompt.source === 'default' ? "Instructions for the agent: kugetsu's default dev-agent workflow (a repository sets its own with `prompt:` in its settings file)." : `Instructions for the agent: from \`${st.prompt.source}\`.`,
   ].join('\n');
 }

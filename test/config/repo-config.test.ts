@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INSTRUCTIONS } from '../../src/config/default-instructions.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadRepoSettings } from '../../src/config/repo-config.js';
 import { defaultRepoSettings, webhooksDir } from '../../src/config/repo-config-defaults.js';
@@ -22,6 +23,7 @@ describe('defaults', () => {
       agent: { kind: 'opencode', bin: 'opencode', timeoutMs: 60_000, envAllowlist: ['GOPATH', 'NPM_*'] },
       baseBranch: undefined,
       branchTemplate: 'kugetsu/issue-{number}',
+      prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },
       maxConcurrentJobs: undefined,
       autoPr: true,
       prClosesIssue: true,

@@ -46,6 +46,7 @@ describe('/kugetsu subcommands', () => {
     expect(replies(fake, issue.number)).toHaveLength(1);
     for (const c of ['/kugetsu <message>', '/kugetsu status', '/kugetsu stop', '/kugetsu retry', '/kugetsu reset', '/kugetsu help']) expect(help).toContain(`\`${c}\``);
     expect(help).toContain('**write** permission or more on acme/app');
+    expect(help).toContain("Instructions for the agent: kugetsu's default dev-agent workflow");
     expect(await s.store.recent(5)).toEqual([]);
   });
 
