@@ -4,6 +4,7 @@ import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
 import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
+import type { PriceTable } from './price-table.js';
 import { agentKindsEnvSchema, type AgentKindDefaults } from './agent-kinds.js';
 import type { ClaudePermissionMode } from '../agents/claude-agent.js';
 import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
@@ -296,8 +297,8 @@ export interface Config {
   agent: AgentConfig;
   /** Each agent kind's defaults from the environment (what a repository file's `agent.kind` starts from). */
   agentKinds: AgentKindDefaults;
-  /** The operator's price table (`KUGETSU_PRICES_FILE`, USD per million tokens), absolute path; unset: none. */
-  pricesFile: string | undefined;
+  /** The operator's price table (`KUGETSU_PRICES_FILE`, USD per million tokens), loaded; unset: none. */
+  prices: PriceTable | undefined;
   /** Hard limit of one agent turn, in ms. */
   agentTimeoutMs: number;
   /** How agent turns are isolated (`KUGETSU_AGENT_SANDBOX*`, `KUGETSU_BWRAP`). */

@@ -5,6 +5,7 @@ import { createRepoSettingsSource } from './repo-config-source.js';
 import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
 import { crossFieldProblems, envSchema, sandboxProblems, type Config, type DatabaseSetting } from './config.js';
 import type { DatabaseUrl } from './database-url.js';
+import { loadPriceTable, PriceTableError, type PriceTable } from './price-table.js';
 import { agentKindDefaults, type AgentKindDefaults } from './agent-kinds.js';
 import type { AgentConfig } from './config.js';
 
@@ -53,6 +54,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
   problems.push(...sandboxProblems(stateDir, e.KUGETSU_AGENT_SANDBOX_RO_PATHS, e.KUGETSU_AGENT_SANDBOX));
+  let prices: PriceTable | undefined;
+  if (e.KUGETSU_PRICES_FILE !== undefined) {
+    try {
+      prices = loadPriceTable(path.resolve(cwd, e.KUGETSU_PRICES_FILE));
+    } catch (err) {
+      if (!(err instanceof PriceTableError)) throw err;
+      problems.push(`KUGETSU_PRICES_FILE: ${err.message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const kinds = agentKindDefaults(e);
   const base: Omit<Config, 'repoSettings'> = {
@@ -78,7 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     leaseMs: e.KUGETSU_LEASE_S * 1000,
     agent: selectedAgent(e.KUGETSU_AGENT, e.KUGETSU_AGENT_COMMAND, kinds),
     agentKinds: kinds,
-    pricesFile: e.KUGETSU_PRICES_FILE !== undefined ? path.resolve(cwd, e.KUGETSU_PRICES_FILE) : undefined,
+    prices,
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
     sandbox: {
       mode: e.KUGETSU_AGENT_SANDBOX,
