@@ -16,8 +16,8 @@ import {
  * A scripted fake of the Anthropic Messages API, for running the real Claude Code CLI offline
  * (tests, demo). Wire facts from `docs/agents-offline.md` (Claude Code 2.1.332): requests are
  * `POST /v1/messages?beta=true` with `stream: true`, the working directory is stated as
- * `Primary working directory: <path>` somewhere in `system` or in a system-role entry of
- * `messages`; tools are `Write {file_path (absolute), content}`, `Edit`, `Bash {command}`, `Read`…
+ * `Primary working directory: <path>` in a system-role entry of `messages` (the last one
+ * counts: a resumed session repeats the older ones) or in `system`; tools are `Write {file_path (absolute), content}`, `Edit`, `Bash {command}`, `Read`…
  * Answers are SSE `message_start` (with `usage`), `content_block_start`/`_delta`/`_stop`,
  * `message_delta` (`stop_reason`, `usage`), `message_stop` — the event names and shapes of
  * Anthropic's streaming documentation (https://docs.anthropic.com/en/api/messages-streaming).
@@ -27,7 +27,8 @@ import {
 type Block = { type: string; text?: string; content?: unknown };
 type Message = { role: string; content?: string | Block[] };
 
-const WORKDIR = /(?:Primary working directory|Working directory):\s*(\S[^\n]*?)\s*$/m;
+// A resumed session in another directory says `Primary working directory: /new (was /old)`.
+const WORKDIR = /(?:Primary working directory|Working directory):\s*(\S[^\n]*?)(?:\s+\(was [^\n]*\))?\s*$/m;
 
 function textsOf(content: Message['content']): { texts: string[]; toolResults: number } {
   if (typeof content === 'string') return { texts: [content], toolResults: 0 };
@@ -46,12 +47,13 @@ function realTexts(texts: string[]): string[] {
 function contextOf(body: Record<string, unknown>): ScriptedContext {
   const messages = Array.isArray(body.messages) ? (body.messages as Message[]) : [];
   const system = typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? (body.system as Block[]).map((b) => b.text ?? '').join('\n') : '';
-  let workdir = WORKDIR.exec(system)?.[1];
+  // The last statement wins: a resumed session carries the older turns' statements too.
+  let workdir: string | undefined;
   const userTexts: string[] = [];
   let step = 0;
   for (const m of messages) {
     const { texts, toolResults } = textsOf(m.content);
-    if (workdir === undefined) workdir = texts.map((t) => WORKDIR.exec(t)?.[1]).find((w) => w !== undefined);
+    workdir = texts.map((t) => WORKDIR.exec(t)?.[1]).filter((w) => w !== undefined).at(-1) ?? workdir;
     if (m.role !== 'user') continue;
     const real = realTexts(texts);
     if (toolResults > 0) step += toolResults;
@@ -60,6 +62,7 @@ function contextOf(body: Record<string, unknown>): ScriptedContext {
       step = 0;
     }
   }
+  workdir ??= WORKDIR.exec(system)?.[1];
   return { workdir, step, userText: userTexts.at(-1) ?? '', userTexts, body };
 }
 
