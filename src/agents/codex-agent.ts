@@ -4,7 +4,7 @@ import type { AgentAdapter, AgentOutcome, AgentTurn, SessionPlace } from './type
 import { runProcess } from './run-process.js';
 import { OutputTail } from './output-tail.js';
 import { CodexEvents } from './codex-events.js';
-import { codexOverrides, prepareCodexHome, type CodexProvider, type CodexSandboxMode } from './codex-home.js';
+import { codexOverrides, effectiveCodexSandbox, prepareCodexHome, type CodexProvider, type CodexSandboxMode } from './codex-home.js';
 import { exportCodexSession, importCodexSession, rolloutTotals } from './codex-session.js';
 import { nativeBinary } from './native-binary.js';
 import { FILE_SAFE_SESSION_ID } from './session-home.js';
@@ -16,10 +16,10 @@ export interface CodexAgentOptions {
   /** `-m`, e.g. `"gpt-5.5"`. Default: the config's. */
   model?: string;
   /**
-   * Codex's own sandbox for the commands the model runs. Default `workspace-write`: the worktree is
-   * writable, its `.git` is not — the agent cannot commit, kugetsu commits what it leaves (which is
-   * how kugetsu works anyway). `danger-full-access` lets it commit and reach anything kugetsu's
-   * sandbox shows; `read-only` lets it change nothing.
+   * Codex's own sandbox for the commands the model runs. Default `auto` (see `CODEX_SANDBOX_MODES`):
+   * `danger-full-access` inside kugetsu's sandbox (which confines it; Codex's bubblewrap cannot nest
+   * there), `workspace-write` without it — the worktree writable, its `.git` not: the agent cannot
+   * commit, kugetsu commits what it leaves. `read-only` lets it change nothing.
    */
   sandboxMode?: CodexSandboxMode;
   /** A Responses-API provider written into the generated `config.toml` (see `codexConfigToml`). */
@@ -44,9 +44,9 @@ export function codexHomeOf(agentDir: string | undefined, env: Readonly<Record<s
  * thread, `exec resume --json <overrides> [-m M] ...extra -- <thread id> -` to continue one (`-` =
  * the prompt from stdin; `--` so that no id is ever read as an option).
  */
-export function codexArgs(turn: Pick<AgentTurn, 'sessionId'>, options: CodexAgentOptions = {}): string[] {
+export function codexArgs(turn: Pick<AgentTurn, 'sessionId'>, options: CodexAgentOptions = {}, turnSandbox: 'bwrap' | 'off' = 'off'): string[] {
   const resume = turn.sessionId !== undefined && turn.sessionId !== '';
-  const args = ['exec', ...(resume ? ['resume'] : []), '--json', ...codexOverrides(options.sandboxMode ?? 'workspace-write')];
+  const args = ['exec', ...(resume ? ['resume'] : []), '--json', ...codexOverrides(effectiveCodexSandbox(options.sandboxMode ?? 'auto', turnSandbox))];
   if (options.model) args.push('-m', options.model);
   args.push(...(options.extraArgs ?? []));
   if (resume) args.push('--', turn.sessionId!, '-');
@@ -107,7 +107,7 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
       const tail = new OutputTail();
       const outcome = await runProcess({
         command: await nativeBinary(bin, env.PATH ?? '', turn.worktree),
-        args: codexArgs({ sessionId: session }, options),
+        args: codexArgs({ sessionId: session }, options, turn.sandbox.mode),
         cwd: turn.worktree,
         env,
         logFile: turn.logFile,

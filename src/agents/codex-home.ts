@@ -1,9 +1,20 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Codex's sandbox modes (`sandbox_mode`, Codex 0.169.0). */
-export const CODEX_SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+/**
+ * Codex's sandbox modes (`sandbox_mode`, Codex 0.169.0), plus kugetsu's `auto`: `danger-full-access`
+ * inside kugetsu's bubblewrap sandbox — Codex's own sandbox is bubblewrap too and cannot nest there
+ * (its commands fail with "bwrap: Creating new namespace failed … (ENOSPC)"), and kugetsu's sandbox
+ * already confines the turn — else `workspace-write`.
+ */
+export const CODEX_SANDBOX_MODES = ['auto', 'read-only', 'workspace-write', 'danger-full-access'] as const;
 export type CodexSandboxMode = (typeof CODEX_SANDBOX_MODES)[number];
+
+/** The mode given to Codex for `mode` when the turn's sandbox is `turnSandbox` (see {@link CODEX_SANDBOX_MODES}). */
+export function effectiveCodexSandbox(mode: CodexSandboxMode, turnSandbox: 'bwrap' | 'off'): Exclude<CodexSandboxMode, 'auto'> {
+  if (mode !== 'auto') return mode;
+  return turnSandbox === 'bwrap' ? 'danger-full-access' : 'workspace-write';
+}
 
 /** A Responses-API model provider for Codex (`[model_providers.kugetsu]`). */
 export interface CodexProvider {
@@ -22,7 +33,7 @@ export interface CodexProvider {
  * an analytics host), feedback, OpenTelemetry export, the plugin catalogue (else it syncs from two
  * public hosts at start-up). Facts from `docs/agents-offline.md` (Codex 0.169.0).
  */
-export function codexOverrides(sandboxMode: CodexSandboxMode): string[] {
+export function codexOverrides(sandboxMode: Exclude<CodexSandboxMode, 'auto'>): string[] {
   const pairs = [
     'approval_policy="never"',
     `sandbox_mode="${sandboxMode}"`,

@@ -30,8 +30,8 @@ export const agentKindsEnvSchema = z.object({
   KUGETSU_CODEX_BIN: z.string().min(1).default('codex'),
   KUGETSU_CODEX_MODEL: optionalText,
   KUGETSU_CODEX_SANDBOX: z
-    .enum(CODEX_SANDBOX_MODES, { error: `KUGETSU_CODEX_SANDBOX must be one of ${CODEX_SANDBOX_MODES.join(', ')} (default workspace-write)` })
-    .default('workspace-write'),
+    .enum(CODEX_SANDBOX_MODES, { error: `KUGETSU_CODEX_SANDBOX must be one of ${CODEX_SANDBOX_MODES.join(', ')} (default auto: danger-full-access inside kugetsu's sandbox, else workspace-write)` })
+    .default('auto'),
   KUGETSU_CODEX_BASE_URL: z.url({ error: 'KUGETSU_CODEX_BASE_URL must be the base URL of a Responses API, e.g. https://api.openai.com/v1' }).optional(),
   KUGETSU_CODEX_API_KEY_ENV: z
     .string()

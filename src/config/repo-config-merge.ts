@@ -35,7 +35,7 @@ function mergeAgent(base: RepoAgentSettings, a: RepoFile['agent'], kinds: AgentK
   }
   if (kind === 'codex') {
     const before = base.kind === 'codex' ? base : kinds?.codex;
-    return { kind, ...common, sandboxMode: a.sandbox_mode ?? before?.sandboxMode ?? 'workspace-write', ...(before?.provider ? { provider: before.provider } : {}) };
+    return { kind, ...common, sandboxMode: a.sandbox_mode ?? before?.sandboxMode ?? 'auto', ...(before?.provider ? { provider: before.provider } : {}) };
   }
   return { kind, ...common };
 }

@@ -17,7 +17,7 @@ import {
  * demo). Wire facts from `docs/agents-offline.md` (Codex 0.169.0): `POST /v1/responses` with
  * `stream: true`; `input` holds the conversation — `message` items (role `user`/`developer`/
  * `assistant`, `content` parts `input_text`/`output_text`), `function_call` / `custom_tool_call`
- * items and their `*_output` items; the working directory is in `<environment_context><cwd>…</cwd>`.
+ * items and their `*_output` items; the working directory is in `<environment_context><cwd>…</cwd>` (the last one counts).
  * Tools: `exec_command {cmd}` (and `apply_patch` for known model slugs). Answers are SSE
  * `response.created`, `response.output_item.added`, `response.output_item.done`, then
  * `response.completed` with `usage` (`input_tokens`, `input_tokens_details.cached_tokens`,
@@ -42,7 +42,8 @@ function contextOf(body: Record<string, unknown>): ScriptedContext {
   let step = 0;
   for (const item of input) {
     const text = item.type === 'message' || item.role !== undefined ? textOf(item.content) : '';
-    workdir ??= CWD.exec(text)?.[1]?.trim();
+    // The last statement wins: a resumed thread carries the older turns' context too.
+    workdir = CWD.exec(text)?.[1]?.trim() ?? workdir;
     if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') step++;
     // Codex sends its context (<environment_context>, <user_instructions>…) as user messages too.
     if (item.role === 'user' && text.trim() !== '' && !/^\s*<[a-z_]+>/.test(text)) {
