@@ -15,7 +15,12 @@ const modelPrices = z.strictObject(
     cache_read: price('"cache_read"').optional(),
     cache_write: price('"cache_write"').optional(),
   },
-  { error: 'each model needs its prices: {input: 3, output: 15, cache_read: 0.3, cache_write: 3.75} (USD per million tokens)' },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `unknown key ${(iss as { keys?: string[] }).keys?.map((k) => `"${k}"`).join(', ')}; a model's prices are input, output, cache_read, cache_write`
+        : 'each model needs its prices: {input: 3, output: 15, cache_read: 0.3, cache_write: 3.75} (USD per million tokens)',
+  },
 );
 
 /**
