@@ -88,6 +88,18 @@ describe('claude agent (real Claude Code in the real sandbox, fake Anthropic mod
     expect(model.requests.at(-1)!.userTexts.map((t) => t.trim())).toEqual([expect.stringContaining('Please create hello.txt.'), 'second request: thanks', 'third request']);
   }, 120_000);
 
+  it('with bypassPermissions as root in the sandbox, Claude Code starts (kugetsu sets IS_SANDBOX=1) and runs Bash', async () => {
+    expect(process.getuid?.()).toBe(0); // the trap only exists as root; these machines run tests as root
+    const p = issuePlace(state, 5);
+    model.route(p.worktree, scriptedTurn([{ tool: 'Bash', args: { command: 'echo from-bash > bash.txt', description: 'write a file' } }], 'ran bash'));
+    writeFileSync(p.promptFile, 'run a command\n');
+    const bypass = createClaudeAgent({ bin: CLAUDE_BIN, permissionMode: 'bypassPermissions', killGraceMs: 500 });
+    const outcome = await bypass.run(sandboxedTurn(sandbox, p, env, 1));
+    expect(outcome).toMatchObject({ exitCode: 0, summary: 'ran bash' });
+    expect(outcome.agentError).toBeUndefined();
+    expect(readFileSync(path.join(p.worktree, 'bash.txt'), 'utf8')).toBe('from-bash\n');
+  }, 60_000);
+
   it('marks a session Claude Code does not know as rejected', async () => {
     const p = issuePlace(state, 2);
     writeFileSync(p.promptFile, 'hello\n');
