@@ -98,6 +98,7 @@ export function createClaudeAgent(options: ClaudeAgentOptions = {}): AgentAdapte
         env,
         logFile: turn.logFile,
         ...(turn.redact ? { redact: turn.redact } : {}),
+        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
         timeoutMs: turn.timeoutMs,
         signal: turn.signal,
         killGraceMs: options.killGraceMs,

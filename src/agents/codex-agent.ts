@@ -112,6 +112,7 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
         env,
         logFile: turn.logFile,
         ...(turn.redact ? { redact: turn.redact } : {}),
+        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
         timeoutMs: turn.timeoutMs,
         signal: turn.signal,
         killGraceMs: options.killGraceMs,
