@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { AgentRegistry } from './agents/agent-registry.js';
+import { sumUsage } from './domain/turn-usage.js';
 import { createAgentSandbox, type AgentSandbox } from './agents/agent-sandbox.js';
 import { reportSandbox, SANDBOX_OFF_FOOTER } from './agents/report-sandbox.js';
 import type { AgentAdapter } from './agents/types.js';
@@ -141,6 +142,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ...(job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
       ...(job.state === 'queued' ? { waitingFor: waitingText(await store.position(job.id)) } : {}),
       ...(sandbox.settings.mode === 'off' ? { footer: SANDBOX_OFF_FOOTER } : {}),
+      ...(job.result?.usage ? { issueUsage: sumUsage((await store.listByIssue(job.issueKey)).map((j) => j.result?.usage)) } : {}),
     }),
     ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
   });
@@ -161,6 +163,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       };
     },
     promptLimits: config.promptLimits,
+    ...(config.prices ? { costOf: (usage) => config.prices!.costOf(usage) } : {}),
   });
   const worker =
     role === 'ingress'

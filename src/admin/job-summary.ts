@@ -1,4 +1,5 @@
 import type { Job } from '../store/job.js';
+import type { TurnUsage } from '../domain/turn-usage.js';
 
 /** The fields of a job that `kugetsu jobs` and `GET /admin/jobs` show (no payloads, no output). */
 export interface JobSummary {
@@ -15,6 +16,8 @@ export interface JobSummary {
   place?: string;
   exitCode?: number | null;
   failedPhase?: string;
+  /** Tokens and cost of the job's turn, when the agent reported them. */
+  usage?: TurnUsage;
 }
 
 /** A job reduced to a {@link JobSummary}. */
@@ -33,5 +36,6 @@ export function summarizeJob(job: Job, place?: string): JobSummary {
   if (place) s.place = place;
   if (job.result) s.exitCode = job.result.exitCode;
   if (job.result?.failedPhase) s.failedPhase = job.result.failedPhase;
+  if (job.result?.usage) s.usage = job.result.usage;
   return s;
 }

@@ -129,6 +129,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
         outputTail: readable !== '' || outcome.startError ? readable : rawTail,
         sessionId: events.sessionId ?? turn.sessionId,
       };
+      if (events.usage) base.usage = { ...events.usage, ...(options.model ? { model: options.model } : {}) };
       const summary = events.lastText ?? events.errors.at(-1);
       if (summary !== undefined) base.summary = summary;
       const rejected =

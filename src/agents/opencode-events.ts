@@ -1,3 +1,7 @@
+import type { TurnUsage } from '../domain/turn-usage.js';
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+
 /**
  * Reader of `opencode run --format json` output (opencode 1.18.33): stdout is JSON lines
  * `{type, timestamp, sessionID, part?, error?}` with types `step_start`, `tool_use`, `text`
@@ -13,6 +17,13 @@ export class OpencodeEvents {
   readonly errors: string[] = [];
   /** How many JSON events were read. */
   count = 0;
+  /**
+   * Sum of the `step_finish` events' `part.tokens` (`input`, `output` + `reasoning`, `cache.read`,
+   * `cache.write`) and `part.cost` (USD, opencode's own price list; 0 for a model it has no price for),
+   * or `undefined` when no step finished.
+   */
+  usage: TurnUsage | undefined;
+  private costSeen = false;
 
   /** Feeds one output line. */
   line(line: string): void {
@@ -29,11 +40,29 @@ export class OpencodeEvents {
     if (this.sessionId === undefined && typeof ev.sessionID === 'string') this.sessionId = ev.sessionID;
     const part = (ev.part ?? {}) as Record<string, unknown>;
     if (ev.type === 'text' && typeof part.text === 'string') this.lastText = part.text;
+    if (ev.type === 'step_finish') this.addStep(part);
     if (ev.type === 'error') this.errors.push(`opencode error: ${describe(ev.error ?? ev)}`);
     if (ev.type === 'tool_use') {
       const state = (part.state ?? {}) as Record<string, unknown>;
       if (state.status === 'error') this.errors.push(`opencode tool ${String(part.tool)} failed: ${describe(state.error)}`);
     }
+  }
+
+  private addStep(part: Record<string, unknown>): void {
+    const t = (part.tokens ?? {}) as Record<string, unknown>;
+    const cache = (t.cache ?? {}) as Record<string, unknown>;
+    const u = this.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    u.inputTokens += num(t.input);
+    u.outputTokens += num(t.output) + num(t.reasoning);
+    u.cacheReadTokens += num(cache.read);
+    u.cacheWriteTokens += num(cache.write);
+    // opencode reports cost 0 for a model without a price: only a positive cost counts as known.
+    if (typeof part.cost === 'number' && part.cost > 0) {
+      u.costUsd = (this.costSeen ? (u.costUsd ?? 0) : 0) + part.cost;
+      u.costSource = 'agent';
+      this.costSeen = true;
+    }
+    this.usage = u;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IssueKey } from '../domain/issue-key.js';
+import type { TurnUsage } from '../domain/turn-usage.js';
 import type { TurnSandbox } from './turn-sandbox.js';
 
 /**
@@ -47,6 +48,12 @@ export interface AgentTurn {
    * hand it to `runProcess` as it is; paths above are the same inside and outside.
    */
   sandbox: TurnSandbox;
+  /**
+   * The issue's agent dir (read-write in the sandbox; the sandbox's HOME is `<agentDir>/home`),
+   * where an adapter may keep per-issue files of its agent (Codex's `CODEX_HOME`). Absent in
+   * callers that have none; adapters then fall back to the agent's own default place.
+   */
+  agentDir?: string;
 }
 
 /**
@@ -83,6 +90,14 @@ export interface AgentOutcome {
    * may forget the stored session and run the turn again without one.
    */
   sessionRejected?: boolean;
+  /**
+   * Set when the agent's own final report says the turn failed although the process may have exited
+   * 0 (Claude Code's result line with `is_error: true`, Codex's `turn.failed`): the agent's message.
+   * The caller treats the turn as failed.
+   */
+  agentError?: string;
+  /** Tokens and cost of this turn when the agent reported them (see {@link TurnUsage}). */
+  usage?: TurnUsage;
 }
 
 /**

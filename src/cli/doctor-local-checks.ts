@@ -43,21 +43,23 @@ export async function checkRipgrep(env: Record<string, string | undefined>, cwd:
   return version ? ok('ripgrep', version) : warn('ripgrep', 'rg is not on PATH', "install ripgrep (apt-get install ripgrep); opencode's search tools use it");
 }
 
-/** The agent binary: `KUGETSU_OPENCODE_BIN` (default `opencode`) or argv[0] of `KUGETSU_AGENT_COMMAND`. */
+/** The agent binary: `KUGETSU_OPENCODE_BIN`, `KUGETSU_CLAUDE_BIN` or `KUGETSU_CODEX_BIN` (by `KUGETSU_AGENT`), or argv[0] of `KUGETSU_AGENT_COMMAND`. */
 export function checkAgent(env: Record<string, string | undefined>, cwd: string): DoctorCheck {
   const shape = envSchema.shape;
-  const kind = shape.KUGETSU_AGENT.safeParse(env['KUGETSU_AGENT']);
+  const parsedKind = shape.KUGETSU_AGENT.safeParse(env['KUGETSU_AGENT']);
+  const kind = parsedKind.success ? parsedKind.data : 'opencode';
   const argv = shape.KUGETSU_AGENT_COMMAND.safeParse(env['KUGETSU_AGENT_COMMAND']);
-  const bin = shape.KUGETSU_OPENCODE_BIN.safeParse(env['KUGETSU_OPENCODE_BIN']);
-  const command = kind.success && kind.data === 'command';
-  const program = command ? (argv.success ? argv.data?.[0] : undefined) : bin.success ? bin.data : undefined;
+  const binVar = { opencode: 'KUGETSU_OPENCODE_BIN', claude: 'KUGETSU_CLAUDE_BIN', codex: 'KUGETSU_CODEX_BIN', command: undefined }[kind];
+  const bin = binVar ? shape[binVar as 'KUGETSU_OPENCODE_BIN'].safeParse(env[binVar]) : undefined;
+  const program = kind === 'command' ? (argv.success ? argv.data?.[0] : undefined) : bin?.success ? bin.data : undefined;
   if (!program) return fail('agent', 'no agent command configured', 'set KUGETSU_AGENT_COMMAND to a JSON argv, e.g. ["my-agent","{promptFile}"]');
   const found = resolveProgram(program, env, cwd);
-  if (found) return ok('agent', `${command ? 'command' : 'opencode'}: ${found}`);
+  if (found) return ok('agent', `${kind}: ${found}`);
+  const install = { opencode: 'npm install -g opencode-ai', claude: 'npm install -g @anthropic-ai/claude-code', codex: 'npm install -g @openai/codex', command: '' }[kind];
   return fail(
     'agent',
     `${program} is not ${program.includes('/') ? 'an executable file' : 'on PATH'}`,
-    command ? `install ${program} or fix KUGETSU_AGENT_COMMAND` : 'install opencode (npm install -g opencode-ai) or point KUGETSU_OPENCODE_BIN at it',
+    kind === 'command' ? `install ${program} or fix KUGETSU_AGENT_COMMAND` : `install ${kind} (${install}) or point ${binVar} at it`,
   );
 }
 

@@ -8,6 +8,9 @@ import { cliDatabase, readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { openJobDb } from './job-db.js';
 import { printJson } from './output.js';
+import { formatUsage } from '../report/format-usage.js';
+import { sumUsage } from '../domain/turn-usage.js';
+import type { IssueKey } from '../domain/issue-key.js';
 
 const STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'canceled'];
 
@@ -18,32 +21,42 @@ export async function jobsListCommand(options: { limit?: number; state?: string;
   }
   const limit = options.limit ?? 20;
   if (!Number.isInteger(limit) || limit <= 0) throw new CliError(`--limit must be a positive whole number, got ${options.limit}`);
-  const jobs = await withDb(ctx, async (store) => {
+  const { jobs, issues } = await withDb(ctx, async (store) => {
     // Filtering after the read keeps to JobStore's API; read more rows so a filter still fills the page.
     const recent = await store.recent(options.state ? Math.max(limit * 20, 1000) : limit);
-    return recent.filter((j) => !options.state || j.state === options.state).slice(0, limit);
+    const jobs = recent.filter((j) => !options.state || j.state === options.state).slice(0, limit);
+    // Tokens and cost per issue: the sum over all the issue's jobs, not only the listed ones.
+    const issues: Array<{ issueKey: string; usage: NonNullable<ReturnType<typeof sumUsage>> }> = [];
+    for (const key of [...new Set(jobs.filter((j) => j.result?.usage).map((j) => j.issueKey))]) {
+      const usage = sumUsage((await store.listByIssue(key as IssueKey)).map((j) => j.result?.usage));
+      if (usage) issues.push({ issueKey: key, usage });
+    }
+    return { jobs, issues };
   });
   const rows = jobs.map((j) => summarizeJob(j));
   if (options.json) {
-    printJson(ctx.output, { jobs: rows });
+    printJson(ctx.output, { jobs: rows, issues });
     return EXIT.ok;
   }
   if (rows.length === 0) ctx.output.out(options.state ? `no ${options.state} jobs` : 'no jobs yet');
   for (const r of rows) ctx.output.out(line(r));
+  if (issues.length > 0) ctx.output.out('per issue (all its jobs):');
+  for (const i of issues) ctx.output.out(`  ${i.issueKey}  ${i.usage.turns} turn(s)  ${formatUsage(i.usage, { costPartial: !i.usage.costComplete && i.usage.costUsd !== undefined })}`);
   return EXIT.ok;
 }
 
 /** `kugetsu jobs show <id>`: one job with its state history and log file. */
 export async function jobsShowCommand(id: string, options: { json?: boolean }, ctx: CommandContext): Promise<number> {
   const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
-  const { job, history } = await withDb(ctx, async (store) => {
+  const { job, history, issueUsage } = await withDb(ctx, async (store) => {
     const job = await store.get(id);
-    return { job, history: job ? await store.history(id) : [] };
+    const issueUsage = job?.result?.usage ? sumUsage((await store.listByIssue(job.issueKey)).map((j) => j.result?.usage)) : undefined;
+    return { job, history: job ? await store.history(id) : [], issueUsage };
   });
   if (!job) throw notFound(id);
   const logFile = jobPaths(stateDir, job).logFile;
   if (options.json) {
-    printJson(ctx.output, { job, history, logFile, logExists: existsSync(logFile) });
+    printJson(ctx.output, { job, history, logFile, logExists: existsSync(logFile), ...(issueUsage ? { issueUsage } : {}) });
     return EXIT.ok;
   }
   const out = (t: string) => ctx.output.out(t);
@@ -55,6 +68,8 @@ export async function jobsShowCommand(id: string, options: { json?: boolean }, c
     const r = job.result;
     out(`  result: exit ${r.exitCode ?? '–'}${r.timedOut ? ' (timed out)' : ''}, ${Math.round(r.durationMs / 1000)}s, ${r.newCommits} new commit(s)${r.pushed ? ', pushed' : ''}${r.sessionId ? `, session ${r.sessionId}` : ''}`);
     if (r.error) out(`  error${r.failedPhase ? ` (${r.failedPhase})` : ''}: ${r.error}`);
+    if (r.usage) out(`  tokens: ${formatUsage(r.usage)}${r.usage.model ? ` (${r.usage.model})` : ''}`);
+    if (issueUsage) out(`  issue total (${issueUsage.turns} turn(s)): ${formatUsage(issueUsage, { costPartial: !issueUsage.costComplete && issueUsage.costUsd !== undefined })}`);
   }
   out('  history:');
   for (const e of history) out(`    ${e.at}  ${e.state}${e.detail ? `  ${e.detail}` : ''}`);
@@ -129,5 +144,6 @@ function line(r: JobSummary): string {
   const end = r.finishedAt ?? (r.state === 'running' ? new Date().toISOString() : undefined);
   const took = r.startedAt && end ? ` ${Math.round((Date.parse(end) - Date.parse(r.startedAt)) / 1000)}s` : '';
   const extra = r.failedPhase ? ` (${r.failedPhase})` : '';
-  return `#${r.id.padEnd(5)} ${r.state.padEnd(9)} ${r.issueKey}  ${r.trigger} by @${r.sender}  ${r.createdAt}${took}${extra}${r.attempt > 1 ? ` attempt ${r.attempt}` : ''}`;
+  const usage = r.usage ? `  tokens: ${formatUsage(r.usage)}` : '';
+  return `#${r.id.padEnd(5)} ${r.state.padEnd(9)} ${r.issueKey}  ${r.trigger} by @${r.sender}  ${r.createdAt}${took}${extra}${r.attempt > 1 ? ` attempt ${r.attempt}` : ''}${usage}`;
 }

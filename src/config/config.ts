@@ -5,6 +5,10 @@ import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
 import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
+import type { PriceTable } from './price-table.js';
+import { agentKindsEnvSchema, type AgentKindDefaults } from './agent-kinds.js';
+import type { ClaudePermissionMode } from '../agents/claude-agent.js';
+import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -141,10 +145,10 @@ export const envSchema = z
     // A worker's claim on a job; its heartbeat renews it every third of this. At least 3 s, so that
     // a heartbeat (every ≥ 1 s) has room for a busy moment before another worker takes the job.
     KUGETSU_LEASE_S: positiveInt('KUGETSU_LEASE_S').min(3, 'KUGETSU_LEASE_S must be at least 3 (seconds)').default(30),
-    KUGETSU_AGENT: z.enum(['opencode', 'command'], { error: 'KUGETSU_AGENT must be "opencode" or "command"' }).default('opencode'),
+    KUGETSU_AGENT: z.enum(['opencode', 'command', 'claude', 'codex'], { error: 'KUGETSU_AGENT must be "opencode", "command", "claude" or "codex"' }).default('opencode'),
     KUGETSU_AGENT_COMMAND: agentArgv,
-    KUGETSU_OPENCODE_BIN: z.string().min(1).default('opencode'),
-    KUGETSU_OPENCODE_MODEL: z.string().optional(),
+    ...agentKindsEnvSchema.shape,
+    KUGETSU_PRICES_FILE: z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
     KUGETSU_AGENT_TIMEOUT_S: positiveInt('KUGETSU_AGENT_TIMEOUT_S').default(3600),
     KUGETSU_AGENT_SANDBOX: z
       .enum(['bwrap', 'off'], { error: 'KUGETSU_AGENT_SANDBOX must be "bwrap" (the default: every agent turn runs in a bubblewrap sandbox) or "off"' })
@@ -244,10 +248,12 @@ export function sandboxProblems(stateDir: string, roPaths: readonly string[], mo
  */
 export type DatabaseSetting = { kind: 'sqlite'; file: string } | ({ kind: 'postgres' } & DatabaseUrl);
 
-/** The agent to run: the built-in opencode adapter or any CLI given as an argv template. */
+/** The agent to run: a built-in adapter (opencode, Claude Code, Codex) or any CLI given as an argv template. */
 export type AgentConfig =
   | { kind: 'opencode'; bin: string; model?: string }
-  | { kind: 'command'; argv: string[] };
+  | { kind: 'command'; argv: string[] }
+  | { kind: 'claude'; bin: string; model?: string; permissionMode: ClaudePermissionMode }
+  | { kind: 'codex'; bin: string; model?: string; sandboxMode: CodexSandboxMode; provider?: CodexProvider };
 
 /** kugetsu's validated settings. Durations in ms, paths absolute. */
 export interface Config {
@@ -299,6 +305,10 @@ export interface Config {
    */
   leaseMs: number;
   agent: AgentConfig;
+  /** Each agent kind's defaults from the environment (what a repository file's `agent.kind` starts from). */
+  agentKinds: AgentKindDefaults;
+  /** The operator's price table (`KUGETSU_PRICES_FILE`, USD per million tokens), loaded; unset: none. */
+  prices: PriceTable | undefined;
   /** Hard limit of one agent turn, in ms. */
   agentTimeoutMs: number;
   /** How agent turns are isolated (`KUGETSU_AGENT_SANDBOX*`, `KUGETSU_BWRAP`). */

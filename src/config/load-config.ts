@@ -5,6 +5,9 @@ import { createRepoSettingsSource } from './repo-config-source.js';
 import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
 import { crossFieldProblems, envSchema, sandboxProblems, type Config, type DatabaseSetting } from './config.js';
 import type { DatabaseUrl } from './database-url.js';
+import { loadPriceTable, PriceTableError, type PriceTable } from './price-table.js';
+import { agentKindDefaults, type AgentKindDefaults } from './agent-kinds.js';
+import type { AgentConfig } from './config.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -51,7 +54,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
   problems.push(...sandboxProblems(stateDir, e.KUGETSU_AGENT_SANDBOX_RO_PATHS, e.KUGETSU_AGENT_SANDBOX));
+  let prices: PriceTable | undefined;
+  if (e.KUGETSU_PRICES_FILE !== undefined) {
+    try {
+      prices = loadPriceTable(path.resolve(cwd, e.KUGETSU_PRICES_FILE));
+    } catch (err) {
+      if (!(err instanceof PriceTableError)) throw err;
+      problems.push(`KUGETSU_PRICES_FILE: ${err.message}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
+  const kinds = agentKindDefaults(e);
   const base: Omit<Config, 'repoSettings'> = {
     giteaUrl: e.GITEA_URL,
     giteaToken: e.GITEA_TOKEN,
@@ -74,10 +87,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     globalMaxAgents: e.KUGETSU_GLOBAL_MAX_AGENTS,
     jobOutputMaxBytes: e.KUGETSU_JOB_OUTPUT_MAX_BYTES,
     leaseMs: e.KUGETSU_LEASE_S * 1000,
-    agent:
-      e.KUGETSU_AGENT === 'command'
-        ? { kind: 'command' as const, argv: e.KUGETSU_AGENT_COMMAND! }
-        : { kind: 'opencode' as const, bin: e.KUGETSU_OPENCODE_BIN, ...(e.KUGETSU_OPENCODE_MODEL ? { model: e.KUGETSU_OPENCODE_MODEL } : {}) },
+    agent: selectedAgent(e.KUGETSU_AGENT, e.KUGETSU_AGENT_COMMAND, kinds),
+    agentKinds: kinds,
+    prices,
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
     sandbox: {
       mode: e.KUGETSU_AGENT_SANDBOX,
@@ -135,4 +147,18 @@ function parseRepoSecrets(raw: string | undefined, env: Record<string, string | 
 /** `KUGETSU_DATABASE_URL` when set (PostgreSQL), else the SQLite file `<stateDir>/kugetsu.db`. */
 export function databaseSetting(url: DatabaseUrl | undefined, stateDir: string): DatabaseSetting {
   return url ? { kind: 'postgres', ...url } : { kind: 'sqlite', file: path.join(stateDir, 'kugetsu.db') };
+}
+
+/** The agent `KUGETSU_AGENT` names, with its kind's settings from the environment. */
+function selectedAgent(kind: 'opencode' | 'command' | 'claude' | 'codex', argv: string[] | undefined, kinds: AgentKindDefaults): AgentConfig {
+  switch (kind) {
+    case 'command':
+      return { kind, argv: argv! };
+    case 'claude':
+      return { kind, ...kinds.claude };
+    case 'codex':
+      return { kind, ...kinds.codex };
+    default:
+      return { kind: 'opencode', ...kinds.opencode };
+  }
 }

@@ -1,4 +1,4 @@
-import { ENV_NAME, KIND_KEYS, describeValue, type RepoFile } from './repo-config-schema.js';
+import { ENV_NAME, KEY_KINDS, describeValue, type RepoFile } from './repo-config-schema.js';
 
 /** A problem found in a file's data, before it is given a line: the path of the key or value it is about. */
 export interface FileIssue {
@@ -41,15 +41,14 @@ function checkBranches(file: Partial<RepoFile>, out: FileIssue[]): void {
 function checkAgent(file: Partial<RepoFile>, out: FileIssue[]): void {
   const agent = file.agent;
   if (!agent) return;
-  for (const kind of ['opencode', 'command'] as const) {
-    for (const key of KIND_KEYS[kind]) {
-      if (!(key in agent) || agent.kind === kind) continue;
-      const message =
-        agent.kind === undefined
-          ? `"agent.${key}" needs "kind: ${kind}" in the same agent block`
-          : `"agent.${key}" belongs to kind ${kind}, but this agent block says kind: ${agent.kind}; remove it${kind === 'opencode' ? ' (with kind: command, put the program and its arguments in argv)' : ''}`;
-      out.push({ path: ['agent', key], message, atKey: true });
-    }
+  for (const [key, kinds] of Object.entries(KEY_KINDS)) {
+    if (!(key in agent) || (agent.kind !== undefined && kinds.includes(agent.kind))) continue;
+    const named = kinds.length === 1 ? `kind: ${kinds[0]}` : `kind: ${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}`;
+    const message =
+      agent.kind === undefined
+        ? `"agent.${key}" needs "${named}" in the same agent block`
+        : `"agent.${key}" belongs to ${named}, but this agent block says kind: ${agent.kind}; remove it${agent.kind === 'command' && kinds.includes('opencode') ? ' (with kind: command, put the program and its arguments in argv)' : ''}`;
+    out.push({ path: ['agent', key], message, atKey: true });
   }
   if (agent.kind === 'command' && agent.argv === undefined) {
     out.push({ path: ['agent', 'kind'], message: '"kind: command" needs "argv", the command as a list, e.g. argv: [my-agent, --prompt-file, "{promptFile}"]' });

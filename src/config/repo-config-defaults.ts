@@ -26,7 +26,7 @@ export function defaultRepoSettings(
     triggerLabels: [config.triggerLabel],
     command: config.command,
     minRole: config.access.minRole,
-    agent: config.agent.kind === 'command' ? { ...config.agent, timeoutMs, envAllowlist } : { ...config.agent, timeoutMs, envAllowlist },
+    agent: { ...config.agent, timeoutMs, envAllowlist } as RepoSettings['agent'],
     baseBranch: undefined,
     branchTemplate: DEFAULT_BRANCH_TEMPLATE,
     prompt: { instructions: DEFAULT_INSTRUCTIONS, source: 'default' },

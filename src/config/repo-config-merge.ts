@@ -1,12 +1,14 @@
 import type { ParsedRepoFile } from './repo-config-file.js';
 import type { RepoFile } from './repo-config-schema.js';
 import type { RepoAgentSettings, RepoSettings } from './repo-settings.js';
+import type { AgentKindDefaults } from './agent-kinds.js';
 
 /**
  * The agent of `base` with a file's `agent:` block applied key by key. Changing `kind` drops the
- * other kind's keys (`bin`/`model`/`extra_args` or `argv`); `env` entries add to the ones before.
+ * other kind's keys: the new kind starts from its environment defaults (`kinds`); `env` entries add
+ * to the ones before.
  */
-function mergeAgent(base: RepoAgentSettings, a: RepoFile['agent']): RepoAgentSettings {
+function mergeAgent(base: RepoAgentSettings, a: RepoFile['agent'], kinds: AgentKindDefaults | undefined): RepoAgentSettings {
   if (!a) return base;
   const timeoutMs = a.timeout_s !== undefined ? a.timeout_s * 1000 : base.timeoutMs;
   const envAllowlist = [...new Set([...base.envAllowlist, ...(a.env ?? [])])];
@@ -16,27 +18,36 @@ function mergeAgent(base: RepoAgentSettings, a: RepoFile['agent']): RepoAgentSet
     const argv = a.argv ?? (base.kind === 'command' ? base.argv : []);
     return { kind, argv, timeoutMs, envAllowlist };
   }
-  const prev = base.kind === 'opencode' ? base : undefined;
-  const model = a.model ?? prev?.model;
+  const prev = base.kind === kind ? base : undefined;
+  const start = kinds?.[kind];
+  const model = a.model ?? (prev ? prev.model : start?.model);
   const extraArgs = a.extra_args ?? prev?.extraArgs;
-  return {
-    kind,
-    bin: a.bin ?? prev?.bin ?? 'opencode',
+  const common = {
+    bin: a.bin ?? prev?.bin ?? start?.bin ?? kind,
     ...(model !== undefined ? { model } : {}),
     ...(extraArgs !== undefined ? { extraArgs } : {}),
     timeoutMs,
     envAllowlist,
   };
+  if (kind === 'claude') {
+    const before = base.kind === 'claude' ? base.permissionMode : kinds?.claude.permissionMode;
+    return { kind, ...common, permissionMode: a.permission_mode ?? before ?? 'acceptEdits' };
+  }
+  if (kind === 'codex') {
+    const before = base.kind === 'codex' ? base : kinds?.codex;
+    return { kind, ...common, sandboxMode: a.sandbox_mode ?? before?.sandboxMode ?? 'auto', ...(before?.provider ? { provider: before.provider } : {}) };
+  }
+  return { kind, ...common };
 }
 
 /** `base` with every key the file sets replaced (field by field); `source` names the file first. */
-export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile): RepoSettings {
+export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile, kinds?: AgentKindDefaults): RepoSettings {
   const f = file.data;
   return {
     triggerLabels: f.trigger_labels ?? base.triggerLabels,
     command: f.command ?? base.command,
     minRole: f.min_role ?? base.minRole,
-    agent: mergeAgent(base.agent, f.agent),
+    agent: mergeAgent(base.agent, f.agent, kinds),
     baseBranch: f.base_branch ?? base.baseBranch,
     branchTemplate: f.branch_template ?? base.branchTemplate,
     prompt: file.prompt ?? base.prompt,
@@ -55,5 +66,6 @@ export function freezeSettings(s: RepoSettings): RepoSettings {
   if (s.agent.kind === 'command') Object.freeze(s.agent.argv);
   else if (s.agent.extraArgs) Object.freeze(s.agent.extraArgs);
   Object.freeze(s.prompt);
+  if (s.agent.kind === 'codex' && s.agent.provider) Object.freeze(s.agent.provider);
   return Object.freeze(s);
 }

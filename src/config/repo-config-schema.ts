@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CLAUDE_PERMISSION_MODES } from '../agents/claude-agent.js';
+import { CODEX_SANDBOX_MODES } from '../agents/codex-home.js';
 
 /** What a zod error callback receives that these messages use: the value that was found. */
 type Found = { input?: unknown };
@@ -44,8 +46,8 @@ export const promptFileSchema = z.strictObject({
 
 /** The `agent:` block. Cross-field rules (kind-specific keys) are checked after parsing. */
 export const agentFileSchema = z.strictObject({
-  kind: z.enum(['opencode', 'command'], { error: expected('"agent.kind"', '"opencode" or "command"') }).optional(),
-  bin: nonEmpty('"agent.bin"', 'the opencode binary, a name on PATH or a path').optional(),
+  kind: z.enum(['opencode', 'command', 'claude', 'codex'], { error: expected('"agent.kind"', '"opencode", "command", "claude" or "codex"') }).optional(),
+  bin: nonEmpty('"agent.bin"', 'the agent binary, a name on PATH or a path').optional(),
   model: nonEmpty('"agent.model"', 'a model as provider/model, e.g. anthropic/claude-sonnet-4').optional(),
   extra_args: stringList('"agent.extra_args"', 'a list of arguments, e.g. [--agent, build]', z.string({ error: expected('each "agent.extra_args" entry', 'a string') })).optional(),
   argv: z
@@ -60,7 +62,9 @@ export const agentFileSchema = z.strictObject({
       .regex(ENV_PATTERN, { error: (iss: Found) => `"agent.env" entry ${describeValue(iss.input)} is not a variable name or a PREFIX* / *SUFFIX pattern` }),
   ).optional(),
   timeout_s: wholeSeconds('"agent.timeout_s"').optional(),
-}, { error: expected('"agent"', 'a block of agent settings ("kind: opencode" or "kind: command", argv, env, timeout_s …)') });
+  permission_mode: z.enum(CLAUDE_PERMISSION_MODES, { error: expected('"agent.permission_mode"', CLAUDE_PERMISSION_MODES.join(', ')) }).optional(),
+  sandbox_mode: z.enum(CODEX_SANDBOX_MODES, { error: expected('"agent.sandbox_mode"', CODEX_SANDBOX_MODES.join(', ')) }).optional(),
+}, { error: expected('"agent"', 'a block of agent settings ("kind: opencode", "claude", "codex" or "command", argv, env, timeout_s …)') });
 
 /**
  * One file of `KUGETSU_WEBHOOKS_DIR`, as written (snake_case keys). Strict: an unknown key is an
@@ -101,6 +105,15 @@ export const TOP_KEYS = Object.keys(repoFileSchema.shape);
 export const PROMPT_KEYS = Object.keys(promptFileSchema.shape);
 /** Keys allowed in the `agent:` block. */
 export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
-/** Keys of the agent block that only one kind accepts. */
-export const KIND_KEYS: Record<'opencode' | 'command', string[]> = { opencode: ['bin', 'model', 'extra_args'], command: ['argv'] };
+/** Agent kinds a repository file may name. */
+export type AgentKind = 'opencode' | 'command' | 'claude' | 'codex';
+/** Keys of the agent block that only some kinds accept, and which. */
+export const KEY_KINDS: Record<string, AgentKind[]> = {
+  bin: ['opencode', 'claude', 'codex'],
+  model: ['opencode', 'claude', 'codex'],
+  extra_args: ['opencode', 'claude', 'codex'],
+  argv: ['command'],
+  permission_mode: ['claude'],
+  sandbox_mode: ['codex'],
+};
 export { ENV_NAME };

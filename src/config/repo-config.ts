@@ -3,6 +3,7 @@ import path from 'node:path';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { parseRepoFile, type ParsedRepoFile } from './repo-config-file.js';
 import { applyRepoFile, freezeSettings } from './repo-config-merge.js';
+import { agentKindDefaultsFromEnv } from './agent-kinds.js';
 import type { RepoSettings, RepoSettingsSource } from './repo-settings.js';
 
 export type { RepoConfigError } from './repo-config-error.js';
@@ -85,15 +86,16 @@ export function loadRepoSettings(opts: LoadRepoSettingsOptions): { source: RepoS
   const errors: RepoConfigError[] = [];
   const files = readFiles(opts, errors);
   const base = freezeSettings(structuredClone(opts.defaults));
+  const kinds = agentKindDefaultsFromEnv(opts.env);
   const owners = new Map<string, RepoSettings>();
   const exact = new Map<string, RepoSettings>();
   for (const [key, file] of files) {
-    if (key.endsWith('/*')) owners.set(key.slice(0, -2), freezeSettings(applyRepoFile(base, file)));
+    if (key.endsWith('/*')) owners.set(key.slice(0, -2), freezeSettings(applyRepoFile(base, file, kinds)));
   }
   for (const [key, file] of files) {
     if (key.endsWith('/*')) continue;
     const owner = key.slice(0, key.indexOf('/'));
-    exact.set(key, freezeSettings(applyRepoFile(owners.get(owner) ?? base, file)));
+    exact.set(key, freezeSettings(applyRepoFile(owners.get(owner) ?? base, file, kinds)));
   }
   const configured = [...files.values()].map((f) => f.repository).sort();
   const lower = (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : '');

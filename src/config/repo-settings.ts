@@ -1,4 +1,6 @@
 import type { Role } from '../triggers/access-policy.js';
+import type { ClaudePermissionMode } from '../agents/claude-agent.js';
+import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
 
 /**
  * How to run the agent for a repository. Durations in ms. `envAllowlist` holds the host variable
@@ -7,7 +9,9 @@ import type { Role } from '../triggers/access-policy.js';
  */
 export type RepoAgentSettings =
   | { kind: 'opencode'; bin: string; model?: string; extraArgs?: string[]; timeoutMs: number; envAllowlist: string[] }
-  | { kind: 'command'; argv: string[]; timeoutMs: number; envAllowlist: string[] };
+  | { kind: 'command'; argv: string[]; timeoutMs: number; envAllowlist: string[] }
+  | { kind: 'claude'; bin: string; model?: string; extraArgs?: string[]; permissionMode: ClaudePermissionMode; timeoutMs: number; envAllowlist: string[] }
+  | { kind: 'codex'; bin: string; model?: string; extraArgs?: string[]; sandboxMode: CodexSandboxMode; provider?: CodexProvider; timeoutMs: number; envAllowlist: string[] };
 
 /**
  * The repository's instructions for the agent: a template with `{placeholders}` (see

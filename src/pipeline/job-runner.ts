@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AgentSandbox } from '../agents/agent-sandbox.js';
 import { writeSessionFile } from '../agents/session-file.js';
 import type { AgentAdapter, AgentOutcome, SessionPlace } from '../agents/types.js';
+import type { TurnUsage } from '../domain/turn-usage.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
@@ -63,6 +64,11 @@ export interface JobRunnerDeps {
   waitBackoff?: BackoffOptions;
   /** Limit of one session export or import, in ms; default {@link SESSION_TRANSFER_TIMEOUT_MS}. */
   sessionTransferTimeoutMs?: number;
+  /**
+   * The cost in USD of a turn's tokens by the operator's price table (`KUGETSU_PRICES_FILE`), used
+   * when the agent reported tokens but no cost; `undefined` when the table has no price for it.
+   */
+  costOf?: (usage: TurnUsage) => number | undefined;
 }
 
 /** Gitea could not answer a check the turn needs (network, 5xx, 429): the job waits and tries again. */
@@ -245,6 +251,13 @@ export class JobRunner {
     }
   }
 
+  /** `usage` with the price table's cost when the agent gave none (and the table knows the model). */
+  private priced(usage: TurnUsage | undefined): TurnUsage | undefined {
+    if (!usage || usage.costUsd !== undefined || !this.deps.costOf) return usage;
+    const cost = this.deps.costOf(usage);
+    return cost === undefined ? usage : { ...usage, costUsd: cost, costSource: 'prices' };
+  }
+
   private promptLimits(): PromptLimits {
     return this.deps.promptLimits ?? DEFAULT_PROMPT_LIMITS;
   }
@@ -351,6 +364,7 @@ export class JobRunner {
         onOutput: (text) => output.push(text),
         signal,
         sandbox: turnSandbox,
+        agentDir: wt.agentDir,
       });
     let outcome: AgentOutcome;
     try {
@@ -385,6 +399,8 @@ export class JobRunner {
       newCommits: 0,
       pushed: false,
     };
+    const usage = this.priced(outcome.usage);
+    if (usage) base.usage = usage;
     if (outcome.canceled) return { state: 'canceled', result: { ...base, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' } };
     if (outcome.inputError) return { state: 'failed', result: { ...base, failedPhase: 'prompt', error: redact(outcome.inputError) } };
     if (outcome.startError) return { state: 'failed', result: { ...base, failedPhase: 'agent', error: redact(outcome.startError) } };
@@ -393,6 +409,9 @@ export class JobRunner {
         state: 'failed',
         result: { ...base, failedPhase: 'agent', error: `The agent ran longer than the ${Math.round(run.timeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S, or the repository's agent.timeout_s). Nothing was pushed.` },
       };
+    }
+    if (outcome.agentError !== undefined && !outcome.sessionRejected) {
+      return { state: 'failed', result: { ...base, failedPhase: 'agent', error: `${redact(outcome.agentError)}. Nothing was pushed; see the output below.` } };
     }
     if (outcome.exitCode !== 0) {
       return {

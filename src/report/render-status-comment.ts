@@ -1,6 +1,8 @@
 import { MARKER_PREFIX as STATUS_MARKER_PREFIX } from '../domain/marker.js';
 import { isActive, type Job } from '../store/job.js';
 import { formatDuration } from './format-duration.js';
+import { formatUsage } from './format-usage.js';
+import type { sumUsage } from '../domain/turn-usage.js';
 
 const ICON: Record<Job['state'], string> = { queued: '⏳', waiting: '⏸️', running: '🛠️', succeeded: '✅', failed: '❌', canceled: '⏹️' };
 
@@ -29,6 +31,8 @@ export interface RenderContext {
   waitingFor?: string;
   /** A last line under every state, e.g. the warning that agents run without a sandbox. */
   footer?: string;
+  /** Tokens and cost of all the issue's turns so far (`sumUsage` over its jobs), shown beside this turn's. */
+  issueUsage?: ReturnType<typeof sumUsage>;
 }
 
 /** A fence longer than any backtick run in `text`, so agent output cannot break out of its block. */
@@ -96,6 +100,9 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
   ];
   if (job.pullRequest) rows.push(['Pull request', `[#${job.pullRequest.number}](${job.pullRequest.url})`]);
   if (r?.sessionId) rows.push(['Session', `\`${r.sessionId}\``]);
+  if (r?.usage) rows.push(['Tokens (this turn)', formatUsage(r.usage) + (r.usage.model ? ` · \`${r.usage.model}\`` : '')]);
+  const total = context.issueUsage;
+  if (total && finished) rows.push([`Tokens (issue, ${total.turns} turn${total.turns === 1 ? '' : 's'})`, formatUsage(total, { costPartial: !total.costComplete && total.costUsd !== undefined })]);
   blocks.push(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
 
   if (job.state === 'succeeded' && r?.summary) blocks.push('**Agent summary**', quote(r.summary, 2000));

@@ -1,5 +1,6 @@
 import type { JobState, JobWait } from '../domain/job-state.js';
 import type { DelegationRequest } from '../domain/delegation.js';
+import type { TurnUsage } from '../domain/turn-usage.js';
 
 export type { JobState, JobWait } from '../domain/job-state.js';
 export { isActive } from '../domain/job-state.js';
@@ -26,6 +27,8 @@ export interface JobResult {
   /** Set on failure: the phase and a message that says what to do. */
   failedPhase?: JobPhase;
   error?: string;
+  /** Tokens and cost of the turn, when the agent reported them (cost from the price table when it gave none). */
+  usage?: TurnUsage;
 }
 
 /**

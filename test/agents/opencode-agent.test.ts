@@ -56,6 +56,9 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
     expect(first.sessionId).toMatch(/^ses_/);
     expect(await readFile(path.join(wt, 'hello.txt'), 'utf8')).toBe('hi from the agent\n');
     expect(first.outputTail).toBe('tool write hello.txt → completed\ntext: wrote hello.txt');
+    // Tokens from the two steps' step_finish events (the fake reports 10 prompt and 5 completion
+    // tokens per request); opencode has no price for the fake model, so no cost.
+    expect(first.usage).toEqual({ inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 });
     expect(await readFile(turn1.logFile, 'utf8')).toContain(`"sessionID":"${first.sessionId}"`);
 
     const firstTurnRequests = model.requests.filter((r) => r.workdir === wt && r.kind === 'turn');

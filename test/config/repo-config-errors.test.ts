@@ -68,11 +68,11 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'wrong type: agent as a word',
     app('agent: opencode\n'),
-    ['webhooks/acme/app.yaml:2:8: "agent" must be a block of agent settings ("kind: opencode" or "kind: command", argv, env, timeout_s …) (got "opencode")'],
+    ['webhooks/acme/app.yaml:2:8: "agent" must be a block of agent settings ("kind: opencode", "claude", "codex" or "command", argv, env, timeout_s …) (got "opencode")'],
   ],
   ['wrong type: a list entry', app('trigger_labels:\n  - ready\n  - 7\n'), ['webhooks/acme/app.yaml:4:5: each "trigger_labels" entry must be a label name (got 7)']],
   ['bad enum: min_role', app('min_role: maintainer\n'), ['webhooks/acme/app.yaml:2:11: "min_role" must be read, write, admin or owner (got "maintainer")']],
-  ['bad enum: agent.kind', app('agent:\n  kind: docker\n'), ['webhooks/acme/app.yaml:3:9: "agent.kind" must be "opencode" or "command" (got "docker")']],
+  ['bad enum: agent.kind', app('agent:\n  kind: docker\n'), ['webhooks/acme/app.yaml:3:9: "agent.kind" must be "opencode", "command", "claude" or "codex" (got "docker")']],
   ['a key without a value', app('base_branch:\n'), ['webhooks/acme/app.yaml:2:1: "base_branch" has no value; give a branch name, e.g. main, or remove the key to keep the default']],
   ['command without its slash', app('command: kugetsu\n'), ['webhooks/acme/app.yaml:2:10: "command" must be a slash and one word, e.g. /kugetsu (got "kugetsu")']],
   ['zero concurrent jobs', app('max_concurrent_jobs: 0\n'), ['webhooks/acme/app.yaml:2:22: "max_concurrent_jobs" must be at least 1']],
@@ -105,7 +105,7 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'an opencode key with kind: command',
     app('agent:\n  kind: command\n  argv: [my-agent]\n  bin: /opt/opencode\n'),
-    ['webhooks/acme/app.yaml:5:3: "agent.bin" belongs to kind opencode, but this agent block says kind: command; remove it (with kind: command, put the program and its arguments in argv)'],
+    ['webhooks/acme/app.yaml:5:3: "agent.bin" belongs to kind: opencode, claude or codex, but this agent block says kind: command; remove it (with kind: command, put the program and its arguments in argv)'],
   ],
   [
     'kind: command without argv',

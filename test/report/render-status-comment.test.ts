@@ -84,6 +84,17 @@ describe('status comment golden files (test/golden/status-*.md; UPDATE_GOLDEN=1 
     expect(rendered).toBe(readFileSync(file, 'utf8'));
   });
 
+  it('a finished turn with usage shows its tokens and cost, and the issue total when given', () => {
+    const usage = { inputTokens: 1200, outputTokens: 340, cacheReadTokens: 5000, cacheWriteTokens: 0, costUsd: 0.0123, costSource: 'agent' as const, model: 'claude-sonnet-4-5' };
+    const job: Job = { ...cases['succeeded']!, result: { ...cases['succeeded']!.result!, usage } };
+    const issueUsage = { inputTokens: 2400, outputTokens: 680, cacheReadTokens: 10_000, cacheWriteTokens: 0, costUsd: 0.03, turns: 2, costComplete: false };
+    const text = renderStatusComment(job, { ...ctx, issueUsage }, now);
+    expect(text).toContain('| Tokens (this turn) | 1,200 in · 340 out · 5,000 cache read · 0 cache write · $0.0123 · `claude-sonnet-4-5` |\n| Tokens (issue, 2 turns) | 2,400 in · 680 out · 10,000 cache read · 0 cache write · $0.0300 (some turns without cost) |');
+    // While running, no total yet; without usage, no token rows at all (the golden files).
+    expect(renderStatusComment({ ...job, state: 'running' }, { ...ctx, issueUsage }, now)).not.toContain('Tokens (issue');
+    expect(renderStatusComment(cases['succeeded']!, ctx, now)).not.toContain('Tokens');
+  });
+
   it('every state starts with the hidden marker and names the job', () => {
     for (const job of Object.values(cases)) {
       const text = renderStatusComment(job, ctx, now);

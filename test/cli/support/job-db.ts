@@ -6,10 +6,10 @@ import type { JobStore } from '../../../src/store/job-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Job } from '../../../src/store/job.js';
 
-/** Admits a command delegation on `acme/app#n` (state `queued`). */
-export async function admitJob(store: JobStore, n: number, message = `fix issue ${n}`): Promise<Job> {
+/** Admits a command delegation on `acme/app#n` (state `queued`); `delivery` names it (another one for a second job on the issue). */
+export async function admitJob(store: JobStore, n: number, message = `fix issue ${n}`, delivery = `d-${n}`): Promise<Job> {
   const outcome = await store.admit(
-    { id: `d-${n}`, eventType: 'issue_comment', eventKey: `comment:acme/app:${n}:created`, receivedAt: new Date().toISOString() },
+    { id: delivery, eventType: 'issue_comment', eventKey: `comment:acme/app:${n}${delivery === `d-${n}` ? '' : `:${delivery}`}:created`, receivedAt: new Date().toISOString() },
     {
       issueKey: issueKey('acme', 'app', n),
       repo: { owner: 'acme', name: 'app', fullName: 'acme/app', cloneUrl: 'https://gitea.example/acme/app.git', defaultBranch: 'main', htmlUrl: 'https://gitea.example/acme/app' },
@@ -18,7 +18,7 @@ export async function admitJob(store: JobStore, n: number, message = `fix issue 
       trigger: 'command',
       message,
       sender: { id: 3, login: 'alice' },
-      deliveryId: `d-${n}`,
+      deliveryId: delivery,
       branch: `kugetsu/issue-${n}`,
       agent: 'opencode',
     },
