@@ -1,0 +1,68 @@
+import type { Redactor } from '../log/redact.js';
+import type { Job } from '../store/job.js';
+import type { GiteaLinks, JobRow } from './dashboard-types.js';
+
+/** The links back to Gitea of a job (from its repository's web URL). */
+export function jobLinks(job: Job): GiteaLinks {
+  const base = job.repo.htmlUrl?.replace(/\/+$/, '');
+  if (!base) return job.pullRequest ? { pullRequest: job.pullRequest.url } : {};
+  const issue = `${base}/issues/${job.replyTo}`;
+  return {
+    repository: base,
+    issue,
+    ...(job.statusCommentId !== undefined ? { statusComment: `${issue}#issuecomment-${job.statusCommentId}` } : {}),
+    branch: `${base}/src/branch/${job.branch.split('/').map(encodeURIComponent).join('/')}`,
+    ...(job.pullRequest ? { pullRequest: job.pullRequest.url } : {}),
+  };
+}
+
+/**
+ * A job as a list row: every free text passed through `redact`, the message cut to 200
+ * characters. `now` (ms since the epoch) gives a running job's elapsed time.
+ */
+export function jobRow(job: Job, redact: Redactor, now: number): JobRow {
+  const elapsedMs = job.result ? job.result.durationMs : job.state === 'running' && job.startedAt ? Math.max(0, now - Date.parse(job.startedAt)) : undefined;
+  const message = redact(job.message ?? '');
+  return {
+    id: job.id,
+    issueKey: job.issueKey,
+    repo: `${job.repo.owner}/${job.repo.name}`,
+    issueNumber: job.issueNumber,
+    replyTo: job.replyTo,
+    state: job.state,
+    trigger: job.trigger,
+    sender: job.sender.login,
+    messagePreview: message.length > 200 ? `${message.slice(0, 199)}…` : message,
+    attempt: job.attempt,
+    agent: job.agent,
+    branch: job.branch,
+    createdAt: job.createdAt,
+    ...(job.startedAt ? { startedAt: job.startedAt } : {}),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),
+    ...(elapsedMs !== undefined ? { elapsedMs } : {}),
+    ...(job.result ? { exitCode: job.result.exitCode } : {}),
+    ...(job.result?.failedPhase ? { failedPhase: job.result.failedPhase } : {}),
+    ...(job.result?.error && job.state !== 'succeeded' ? { error: redact(job.result.error) } : {}),
+    ...(job.waiting ? { waiting: { reason: job.waiting.reason, detail: redact(job.waiting.detail), until: job.waiting.until } } : {}),
+    ...(job.workerId ? { workerId: job.workerId } : {}),
+    ...(job.cancelRequested ? { cancelRequested: true } : {}),
+    ...(job.pullRequest ? { pullRequest: job.pullRequest } : {}),
+    links: jobLinks(job),
+  };
+}
+
+/** True when `job` matches every field of the filter (see `JobFilter`). */
+export function matchesFilter(job: Job, filter: import('./dashboard-types.js').JobFilter): boolean {
+  if (filter.repo && `${job.repo.owner}/${job.repo.name}`.toLowerCase() !== filter.repo.toLowerCase()) return false;
+  if (filter.issue !== undefined && job.issueNumber !== filter.issue && job.replyTo !== filter.issue) return false;
+  if (filter.states && filter.states.length > 0 && !filter.states.includes(job.state)) return false;
+  if (filter.sender && job.sender.login.toLowerCase() !== filter.sender.toLowerCase()) return false;
+  if (filter.since && Date.parse(job.createdAt) < Date.parse(filter.since)) return false;
+  if (filter.until && Date.parse(job.createdAt) >= Date.parse(filter.until)) return false;
+  if (filter.q) {
+    const q = filter.q.toLowerCase();
+    const hay = [job.message, job.issueKey, job.sender.login, job.result?.error ?? '', job.result?.summary ?? '', job.branch].join('\n').toLowerCase();
+    if (!hay.includes(q)) return false;
+  }
+  return true;
+}
