@@ -4,28 +4,22 @@ import type { Redactor } from '../log/redact.js';
 import { waitingText } from '../pipeline/waiting-text.js';
 import type { RouteResult } from '../pipeline/route-result.js';
 import { isActive, type Job, type JobState } from '../store/job.js';
-import type { OutboxItem } from '../store/outbox.js';
+import type { JobBrowser } from '../engine/job-browser.js';
+import type { JobOutput } from '../engine/job-output.js';
 import { JOB_STATES } from '../domain/job-state.js';
 import type {
   ActionOutcome, JobDetail, JobFilter, JobList, JobPermissions, LogChunk, Overview, PageRequest, QueueLane, QueuePlace, WorkerSlots,
 } from './dashboard-types.js';
-import { jobRow, matchesFilter } from './job-view.js';
+import { jobRow } from './job-view.js';
 import type { ViewerAccess } from './viewer-access.js';
 import type { Viewer } from './viewer.js';
 
 export type * from './dashboard-types.js';
 
-/** A page of stored output: `text` after offset `after`, and the offset to continue from. */
-export interface OutputPiece {
-  text: string;
-  /** Offset after `text` (characters of the stored output). */
-  next: number;
-}
-
 /** What the dashboard's data functions read and call; wired in src/service.ts. */
 export interface DashboardDeps {
-  /** The engine's reader (any backend, any process). */
-  reader: JobReader;
+  /** The engine (any backend, any process): reader, browser (search, workers, outbox), output. */
+  reader: JobReader & JobBrowser & JobOutput;
   /** The service's redactor: everything shown passes it. */
   redact: Redactor;
   access: ViewerAccess;
@@ -36,21 +30,8 @@ export interface DashboardDeps {
    * dispatcher's admission, permission checked again there).
    */
   retry: (job: Job, sender: Actor) => Promise<RouteResult>;
-  /** The job's stored agent output from offset `after` (characters); empty when none is stored. */
-  output: (job: Job, after: number) => Promise<OutputPiece>;
-  /** The prompt the agent got, when readable here. */
+  /** The prompt the agent got, when readable here (the state dir of the worker that ran it). */
   prompt?: (job: Job) => Promise<string | undefined>;
-  /** Outbox items the job caused, oldest first. */
-  outboxOf?: (jobId: string) => Promise<OutboxItem[]>;
-  /** The outbox: pending (due or not), pending with at least one failed attempt, given up. */
-  outboxHealth: () => Promise<{ pending: number; retrying: number; failed: number }>;
-  /** Agent slots per worker (every process that runs turns). */
-  workers: () => Promise<WorkerSlots[]>;
-  /**
-   * Jobs matching `filter`, newest first, ids below `before`, at most `limit` — the engine's search
-   * when it has one; otherwise the data functions filter recent jobs.
-   */
-  search?: (filter: JobFilter, page: { before?: string; limit: number }) => Promise<Job[]>;
   /** ms since the epoch (tests fix it). */
   now?: () => number;
 }
@@ -78,7 +59,7 @@ export interface DashboardData {
   canSee(viewer: Viewer, job: Job): Promise<boolean>;
 }
 
-const SCAN = 2000;
+const SCAN = 500;
 
 /** Builds the {@link DashboardData} over `deps`. */
 export function createDashboardData(deps: DashboardDeps): DashboardData {
@@ -122,20 +103,21 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
     async listJobs(viewer, filter, page = {}) {
       const limit = Math.min(200, Math.max(1, page.limit ?? 50));
       if (viewer.kind === 'anonymous') return { jobs: [] };
+      const { q, ...rest } = filter;
+      const engineFilter = { ...rest, ...(q ? { text: q } : {}) };
       const found: Job[] = [];
       let before = page.before;
-      // Read in pages until `limit + 1` visible jobs are found (or the jobs run out).
-      for (let round = 0; round < 20 && found.length <= limit; round++) {
-        const batch = deps.search
-          ? await deps.search(filter, { ...(before ? { before } : {}), limit: Math.max(limit + 1, 100) })
-          : (await reader.recent(SCAN)).filter((j) => (!before || Number(j.id) < Number(before)) && matchesFilter(j, filter));
-        if (batch.length === 0) break;
-        found.push(...(await visible(viewer, batch)));
-        before = batch.at(-1)!.id;
-        if (!deps.search) break;
+      let more = true;
+      // Read pages until `limit + 1` visible jobs are found (or the jobs run out; at most 20 pages).
+      for (let round = 0; round < 20 && more && found.length <= limit; round++) {
+        const result = await reader.search(engineFilter, { ...(before ? { before } : {}), limit: 200 });
+        found.push(...(await visible(viewer, result.jobs)));
+        more = result.nextBefore !== undefined;
+        before = result.nextBefore;
       }
       const jobs = found.slice(0, limit);
-      return { jobs: jobs.map(row), ...(found.length > limit ? { next: jobs.at(-1)!.id } : {}) };
+      const next = found.length > limit || (more && jobs.length > 0) ? jobs.at(-1)?.id : undefined;
+      return { jobs: jobs.map(row), ...(next ? { next } : {}) };
     },
 
     async jobDetail(viewer, id) {
@@ -145,7 +127,7 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
         reader.history(job.id),
         isActive(job.state) && job.state !== 'running' ? place(job) : Promise.resolve(undefined),
         deps.prompt ? deps.prompt(job).catch(() => undefined) : Promise.resolve(undefined),
-        deps.outboxOf ? deps.outboxOf(job.id) : Promise.resolve([]),
+        reader.outboxOf(job.id),
         permissions(viewer, job),
       ]);
       const r = job.result;
@@ -179,12 +161,12 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
         ...(job.note ? { note: redact(job.note) } : {}),
         outbox: outbox.map((item) => ({
           id: item.id,
-          kind: item.op.kind,
+          kind: item.kind,
           state: item.state,
           attempts: item.attempts,
-          ...(item.state === 'pending' ? { nextAttemptAt: new Date(item.nextAttemptAt).toISOString() } : {}),
           ...(item.lastError ? { lastError: redact(item.lastError) } : {}),
-          createdAt: new Date(item.createdAt).toISOString(),
+          createdAt: item.createdAt,
+          ...(item.doneAt ? { doneAt: item.doneAt } : {}),
         })),
         may,
       };
@@ -194,16 +176,17 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
     async jobLog(viewer, id, after) {
       const job = await visibleJob(viewer, id);
       if (!job) return undefined;
-      const piece = await deps.output(job, Math.max(0, after));
-      return { jobId: job.id, text: redact(piece.text), next: piece.next, complete: !isActive(job.state) };
+      const piece = await reader.readOutput(job.id, { after: Math.max(0, after) });
+      return { jobId: job.id, text: redact(piece.text), next: piece.next, complete: piece.done && !isActive(job.state), dropped: piece.dropped, total: piece.total };
     },
 
     async overview(viewer) {
-      const [unfinished, recent, workers, outbox] = await Promise.all([
+      const anonymous = viewer.kind === 'anonymous';
+      const [unfinished, recent, workers, health] = await Promise.all([
         reader.unfinished().then((jobs) => visible(viewer, jobs)),
         reader.recent(SCAN).then((jobs) => visible(viewer, jobs)),
-        viewer.kind === 'anonymous' ? Promise.resolve([]) : deps.workers(),
-        viewer.kind === 'anonymous' ? Promise.resolve({ pending: 0, retrying: 0, failed: 0 }) : deps.outboxHealth(),
+        anonymous ? Promise.resolve([]) : reader.workers(),
+        anonymous ? Promise.resolve([]) : reader.outboxHealth(),
       ]);
       const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
       if (viewer.kind === 'admin') Object.assign(counts, await reader.counts());
@@ -212,24 +195,31 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
         for (const j of [...recent, ...unfinished]) seen.set(j.id, j);
         for (const j of seen.values()) counts[j.state]++;
       }
-      const waiting = new Map<string, { repo: string; reason: Overview['waiting'][number]['reason']; count: number }>();
-      for (const job of unfinished.filter((j) => j.state !== 'running').slice(0, 500)) {
-        const reason = job.state === 'waiting' ? (job.waiting?.reason ?? 'waiting') : ((await reader.position(job.id))?.place ?? 'waiting-for-slot');
-        const repo = `${job.repo.owner}/${job.repo.name}`;
-        const key = `${repo}\n${reason}`;
-        const entry = waiting.get(key) ?? { repo, reason, count: 0 };
-        entry.count++;
-        waiting.set(key, entry);
+      const waiting = new Map<string, Overview['waiting'][number]>();
+      if (viewer.kind === 'admin') {
+        for (const w of await reader.waitingCounts()) {
+          const reason = w.reason === 'issue' ? 'waiting-for-issue' : w.reason === 'slot' ? 'waiting-for-slot' : w.reason;
+          waiting.set(`${w.repo}\n${reason}`, { repo: w.repo, reason, count: w.count });
+        }
+      } else {
+        for (const job of unfinished.filter((j) => j.state !== 'running').slice(0, 500)) {
+          const reason = job.state === 'waiting' ? (job.waiting?.reason ?? 'waiting') : ((await reader.position(job.id))?.place ?? 'waiting-for-slot');
+          const repo = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+          const entry = waiting.get(`${repo}\n${reason}`) ?? { repo, reason, count: 0 };
+          entry.count++;
+          waiting.set(`${repo}\n${reason}`, entry);
+        }
       }
       const running = unfinished.filter((j) => j.state === 'running').map(row).sort((a, b) => (b.elapsedMs ?? 0) - (a.elapsedMs ?? 0));
+      const slots: WorkerSlots[] = workers.map((w) => ({ workerId: w.id, running: w.running, slots: w.slots, seenAt: w.lastSeenAt }));
       return {
         at: new Date(now()).toISOString(),
-        slots: { workers, running: workers.reduce((n, w) => n + w.running, 0), total: workers.reduce((n, w) => n + w.slots, 0) },
+        slots: { workers: slots, running: slots.reduce((n, w) => n + w.running, 0), total: slots.reduce((n, w) => n + w.slots, 0) },
         counts,
         waiting: [...waiting.values()],
         running,
         failures: recent.filter((j) => j.state === 'failed').slice(0, 10).map(row),
-        outbox,
+        outbox: health.reduce((sum, h) => ({ pending: sum.pending + h.pending, retrying: sum.retrying + h.retrying, failed: sum.failed + h.failed }), { pending: 0, retrying: 0, failed: 0 }),
       };
     },
 

@@ -115,6 +115,8 @@ export interface OutboxRow {
   nextAttemptAt?: string;
   lastError?: string;
   createdAt: string;
+  /** When it was written (state `done`). */
+  doneAt?: string;
 }
 
 /** What the viewer may do with a job (the dashboard shows the buttons; the API checks again). */
@@ -174,10 +176,14 @@ export interface LogChunk {
   jobId: string;
   /** Output after `after` (redacted). May be empty. */
   text: string;
-  /** Offset (characters of stored output) to pass as `after` next time. */
+  /** Offset (bytes of the job's whole output, UTF-8) to pass as `after` next time. */
   next: number;
   /** True when the job has finished: no more output will come. */
   complete: boolean;
+  /** Bytes at the start of the output no longer kept (the engine keeps the newest part). */
+  dropped?: number;
+  /** Bytes of output written so far. */
+  total?: number;
 }
 
 /** One worker's agent slots. */

@@ -50,19 +50,3 @@ export function jobRow(job: Job, redact: Redactor, now: number): JobRow {
     links: jobLinks(job),
   };
 }
-
-/** True when `job` matches every field of the filter (see `JobFilter`). */
-export function matchesFilter(job: Job, filter: import('./dashboard-types.js').JobFilter): boolean {
-  if (filter.repo && `${job.repo.owner}/${job.repo.name}`.toLowerCase() !== filter.repo.toLowerCase()) return false;
-  if (filter.issue !== undefined && job.issueNumber !== filter.issue && job.replyTo !== filter.issue) return false;
-  if (filter.states && filter.states.length > 0 && !filter.states.includes(job.state)) return false;
-  if (filter.sender && job.sender.login.toLowerCase() !== filter.sender.toLowerCase()) return false;
-  if (filter.since && Date.parse(job.createdAt) < Date.parse(filter.since)) return false;
-  if (filter.until && Date.parse(job.createdAt) >= Date.parse(filter.until)) return false;
-  if (filter.q) {
-    const q = filter.q.toLowerCase();
-    const hay = [job.message, job.issueKey, job.sender.login, job.result?.error ?? '', job.result?.summary ?? '', job.branch].join('\n').toLowerCase();
-    if (!hay.includes(q)) return false;
-  }
-  return true;
-}
