@@ -33,9 +33,9 @@ export function useWebWorld(gitea: FakeGiteaFixture, prefix: string) {
   return {
     world,
     /** Registers the OAuth app in the fake and starts kugetsu without a worker. */
-    async start(extra: Record<string, string> = {}) {
+    async start(extra: Record<string, string> = {}, events?: { keepAliveMs?: number; pollMs?: number }) {
       gitea.fake.oauth.addApp({ ...CLIENT, redirectUris: [`${PUBLIC_URL}/auth/callback`] });
-      return world.start(['exit:0'], { ...env, ...extra }, { role: 'ingress' });
+      return world.start(['exit:0'], { ...env, ...extra }, { role: 'ingress', ...(events ? { web: { events } } : {}) });
     },
     /** Requests to kugetsu's app (in process). */
     request(path: string, init: RequestInit = {}) {
@@ -71,4 +71,58 @@ export function useWebWorld(gitea: FakeGiteaFixture, prefix: string) {
       return res.json.job!;
     },
   };
+}
+
+/** One Server-Sent Event (or a `:` comment, as `comment`). */
+export interface SseEvent {
+  event?: string;
+  id?: string;
+  data?: string;
+  comment?: string;
+}
+
+/**
+ * Reads an SSE response until `done(events)` is true (then cancels the body) or `timeoutMs`
+ * passes (then throws, listing what came).
+ */
+export async function readSse(res: Response, done: (events: SseEvent[]) => boolean, timeoutMs = 15_000): Promise<SseEvent[]> {
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: SseEvent[] = [];
+  let buffer = '';
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!done(events)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`SSE: timed out; got ${JSON.stringify(events)}`);
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([reader.read(), new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left)))]);
+      clearTimeout(timer);
+      if (chunk === 'timeout') continue;
+      if (chunk.done) throw new Error(`SSE: stream ended; got ${JSON.stringify(events)}`);
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event: SseEvent = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) event.comment = line.slice(1).trim();
+          else {
+            const colon = line.indexOf(':');
+            const field = line.slice(0, colon);
+            const value = line.slice(colon + 1).replace(/^ /, '');
+            if (field === 'event' || field === 'id') event[field] = value;
+            else if (field === 'data') event.data = event.data === undefined ? value : `${event.data}\n${value}`;
+          }
+        }
+        events.push(event);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return events;
 }
