@@ -185,6 +185,8 @@ describe('the dashboard API', () => {
       expect((await json(res)).reason, q).toContain(reason);
     }
     expect((await web.request('/api/jobs/abc', auth)).status).toBe(400);
+    const unknown = await web.request('/api/nothing-here', auth);
+    expect([unknown.status, (await json(unknown)).status]).toEqual([404, 'not-found']);
     expect((await web.request(`/api/jobs/${ids[0]}/log?after=-1`, auth)).status).toBe(400);
     expect((await web.request('/api/events', { headers: { ...auth.headers, 'last-event-id': 'x' } })).status).toBe(400);
 
