@@ -9,6 +9,7 @@ import type { PriceTable } from './price-table.js';
 import { agentKindsEnvSchema, type AgentKindDefaults } from './agent-kinds.js';
 import type { ClaudePermissionMode } from '../agents/claude-agent.js';
 import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
+import type { WebSettings } from './web-settings.js';
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -337,4 +338,6 @@ export interface Config {
   /** Command word including the slash, e.g. `/kugetsu`. */
   command: string;
   logLevel: string;
+  /** The dashboard: sign-in with Gitea and session cookies (README "Dashboard API"); absent = defaults (admin token only). */
+  web?: WebSettings;
 }

@@ -8,6 +8,7 @@ import type { DatabaseUrl } from './database-url.js';
 import { loadPriceTable, PriceTableError, type PriceTable } from './price-table.js';
 import { agentKindDefaults, type AgentKindDefaults } from './agent-kinds.js';
 import type { AgentConfig } from './config.js';
+import { readWebSettings } from './web-settings.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -63,6 +64,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`KUGETSU_PRICES_FILE: ${err.message}`);
     }
   }
+  const web = readWebSettings(env);
+  if ('problems' in web) problems.push(...web.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const kinds = agentKindDefaults(e);
   const base: Omit<Config, 'repoSettings'> = {
@@ -115,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentEnvWith: (extra: readonly string[]) => pickAgentEnv(env, [...e.KUGETSU_AGENT_ENV, ...extra]),
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
+    ...('settings' in web ? { web: web.settings } : {}),
   };
   const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
   if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));
