@@ -4,6 +4,8 @@ import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
 import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
+import { DEFAULT_NOTIFY_EVENTS, type NotifyEvent } from '../domain/job-notification.js';
+import { badNotifyEvent, badNotifyUrl, type NotifyConfig } from './notify-settings.js';
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -188,6 +190,33 @@ export const envSchema = z
         return out;
       }),
     KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    KUGETSU_METRICS_TOKEN: z.string().optional().transform((v) => v?.trim() || undefined),
+    KUGETSU_NOTIFY_URLS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const out: string[] = [];
+        for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+          const why = badNotifyUrl(item);
+          // The value is not echoed: a receiver URL may hold a token.
+          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_URLS: entry ${out.length + 1} ${why}` });
+          else out.push(item);
+        }
+        return out;
+      }),
+    KUGETSU_NOTIFY_EVENTS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const names = (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        if (names.length === 0) return [...DEFAULT_NOTIFY_EVENTS];
+        for (const name of names) {
+          const why = badNotifyEvent(name);
+          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_EVENTS: "${name}" ${why}` });
+        }
+        return [...new Set(names)] as NotifyEvent[];
+      }),
+    KUGETSU_NOTIFY_SECRET: z.string().optional().transform((v) => v?.trim() || undefined),
   });
 
 /**
@@ -317,4 +346,8 @@ export interface Config {
   /** Command word including the slash, e.g. `/kugetsu`. */
   command: string;
   logLevel: string;
+  /** `KUGETSU_METRICS_TOKEN`: `GET /metrics` then needs `Authorization: Bearer <it>`; unset: open. */
+  metricsToken: string | undefined;
+  /** Job notifications to every repository's receivers (`KUGETSU_NOTIFY_*`); see README "Notifications". */
+  notify: NotifyConfig;
 }

@@ -102,6 +102,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentEnvWith: (extra: readonly string[]) => pickAgentEnv(env, [...e.KUGETSU_AGENT_ENV, ...extra]),
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
+    metricsToken: e.KUGETSU_METRICS_TOKEN,
+    notify: { urls: e.KUGETSU_NOTIFY_URLS, events: e.KUGETSU_NOTIFY_EVENTS, secret: e.KUGETSU_NOTIFY_SECRET },
   };
   const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
   if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));

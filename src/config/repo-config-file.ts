@@ -16,6 +16,8 @@ export interface ParsedRepoFile {
   data: RepoFile;
   /** The webhook secrets read from the variables `secret_env` names. */
   secrets: string[];
+  /** The notification HMAC key read from the variable `notify.secret_env` names. */
+  notifySecret?: string | undefined;
 }
 
 const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
@@ -128,7 +130,7 @@ export function parseRepoFile(file: string, text: string, env: Record<string, st
     issues.push(...checkRepoFile(validKeys(data as Record<string, unknown>), env).issues);
     return { errors: sortByPosition(issues.map(toError)) };
   }
-  const { issues, secrets } = checkRepoFile(result.data, env);
+  const { issues, secrets, notifySecret } = checkRepoFile(result.data, env);
   if (issues.length > 0) return { errors: sortByPosition(issues.map(toError)) };
-  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets }, errors: [] };
+  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, notifySecret }, errors: [] };
 }

@@ -1,4 +1,5 @@
 import type { Role } from '../triggers/access-policy.js';
+import type { RepoNotifySettings } from './notify-settings.js';
 
 /**
  * How to run the agent for a repository. Durations in ms. `envAllowlist` holds the host variable
@@ -40,6 +41,11 @@ export interface RepoSettings {
    * beside the global `KUGETSU_WEBHOOK_SECRET` ones; empty when no file names any.
    */
   secrets: string[];
+  /**
+   * The repository's own job notification receivers (`notify:`), on top of `KUGETSU_NOTIFY_URLS`;
+   * none by default. Its key (from `notify.secret_env`) is masked in logs like the secrets.
+   */
+  notify: RepoNotifySettings;
   /**
    * Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"`, or the files that
    * apply, most specific first, joined by `, ` (e.g. `webhooks/acme/app.yaml, webhooks/acme/_all.yaml`).

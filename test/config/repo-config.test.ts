@@ -27,6 +27,7 @@ describe('defaults', () => {
       prClosesIssue: true,
       stateLabels: true,
       secrets: [],
+      notify: { urls: [], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: undefined },
       source: 'defaults',
     } satisfies RepoSettings);
   });
