@@ -380,7 +380,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       // Agents get their grace, then SIGTERM and SIGKILL; each stopped job is interrupted and continues after the next start.
       await worker?.stop(graceMs);
       await outbox.drain(5_000).catch(() => undefined);
-      outbox.stop();
+      // Awaited: a write or notification in flight records its outcome (and frees its claim) before the store closes.
+      await outbox.stop();
       await store.close().catch((err: unknown) => logger.error({ err }, 'closing the store failed'));
     },
   };

@@ -88,8 +88,9 @@ export async function sendNotification(op: NotifyOp, deps: NotifyDeps): Promise<
     const why = e.name === 'TimeoutError' ? `no answer within ${deps.timeoutMs ?? NOTIFY_TIMEOUT_MS} ms` : typeof e.cause?.code === 'string' ? e.cause.code : e.message;
     throw new NotificationError(0, `notification receiver unreachable: ${why}`);
   }
-  // The body is not read beyond what is needed to free the connection.
-  await response.body?.cancel().catch(() => undefined);
+  // The answer's body is not read; cancelling frees the connection (not awaited: an interposed
+  // fetch, e.g. msw's pass-through, may never settle it).
+  void response.body?.cancel().catch(() => undefined);
   if (response.status >= 200 && response.status < 300) return;
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), deps.now());
   throw new NotificationError(response.status, `notification receiver answered HTTP ${response.status}`, retryAfterMs);

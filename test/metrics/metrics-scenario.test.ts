@@ -36,7 +36,7 @@ function seed(fake: FakeGitea) {
   return fake.addIssue('acme/app', { title: 'Do it', body: 'please', author: 'alice' });
 }
 
-describe('GET /metrics', () => {
+describe('GET /metrics', { timeout: 90_000 }, () => {
   it('is Prometheus text whose counters move by what a scenario did: deliveries, an admission, a refusal, a turn, outbox sends, Gitea calls', async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
