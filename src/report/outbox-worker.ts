@@ -40,7 +40,7 @@ export interface OutboxWorkerOptions {
   backoff?: Partial<BackoffOptions>;
   /** Groups (issues) written to at the same time. Default 4. */
   concurrency?: number;
-  /** Pending items read per round (oldest first). Default 500. */
+  /** Most pending items claimed per round (oldest first): default and at most 4 × `concurrency`. */
   batchSize?: number;
   /** For the jitter; default `Math.random`. */
   random?: () => number;
@@ -54,6 +54,12 @@ export interface OutboxWorkerOptions {
   notify?: SendDeps['notify'];
   /** Told how each send attempt ended, by operation (metrics); must not throw. */
   observe?: OutboxObserver;
+  /**
+   * True when this worker is the outbox's only sender (the embedded backend's one process): at
+   * start it ends the claims a crashed earlier process left, instead of waiting for them to
+   * expire. Never with a shared database, where the claims may be a live process's.
+   */
+  soleSender?: boolean;
 }
 
 /** How one send attempt of an outbox item ended: written, to be retried, or given up. */
@@ -92,8 +98,9 @@ export class OutboxWorker {
   private readonly sendTimeoutMs: number;
   /** This process's claims on outbox items (`o:<host>:<pid>:<random>`). */
   private readonly workerId = `o:${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  /** How long a claim holds: a write's timeout and a margin. */
+  /** How long a claim holds: a write's timeout and a margin (ms). */
   private readonly claimMs: number;
+  private readonly soleSender: boolean;
   private readonly deps: SendDeps;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private loopDone: Promise<void> = Promise.resolve();
@@ -115,10 +122,11 @@ export class OutboxWorker {
     this.random = options.random ?? Math.random;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.concurrency = Math.max(1, options.concurrency ?? 4);
-    this.batchSize = Math.max(1, options.batchSize ?? 500);
+    this.batchSize = Math.max(1, options.batchSize ?? 500); // capped per round at 4 × concurrency
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
-    this.claimMs = this.sendTimeoutMs * 2;
     this.observe = options.observe;
+    this.claimMs = this.sendTimeoutMs + 10_000;
+    this.soleSender = options.soleSender === true;
     this.deps = {
       store: options.store,
       gitea: options.gitea,
@@ -180,6 +188,14 @@ export class OutboxWorker {
   }
 
   private async loop(): Promise<void> {
+    if (this.soleSender) {
+      try {
+        const released = await this.store.releaseOutboxClaims();
+        if (released > 0) this.logger.info({ released }, 'outbox: released the claims an earlier process left; their writes are checked before they are repeated');
+      } catch (err) {
+        this.logger.warn({ err }, 'outbox: could not release the claims an earlier process left; they expire by themselves');
+      }
+    }
     let roundFailures = 0;
     while (this.state === 'running') {
       let next: { progressed: boolean; wakeAt: number | undefined };
@@ -205,8 +221,11 @@ export class OutboxWorker {
     this.wakeRequested = false;
     const now = this.now();
     // The head of each issue's writes, claimed for this process (another process never sends it
-    // meanwhile; a dead process's claims expire after `claimMs`).
-    const claimed = await this.store.claimOutbox(this.workerId, this.batchSize, this.claimMs, now);
+    // meanwhile; a dead process's claims expire after `claimMs`). A few rounds of sends at most: a
+    // claim waiting for its turn here keeps other processes from sending it, and a crash leaves it
+    // blocked until it expires.
+    const limit = Math.min(this.batchSize, this.concurrency * 4);
+    const claimed = await this.store.claimOutbox(this.workerId, limit, this.claimMs, now);
     this.storeFailedThisRound = false;
     // Notifications go apart from the round: a receiver that takes its full timeout holds back
     // only its own group (its later items stay behind the claim until this one settles).
@@ -219,7 +238,7 @@ export class OutboxWorker {
       this.storeFailures += 1;
       return { progressed: false, wakeAt: this.now() + backoffDelay(this.storeFailures, this.backoff, this.random) };
     }
-    if (writes.length > 0) return { progressed: true, wakeAt: undefined };
+    if (writes.length > 0 || claimed.length >= limit) return { progressed: true, wakeAt: undefined };
     // Nothing due now: sleep until the next item is (or a claim of another process expires). A
     // notification in flight is still pending and due: it wakes the loop when it settles.
     const next = await this.store.outboxNextDueAt();
