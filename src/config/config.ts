@@ -196,12 +196,12 @@ export const envSchema = z
       .optional()
       .transform((v, ctx) => {
         const out: string[] = [];
-        for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        (v ?? '').split(',').map((s) => s.trim()).filter(Boolean).forEach((item, i) => {
           const why = badNotifyUrl(item);
           // The value is not echoed: a receiver URL may hold a token.
-          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_URLS: entry ${out.length + 1} ${why}` });
+          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_URLS: entry ${i + 1} ${why}` });
           else out.push(item);
-        }
+        });
         return out;
       }),
     KUGETSU_NOTIFY_EVENTS: z

@@ -3,7 +3,7 @@ import type { ZodType, core } from 'zod';
 import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
-import { AGENT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
+import { AGENT_KEYS, NOTIFY_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
 
 /** A file of `KUGETSU_WEBHOOKS_DIR` that passed every check. */
 export interface ParsedRepoFile {
@@ -26,6 +26,10 @@ const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
 function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string): string {
   if (INLINE_SECRET.test(key)) {
     return `"${key}": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET`;
+  }
+  if (parent.length === 1 && parent[0] === 'notify') {
+    const guess = suggestKey(key, NOTIFY_KEYS);
+    return guess ? `unknown key "${key}" in the notify: block; did you mean "${guess}"?` : `unknown key "${key}" in the notify: block; the keys here are ${NOTIFY_KEYS.join(', ')}`;
   }
   const inAgent = parent.length === 1 && parent[0] === 'agent';
   if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;

@@ -108,6 +108,8 @@ export type RepoFile = z.infer<typeof repoFileSchema>;
 export const TOP_KEYS = Object.keys(repoFileSchema.shape);
 /** Keys allowed in the `agent:` block. */
 export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
+/** Keys allowed in the `notify:` block. */
+export const NOTIFY_KEYS = Object.keys(notifyFileSchema.shape);
 /** Keys of the agent block that only one kind accepts. */
 export const KIND_KEYS: Record<'opencode' | 'command', string[]> = { opencode: ['bin', 'model', 'extra_args'], command: ['argv'] };
 export { ENV_NAME };

@@ -41,8 +41,8 @@ export function isNotifyGroup(group: string): boolean {
 }
 
 /**
- * The `notify` outbox items of a transition: one per target (de-duplicated by URL) that wants the
- * event, each in its receiver's group (`notifyGroup`), so the notifications of one receiver are sent
+ * The `notify` outbox items of a transition: one per target that wants the event (a URL named by
+ * several targets is decided by the first), each in its receiver's group (`notifyGroup`), so the notifications of one receiver are sent
  * in order (those of a job, and so every job's too) and a slow receiver holds back nothing else.
  * The payload is the job as the transition leaves it. The delivery id is a UUID-shaped hash of the
  * job's Gitea delivery, the job, attempt, event and URL: the same for every retry of the item.
@@ -53,8 +53,10 @@ export function notificationItems(kind: TransitionKind, job: Job, targets: reado
   const seen = new Set<string>();
   const items: NewOutboxItem[] = [];
   for (const target of targets) {
-    if (!target.events.includes(event) || seen.has(target.url)) continue;
+    // The first target naming a URL decides for it (the repository's own before the global ones).
+    if (seen.has(target.url)) continue;
     seen.add(target.url);
+    if (!target.events.includes(event)) continue;
     const group = notifyGroup(target.url);
     const nth = event === 'waiting' ? `:${job.waiting?.times ?? 1}` : '';
     const key = `${group}:${job.id}:${job.attempt}:${event}${nth}`;
