@@ -12,6 +12,7 @@ export interface ReceivedNotification {
   json: { event: string; delivery: string; job: Record<string, unknown> } | undefined;
   /** True when `X-Kugetsu-Signature` is the hex HMAC-SHA256 of `raw` with the receiver's key (constant-time). */
   verified: boolean;
+  /** What it answered (0 while the answer is held). */
   status: number;
 }
 
@@ -22,6 +23,8 @@ export interface NotifyReceiver {
   readonly received: ReceivedNotification[];
   /** Decides each answer (default 200); may set headers. */
   answer: (req: { path: string; n: number }) => { status: number; headers?: Record<string, string> };
+  /** While set, every answer waits for it (the request is recorded at once, with `status` 0 until answered). */
+  hold: Promise<void> | undefined;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startNotifyReceiver(key?: string): Promise<NotifyReceiver>
     url: '',
     received,
     answer: () => ({ status: 200 }),
+    hold: undefined,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -40,7 +44,7 @@ export async function startNotifyReceiver(key?: string): Promise<NotifyReceiver>
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       let json: ReceivedNotification['json'];
       try {
@@ -53,7 +57,10 @@ export async function startNotifyReceiver(key?: string): Promise<NotifyReceiver>
       const verified = key !== undefined && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
       const path = req.url ?? '';
       const { status, headers = {} } = receiver.answer({ path, n: received.length + 1 });
-      received.push({ path, headers: req.headers, raw, json, verified, status });
+      const entry: ReceivedNotification = { path, headers: req.headers, raw, json, verified, status: 0 };
+      received.push(entry);
+      if (receiver.hold) await receiver.hold;
+      entry.status = status;
       res.writeHead(status, { 'content-type': 'text/plain', ...headers });
       res.end('ok');
     });
