@@ -52,8 +52,8 @@ export class KugetsuMetrics {
   private readonly outboxSent: Counter<'operation'>;
   private readonly outboxRetries: Counter<'operation'>;
   private readonly outboxFailures: Counter<'operation'>;
-  private readonly giteaRequests: Counter<'route' | 'status'>;
-  private readonly giteaSeconds: Histogram<'route'>;
+  private readonly giteaRequests: Counter<'operation' | 'status'>;
+  private readonly giteaSeconds: Histogram<'operation'>;
   private readonly slots: Gauge<'worker'>;
   private readonly slotsInUse: Gauge<'worker'>;
   private readonly tokens: Counter<'repository' | 'kind'>;
@@ -87,11 +87,11 @@ export class KugetsuMetrics {
     this.outboxSent = new Counter({ name: 'kugetsu_outbox_sent_total', help: 'Outbox items sent by this process, by operation.', labelNames: ['operation'], registers });
     this.outboxRetries = new Counter({ name: 'kugetsu_outbox_retries_total', help: 'Outbox send attempts of this process that failed and will be retried, by operation.', labelNames: ['operation'], registers });
     this.outboxFailures = new Counter({ name: 'kugetsu_outbox_failures_total', help: 'Outbox items this process gave up on (not retried), by operation.', labelNames: ['operation'], registers });
-    this.giteaRequests = new Counter({ name: 'kugetsu_gitea_requests_total', help: 'HTTP requests to Gitea\'s API, by route template and status (0 = no answer).', labelNames: ['route', 'status'], registers });
+    this.giteaRequests = new Counter({ name: 'kugetsu_gitea_requests_total', help: 'HTTP requests to Gitea\'s API, by operation (its route template, e.g. GET /repos/{owner}/{repo}/issues/{index}) and status (0 = no answer).', labelNames: ['operation', 'status'], registers });
     this.giteaSeconds = new Histogram({
       name: 'kugetsu_gitea_request_duration_seconds',
-      help: 'Latency of HTTP requests to Gitea\'s API in seconds, by route template.',
-      labelNames: ['route'],
+      help: 'Latency of HTTP requests to Gitea\'s API in seconds, by operation (route template).',
+      labelNames: ['operation'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
@@ -142,8 +142,8 @@ export class KugetsuMetrics {
 
   /** The Gitea client's observer: one HTTP request. */
   readonly gitea = (call: GiteaCallObservation): void => {
-    this.giteaRequests.inc({ route: call.route, status: String(call.status) });
-    this.giteaSeconds.observe({ route: call.route }, call.durationMs / 1000);
+    this.giteaRequests.inc({ operation: call.route, status: String(call.status) });
+    this.giteaSeconds.observe({ operation: call.route }, call.durationMs / 1000);
   };
 
   /**

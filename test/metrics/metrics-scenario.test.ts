@@ -95,9 +95,9 @@ describe('GET /metrics', { timeout: 90_000 }, () => {
     expect(delta('kugetsu_gitea_request_duration_seconds_count')).toBe(calls.length);
     const created = calls.filter((c) => c.method === 'POST' && /^\/repos\/acme\/app\/issues\/\d+\/comments$/.test(c.path) && c.status === 201).length;
     expect(created).toBeGreaterThanOrEqual(2); // the status comment and the reply to bob
-    expect(delta('kugetsu_gitea_requests_total', { route: 'POST /repos/{owner}/{repo}/issues/{index}/comments', status: '201' })).toBe(created);
+    expect(delta('kugetsu_gitea_requests_total', { operation: 'POST /repos/{owner}/{repo}/issues/{index}/comments', status: '201' })).toBe(created);
     const permission = calls.filter((c) => c.method === 'GET' && c.path.startsWith('/repos/acme/app/collaborators/')).length;
-    expect(delta('kugetsu_gitea_requests_total', { route: 'GET /repos/{owner}/{repo}/collaborators/{collaborator}/permission', status: '200' })).toBe(permission);
+    expect(delta('kugetsu_gitea_requests_total', { operation: 'GET /repos/{owner}/{repo}/collaborators/{collaborator}/permission', status: '200' })).toBe(permission);
     // No label carries a name from a path, the token, or free text.
     const labelValues = after.samples.flatMap((x) => Object.values(x.labels));
     expect(labelValues.filter((v) => /acme|alice|bob|Do it/.test(v))).toEqual([]);
