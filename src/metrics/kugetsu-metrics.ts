@@ -9,16 +9,14 @@ import type { Logger } from '../log/logger.js';
 import type { RefusalReason } from '../pipeline/admission-observer.js';
 import type { TransitionObserver } from '../pipeline/job-machine.js';
 import type { OutboxObserver } from '../report/outbox-worker.js';
-import type { Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { agentLabel, eventTypeLabel, repositoryLabel } from './label-values.js';
 import { usageOf, type TurnUsage } from './turn-usage.js';
-import { waitingReasons } from './waiting-reasons.js';
 
 /** What {@link KugetsuMetrics} reads at scrape time. */
 export interface MetricsSources {
   /** The engine: with PostgreSQL every process reads the shared truth. */
-  store: Pick<JobStore, 'counts' | 'unfinished' | 'outboxDue' | 'outboxCounts'>;
+  store: Pick<JobStore, 'counts' | 'waitingCounts' | 'outboxHealth' | 'workers'>;
   /** This process's worker (`undefined` for an ingress): its id, agent slots and turns running. */
   worker?: () => { id: string; slots: number; running: number } | undefined;
   logger: Logger;
@@ -26,16 +24,17 @@ export interface MetricsSources {
   token?: string | undefined;
 }
 
-/** Pending outbox items read per scrape to count them by operation. */
-const PENDING_SCAN_LIMIT = 10_000;
+/** Workers not seen by the engine for this long (ms) are left out of the slot gauges (gone, or restarted under a new id). */
+const WORKER_SEEN_WITHIN_MS = 10 * 60_000;
 
 /**
  * kugetsu's Prometheus metrics (prom-client 15), in a registry of their own per service instance
  * (never the global one, so several services can run in one process), with the process defaults
  * (`process_*`, `nodejs_*`). Counters and histograms are fed through small observer callbacks the
  * lower layers are given (they never import prom-client); the engine's gauges (jobs by state,
- * waiting jobs by reason, pending outbox items by operation, slots in use per worker) are read from
- * the store at each scrape. Labels are fixed codes, Gitea route templates, known event types, and
+ * waiting jobs by reason, outbox items by operation and state, slots per worker) are read from
+ * the engine at each scrape (`counts`, `waitingCounts`, `outboxHealth`, `workers`), so with
+ * PostgreSQL every process shows the shared truth. Labels are fixed codes, Gitea route templates, known event types, and
  * repository names of jobs kugetsu admitted: never free text or a secret. See README "Metrics".
  */
 export class KugetsuMetrics {
@@ -48,7 +47,8 @@ export class KugetsuMetrics {
   private readonly turnSeconds: Histogram<'agent' | 'outcome'>;
   private readonly startDelaySeconds: Histogram;
   private readonly outboxPending: Gauge<'operation'>;
-  private readonly outboxFailedItems: Gauge;
+  private readonly outboxRetrying: Gauge<'operation'>;
+  private readonly outboxFailedItems: Gauge<'operation'>;
   private readonly outboxSent: Counter<'operation'>;
   private readonly outboxRetries: Counter<'operation'>;
   private readonly outboxFailures: Counter<'operation'>;
@@ -83,7 +83,8 @@ export class KugetsuMetrics {
       registers,
     });
     this.outboxPending = new Gauge({ name: 'kugetsu_outbox_pending', help: 'Outbox items not yet sent, by operation (read from the engine at scrape time).', labelNames: ['operation'], registers });
-    this.outboxFailedItems = new Gauge({ name: 'kugetsu_outbox_failed', help: 'Outbox items given up and kept for inspection (read from the engine at scrape time).', registers });
+    this.outboxRetrying = new Gauge({ name: 'kugetsu_outbox_retrying', help: 'Pending outbox items that failed at least once and wait for their retry, by operation (read from the engine at scrape time).', labelNames: ['operation'], registers });
+    this.outboxFailedItems = new Gauge({ name: 'kugetsu_outbox_failed', help: 'Outbox items given up and kept for inspection until pruned, by operation (read from the engine at scrape time).', labelNames: ['operation'], registers });
     this.outboxSent = new Counter({ name: 'kugetsu_outbox_sent_total', help: 'Outbox items sent by this process, by operation.', labelNames: ['operation'], registers });
     this.outboxRetries = new Counter({ name: 'kugetsu_outbox_retries_total', help: 'Outbox send attempts of this process that failed and will be retried, by operation.', labelNames: ['operation'], registers });
     this.outboxFailures = new Counter({ name: 'kugetsu_outbox_failures_total', help: 'Outbox items this process gave up on (not retried), by operation.', labelNames: ['operation'], registers });
@@ -95,8 +96,8 @@ export class KugetsuMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.slots = new Gauge({ name: 'kugetsu_worker_slots', help: 'Agent slots of this process\'s worker (KUGETSU_MAX_AGENTS).', labelNames: ['worker'], registers });
-    this.slotsInUse = new Gauge({ name: 'kugetsu_worker_slots_in_use', help: 'Running jobs per worker (read from the engine at scrape time: every worker sharing it).', labelNames: ['worker'], registers });
+    this.slots = new Gauge({ name: 'kugetsu_worker_slots', help: 'Agent slots per worker (KUGETSU_MAX_AGENTS), of every worker the engine saw in the last 10 minutes (read at scrape time).', labelNames: ['worker'], registers });
+    this.slotsInUse = new Gauge({ name: 'kugetsu_worker_slots_in_use', help: 'Running jobs per worker, of every worker the engine saw in the last 10 minutes or that holds a job (read at scrape time).', labelNames: ['worker'], registers });
     this.tokens = new Counter({ name: 'kugetsu_agent_tokens_total', help: 'Model tokens used by agent turns, by repository and kind (input, output), when the agent reports them.', labelNames: ['repository', 'kind'], registers });
     this.costUsd = new Counter({ name: 'kugetsu_agent_cost_usd_total', help: 'Model cost of agent turns in USD, by repository, when the agent reports it.', labelNames: ['repository'], registers });
     this.scrapeErrors = new Counter({ name: 'kugetsu_metrics_engine_read_errors_total', help: 'Scrapes whose engine reads failed (the engine gauges then keep their last values).', registers });
@@ -179,36 +180,33 @@ export class KugetsuMetrics {
 
   private async readEngine(): Promise<void> {
     const { store } = this.sources;
-    const [counts, unfinished, pending, outboxCounts] = await Promise.all([
-      store.counts(),
-      store.unfinished(),
-      store.outboxDue(Number.MAX_SAFE_INTEGER, PENDING_SCAN_LIMIT),
-      store.outboxCounts(),
-    ]);
+    const [counts, waiting, outbox, workers] = await Promise.all([store.counts(), store.waitingCounts(), store.outboxHealth(), store.workers()]);
     for (const state of JOB_STATES) this.jobs.set({ state }, counts[state] ?? 0);
     this.waiting.reset();
-    for (const [reason, n] of Object.entries(waitingReasons(unfinished))) this.waiting.set({ reason }, n);
-    this.outboxPending.reset();
-    const byOp = new Map<string, number>();
-    for (const item of pending) byOp.set(item.op.kind, (byOp.get(item.op.kind) ?? 0) + 1);
-    for (const [operation, n] of byOp) this.outboxPending.set({ operation }, n);
-    this.outboxFailedItems.set(outboxCounts.failed);
+    for (const reason of ['slot', 'issue', 'rate-limit', 'gitea', 'budget']) this.waiting.set({ reason }, 0);
+    for (const w of waiting) this.waiting.inc({ reason: w.reason }, w.count);
+    for (const g of [this.outboxPending, this.outboxRetrying, this.outboxFailedItems]) g.reset();
+    for (const o of outbox) {
+      this.outboxPending.set({ operation: o.kind }, o.pending);
+      this.outboxRetrying.set({ operation: o.kind }, o.retrying);
+      this.outboxFailedItems.set({ operation: o.kind }, o.failed);
+    }
     this.slots.reset();
     this.slotsInUse.reset();
-    const own = this.sources.worker?.();
-    if (own) {
-      this.slots.set({ worker: own.id }, own.slots);
-      this.slotsInUse.set({ worker: own.id }, 0);
+    const now = Date.now();
+    for (const w of workers) {
+      const seen = Date.parse(w.lastSeenAt);
+      if (w.running === 0 && !(now - seen < WORKER_SEEN_WITHIN_MS)) continue;
+      this.slots.set({ worker: w.id }, w.slots);
+      this.slotsInUse.set({ worker: w.id }, w.running);
     }
-    for (const [worker, n] of runningPerWorker(unfinished)) this.slotsInUse.set({ worker }, n);
+    // This process's own worker, even before the engine lists it.
+    const own = this.sources.worker?.();
+    if (own && !workers.some((w) => w.id === own.id)) {
+      this.slots.set({ worker: own.id }, own.slots);
+      this.slotsInUse.set({ worker: own.id }, own.running);
+    }
   }
-}
-
-/** Running jobs per worker id. */
-function runningPerWorker(jobs: readonly Job[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const job of jobs) if (job.state === 'running' && job.workerId) out.set(job.workerId, (out.get(job.workerId) ?? 0) + 1);
-  return out;
 }
 
 function digest(text: string): Buffer {

@@ -123,7 +123,7 @@ describe('job notifications', { timeout: 120_000 }, () => {
     const metrics = parsePromText(await (await s.app.request('/metrics')).text());
     expect(metrics.value('kugetsu_outbox_failures_total', { operation: 'notify' })).toBe(3);
     expect(metrics.value('kugetsu_outbox_sent_total', { operation: 'notify' })).toBe(3);
-    expect(metrics.value('kugetsu_outbox_failed')).toBe(3);
+    expect(metrics.value('kugetsu_outbox_failed', { operation: 'notify' })).toBe(3);
   });
 
   it('a repository\'s own receivers (notify: in webhooks/) get its chosen events, signed with its own key', async () => {

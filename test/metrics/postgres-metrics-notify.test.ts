@@ -40,6 +40,6 @@ describe('with PostgreSQL', { timeout: 120_000 }, () => {
     expect(shared.value('kugetsu_jobs', { state: 'succeeded' })).toBe(1);
     expect(shared.sum('kugetsu_outbox_pending')).toBe(0);
     expect(shared.sum('kugetsu_agent_turn_duration_seconds_count')).toBe(0);
-    expect(shared.sum('kugetsu_worker_slots')).toBe(0);
+    expect(shared.sum('kugetsu_worker_slots_in_use')).toBe(0);
   });
 });
