@@ -31,6 +31,9 @@ import { settingsText } from './pipeline/settings-text.js';
 import { waitingText } from './pipeline/waiting-text.js';
 import { OutboxWorker } from './report/outbox-worker.js';
 import { isActive, type Job } from './store/job.js';
+import { KugetsuMetrics } from './metrics/kugetsu-metrics.js';
+import type { NotifyTarget } from './domain/job-notification.js';
+import type { RepoRef } from './domain/repo-ref.js';
 import type { JobStore } from './store/job-store.js';
 import { openEmbeddedStore } from './open-store.js';
 import { Worker } from './worker/worker.js';
@@ -127,13 +130,32 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       config.web?.oauth?.clientSecret,
       config.web?.sessionSecret,
       ...config.repoSettings.configured().flatMap((name) => settingsFor(...(name.split('/') as [string, string])).secrets),
+      config.metricsToken,
+      config.notify.secret,
+      // A receiver URL may carry a token (Slack, ntfy): masked like a secret.
+      ...config.notify.urls,
+      ...config.repoSettings.configured().flatMap((name) => {
+        const notify = settingsFor(...(name.split('/') as [string, string])).notify;
+        return [notify.secret, ...notify.urls];
+      }),
     ]);
   let currentRedact = buildRedactor();
   const redact = (text: string) => currentRedact(text);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });
-  const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken });
   // A PostgreSQL store is opened (asynchronously) by the caller: see openStore in open-store.ts.
   const store = overrides.store ?? openEmbeddedStore(config);
+  // Declared below; read by the metrics only at scrape time.
+  let worker: Worker | undefined;
+  const metrics = new KugetsuMetrics({ store, logger, token: config.metricsToken, worker: () => (worker ? { id: worker.id, ...worker.stats() } : undefined) });
+  const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken, observe: metrics.gitea });
+  // Repository receivers first: their event list wins for a URL that is also global.
+  const notifyTargets = (repo: RepoRef): NotifyTarget[] => {
+    const own = settingsFor(repo.owner, repo.name).notify;
+    return [
+      ...own.urls.map((url) => ({ url, events: own.events, secret: 'repository' as const })),
+      ...config.notify.urls.map((url) => ({ url, events: config.notify.events, secret: 'global' as const })),
+    ];
+  };
   const agents = new AgentRegistry(overrides.agent);
   const sandbox = overrides.sandbox ?? createAgentSandbox(config.sandbox, { stateDir: config.stateDir });
   const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox });
@@ -141,8 +163,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const botUserId = () => identity.known();
   const authorizer = new Authorizer(gitea, config.access);
   const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
-  const machine = new JobMachine({ store, reportSettings: (repo) => settingsFor(repo.owner, repo.name), maxAttempts: config.maxAttempts });
+  const machine = new JobMachine({ store, reportSettings: (repo) => settingsFor(repo.owner, repo.name), maxAttempts: config.maxAttempts, notifyTargets, observe: metrics.transition });
   let draining = false;
+  const repoNotifySecret = (fullName: string) => {
+    const [owner = '', repo = ''] = fullName.split('/');
+    return owner && repo ? settingsFor(owner, repo).notify.secret : undefined;
+  };
 
   const outbox = new OutboxWorker({
     store, gitea, logger, redact,
@@ -156,6 +182,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ...(job.result?.usage ? { issueUsage: sumUsage((await store.listByIssue(job.issueKey)).map((j) => j.result?.usage)) } : {}),
     }),
     ...(overrides.outboxBackoff ? { backoff: overrides.outboxBackoff } : {}),
+    notify: {
+      // A repository's own key signs for its receivers; the global key for the rest.
+      secretFor: (op) => (op.secret === 'repository' ? repoNotifySecret(op.payload.job.repository) : undefined) ?? config.notify.secret,
+    },
+    observe: metrics.outbox,
   });
 
   const runner = new JobRunner({
@@ -176,7 +207,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     promptLimits: config.promptLimits,
     ...(config.prices ? { costOf: (usage) => config.prices!.costOf(usage) } : {}),
   });
-  const worker =
+  worker =
     role === 'ingress'
       ? undefined
       : new Worker({
@@ -223,6 +254,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     refusalReply: config.refusalReply,
     refusalThrottle: new RefusalThrottle(config.refusalReplyWindowMs),
     wakeOutbox: () => outbox.wake(),
+    observe: metrics.admission,
   });
   const deferred = new DeferredEventsWorker({
     store, logger,
@@ -258,6 +290,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     health: () => ({ role, worker: worker?.id, ...(worker?.stats() ?? { running: 0, slots: 0 }), agent: config.agent.kind, sandbox: sandbox.settings.mode }),
     draining: () => draining,
     logger,
+    observe: metrics.delivery,
+    metrics: (authorization) => metrics.scrape(authorization),
   });
   const adminToken = ensureAdminToken(config.stateDir);
   app.route(
@@ -398,7 +432,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       // Agents get their grace, then SIGTERM and SIGKILL; each stopped job is interrupted and continues after the next start.
       await worker?.stop(graceMs);
       await outbox.drain(5_000).catch(() => undefined);
-      outbox.stop();
+      // Awaited: a write or notification in flight records its outcome (and frees its claim) before the store closes.
+      await outbox.stop();
       await store.close().catch((err: unknown) => logger.error({ err }, 'closing the store failed'));
     },
   };

@@ -33,7 +33,7 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     });
   program
     .command('worker')
-    .description('Run a worker: claim jobs from the shared engine and run their agent turns (KUGETSU_MAX_AGENTS at once). GET /healthz on PORT when PORT is set.')
+    .description('Run a worker: claim jobs from the shared engine and run their agent turns (KUGETSU_MAX_AGENTS at once). GET /healthz and /metrics on PORT when PORT is set.')
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running agents may finish before they are checkpointed (default: KUGETSU_SHUTDOWN_GRACE_S, 30)', (v) => Number(v))
     .addHelpText('after', '\nExample:\n  $ KUGETSU_DATABASE_URL=postgres://kugetsu@db/kugetsu KUGETSU_MAX_AGENTS=2 kugetsu worker')
     .action(async (opts: { grace?: number }) => {

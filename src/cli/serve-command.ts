@@ -58,7 +58,7 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
     );
   }
   await service.start();
-  // A worker serves only /healthz, and only when PORT is set; the others listen on PORT (8080).
+  // A worker serves /healthz and /metrics (its deliveries route refuses), and only when PORT is set; the others listen on PORT (8080).
   const listen = role !== 'worker' || process.env.PORT !== undefined;
   let http: HttpServer | undefined;
   if (listen) {
@@ -73,7 +73,7 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
   }
   service.logger.info(
     { role, worker: service.worker?.id, port: http?.port, host: config.host, stateDir: config.stateDir, database: config.database.kind === 'postgres' ? config.database.redacted : config.database.file, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
-    role === 'worker' ? `kugetsu worker ${service.worker?.id} running${http ? ` (health on http://${config.host}:${http.port}/healthz)` : ''}` : `kugetsu listening on http://${config.host}:${http?.port}/webhooks/gitea${role === 'ingress' ? ' (no worker: agents run in kugetsu worker processes)' : ''}`,
+    role === 'worker' ? `kugetsu worker ${service.worker?.id} running${http ? ` (health and metrics on http://${config.host}:${http.port}/healthz, /metrics)` : ''}` : `kugetsu listening on http://${config.host}:${http?.port}/webhooks/gitea${role === 'ingress' ? ' (no worker: agents run in kugetsu worker processes)' : ''}`,
   );
   let stopping = false;
   const shutdown = (signal: string) => {

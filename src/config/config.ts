@@ -10,6 +10,8 @@ import { agentKindsEnvSchema, type AgentKindDefaults } from './agent-kinds.js';
 import type { ClaudePermissionMode } from '../agents/claude-agent.js';
 import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
 import type { WebSettings } from './web-settings.js';
+import { DEFAULT_NOTIFY_EVENTS, type NotifyEvent } from '../domain/job-notification.js';
+import { badNotifyEvent, badNotifyUrl, type NotifyConfig } from './notify-settings.js';
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -198,6 +200,33 @@ export const envSchema = z
         return out;
       }),
     KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    KUGETSU_METRICS_TOKEN: z.string().optional().transform((v) => v?.trim() || undefined),
+    KUGETSU_NOTIFY_URLS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const out: string[] = [];
+        (v ?? '').split(',').map((s) => s.trim()).filter(Boolean).forEach((item, i) => {
+          const why = badNotifyUrl(item);
+          // The value is not echoed: a receiver URL may hold a token.
+          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_URLS: entry ${i + 1} ${why}` });
+          else out.push(item);
+        });
+        return out;
+      }),
+    KUGETSU_NOTIFY_EVENTS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const names = (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+        if (names.length === 0) return [...DEFAULT_NOTIFY_EVENTS];
+        for (const name of names) {
+          const why = badNotifyEvent(name);
+          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_EVENTS: "${name}" ${why}` });
+        }
+        return [...new Set(names)] as NotifyEvent[];
+      }),
+    KUGETSU_NOTIFY_SECRET: z.string().optional().transform((v) => v?.trim() || undefined),
   });
 
 /**
@@ -340,4 +369,8 @@ export interface Config {
   logLevel: string;
   /** The dashboard: sign-in with Gitea and session cookies (README "Dashboard API"); absent = defaults (admin token only). */
   web?: WebSettings;
+  /** `KUGETSU_METRICS_TOKEN`: `GET /metrics` then needs `Authorization: Bearer <it>`; unset: open. */
+  metricsToken: string | undefined;
+  /** Job notifications to every repository's receivers (`KUGETSU_NOTIFY_*`); see README "Notifications". */
+  notify: NotifyConfig;
 }

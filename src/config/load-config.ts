@@ -119,6 +119,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
     ...('settings' in web ? { web: web.settings } : {}),
+    metricsToken: e.KUGETSU_METRICS_TOKEN,
+    notify: { urls: e.KUGETSU_NOTIFY_URLS, events: e.KUGETSU_NOTIFY_EVENTS, secret: e.KUGETSU_NOTIFY_SECRET },
   };
   const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
   if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));

@@ -1,3 +1,4 @@
+import { badNotifyEvent, badNotifyUrl } from './notify-settings.js';
 import { ENV_NAME, KEY_KINDS, describeValue, type RepoFile } from './repo-config-schema.js';
 
 /** A problem found in a file's data, before it is given a line: the path of the key or value it is about. */
@@ -82,12 +83,42 @@ function checkSecrets(file: Partial<RepoFile>, env: Record<string, string | unde
   return secrets;
 }
 
+/** Checks the `notify:` block: every URL and event, and the key's variable (read from `env`). Returns the key. */
+function checkNotify(file: Partial<RepoFile>, env: Record<string, string | undefined>, out: FileIssue[]): string | undefined {
+  const notify = file.notify;
+  if (!notify) return undefined;
+  (notify.urls ?? []).forEach((url, i) => {
+    const why = badNotifyUrl(url);
+    // The value is not quoted: a receiver URL may hold a token.
+    if (why) out.push({ path: ['notify', 'urls', i], message: `"notify.urls" entry ${i + 1} ${why}` });
+  });
+  (notify.events ?? []).forEach((event, i) => {
+    const why = badNotifyEvent(event);
+    if (why) out.push({ path: ['notify', 'events', i], message: `"notify.events" entry ${describeValue(event)} ${why}` });
+  });
+  if (notify.events !== undefined && notify.events.length === 0) {
+    out.push({ path: ['notify', 'events'], message: '"notify.events" is an empty list; name the events to send (e.g. [succeeded, failed]), or remove the key for the default ones' });
+  }
+  const name = notify.secret_env;
+  if (name === undefined) return undefined;
+  if (!ENV_NAME.test(name)) {
+    out.push({ path: ['notify', 'secret_env'], message: `"notify.secret_env" must name an environment variable such as ACME_NOTIFY_SECRET (got ${describeValue(name)}); the key itself never goes in the file` });
+    return undefined;
+  }
+  const value = env[name]?.trim();
+  if (!value) {
+    out.push({ path: ['notify', 'secret_env'], message: `"notify.secret_env": the environment variable ${name} is not set; export it (the notification HMAC key) before starting kugetsu, or remove the key` });
+    return undefined;
+  }
+  return value;
+}
+
 /**
  * The checks zod's shapes cannot express: the repository name, branch names, which agent keys go
- * with which kind, and the secret variables (read from `env`). Takes a partial file so that the
+ * with which kind, the secret variables (read from `env`), and the `notify:` URLs, events and key. Takes a partial file so that the
  * valid keys of a file with other problems are checked too. Returns the problems and the secrets read.
  */
-export function checkRepoFile(file: Partial<RepoFile>, env: Record<string, string | undefined>): { issues: FileIssue[]; secrets: string[] } {
+export function checkRepoFile(file: Partial<RepoFile>, env: Record<string, string | undefined>): { issues: FileIssue[]; secrets: string[]; notifySecret: string | undefined } {
   const issues: FileIssue[] = [];
   if (file.repository !== undefined && !REPOSITORY.test(file.repository)) {
     issues.push({
@@ -98,5 +129,6 @@ export function checkRepoFile(file: Partial<RepoFile>, env: Record<string, strin
   checkBranches(file, issues);
   checkAgent(file, issues);
   const secrets = checkSecrets(file, env, issues);
-  return { issues, secrets };
+  const notifySecret = checkNotify(file, env, issues);
+  return { issues, secrets, notifySecret };
 }

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { NO_NOTIFY } from './notify-settings.js';
 import type { RepoSettings } from './repo-settings.js';
 import { DEFAULT_INSTRUCTIONS } from './default-instructions.js';
 
@@ -35,6 +36,7 @@ export function defaultRepoSettings(
     prClosesIssue: true,
     stateLabels: true,
     secrets: [],
+    notify: { ...NO_NOTIFY, urls: [], events: [...NO_NOTIFY.events] },
     source: 'defaults',
   };
 }

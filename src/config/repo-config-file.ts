@@ -4,7 +4,7 @@ import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
 import { promptKeyMessage, readPromptBlock, type RepoPromptSettings } from './repo-config-prompt.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
-import { AGENT_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
+import { AGENT_KEYS, NOTIFY_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
 
 /** A file of `KUGETSU_WEBHOOKS_DIR` that passed every check. */
 export interface ParsedRepoFile {
@@ -19,6 +19,8 @@ export interface ParsedRepoFile {
   prompt?: RepoPromptSettings;
   /** The webhook secrets read from the variables `secret_env` names. */
   secrets: string[];
+  /** The notification HMAC key read from the variable `notify.secret_env` names. */
+  notifySecret?: string | undefined;
 }
 
 const INLINE_SECRET = /^(webhook[_-]?)?(secrets?|token)$/i;
@@ -28,6 +30,10 @@ function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string):
   if (parent.length === 1 && parent[0] === 'prompt') return promptKeyMessage(key);
   if (INLINE_SECRET.test(key)) {
     return `"${key}": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET`;
+  }
+  if (parent.length === 1 && parent[0] === 'notify') {
+    const guess = suggestKey(key, NOTIFY_KEYS);
+    return guess ? `unknown key "${key}" in the notify: block; did you mean "${guess}"?` : `unknown key "${key}" in the notify: block; the keys here are ${NOTIFY_KEYS.join(', ')}`;
   }
   const inAgent = parent.length === 1 && parent[0] === 'agent';
   if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;
@@ -136,7 +142,7 @@ export function parseRepoFile(file: string, text: string, env: Record<string, st
   // The prompt block's problems come after the others: those about an instructions file name that file.
   const { prompt, errors: promptErrors } = readPromptBlock(result.data.prompt, { file, at });
   if (promptErrors.length > 0) return { errors: [...sortByPosition(checkRepoFile(result.data, env).issues.map(toError)), ...promptErrors] };
-  const { issues, secrets } = checkRepoFile(result.data, env);
+  const { issues, secrets, notifySecret } = checkRepoFile(result.data, env);
   if (issues.length > 0) return { errors: sortByPosition(issues.map(toError)) };
-  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, prompt }, errors: [] };
+  return { parsed: { file, repository: result.data.repository, at: at(['repository']), data: result.data, secrets, notifySecret, prompt }, errors: [] };
 }

@@ -40,7 +40,10 @@ function mergeAgent(base: RepoAgentSettings, a: RepoFile['agent'], kinds: AgentK
   return { kind, ...common };
 }
 
-/** `base` with every key the file sets replaced (field by field); `source` names the file first. */
+/**
+ * `base` with every key the file sets replaced (field by field; inside `notify:` key by key);
+ * `source` names the file first.
+ */
 export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile, kinds?: AgentKindDefaults): RepoSettings {
   const f = file.data;
   return {
@@ -56,13 +59,20 @@ export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile, kinds?: 
     prClosesIssue: f.pr_closes_issue ?? base.prClosesIssue,
     stateLabels: f.state_labels ?? base.stateLabels,
     secrets: f.secret_env !== undefined ? file.secrets : base.secrets,
+    notify: f.notify
+      ? {
+          urls: f.notify.urls ?? base.notify.urls,
+          events: (f.notify.events as RepoSettings['notify']['events'] | undefined) ?? base.notify.events,
+          secret: f.notify.secret_env !== undefined ? file.notifySecret : base.notify.secret,
+        }
+      : base.notify,
     source: base.source === 'defaults' ? file.file : `${file.file}, ${base.source}`,
   };
 }
 
 /** Freezes settings and everything in them, so one caller cannot change another's view. */
 export function freezeSettings(s: RepoSettings): RepoSettings {
-  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent]) Object.freeze(v);
+  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent, s.notify.urls, s.notify.events, s.notify]) Object.freeze(v);
   if (s.agent.kind === 'command') Object.freeze(s.agent.argv);
   else if (s.agent.extraArgs) Object.freeze(s.agent.extraArgs);
   Object.freeze(s.prompt);

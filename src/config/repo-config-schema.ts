@@ -67,6 +67,21 @@ export const agentFileSchema = z.strictObject({
 }, { error: expected('"agent"', 'a block of agent settings ("kind: opencode", "claude", "codex" or "command", argv, env, timeout_s …)') });
 
 /**
+ * The `notify:` block: receiver URLs, the job events they get, and the variable holding their HMAC
+ * key. URL and event values are checked after parsing (`repo-config-checks.ts`), so every bad entry
+ * gets its own line.
+ */
+export const notifyFileSchema = z.strictObject({
+  urls: z
+    .array(z.string({ error: expected('each "notify.urls" entry', 'an http(s) URL') }), { error: expected('"notify.urls"', 'a list of http(s) URLs, e.g. [https://ntfy.example.org/kugetsu]') })
+    .optional(),
+  events: z
+    .array(z.string({ error: expected('each "notify.events" entry', 'a job event name') }), { error: expected('"notify.events"', 'a list of job events, e.g. [succeeded, failed]') })
+    .optional(),
+  secret_env: z.string({ error: expected('"notify.secret_env"', 'the name of an environment variable holding the HMAC key') }).optional(),
+}, { error: expected('"notify"', 'a block with urls, events and secret_env') });
+
+/**
  * One file of `KUGETSU_WEBHOOKS_DIR`, as written (snake_case keys). Strict: an unknown key is an
  * error, so a typo cannot silently fall back to a default. Every key except `repository` is
  * optional; what a file leaves out comes from the owner's wildcard file, then the environment.
@@ -94,6 +109,7 @@ export const repoFileSchema = z.strictObject({
   secret_env: z
     .union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') })
     .optional(),
+  notify: notifyFileSchema.optional(),
 });
 
 /** A parsed file of `KUGETSU_WEBHOOKS_DIR` (snake_case, as written). */
@@ -105,6 +121,8 @@ export const TOP_KEYS = Object.keys(repoFileSchema.shape);
 export const PROMPT_KEYS = Object.keys(promptFileSchema.shape);
 /** Keys allowed in the `agent:` block. */
 export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
+/** Keys allowed in the `notify:` block. */
+export const NOTIFY_KEYS = Object.keys(notifyFileSchema.shape);
 /** Agent kinds a repository file may name. */
 export type AgentKind = 'opencode' | 'command' | 'claude' | 'codex';
 /** Keys of the agent block that only some kinds accept, and which. */

@@ -1,6 +1,7 @@
 import type { Role } from '../triggers/access-policy.js';
 import type { ClaudePermissionMode } from '../agents/claude-agent.js';
 import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
+import type { RepoNotifySettings } from './notify-settings.js';
 
 /**
  * How to run the agent for a repository. Durations in ms. `envAllowlist` holds the host variable
@@ -57,6 +58,11 @@ export interface RepoSettings {
    * beside the global `KUGETSU_WEBHOOK_SECRET` ones; empty when no file names any.
    */
   secrets: string[];
+  /**
+   * The repository's own job notification receivers (`notify:`), on top of `KUGETSU_NOTIFY_URLS`;
+   * none by default. Its key (from `notify.secret_env`) is masked in logs like the secrets.
+   */
+  notify: RepoNotifySettings;
   /**
    * Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"`, or the files that
    * apply, most specific first, joined by `, ` (e.g. `webhooks/acme/app.yaml, webhooks/acme/_all.yaml`).

@@ -30,3 +30,10 @@ export type DeliveryResult =
   | { status: 'deferred'; reason: string }
   | { status: 'ignored'; reason: string }
   | { status: 'rejected'; reason: string };
+
+/**
+ * How the door answered a delivery: `accepted` (202, a job), `deferred` (202, confirmed later),
+ * `ignored` (200), `rejected` (400), `unauthorized` (401), `too-large` (413),
+ * `unsupported-type` (415), `unavailable` (503: shutting down or too many at once), `error` (500).
+ */
+export type DeliveryOutcome = 'accepted' | 'deferred' | 'ignored' | 'rejected' | 'unauthorized' | 'too-large' | 'unsupported-type' | 'unavailable' | 'error';

@@ -15,8 +15,9 @@ import {
   timelineEntrySchema,
   userSchema,
 } from './gitea-schemas.js';
+import { giteaRoute } from './gitea-routes.js';
 import { toGiteaError } from './to-gitea-error.js';
-import { GiteaError, type GiteaClient } from './types.js';
+import { GiteaError, type GiteaCallObserver, type GiteaClient } from './types.js';
 
 /** Options of {@link createGiteaClient}. */
 export interface GiteaClientOptions {
@@ -31,6 +32,11 @@ export interface GiteaClientOptions {
    * back from Gitea, must not open hundreds of connections to one Gitea.
    */
   maxConcurrent?: number;
+  /**
+   * Told about every HTTP request to Gitea once it is answered or failed: its route template
+   * (`giteaRoute`), status (0 for a network error) and latency (ms). For metrics; must not throw.
+   */
+  observe?: GiteaCallObserver;
 }
 
 /** Page size for list calls: Gitea's default `[api] MAX_RESPONSE_ITEMS` (50). */
@@ -52,9 +58,28 @@ type ApiResponse = { data: unknown; status: number; headers: Headers };
  */
 export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const observe = options.observe;
+  const apiRoot = `${baseUrl}/api/v1`;
+  // The fetch every request goes through: timed and named by its route template when observed.
+  // The global fetch is looked up at call time (msw replaces it in tests).
+  const observedFetch: typeof fetch = async (input, init) => {
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const started = performance.now();
+    const request = input instanceof Request ? input : undefined;
+    const url = request ? request.url : String(input);
+    const route = giteaRoute(init?.method ?? request?.method ?? 'GET', url, apiRoot);
+    try {
+      const response = await doFetch(input, init);
+      observe?.({ route, status: response.status, durationMs: performance.now() - started });
+      return response;
+    } catch (err) {
+      observe?.({ route, status: 0, durationMs: performance.now() - started });
+      throw err;
+    }
+  };
   const api = giteaApi(baseUrl, {
     token: options.token,
-    ...(options.fetch ? { customFetch: options.fetch } : {}),
+    ...(options.fetch || observe ? { customFetch: observe ? observedFetch : options.fetch! } : {}),
   });
   const secrets = [options.token];
   const lanes = new PQueue({ concurrency: Math.max(1, options.maxConcurrent ?? 16) });

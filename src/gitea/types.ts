@@ -293,6 +293,19 @@ export interface GiteaPullRequest {
  * Gitea did not do what was asked: an HTTP status (`status`, 0 for a network error) and Gitea's
  * message. `retryable` is true for network errors, 5xx and 429 (the outbox retries those).
  */
+/** One answered (or failed) HTTP request to Gitea, as the client's observer is told about it. */
+export interface GiteaCallObservation {
+  /** `METHOD /template` from Gitea's swagger (`gitea-routes.ts`), or `other`: never a name or number from the path. */
+  route: string;
+  /** The HTTP status; 0 for a network error (no answer). */
+  status: number;
+  /** From the request to the answer's headers, in ms. */
+  durationMs: number;
+}
+
+/** Receives every {@link GiteaCallObservation} (metrics). Must not throw. */
+export type GiteaCallObserver = (call: GiteaCallObservation) => void;
+
 export class GiteaError extends Error {
   override readonly name = 'GiteaError';
   constructor(

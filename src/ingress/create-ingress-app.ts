@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from '../log/logger.js';
-import type { Delivery, DeliveryResult } from '../domain/delivery.js';
+import type { Delivery, DeliveryOutcome, DeliveryResult } from '../domain/delivery.js';
 import { readBody } from './read-body.js';
 import { scanRepository } from './scan-repository.js';
 import { verifySignature, type SignatureProblem } from './verify-signature.js';
@@ -36,7 +36,19 @@ export interface IngressOptions {
   /** When it returns true the service is shutting down: deliveries get 503 so Gitea shows a failure. */
   draining?: () => boolean;
   logger: Logger;
+  /**
+   * Told how each delivery was answered (metrics): its `X-Gitea-Event-Type` once the signature
+   * held (`undefined` before: an unverified header is not believed), and the outcome. Must not throw.
+   */
+  observe?: (answer: { eventType: string | undefined; outcome: DeliveryOutcome }) => void;
+  /**
+   * `GET /metrics`: given the request's `Authorization` header, the answer to send (Prometheus
+   * text, or 401). Absent: no such route.
+   */
+  metrics?: (authorization: string | undefined) => Promise<{ status: 200 | 401; contentType: string; body: string }>;
 }
+
+const OUTCOME_OF_CODE: Record<number, DeliveryOutcome> = { 400: 'rejected', 401: 'unauthorized', 413: 'too-large', 415: 'unsupported-type', 503: 'unavailable' };
 
 /** Path Gitea posts to. */
 export const WEBHOOK_PATH = '/webhooks/gitea';
@@ -48,6 +60,7 @@ export const WEBHOOK_PATH = '/webhooks/gitea';
  *   fields, 200 `{status:"ignored", reason}` for what kugetsu does not act on, 202
  *   `{status:"accepted", delivery, job}` otherwise. Never waits for an agent.
  * - `GET /healthz`: 200 `{status:"ok", …health()}`.
+ * - `GET /metrics` (when `metrics` is given): Prometheus text, or 401 with `WWW-Authenticate`.
  * Every answer is JSON `{status, delivery?, reason?}`; unexpected errors become 500 with no detail
  * leaked (logged with the delivery id).
  */
@@ -58,13 +71,32 @@ export function createIngressApp(options: IngressOptions): Hono {
   const maxBodiesInFlight = options.maxBodiesInFlight ?? 256;
   let bodiesInFlight = 0;
 
+  const tell = (eventType: string | undefined, outcome: DeliveryOutcome) => {
+    try {
+      options.observe?.({ eventType, outcome });
+    } catch {
+      // Metrics never change an answer.
+    }
+  };
+  if (options.metrics) {
+    const metrics = options.metrics;
+    app.get('/metrics', async (c) => {
+      const answer = await metrics(c.req.header('authorization'));
+      if (answer.status === 401) c.header('www-authenticate', 'Bearer realm="kugetsu metrics"');
+      return c.body(answer.body, answer.status, { 'content-type': answer.contentType });
+    });
+  }
+
   app.get('/healthz', (c) => c.json({ status: options.draining?.() ? 'draining' : 'ok', ...(options.health?.() ?? {}) }, options.draining?.() ? 503 : 200));
 
   app.post(
     WEBHOOK_PATH,
     async (c) => {
       const deliveryId = c.req.header('x-gitea-delivery')?.trim() || c.req.header('x-gogs-delivery')?.trim() || `local-${randomUUID()}`;
+      // The event type is believed only once the signature held.
+      let verifiedType: string | undefined;
       const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
+        tell(verifiedType, OUTCOME_OF_CODE[code]!);
         logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
         return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
       };
@@ -100,6 +132,7 @@ export function createIngressApp(options: IngressOptions): Hono {
       if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
         return reject(401, signatureHint(checked.problem, sets, claimedRepo));
       }
+      verifiedType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim() || undefined;
       const targetType = c.req.header('x-gitea-hook-installation-target-type')?.trim().toLowerCase() || undefined;
       const hookTarget = checked.set?.hookTarget;
       if (hookTarget && targetType && targetType !== hookTarget) {
@@ -130,6 +163,7 @@ export function createIngressApp(options: IngressOptions): Hono {
       };
       const result = await options.onDelivery(delivery);
       const log = { delivery: delivery.id, eventType, ...result };
+      if (result.status !== 'rejected') tell(eventType, result.status);
       switch (result.status) {
         case 'accepted':
           logger.info(log, 'delivery accepted');
@@ -148,6 +182,7 @@ export function createIngressApp(options: IngressOptions): Hono {
 
   app.notFound((c) => c.json({ status: 'rejected', reason: `no route ${c.req.method} ${c.req.path}; Gitea should post to ${WEBHOOK_PATH}` }, 404));
   app.onError((err, c) => {
+    if (c.req.path === WEBHOOK_PATH) tell(undefined, 'error');
     logger.error({ err, path: c.req.path }, 'ingress failure');
     return c.json({ status: 'error', reason: 'internal error; see the kugetsu log' }, 500);
   });

@@ -35,6 +35,7 @@ export class Authorizer {
     if (role === 'forbidden') {
       return {
         allowed: false,
+        code: 'permission-unreadable',
         reason: `kugetsu's account may not read permissions on ${repoName} (403)`,
         reply: `kugetsu cannot check who may ask for work on ${repoName}: its account needs admin access to the repository. Ask a repository admin to grant it, then ask again.`,
       };

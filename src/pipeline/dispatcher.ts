@@ -15,6 +15,7 @@ import type { Authorizer } from './authorizer.js';
 import type { EventConfirmer } from './confirm-event.js';
 import type { RefusalThrottle } from './refusal-throttle.js';
 import type { AdmissionSource } from './admission-source.js';
+import type { AdmissionObserver, RefusalReason } from './admission-observer.js';
 import type { RouteResult } from './route-result.js';
 import { createKeyedLock } from '../workspace/keyed-lock.js';
 
@@ -49,6 +50,8 @@ export interface DispatcherDeps {
    * (Gitea gives up on a delivery after 5 s: gitea-contract.md §3). Default 16 and 2000 ms.
    */
   confirmNow?: { maxInFlight?: number; budgetMs?: number };
+  /** Told about every admission and refusal (metrics). */
+  observe?: AdmissionObserver;
 }
 
 /** See {@link DispatcherDeps.confirmNow}. */
@@ -147,7 +150,7 @@ export class Dispatcher {
       if (intent.action !== 'label-removed') {
         const minRole = this.deps.settingsFor(intent.request.repo.owner, intent.request.repo.name).minRole;
         const auth = await this.deps.authorizer.check(intent.request.repo, intent.request.sender, minRole);
-        if (auth.allowed === false) return this.refuse(intent.request, source, auth.reason, auth.reply);
+        if (auth.allowed === false) return this.refuse(intent.request, source, auth.reason, auth.reply, auth.code);
         if (auth.allowed === 'unknown') return { status: 'unavailable', reason: `the permission of @${intent.request.sender.login} cannot be checked (${auth.reason})` };
       }
       return this.deps.control.handle(intent, source);
@@ -178,7 +181,7 @@ export class Dispatcher {
     if (seen) return duplicate(source, seen, logger);
     if (request.trigger === 'label' && (await store.isIssueActive(request.issueKey))) return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
     const auth = await this.deps.authorizer.check(request.repo, request.sender, settings.minRole);
-    if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply);
+    if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply, auth.code);
     if (auth.allowed === 'unknown') return { status: 'unavailable', reason: `the permission of @${request.sender.login} cannot be checked (${auth.reason})` };
 
     const queued = await store.queuedCount(request.issueKey);
@@ -187,6 +190,7 @@ export class Dispatcher {
         request, source,
         `${request.issueKey} already has ${queued} queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=${this.deps.maxQueuedPerIssue})`,
         `@${request.sender.login} this issue already has ${queued} requests waiting for kugetsu; wait until they have run, then ask again.`,
+        'issue-queue-full',
       );
     }
     // Rates are start rates, kept by the engine when workers claim (a job over a rate waits).
@@ -209,6 +213,7 @@ export class Dispatcher {
       case 'accepted': {
         const { job } = outcome;
         logger.info({ delivery: source.id, job: job.id, issueKey: job.issueKey, trigger: job.trigger, sender: job.sender.login }, 'delegation queued');
+        this.tell((o) => o.admitted(job.trigger));
         return { status: 'accepted', jobId: job.id, issueKey: job.issueKey };
       }
     }
@@ -219,12 +224,23 @@ export class Dispatcher {
    * through the outbox unless replies are off or this person was answered on this issue within the
    * refusal window (one answer, not a comment storm).
    */
-  private async refuse(request: DelegationRequest, source: AdmissionSource, reason: string, reply: string): Promise<DeliveryResult> {
+  private async refuse(request: DelegationRequest, source: AdmissionSource, reason: string, reply: string, code: RefusalReason): Promise<DeliveryResult> {
+    this.tell((o) => o.refused(code));
     const answer = this.deps.refusalReply && (this.deps.refusalThrottle?.allow(request.issueKey, request.sender) ?? true);
     this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason, replied: answer }, 'delegation refused');
     await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, answer ? [replyItem(request, source.eventKey, reply)] : []);
     if (answer) this.deps.wakeOutbox();
     return { status: 'ignored', reason: `refused: ${reason}` };
+  }
+
+  /** Calls the observer, if any; an observer's failure never changes what was decided. */
+  private tell(call: (observer: AdmissionObserver) => void): void {
+    if (!this.deps.observe) return;
+    try {
+      call(this.deps.observe);
+    } catch {
+      // Metrics only.
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 import type { RepoRef } from '../domain/repo-ref.js';
 import type { JobWait } from '../domain/job-state.js';
 import type { TransitionKind } from '../domain/job-transitions.js';
+import type { NotifyTarget } from '../domain/job-notification.js';
+import { notificationItems } from '../report/notification-items.js';
 import { transitionItems } from '../report/transition-items.js';
 import type { ReportSettings } from '../report/report-items.js';
 import { canceledBeforeStart, type Job, type JobResult } from '../store/job.js';
@@ -14,7 +16,21 @@ export interface JobMachineDeps {
   reportSettings: (repo: RepoRef) => ReportSettings;
   /** Runs allowed per job when interrupted by restarts, shutdowns and dead workers. */
   maxAttempts: number;
+  /**
+   * The notification receivers of a repository (`KUGETSU_NOTIFY_URLS` and its `notify:` setting),
+   * read at each transition. Default none.
+   */
+  notifyTargets?: (repo: RepoRef) => readonly NotifyTarget[];
+  /** Told about every committed transition made through {@link JobMachine} (metrics); must not throw. */
+  observe?: TransitionObserver;
 }
+
+/**
+ * A committed job transition: `kind`, the job before (as the caller had it) and after, and the
+ * time it was committed (ms since the epoch). `admit` and `claim` are committed by the engine
+ * (`JobStore.admit`, `JobQueue.claim`) and are not reported here.
+ */
+export type TransitionObserver = (change: { kind: TransitionKind; before: Job; after: Job; at: number }) => void;
 
 /** What canceling a job did. */
 export type CancelOutcome = 'canceled' | 'requested' | 'finished' | 'unknown';
@@ -23,16 +39,20 @@ export type CancelOutcome = 'canceled' | 'requested' | 'finished' | 'unknown';
  * The one job state machine (`domain/job-transitions.ts`): every state change of a job goes
  * through it — as a compare-and-set in the engine (`JobStore.change`: applied only while the job is
  * in the states the transition starts from, and held by the worker when one is named), with the
- * transition's Gitea writes (`report/transition-items.ts`) in the same transaction. No other code
+ * transition's Gitea writes (`report/transition-items.ts`) and its job notifications
+ * (`report/notification-items.ts`, one per receiver) in the same transaction. No other code
  * builds outbox items for a job or writes its state. Methods resolve with the changed job, or
  * `undefined` when the job was no longer as expected (finished meanwhile, taken by another worker).
  */
 export class JobMachine {
   constructor(private readonly deps: JobMachineDeps) {}
 
-  /** The outbox items of `kind` for `job` as it is after the transition. */
+  /** The outbox items of `kind` for `job` as it is after the transition: Gitea writes, then notifications. */
   items(kind: TransitionKind, job: Job, startSha?: string): NewOutboxItem[] {
-    return transitionItems(kind, job, this.deps.reportSettings(job.repo), startSha);
+    return [
+      ...transitionItems(kind, job, this.deps.reportSettings(job.repo), startSha),
+      ...notificationItems(kind, job, this.deps.notifyTargets?.(job.repo) ?? []),
+    ];
   }
 
   /** `start`: the running turn's worktree is ready at `startSha` on `repo` (as Gitea describes it now). */
@@ -124,6 +144,14 @@ export class JobMachine {
       if (value === undefined) delete after[field];
       else after[field] = value;
     }
-    return this.deps.store.change(job.id, { ...change, outbox: this.items(kind, after as unknown as Job, startSha) });
+    const changed = await this.deps.store.change(job.id, { ...change, outbox: this.items(kind, after as unknown as Job, startSha) });
+    if (changed && this.deps.observe) {
+      try {
+        this.deps.observe({ kind, before: job, after: changed, at: Date.now() });
+      } catch {
+        // An observer (metrics) never changes what the machine did.
+      }
+    }
+    return changed;
   }
 }

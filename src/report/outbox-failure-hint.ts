@@ -1,6 +1,7 @@
 import { GiteaError } from '../gitea/types.js';
 import type { OutboxOp } from '../store/outbox.js';
 import { JobGoneError } from './send-outbox-item.js';
+import { NotificationError } from './send-notification.js';
 
 /**
  * One sentence for the log line of an outbox item that was given up: what the operator can do.
@@ -11,6 +12,11 @@ import { JobGoneError } from './send-outbox-item.js';
  */
 export function outboxFailureHint(op: OutboxOp, error: unknown): string {
   if (error instanceof JobGoneError) return 'the job was pruned before its status comment was written; nothing to do';
+  if (error instanceof NotificationError) {
+    return error.status >= 300 && error.status < 400
+      ? 'the notification receiver answered with a redirect (not followed): put the final URL in KUGETSU_NOTIFY_URLS or the notify.urls setting'
+      : 'the notification receiver refused it (see the status): check its URL and what it accepts; the notification is recorded as failed and not retried';
+  }
   if (!(error instanceof GiteaError)) return 'unexpected error (a kugetsu bug?): report it with this log line';
   switch (error.status) {
     case 401:

@@ -5,11 +5,13 @@ import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
 import type { Job } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
-import type { OutboxItem } from '../store/outbox.js';
+import type { OutboxItem, OutboxOp } from '../store/outbox.js';
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterOf, type BackoffOptions } from './backoff.js';
 import { outboxFailureHint } from './outbox-failure-hint.js';
 import { OutboxSleeper } from './outbox-sleeper.js';
 import { collapseSuperseded } from './collapse-superseded.js';
+import { isNotifyGroup } from './notification-items.js';
+import { NotificationError } from './send-notification.js';
 import type { RenderContext } from './render-status-comment.js';
 import { sendOutboxItem, type SendDeps } from './send-outbox-item.js';
 import { StateLabelCache } from './state-label-cache.js';
@@ -48,6 +50,10 @@ export interface OutboxWorkerOptions {
    * long a hung connection can hold its issue's writes and `stop()`.
    */
   sendTimeoutMs?: number;
+  /** For job notifications (`notify` items): the receivers' HMAC keys and timeout. */
+  notify?: SendDeps['notify'];
+  /** Told how each send attempt ended, by operation (metrics); must not throw. */
+  observe?: OutboxObserver;
   /**
    * True when this worker is the outbox's only sender (the embedded backend's one process): at
    * start it ends the claims a crashed earlier process left, instead of waiting for them to
@@ -55,6 +61,9 @@ export interface OutboxWorkerOptions {
    */
   soleSender?: boolean;
 }
+
+/** How one send attempt of an outbox item ended: written, to be retried, or given up. */
+export type OutboxObserver = (attempt: { operation: OutboxOp['kind']; outcome: 'done' | 'retry' | 'failed' }) => void;
 
 type Settled = 'done' | 'retry' | 'failed';
 
@@ -101,6 +110,9 @@ export class OutboxWorker {
   /** Consecutive rounds in which the store could not record an outcome. */
   private storeFailures = 0;
   private storeFailedThisRound = false;
+  private readonly observe: OutboxObserver | undefined;
+  /** Notifications being sent apart from the rounds (a slow receiver never holds up Gitea writes). */
+  private readonly notifying = new Set<Promise<void>>();
 
   constructor(options: OutboxWorkerOptions) {
     this.store = options.store;
@@ -112,6 +124,7 @@ export class OutboxWorker {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.batchSize = Math.max(1, options.batchSize ?? 500); // capped per round at 4 × concurrency
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
+    this.observe = options.observe;
     this.claimMs = this.sendTimeoutMs + 10_000;
     this.soleSender = options.soleSender === true;
     this.deps = {
@@ -122,6 +135,7 @@ export class OutboxWorker {
       now: this.now,
       labels: new StateLabelCache(options.gitea),
       botUserId: options.botUserId ?? once(async () => (await options.gitea.currentUser()).id),
+      ...(options.notify ? { notify: options.notify } : {}),
     };
   }
 
@@ -168,6 +182,7 @@ export class OutboxWorker {
     this.state = 'stopping';
     this.sleeper.wake();
     await this.loopDone;
+    await Promise.all([...this.notifying]);
     this.state = 'stopped';
     this.sleeper.announce();
   }
@@ -209,19 +224,41 @@ export class OutboxWorker {
     // meanwhile; a dead process's claims expire after `claimMs`). A few rounds of sends at most: a
     // claim waiting for its turn here keeps other processes from sending it, and a crash leaves it
     // blocked until it expires.
-    const claimed = await this.store.claimOutbox(this.workerId, Math.min(this.batchSize, this.concurrency * 4), this.claimMs, now);
+    const limit = Math.min(this.batchSize, this.concurrency * 4);
+    const claimed = await this.store.claimOutbox(this.workerId, limit, this.claimMs, now);
     this.storeFailedThisRound = false;
-    await eachLimited(claimed, this.concurrency, async (item) => void (await this.process(item)));
+    // Notifications go apart from the round: a receiver that takes its full timeout holds back
+    // only its own group (its later items stay behind the claim until this one settles).
+    const writes = claimed.filter((item) => !isNotifyGroup(item.group));
+    this.notifyApart(claimed.filter((item) => isNotifyGroup(item.group)));
+    await eachLimited(writes, this.concurrency, async (item) => void (await this.process(item)));
     if (!this.storeFailedThisRound) this.storeFailures = 0;
     else {
       // Items whose outcome could not be recorded are still due: back off instead of spinning.
       this.storeFailures += 1;
       return { progressed: false, wakeAt: this.now() + backoffDelay(this.storeFailures, this.backoff, this.random) };
     }
-    if (claimed.length > 0) return { progressed: true, wakeAt: undefined };
-    // Nothing due now: sleep until the next item is (or a claim of another process expires).
+    if (writes.length > 0 || claimed.length >= limit) return { progressed: true, wakeAt: undefined };
+    // Nothing due now: sleep until the next item is (or a claim of another process expires). A
+    // notification in flight is still pending and due: it wakes the loop when it settles.
     const next = await this.store.outboxNextDueAt();
-    return { progressed: false, wakeAt: next === undefined ? undefined : Math.max(next, now + 50) };
+    return { progressed: false, wakeAt: next === undefined ? undefined : Math.max(next, now + (this.notifying.size > 0 ? 250 : 50)) };
+  }
+
+  /**
+   * Sends claimed notifications outside the round, each at once: a claim holds only the head of
+   * each receiver's group, so at most one per receiver URL is in flight.
+   */
+  private notifyApart(items: readonly OutboxItem[]): void {
+    for (const item of items) {
+      const sending: Promise<void> = this.process(item)
+        .then(() => undefined, () => undefined)
+        .finally(() => {
+          this.notifying.delete(sending);
+          this.wake();
+        });
+      this.notifying.add(sending);
+    }
   }
 
   private async process(item: OutboxItem): Promise<Settled> {
@@ -232,10 +269,13 @@ export class OutboxWorker {
       outcome = await withTimeout(sendOutboxItem(item, mayExist, this.deps), this.sendTimeoutMs, item.op.kind);
       await this.store.outboxDone(item.id, this.workerId);
     } catch (err) {
-      return this.settleFailure(item, err);
+      const settled = await this.settleFailure(item, err);
+      this.tell(item, settled);
+      return settled;
     }
+    this.tell(item, 'done');
     if (item.attempts > 0) {
-      this.logger.info({ issueKey: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1 }, 'outbox: Gitea write went through after retries');
+      this.logger.info({ [item.op.kind === 'notify' ? 'group' : 'issueKey']: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1 }, 'outbox: Gitea write went through after retries');
     }
     if (outcome.job) await this.recheck(item, outcome.job);
     if (outcome.job && outcome.created) await this.collapseOlder(outcome.job);
@@ -279,20 +319,29 @@ export class OutboxWorker {
     }
   }
 
+  private tell(item: OutboxItem, outcome: Settled): void {
+    try {
+      this.observe?.({ operation: item.op.kind, outcome });
+    } catch {
+      // Metrics never change what the outbox does.
+    }
+  }
+
   private async settleFailure(item: OutboxItem, err: unknown): Promise<Settled> {
     const message = this.redact(err instanceof Error ? err.message : String(err));
-    const base = { issueKey: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1, error: message };
+    const notify = item.op.kind === 'notify';
+    const base = { [notify ? 'group' : 'issueKey']: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1, error: message, ...(err instanceof NotificationError ? { status: err.status } : {}) };
     try {
-      if (err instanceof GiteaError && err.retryable) {
+      if ((err instanceof GiteaError || err instanceof NotificationError) && err.retryable) {
         const now = this.now();
         const delayMs = retryAfterOf(err, now) ?? backoffDelay(item.attempts + 1, this.backoff, this.random);
         await this.store.outboxRetry(item.id, now + delayMs, message, this.workerId);
         const level = item.attempts === 0 ? 'warn' : 'debug';
-        this.logger[level]({ ...base, retryInMs: delayMs }, 'outbox: Gitea is failing; the write will be retried');
+        this.logger[level]({ ...base, retryInMs: delayMs }, notify ? 'outbox: the notification receiver is failing; the notification will be retried' : 'outbox: Gitea is failing; the write will be retried');
         return 'retry';
       }
       await this.store.outboxFailed(item.id, message, this.workerId);
-      this.logger.warn({ ...base, hint: outboxFailureHint(item.op, err) }, 'outbox: Gitea write failed and will not be retried');
+      this.logger.warn({ ...base, hint: outboxFailureHint(item.op, err) }, notify ? 'outbox: notification failed and will not be retried' : 'outbox: Gitea write failed and will not be retried');
       return 'failed';
     } catch (storeErr) {
       this.storeFailedThisRound = true;

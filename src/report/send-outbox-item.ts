@@ -9,6 +9,7 @@ import { findStatusComment } from './find-status-comment.js';
 import { neutralizeMentions } from './neutralize-mentions.js';
 import { renderStatusComment, type RenderContext } from './render-status-comment.js';
 import { sendCommitStatus } from './send-commit-status.js';
+import { sendNotification, type NotifyDeps } from './send-notification.js';
 import { ensurePullRequest } from './send-pull-request.js';
 import { sendStateLabel } from './send-state-label.js';
 import type { StateLabelCache } from './state-label-cache.js';
@@ -28,6 +29,8 @@ export interface SendDeps {
    * create. Rejects (a retryable `GiteaError`) when Gitea cannot say yet.
    */
   botUserId: () => Promise<number>;
+  /** For `notify` items: the HMAC key of a receiver, and the timeout (see `sendNotification`). */
+  notify?: Pick<NotifyDeps, 'secretFor' | 'timeoutMs' | 'fetch'>;
 }
 
 /** What was sent: for a status comment, the job as it was rendered (the worker re-checks it). */
@@ -68,6 +71,8 @@ export class JobGoneError extends Error {
  * - `state_label`: see {@link sendStateLabel}; `stale` tells whether the issue's state moved on.
  * - `ensure_pull_request`: see {@link ensurePullRequest} (looks before it creates).
  * - `commit_status`: see {@link sendCommitStatus}.
+ * - `notify`: a job notification to its receiver, not to Gitea: see {@link sendNotification}
+ *   (rejects with a `NotificationError`).
  */
 export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: SendDeps): Promise<SendOutcome> {
   const op = item.op;
@@ -107,6 +112,9 @@ export async function sendOutboxItem(item: OutboxItem, mayExist: boolean, deps: 
       return {};
     case 'commit_status':
       await sendCommitStatus(op, deps);
+      return {};
+    case 'notify':
+      await sendNotification(op, { redact: deps.redact, now: deps.now, getJob: (id) => deps.store.get(id), secretFor: () => undefined, ...deps.notify });
       return {};
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MARKER_PREFIX } from '../domain/marker.js';
+import type { NotificationPayload, NotifyTarget } from '../domain/job-notification.js';
 import type { JobState } from './job.js';
 
 /**
@@ -54,7 +55,13 @@ export type OutboxOp =
       targetUrl?: string;
       jobId?: string;
       prHead?: string;
-    };
+    }
+  /**
+   * A job notification: `POST url` with `payload` as JSON, signed with the key `secret` names
+   * (see `report/send-notification.ts`). Never sent to Gitea; grouped per URL (`notify:<hash>`), so
+   * a slow or failing receiver holds back only its own notifications.
+   */
+  | { kind: 'notify'; url: string; secret: NotifyTarget['secret']; payload: NotificationPayload };
 
 /** What a writer hands to the store. */
 export interface NewOutboxItem {

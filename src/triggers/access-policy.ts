@@ -12,8 +12,17 @@ export interface AccessPolicy {
   denyUsers: readonly string[];
 }
 
-/** The outcome of an access check; a refusal carries a log reason and a reply for the person. */
-export type AccessDecision = { allowed: true } | { allowed: false; reason: string; reply: string };
+/**
+ * Why the access policy refused, as a fixed code (for metrics): on `KUGETSU_DENY_USERS`, not on
+ * `KUGETSU_ALLOW_USERS`, or a role below the least role.
+ */
+export type AccessRefusal = 'deny-list' | 'allow-list' | 'role';
+
+/**
+ * The outcome of an access check; a refusal carries a log reason, a reply for the person and a
+ * fixed `code` (`AccessRefusal`, or `permission-unreadable` when Gitea would not tell the role).
+ */
+export type AccessDecision = { allowed: true } | { allowed: false; reason: string; reply: string; code: AccessRefusal | 'permission-unreadable' };
 
 /**
  * Decides whether `login`, holding `role` on `repoName`, may delegate work. Pure. Logins are
@@ -22,14 +31,15 @@ export type AccessDecision = { allowed: true } | { allowed: false; reason: strin
 export function decideAccess(policy: AccessPolicy, login: string, role: Role, repoName: string): AccessDecision {
   const who = login.toLowerCase();
   if (policy.denyUsers.includes(who)) {
-    return { allowed: false, reason: `@${login} is on KUGETSU_DENY_USERS`, reply: `@${login} is not allowed to ask kugetsu for work on this instance.` };
+    return { allowed: false, code: 'deny-list', reason: `@${login} is on KUGETSU_DENY_USERS`, reply: `@${login} is not allowed to ask kugetsu for work on this instance.` };
   }
   if (policy.allowUsers.length > 0 && !policy.allowUsers.includes(who)) {
-    return { allowed: false, reason: `@${login} is not on KUGETSU_ALLOW_USERS`, reply: `@${login} is not on the list of people who may ask kugetsu for work; ask the person who runs kugetsu to add you.` };
+    return { allowed: false, code: 'allow-list', reason: `@${login} is not on KUGETSU_ALLOW_USERS`, reply: `@${login} is not on the list of people who may ask kugetsu for work; ask the person who runs kugetsu to add you.` };
   }
   if (RANK[role] < RANK[policy.minRole]) {
     return {
       allowed: false,
+      code: 'role',
       reason: `@${login} has ${role} permission on ${repoName}; ${policy.minRole} is required`,
       reply: `@${login} needs ${policy.minRole} permission on ${repoName} to ask kugetsu for work (you have ${role === 'none' ? 'no' : role} permission). Ask a maintainer to run it for you.`,
     };

@@ -56,7 +56,7 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'unknown key like nothing known',
     app('colour: blue\n'),
-    ['webhooks/acme/app.yaml:2:1: unknown key "colour"; the keys here are repository, trigger_labels, command, min_role, agent, base_branch, branch_template, prompt, max_concurrent_jobs, auto_pr, pr_closes_issue, state_labels, secret_env'],
+    ['webhooks/acme/app.yaml:2:1: unknown key "colour"; the keys here are repository, trigger_labels, command, min_role, agent, base_branch, branch_template, prompt, max_concurrent_jobs, auto_pr, pr_closes_issue, state_labels, secret_env, notify'],
   ],
   ['an agent key at the top level', app('timeout_s: 600\n'), ['webhooks/acme/app.yaml:2:1: unknown key "timeout_s" at the top level; it belongs in the agent: block']],
   ['unknown key in the agent block', app('agent:\n  kind: opencode\n  modle: x/y\n'), ['webhooks/acme/app.yaml:4:3: unknown key "modle"; did you mean "model"?']],

@@ -29,6 +29,7 @@ describe('defaults', () => {
       prClosesIssue: true,
       stateLabels: true,
       secrets: [],
+      notify: { urls: [], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: undefined },
       source: 'defaults',
     } satisfies RepoSettings);
   });
@@ -191,7 +192,7 @@ describe('the documented example and README', () => {
 
   it('the example is valid once copied to a .yaml name, and sets every key', () => {
     const dir = webhooksTree({ 'acme/app.yaml': example });
-    const { source, errors } = load(dir, { ACME_APP_WEBHOOK_SECRET: 'x' });
+    const { source, errors } = load(dir, { ACME_APP_WEBHOOK_SECRET: 'x', ACME_APP_NOTIFY_SECRET: 'n' });
     expect(shown(dir, errors)).toEqual([]);
     expect(source.settingsFor('acme', 'app')).toMatchObject({
       triggerLabels: ['ready', 'agent'],
@@ -199,6 +200,7 @@ describe('the documented example and README', () => {
       baseBranch: 'main',
       maxConcurrentJobs: 1,
       secrets: ['x'],
+      notify: { urls: ['https://ntfy.example.org/kugetsu-acme-app'], events: ['succeeded', 'failed'], secret: 'n' },
     });
     for (const key of [...TOP_KEYS, ...AGENT_KEYS]) expect(example).toMatch(new RegExp(`^\\s*#?\\s*${key}:`, 'm'));
   });
