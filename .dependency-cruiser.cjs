@@ -75,7 +75,7 @@ module.exports = {
     only('gitea-js', 'gitea/', 'gitea/ is the only importer of gitea-js (its traps are handled there once).'),
     only('simple-git', 'workspace/', 'workspace/ is the only importer of simple-git.'),
     only('execa', 'agents/', 'agents/ is the only importer of execa: processes are started and killed in one place.'),
-    only('hono', 'ingress/|admin/|sandbox/|service\\.ts', 'Only the HTTP doors (and the fake Gitea) import Hono.'),
+    only('hono', 'ingress/|admin/|web/|sandbox/|service\\.ts', 'Only the HTTP doors (and the fake Gitea) import Hono.'),
     only('@hono/node-server', 'ingress/|sandbox/|bench/|demo/', 'Only the door starts HTTP servers (and the tools).'),
     only('better-sqlite3', 'store/|cli/', 'The SQLite engine (and the CLI reading its file) are the only importers of better-sqlite3.'),
     only('pg', 'engine-postgres/|bench/', 'The PostgreSQL engine is the only importer of pg (and the benchmark, for its throwaway databases).'),
