@@ -46,10 +46,10 @@ module.exports = {
     },
     {
       name: 'nothing-imports-the-entry-points',
-      comment: 'Nothing imports ingress/, admin/ (the web and admin API), cli/ or the composition root: they are the top of the pipeline.',
+      comment: 'Nothing imports ingress/, admin/ (the admin API), web/ (the dashboard and its API), cli/ or the composition root: they are the top of the pipeline.',
       severity: 'error',
-      from: { path: '^src/', pathNot: `${roots}|^src/(ingress|admin)/` },
-      to: { path: '^src/(ingress/|admin/|cli/|service\\.ts)' },
+      from: { path: '^src/', pathNot: `${roots}|^src/(ingress|admin|web)/` },
+      to: { path: '^src/(ingress/|admin/|web/|cli/|service\\.ts)' },
     },
     {
       name: 'events-read-only-domain',
@@ -75,7 +75,8 @@ module.exports = {
     only('gitea-js', 'gitea/', 'gitea/ is the only importer of gitea-js (its traps are handled there once).'),
     only('simple-git', 'workspace/', 'workspace/ is the only importer of simple-git.'),
     only('execa', 'agents/', 'agents/ is the only importer of execa: processes are started and killed in one place.'),
-    only('hono', 'ingress/|admin/|web/|sandbox/|service\\.ts', 'Only the HTTP doors (and the fake Gitea) import Hono.'),
+    only('hono', 'ingress/|admin/|web/|sandbox/|service\\.ts', 'Only the HTTP doors (the webhook, the admin API, the dashboard) and the fake Gitea import Hono.'),
+    only('arctic', 'web/', 'web/ is the only importer of arctic (sign-in with Gitea).'),
     only('@hono/node-server', 'ingress/|sandbox/|bench/|demo/', 'Only the door starts HTTP servers (and the tools).'),
     only('better-sqlite3', 'store/|cli/', 'The SQLite engine (and the CLI reading its file) are the only importers of better-sqlite3.'),
     only('pg', 'engine-postgres/|bench/', 'The PostgreSQL engine is the only importer of pg (and the benchmark, for its throwaway databases).'),

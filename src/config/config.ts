@@ -4,6 +4,7 @@ import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
 import { parseDatabaseUrl, type DatabaseUrl } from './database-url.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits } from './prompt-limits.js';
 import type { ReloadableRepoSettingsSource } from './repo-config-source.js';
+import type { WebSettings } from './web-settings.js';
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -317,4 +318,6 @@ export interface Config {
   /** Command word including the slash, e.g. `/kugetsu`. */
   command: string;
   logLevel: string;
+  /** The dashboard: sign-in with Gitea and session cookies (README "Dashboard API"); absent = defaults (admin token only). */
+  web?: WebSettings;
 }

@@ -5,6 +5,7 @@ import { createRepoSettingsSource } from './repo-config-source.js';
 import { defaultRepoSettings, webhooksDir } from './repo-config-defaults.js';
 import { crossFieldProblems, envSchema, sandboxProblems, type Config, type DatabaseSetting } from './config.js';
 import type { DatabaseUrl } from './database-url.js';
+import { readWebSettings } from './web-settings.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -51,6 +52,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
   problems.push(...sandboxProblems(stateDir, e.KUGETSU_AGENT_SANDBOX_RO_PATHS, e.KUGETSU_AGENT_SANDBOX));
+  const web = readWebSettings(env);
+  if ('problems' in web) problems.push(...web.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const base: Omit<Config, 'repoSettings'> = {
     giteaUrl: e.GITEA_URL,
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agentEnvWith: (extra: readonly string[]) => pickAgentEnv(env, [...e.KUGETSU_AGENT_ENV, ...extra]),
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
+    ...('settings' in web ? { web: web.settings } : {}),
   };
   const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
   if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));

@@ -4,7 +4,9 @@ import type { IssueKey } from '../domain/issue-key.js';
 import { JOB_STATES } from '../domain/job-state.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import type { EngineEvent } from '../engine/engine-events.js';
-import type { ClaimRequest, HeartbeatAnswer, JobChange } from '../engine/job-queue.js';
+import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '../engine/job-queue.js';
+import type { JobFilter, JobPage, JobStateChange, JobWrite, OutboxHealth, WaitingCount, WorkerInfo } from '../engine/job-browser.js';
+import type { OutputChunk } from '../engine/job-output.js';
 import type { QueuePosition } from '../engine/job-reader.js';
 import type { Job, JobState } from '../store/job.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from '../store/job-store.js';
@@ -426,6 +428,51 @@ class PostgresJobStore implements PostgresStore {
       const outbox = (await c.query(SQL.pruneOutbox, [before.getTime()])).rowCount ?? 0;
       return { jobIds, deliveries, outbox };
     });
+  }
+
+  // --- JobBrowser, JobOutput, workers (issue #13): implemented below in later commits.
+  workerSeen(_worker: WorkerPresence): Promise<void> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  workerGone(_workerId: string): Promise<void> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  appendOutput(_jobId: string, _text: string): Promise<void> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  readOutput(_jobId: string, _options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  changes(_afterId: number, _limit: number): Promise<JobStateChange[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  lastChangeId(): Promise<number> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  search(_filter: JobFilter, _page: JobPage): Promise<{ jobs: Job[]; nextBefore?: string }> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  workers(): Promise<WorkerInfo[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  outboxHealth(): Promise<OutboxHealth[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  waitingCounts(): Promise<WaitingCount[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  outboxOf(_jobId: string): Promise<JobWrite[]> {
+    return Promise.reject(new Error('not implemented yet'));
   }
 
   async close(): Promise<void> {

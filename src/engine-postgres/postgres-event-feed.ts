@@ -20,12 +20,24 @@ export interface PostgresEventFeedOptions {
   maxRetryMs?: number;
 }
 
-type Kind = EngineEvent['kind'];
-const KINDS: ReadonlySet<string> = new Set<Kind>(['jobs', 'outbox']);
+/**
+ * An event as a `NOTIFY` payload: its kind, and for `output` the job id after a colon
+ * (`output:12`). Payloads are at most a few bytes (PostgreSQL allows 8000).
+ */
+export function eventPayload(event: EngineEvent): string {
+  return event.kind === 'output' ? `output:${event.jobId}` : event.kind;
+}
+
+/** The event a payload stands for, or `undefined` for one that is not ours (another version's, garbage). */
+export function eventOfPayload(payload: string): EngineEvent | undefined {
+  if (payload === 'jobs' || payload === 'outbox' || payload === 'changed') return { kind: payload };
+  const output = /^output:([1-9]\d{0,15})$/.exec(payload);
+  return output ? { kind: 'output', jobId: output[1]! } : undefined;
+}
 
 /**
  * The PostgreSQL store's {@link EngineEvents} across processes. A store's transactions call
- * `pg_notify('kugetsu_engine', 'jobs' | 'outbox')` next to the change they announce, so the
+ * `pg_notify('kugetsu_engine', <payload>)` (see {@link eventPayload}) next to the change they announce, so the
  * notification is delivered when — and only if — the transaction commits (PostgreSQL 15 docs,
  * NOTIFY: "if a NOTIFY is executed inside a transaction, the notify events are not delivered until
  * and unless the transaction is committed"); identical ones of one transaction are folded into one.
@@ -38,8 +50,8 @@ const KINDS: ReadonlySet<string> = new Set<Kind>(['jobs', 'outbox']);
  * skipped when they come back through it.
  *
  * A dropped listening connection (server restart, network, `pg_terminate_backend`) is opened again
- * after a growing delay; once it listens again, subscribers get one `jobs` and one `outbox` event,
- * since notifications sent meanwhile are lost. Events are hints to look again, never data: the
+ * after a growing delay; once it listens again, subscribers get one `jobs`, one `outbox` and one
+ * `changed` event, since notifications sent meanwhile are lost. Events are hints to look again, never data: the
  * channel is per database, so stores in other schemas of the same database wake each other up
  * for nothing, which costs one look.
  */
@@ -61,12 +73,14 @@ export class PostgresEventFeed implements EngineEvents {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Hands `kinds` to every subscriber now (a listener's failure is its own). */
-  emit(kinds: Iterable<Kind>): void {
-    for (const kind of kinds) {
+  /** Hands the events of `payloads` (see {@link eventPayload}) to every subscriber now (a listener's failure is its own). */
+  emit(payloads: Iterable<string>): void {
+    for (const payload of payloads) {
+      const event = eventOfPayload(payload);
+      if (!event) continue;
       for (const listener of [...this.listeners]) {
         try {
-          listener({ kind });
+          listener(event);
         } catch {
           // A listener's failure is its own.
         }
@@ -107,9 +121,9 @@ export class PostgresEventFeed implements EngineEvents {
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
-      if (message.channel !== ENGINE_CHANNEL || !KINDS.has(message.payload ?? '')) return;
+      if (message.channel !== ENGINE_CHANNEL || !eventOfPayload(message.payload ?? '')) return;
       if (this.o.isOwnBackend?.(message.processId)) return;
-      this.emit([message.payload as Kind]);
+      this.emit([message.payload!]);
     });
     this.client = client;
     this.opening = (async () => {
@@ -126,7 +140,7 @@ export class PostgresEventFeed implements EngineEvents {
       }
       this.state = 'listening';
       this.failures = 0;
-      if (this.listenedBefore) this.emit(['jobs', 'outbox']);
+      if (this.listenedBefore) this.emit(['jobs', 'outbox', 'changed']);
       this.listenedBefore = true;
     })();
   }

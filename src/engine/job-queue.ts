@@ -54,6 +54,18 @@ export interface JobChange {
   detail?: string;
 }
 
+/** A worker telling the engine it is alive (see {@link JobQueue.workerSeen}). */
+export interface WorkerPresence {
+  /** The worker's id (as in {@link ClaimRequest.workerId}). */
+  id: string;
+  host: string;
+  pid: number;
+  /** Its agent slots (`KUGETSU_MAX_AGENTS`). */
+  slots: number;
+  /** When the worker started, ISO 8601. */
+  startedAt: string;
+}
+
 /**
  * The engine's queue of jobs, implementable by a database (SQLite embedded, PostgreSQL shared):
  * claims with leases and heartbeats instead of closures in a process's memory. Every method is one
@@ -77,4 +89,11 @@ export interface JobQueue {
   requestCancel(jobId: string): Promise<boolean>;
   /** Running jobs whose lease expired before `nowMs` (their worker died): to be interrupted. */
   expiredLeases(nowMs: number): Promise<Job[]>;
+  /**
+   * Records that a worker is alive now (inserts or updates its `workers` row, last seen = the
+   * store's clock): called at start and at each poll, for dashboards (`JobBrowser.workers`).
+   */
+  workerSeen(worker: WorkerPresence): Promise<void>;
+  /** Forgets a worker that stopped (its row is removed; nothing else changes). */
+  workerGone(workerId: string): Promise<void>;
 }

@@ -3,6 +3,8 @@ import type { RepoRef } from '../domain/repo-ref.js';
 import type { EngineEvents } from '../engine/engine-events.js';
 import type { JobQueue } from '../engine/job-queue.js';
 import type { JobEvent, JobReader } from '../engine/job-reader.js';
+import type { JobBrowser } from '../engine/job-browser.js';
+import type { JobOutput } from '../engine/job-output.js';
 
 export type { JobEvent } from '../engine/job-reader.js';
 import type { Job, JobState } from './job.js';
@@ -83,7 +85,7 @@ export interface PruneResult {
  * interface so another engine can replace the embedded SQLite one; async for that reason.
  * Each method is one transaction: when it resolves, its effect is durable.
  */
-export interface JobStore extends JobQueue, JobReader, EngineEvents {
+export interface JobStore extends JobQueue, JobReader, JobBrowser, JobOutput, EngineEvents {
   /**
    * Atomically: refuses a delivery id or event key seen before (`duplicate`), refuses when
    * `requireIdleIssue` and the issue has a queued or running job (`busy`); otherwise records the
@@ -180,8 +182,8 @@ export interface JobStore extends JobQueue, JobReader, EngineEvents {
   deferredCount(): Promise<number>;
 
   /**
-   * Removes finished jobs (and their history) that finished before `before`, admitted deliveries
-   * older than it, and done/failed outbox items older than it. Returns the removed job ids so the
+   * Removes finished jobs (with their history and output) that finished before `before`, admitted
+   * deliveries older than it, done/failed outbox items older than it, and workers not seen since it. Returns the removed job ids so the
    * caller can delete their log and prompt files.
    */
   prune(before: Date): Promise<PruneResult>;

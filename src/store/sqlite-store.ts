@@ -9,7 +9,9 @@ import { jobFromRow, jobToColumns, REPORT_FIELDS } from './job-row.js';
 import { JOB_STATES, type JobWait } from '../domain/job-state.js';
 import type { RateLimit } from '../config/config.js';
 import type { EngineEvent } from '../engine/engine-events.js';
-import type { ClaimRequest, HeartbeatAnswer, JobChange } from '../engine/job-queue.js';
+import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '../engine/job-queue.js';
+import type { JobFilter, JobPage, JobStateChange, JobWrite, OutboxHealth, WaitingCount, WorkerInfo } from '../engine/job-browser.js';
+import type { OutputChunk } from '../engine/job-output.js';
 import type { QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
@@ -402,6 +404,51 @@ class SqliteJobStore implements SqliteStore {
       const outbox = this.s.pruneOutbox.run(before.getTime()).changes;
       return { jobIds, deliveries, outbox };
     });
+  }
+
+  // --- JobBrowser, JobOutput, workers (issue #13): implemented below in later commits.
+  workerSeen(_worker: WorkerPresence): Promise<void> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  workerGone(_workerId: string): Promise<void> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  appendOutput(_jobId: string, _text: string): Promise<void> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  readOutput(_jobId: string, _options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  changes(_afterId: number, _limit: number): Promise<JobStateChange[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  lastChangeId(): Promise<number> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  search(_filter: JobFilter, _page: JobPage): Promise<{ jobs: Job[]; nextBefore?: string }> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  workers(): Promise<WorkerInfo[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  outboxHealth(): Promise<OutboxHealth[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  waitingCounts(): Promise<WaitingCount[]> {
+    return Promise.reject(new Error('not implemented yet'));
+  }
+
+  outboxOf(_jobId: string): Promise<JobWrite[]> {
+    return Promise.reject(new Error('not implemented yet'));
   }
 
   async close(): Promise<void> {

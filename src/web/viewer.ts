@@ -1,0 +1,31 @@
+/**
+ * Who is looking at the dashboard or calling its API:
+ * - `admin`: the request carried `Authorization: Bearer <admin token>` (src/admin/admin-token.ts);
+ *   sees every job and may cancel and retry any; exempt from CSRF checks (no cookie involved).
+ * - `person`: signed in with Gitea (OAuth2); sees only jobs of repositories Gitea lets them read,
+ *   may cancel and retry only with the role `/kugetsu stop|retry` needs. `csrfToken` must come back
+ *   in the `X-CSRF-Token` header (or the `_csrf` form field) of every state-changing request.
+ * - `anonymous`: neither; sees nothing (`/` shows the sign-in page, `/api/*` answers 401).
+ */
+export type Viewer =
+  | { kind: 'admin' }
+  | {
+      kind: 'person';
+      /** Gitea login, as Gitea spells it (`GET /api/v1/user` `login`). */
+      login: string;
+      /** Gitea user id. */
+      id: number;
+      /** The session's CSRF token (hex); the same for the whole session. */
+      csrfToken: string;
+      /** When the session ends, ms since the epoch. */
+      expiresAt: number;
+    }
+  | { kind: 'anonymous' };
+
+/** The Hono environment of every web route: the middleware of `viewer-middleware.ts` sets `viewer`. */
+export type WebEnv = { Variables: { viewer: Viewer } };
+
+/** A short name of the viewer for logs and the page header: `admin`, `@login` or `anonymous`. */
+export function viewerName(viewer: Viewer): string {
+  return viewer.kind === 'person' ? `@${viewer.login}` : viewer.kind;
+}
