@@ -201,6 +201,9 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
 
       <section aria-labelledby="log-h">
         <h2 id="log-h">Agent output</h2>
+        {props.log?.dropped ? (
+          <p class="muted">The first {props.log.dropped} bytes of the output are no longer kept; the newest part follows.</p>
+        ) : null}
         <pre
           id="job-log"
           class="log"
@@ -239,6 +242,12 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
                     </td>
                     <td data-label="Delivered">
                       {w.state === 'done' ? 'yes' : w.state === 'failed' ? 'no — given up' : 'not yet'}
+                      {w.state === 'done' && w.doneAt ? (
+                        <>
+                          {' '}
+                          <Time iso={w.doneAt} now={now} />
+                        </>
+                      ) : null}
                       {w.state === 'pending' && w.nextAttemptAt ? (
                         <>
                           {' '}

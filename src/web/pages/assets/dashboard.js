@@ -118,7 +118,7 @@
           if (atBottom) log.scrollTop = log.scrollHeight;
         }
         if (body.next !== undefined && body.next !== null) log.setAttribute('data-after', String(body.next));
-        if (body.done === true || body.running === false) log.removeAttribute('data-follow');
+        if (body.complete === true) log.removeAttribute('data-follow');
       })
       .catch(function () { /* tried again on the next event or poll */ })
       .then(function () {
@@ -152,14 +152,35 @@
         return res.json().catch(function () { return {}; }).then(function (body) { return { ok: res.ok, status: res.status, body: body }; });
       })
       .then(function (r) {
-        var msg = r.body && (r.body.message || r.body.error) ? String(r.body.message || r.body.error) : (r.ok ? 'Done.' : 'Refused (HTTP ' + r.status + ').');
-        if (out) { out.textContent = msg; out.className = r.ok ? 'notice' : 'notice error'; out.hidden = false; }
+        if (out) {
+          out.textContent = actionText(r);
+          if (r.ok && r.body && r.body.newJobId) {
+            var link = doc.createElement('a');
+            link.href = '/jobs/' + encodeURIComponent(String(r.body.newJobId));
+            link.textContent = 'job ' + r.body.newJobId;
+            out.appendChild(doc.createTextNode(' '));
+            out.appendChild(link);
+          }
+          out.className = r.ok ? 'notice' : 'notice error';
+          out.hidden = false;
+        }
         scheduleRefresh();
       })
       .catch(function (err) {
         if (out) { out.textContent = 'Could not reach kugetsu: ' + err.message; out.className = 'notice error'; out.hidden = false; }
       })
       .then(function () { if (button) button.disabled = false; });
+  }
+  // The answer of POST /api/jobs/{id}/cancel|retry in words (its `status` and `reason`).
+  function actionText(r) {
+    var body = r.body || {};
+    if (r.ok) {
+      if (body.status === 'canceled') return 'Canceled.';
+      if (body.status === 'cancel-requested') return 'Stop requested: the agent is being stopped.';
+      if (body.status === 'retried') return 'Retried as';
+      return 'Done.';
+    }
+    return 'Refused: ' + (body.reason ? String(body.reason) : 'HTTP ' + r.status) + '.';
   }
   bindActions();
 
