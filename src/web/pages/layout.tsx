@@ -40,6 +40,7 @@ export function Layout(props: LayoutProps) {
         <meta name="referrer" content="same-origin" />
         {viewer.kind === 'person' ? <meta name="csrf-token" content={viewer.csrfToken} /> : null}
         <title>{`${props.title} · kugetsu`}</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/dashboard.css" />
         <script src="/assets/dashboard.js" defer></script>
       </head>

@@ -27,8 +27,9 @@ export interface PageRoutesOptions {
  * - `GET /` — the overview, or without a session the sign-in page (no job data);
  * - `GET /queue`, `GET /history`, `GET /jobs/{id}` — 401 with the sign-in page when anonymous; an
  *   unknown job or one the viewer may not read → 404;
- * - `GET /assets/dashboard.css`, `GET /assets/dashboard.js` — the stylesheet and the one client
- *   script (public, with ETags).
+ * - `GET /assets/dashboard.css`, `GET /assets/dashboard.js`, `GET /assets/favicon.svg` — the
+ *   stylesheet, the one client script and the icon (public, with ETags); `GET /favicon.ico`
+ *   redirects to the icon.
  * Every page carries a strict Content-Security-Policy (`default-src 'none'`; script, style,
  * fetch and forms only from this origin; no inline script, no framing).
  */
@@ -65,6 +66,8 @@ export function createPageRoutes(options: PageRoutesOptions): Hono<WebEnv> {
     if (c.req.header('if-none-match') === asset.etag) return c.body(null, 304);
     return c.body(asset.body, 200, { 'content-type': asset.contentType });
   });
+
+  app.get('/favicon.ico', (c) => c.redirect('/assets/favicon.svg', 301));
 
   const signIn = (c: Context<WebEnv>, status: 200 | 401) => page(c, <SignInPage viewer={{ kind: 'anonymous' }} oauth={options.oauth} />, status);
   const page = async (c: Context<WebEnv>, body: JSX.Element, status: 200 | 401 | 404 = 200) => {

@@ -50,7 +50,7 @@ function watch(page: Page, problems: string[]): void {
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     // A failing EventSource reconnect when the server stops at the end of a test is not a problem.
-    if (msg.type() === 'error' && !/\/api\/events|ERR_CONNECTION_REFUSED/.test(msg.text())) problems.push(`console error: ${msg.text()}`);
+    if (msg.type() === 'error' && !/ERR_CONNECTION_REFUSED/.test(msg.text())) problems.push(`console error: ${msg.text()} (${msg.location().url})`);
   });
 }
 

@@ -3,10 +3,9 @@ import type { Viewer } from '../../../src/web/viewer.js';
 
 /** The fixed "now" of the sample: 2026-11-25 12:00:00 UTC, in ms since the epoch. */
 export const SAMPLE_NOW = Date.parse('2026-11-25T12:00:00Z');
-const at = (minutesAgo: number) => new Date(SAMPLE_NOW - minutesAgo * 60_000).toISOString();
 
-/** A job row of `acme/app` with `overrides`. */
-export function sampleRow(overrides: Partial<JobRow> & Pick<JobRow, 'id' | 'state'>): JobRow {
+/** A job row of `acme/app` with `overrides`, created 30 minutes before `now`. */
+export function sampleRow(overrides: Partial<JobRow> & Pick<JobRow, 'id' | 'state'>, now = SAMPLE_NOW): JobRow {
   const issueNumber = overrides.issueNumber ?? 7;
   return {
     issueKey: `acme/app#${issueNumber}`,
@@ -19,7 +18,7 @@ export function sampleRow(overrides: Partial<JobRow> & Pick<JobRow, 'id' | 'stat
     attempt: 1,
     agent: 'opencode',
     branch: `kugetsu/issue-${issueNumber}`,
-    createdAt: at(30),
+    createdAt: new Date(now - 30 * 60_000).toISOString(),
     links: {
       repository: 'http://gitea.test/acme/app',
       issue: `http://gitea.test/acme/app/issues/${issueNumber}`,
@@ -29,14 +28,15 @@ export function sampleRow(overrides: Partial<JobRow> & Pick<JobRow, 'id' | 'stat
   };
 }
 
-/** Sample view models, as the data functions would return them, for rendering tests. */
-export function sampleViews() {
-  const running = sampleRow({ id: '41', state: 'running', startedAt: at(4), elapsedMs: 240_000, workerId: 'host-a/1234' });
-  const queued = sampleRow({ id: '42', state: 'queued', sender: 'bob', messagePreview: 'also fix the footer' });
-  const waiting = sampleRow({ id: '43', state: 'waiting', issueNumber: 9, waiting: { reason: 'rate-limit', detail: 'bob asked 5 times this hour', until: at(-10) } });
-  const failed = sampleRow({ id: '40', state: 'failed', issueNumber: 3, startedAt: at(50), finishedAt: at(45), elapsedMs: 300_000, exitCode: 2, failedPhase: 'agent', error: 'the agent exited with code 2' });
+/** Sample view models as of `now` (ms since the epoch), as the data functions would return them. */
+export function sampleViews(now = SAMPLE_NOW) {
+  const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+  const running = sampleRow({ id: '41', state: 'running', startedAt: at(4), elapsedMs: 240_000, workerId: 'host-a/1234' }, now);
+  const queued = sampleRow({ id: '42', state: 'queued', sender: 'bob', messagePreview: 'also fix the footer' }, now);
+  const waiting = sampleRow({ id: '43', state: 'waiting', issueNumber: 9, waiting: { reason: 'rate-limit', detail: 'bob asked 5 times this hour', until: at(-10) } }, now);
+  const failed = sampleRow({ id: '40', state: 'failed', issueNumber: 3, startedAt: at(50), finishedAt: at(45), elapsedMs: 300_000, exitCode: 2, failedPhase: 'agent', error: 'the agent exited with code 2' }, now);
   const overview: Overview = {
-    at: new Date(SAMPLE_NOW).toISOString(),
+    at: new Date(now).toISOString(),
     slots: { workers: [{ workerId: 'host-a/1234', running: 1, slots: 2, seenAt: at(0.2) }], running: 1, total: 2 },
     counts: { queued: 1, waiting: 1, running: 1, succeeded: 12, failed: 1, canceled: 0 },
     waiting: [

@@ -6,8 +6,8 @@
 // - keeps every <time data-rel> relative text ("3 min ago") and every [data-elapsed-since]
 //   elapsed time current;
 // - listens to the live events (GET /api/events, Server-Sent Events; EventSource resumes with
-//   Last-Event-ID by itself) and, when something changed, re-reads the page and swaps the
-//   [data-region] elements whose content differs, without a reload and without losing focus;
+//   Last-Event-ID by itself) and, when a job changed (`event: job`), re-reads the page and swaps
+//   the [data-region] elements whose content differs, without a reload and without losing focus;
 // - tails the job log on the job page (GET /api/jobs/{id}/log?after=<offset>);
 // - sends Cancel and Retry (forms with data-action) as POST with the session's CSRF token.
 'use strict';
@@ -188,19 +188,14 @@
   if (main.hasAttribute('data-live') && typeof EventSource !== 'undefined') {
     var jobId = main.getAttribute('data-job-id');
     var source = new EventSource('/api/events');
-    var onEvent = function (event) {
+    // `job`: a job changed state (any job the viewer may see: the page is re-read);
+    // `output`: a job's output grew (the job page reads the new part of its log).
+    source.addEventListener('job', scheduleRefresh);
+    source.addEventListener('output', function (event) {
       var data = null;
       try { data = JSON.parse(event.data); } catch (e) { data = null; }
-      var kind = event.type !== 'message' ? event.type : (data && data.kind);
-      if (kind === 'output') {
-        if (page === 'job' && data && String(data.jobId) === jobId) followLog();
-        return;
-      }
-      scheduleRefresh();
-    };
-    source.addEventListener('message', onEvent);
-    source.addEventListener('changed', onEvent);
-    source.addEventListener('output', onEvent);
+      if (page === 'job' && data && String(data.jobId) === jobId) followLog();
+    });
     source.addEventListener('open', function () { setStatus('live', 'live'); });
     source.addEventListener('error', function () { setStatus('offline', 'reconnecting…'); });
   }
