@@ -12,16 +12,18 @@ export interface OpenStoreOptions {
 /**
  * Opens the job store the configuration names (`config.database`), creating or migrating its
  * schema: the embedded SQLite file (`KUGETSU_DATABASE_URL` unset, as before) or the shared
- * PostgreSQL database. Close it with `store.close()`.
+ * PostgreSQL database, keeping `config.jobOutputMaxBytes` of each job's output (default 4 MiB).
+ * Close it with `store.close()`.
  *
  * @throws for a database written by a newer kugetsu, an unreadable SQLite file, or a PostgreSQL
  *   database that cannot be reached or migrated — messages name the database with its password
  *   masked (see `openPostgresStore`).
  */
-export async function openStore(config: { database: DatabaseSetting }, options: OpenStoreOptions = {}): Promise<JobStore> {
+export async function openStore(config: { database: DatabaseSetting; jobOutputMaxBytes?: number }, options: OpenStoreOptions = {}): Promise<JobStore> {
   const { database } = config;
-  if (database.kind === 'sqlite') return openSqliteStore({ file: database.file });
-  return openPostgresStore({ url: database.url, ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}) });
+  const output = config.jobOutputMaxBytes !== undefined ? { outputMaxBytes: config.jobOutputMaxBytes } : {};
+  if (database.kind === 'sqlite') return openSqliteStore({ file: database.file, ...output });
+  return openPostgresStore({ url: database.url, ...output, ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}) });
 }
 
 /**
@@ -31,9 +33,9 @@ export async function openStore(config: { database: DatabaseSetting }, options: 
  *
  * @throws Error when `config.database` is PostgreSQL (a wiring mistake, never a user's).
  */
-export function openEmbeddedStore(config: { database: DatabaseSetting }): JobStore {
+export function openEmbeddedStore(config: { database: DatabaseSetting; jobOutputMaxBytes?: number }): JobStore {
   if (config.database.kind !== 'sqlite') {
     throw new Error(`KUGETSU_DATABASE_URL is set (${config.database.redacted}): open the store with openStore(config) and pass it to createService`);
   }
-  return openSqliteStore({ file: config.database.file });
+  return openSqliteStore({ file: config.database.file, ...(config.jobOutputMaxBytes !== undefined ? { outputMaxBytes: config.jobOutputMaxBytes } : {}) });
 }

@@ -33,6 +33,13 @@ import { isActive, type Job } from './store/job.js';
 import type { JobStore } from './store/job-store.js';
 import { openEmbeddedStore } from './open-store.js';
 import { Worker } from './worker/worker.js';
+import { createDashboardData } from './web/dashboard-data.js';
+import { createWebApp } from './web/create-web-app.js';
+import { readPrompt } from './web/read-prompt.js';
+import { dashboardRetry } from './web/retry-request.js';
+import { sessionKey } from './web/session-key.js';
+import { ViewerAccess } from './web/viewer-access.js';
+import type { WebEnv } from './web/viewer.js';
 import { createWorkspace } from './workspace/create-workspace.js';
 import { hasIssueWorktree } from './workspace/has-issue-worktree.js';
 import type { Workspace } from './workspace/types.js';
@@ -58,6 +65,8 @@ export interface ServiceOverrides {
    * worker`: claims and runs turns). Default `all`.
    */
   role?: 'all' | 'ingress' | 'worker';
+  /** The dashboard: its pages (mounted at `/`) and its event stream's timing in ms (tests shorten it). */
+  web?: { pages?: Hono<WebEnv>; events?: { keepAliveMs?: number; pollMs?: number } };
 }
 
 /** A composed kugetsu: the HTTP app plus the parts behind it, and its lifecycle. */
@@ -114,6 +123,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ...Object.values(config.repoSecrets).flat(),
       config.webhookAuthorization,
       ...(config.database.kind === 'postgres' ? config.database.secrets : []),
+      config.web?.oauth?.clientSecret,
+      config.web?.sessionSecret,
       ...config.repoSettings.configured().flatMap((name) => settingsFor(...(name.split('/') as [string, string])).secrets),
     ]);
   let currentRedact = buildRedactor();
@@ -242,10 +253,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     draining: () => draining,
     logger,
   });
+  const adminToken = ensureAdminToken(config.stateDir);
   app.route(
     '/',
     createAdminApp({
-      token: ensureAdminToken(config.stateDir),
+      token: adminToken,
       cancelJob: async (id) => {
         const job = await store.get(id);
         if (!job) return { status: 'unknown' };
@@ -256,6 +268,40 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       listJobs: (limit) => store.recent(limit),
     }),
   );
+  // The dashboard and its API, on the ingress's port (a `kugetsu worker` serves none).
+  if (role !== 'worker') {
+    const access = new ViewerAccess({
+      role: (repo, login) => authorizer.role(repo, login),
+      authorize: (repo, actor) => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole),
+    });
+    const data = createDashboardData({
+      reader: store, redact, access, cancel,
+      retry: (job, sender) => {
+        const { request, source } = dashboardRetry(job, sender);
+        return control.handle({ action: 'retry', request }, source);
+      },
+      prompt: (job) => readPrompt(config.stateDir, job),
+    });
+    const oauth = config.web?.oauth;
+    app.route(
+      '/',
+      createWebApp({
+        data, engine: store, redact, logger, adminToken,
+        sessionKey: sessionKey(config.stateDir, config.web?.sessionSecret),
+        ...(oauth
+          ? {
+              oauth: {
+                giteaUrl: config.giteaUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, redirectUrl: oauth.redirectUrl, publicUrl: oauth.publicUrl,
+                sessionTtlMs: config.web?.sessionTtlMs ?? 12 * 3600 * 1000,
+                userOf: (token) => createGiteaClient({ baseUrl: config.giteaUrl, token }).currentUser(),
+              },
+            }
+          : {}),
+        ...(overrides.web?.pages ? { pages: overrides.web.pages } : {}),
+        ...(overrides.web?.events ? { events: overrides.web.events } : {}),
+      }),
+    );
+  }
 
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, task: () => Promise<unknown>) => {

@@ -62,24 +62,54 @@ export async function jobsShowCommand(id: string, options: { json?: boolean }, c
   return EXIT.ok;
 }
 
-/** `kugetsu jobs logs <id>`: the agent's output of a job (`<state>/logs/job-<id>.log`). */
+/**
+ * `kugetsu jobs logs <id>`: the agent's output of a job, read from the engine (`JobStore.readOutput`:
+ * the newest `KUGETSU_JOB_OUTPUT_MAX_BYTES` of it, the same on every machine that reaches the
+ * database); for a job whose output is not in the engine (run before schema 4) the worker's log
+ * file `<state>/logs/job-<id>.log` when it is on this machine. `--json` gives
+ * `{job, state, source: 'engine' | 'file', dropped (bytes no longer kept), lines}`.
+ */
 export async function jobsLogsCommand(id: string, options: { tail?: number; json?: boolean }, ctx: CommandContext): Promise<number> {
   const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
-  const job = await withDb(ctx, (store) => store.get(id));
-  if (!job) throw notFound(id);
+  const found = await withDb(ctx, async (store) => {
+    const job = await store.get(id);
+    return job && { job, output: await readAllOutput(store, id) };
+  });
+  if (!found) throw notFound(id);
+  const { job, output } = found;
+  let text = output.text;
+  let source: 'engine' | 'file' = 'engine';
   const logFile = jobPaths(stateDir, job).logFile;
-  if (!existsSync(logFile)) {
-    throw new CliError(`job ${id} (${job.state}) has no log at ${logFile}\n  → a job has a log once its agent started; logs are pruned after KUGETSU_RETENTION_DAYS`);
+  if (output.total === 0) {
+    if (!existsSync(logFile)) {
+      throw new CliError(`job ${id} (${job.state}) has no output yet
+  → a job has output once its agent started; it is pruned with the job after KUGETSU_RETENTION_DAYS`);
+    }
+    text = readFileSync(logFile, 'utf8');
+    source = 'file';
   }
-  let lines = readFileSync(logFile, 'utf8').split('\n');
+  let lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   if (options.tail !== undefined) lines = lines.slice(-options.tail);
   if (options.json) {
-    printJson(ctx.output, { job: id, state: job.state, logFile, lines });
+    printJson(ctx.output, { job: id, state: job.state, source, dropped: output.dropped, lines, ...(source === 'file' ? { logFile } : {}) });
     return EXIT.ok;
   }
+  if (output.dropped > 0 && options.tail === undefined) ctx.output.out(`[… the first ${output.dropped} bytes are no longer kept (KUGETSU_JOB_OUTPUT_MAX_BYTES)]`);
   for (const l of lines) ctx.output.out(l);
   return EXIT.ok;
+}
+
+/** The whole kept output of a job, read page by page. */
+async function readAllOutput(store: JobStore, id: string): Promise<{ text: string; dropped: number; total: number }> {
+  let chunk = await store.readOutput(id);
+  let text = chunk.text;
+  const { dropped } = chunk;
+  while (chunk.next < chunk.total && chunk.text !== '') {
+    chunk = await store.readOutput(id, { after: chunk.next });
+    text += chunk.text;
+  }
+  return { text, dropped, total: chunk.total };
 }
 
 async function withDb<T>(ctx: CommandContext, read: (store: JobStore) => Promise<T>): Promise<T> {

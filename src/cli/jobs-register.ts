@@ -37,7 +37,7 @@ export function registerJobsCommands(program: Command, ctx: CommandContext, done
     .argument('<id>', 'job id')
     .option('--tail <n>', 'only the last n lines', positiveInt)
     .option('--json', 'print the lines as JSON')
-    .description("The agent's output of a job (<KUGETSU_STATE_DIR>/logs/job-<id>.log).")
+    .description("The agent's output of a job, from the database (any machine that reaches it); for older jobs the log file <KUGETSU_STATE_DIR>/logs/job-<id>.log.")
     .addHelpText('after', '\nExample:\n  $ kugetsu jobs logs 12 --tail 50')
     .action(async (id: string, opts: { tail?: number; json?: boolean }) => done(await runAction(ctx, 'jobs logs', () => jobsLogsCommand(id, opts, ctx))));
   jobs

@@ -1,3 +1,4 @@
+import { DEFAULT_JOB_OUTPUT_MAX_BYTES } from '../engine/job-output.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AgentSandboxSettings } from '../agents/sandbox-settings.js';
@@ -134,6 +135,10 @@ export const envSchema = z
       }),
     KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
     KUGETSU_GLOBAL_MAX_AGENTS: positiveInt('KUGETSU_GLOBAL_MAX_AGENTS').optional(),
+    // The newest bytes of a job's output kept in the engine (for the dashboard and `kugetsu jobs logs`).
+    KUGETSU_JOB_OUTPUT_MAX_BYTES: positiveInt('KUGETSU_JOB_OUTPUT_MAX_BYTES')
+      .min(1024, 'KUGETSU_JOB_OUTPUT_MAX_BYTES must be at least 1024 (bytes)')
+      .default(DEFAULT_JOB_OUTPUT_MAX_BYTES),
     // A worker's claim on a job; its heartbeat renews it every third of this. At least 3 s, so that
     // a heartbeat (every ≥ 1 s) has room for a busy moment before another worker takes the job.
     KUGETSU_LEASE_S: positiveInt('KUGETSU_LEASE_S').min(3, 'KUGETSU_LEASE_S must be at least 3 (seconds)').default(30),
@@ -283,6 +288,11 @@ export interface Config {
   maxAgents: number;
   /** Agents all workers together run at once (`KUGETSU_GLOBAL_MAX_AGENTS`); unset: no global cap. */
   globalMaxAgents: number | undefined;
+  /**
+   * The newest bytes of each job's output the engine keeps (`KUGETSU_JOB_OUTPUT_MAX_BYTES`, default
+   * 4 MiB, at least 1024); older bytes are dropped and counted. Unset in hand-built configs: the default.
+   */
+  jobOutputMaxBytes?: number;
   /**
    * How long a worker's claim on a running job holds without a heartbeat, in ms (`KUGETSU_LEASE_S`
    * × 1000); the heartbeat renews it every third of that. Once it expired, another worker puts the

@@ -75,6 +75,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: databaseSetting(e.KUGETSU_DATABASE_URL, stateDir),
     maxAgents: e.KUGETSU_MAX_AGENTS,
     globalMaxAgents: e.KUGETSU_GLOBAL_MAX_AGENTS,
+    jobOutputMaxBytes: e.KUGETSU_JOB_OUTPUT_MAX_BYTES,
     leaseMs: e.KUGETSU_LEASE_S * 1000,
     agent:
       e.KUGETSU_AGENT === 'command'

@@ -14,7 +14,12 @@ import type { NewOutboxItem, OutboxItem } from '../store/outbox.js';
 import { applyJobChange, parseJobId, type AppliedChange } from './postgres-change.js';
 import { claimJobs } from './postgres-claim.js';
 import { ENGINE_SQL } from './postgres-engine-statements.js';
-import { PostgresEventFeed, processIdOf } from './postgres-event-feed.js';
+import { eventPayload, PostgresEventFeed, processIdOf } from './postgres-event-feed.js';
+import { PendingHistory } from './postgres-history.js';
+import { checkChangesArgs, outputMaxBytesOf } from '../store/browse-args.js';
+import { searchQuery } from '../store/job-search.js';
+import { OutputAnnouncer, planAppend, readOptions, readRows, trimChunk, type OutputRow } from '../store/output-chunks.js';
+import { isActive } from '../domain/job-state.js';
 import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
 import { migratePostgres, requireCurrentSchema } from './postgres-migrate.js';
 import { insertOutbox } from './postgres-outbox-insert.js';
@@ -45,6 +50,11 @@ export interface PostgresStoreOptions {
    * for other processes' events (it is opened again); default: ignored.
    */
   onIdleError?: (error: Error) => void;
+  /**
+   * The most output bytes kept per job (`KUGETSU_JOB_OUTPUT_MAX_BYTES`; default
+   * `DEFAULT_JOB_OUTPUT_MAX_BYTES`, at least 1 KiB, else RangeError).
+   */
+  outputMaxBytes?: number;
 }
 
 /** The shared {@link JobStore}: one PostgreSQL database that several kugetsu processes may use at once. */
@@ -55,7 +65,8 @@ export interface PostgresStore extends JobStore {
   readonly openedAtVersion: number;
 }
 
-type EventKind = EngineEvent['kind'];
+/** Events a transaction announces (`output` ones are announced apart, see `OutputAnnouncer`). */
+type EventKind = Exclude<EngineEvent['kind'], 'output'>;
 
 /**
  * Opens the PostgreSQL store at `options.url`: connects, and migrates the schema (or, with
@@ -105,6 +116,7 @@ type EventKind = EngineEvent['kind'];
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const parsed = parseDatabaseUrl(options.url);
   if ('problem' in parsed) throw new Error(parsed.problem);
+  const outputMaxBytes = outputMaxBytesOf(options.outputMaxBytes);
   const label = parsed.redacted;
   const mask = (text: string) => parsed.secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('***') : out), text);
   const pool = createPostgresPool({
@@ -138,7 +150,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       isOwnBackend: (pid) => ownBackends.has(pid),
       ...(options.onIdleError ? { onError: options.onIdleError } : {}),
     });
-    return new PostgresJobStore(pool, feed, label, openedAtVersion, options.now ?? (() => new Date()));
+    return new PostgresJobStore(pool, feed, label, openedAtVersion, options.now ?? (() => new Date()), outputMaxBytes);
   } catch (error) {
     await pool.end().catch(() => undefined);
     if (error instanceof SchemaVersionError) throw error;
@@ -152,6 +164,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 class PostgresJobStore implements PostgresStore {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Announces appended output: in process at once, to other processes with a `NOTIFY` of its own. */
+  private readonly outputs = new OutputAnnouncer((jobId) => {
+    const payload = eventPayload({ kind: 'output', jobId });
+    this.feed.emit([payload]);
+    if (!this.closed) void this.pool.query(ENGINE_SQL.notify, [[payload]]).catch(() => undefined);
+  });
 
   constructor(
     private readonly pool: Pool,
@@ -159,10 +177,11 @@ class PostgresJobStore implements PostgresStore {
     readonly label: string,
     readonly openedAtVersion: number,
     private readonly now: () => Date,
+    private readonly outputMaxBytes: number,
   ) {}
 
   admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome> {
-    return this.transaction(async (c, events): Promise<AdmitOutcome> => {
+    return this.transaction(async (c, events, history): Promise<AdmitOutcome> => {
       await c.query(SQL.lockIssue, [job.issueKey]);
       const seen = await handledBy(c, delivery);
       if (seen) return { kind: 'duplicate', ...seen };
@@ -176,10 +195,10 @@ class PostgresJobStore implements PostgresStore {
       const draft: Job = { ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() };
       const id = (await c.query<{ id: number }>(SQL.jobInsert, jobParams(draft))).rows[0]!.id;
       await c.query(SQL.deliverySetJob, [delivery.id, id]);
-      await c.query(SQL.eventInsert, [id, draft.createdAt, 'queued', null]);
+      history.add(id, draft.createdAt, 'queued', null);
       await putRepo(c, job.repo, now);
       const admitted = async () => jobFromPostgresRow((await c.query<PostgresJobRow>(SQL.jobGet, [id])).rows[0]!);
-      await insertOutbox(c, options.outbox(await admitted()), now);
+      await insertOutbox(c, options.outbox(await admitted()), now, id);
       events.add('jobs').add('outbox');
       return { kind: 'accepted', job: await admitted() };
     });
@@ -196,24 +215,24 @@ class PostgresJobStore implements PostgresStore {
   }
 
   update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
-    return this.transaction(async (c, events): Promise<Job> => {
-      const applied = await applyJobChange(c, id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) }, this.now());
+    return this.transaction(async (c, events, history): Promise<Job> => {
+      const applied = await applyJobChange(c, id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) }, this.now(), history);
       if (!applied) throw new Error(`job ${id} does not exist`);
       return announce(applied, events);
     });
   }
 
   change(id: string, change: JobChange): Promise<Job | undefined> {
-    return this.transaction(async (c, events) => {
-      const applied = await applyJobChange(c, id, change, this.now());
+    return this.transaction(async (c, events, history) => {
+      const applied = await applyJobChange(c, id, change, this.now(), history);
       return applied && announce(applied, events);
     });
   }
 
   claim(request: ClaimRequest): Promise<Job[]> {
     if (request.slots <= 0) return this.track(async () => []);
-    return this.transaction(async (c, events) => {
-      const outcome = await claimJobs(c, request, request.now ?? this.now().getTime(), this.now);
+    return this.transaction(async (c, events, history) => {
+      const outcome = await claimJobs(c, request, request.now ?? this.now().getTime(), this.now, history);
       if (outcome.items > 0) events.add('outbox');
       return outcome.jobs;
     });
@@ -349,7 +368,7 @@ class PostgresJobStore implements PostgresStore {
   }
 
   outboxDone(id: number, workerId?: string): Promise<void> {
-    return this.write(SQL.outboxDone, [id, workerId ?? null]);
+    return this.write(SQL.outboxDone, [id, workerId ?? null, this.now().getTime()]);
   }
 
   outboxRetry(id: number, nextAttemptAt: number, error: string, workerId?: string): Promise<void> {
@@ -426,58 +445,131 @@ class PostgresJobStore implements PostgresStore {
       const jobIds = (await c.query<{ id: number }>(SQL.pruneJobs, [iso])).rows.map((r) => r.id).sort((a, b) => a - b).map(String);
       const deliveries = (await c.query(SQL.pruneDeliveries, [iso])).rowCount ?? 0;
       const outbox = (await c.query(SQL.pruneOutbox, [before.getTime()])).rowCount ?? 0;
+      await c.query(SQL.pruneWorkers, [before.getTime()]);
       return { jobIds, deliveries, outbox };
     });
   }
 
-  // --- JobBrowser, JobOutput, workers (issue #13): implemented below in later commits.
-  workerSeen(_worker: WorkerPresence): Promise<void> {
-    return Promise.reject(new Error('not implemented yet'));
+  workerSeen(worker: WorkerPresence): Promise<void> {
+    return this.write(SQL.workerPut, [worker.id, worker.host, worker.pid, worker.slots, worker.startedAt, this.now().getTime()]);
   }
 
-  workerGone(_workerId: string): Promise<void> {
-    return Promise.reject(new Error('not implemented yet'));
+  workerGone(workerId: string): Promise<void> {
+    return this.write(SQL.workerDelete, [workerId]);
   }
 
-  appendOutput(_jobId: string, _text: string): Promise<void> {
-    return Promise.reject(new Error('not implemented yet'));
+  appendOutput(jobId: string, text: string): Promise<void> {
+    if (text === '') return this.track(async () => undefined);
+    return this.transaction(async (c) => {
+      const n = parseJobId(jobId);
+      if (n === undefined || !(await c.query(SQL.jobState, [n])).rowCount) throw new Error(`job ${jobId} does not exist`);
+      // Appends of one job take turns: each reads the end the previous one left.
+      await c.query(ENGINE_SQL.lockOutput, [String(n)]);
+      const last = (await c.query<{ start: number; size: number }>(SQL.outputLast, [n])).rows[0];
+      const plan = planAppend(last ? last.start + last.size : 0, text, this.outputMaxBytes);
+      for (const row of plan.rows) await c.query(SQL.outputInsert, [n, row.start, row.data]);
+      if (plan.keepFrom > 0) {
+        await c.query(SQL.outputDropBefore, [n, plan.keepFrom]);
+        for (const row of (await c.query<OutputRow>(SQL.outputStraddling, [n, plan.keepFrom])).rows) {
+          const kept = trimChunk(row, plan.keepFrom);
+          await c.query(SQL.outputDelete, [n, row.start]);
+          if (kept) await c.query(SQL.outputInsert, [n, kept.start, kept.data]);
+        }
+      }
+    }).then(() => this.outputs.appended(jobId));
   }
 
-  readOutput(_jobId: string, _options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
-    return Promise.reject(new Error('not implemented yet'));
+  readOutput(jobId: string, options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
+    return this.track(async () => {
+      const { after, limit } = readOptions(options);
+      const n = parseJobId(jobId);
+      if (n === undefined) return { text: '', next: 0, dropped: 0, total: 0, done: true };
+      // One snapshot for the bounds and the chunks (REPEATABLE READ, read only).
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const state = (await client.query<{ state: string }>(SQL.jobState, [n])).rows[0]?.state;
+        const dropped = (await client.query<{ start: number }>(SQL.outputFirst, [n])).rows[0]?.start ?? 0;
+        const last = (await client.query<{ start: number; size: number }>(SQL.outputLast, [n])).rows[0];
+        const total = last ? last.start + last.size : 0;
+        const from = Math.min(Math.max(after, dropped), total);
+        const rows = (await client.query<OutputRow>(SQL.outputRange, [n, from, from + limit])).rows;
+        await client.query('COMMIT');
+        const { text, next } = readRows(rows, from, limit);
+        return { text, next, dropped, total, done: state === undefined || !isActive(state as JobState) };
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    });
   }
 
-  changes(_afterId: number, _limit: number): Promise<JobStateChange[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  changes(afterId: number, limit: number): Promise<JobStateChange[]> {
+    return this.read(async () => {
+      checkChangesArgs(afterId, limit);
+      const rows = (await this.pool.query<{ id: number; job_id: number; at: string; state: string; detail: string | null }>(SQL.changesAfter, [afterId, limit])).rows;
+      return rows.map((row) => {
+        const change: JobStateChange = { id: row.id, jobId: String(row.job_id), state: row.state as JobState, at: row.at };
+        if (row.detail !== null) change.detail = row.detail;
+        return change;
+      });
+    });
   }
 
   lastChangeId(): Promise<number> {
-    return Promise.reject(new Error('not implemented yet'));
+    return this.read(async () => (await this.pool.query<{ id: number }>(SQL.lastChangeId)).rows[0]?.id ?? 0);
   }
 
-  search(_filter: JobFilter, _page: JobPage): Promise<{ jobs: Job[]; nextBefore?: string }> {
-    return Promise.reject(new Error('not implemented yet'));
+  search(filter: JobFilter, page: JobPage): Promise<{ jobs: Job[]; nextBefore?: string }> {
+    return this.read(async () => {
+      const query = searchQuery(filter, page, 'postgres');
+      const where = query.conditions.length > 0 ? `WHERE ${query.conditions.join(' AND ')}` : '';
+      const sql = `SELECT j.*, r.status_comment_id, r.pull_request, r.superseded_by FROM jobs j LEFT JOIN job_reports r ON r.job_id = j.id ${where} ORDER BY j.id DESC LIMIT ${query.fetch}`;
+      const jobs = (await this.pool.query<PostgresJobRow>(sql, query.params)).rows.map(jobFromPostgresRow);
+      if (jobs.length <= query.limit) return { jobs };
+      jobs.length = query.limit;
+      return { jobs, nextBefore: jobs[jobs.length - 1]!.id };
+    });
   }
 
   workers(): Promise<WorkerInfo[]> {
-    return Promise.reject(new Error('not implemented yet'));
+    return this.read(async () => {
+      const rows = (await this.pool.query<{ id: string; host: string; pid: number; slots: number; started_at: string; seen_at: number; running: number }>(SQL.workersAll)).rows;
+      return rows.map((w) => ({ id: w.id, slots: w.slots, running: w.running, lastSeenAt: new Date(w.seen_at).toISOString(), host: w.host, pid: w.pid, startedAt: w.started_at }));
+    });
   }
 
   outboxHealth(): Promise<OutboxHealth[]> {
-    return Promise.reject(new Error('not implemented yet'));
+    return this.read(async () => (await this.pool.query<OutboxHealth>(SQL.outboxHealth)).rows.map((h) => ({ kind: h.kind, pending: h.pending, retrying: h.retrying, failed: h.failed })));
   }
 
   waitingCounts(): Promise<WaitingCount[]> {
-    return Promise.reject(new Error('not implemented yet'));
+    return this.read(async () => {
+      const rows = (await this.pool.query<{ repo: string; reason: string; n: number }>(SQL.waitingCounts)).rows;
+      return rows.map((w) => ({ repo: w.repo, reason: w.reason as WaitingCount['reason'], count: w.n }));
+    });
   }
 
-  outboxOf(_jobId: string): Promise<JobWrite[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  outboxOf(jobId: string): Promise<JobWrite[]> {
+    return this.read(async () => {
+      const n = parseJobId(jobId);
+      if (n === undefined) return [];
+      const rows = (await this.pool.query<{ id: number; kind: string; state: string; attempts: number; last_error: string | null; created_at: number; done_at: number | null }>(SQL.outboxOfJob, [n])).rows;
+      return rows.map((row) => {
+        const write: JobWrite = { id: row.id, kind: row.kind as JobWrite['kind'], state: row.state as JobWrite['state'], attempts: row.attempts, createdAt: new Date(row.created_at).toISOString() };
+        if (row.last_error !== null) write.lastError = row.last_error;
+        if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
+        return write;
+      });
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.outputs.close();
     await Promise.allSettled([...this.inFlight]);
     await this.feed.close();
     await this.pool.end();
@@ -485,16 +577,20 @@ class PostgresJobStore implements PostgresStore {
 
   /**
    * Runs `work` as one transaction (see `inTransaction`), counted as in flight for `close()`. The
-   * event kinds `work` adds to `events` are sent with `pg_notify` as its last statement (delivered
-   * to other processes at commit) and handed to this process's listeners once it committed; a run
-   * PostgreSQL aborted and `inTransaction` repeats starts with no events.
+   * history rows `work` queues on `history` are written after it, under the change lock (see
+   * {@link PendingHistory}), and add a `changed` event. The event kinds in `events` are then sent
+   * with `pg_notify` as its last statement (delivered to other processes at commit) and handed to
+   * this process's listeners once it committed; a run PostgreSQL aborted and `inTransaction`
+   * repeats starts with no events and no history.
    */
-  private transaction<T>(work: (client: PoolClient, events: Set<EventKind>) => Promise<T>): Promise<T> {
+  private transaction<T>(work: (client: PoolClient, events: Set<EventKind>, history: PendingHistory) => Promise<T>): Promise<T> {
     return this.track(async () => {
       let events = new Set<EventKind>();
       const value = await inTransaction(this.pool, async (client) => {
         events = new Set();
-        const result = await work(client, events);
+        const history = new PendingHistory();
+        const result = await work(client, events, history);
+        if (await history.flush(client)) events.add('changed');
         if (events.size > 0) await client.query(ENGINE_SQL.notify, [[...events]]);
         return result;
       });

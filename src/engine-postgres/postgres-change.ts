@@ -5,6 +5,7 @@ import type { Job } from '../store/job.js';
 import { REPORT_FIELDS } from '../store/job-row.js';
 import type { NewOutboxItem } from '../store/outbox.js';
 import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
+import type { PendingHistory } from './postgres-history.js';
 import { insertOutbox } from './postgres-outbox-insert.js';
 import { SQL } from './postgres-statements.js';
 
@@ -33,11 +34,12 @@ export function parseJobId(id: string): number | undefined {
  * when `change.workerId` is given — one not held by that worker. Otherwise writes the patch
  * (`undefined` clears an optional field, see OPTIONAL_FIELDS; report-owned fields —
  * `statusCommentId`, `pullRequest`, `supersededBy` — go to `job_reports`), a history row when the
- * state changes (at `now`, with `change.detail`), and `change.outbox` plus whatever `more(job)`
- * builds for the changed job. Throws what PostgreSQL throws (e.g. 23505 from
+ * state changes (at `now`, with `change.detail`; queued on `history`, which the caller flushes
+ * before it commits), and `change.outbox` plus whatever `more(job)` builds for the changed job
+ * (outbox rows naming the job). Throws what PostgreSQL throws (e.g. 23505 from
  * `jobs_one_running_per_issue` for a second running job of an issue).
  */
-export async function applyJobChange(c: PoolClient, id: string, change: JobChange, now: Date, more?: (job: Job) => NewOutboxItem[]): Promise<AppliedChange | undefined> {
+export async function applyJobChange(c: PoolClient, id: string, change: JobChange, now: Date, history: PendingHistory, more?: (job: Job) => NewOutboxItem[]): Promise<AppliedChange | undefined> {
   const n = parseJobId(id);
   if (n === undefined) return undefined;
   const row = (await c.query<PostgresJobRow>(SQL.jobGetForUpdate, [n])).rows[0];
@@ -57,8 +59,8 @@ export async function applyJobChange(c: PoolClient, id: string, change: JobChang
     const merged = { ...current, ...report } as Job;
     await c.query(SQL.reportUpsert, [n, merged.statusCommentId ?? null, merged.pullRequest ? JSON.stringify(merged.pullRequest) : null, merged.supersededBy ?? null]);
   }
-  if (next.state !== current.state) await c.query(SQL.eventInsert, [n, now.toISOString(), next.state, change.detail ?? null]);
+  if (next.state !== current.state) history.add(n, now.toISOString(), next.state as string, change.detail ?? null);
   const job = jobFromPostgresRow((await c.query<PostgresJobRow>(SQL.jobGet, [n])).rows[0]!);
-  const items = await insertOutbox(c, [...(change.outbox ?? []), ...(more?.(job) ?? [])], now);
+  const items = await insertOutbox(c, [...(change.outbox ?? []), ...(more?.(job) ?? [])], now, n);
   return { job, from: current.state, items };
 }

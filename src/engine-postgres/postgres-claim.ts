@@ -4,6 +4,7 @@ import type { JobWait } from '../domain/job-state.js';
 import type { ClaimRequest } from '../engine/job-queue.js';
 import type { Job } from '../store/job.js';
 import { applyJobChange } from './postgres-change.js';
+import type { PendingHistory } from './postgres-history.js';
 import { ENGINE_SQL } from './postgres-engine-statements.js';
 import { jobFromPostgresRow, type PostgresJobRow } from './postgres-job-row.js';
 
@@ -23,7 +24,7 @@ export interface ClaimOutcome {
  * oldest counted start leaves the window, with `rateLimited`'s items — unless it already waits for
  * that very time; every other candidate becomes `running`, held by `request.workerId` until
  * `now + leaseMs`, with `claimed`'s items. `now` is ms since the epoch; `clock` stamps history and
- * outbox rows.
+ * outbox rows; history rows are queued on `history` (the caller flushes it before committing).
  *
  * **Why claims cannot collide.** The claim first takes the transaction-level advisory lock
  * `CLAIM_LOCK_CLASS` (PostgreSQL 15 docs, §9.27.10), so claims of every process take turns; each
@@ -39,7 +40,7 @@ export interface ClaimOutcome {
  * Claims are rare next to admissions and outbox writes, so taking turns costs little; `FOR UPDATE
  * SKIP LOCKED` alone would not do, because caps and rates are counts over rows no lock covers.
  */
-export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: number, clock: () => Date): Promise<ClaimOutcome> {
+export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: number, clock: () => Date, history: PendingHistory): Promise<ClaimOutcome> {
   const outcome: ClaimOutcome = { jobs: [], items: 0 };
   await c.query(ENGINE_SQL.lockClaims);
   const running = (await c.query<{ n: number }>(ENGINE_SQL.runningCount)).rows[0]?.n ?? 0;
@@ -57,7 +58,7 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
     if (over) {
       if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
       const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
-      const waited = await applyJobChange(c, job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, clock(), (j) => request.rateLimited(j, over));
+      const waited = await applyJobChange(c, job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, clock(), history, (j) => request.rateLimited(j, over));
       if (waited) {
         outcome.items += waited.items;
         continue;
@@ -72,6 +73,7 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
         detail: `attempt ${job.attempt} on ${request.workerId}`,
       },
       clock(),
+      history,
       request.claimed,
     );
     if (!taken) continue;

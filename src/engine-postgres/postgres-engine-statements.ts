@@ -22,7 +22,20 @@ export const CLAIM_LOCK_CLASS = ISSUE_LOCK_CLASS + 1;
  */
 export const OUTBOX_GROUP_LOCK_CLASS = ISSUE_LOCK_CLASS + 2;
 
-/** The `LISTEN`/`NOTIFY` channel of engine events; the payload is the event kind (`jobs` or `outbox`). */
+/**
+ * Class of the transaction-level advisory lock every transaction that writes job history takes
+ * before it does (`pg_advisory_xact_lock(CHANGE_LOCK_CLASS, 0)`), so history ids are handed out
+ * in commit order (see `PendingHistory`).
+ */
+export const CHANGE_LOCK_CLASS = ISSUE_LOCK_CLASS + 3;
+
+/**
+ * Class of the transaction-level advisory locks that serialise output appends of one job
+ * (`pg_advisory_xact_lock(OUTPUT_LOCK_CLASS, hashtext(job id))`).
+ */
+export const OUTPUT_LOCK_CLASS = ISSUE_LOCK_CLASS + 4;
+
+/** The `LISTEN`/`NOTIFY` channel of engine events; the payload is the event (see `eventPayload`). */
 export const ENGINE_CHANNEL = 'kugetsu_engine';
 
 /**
@@ -32,6 +45,8 @@ export const ENGINE_CHANNEL = 'kugetsu_engine';
  */
 export const ENGINE_SQL = {
   lockClaims: `SELECT pg_advisory_xact_lock(${CLAIM_LOCK_CLASS}, 0)`,
+  lockChanges: `SELECT pg_advisory_xact_lock(${CHANGE_LOCK_CLASS}, 0)`,
+  lockOutput: `SELECT pg_advisory_xact_lock(${OUTPUT_LOCK_CLASS}, hashtext($1::text))`,
   /**
    * $1: the groups, sorted and distinct; locked one after the other in that order (an `unnest` is
    * scanned in array order), so two transactions with the same groups cannot deadlock on them.
@@ -84,6 +99,6 @@ export const ENGINE_SQL = {
     UPDATE outbox SET claimed_by = $3, claim_until = $4 FROM heads WHERE outbox.id = heads.id
     RETURNING outbox.*, heads.was`,
 
-  /** $1: the event kinds; delivered to every listener when the transaction commits, not before. */
+  /** $1: the event payloads; delivered to every listener when the transaction commits, not before. */
   notify: `SELECT pg_notify('${ENGINE_CHANNEL}', k) FROM unnest($1::text[]) AS k`,
 } as const;

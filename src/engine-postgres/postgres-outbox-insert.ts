@@ -6,6 +6,8 @@ import { SQL } from './postgres-statements.js';
 /**
  * Inserts outbox items in the caller's transaction, in order, one statement each (so ids follow
  * the order of `items`; a pending row with the same key makes an insert add nothing: coalescing).
+ * Each row records its op's kind and the job it was made for: `jobId` when given (the job whose
+ * change made it), else the job its op names (`jobId` of the op), else none.
  * Returns how many items were given.
  *
  * **Why a coalesced item locks the pending row.** The outbox worker renders a status comment from
@@ -33,11 +35,14 @@ import { SQL } from './postgres-statements.js';
  * taking one job's group after another's) is resolved by PostgreSQL aborting one of them, which
  * `inTransaction` runs again.
  */
-export async function insertOutbox(c: PoolClient, items: readonly NewOutboxItem[], now: Date): Promise<number> {
+export async function insertOutbox(c: PoolClient, items: readonly NewOutboxItem[], now: Date, jobId?: number): Promise<number> {
   if (items.length === 0) return 0;
   const groups = [...new Set(items.map((item) => item.group))].sort();
   await c.query(ENGINE_SQL.lockOutboxGroups, [groups]);
   const ms = now.getTime();
-  for (const item of items) await c.query(SQL.outboxInsert, [item.key, item.group, JSON.stringify(item.op), ms]);
+  for (const item of items) {
+    const named = 'jobId' in item.op && item.op.jobId !== undefined && /^[1-9]\d{0,15}$/.test(item.op.jobId) ? Number(item.op.jobId) : null;
+    await c.query(SQL.outboxInsert, [item.key, item.group, JSON.stringify(item.op), ms, item.op.kind, jobId ?? named]);
+  }
   return items.length;
 }

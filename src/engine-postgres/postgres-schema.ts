@@ -8,6 +8,11 @@
  */
 const READABLE_DATA = String.raw`regexp_replace(replace(data, '\\', '\u005c'), '\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})', '\\ufffd', 'g')::json`;
 
+/** Like READABLE_DATA, for the JSON text in `column` (e.g. `j.data`): a `json` value PostgreSQL accepts. */
+export function readableJson(column: string): string {
+  return READABLE_DATA.replace('replace(data,', `replace(${column},`);
+}
+
 /**
  * The PostgreSQL schema, as an ordered list of steps (the twin of the SQLite store's
  * `MIGRATIONS`, src/store/migrations.ts). Step `i` (0-based) takes a database from schema version
@@ -166,6 +171,50 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
       started_at text    NOT NULL,
       seen_at    bigint  NOT NULL -- ms since the epoch
     );
+    `,
+  },
+  {
+    // The twin of SQLite's step 4. Identity ids are never reused already, so job_events stays as
+    // it is; its ids become the change feed's (their order is made safe by the store, see
+    // \`PendingHistory\`).
+    description: 'watching the engine: search columns, job output, the job and kind of outbox items',
+    sql: `
+    ALTER TABLE jobs
+      ADD COLUMN sender_login text    COLLATE "C" NOT NULL DEFAULT '', -- lowercase
+      ADD COLUMN issue_number integer NOT NULL DEFAULT 0,
+      ADD COLUMN search_text  text    NOT NULL DEFAULT ''; -- lowercase: message, title, branch, sender, owner/name
+    UPDATE jobs SET
+      sender_login = lower(coalesce(d -> 'sender' ->> 'login', '')),
+      issue_number = coalesce((d ->> 'issueNumber')::integer, 0),
+      search_text = lower(
+        coalesce(d ->> 'message', '') || E'\n' || coalesce(d -> 'issueSnapshot' ->> 'title', '') || E'\n' ||
+        coalesce(d ->> 'branch', '') || E'\n' || coalesce(d -> 'sender' ->> 'login', '') || E'\n' ||
+        coalesce(d -> 'repo' ->> 'owner', '') || '/' || coalesce(d -> 'repo' ->> 'name', ''))
+      FROM (SELECT id AS job_id, ${READABLE_DATA} AS d FROM jobs) AS x
+      WHERE x.job_id = jobs.id;
+    CREATE INDEX jobs_repo_issue ON jobs (repo_key, issue_number, id);
+    CREATE INDEX jobs_sender_login ON jobs (sender_login, id);
+    CREATE INDEX jobs_created_at ON jobs (created_at);
+
+    CREATE TABLE job_output (
+      job_id bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+      start  bigint NOT NULL, -- byte offset of data in the job's whole output
+      data   bytea  NOT NULL, -- UTF-8, whole characters
+      PRIMARY KEY (job_id, start)
+    );
+
+    ALTER TABLE outbox
+      ADD COLUMN job_id  bigint, -- the job whose change made the item, if any
+      ADD COLUMN done_at bigint, -- ms since the epoch
+      ADD COLUMN kind    text NOT NULL DEFAULT ''; -- the op's kind, for health counts
+    -- The op's own keys come first in its JSON and are plain words (no JSON parse: an op may hold
+    -- escapes PostgreSQL's json refuses).
+    UPDATE outbox SET
+      kind = coalesce(substring(op from '^[{]"kind":"([a-z_]+)"'), ''),
+      job_id = substring(op from '"jobId":"([1-9][0-9]{0,17})"')::bigint;
+    UPDATE outbox SET job_id = substring(key from '^(?:status|pull-request|commit-status):([1-9][0-9]{0,17})')::bigint
+      WHERE job_id IS NULL;
+    CREATE INDEX outbox_job ON outbox (job_id) WHERE job_id IS NOT NULL;
     `,
   },
 ];

@@ -1,4 +1,5 @@
 import { JOB_COLUMNS } from './postgres-job-row.js';
+import { readableJson } from './postgres-schema.js';
 
 const FINISHED = `('succeeded', 'failed', 'canceled')`;
 const ACTIVE = `('queued', 'waiting', 'running')`;
@@ -63,13 +64,13 @@ export const SQL = {
    * item that coalesces into a pending row does not add a row but locks that one (a no-op `DO
    * UPDATE`, not `DO NOTHING`) until its transaction ends — see `insertOutbox` for why.
    */
-  outboxInsert: `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at)
-    VALUES ($1, $2, $3, 'pending', 0, $4, $4)
+  outboxInsert: `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at, kind, job_id)
+    VALUES ($1, $2, $3, 'pending', 0, $4, $4, $5, $6)
     ON CONFLICT (key) WHERE state = 'pending' DO UPDATE SET key = outbox.key`,
   outboxDue: `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2`,
   outboxNextDue: `SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`,
   // Outcomes: only by the claim's holder (or, unclaimed, by anyone), only while pending; each frees the claim.
-  outboxDone: `UPDATE outbox SET state = 'done', claimed_by = NULL, claim_until = NULL
+  outboxDone: `UPDATE outbox SET state = 'done', done_at = $3, claimed_by = NULL, claim_until = NULL
     WHERE id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $2)`,
   outboxRetry: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, claimed_by = NULL, claim_until = NULL
     WHERE id = $1 AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = $4)`,
@@ -98,4 +99,44 @@ export const SQL = {
   pruneDeliveries: `DELETE FROM deliveries d WHERE d.received_at < $1
     AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = d.job_id AND j.state IN ${ACTIVE})`,
   pruneOutbox: `DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < $1`,
+  pruneWorkers: `DELETE FROM workers WHERE seen_at < $1`,
+
+  /** The change feed: history rows by id (in commit order, see `PendingHistory`). */
+  changesAfter: `SELECT id, job_id, at, state, detail FROM job_events WHERE id > $1 ORDER BY id LIMIT $2`,
+  lastChangeId: `SELECT coalesce(max(id), 0) AS id FROM job_events`,
+
+  workerPut: `INSERT INTO workers (id, host, pid, slots, started_at, seen_at) VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, slots = excluded.slots, started_at = excluded.started_at, seen_at = excluded.seen_at`,
+  workerDelete: `DELETE FROM workers WHERE id = $1`,
+  workersAll: `SELECT w.*, (SELECT count(*)::integer FROM jobs j WHERE j.state = 'running' AND j.worker_id = w.id) AS running
+    FROM workers w ORDER BY w.seen_at DESC, w.id`,
+  outboxHealth: `SELECT kind, count(*) FILTER (WHERE state = 'pending')::integer AS pending,
+      count(*) FILTER (WHERE state = 'pending' AND attempts > 0)::integer AS retrying,
+      count(*) FILTER (WHERE state = 'failed')::integer AS failed
+    FROM outbox WHERE state IN ('pending', 'failed') GROUP BY kind ORDER BY kind`,
+  outboxOfJob: `SELECT id, kind, state, attempts, last_error, created_at, done_at FROM outbox WHERE job_id = $1 ORDER BY id`,
+  /**
+   * Queued and waiting jobs by repository and reason. A waiting job's reason is read from its JSON
+   * (made readable first: an escape PostgreSQL's json refuses is replaced, see `readableJson`); only waiting rows are parsed.
+   */
+  waitingCounts: `SELECT j.repo_key AS repo,
+      CASE WHEN j.state = 'waiting'
+             THEN coalesce(${readableJson('j.data')} -> 'waiting' ->> 'reason', 'gitea')
+           WHEN EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE}) THEN 'issue'
+           ELSE 'slot' END AS reason,
+      count(*)::integer AS n
+    FROM jobs j WHERE j.state IN ('queued', 'waiting') GROUP BY 1, 2 ORDER BY 1, 2`,
+  jobState: `SELECT state FROM jobs WHERE id = $1`,
+
+  outputFirst: `SELECT start FROM job_output WHERE job_id = $1 ORDER BY start LIMIT 1`,
+  outputLast: `SELECT start, octet_length(data) AS size FROM job_output WHERE job_id = $1 ORDER BY start DESC LIMIT 1`,
+  outputInsert: `INSERT INTO job_output (job_id, start, data) VALUES ($1, $2, $3)`,
+  outputDropBefore: `DELETE FROM job_output WHERE job_id = $1 AND start < $2 AND start + octet_length(data) <= $2`,
+  outputStraddling: `SELECT start, data FROM job_output WHERE job_id = $1 AND start < $2`,
+  outputDelete: `DELETE FROM job_output WHERE job_id = $1 AND start = $2`,
+  /** The chunk holding byte $2, and those after it that start before $3. */
+  outputRange: `SELECT start, data FROM job_output
+    WHERE job_id = $1 AND start < $3
+      AND start >= coalesce((SELECT max(start) FROM job_output WHERE job_id = $1 AND start <= $2), 0)
+    ORDER BY start`,
 } as const;

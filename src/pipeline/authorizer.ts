@@ -31,25 +31,43 @@ export class Authorizer {
     // The lists need no API call: decide them first (a denied user costs nothing).
     const listed = decideAccess(policy, sender.login, 'owner', repoName);
     if (!listed.allowed) return listed;
-    const key = `${repoName}\n${sender.login}`.toLowerCase();
+    const role = await this.fetchRole(repo, sender.login);
+    if (role === 'forbidden') {
+      return {
+        allowed: false,
+        reason: `kugetsu's account may not read permissions on ${repoName} (403)`,
+        reply: `kugetsu cannot check who may ask for work on ${repoName}: its account needs admin access to the repository. Ask a repository admin to grant it, then ask again.`,
+      };
+    }
+    if (typeof role === 'object') return { allowed: 'unknown', reason: role.unknown };
+    return decideAccess(policy, sender.login, role, repoName);
+  }
+
+  /**
+   * The person's role on the repository, from the same cache as {@link check} (the dashboard shows
+   * a repository's jobs to those with at least `read`; on a public repository Gitea answers `read`
+   * for anyone). `none` also when kugetsu's account may not read permissions there (403) or the user
+   * is unknown (404); `unknown` when Gitea does not answer now (network error, 5xx, 429).
+   */
+  async role(repo: Pick<RepoRef, 'owner' | 'name'>, login: string): Promise<Role | 'unknown'> {
+    const role = await this.fetchRole(repo, login);
+    return role === 'forbidden' ? 'none' : typeof role === 'object' ? 'unknown' : role;
+  }
+
+  private async fetchRole(repo: Pick<RepoRef, 'owner' | 'name'>, login: string): Promise<Role | 'forbidden' | { unknown: string }> {
+    const key = `${repo.owner}/${repo.name}\n${login}`.toLowerCase();
     const cached = this.cache.get(key);
-    if (cached && this.now() - cached.at < this.ttlMs) return decideAccess(policy, sender.login, cached.role, repoName);
+    if (cached && this.now() - cached.at < this.ttlMs) return cached.role;
     let role: Role;
     try {
-      role = await this.gitea.getCollaboratorPermission(repo.owner, repo.name, sender.login);
+      role = await this.gitea.getCollaboratorPermission(repo.owner, repo.name, login);
     } catch (err) {
-      if (err instanceof GiteaError && err.status === 403) {
-        return {
-          allowed: false,
-          reason: `kugetsu's account may not read permissions on ${repoName} (403)`,
-          reply: `kugetsu cannot check who may ask for work on ${repoName}: its account needs admin access to the repository. Ask a repository admin to grant it, then ask again.`,
-        };
-      }
+      if (err instanceof GiteaError && err.status === 403) return 'forbidden';
       if (err instanceof GiteaError && err.status === 404) role = 'none';
-      else return { allowed: 'unknown', reason: err instanceof Error ? err.message : String(err) };
+      else return { unknown: err instanceof Error ? err.message : String(err) };
     }
     this.cache.set(key, { role, at: this.now() });
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
-    return decideAccess(policy, sender.login, role, repoName);
+    return role;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { FakeOAuth } from './fake-gitea-oauth-state.js';
 
 /** Access modes, weakest first (Gitea v1.25 `models/perm/access_mode.go`). */
 export const FAKE_PERMISSIONS = ['none', 'read', 'write', 'admin', 'owner'] as const;
@@ -172,6 +173,8 @@ export class FakeGiteaState {
   readonly users = new Map<string, FakeUser>();
   readonly repos = new Map<string, FakeRepo>();
   readonly comments = new Map<number, FakeComment>();
+  /** The OAuth2 provider: applications, codes, access tokens (`fake.oauth.addApp`, `signInAs`). */
+  readonly oauth: FakeOAuth = new FakeOAuth();
   private nextId = 1;
 
   constructor(options: FakeGiteaStateOptions = {}) {

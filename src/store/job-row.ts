@@ -20,6 +20,12 @@ export interface JobRow {
   lease_until: number | null;
   cancel_requested: number;
   not_before: number | null;
+  /** The sender's login, lowercase (search). */
+  sender_login: string;
+  /** The issue key's number (search). */
+  issue_number: number;
+  /** {@link searchText} of the job. */
+  search_text: string;
   data: string;
 }
 
@@ -59,8 +65,22 @@ export function jobToColumns(job: Job): JobColumns {
     lease_until: leaseUntil ?? null,
     cancel_requested: cancelRequested ? 1 : 0,
     not_before: state === 'waiting' && job.waiting ? Date.parse(job.waiting.until) : null,
+    sender_login: job.sender.login.toLowerCase(),
+    issue_number: job.issueNumber,
+    search_text: searchText(job),
     data: JSON.stringify(rest),
   };
+}
+
+/**
+ * What a text search of jobs looks in (`JobFilter.text`): the message, the issue title snapshot,
+ * the branch, the sender's login and `owner/name`, one per line, lowercase (`toLowerCase`, so a
+ * query lowercased the same way matches in every backend), without NUL characters (PostgreSQL's
+ * `text` cannot hold them).
+ */
+export function searchText(job: Pick<Job, 'message' | 'issueSnapshot' | 'branch' | 'sender' | 'repo'>): string {
+  const parts = [job.message ?? '', job.issueSnapshot?.title ?? '', job.branch ?? '', job.sender.login, `${job.repo.owner}/${job.repo.name}`];
+  return parts.join('\n').toLowerCase().replace(/\0/g, '');
 }
 
 /** Rebuilds a fresh {@link Job} from its row (a new object every time: callers may mutate it). */

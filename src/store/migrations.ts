@@ -155,6 +155,56 @@ export const MIGRATIONS: readonly string[] = [
     seen_at    INTEGER NOT NULL -- ms since the epoch
   );
   `,
+  // 4: watching the engine (issue #13). job_events ids become the change feed's ids, so they must
+  // never be handed out again (AUTOINCREMENT; the table is rebuilt with its ids); jobs get the
+  // columns search filters on (sender login and issue number, and a lowercase text to search in);
+  // a job's output is kept in chunks; outbox rows name the job they were made for, their op's kind
+  // and when they were written. Existing rows are backfilled from their JSON.
+  `
+  CREATE TABLE job_events_v4 (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    at     TEXT    NOT NULL,
+    state  TEXT    NOT NULL,
+    detail TEXT
+  );
+  INSERT INTO job_events_v4 (id, job_id, at, state, detail) SELECT id, job_id, at, state, detail FROM job_events ORDER BY id;
+  DROP TABLE job_events;
+  ALTER TABLE job_events_v4 RENAME TO job_events;
+  CREATE INDEX job_events_job ON job_events (job_id, id);
+
+  ALTER TABLE jobs ADD COLUMN sender_login TEXT    NOT NULL DEFAULT ''; -- lowercase
+  ALTER TABLE jobs ADD COLUMN issue_number INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN search_text  TEXT    NOT NULL DEFAULT ''; -- lowercase: message, title, branch, sender, owner/name
+  UPDATE jobs SET
+    sender_login = lower(coalesce(json_extract(data, '$.sender.login'), '')),
+    issue_number = coalesce(json_extract(data, '$.issueNumber'), 0),
+    search_text = lower(
+      coalesce(json_extract(data, '$.message'), '') || char(10) || coalesce(json_extract(data, '$.issueSnapshot.title'), '') || char(10) ||
+      coalesce(json_extract(data, '$.branch'), '') || char(10) || coalesce(json_extract(data, '$.sender.login'), '') || char(10) ||
+      coalesce(json_extract(data, '$.repo.owner'), '') || '/' || coalesce(json_extract(data, '$.repo.name'), ''));
+  CREATE INDEX jobs_repo_issue ON jobs (repo_key, issue_number, id);
+  CREATE INDEX jobs_sender_login ON jobs (sender_login, id);
+  CREATE INDEX jobs_created_at ON jobs (created_at);
+
+  CREATE TABLE job_output (
+    job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    start  INTEGER NOT NULL, -- byte offset of data in the job's whole output
+    data   BLOB    NOT NULL, -- UTF-8, whole characters
+    PRIMARY KEY (job_id, start)
+  ) WITHOUT ROWID;
+
+  ALTER TABLE outbox ADD COLUMN job_id INTEGER; -- the job whose change made the item, if any
+  ALTER TABLE outbox ADD COLUMN done_at INTEGER; -- ms since the epoch
+  ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT ''; -- the op's kind, for health counts
+  UPDATE outbox SET kind = coalesce(json_extract(op, '$.kind'), '');
+  UPDATE outbox SET job_id = CAST(json_extract(op, '$.jobId') AS INTEGER)
+    WHERE json_type(op, '$.jobId') IN ('text', 'integer') AND CAST(json_extract(op, '$.jobId') AS INTEGER) > 0;
+  UPDATE outbox SET job_id = CAST(substr(key, 8) AS INTEGER) WHERE job_id IS NULL AND key GLOB 'status:[1-9]*';
+  UPDATE outbox SET job_id = CAST(substr(key, 14) AS INTEGER) WHERE job_id IS NULL AND key GLOB 'pull-request:[1-9]*';
+  UPDATE outbox SET job_id = CAST(substr(key, 15) AS INTEGER) WHERE job_id IS NULL AND key GLOB 'commit-status:[1-9]*';
+  CREATE INDEX outbox_job ON outbox (job_id) WHERE job_id IS NOT NULL;
+  `,
 ];
 
 /** The schema version this build of kugetsu writes: the number of {@link MIGRATIONS}. */

@@ -52,13 +52,48 @@ export interface OutboxInsert {
   group_key: string;
   op: string;
   now: number;
+  /** The op's kind. */
+  kind: string;
+  /** The job the item was made for, if any. */
+  job_id: number | null;
+}
+
+/** A `job_events` row as the change feed reads it. */
+export interface ChangeRow {
+  id: number;
+  job_id: number;
+  at: string;
+  state: string;
+  detail: string | null;
+}
+
+/** An outbox row as `outboxOf` reads it (times ms since the epoch). */
+export interface JobWriteRow {
+  id: number;
+  kind: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+/** A `workers` row with the running jobs it holds. */
+export interface WorkerRow {
+  id: string;
+  host: string;
+  pid: number;
+  slots: number;
+  started_at: string;
+  seen_at: number;
+  running: number;
 }
 
 const FINISHED = `('succeeded', 'failed', 'canceled')`;
 const ACTIVE = `('queued', 'waiting', 'running')`;
 /** A job with its report row (what the outbox owns). */
 const JOB = `SELECT j.*, r.status_comment_id, r.pull_request, r.superseded_by FROM jobs j LEFT JOIN job_reports r ON r.job_id = j.id`;
-const JOB_COLUMNS = `issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, worker_id, lease_until, cancel_requested, not_before, data`;
+const JOB_COLUMNS = `issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, worker_id, lease_until, cancel_requested, not_before, sender_login, issue_number, search_text, data`;
 
 /** A `job_reports` patch: `undefined` keeps a field, `null` clears it. */
 export interface ReportPatch {
@@ -82,13 +117,13 @@ export function prepareStatements(db: Database.Database) {
   return {
     jobInsert: db.prepare<[JobColumns]>(
       `INSERT INTO jobs (${JOB_COLUMNS})
-       VALUES (@issue_key, @state, @delivery_id, @attempt, @created_at, @started_at, @finished_at, @repo_key, @sender_id, @worker_id, @lease_until, @cancel_requested, @not_before, @data)`,
+       VALUES (@issue_key, @state, @delivery_id, @attempt, @created_at, @started_at, @finished_at, @repo_key, @sender_id, @worker_id, @lease_until, @cancel_requested, @not_before, @sender_login, @issue_number, @search_text, @data)`,
     ),
     jobUpdate: db.prepare<[JobColumns & { id: number }]>(
       `UPDATE jobs SET issue_key = @issue_key, state = @state, delivery_id = @delivery_id, attempt = @attempt,
          created_at = @created_at, started_at = @started_at, finished_at = @finished_at, repo_key = @repo_key,
          sender_id = @sender_id, worker_id = @worker_id, lease_until = @lease_until, cancel_requested = @cancel_requested,
-         not_before = @not_before, data = @data
+         not_before = @not_before, sender_login = @sender_login, issue_number = @issue_number, search_text = @search_text, data = @data
        WHERE id = @id`,
     ),
     jobGet: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.id = ?`),
@@ -163,8 +198,8 @@ export function prepareStatements(db: Database.Database) {
 
     // Coalescing: the partial unique index allows one pending row per key.
     outboxInsert: db.prepare<[OutboxInsert]>(
-      `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at)
-       VALUES (@key, @group_key, @op, 'pending', 0, @now, @now)
+      `INSERT INTO outbox (key, group_key, op, state, attempts, next_attempt_at, created_at, kind, job_id)
+       VALUES (@key, @group_key, @op, 'pending', 0, @now, @now, @kind, @job_id)
        ON CONFLICT (key) WHERE state = 'pending' DO NOTHING`,
     ),
     outboxDue: db.prepare<[number, number], OutboxRow>(
@@ -181,8 +216,8 @@ export function prepareStatements(db: Database.Database) {
     ),
     outboxClaim: db.prepare<[string, number, number]>(`UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id = ?`),
     // Outcomes: only by the claim's holder (or, unclaimed, by anyone), only while pending.
-    outboxDone: db.prepare<[number, string | null]>(
-      `UPDATE outbox SET state = 'done', claimed_by = NULL, claim_until = NULL WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,
+    outboxDone: db.prepare<[number, number, string | null]>(
+      `UPDATE outbox SET state = 'done', done_at = ?, claimed_by = NULL, claim_until = NULL WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,
     ),
     outboxRetry: db.prepare<[number, string, number, string | null]>(
       `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL, claim_until = NULL
@@ -238,6 +273,61 @@ export function prepareStatements(db: Database.Database) {
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = deliveries.job_id AND j.state IN ${ACTIVE})`,
     ),
     pruneOutbox: db.prepare<[number]>(`DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < ?`),
+    pruneJobOutput: db.prepare<[string]>(
+      `DELETE FROM job_output WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`,
+    ),
+    pruneWorkers: db.prepare<[number]>(`DELETE FROM workers WHERE seen_at < ?`),
+
+    // The change feed: history rows by id (AUTOINCREMENT, never reused).
+    changesAfter: db.prepare<[number, number], ChangeRow>(`SELECT id, job_id, at, state, detail FROM job_events WHERE id > ? ORDER BY id LIMIT ?`),
+    lastChangeId: db.prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM job_events`),
+
+    workerPut: db.prepare<[{ id: string; host: string; pid: number; slots: number; started_at: string; seen_at: number }]>(
+      `INSERT INTO workers (id, host, pid, slots, started_at, seen_at) VALUES (@id, @host, @pid, @slots, @started_at, @seen_at)
+       ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, slots = excluded.slots, started_at = excluded.started_at, seen_at = excluded.seen_at`,
+    ),
+    workerDelete: db.prepare<[string]>(`DELETE FROM workers WHERE id = ?`),
+    workersAll: db.prepare<[], WorkerRow>(
+      `SELECT w.*, (SELECT count(*) FROM jobs j WHERE j.state = 'running' AND j.worker_id = w.id) AS running
+       FROM workers w ORDER BY w.seen_at DESC, w.id`,
+    ),
+    outboxHealth: db.prepare<[], { kind: string; pending: number; retrying: number; failed: number }>(
+      `SELECT kind, sum(state = 'pending') AS pending, sum(state = 'pending' AND attempts > 0) AS retrying, sum(state = 'failed') AS failed
+       FROM outbox WHERE state IN ('pending', 'failed') GROUP BY kind ORDER BY kind`,
+    ),
+    outboxOfJob: db.prepare<[number], JobWriteRow>(
+      `SELECT id, kind, state, attempts, last_error, created_at, done_at FROM outbox WHERE job_id = ? ORDER BY id`,
+    ),
+    waitingCounts: db.prepare<[], { repo: string; reason: string; n: number }>(
+      `SELECT j.repo_key AS repo,
+         CASE WHEN j.state = 'waiting' THEN coalesce(json_extract(j.data, '$.waiting.reason'), 'gitea')
+              WHEN EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE}) THEN 'issue'
+              ELSE 'slot' END AS reason,
+         count(*) AS n
+       FROM jobs j WHERE j.state IN ('queued', 'waiting') GROUP BY 1, 2 ORDER BY 1, 2`,
+    ),
+    jobState: db.prepare<[number], { state: string }>(`SELECT state FROM jobs WHERE id = ?`),
+
+    // Output chunks (see output-chunks.ts).
+    outputFirst: db.prepare<[number], { start: number }>(`SELECT start FROM job_output WHERE job_id = ? ORDER BY start LIMIT 1`),
+    outputLast: db.prepare<[number], { start: number; size: number }>(
+      `SELECT start, length(data) AS size FROM job_output WHERE job_id = ? ORDER BY start DESC LIMIT 1`,
+    ),
+    outputInsert: db.prepare<[number, number, Buffer]>(`INSERT INTO job_output (job_id, start, data) VALUES (?, ?, ?)`),
+    outputDropBefore: db.prepare<[number, number, number]>(
+      `DELETE FROM job_output WHERE job_id = ? AND start < ? AND start + length(data) <= ?`,
+    ),
+    outputStraddling: db.prepare<[number, number], { start: number; data: Buffer }>(
+      `SELECT start, data FROM job_output WHERE job_id = ? AND start < ?`,
+    ),
+    outputDelete: db.prepare<[number, number]>(`DELETE FROM job_output WHERE job_id = ? AND start = ?`),
+    // The chunk holding byte $from, and those after it that start before $to.
+    outputRange: db.prepare<[{ job: number; from: number; to: number }], { start: number; data: Buffer }>(
+      `SELECT start, data FROM job_output
+       WHERE job_id = @job AND start < @to
+         AND start >= coalesce((SELECT max(start) FROM job_output WHERE job_id = @job AND start <= @from), 0)
+       ORDER BY start`,
+    ),
   };
 }
 

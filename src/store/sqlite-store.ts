@@ -16,7 +16,11 @@ import type { QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
-import { prepareStatements, type DeferredRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
+import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type JobWriteRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
+import { checkChangesArgs, outputMaxBytesOf } from './browse-args.js';
+import { OutputAnnouncer, planAppend, readOptions, readRows, trimChunk } from './output-chunks.js';
+import { searchQuery } from './job-search.js';
+import { isActive } from '../domain/job-state.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -28,6 +32,11 @@ export interface SqliteStoreOptions {
   maxBatch?: number;
   /** Told the number of writes each committed transaction carried (metrics, tests). */
   onBatch?: (size: number) => void;
+  /**
+   * The most output bytes kept per job (`KUGETSU_JOB_OUTPUT_MAX_BYTES`; default
+   * {@link DEFAULT_JOB_OUTPUT_MAX_BYTES}, at least {@link OUTPUT_MIN_MAX_BYTES}, else RangeError).
+   */
+  outputMaxBytes?: number;
 }
 
 /** The embedded {@link JobStore}: one SQLite file in WAL mode with `synchronous=FULL`. */
@@ -61,6 +70,7 @@ const STATES: readonly JobState[] = JOB_STATES;
  * that is no longer pending. Job and outbox ids are never reused, even after a prune.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  outputMaxBytesOf(options.outputMaxBytes);
   mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   // A new database file is owner-only whatever the umask; SQLite gives its -wal and -shm files the
   // database file's permissions (unix VFS `findCreateFileMode`, sqlite.org/src/file/src/os_unix.c).
@@ -87,6 +97,12 @@ class SqliteJobStore implements SqliteStore {
   private readonly now: () => Date;
   private closed = false;
   private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private readonly outputMaxBytes: number;
+  private readonly outputs = new OutputAnnouncer((jobId) => this.emit({ kind: 'output', jobId }));
+  /** Search statements by their SQL (a handful of filter shapes in practice). */
+  private readonly searches = new Map<string, Database.Statement<unknown[], CandidateRow>>();
+  /** History rows written so far (a write that moved it made a transition: `changed`). */
+  private transitions = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -95,6 +111,7 @@ class SqliteJobStore implements SqliteStore {
   ) {
     this.file = options.file;
     this.now = options.now ?? (() => new Date());
+    this.outputMaxBytes = outputMaxBytesOf(options.outputMaxBytes);
     this.s = prepareStatements(db);
     this.group = new GroupCommit(db, { maxBatch: options.maxBatch, onBatch: options.onBatch });
   }
@@ -113,14 +130,14 @@ class SqliteJobStore implements SqliteStore {
       const draft: Job = { ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() };
       const columns = jobToColumns(draft);
       const id = Number(this.s.jobInsert.run(columns).lastInsertRowid);
-      this.s.eventInsert.run(id, columns.created_at, 'queued', null);
+      this.writeHistory(id, columns.created_at, 'queued', null);
       this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, id);
       this.putRepo(job.repo, now);
       const admitted = this.readJob(id)!;
-      this.insertOutbox(options.outbox(admitted), now);
+      this.insertOutbox(options.outbox(admitted), now, id);
       return { kind: 'accepted', job: admitted };
     }).then((outcome) => {
-      if (outcome.kind === 'accepted') this.emit({ kind: 'jobs' }, { kind: 'outbox' });
+      if (outcome.kind === 'accepted') this.emit({ kind: 'jobs' }, { kind: 'outbox' }, { kind: 'changed' });
       return outcome;
     });
   }
@@ -140,20 +157,20 @@ class SqliteJobStore implements SqliteStore {
   }
 
   update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
-    return this.group.run((): Job => {
+    return this.group.run(() => this.moving((): Job => {
       const changed = this.applyChange(id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) });
       if (!changed) throw new Error(`job ${id} does not exist`);
       return changed;
-    }).then((job) => this.announce(job, outbox));
+    })).then(({ value, moved }) => this.announce(value, outbox, moved));
   }
 
   change(id: string, change: JobChange): Promise<Job | undefined> {
-    return this.group.run(() => this.applyChange(id, change)).then((job) => job && this.announce(job, change.outbox ?? []));
+    return this.group.run(() => this.moving(() => this.applyChange(id, change))).then(({ value, moved }) => value && this.announce(value, change.outbox ?? [], moved));
   }
 
   claim(request: ClaimRequest): Promise<Job[]> {
     if (request.slots <= 0) return Promise.resolve([]);
-    return this.group.run((): Job[] => {
+    return this.group.run(() => this.moving((): Job[] => {
       const nowMs = request.now ?? this.now().getTime();
       const nowIso = new Date(nowMs).toISOString();
       const running = this.s.runningCount.get()?.n ?? 0;
@@ -188,8 +205,9 @@ class SqliteJobStore implements SqliteStore {
         claimed.push(taken);
       }
       return claimed;
-    }).then((jobs) => {
+    })).then(({ value: jobs, moved }) => {
       if (jobs.length > 0) this.emit({ kind: 'outbox' });
+      if (moved) this.emit({ kind: 'changed' });
       return jobs;
     });
   }
@@ -321,7 +339,7 @@ class SqliteJobStore implements SqliteStore {
   }
 
   outboxDone(id: number, workerId?: string): Promise<void> {
-    return this.group.run(() => void this.s.outboxDone.run(id, workerId ?? null));
+    return this.group.run(() => void this.s.outboxDone.run(this.now().getTime(), id, workerId ?? null));
   }
 
   outboxRetry(id: number, nextAttemptAt: number, error: string, workerId?: string): Promise<void> {
@@ -398,6 +416,8 @@ class SqliteJobStore implements SqliteStore {
     return this.group.run((): PruneResult => {
       const jobIds = this.s.pruneJobIds.all(iso).map((r) => String(r.id));
       this.s.pruneJobEvents.run(iso);
+      this.s.pruneJobOutput.run(iso);
+      this.s.pruneWorkers.run(before.getTime());
       this.s.pruneJobReports.run(iso);
       this.s.pruneJobs.run(iso);
       const deliveries = this.s.pruneDeliveries.run(iso).changes;
@@ -406,54 +426,97 @@ class SqliteJobStore implements SqliteStore {
     });
   }
 
-  // --- JobBrowser, JobOutput, workers (issue #13): implemented below in later commits.
-  workerSeen(_worker: WorkerPresence): Promise<void> {
-    return Promise.reject(new Error('not implemented yet'));
+  workerSeen(worker: WorkerPresence): Promise<void> {
+    return this.group.run(() => void this.s.workerPut.run({ id: worker.id, host: worker.host, pid: worker.pid, slots: worker.slots, started_at: worker.startedAt, seen_at: this.now().getTime() }));
   }
 
-  workerGone(_workerId: string): Promise<void> {
-    return Promise.reject(new Error('not implemented yet'));
+  workerGone(workerId: string): Promise<void> {
+    return this.group.run(() => void this.s.workerDelete.run(workerId));
   }
 
-  appendOutput(_jobId: string, _text: string): Promise<void> {
-    return Promise.reject(new Error('not implemented yet'));
+  appendOutput(jobId: string, text: string): Promise<void> {
+    if (text === '') return Promise.resolve();
+    const n = parseJobId(jobId);
+    return this.group.run(() => {
+      if (n === undefined || !this.s.jobState.get(n)) throw new Error(`job ${jobId} does not exist`);
+      const last = this.s.outputLast.get(n);
+      const plan = planAppend(last ? last.start + last.size : 0, text, this.outputMaxBytes);
+      for (const row of plan.rows) this.s.outputInsert.run(n, row.start, row.data);
+      if (plan.keepFrom > 0) {
+        this.s.outputDropBefore.run(n, plan.keepFrom, plan.keepFrom);
+        for (const row of this.s.outputStraddling.all(n, plan.keepFrom)) {
+          const kept = trimChunk(row, plan.keepFrom);
+          this.s.outputDelete.run(n, row.start);
+          if (kept) this.s.outputInsert.run(n, kept.start, Buffer.from(kept.data));
+        }
+      }
+    }).then(() => this.outputs.appended(jobId));
   }
 
-  readOutput(_jobId: string, _options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
-    return Promise.reject(new Error('not implemented yet'));
+  async readOutput(jobId: string, options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
+    const { after, limit } = readOptions(options);
+    const n = parseJobId(jobId);
+    const state = n === undefined ? undefined : this.s.jobState.get(n)?.state;
+    const done = state === undefined || !isActive(state as JobState);
+    if (n === undefined) return { text: '', next: 0, dropped: 0, total: 0, done };
+    // One read transaction: the chunks and the bounds from one snapshot.
+    return this.db.transaction((): OutputChunk => {
+      const dropped = this.s.outputFirst.get(n)?.start ?? 0;
+      const last = this.s.outputLast.get(n);
+      const total = last ? last.start + last.size : 0;
+      const from = Math.min(Math.max(after, dropped), total);
+      const rows = this.s.outputRange.all({ job: n, from, to: from + limit });
+      const { text, next } = readRows(rows, from, limit);
+      return { text, next, dropped, total, done };
+    })();
   }
 
-  changes(_afterId: number, _limit: number): Promise<JobStateChange[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  async changes(afterId: number, limit: number): Promise<JobStateChange[]> {
+    checkChangesArgs(afterId, limit);
+    return this.s.changesAfter.all(afterId, limit).map(changeFromRow);
   }
 
-  lastChangeId(): Promise<number> {
-    return Promise.reject(new Error('not implemented yet'));
+  async lastChangeId(): Promise<number> {
+    return this.s.lastChangeId.get()?.id ?? 0;
   }
 
-  search(_filter: JobFilter, _page: JobPage): Promise<{ jobs: Job[]; nextBefore?: string }> {
-    return Promise.reject(new Error('not implemented yet'));
+  async search(filter: JobFilter, page: JobPage): Promise<{ jobs: Job[]; nextBefore?: string }> {
+    const query = searchQuery(filter, page, 'sqlite');
+    const where = query.conditions.length > 0 ? `WHERE ${query.conditions.join(' AND ')}` : '';
+    const sql = `SELECT j.*, r.status_comment_id, r.pull_request, r.superseded_by FROM jobs j LEFT JOIN job_reports r ON r.job_id = j.id ${where} ORDER BY j.id DESC LIMIT ${query.fetch}`;
+    let statement = this.searches.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], CandidateRow>(sql);
+      if (this.searches.size > 200) this.searches.clear();
+      this.searches.set(sql, statement);
+    }
+    const jobs = statement.all(...query.params).map(jobFromRow);
+    if (jobs.length <= query.limit) return { jobs };
+    jobs.length = query.limit;
+    return { jobs, nextBefore: jobs[jobs.length - 1]!.id };
   }
 
-  workers(): Promise<WorkerInfo[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  async workers(): Promise<WorkerInfo[]> {
+    return this.s.workersAll.all().map((w) => ({ id: w.id, slots: w.slots, running: w.running, lastSeenAt: new Date(w.seen_at).toISOString(), host: w.host, pid: w.pid, startedAt: w.started_at }));
   }
 
-  outboxHealth(): Promise<OutboxHealth[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  async outboxHealth(): Promise<OutboxHealth[]> {
+    return this.s.outboxHealth.all().map((h) => ({ kind: h.kind as OutboxHealth['kind'], pending: h.pending, retrying: h.retrying, failed: h.failed }));
   }
 
-  waitingCounts(): Promise<WaitingCount[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  async waitingCounts(): Promise<WaitingCount[]> {
+    return this.s.waitingCounts.all().map((w) => ({ repo: w.repo, reason: w.reason as WaitingCount['reason'], count: w.n }));
   }
 
-  outboxOf(_jobId: string): Promise<JobWrite[]> {
-    return Promise.reject(new Error('not implemented yet'));
+  async outboxOf(jobId: string): Promise<JobWrite[]> {
+    const n = parseJobId(jobId);
+    return n === undefined ? [] : this.s.outboxOfJob.all(n).map(jobWriteFromRow);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.outputs.close();
     this.group.close();
     this.db.close();
   }
@@ -490,9 +553,9 @@ class SqliteJobStore implements SqliteStore {
     this.s.jobUpdate.run({ ...columns, id: row.id });
     if (Object.keys(report).length > 0) this.writeReport(row.id, { ...current, ...report } as Job);
     const now = this.now();
-    if (columns.state !== current.state) this.s.eventInsert.run(row.id, now.toISOString(), columns.state, change.detail ?? null);
+    if (columns.state !== current.state) this.writeHistory(row.id, now.toISOString(), columns.state, change.detail ?? null);
     const changed = this.readJob(row.id)!;
-    this.insertOutbox([...(change.outbox ?? []), ...(more?.(changed) ?? [])], now);
+    this.insertOutbox([...(change.outbox ?? []), ...(more?.(changed) ?? [])], now, row.id);
     return changed;
   }
 
@@ -520,9 +583,23 @@ class SqliteJobStore implements SqliteStore {
     );
   }
 
+  /** Writes a history row (a transition: counted for the `changed` event). */
+  private writeHistory(jobId: number, at: string, state: string, detail: string | null): void {
+    this.s.eventInsert.run(jobId, at, state, detail);
+    this.transitions += 1;
+  }
+
+  /** Runs `work` (inside a group commit's transaction) and tells whether it made a transition. */
+  private moving<T>(work: () => T): { value: T; moved: boolean } {
+    const before = this.transitions;
+    const value = work();
+    return { value, moved: this.transitions !== before };
+  }
+
   /** After a committed change: tell the listeners what became due. */
-  private announce(job: Job, outbox: readonly NewOutboxItem[]): Job {
+  private announce(job: Job, outbox: readonly NewOutboxItem[], moved = false): Job {
     const events: EngineEvent[] = [];
+    if (moved) events.push({ kind: 'changed' });
     if (job.state === 'queued' || job.cancelRequested) events.push({ kind: 'jobs' });
     if (outbox.length > 0 || job.state !== 'running') events.push({ kind: 'outbox' });
     this.emit(...events);
@@ -545,10 +622,32 @@ class SqliteJobStore implements SqliteStore {
     this.s.repoPut.run(repo.fullName, JSON.stringify(repo), now.toISOString(), now.toISOString());
   }
 
-  private insertOutbox(items: NewOutboxItem[], now: Date): void {
+  /** Inserts outbox items made for job `jobId` (else for the job their op names, if any). */
+  private insertOutbox(items: NewOutboxItem[], now: Date, jobId?: number): void {
     const ms = now.getTime();
-    for (const item of items) this.s.outboxInsert.run({ key: item.key, group_key: item.group, op: JSON.stringify(item.op), now: ms });
+    for (const item of items) {
+      this.s.outboxInsert.run({ key: item.key, group_key: item.group, op: JSON.stringify(item.op), now: ms, kind: item.op.kind, job_id: jobId ?? jobIdOfOp(item.op) });
+    }
   }
+}
+
+/** The job an outbox op names (`jobId`), as a key, or null. */
+function jobIdOfOp(op: OutboxOp): number | null {
+  const id = 'jobId' in op ? op.jobId : undefined;
+  return (id !== undefined && parseJobId(id)) || null;
+}
+
+function changeFromRow(row: ChangeRow): JobStateChange {
+  const change: JobStateChange = { id: row.id, jobId: String(row.job_id), state: row.state as JobState, at: row.at };
+  if (row.detail !== null) change.detail = row.detail;
+  return change;
+}
+
+function jobWriteFromRow(row: JobWriteRow): JobWrite {
+  const write: JobWrite = { id: row.id, kind: row.kind as JobWrite['kind'], state: row.state as JobWrite['state'], attempts: row.attempts, createdAt: new Date(row.created_at).toISOString() };
+  if (row.last_error !== null) write.lastError = row.last_error;
+  if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
+  return write;
 }
 
 /** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */

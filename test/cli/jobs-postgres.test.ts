@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runAction } from '../../src/cli/context.js';
 import { doctorCommand } from '../../src/cli/doctor-command.js';
 import { jobsCancelCommand } from '../../src/cli/jobs-cancel-command.js';
-import { jobsListCommand, jobsShowCommand } from '../../src/cli/jobs-command.js';
+import { jobsListCommand, jobsLogsCommand, jobsShowCommand } from '../../src/cli/jobs-command.js';
 import { openPostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
 import { POSTGRES_SCHEMA_VERSION } from '../../src/engine-postgres/postgres-schema.js';
 import { adminQuery, usePostgresDatabase } from '../support/postgres.js';
@@ -32,6 +32,11 @@ describe('kugetsu jobs with KUGETSU_DATABASE_URL', () => {
     expect(await jobsShowCommand('2', { json: true }, show)).toBe(0);
     expect(json(show).history.map((e: { state: string; detail?: string }) => [e.state, e.detail])).toEqual([['queued', undefined], ['running', undefined], ['failed', 'agent exit 3']]);
     expect(existsSync(path.join(stateDir, 'kugetsu.db'))).toBe(false);
+    // The agent's output comes from the database: this machine has no log file of it.
+    const logs = ctx();
+    expect(await jobsLogsCommand('1', {}, logs)).toBe(0);
+    expect(logs.output.stdout).toEqual(['reading the issue', 'editing src/app.ts', 'done']);
+    expect(existsSync(path.join(stateDir, 'logs', 'job-1.log'))).toBe(false);
   });
 
   it('without a server, cancels a queued job in PostgreSQL and refuses a running one', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAction } from '../../src/cli/context.js';
@@ -79,17 +79,25 @@ describe('kugetsu jobs logs', () => {
     const { ctx } = await filled();
     const c = ctx();
     expect(await jobsLogsCommand('1', { json: true, tail: 2 }, c)).toBe(0);
-    expect(json(c)).toMatchObject({ job: '1', state: 'succeeded', lines: ['editing src/app.ts', 'done'] });
+    expect(json(c)).toStrictEqual({ job: '1', state: 'succeeded', source: 'engine', dropped: 0, lines: ['editing src/app.ts', 'done'] });
     const plain = ctx();
     expect(await jobsLogsCommand('1', {}, plain)).toBe(0);
     expect(plain.output.stdout).toEqual(['reading the issue', 'editing src/app.ts', 'done']);
   });
 
-  it('says why a job has no log', async () => {
+  it('says why a job has no output', async () => {
     const { ctx } = await filled();
     const c = ctx();
     expect(await runAction(c, 'jobs logs', () => jobsLogsCommand('4', {}, c))).toBe(1);
-    expect(c.output.stderr[0]).toMatch(/^kugetsu: job 4 \(queued\) has no log at .*job-4\.log\n  → a job has a log once its agent started/);
+    expect(c.output.stderr[0]).toMatch(/^kugetsu: job 4 \(queued\) has no output yet\n  → a job has output once its agent started/);
+  });
+
+  it('reads the log file of a job whose output is not in the database (run before it was kept there)', async () => {
+    const { stateDir, ctx } = await filled();
+    writeFileSync(path.join(stateDir, 'logs', 'job-2.log'), 'old output\nfrom the file\n');
+    const c = ctx();
+    expect(await jobsLogsCommand('2', { json: true }, c)).toBe(0);
+    expect(json(c)).toStrictEqual({ job: '2', state: 'failed', source: 'file', dropped: 0, lines: ['old output', 'from the file'], logFile: path.join(stateDir, 'logs', 'job-2.log') });
   });
 
   it('reads while another connection (the server) has the database open', async () => {

@@ -19,7 +19,7 @@ export function engineEventsContract(ctx: ContractContext): void {
       });
 
       const job = await accepted(store, 7);
-      expect(take()).toEqual(['jobs', 'outbox']);
+      expect(take()).toEqual(['changed', 'jobs', 'outbox']);
       await store.enqueue([comment('k')]);
       expect(take()).toEqual(['outbox']);
       await store.enqueue([]);

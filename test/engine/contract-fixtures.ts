@@ -14,7 +14,7 @@ export interface StoreBackend {
   /** Shown in the test names, e.g. `sqlite`. */
   name: string;
   fresh(): Promise<string>;
-  open(location: string, options?: { now?: () => Date }): Promise<JobStore>;
+  open(location: string, options?: { now?: () => Date; outputMaxBytes?: number }): Promise<JobStore>;
   /** The schema version this kugetsu writes for this backend. */
   schemaVersion: number;
   /** Reads the stored schema version at `location` without a store. */

@@ -12,12 +12,15 @@ import { leasesContract } from './contract-leases.js';
 import { lifecycleContract } from './contract-lifecycle.js';
 import { outboxClaimsContract } from './contract-outbox-claims.js';
 import { outboxContract } from './contract-outbox.js';
+import { outputContract } from './contract-output.js';
+import { changeFeedContract } from './contract-change-feed.js';
+import { browseContract } from './contract-browse.js';
 
 /** What each part of the contract gets: the backend, and stores that are closed after each test. */
 export interface ContractContext {
   backend: StoreBackend;
   /** Opens a store on a fresh database (or on `location`, to share one database between stores). */
-  open(options?: { location?: string; now?: () => Date }): Promise<JobStore>;
+  open(options?: { location?: string; now?: () => Date; outputMaxBytes?: number }): Promise<JobStore>;
   /** A fresh database's location (not opened). */
   fresh(): Promise<string>;
   /** Remembers a store opened outside {@link open} so that it is closed after the test. */
@@ -44,7 +47,7 @@ export function describeStoreContract(backend: StoreBackend): void {
     },
     async open(options = {}) {
       const location = options.location ?? (await backend.fresh());
-      return ctx.closeLater(await backend.open(location, options.now ? { now: options.now } : {}));
+      return ctx.closeLater(await backend.open(location, { ...(options.now ? { now: options.now } : {}), ...(options.outputMaxBytes !== undefined ? { outputMaxBytes: options.outputMaxBytes } : {}) }));
     },
   };
   describe(`JobStore contract (${backend.name})`, () => {
@@ -59,5 +62,8 @@ export function describeStoreContract(backend: StoreBackend): void {
     outboxClaimsContract(ctx);
     engineEventsContract(ctx);
     claimRaceContract(ctx);
+    outputContract(ctx);
+    changeFeedContract(ctx);
+    browseContract(ctx);
   });
 }

@@ -19,7 +19,7 @@ describe('SqliteStore durability and schema', () => {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all();
-      expect(tables).toEqual(['cursors', 'deferred_events', 'deliveries', 'job_events', 'job_reports', 'jobs', 'outbox', 'repos', 'sessions', 'workers']);
+      expect(tables).toEqual(['cursors', 'deferred_events', 'deliveries', 'job_events', 'job_output', 'job_reports', 'jobs', 'outbox', 'repos', 'sessions', 'workers']);
     } finally {
       db.close();
     }

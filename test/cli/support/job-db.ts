@@ -29,8 +29,9 @@ export async function admitJob(store: JobStore, n: number, message = `fix issue 
 }
 
 /**
- * A state dir whose database holds: job 1 succeeded (with a 3-line log), job 2 failed in the agent
- * phase, job 3 running, job 4 queued. The store is closed again, as the server's would be.
+ * A state dir whose database holds: job 1 succeeded (with a 3-line output in the engine and in its
+ * log file), job 2 failed in the agent phase, job 3 running, job 4 queued. The store is closed
+ * again, as the server's would be.
  */
 export async function fillStateDir(stateDir: string): Promise<void> {
   await fillStore(openSqliteStore({ file: path.join(stateDir, 'kugetsu.db') }));
@@ -38,11 +39,13 @@ export async function fillStateDir(stateDir: string): Promise<void> {
   writeFileSync(path.join(stateDir, 'logs', 'job-1.log'), 'reading the issue\nediting src/app.ts\ndone\n');
 }
 
-/** Fills `store` with the four jobs of {@link fillStateDir}, then closes it. */
+/** Fills `store` with the four jobs of {@link fillStateDir} (job 1's output in the engine), then closes it. */
 export async function fillStore(store: JobStore): Promise<void> {
   const result = { exitCode: 0, timedOut: false, canceled: false, durationMs: 4000, outputTail: '', newCommits: 1, pushed: true };
   const j1 = await admitJob(store, 1);
   await store.update(j1.id, { state: 'running', startedAt: '2025-01-01T00:00:00.000Z' });
+  await store.appendOutput(j1.id, 'reading the issue\nediting ');
+  await store.appendOutput(j1.id, 'src/app.ts\ndone\n');
   await store.update(j1.id, { state: 'succeeded', finishedAt: '2025-01-01T00:00:04.000Z', result: { ...result, sessionId: 'ses_1' } });
   const j2 = await admitJob(store, 2);
   await store.update(j2.id, { state: 'running', startedAt: '2025-01-01T00:01:00.000Z' });

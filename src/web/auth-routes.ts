@@ -1,0 +1,118 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Gitea, generateCodeVerifier, generateState, OAuth2RequestError } from 'arctic';
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Logger } from '../log/logger.js';
+import { encodeSession, newSession, SESSION_COOKIE } from './session-cookie.js';
+import type { WebEnv } from './viewer.js';
+
+/** Sign-in with Gitea: the OAuth2 application kugetsu is on the same Gitea. */
+export interface AuthOptions {
+  /** Gitea's root URL (`GITEA_URL`): `/login/oauth/authorize` and `/login/oauth/access_token` are under it. */
+  giteaUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** `<KUGETSU_PUBLIC_URL>/auth/callback`, registered as the application's redirect URI. */
+  redirectUrl: string;
+  /** True when the public URL is https: cookies get `Secure`. */
+  secure: boolean;
+  sessionKey: Buffer;
+  /** How long a session lasts, ms. */
+  sessionTtlMs: number;
+  /** The signed-in person (`GET /api/v1/user` with their access token), which is then dropped. */
+  userOf: (accessToken: string) => Promise<{ id: number; login: string }>;
+  logger: Logger;
+  now?: () => number;
+}
+
+const STATE_COOKIE = 'kugetsu_oauth_state';
+const VERIFIER_COOKIE = 'kugetsu_oauth_verifier';
+const NEXT_COOKIE = 'kugetsu_oauth_next';
+/** The sign-in must finish within this many seconds. */
+const FLOW_TTL_S = 600;
+/** Gitea scope: read the user's profile (`GET /api/v1/user`); kugetsu never acts as the person. */
+const SCOPES = ['read:user'];
+
+/**
+ * `GET /auth/login[?next=/path]` → 302 to Gitea's authorize page, with `state` and a PKCE S256
+ * challenge; the state, verifier and return path go in short-lived (10 min) HttpOnly, SameSite=Lax
+ * cookies on `/auth`. `GET /auth/callback?code&state` → checks the state, exchanges the code
+ * (arctic's Gitea provider, client secret in HTTP Basic), reads `GET /api/v1/user` with the
+ * person's token (then forgets the token), sets the signed session cookie and 302s back. A failed
+ * sign-in answers 400 (or 502 when Gitea fails) with the reason as text. `POST /auth/logout` (CSRF
+ * checked by the caller's guard) clears the session: 303 to `/`, or 200 JSON for `Accept: application/json`.
+ * Without OAuth settings, `/auth/login` answers 404 with how to configure it.
+ */
+export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure: boolean): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const cookie = (maxAge: number, secure: boolean) => ({ httpOnly: true, sameSite: 'Lax' as const, secure, path: '/', maxAge });
+
+  app.post('/auth/logout', (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: cookieSecure });
+    return (c.req.header('accept') ?? '').includes('application/json') ? c.json({ status: 'signed-out' }) : c.redirect('/', 303);
+  });
+
+  if (!options) {
+    const notConfigured = 'Sign-in with Gitea is not configured: set KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET and KUGETSU_PUBLIC_URL (README "Dashboard API"). The admin token works meanwhile: Authorization: Bearer <state>/admin-token.';
+    app.get('/auth/login', (c) => c.text(notConfigured, 404));
+    app.get('/auth/callback', (c) => c.text(notConfigured, 404));
+    return app;
+  }
+  const now = options.now ?? Date.now;
+  const gitea = new Gitea(options.giteaUrl, options.clientId, options.clientSecret, options.redirectUrl);
+  const flow = { httpOnly: true, sameSite: 'Lax' as const, secure: options.secure, path: '/auth', maxAge: FLOW_TTL_S };
+
+  app.get('/auth/login', (c) => {
+    const state = generateState();
+    const verifier = generateCodeVerifier();
+    setCookie(c, STATE_COOKIE, state, flow);
+    setCookie(c, VERIFIER_COOKIE, verifier, flow);
+    setCookie(c, NEXT_COOKIE, safeNext(c.req.query('next')), flow);
+    return c.redirect(gitea.createAuthorizationURL(state, verifier, SCOPES).toString(), 302);
+  });
+
+  app.get('/auth/callback', async (c) => {
+    const expected = getCookie(c, STATE_COOKIE);
+    const verifier = getCookie(c, VERIFIER_COOKIE);
+    const next = safeNext(getCookie(c, NEXT_COOKIE));
+    for (const name of [STATE_COOKIE, VERIFIER_COOKIE, NEXT_COOKIE]) deleteCookie(c, name, { path: '/auth', secure: options.secure });
+    const error = c.req.query('error');
+    if (error) return c.text(`Gitea did not sign you in: ${error}${c.req.query('error_description') ? ` (${c.req.query('error_description')})` : ''}. Try again: /auth/login`, 400);
+    const code = c.req.query('code');
+    const state = c.req.query('state');
+    if (!code || !state) return c.text('The sign-in answer from Gitea lacks code or state. Start again: /auth/login', 400);
+    if (!expected || !verifier || !sameText(state, expected)) return c.text('The sign-in expired or was started elsewhere (state does not match). Start again: /auth/login', 400);
+    let accessToken: string;
+    try {
+      accessToken = (await gitea.validateAuthorizationCode(code, verifier)).accessToken();
+    } catch (err) {
+      if (err instanceof OAuth2RequestError) return c.text(`Gitea refused the sign-in code (${err.code}${err.description ? `: ${err.description}` : ''}). Start again: /auth/login`, 400);
+      options.logger.warn({ err }, 'sign-in with Gitea failed: the token request did not succeed');
+      return c.text('Gitea could not be reached to finish the sign-in. Try again in a moment.', 502);
+    }
+    let user: { id: number; login: string };
+    try {
+      user = await options.userOf(accessToken);
+    } catch (err) {
+      options.logger.warn({ err }, 'sign-in with Gitea failed: GET /api/v1/user did not succeed');
+      return c.text('Gitea did not tell who you are (GET /api/v1/user failed). Try again in a moment.', 502);
+    }
+    const session = newSession(user, options.sessionTtlMs, now());
+    setCookie(c, SESSION_COOKIE, encodeSession(session, options.sessionKey), cookie(Math.floor(options.sessionTtlMs / 1000), options.secure));
+    options.logger.info({ login: user.login }, 'signed in to the dashboard');
+    return c.redirect(next, 302);
+  });
+  return app;
+}
+
+/** A return path that stays on this site: starts with one `/`, no `//` or `/\`; else `/`. */
+function safeNext(next: string | undefined): string {
+  if (!next || !/^\/(?![/\\])/.test(next) || /[\r\n]/.test(next) || next.length > 1000) return '/';
+  return next;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
