@@ -146,6 +146,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
 
   const outbox = new OutboxWorker({
     store, gitea, logger, redact,
+    // The embedded database has one process: claims left in it are a crashed predecessor's.
+    soleSender: config.database.kind === 'sqlite',
     botUserId: async () => (await identity.resolve()).id,
     renderContext: async (job: Job) => ({
       ...(job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),

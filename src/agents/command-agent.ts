@@ -103,6 +103,7 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
         env,
         logFile: turn.logFile,
         ...(turn.redact ? { redact: turn.redact } : {}),
+        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
         timeoutMs: turn.timeoutMs,
         signal: turn.signal,
         killGraceMs: options.killGraceMs,

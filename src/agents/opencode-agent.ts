@@ -108,6 +108,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
         env: turn.env,
         logFile: turn.logFile,
         ...(turn.redact ? { redact: turn.redact } : {}),
+        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
         timeoutMs: turn.timeoutMs,
         signal: turn.signal,
         killGraceMs: options.killGraceMs,

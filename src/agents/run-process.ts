@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { OutputTail, type OutputTailLimits } from './output-tail.js';
 import { explainBwrapFailure } from './sandbox-probe.js';
@@ -24,6 +25,11 @@ export interface RunProcessOptions {
    * two chunks is still caught); e.g. kugetsu's redactor, which masks the Gitea token.
    */
   redact?: (text: string) => string;
+  /**
+   * Receives the text written to `logFile` (after `redact`), as it is written; output is decoded as
+   * UTF-8 per stream, so a character split across chunks arrives whole. A throw is ignored.
+   */
+  onOutput?: (text: string) => void;
   /** Hard limit in ms; on expiry the process group gets SIGTERM, then SIGKILL after {@link killGraceMs}. */
   timeoutMs: number;
   /** Aborting kills the process group like a timeout does, and sets `canceled`. */
@@ -190,6 +196,15 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
 
   const streams = [sub.stdout, sub.stderr].filter((s): s is Readable => s !== null && s !== undefined);
   const redact = options.redact;
+  const onOutput = options.onOutput;
+  const tell = (text: string): void => {
+    if (!onOutput || text === '') return;
+    try {
+      onOutput(text);
+    } catch {
+      // The consumer's failure is its own; the log file has the output.
+    }
+  };
   // bwrap reports its own failures as `bwrap: …` on stderr before the command starts.
   let stderrHead = '';
   const streamsClosed = Promise.all(
@@ -197,25 +212,34 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
       const name = i === 0 ? 'stdout' : 'stderr';
       // With a redactor, whole lines are written (a line over 64 KiB is flushed as it is).
       let pending = '';
+      const decoder = new StringDecoder('utf8');
       const flush = (all: boolean): void => {
         const cut = all ? pending.length : pending.lastIndexOf('\n') + 1 || (pending.length > 65_536 ? pending.length : 0);
         if (cut === 0) return;
-        log.write(redact!(pending.slice(0, cut)));
+        const text = redact!(pending.slice(0, cut));
+        log.write(text);
+        tell(text);
         pending = pending.slice(cut);
       };
       s.on('data', (chunk: Buffer | string) => {
         if (name === 'stderr' && stderrHead.length < 1000) stderrHead += chunk.toString();
         if (redact) {
-          pending += chunk.toString();
+          pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
           flush(false);
         } else {
           log.write(chunk);
+          if (onOutput) tell(typeof chunk === 'string' ? chunk : decoder.write(chunk));
         }
         tail.push(name, chunk);
       });
       return new Promise<void>((resolve) => {
         const done = (): void => {
-          if (redact) flush(true);
+          if (redact) {
+            pending += decoder.end();
+            flush(true);
+          } else {
+            tell(decoder.end());
+          }
           resolve();
         };
         s.once('close', done);

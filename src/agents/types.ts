@@ -35,6 +35,11 @@ export interface AgentTurn {
   logFile: string;
   /** Masks secrets in what is written to {@link logFile} (the output tail is masked by the caller). */
   redact?: (text: string) => string;
+  /**
+   * Receives what is written to {@link logFile} (masked by {@link redact}), as it is written, e.g.
+   * to keep the output in the engine for a dashboard. Must not throw (a throw is ignored).
+   */
+  onOutput?: (text: string) => void;
   /** Aborting cancels the turn: the process group gets SIGTERM, then SIGKILL after the grace period. */
   signal?: AbortSignal;
   /**

@@ -363,6 +363,12 @@ class PostgresJobStore implements PostgresStore {
     });
   }
 
+  releaseOutboxClaims(): Promise<number> {
+    return this.read(
+      async () => (await this.pool.query(`UPDATE outbox SET claim_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL AND claim_until > 0`)).rowCount ?? 0,
+    );
+  }
+
   outboxNextDueAt(): Promise<number | undefined> {
     return this.read(async () => (await this.pool.query<{ at: number | null }>(SQL.outboxNextDue)).rows[0]?.at ?? undefined);
   }

@@ -174,9 +174,9 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
     `,
   },
   {
-    // The twin of SQLite's step 4. Identity ids are never reused already, so job_events stays as
-    // it is; its ids become the change feed's (their order is made safe by the store, see
-    // \`PendingHistory\`).
+    // The twin of SQLite's step 4 (PostgreSQL has one step less: its first had deferred events).
+    // Identity ids are never reused already, so job_events stays as it is; its ids become the
+    // change feed's (their order is made safe by the store, see \`PendingHistory\`).
     description: 'watching the engine: search columns, job output, the job and kind of outbox items',
     sql: `
     ALTER TABLE jobs

@@ -6,6 +6,7 @@ import type { AgentAdapter, AgentOutcome, SessionPlace } from '../agents/types.j
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
+import { OutputBatcher } from './output-batcher.js';
 import type { Job, JobPhase, JobResult } from '../store/job.js';
 import type { JobStore } from '../store/job-store.js';
 import type { RepoRef } from '../domain/repo-ref.js';
@@ -309,6 +310,8 @@ export class JobRunner {
     // The issue's last turn may have run on another worker: its session comes through the engine.
     if (sessionId !== undefined && previous) await restoreTurnSession(log, agent, previous, place(sessionId));
 
+    // The output goes into the engine too, batched, for dashboards on any machine (README "Dashboard").
+    const output = new OutputBatcher({ write: (text) => store.appendOutput(job.id, text), logger: log });
     const runTurn = (session: string | undefined): Promise<AgentOutcome> =>
       agent.run({
         issueKey: job.issueKey,
@@ -324,17 +327,24 @@ export class JobRunner {
         env: run.env,
         logFile: paths.logFile,
         redact,
+        onOutput: (text) => output.push(text),
         signal,
         sandbox: turnSandbox,
       });
-    let outcome = await runTurn(sessionId);
-    if (outcome.sessionRejected && sessionId !== undefined && !signal.aborted) {
-      // The agent no longer knows the stored session (its data dir was wiped, say): start afresh
-      // in the same worktree rather than failing the request.
-      this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, sessionId }, 'agent rejected the stored session; starting a new one');
-      await writeSessionFile(paths.sessionFile, '');
-      sessionId = undefined;
-      outcome = await runTurn(undefined);
+    let outcome: AgentOutcome;
+    try {
+      outcome = await runTurn(sessionId);
+      if (outcome.sessionRejected && sessionId !== undefined && !signal.aborted) {
+        // The agent no longer knows the stored session (its data dir was wiped, say): start afresh
+        // in the same worktree rather than failing the request.
+        this.deps.logger.warn({ job: job.id, issueKey: job.issueKey, sessionId }, 'agent rejected the stored session; starting a new one');
+        await writeSessionFile(paths.sessionFile, '');
+        sessionId = undefined;
+        outcome = await runTurn(undefined);
+      }
+    } finally {
+      // The last output is in the engine before the job's end is recorded.
+      await output.close();
     }
     if (isLeaseLost(signal)) {
       // Another worker may hold the job (and the issue's session) now: this turn records nothing.

@@ -38,7 +38,7 @@ export interface OutboxWorkerOptions {
   backoff?: Partial<BackoffOptions>;
   /** Groups (issues) written to at the same time. Default 4. */
   concurrency?: number;
-  /** Pending items read per round (oldest first). Default 500. */
+  /** Most pending items claimed per round (oldest first): default and at most 4 × `concurrency`. */
   batchSize?: number;
   /** For the jitter; default `Math.random`. */
   random?: () => number;
@@ -48,6 +48,12 @@ export interface OutboxWorkerOptions {
    * long a hung connection can hold its issue's writes and `stop()`.
    */
   sendTimeoutMs?: number;
+  /**
+   * True when this worker is the outbox's only sender (the embedded backend's one process): at
+   * start it ends the claims a crashed earlier process left, instead of waiting for them to
+   * expire. Never with a shared database, where the claims may be a live process's.
+   */
+  soleSender?: boolean;
 }
 
 type Settled = 'done' | 'retry' | 'failed';
@@ -83,8 +89,9 @@ export class OutboxWorker {
   private readonly sendTimeoutMs: number;
   /** This process's claims on outbox items (`o:<host>:<pid>:<random>`). */
   private readonly workerId = `o:${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  /** How long a claim holds: a write's timeout and a margin. */
+  /** How long a claim holds: a write's timeout and a margin (ms). */
   private readonly claimMs: number;
+  private readonly soleSender: boolean;
   private readonly deps: SendDeps;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private loopDone: Promise<void> = Promise.resolve();
@@ -103,9 +110,10 @@ export class OutboxWorker {
     this.random = options.random ?? Math.random;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.concurrency = Math.max(1, options.concurrency ?? 4);
-    this.batchSize = Math.max(1, options.batchSize ?? 500);
+    this.batchSize = Math.max(1, options.batchSize ?? 500); // capped per round at 4 × concurrency
     this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
-    this.claimMs = this.sendTimeoutMs * 2;
+    this.claimMs = this.sendTimeoutMs + 10_000;
+    this.soleSender = options.soleSender === true;
     this.deps = {
       store: options.store,
       gitea: options.gitea,
@@ -165,6 +173,14 @@ export class OutboxWorker {
   }
 
   private async loop(): Promise<void> {
+    if (this.soleSender) {
+      try {
+        const released = await this.store.releaseOutboxClaims();
+        if (released > 0) this.logger.info({ released }, 'outbox: released the claims an earlier process left; their writes are checked before they are repeated');
+      } catch (err) {
+        this.logger.warn({ err }, 'outbox: could not release the claims an earlier process left; they expire by themselves');
+      }
+    }
     let roundFailures = 0;
     while (this.state === 'running') {
       let next: { progressed: boolean; wakeAt: number | undefined };
@@ -190,8 +206,10 @@ export class OutboxWorker {
     this.wakeRequested = false;
     const now = this.now();
     // The head of each issue's writes, claimed for this process (another process never sends it
-    // meanwhile; a dead process's claims expire after `claimMs`).
-    const claimed = await this.store.claimOutbox(this.workerId, this.batchSize, this.claimMs, now);
+    // meanwhile; a dead process's claims expire after `claimMs`). A few rounds of sends at most: a
+    // claim waiting for its turn here keeps other processes from sending it, and a crash leaves it
+    // blocked until it expires.
+    const claimed = await this.store.claimOutbox(this.workerId, Math.min(this.batchSize, this.concurrency * 4), this.claimMs, now);
     this.storeFailedThisRound = false;
     await eachLimited(claimed, this.concurrency, async (item) => void (await this.process(item)));
     if (!this.storeFailedThisRound) this.storeFailures = 0;

@@ -139,6 +139,13 @@ export interface JobStore extends JobQueue, JobReader, JobBrowser, JobOutput, En
    * another process. An item is sent by one process at a time; a dead process's claims expire.
    */
   claimOutbox(workerId: string, limit: number, leaseMs: number, nowMs: number): Promise<OutboxItem[]>;
+  /**
+   * Ends every claim on pending outbox items at once (each keeps `claimedBefore`, so its write is
+   * looked up before it is repeated); resolves to how many were claimed. Only for a process that is
+   * the outbox's sole sender — the embedded backend's one process, at start, after a crash left its
+   * claims behind: a live sender's claim would be broken.
+   */
+  releaseOutboxClaims(): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending item, or `undefined` when none is pending. */
   outboxNextDueAt(): Promise<number | undefined>;
   /** Marks an item written; with `workerId`, only while that worker holds its claim. */

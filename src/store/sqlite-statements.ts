@@ -215,6 +215,8 @@ export function prepareStatements(db: Database.Database) {
        ORDER BY o.id LIMIT ?`,
     ),
     outboxClaim: db.prepare<[string, number, number]>(`UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id = ?`),
+    // claimed_by stays: the item was claimed before (see outboxFromRow).
+    outboxReleaseClaims: db.prepare(`UPDATE outbox SET claim_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL AND claim_until > 0`),
     // Outcomes: only by the claim's holder (or, unclaimed, by anyone), only while pending.
     outboxDone: db.prepare<[number, number, string | null]>(
       `UPDATE outbox SET state = 'done', done_at = ?, claimed_by = NULL, claim_until = NULL WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,

@@ -334,6 +334,10 @@ class SqliteJobStore implements SqliteStore {
     });
   }
 
+  releaseOutboxClaims(): Promise<number> {
+    return this.group.run(() => this.s.outboxReleaseClaims.run().changes);
+  }
+
   async outboxNextDueAt(): Promise<number | undefined> {
     return this.s.outboxNextDue.get()?.at ?? undefined;
   }

@@ -22,7 +22,8 @@ function actionStatus(outcome: ActionOutcome): ContentfulStatusCode {
  * - `POST /api/jobs/{id}/cancel` → 200 canceled, 202 cancel-requested (a running agent stops at its
  *   worker's next heartbeat), 403, 404, 409 (already finished), 503 (permission not checkable now);
  * - `POST /api/jobs/{id}/retry` → 202 `{status:"retried", newJobId}`, 403, 404, 409, 503;
- * - `GET /api/overview` → `Overview`; `GET /api/queue` → `{lanes: QueueLane[]}`.
+ * - `GET /api/overview` → `Overview`; `GET /api/queue` → `{lanes: QueueLane[]}`;
+ * - any other `/api/…` → 404 JSON.
  */
 export function createApiRoutes(data: DashboardData): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
@@ -62,5 +63,6 @@ export function createApiRoutes(data: DashboardData): Hono<WebEnv> {
   }
   app.get('/api/overview', async (c) => c.json(await data.overview(c.get('viewer'))));
   app.get('/api/queue', async (c) => c.json({ lanes: await data.queue(c.get('viewer')) }));
+  app.all('/api/*', (c) => c.json({ status: 'not-found', reason: `no API route ${c.req.method} ${c.req.path}` }, 404));
   return app;
 }

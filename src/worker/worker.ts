@@ -15,7 +15,8 @@ export interface WorkerMachine {
 
 /** Options of {@link Worker}. Times are ms. */
 export interface WorkerOptions {
-  store: Pick<JobStore, 'claim' | 'heartbeat' | 'expiredLeases' | 'unfinished' | 'subscribe'>;
+  /** The engine; with `workerSeen`/`workerGone` the worker reports itself for dashboards (`JobBrowser.workers`). */
+  store: Pick<JobStore, 'claim' | 'heartbeat' | 'expiredLeases' | 'unfinished' | 'subscribe'> & Partial<Pick<JobStore, 'workerSeen' | 'workerGone'>>;
   machine: WorkerMachine;
   /** Runs one claimed turn to its end (the job runner); must honour `signal`. */
   runTurn: (job: Job, workerId: string, signal: AbortSignal) => Promise<void>;
@@ -34,7 +35,7 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** Claims are tried on every engine event, and at least this often (default 1000). */
   pollMs?: number;
-  /** How often expired leases of dead workers are looked for (default 5000). */
+  /** How often expired leases of dead workers are looked for, and this worker reports itself as alive (default 5000). */
   reapMs?: number;
   /** The worker's id (default `w:<host>:<pid>:<random>`). */
   workerId?: string;
@@ -75,6 +76,7 @@ export class Worker {
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
   private readonly leaseMs: number;
+  private readonly startedAt = new Date().toISOString();
 
   constructor(private readonly o: WorkerOptions) {
     this.id = o.workerId ?? newWorkerId();
@@ -84,6 +86,7 @@ export class Worker {
   /** Starts claiming; first interrupts the jobs a dead process of this host left running. */
   async start(): Promise<void> {
     await this.reapDeadLocal();
+    await this.seen();
     this.unsubscribe = this.o.store.subscribe((event) => {
       if (event.kind === 'jobs') void this.poke();
     });
@@ -94,6 +97,7 @@ export class Worker {
     };
     every(this.o.pollMs ?? 1_000, () => this.poke());
     every(this.o.reapMs ?? 5_000, () => this.reapExpired());
+    every(this.o.reapMs ?? 5_000, () => this.seen());
     void this.poke();
   }
 
@@ -167,6 +171,14 @@ export class Worker {
       for (const turn of this.turns.values()) turn.controller.abort(new ShutdownAbort());
       await within(this.onIdle(), killMs);
     }
+    await this.o.store.workerGone?.(this.id).catch((err: unknown) => this.o.logger.warn({ err, worker: this.id }, 'could not remove this worker from the workers list'));
+  }
+
+  /** Tells the engine this worker is alive, with its slots (for dashboards); a failure is logged. */
+  private async seen(): Promise<void> {
+    if (this.stopped || !this.o.store.workerSeen) return;
+    const { host, pid } = hostAndPid(this.id) ?? { host: os.hostname(), pid: process.pid };
+    await this.o.store.workerSeen({ id: this.id, host, pid, slots: this.o.slots, startedAt: this.startedAt }).catch((err: unknown) => this.o.logger.warn({ err, worker: this.id }, 'could not report this worker to the engine'));
   }
 
   private launch(job: Job): void {

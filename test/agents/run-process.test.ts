@@ -38,6 +38,20 @@ describe('runProcess', () => {
     expect(outcome.outputTail.split('\n').sort()).toEqual(['to stderr', 'to stdout']);
   });
 
+  it('hands what it writes to the log file to onOutput, masked, with characters split across writes kept whole', async () => {
+    // The program writes "é✨" byte by byte (separate writes), then a line carrying a secret.
+    const script = `const b = Buffer.from('é✨\\n'); let i = 0; const next = () => { if (i < b.length) { process.stdout.write(b.subarray(i, ++i)); setTimeout(next, 5); } else { process.stdout.write('token hunter2 end\\n'); } }; next();`;
+    for (const redact of [undefined, (t: string) => t.replaceAll('hunter2', '***')]) {
+      const seen: string[] = [];
+      const log = path.join(dir, 'logs', `${redact ? 'masked' : 'plain'}.log`);
+      const outcome = await runProcess(opts([], { args: ['-e', script], logFile: log, ...(redact ? { redact } : {}), onOutput: (t) => seen.push(t) }));
+      expect(outcome.exitCode).toBe(0);
+      expect(seen.join('')).toBe(await readFile(log, 'utf8'));
+      expect(seen.join('')).toBe(`é✨\ntoken ${redact ? '***' : 'hunter2'} end\n`);
+      for (const piece of seen) expect(piece).not.toContain('\ufffd');
+    }
+  });
+
   it('passes only the given env, and streams lines to onLine', async () => {
     process.env.KUGETSU_TEST_LEAK = 'leaked';
     const lines: string[] = [];

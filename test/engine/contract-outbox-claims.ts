@@ -50,6 +50,21 @@ export function outboxClaimsContract(ctx: ContractContext): void {
       expect(keys(await store.claimOutbox('w1', 10, 5000, 2000))).toEqual(['a2']);
     });
 
+    it('releases every claim at once for a sole sender, keeping that the items were claimed before', async () => {
+      const store = await ctx.open({ now: () => new Date(1000) });
+      await store.enqueue([write('a1', 1), write('b1', 2), write('a2', 1)]);
+      expect(keys(await store.claimOutbox('dead', 10, 60_000, 1000))).toEqual(['a1', 'b1']);
+      expect(await store.claimOutbox('next', 10, 5000, 1000)).toEqual([]);
+      expect(await store.releaseOutboxClaims()).toBe(2);
+      const taken = await store.claimOutbox('next', 10, 5000, 1000);
+      expect(taken.map((i) => [i.key, i.claimedBefore])).toEqual([['a1', true], ['b1', true]]);
+      // The dead claimant's outcome no longer counts; a claim is released once.
+      await store.outboxDone(taken[0]!.id, 'dead');
+      expect(await store.outboxIsOpen('a1')).toBe(true);
+      expect(await store.releaseOutboxClaims()).toBe(2);
+      expect(await store.releaseOutboxClaims()).toBe(0);
+    });
+
     it('lets another process claim an item whose claim expired, and then ignores the old holder', async () => {
       const store = await ctx.open({ now: () => new Date(1000) });
       await store.enqueue([write('a1', 1)]);

@@ -50,23 +50,23 @@ describe('PostgreSQL engine events across processes (LISTEN/NOTIFY)', () => {
     await until(async () => (await listeners()).length === 2, 'two listening connections');
 
     await accepted(a, 7);
-    expect(atA).toEqual(['jobs', 'outbox']); // in process, at commit
-    await until(() => atB.length === 2, 'the admission at B');
-    expect([...atB].sort()).toEqual(['jobs', 'outbox']);
+    expect(atA).toEqual(['jobs', 'outbox', 'changed']); // in process, at commit
+    await until(() => atB.length === 3, 'the admission at B');
+    expect([...atB].sort()).toEqual(['changed', 'jobs', 'outbox']);
 
     // A refused change sends nothing; the marker after it arrives alone.
     await a.change('1', { expect: ['running'], patch: { state: 'failed' } });
     await a.enqueue([comment('marker')]);
-    await until(() => atB.length === 3, 'the marker at B');
-    expect(atB[2]).toBe('outbox');
+    await until(() => atB.length === 4, 'the marker at B');
+    expect(atB[3]).toBe('outbox');
     // By now A's own notifications came back to A's listening connection too: not delivered twice.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(atA).toEqual(['jobs', 'outbox', 'outbox']);
+    expect(atA).toEqual(['jobs', 'outbox', 'changed', 'outbox']);
 
     // And A hears B.
     await b.enqueue([comment('from-b')]);
-    await until(() => atA.length === 4, 'B\'s item at A');
-    expect(atA[3]).toBe('outbox');
+    await until(() => atA.length === 5, 'B\'s item at A');
+    expect(atA[4]).toBe('outbox');
   });
 
   it('listens again after its connection dropped, and says something may have been missed', async () => {
@@ -79,13 +79,32 @@ describe('PostgreSQL engine events across processes (LISTEN/NOTIFY)', () => {
     const [pid] = await listeners();
     await adminQuery(database.url, `SELECT pg_terminate_backend(${Number(pid)})`);
     // After it listens again: one of each kind (events sent meanwhile are lost).
-    await until(() => atB.length >= 2, 'the catch-up events');
-    expect([...atB].sort()).toEqual(['jobs', 'outbox']);
+    await until(() => atB.length >= 3, 'the catch-up events');
+    expect([...atB].sort()).toEqual(['changed', 'jobs', 'outbox']);
     expect(errors.length).toBeGreaterThanOrEqual(1);
     await until(async () => (await listeners()).some((p) => p !== pid), 'a new listening connection');
     await a.enqueue([comment('after')]);
-    await until(() => atB.length === 3, 'an event after the reconnect');
-    expect(atB[2]).toBe('outbox');
+    await until(() => atB.length === 4, 'an event after the reconnect');
+    expect(atB[3]).toBe('outbox');
+  });
+
+  it("tells other processes about every transition (changed) and about a job's new output (output, with its job id)", async () => {
+    const url = await database.freshSchemaUrl();
+    const a = await open(url);
+    const b = await open(url);
+    const atB: EngineEvent[] = [];
+    b.subscribe((event) => atB.push(event));
+    await until(async () => (await listeners()).length === 1, 'the listening connection');
+    const job = await accepted(a, 7);
+    await until(() => atB.some((e) => e.kind === 'changed'), 'the admission as a change at B');
+    atB.length = 0;
+    // A transition that makes nothing claimable and writes no outbox item is still a change.
+    await a.change(job.id, { expect: ['queued'], patch: { state: 'waiting', waiting: { reason: 'budget', detail: 'spent', until: '2030-01-01T00:00:00.000Z', times: 1 } } });
+    await until(() => atB.some((e) => e.kind === 'changed'), 'the transition at B');
+    await a.appendOutput(job.id, 'hello from the worker\n');
+    await until(() => atB.some((e) => e.kind === 'output'), 'the output event at B');
+    expect(atB.filter((e) => e.kind === 'output')).toEqual([{ kind: 'output', jobId: job.id }]);
+    expect((await b.readOutput(job.id)).text).toBe('hello from the worker\n');
   });
 
   it('opens no listening connection for a store nobody subscribes to, and closes it with the store', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { issueCommentPayload, issueLabelPayload, reviewRejectedPayload } from '../../src/sandbox/delivery-templates.js';
@@ -95,6 +96,14 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(fake.comments.get(comment.id)?.reactions.map((r) => r.content)).toEqual(['eyes']);
     const logFile = path.join(world.tmp, 'state', 'logs', 'job-2.log');
     expect(existsSync(logFile)).toBe(true);
+    // The engine has the turn's output as the log file has it, and the job's Gitea writes.
+    const output = await s.store.readOutput('2');
+    expect(output).toMatchObject({ text: readFileSync(logFile, 'utf8'), dropped: 0, done: true });
+    expect(output.text).toContain('KUGETSU_MESSAGE=also say goodbye');
+    expect((await s.store.outboxOf('2')).map((w) => w.kind)).toContain('status_comment');
+    expect((await s.store.outboxOf('2')).every((w) => w.state === 'done')).toBe(true);
+    // The service's worker reports itself, with its slots.
+    expect(await s.store.workers()).toMatchObject([{ id: expect.stringMatching(/^w:/), slots: 3, running: 0, host: hostname(), pid: process.pid }]);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, `GET /repos/acme/app/issues/comments/${comment.id}`],
       allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...READ_BACKS, ...REPORT_CALLS],

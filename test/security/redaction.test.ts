@@ -178,6 +178,9 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       await s.idle();
 
       const jobs = (await s.store.recent(20)).reverse();
+      // The agent's output as the engine keeps it (what the dashboard and `kugetsu jobs logs` show).
+      const engineOutput = new Map<string, string>();
+      for (const job of jobs) engineOutput.set(job.id, (await s.store.readOutput(job.id)).text);
       await s.stop(5_000);
       service = undefined;
 
@@ -245,6 +248,15 @@ describe('the token and the webhook secret never leave kugetsu', () => {
         expect.soft(Object.keys(env).filter((k) => /^KUGETSU_(WEBHOOK|REPO_SECRETS|ALLOW|AGENT_ENV|AGENT_COMMAND)/.test(k)), `${d}: kugetsu settings`).toEqual([]);
         for (const [k, v] of Object.entries(env)) leaks.agentEnv.push(...findSecrets(`${d}: ${k}`, v, NEEDLES));
       }
+      // The engine has each job's output as its log file has it: masked the same, nothing lost.
+      leaks.engineOutput = [];
+      for (const job of jobs) {
+        const file = path.join(stateDir, 'logs', `job-${job.id}.log`);
+        const text = engineOutput.get(job.id) ?? '';
+        expect.soft(text, `engine output of job ${job.id}`).toBe(existsSync(file) ? readFileSync(file, 'utf8') : '');
+        leaks.engineOutput.push(...findSecrets(`engine output of job ${job.id}`, text, NEEDLES));
+      }
+      expect([...engineOutput.values()].filter((t) => /^GITEA_TOKEN=$/m.test(t)).length, 'jobs whose agent output reached the engine').toBeGreaterThanOrEqual(3);
       // The agent printed GITEA_TOKEN= with an empty value (see leaky-agent.mjs) in every log.
       for (const f of logFiles) expect.soft(readFileSync(f, 'utf8'), rel(f)).toMatch(/^GITEA_TOKEN=$/m);
 

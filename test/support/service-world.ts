@@ -29,7 +29,7 @@ export interface ServiceWorld {
    * `agentArgs` (see test/support/fake-agent.mjs), reconciliation off and short outbox backoff;
    * `role: 'ingress'` runs no worker (admitted jobs stay queued).
    */
-  start(agentArgs: string[], extraEnv?: Record<string, string>, options?: Pick<ServiceOverrides, 'role'>): Promise<Service>;
+  start(agentArgs: string[], extraEnv?: Record<string, string>, options?: Pick<ServiceOverrides, 'role' | 'web'>): Promise<Service>;
   /** `acme/app` (or another repository) as a webhook payload describes it, cloning from {@link origin}. */
   repo(fake: FakeGitea, owner?: string, name?: string): TemplateRepo;
   /** Posts a signed delivery to the service; the answer's status and JSON body. */
