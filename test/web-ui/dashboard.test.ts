@@ -86,7 +86,7 @@ async function stillMarked(page: Page): Promise<boolean> {
 
 describe('a signed-in writer', () => {
   it('signs in with Gitea, sees a new job appear on the overview and its log grow on the job page, without a reload', async () => {
-    const steps = Array.from({ length: 10 }, (_v, i) => [`print:step ${i + 1}`, 'sleep:700']).flat();
+    const steps = Array.from({ length: 10 }, (_v, i) => [`print:step ${i + 1}`, 'sleep:800']).flat();
     world = await createDashboardWorld(steps);
     const w = world;
     const { context, problems } = await newContext(browser);
@@ -107,7 +107,24 @@ describe('a signed-in writer', () => {
     expect(await row.locator('td[data-label="Issue"]').textContent()).toBe(`acme/app#${asked.issue}`);
     expect(await row.locator('td[data-label="Asked by"]').textContent()).toBe('alice');
     expect(await stillMarked(page)).toBe(true);
+    // Two more jobs: one on acme/vault takes the second slot, one more on acme/app waits for a slot.
+    const second = await w.ask('acme/vault', 'rotate the keys');
+    await page.locator(`#running tr[data-job="${await jobOf(w, 'acme/vault', second.issue, 'running')}"]`).waitFor({ timeout: 20_000 });
+    const third = await w.ask('acme/app', 'write the changelog');
+    await jobOf(w, 'acme/app', third.issue, 'queued');
+    await page.locator('#waiting td[data-label="Waiting for"]', { hasText: 'an agent slot' }).waitFor({ timeout: 20_000 });
+    expect(await stillMarked(page)).toBe(true);
     await screenshot(page, 'overview-light');
+    // The same overview in dark and at a phone's width, for the same person.
+    for (const options of [{ colorScheme: 'dark' as const }, { phone: true }]) {
+      const other = await newContext(browser, { ...options, storageState: await context.storageState() });
+      const otherPage = await other.context.newPage();
+      await otherPage.goto(`${w.base}/`);
+      await otherPage.locator(`#running tr[data-job="${id}"]`).waitFor();
+      await screenshot(otherPage, options.phone ? 'overview-phone' : 'overview-dark', { fullPage: !options.phone });
+      expect(unexpected(other.problems, w)).toEqual([]);
+      await other.context.close();
+    }
 
     await row.getByRole('link', { name: `#${id}`, exact: true }).click();
     await page.waitForURL(`${w.base}/jobs/${id}`);

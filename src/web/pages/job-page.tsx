@@ -229,7 +229,7 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
                 <tr>
                   <th>Write</th>
                   <th>Delivered</th>
-                  <th class="num">Attempts</th>
+                  <th class="num">Failed tries</th>
                   <th>Queued</th>
                   <th>Last error</th>
                 </tr>
@@ -255,7 +255,7 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
                         </>
                       ) : null}
                     </td>
-                    <td data-label="Attempts" class="num">
+                    <td data-label="Failed tries" class="num">
                       {w.attempts}
                     </td>
                     <td data-label="Queued">

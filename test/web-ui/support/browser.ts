@@ -27,6 +27,8 @@ export interface ContextOptions {
   colorScheme?: 'light' | 'dark';
   /** A phone-sized viewport (390 × 844, touch) instead of 1280 × 900. */
   phone?: boolean;
+  /** Cookies of another context (`context.storageState()`): the same person, signed in. */
+  storageState?: Awaited<ReturnType<BrowserContext['storageState']>>;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function newContext(browser: Browser, options: ContextOptions = {})
     viewport: options.phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
     ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     locale: 'en-GB',
+    ...(options.storageState ? { storageState: options.storageState } : {}),
     timezoneId: 'UTC',
   });
   const problems: string[] = [];
@@ -54,10 +57,10 @@ function watch(page: Page, problems: string[]): void {
   });
 }
 
-/** Saves a full-page screenshot as `test-artifacts/web-ui/<name>.png`; returns the file path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot (the full page unless `fullPage: false`) as `test-artifacts/web-ui/<name>.png`; returns the file path. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true });
   return file;
 }
