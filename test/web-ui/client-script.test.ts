@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 describe('the overview', () => {
-  it('shows a job that starts after the page was opened, without a reload, and says it is live', async () => {
+  it('shows a job that starts after the page was opened, without a reload, and says it is live', { timeout: 60_000 }, async () => {
     const { context, problems } = await newContext(browser);
     const page = await context.newPage();
     await page.goto(`${base}/`);
@@ -68,7 +68,7 @@ describe('the overview', () => {
     await context.close();
   });
 
-  it('is usable from the keyboard: the first Tab reaches the skip link, which moves focus to the content', async () => {
+  it('is usable from the keyboard: the first Tab reaches the skip link, which moves focus to the content', { timeout: 60_000 }, async () => {
     const { context, problems } = await newContext(browser);
     const page = await context.newPage();
     await page.goto(`${base}/`);
@@ -82,7 +82,7 @@ describe('the overview', () => {
     await context.close();
   });
 
-  it('follows the system colour scheme and fits a phone without sideways scrolling', async () => {
+  it('follows the system colour scheme and fits a phone without sideways scrolling', { timeout: 60_000 }, async () => {
     const backgrounds: Record<string, string> = {};
     for (const scheme of ['light', 'dark'] as const) {
       const { context, problems } = await newContext(browser, { colorScheme: scheme });
@@ -114,7 +114,7 @@ describe('the overview', () => {
 });
 
 describe('the job page', () => {
-  it('tails the log as output events arrive, and Cancel posts with the CSRF token and shows the answer', async () => {
+  it('tails the log as output events arrive, and Cancel posts with the CSRF token and shows the answer', { timeout: 60_000 }, async () => {
     views.log.text = 'first line\n';
     views.log.next = Buffer.byteLength(views.log.text);
     app.api.log.text = views.log.text;

@@ -22,6 +22,9 @@ import { pollUntil } from '../faults/support/poll.js';
 import { launchChromium, newContext, screenshot } from './support/browser.js';
 import { createDashboardWorld, type DashboardWorld } from './support/dashboard-world.js';
 
+/** Each test starts kugetsu and Chromium and waits for real agent turns (seconds each). */
+const E2E = { timeout: 120_000 };
+
 let browser: Browser;
 let world: DashboardWorld | undefined;
 const scratch: string[] = [];
@@ -85,8 +88,8 @@ async function stillMarked(page: Page): Promise<boolean> {
 }
 
 describe('a signed-in writer', () => {
-  it('signs in with Gitea, sees a new job appear on the overview and its log grow on the job page, without a reload', async () => {
-    const steps = Array.from({ length: 10 }, (_v, i) => [`print:step ${i + 1}`, 'sleep:800']).flat();
+  it('signs in with Gitea, sees a new job appear on the overview and its log grow on the job page, without a reload', E2E, async () => {
+    const steps = Array.from({ length: 10 }, (_v, i) => [`print:step ${i + 1}`, 'sleep:1000']).flat();
     world = await createDashboardWorld(steps);
     const w = world;
     const { context, problems } = await newContext(browser);
@@ -162,7 +165,7 @@ describe('a signed-in writer', () => {
     await context.close();
   });
 
-  it('cancels a running job from its page: the agent and its process group are gone', async () => {
+  it('cancels a running job from its page: the agent and its process group are gone', E2E, async () => {
     const runLog = scratchFile('runs.log');
     const grandchild = scratchFile('grandchild.pid');
     world = await createDashboardWorld([`append:${runLog}:\${PID}`, `grandchild:${grandchild}`, 'print:working', 'sleep:60000']);
@@ -195,7 +198,7 @@ describe('a signed-in writer', () => {
 });
 
 describe('a reader', () => {
-  it("sees none of a repository's jobs without read access, no Cancel with read access, and a forged cancel is refused", async () => {
+  it("sees none of a repository's jobs without read access, no Cancel with read access, and a forged cancel is refused", E2E, async () => {
     world = await createDashboardWorld(['print:working', 'sleep:60000']);
     const w = world;
     const app = await w.ask('acme/app', 'change the app');

@@ -73,7 +73,11 @@
     if (refreshing) { again = true; return; }
     refreshing = true;
     fetch(location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' })
-      .then(function (res) { return res.ok ? res.text() : Promise.reject(new Error('HTTP ' + res.status)); })
+      .then(function (res) {
+        // The session ended (expired or signed out elsewhere): say so instead of showing stale data as live.
+        if (res.status === 401) setStatus('offline', 'signed out: reload to sign in again');
+        return res.ok ? res.text() : Promise.reject(new Error('HTTP ' + res.status));
+      })
       .then(function (html) {
         var next = new DOMParser().parseFromString(html, 'text/html');
         var regions = doc.querySelectorAll('[data-region]');
