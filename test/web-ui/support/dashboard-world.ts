@@ -25,10 +25,11 @@ export interface DashboardWorld {
   service: Service;
   logs: ReturnType<typeof memoryLogger>;
   /**
-   * Adds a `/kugetsu <text>` comment by `author` on a new issue of `repo` to the fake and delivers
-   * it to kugetsu, signed, as Gitea would; returns the issue number and the delivery's answer.
+   * Adds a `/kugetsu <text>` comment by `author` on a new issue of `repo` (or on issue `onIssue`)
+   * to the fake and delivers it to kugetsu, signed, as Gitea would; returns the issue number and
+   * the delivery's answer.
    */
-  ask(repo: string, text: string, author?: string): Promise<{ issue: number; status: number; body: string }>;
+  ask(repo: string, text: string, author?: string, onIssue?: number): Promise<{ issue: number; status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -98,9 +99,9 @@ export async function createDashboardWorld(agentArgs: string[]): Promise<Dashboa
     fake,
     service,
     logs,
-    async ask(repo, text, author = 'alice') {
+    async ask(repo, text, author = 'alice', onIssue) {
       const [owner, name] = repo.split('/') as [string, string];
-      const issue = fake.addIssue(repo, { title: `Task: ${text}`, body: `Please ${text}.`, author });
+      const issue = onIssue !== undefined ? fake.issue(repo, onIssue) : fake.addIssue(repo, { title: `Task: ${text}`, body: `Please ${text}.`, author });
       const comment = fake.addComment(repo, issue.number, { body: `/kugetsu ${text}`, author });
       const user = fake.user(author);
       const body = serializePayload(
