@@ -39,6 +39,7 @@ import { openEmbeddedStore } from './open-store.js';
 import { Worker } from './worker/worker.js';
 import { createDashboardData } from './web/dashboard-data.js';
 import { createWebApp } from './web/create-web-app.js';
+import { createPageRoutes } from './web/pages/page-routes.js';
 import { readPrompt } from './web/read-prompt.js';
 import { dashboardRetry } from './web/retry-request.js';
 import { sessionKey } from './web/session-key.js';
@@ -337,7 +338,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
               },
             }
           : {}),
-        ...(overrides.web?.pages ? { pages: overrides.web.pages } : {}),
+        pages: overrides.web?.pages ?? createPageRoutes({ data, oauth: oauth !== undefined }),
         ...(overrides.web?.events ? { events: overrides.web.events } : {}),
       }),
     );
