@@ -154,6 +154,13 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
                 newCommits: r.newCommits, pushed: r.pushed,
                 ...(r.headSha ? { headSha: r.headSha } : {}),
                 outputTail: redact(r.outputTail ?? ''),
+                ...(r.usage
+                  ? {
+                      tokens: { input: r.usage.inputTokens, output: r.usage.outputTokens, cacheRead: r.usage.cacheReadTokens, cacheWrite: r.usage.cacheWriteTokens },
+                      ...(r.usage.costUsd !== undefined ? { costUsd: r.usage.costUsd } : {}),
+                      ...(r.usage.model ? { model: r.usage.model } : {}),
+                    }
+                  : {}),
               },
             }
           : {}),

@@ -160,9 +160,14 @@ export interface JobDetail {
     headSha?: string;
     /** Last lines of the output (redacted). */
     outputTail: string;
-    /** Tokens and cost, when the agent reported them. USD. */
-    tokens?: { input?: number; output?: number };
+    /**
+     * Tokens of the turn, when the agent reported them (`input` excludes prompt-cache reads; see
+     * `TurnUsage` in domain/turn-usage.ts), and its cost in USD when the agent or the price table knew it.
+     */
+    tokens?: { input?: number; output?: number; cacheRead?: number; cacheWrite?: number };
     costUsd?: number;
+    /** The model the agent named, when it did. */
+    model?: string;
   };
   /** The issue's session id as far as known (the outcome's, else none). */
   sessionId?: string;

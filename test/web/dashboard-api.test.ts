@@ -69,6 +69,21 @@ describe('the dashboard API', () => {
     expect((await web.world.service.store.get(b))?.state).toBe('canceled');
   });
 
+  it('a finished job shows the turn\'s tokens, cost and model as the agent reported them', async () => {
+    const fake = seed();
+    await web.start();
+    const id = await web.ask(fake, 'acme/app', 1, 'bob');
+    const usage = { inputTokens: 1200, outputTokens: 340, cacheReadTokens: 5000, cacheWriteTokens: 0, costUsd: 0.0123, costSource: 'agent' as const, model: 'sonnet-x' };
+    const result = { exitCode: 0, timedOut: false, canceled: false, durationMs: 1000, outputTail: '', newCommits: 1, pushed: true, usage };
+    expect(await web.world.service.store.change(id, { expect: ['queued'], patch: { state: 'succeeded', finishedAt: new Date().toISOString(), result } })).toBeDefined();
+    const bob = await web.signIn('bob');
+    const detail = await json(await web.request(`/api/jobs/${id}`, as(bob)));
+    expect(detail.outcome).toMatchObject({ tokens: { input: 1200, output: 340, cacheRead: 5000, cacheWrite: 0 }, costUsd: 0.0123, model: 'sonnet-x' });
+    const page = await (await web.request(`/jobs/${id}`, as(bob))).text();
+    expect(page).toContain('1200 in, 340 out, 5000 cache read (sonnet-x)');
+    expect(page).toContain('0.0123 USD');
+  });
+
   it('a person without read access to a private repository sees none of its jobs: list, detail, log, overview, queue', async () => {
     const fake = seed();
     await web.start();

@@ -142,7 +142,7 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
                 <>
                   <dt>Tokens and cost</dt>
                   <dd>
-                    {o.tokens ? `${o.tokens.input ?? '?'} in, ${o.tokens.output ?? '?'} out` : ''}
+                    {o.tokens ? `${o.tokens.input ?? '?'} in, ${o.tokens.output ?? '?'} out${o.tokens.cacheRead ? `, ${o.tokens.cacheRead} cache read` : ''}${o.tokens.cacheWrite ? `, ${o.tokens.cacheWrite} cache write` : ''}${o.model ? ` (${o.model})` : ''}` : ''}
                     {o.costUsd !== undefined ? `${o.tokens ? '; ' : ''}${o.costUsd.toFixed(4)} USD` : ''}
                   </dd>
                 </>
