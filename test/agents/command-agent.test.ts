@@ -92,6 +92,6 @@ describe('command agent', () => {
   });
 
   it('rejects an unknown agent kind', () => {
-    expect(() => createAgent({ kind: 'claude' } as never)).toThrow('unknown agent kind "claude"; expected "opencode" or "command"');
+    expect(() => createAgent({ kind: 'gemini' } as never)).toThrow('unknown agent kind "gemini"; expected "opencode", "command", "claude" or "codex"');
   });
 });
