@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
+import { turnProcess } from './turn-process.js';
 import { OutputTail } from './output-tail.js';
 import { ClaudeEvents } from './claude-events.js';
 import { nativeBinary } from './native-binary.js';
@@ -94,17 +95,11 @@ export function createClaudeAgent(options: ClaudeAgentOptions = {}): AgentAdapte
       const outcome = await runProcess({
         command: await nativeBinary(bin, env.PATH ?? '', turn.worktree),
         args: claudeArgs(turn, options),
-        cwd: turn.worktree,
+        ...turnProcess(turn),
         env,
-        logFile: turn.logFile,
-        ...(turn.redact ? { redact: turn.redact } : {}),
-        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
-        timeoutMs: turn.timeoutMs,
-        signal: turn.signal,
         killGraceMs: options.killGraceMs,
         stdinFile: turn.promptFile,
         missingBinaryHint: 'set KUGETSU_CLAUDE_BIN (npm package @anthropic-ai/claude-code)',
-        sandbox: turn.sandbox,
         onLine: (line) => {
           const t = events.line(line);
           if (t !== undefined) tail.push('out', `${t}\n`);

@@ -2,6 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentAdapter, AgentOutcome, AgentTurn, SessionPlace } from './types.js';
 import { runProcess } from './run-process.js';
+import { turnProcess } from './turn-process.js';
 import { OutputTail } from './output-tail.js';
 import { CodexEvents } from './codex-events.js';
 import { codexOverrides, effectiveCodexSandbox, prepareCodexHome, type CodexProvider, type CodexSandboxMode } from './codex-home.js';
@@ -108,17 +109,11 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
       const outcome = await runProcess({
         command: await nativeBinary(bin, env.PATH ?? '', turn.worktree),
         args: codexArgs({ sessionId: session }, options, turn.sandbox.mode),
-        cwd: turn.worktree,
+        ...turnProcess(turn),
         env,
-        logFile: turn.logFile,
-        ...(turn.redact ? { redact: turn.redact } : {}),
-        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
-        timeoutMs: turn.timeoutMs,
-        signal: turn.signal,
         killGraceMs: options.killGraceMs,
         stdinFile: turn.promptFile,
         missingBinaryHint: 'set KUGETSU_CODEX_BIN (npm package @openai/codex)',
-        sandbox: turn.sandbox,
         onLine: (line) => {
           const t = events.line(line);
           if (t !== undefined) tail.push('out', `${t}\n`);

@@ -3,6 +3,7 @@ import type { AgentAdapter, AgentOutcome, AgentTurn, SessionTransfer } from './t
 import { execInputProblem } from './exec-input-problem.js';
 import { messageEnv } from './message-env.js';
 import { runProcess } from './run-process.js';
+import { turnProcess } from './turn-process.js';
 import { readSessionFile, SESSION_ID_PATTERN, writeSessionFile } from './session-file.js';
 
 /** Options of {@link createCommandAgent}. */
@@ -99,16 +100,10 @@ export function createCommandAgent(options: CommandAgentOptions): AgentAdapter {
       const outcome = await runProcess({
         command: command!,
         args,
-        cwd: turn.worktree,
+        ...turnProcess(turn),
         env,
-        logFile: turn.logFile,
-        ...(turn.redact ? { redact: turn.redact } : {}),
-        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
-        timeoutMs: turn.timeoutMs,
-        signal: turn.signal,
         killGraceMs: options.killGraceMs,
         onLine: options.onLine,
-        sandbox: turn.sandbox,
       });
       const written = await readSessionFile(turn.sessionFile);
       const { pid: _pid, ...rest } = outcome;

@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
+import { turnProcess } from './turn-process.js';
 import { OutputTail } from './output-tail.js';
 import { OpencodeEvents } from './opencode-events.js';
 import { exportOpencodeSession, importOpencodeSession } from './opencode-session.js';
@@ -104,17 +105,11 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
       const outcome = await runProcess({
         command: bin,
         args: opencodeArgs(turn, options),
-        cwd: turn.worktree,
+        ...turnProcess(turn),
         env: turn.env,
-        logFile: turn.logFile,
-        ...(turn.redact ? { redact: turn.redact } : {}),
-        ...(turn.onOutput ? { onOutput: turn.onOutput } : {}),
-        timeoutMs: turn.timeoutMs,
-        signal: turn.signal,
         killGraceMs: options.killGraceMs,
         stdinFile: turn.promptFile,
         missingBinaryHint: 'set the agent binary in the configuration (npm package opencode-ai)',
-        sandbox: turn.sandbox,
         onLine: (line) => {
           events.line(line);
           const t = tailLine(line);
