@@ -49,8 +49,7 @@ export async function ensureSharedClone(
       await ctx.git.run(['config', 'remote.origin.url', url], { cwd: clonePath });
       ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: `${repo.owner}/${repo.name}`, url: shown });
     }
-    // --verbose, not --quiet: git then always prints (a "From …" line), and simple-git does not add
-    // its 50 ms wait for commands that print nothing. The output is not used.
+    // The output of --verbose is not used.
     await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: clonePath, remoteUrl: url });
   } catch (error) {
     throw explainGitFailure('fetch', `could not fetch ${shown} into ${clonePath}`, error);
