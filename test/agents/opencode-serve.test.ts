@@ -35,7 +35,7 @@ const messagesSchema = z.array(z.object({ info: z.object({ role: z.string(), err
  * Warm opencode (`KUGETSU_OPENCODE_MODE=serve`): the real `opencode serve` (opencode-ai 1.18.33)
  * against the scripted fake model on 127.0.0.1, no sandbox (the sandboxed server has its own test).
  */
-describe('opencode agent in serve mode (real opencode serve against the fake model)', () => {
+describe('opencode agent in serve mode (real opencode serve against the fake model)', { timeout: 300_000 }, () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let model: FakeModel;
