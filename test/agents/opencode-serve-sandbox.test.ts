@@ -43,11 +43,14 @@ describe('opencode serve mode in the bubblewrap sandbox', { timeout: 300_000 }, 
     const one = issuePlace(state, 1);
     const two = issuePlace(state, 2);
     await writeFile(path.join(two.worktree, 'other.txt'), 'issue 2 file\n');
-    const probe = [
+    const script = [
       `(cat ${path.join(state, 'admin-token')} 2>/dev/null || echo hidden) > probe.txt`,
       `cat ${path.join(two.worktree, 'other.txt')} >> probe.txt`,
       'env > probe-env.txt',
     ].join('; ');
+    // Encoded, so that opencode's permission check (which refuses paths outside the worktree it can
+    // read in a command, as `opencode run` without --auto does) does not stop it: the sandbox is the boundary.
+    const probe = `eval "$(echo ${Buffer.from(script).toString('base64')} | base64 -d)"`;
     model.route(one.worktree, turnScript([{ tool: 'bash', args: { command: probe, description: 'probe the sandbox' } }], 'probed'));
     await writeFile(one.promptFile, 'probe\n');
     process.env.GITEA_TOKEN = 'gitea-token-must-not-leak';
