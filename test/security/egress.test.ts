@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,14 @@ async function egressWorld(name: string, setup: (wrapperDir: string) => Promise<
 
 type Egress = Awaited<ReturnType<typeof egressWorld>>;
 
+/** Stops the world, the trap and an adapter's own model, and removes the test's directory. */
+async function closeEgress(e: Egress | undefined, model?: ScriptedModel): Promise<void> {
+  await e?.world.close();
+  await e?.trap.close();
+  await model?.close();
+  if (e) rmSync(e.dir, { recursive: true, force: true });
+}
+
 /** A new issue whose body carries every secret, labelled `ready` by alice; its number. */
 function issueWithSecrets(e: Egress): number {
   const list = Object.values(e.secrets).join(' ');
@@ -121,9 +129,9 @@ function issueWithSecrets(e: Egress): number {
 async function twoTurns(e: Egress): Promise<{ worker: Member; jobs: Job[]; issue: number }> {
   const worker = await e.world.startWorker('a');
   const issue = issueWithSecrets(e);
-  const job1 = await e.world.finished(await e.world.label(issue));
+  const job1 = await e.world.finished(await e.world.label(issue), 300_000);
   expect(job1, JSON.stringify(job1.result)).toMatchObject({ state: 'succeeded', result: { exitCode: 0, pushed: true } });
-  const job2 = await e.world.finished(await e.world.comment(issue, `/kugetsu please continue; the token is ${e.secrets.giteaToken} and the secret ${e.secrets.webhookSecret}`));
+  const job2 = await e.world.finished(await e.world.comment(issue, `/kugetsu please continue; the token is ${e.secrets.giteaToken} and the secret ${e.secrets.webhookSecret}`), 300_000);
   expect(job2, JSON.stringify(job2.result)).toMatchObject({ state: 'succeeded', result: { exitCode: 0, sessionId: job1.result!.sessionId } });
   return { worker, jobs: [job1, job2], issue };
 }
@@ -171,6 +179,7 @@ async function expectNoSecretLeaks(rec: EgressRecord, e: Egress, run: { worker: 
   for (const dump of rec.envDumps) expect(dump).toMatch(/^PATH=/m);
   expect(modelSaw).toContain('EGRESS_MARK_PATH=');
   expect(modelSaw).toContain('Pasted by mistake: ***');
+  expect(modelSaw).toContain('please continue; the token is *** and the secret ***');
   expect(outputs.every((o) => o.length > 0)).toBe(true);
   expect(fake.token).toBe(e.secrets.giteaToken);
   expect(comments.length).toBeGreaterThan(0);
@@ -207,18 +216,14 @@ describe('egress and secrets: opencode through kugetsu (real binary under strace
     e.setup.modelPort = Number(new URL(model.url).port);
     e.setup.modelSaw = () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers })));
   });
-  afterAll(async () => {
-    await e?.world.close();
-    await e?.trap.close();
-  });
+  afterAll(() => closeEgress(e));
 
   it('connects only to the fake model on loopback; no secret reaches the model, the agent env, the job output or logs', async () => {
     const run = await twoTurns(e);
     const rec = readEgressRecord(e.world.stateDir('a'));
-    if (process.env.EGRESS_DEBUG) console.log(JSON.stringify({ traces: rec.traces, inet: rec.inet, families: rec.families }, null, 1));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
-  }, 240_000);
+  }, 600_000);
 });
 
 describe('egress and secrets: Claude Code through kugetsu (real binary under strace in the real sandbox)', () => {
@@ -247,20 +252,15 @@ describe('egress and secrets: Claude Code through kugetsu (real binary under str
       };
     });
   });
-  afterAll(async () => {
-    await e?.world.close();
-    await e?.trap.close();
-    await model?.close();
-  });
+  afterAll(() => closeEgress(e, model));
 
   it('connects only to the fake model on loopback; no secret reaches the model, the agent env, the job output or logs', async () => {
     const run = await twoTurns(e);
     const rec = readEgressRecord(e.world.stateDir('a'));
-    if (process.env.EGRESS_DEBUG) console.log(JSON.stringify({ traces: rec.traces, inet: rec.inet, families: rec.families }, null, 1));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
     expect(model.requests.some((r) => r.headers['x-api-key'] === 'sk-fake-anthropic')).toBe(true);
-  }, 240_000);
+  }, 600_000);
 });
 
 describe('egress and secrets: Codex through kugetsu (real binary under strace in the real sandbox)', () => {
@@ -288,18 +288,13 @@ describe('egress and secrets: Codex through kugetsu (real binary under strace in
       };
     });
   });
-  afterAll(async () => {
-    await e?.world.close();
-    await e?.trap.close();
-    await model?.close();
-  });
+  afterAll(() => closeEgress(e, model));
 
   it('connects only to the fake model on loopback; no secret reaches the model, the agent env, the job output or logs', async () => {
     const run = await twoTurns(e);
     const rec = readEgressRecord(e.world.stateDir('a'));
-    if (process.env.EGRESS_DEBUG) console.log(JSON.stringify({ traces: rec.traces, inet: rec.inet, families: rec.families }, null, 1));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
     expect(model.requests.some((r) => r.headers['authorization'] === 'Bearer sk-fake-openai')).toBe(true);
-  }, 240_000);
+  }, 600_000);
 });

@@ -30,7 +30,7 @@ export function writeTracingWrapper(file: string, program: string): string {
       'mkdir -p "$out"',
       'id=$(mktemp -u XXXXXXXXXX)',
       'env > "$out/$id.env"',
-      `exec ${STRACE} -f -qq -v -s 4096 -e trace=connect,bind,sendto,sendmsg,sendmmsg,execve -o "$out/$id.strace" ${quoted} "$@"`,
+      `exec ${STRACE} --seccomp-bpf -f -qq -v -s 4096 -e trace=connect,bind,sendto,sendmsg,sendmmsg,execve -o "$out/$id.strace" ${quoted} "$@"`,
       '',
     ].join('\n'),
   );
