@@ -55,6 +55,8 @@ export interface FakeRecordedRequest {
   messages: FakeChatMessage[];
   /** The whole parsed JSON body. */
   body: Record<string, unknown>;
+  /** Request headers (lowercase names), e.g. to check what credentials the agent sent. */
+  headers: Record<string, string | string[] | undefined>;
   /** What was answered. */
   reply: FakeReply;
 }
@@ -199,7 +201,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
           reply = { httpError: { status: 400, message: `fake model script failed: ${String(err)}` } };
         }
       }
-      requests.push({ kind: isTitle ? 'title' : 'turn', ...ctx, messages, body, reply });
+      requests.push({ kind: isTitle ? 'title' : 'turn', ...ctx, messages, body, headers: { ...req.headers }, reply });
       if ('httpError' in reply) {
         res.writeHead(reply.httpError.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: reply.httpError.message, type: 'invalid_request_error' } }));
