@@ -57,6 +57,8 @@ export interface FakeRecordedRequest {
   messages: FakeChatMessage[];
   /** The whole parsed JSON body. */
   body: Record<string, unknown>;
+  /** Request headers (lowercase names), e.g. to check what credentials the agent sent. */
+  headers: Record<string, string | string[] | undefined>;
   /** What was answered. */
   reply: FakeReply;
   /** When the request arrived (`Date.now()`, ms), e.g. to measure how long a turn took to reach the model. */
@@ -205,7 +207,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
           reply = { httpError: { status: 400, message: `fake model script failed: ${String(err)}` } };
         }
       }
-      const record: FakeRecordedRequest = { kind: isTitle ? 'title' : 'turn', ...ctx, messages, body, reply, at: Date.now() };
+      const record: FakeRecordedRequest = { kind: isTitle ? 'title' : 'turn', ...ctx, messages, body, headers: { ...req.headers }, reply, at: Date.now() };
       requests.push(record);
       try {
         options.onRequest?.(record);
