@@ -53,7 +53,8 @@ export async function ensureSharedClone(
       }
       ctx.originUrls.set(clonePath, url);
     }
-    // The output of --verbose is not used.
+    // --verbose, not --quiet: git then always prints (a "From …" line), and simple-git does not add
+    // its 50 ms wait for commands that print nothing. The output is not used.
     await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: clonePath, remoteUrl: url });
   } catch (error) {
     throw explainGitFailure('fetch', `could not fetch ${shown} into ${clonePath}`, error);

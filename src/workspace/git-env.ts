@@ -16,6 +16,18 @@ const PASSED_THROUGH = [
 ] as const;
 
 /**
+ * Names of git-guarded variables this module sets itself, for simple-git's `allowEnvironment`
+ * option (simple-git 4 removes inherited `GIT_*` variables and rejects a task whose explicit
+ * env names one that is not listed there).
+ */
+export const ALLOWED_GIT_ENV = [
+  'GIT_TERMINAL_PROMPT',
+  'GIT_CONFIG_COUNT',
+  'GIT_CONFIG_KEY_0',
+  'GIT_CONFIG_VALUE_0',
+] as const;
+
+/**
  * The whole environment of one git process: `PATH`, `HOME`, `TMPDIR`, proxy and CA variables from
  * `base`, `LANG=C`/`LC_ALL=C` (stable English messages, which error hints look for),
  * `GIT_TERMINAL_PROMPT=0` (never wait for a password) and, when `config` is given, that one entry

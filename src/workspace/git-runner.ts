@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import { GitPluginError, simpleGit } from 'simple-git';
 import { GitCommandError } from './git-command-error.js';
-import { buildGitEnv } from './git-env.js';
-import { hardenedConfigArgs } from './git-hardening.js';
+import { ALLOWED_GIT_ENV, buildGitEnv } from './git-env.js';
+import { HARDENED_GIT_CONFIG } from './git-hardening.js';
 import { httpAuthConfig } from './http-auth-config.js';
 import type { SecretMasker } from './secret-masker.js';
 import type { WorkspaceLogger } from './workspace-options.js';
@@ -25,7 +25,7 @@ export interface GitRunResult {
   exitCode: number;
 }
 
-/** Runs git with a minimal environment; the only place that spawns git on the host. */
+/** Runs git through simple-git with a minimal environment; the only place that spawns git. */
 export interface GitRunner {
   /** Runs `git <args>`; rejects with a masked {@link GitCommandError} on any other exit status. */
   run(args: readonly string[], options: GitRunOptions): Promise<GitRunResult>;
@@ -42,75 +42,66 @@ export interface GitRunnerSettings {
 }
 
 /**
- * Creates the {@link GitRunner}: each command is `git <HARDENED_GIT_CONFIG as -c …> <args>`
- * spawned directly (`node:child_process`, no shell; standard input `/dev/null`) with exactly
- * {@link buildGitEnv}'s environment — nothing else of `baseEnv` reaches git; the token travels
- * only as the `GIT_CONFIG_*` header entry of commands given a `remoteUrl` ({@link httpAuthConfig}).
- * A command that prints nothing for `timeoutMs` is killed (SIGKILL) and fails with exit status
- * -1; a git that cannot be started (missing binary or `cwd`) fails with -1 and the spawn error.
- * Standard error (masked) is the failure's detail. The answer comes as soon as git exits and its
- * output is read — no fixed wait (simple-git, used before, waited 50 ms after every command that
- * printed nothing and added ≈ 14 ms of its own per command).
+ * Creates the {@link GitRunner}. Each command gets a fresh simple-git instance whose env is exactly
+ * {@link buildGitEnv}'s; simple-git's environment guard lets through only the variables in
+ * {@link ALLOWED_GIT_ENV}, and its `unsafe.allowUnsafeConfigEnvCount` switch (simple-git 4,
+ * `@simple-git/argv-parser` category for `GIT_CONFIG_COUNT`) is turned on only for commands that
+ * carry the token header — the narrowest switch that permits `GIT_CONFIG_COUNT`. Every command
+ * also gets {@link HARDENED_GIT_CONFIG} as `-c` settings (no hooks, fsmonitor, credential helpers,
+ * ssh/proxy/editor/pager programs), for which simple-git's guards of exactly those keys are
+ * switched off: kugetsu sets them to values that run nothing.
  */
 export function createGitRunner(settings: GitRunnerSettings): GitRunner {
   const { baseEnv, token, mask, logger, timeoutMs } = settings;
-  const hardened = hardenedConfigArgs();
   return {
     async run(args, options) {
       const ok = options.okExitCodes ?? [0];
       const auth = options.remoteUrl === undefined ? undefined : httpAuthConfig(options.remoteUrl, token);
       const maskedArgs = args.map(mask);
+      let exitCode = -1;
+      let failure: GitCommandError | undefined;
       const started = Date.now();
-      const done = await spawnGit([...hardened, ...args], options.cwd, buildGitEnv(baseEnv, auth), timeoutMs);
-      const failed = done.exitCode === -1 || !ok.includes(done.exitCode);
-      logger({ level: 'debug', msg: failed ? 'git failed' : 'git', args: maskedArgs, cwd: options.cwd, exitCode: done.exitCode, durationMs: Date.now() - started });
-      if (failed) throw new GitCommandError(maskedArgs, done.exitCode, mask((done.stderr.trim() || done.error || `git exited with ${done.exitCode}`).trim()));
-      return { stdout: done.stdout, exitCode: done.exitCode };
+      try {
+        const git = simpleGit({
+          baseDir: options.cwd,
+          allowEnvironment: [...ALLOWED_GIT_ENV],
+          config: [...HARDENED_GIT_CONFIG],
+          unsafe: {
+            ...(auth ? { allowUnsafeConfigEnvCount: true } : {}),
+            allowUnsafeHooksPath: true,
+            allowUnsafeFsMonitor: true,
+            allowUnsafeCredentialHelper: true,
+            allowUnsafeAskPass: true,
+            allowUnsafeSshCommand: true,
+            allowUnsafeGitProxy: true,
+            allowUnsafeEditor: true,
+            allowUnsafePager: true,
+          },
+          timeout: { block: timeoutMs },
+          errors(error, result) {
+            exitCode = result.exitCode;
+            if (ok.includes(result.exitCode) && !isKill(error)) return undefined;
+            const stderr = Buffer.concat(result.stdErr).toString('utf8');
+            const detail = stderr.trim() || (error instanceof Error ? error.message : String(error ?? ''));
+            const code = isKill(error) ? -1 : result.exitCode;
+            failure = new GitCommandError(maskedArgs, code, mask(detail.trim()));
+            return failure;
+          },
+        });
+        const stdout = await git.env(buildGitEnv(baseEnv, auth)).raw([...args]);
+        logger({ level: 'debug', msg: 'git', args: maskedArgs, cwd: options.cwd, exitCode, durationMs: Date.now() - started });
+        return { stdout, exitCode };
+      } catch (error) {
+        logger({ level: 'debug', msg: 'git failed', args: maskedArgs, cwd: options.cwd, exitCode, durationMs: Date.now() - started });
+        if (failure) throw failure;
+        const message = error instanceof Error ? error.message : String(error);
+        throw new GitCommandError(maskedArgs, -1, mask(message));
+      }
     },
   };
 }
 
-/** One finished git process: its output, its exit status (-1: not started or killed) and why. */
-interface Finished {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  error?: string;
-}
-
-/** Spawns git and collects its output; never rejects. */
-function spawnGit(argv: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<Finished> {
-  return new Promise((resolve) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let error: string | undefined;
-    let settled = false;
-    const child = spawn('git', argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        error = `git was killed after ${timeoutMs} ms without output`;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      timer.unref();
-    };
-    arm();
-    child.stdout.on('data', (chunk: Buffer) => (out.push(chunk), arm()));
-    child.stderr.on('data', (chunk: Buffer) => (err.push(chunk), arm()));
-    const finish = (exitCode: number) => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      const finished: Finished = { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode };
-      if (error !== undefined) finished.error = error;
-      resolve(finished);
-    };
-    child.once('error', (e) => {
-      error = `cannot run git in ${cwd}: ${e.message}`;
-      finish(-1);
-    });
-    // 'close' comes once the process exited and its output streams ended.
-    child.once('close', (code) => finish(error !== undefined || code === null ? -1 : code));
-  });
+/** simple-git reports a timeout or abort as a plugin error, not as an exit status. */
+function isKill(error: unknown): boolean {
+  return error instanceof GitPluginError && (error.plugin === 'timeout' || error.plugin === 'abort');
 }
