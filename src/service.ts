@@ -223,6 +223,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
               ...(st.maxConcurrentJobs !== undefined ? { repoMax: st.maxConcurrentJobs } : {}),
               ...(config.rateLimits.sender ? { senderRate: config.rateLimits.sender } : {}),
               ...(config.rateLimits.repo ? { repoRate: config.rateLimits.repo } : {}),
+              ...(st.budget.maxDailyCostUsd !== undefined ? { dailyBudgetUsd: st.budget.maxDailyCostUsd } : {}),
             };
           },
           // A follow-up runs fastest where its worktree (and, usually, its agent session) already is.

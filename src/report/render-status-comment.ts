@@ -14,7 +14,7 @@ function headline(state: Job['state']): string {
 const WAIT_TEXT: Record<NonNullable<Job['waiting']>['reason'], string> = {
   'rate-limit': 'for a rate limit',
   gitea: 'for Gitea to answer',
-  budget: 'for the budget',
+  budget: 'for budget',
 };
 
 const TRIGGER_TEXT: Record<Job['trigger'], string> = {

@@ -30,6 +30,7 @@ describe('defaults', () => {
       stateLabels: true,
       secrets: [],
       notify: { urls: [], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: undefined },
+      budget: { maxTurnCostUsd: undefined, maxDailyCostUsd: undefined },
       source: 'defaults',
     } satisfies RepoSettings);
   });
