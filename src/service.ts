@@ -203,6 +203,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         timeoutMs: st.agent.timeoutMs,
         env: st.agent.envAllowlist.length > 0 ? { ...config.agentEnv, ...config.agentEnvWith(st.agent.envAllowlist) } : config.agentEnv,
         baseBranch: st.baseBranch,
+        maxTurnCostUsd: st.budget.maxTurnCostUsd,
       };
     },
     promptLimits: config.promptLimits,

@@ -19,7 +19,7 @@ export function nextUtcMidnight(nowMs: number): string {
 }
 
 /** US dollars as `$5.12` (two decimals; four below one cent, so that a small spend is not shown as `$0.00`). */
-export function formatUsd(usd: number): string {
+export function formatBudgetUsd(usd: number): string {
   return `$${usd > 0 && usd < 0.01 ? usd.toFixed(4) : usd.toFixed(2)}`;
 }
 
@@ -30,5 +30,5 @@ export function formatUsd(usd: number): string {
  */
 export function overDailyBudget(spentUsd: number, limitUsd: number | undefined, nowMs: number): BudgetWait | undefined {
   if (limitUsd === undefined || spentUsd < limitUsd) return undefined;
-  return { detail: `${formatUsd(spentUsd)} of ${formatUsd(limitUsd)} spent today, resumes at 00:00 UTC`, until: nextUtcMidnight(nowMs) };
+  return { detail: `${formatBudgetUsd(spentUsd)} of ${formatBudgetUsd(limitUsd)} spent today, resumes at 00:00 UTC`, until: nextUtcMidnight(nowMs) };
 }
