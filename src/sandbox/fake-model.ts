@@ -27,7 +27,9 @@ export type FakeReply =
   /** One tool call (`write {filePath, content}`, `edit {filePath, oldString, newString}`, `bash {command, description}` …). */
   | { tool: string; args: Record<string, unknown> }
   /** An HTTP error instead of a completion (400 makes opencode fail fast; 5xx/429 make it retry ≈ 70 s). */
-  | { httpError: { status: number; message: string } };
+  | { httpError: { status: number; message: string } }
+  /** Response headers (200, `text/event-stream`), then nothing ever again (a model that stalls): only a turn timeout ends it. */
+  | { stall: true };
 
 /** What a script sees of one turn request. */
 export interface FakeRequestContext {
@@ -203,6 +205,11 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       if ('httpError' in reply) {
         res.writeHead(reply.httpError.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: reply.httpError.message, type: 'invalid_request_error' } }));
+        return;
+      }
+      if ('stall' in reply) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.flushHeaders();
         return;
       }
       sendSse(res, reply, requests.length);
