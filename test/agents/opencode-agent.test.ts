@@ -104,11 +104,11 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
     model.route(wt, () => ({ stall: true }));
     await writeFile(path.join(base, 'prompt.md'), 'anything\n');
     // Long enough for opencode to start and ask on a busy machine; only the timeout ends the turn.
-    const outcome = await agent.run(makeTurn(base, { env, worktree: wt, timeoutMs: 20_000 }));
+    const outcome = await agent.run(makeTurn(base, { env, worktree: wt, timeoutMs: 45_000 }));
     expect(outcome).toMatchObject({ timedOut: true, canceled: false });
     expect(model.requests.some((r) => r.workdir === wt && r.kind === 'turn' && 'stall' in r.reply)).toBe(true);
     expect(hostProcessesWith(wt)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('builds argv with option values joined by "=" and the prompt never in argv', () => {
     const turn = makeTurn('/tmp/x', { sessionId: 'ses_abc' });
