@@ -207,6 +207,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         timeoutMs: st.agent.timeoutMs,
         env: st.agent.envAllowlist.length > 0 ? { ...config.agentEnv, ...config.agentEnvWith(st.agent.envAllowlist) } : config.agentEnv,
         baseBranch: st.baseBranch,
+        maxTurnCostUsd: st.budget.maxTurnCostUsd,
       };
     },
     promptLimits: config.promptLimits,
@@ -227,6 +228,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
               ...(st.maxConcurrentJobs !== undefined ? { repoMax: st.maxConcurrentJobs } : {}),
               ...(config.rateLimits.sender ? { senderRate: config.rateLimits.sender } : {}),
               ...(config.rateLimits.repo ? { repoRate: config.rateLimits.repo } : {}),
+              ...(st.budget.maxDailyCostUsd !== undefined ? { dailyBudgetUsd: st.budget.maxDailyCostUsd } : {}),
             };
           },
           // A follow-up runs fastest where its worktree (and, usually, its agent session) already is.

@@ -2,6 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
 import { turnProcess } from './turn-process.js';
+import { reportUsage } from './report-usage.js';
 import { OutputTail } from './output-tail.js';
 import { ClaudeEvents } from './claude-events.js';
 import { nativeBinary } from './native-binary.js';
@@ -69,7 +70,8 @@ export function claudeArgs(turn: Pick<AgentTurn, 'sessionId'>, options: ClaudeAg
  *   "No conversation found with session ID") gives `sessionRejected`, so the caller starts afresh.
  * - Verdict: exit code **and** the result line: `is_error: true` sets `agentError` (Claude Code may
  *   say `subtype: "success"` while failing); no result line after exit 0 is a failure too.
- * - Usage: tokens and cost of this turn from the result line (see `ClaudeEvents.usage`).
+ * - Usage: tokens and cost of this turn from the result line (see `ClaudeEvents.usage`); while it
+ *   runs, the assistant messages' tokens go to `turn.onUsage` (a turn stopped early keeps those).
  * - A stub `claude` (npm install scripts not run) is replaced by the platform package's native binary.
  *
  * Sessions travel as the session's JSONL file (see `exportClaudeSession`). Throws only when the
@@ -90,7 +92,7 @@ export function createClaudeAgent(options: ClaudeAgentOptions = {}): AgentAdapte
       });
       const env: Record<string, string> = { ...CLAUDE_QUIET_ENV, ...turn.env };
       if (options.permissionMode === 'bypassPermissions' && turn.sandbox.mode === 'bwrap' && env.IS_SANDBOX === undefined) env.IS_SANDBOX = '1';
-      const events = new ClaudeEvents();
+      const events = new ClaudeEvents((usage) => reportUsage(turn, usage));
       const tail = new OutputTail();
       const outcome = await runProcess({
         command: await nativeBinary(bin, env.PATH ?? '', turn.worktree),
@@ -113,7 +115,8 @@ export function createClaudeAgent(options: ClaudeAgentOptions = {}): AgentAdapte
         outputTail: readable !== '' || outcome.startError ? readable : rawTail,
         sessionId: events.sessionId ?? turn.sessionId,
       };
-      const usage = events.usage();
+      // Stopped before its result line (a timeout, a cancel, a budget): what the stream reported.
+      const usage = events.usage() ?? events.streamedUsage();
       if (usage) base.usage = usage;
       const summary = events.failed ? events.error() : (events.lastText ?? (typeof events.result?.result === 'string' ? events.result.result : undefined));
       if (summary !== undefined && summary !== '') base.summary = summary;

@@ -22,6 +22,14 @@ export class ClaudeEvents {
   result: Json | undefined;
   /** How many JSON events were read. */
   count = 0;
+  /** Each assistant message's `message.usage` by message id (Claude Code repeats a message's usage on each of its blocks). */
+  private readonly perMessage = new Map<string, TurnUsage>();
+
+  /**
+   * `onUsage` receives the turn's usage so far: after each `assistant` message that carries
+   * `message.usage` ({@link streamedUsage}: tokens, no cost) and at the `result` line ({@link usage}).
+   */
+  constructor(private readonly onUsage?: (usage: TurnUsage) => void) {}
 
   /** Feeds one output line; returns a readable line for the output tail, or `undefined`. */
   line(line: string): string | undefined {
@@ -39,10 +47,17 @@ export class ClaudeEvents {
     if (ev.type === 'system' && ev.subtype === 'init' && typeof ev.model === 'string') this.model = ev.model;
     if (ev.type === 'result') {
       this.result = ev;
+      const final = this.usage();
+      if (final) this.onUsage?.(final);
       return ev.is_error === true ? `error: ${this.error() ?? 'the turn failed'}` : undefined;
     }
     if (ev.type !== 'assistant') return undefined;
-    const content = ((ev.message ?? {}) as Json).content;
+    const message = (ev.message ?? {}) as Json;
+    if (message.usage && typeof message.usage === 'object') {
+      this.perMessage.set(typeof message.id === 'string' ? message.id : `#${this.count}`, tokensOf(message.usage as Json));
+      this.onUsage?.(this.streamedUsage()!);
+    }
+    const content = message.content;
     const out: string[] = [];
     for (const block of Array.isArray(content) ? (content as Json[]) : []) {
       if (block.type === 'text' && typeof block.text === 'string') {
@@ -71,6 +86,24 @@ export class ClaudeEvents {
   }
 
   /**
+   * Tokens of this turn so far from the `assistant` messages' `message.usage` (each API response's
+   * usage, summed over message ids), with the init line's model; no cost (Claude Code gives its cost
+   * only in the result line). `undefined` before any message with usage.
+   */
+  streamedUsage(): TurnUsage | undefined {
+    if (this.perMessage.size === 0) return undefined;
+    const out: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    for (const u of this.perMessage.values()) {
+      out.inputTokens += u.inputTokens;
+      out.outputTokens += u.outputTokens;
+      out.cacheReadTokens += u.cacheReadTokens;
+      out.cacheWriteTokens += u.cacheWriteTokens;
+    }
+    if (this.model !== undefined) out.model = this.model;
+    return out;
+  }
+
+  /**
    * Tokens and cost of this turn from the result line: `usage` (this run's tokens) and the cost of
    * this run — the sum of `model_usage_since_last_result[*].costUSD` when present, because
    * `total_cost_usd` counts the whole session again after `--resume` (seen with 2.1.332) — else
@@ -79,13 +112,7 @@ export class ClaudeEvents {
   usage(): TurnUsage | undefined {
     const r = this.result;
     if (!r) return undefined;
-    const u = (r.usage ?? {}) as Json;
-    const out: TurnUsage = {
-      inputTokens: num(u.input_tokens),
-      outputTokens: num(u.output_tokens),
-      cacheReadTokens: num(u.cache_read_input_tokens),
-      cacheWriteTokens: num(u.cache_creation_input_tokens),
-    };
+    const out: TurnUsage = tokensOf((r.usage ?? {}) as Json);
     const since = r.model_usage_since_last_result;
     const perModel = since && typeof since === 'object' ? Object.entries(since as Record<string, Json>) : [];
     if (perModel.length > 0 && perModel.every(([, m]) => typeof m.costUSD === 'number')) {
@@ -99,4 +126,14 @@ export class ClaudeEvents {
     if (model !== undefined) out.model = model;
     return out;
   }
+}
+
+/** Anthropic's usage object (`input_tokens`, `output_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens`) as {@link TurnUsage} tokens. */
+function tokensOf(u: Json): TurnUsage {
+  return {
+    inputTokens: num(u.input_tokens),
+    outputTokens: num(u.output_tokens),
+    cacheReadTokens: num(u.cache_read_input_tokens),
+    cacheWriteTokens: num(u.cache_creation_input_tokens),
+  };
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { AgentAdapter, AgentOutcome, AgentTurn, SessionPlace } from './types.js';
 import { runProcess } from './run-process.js';
 import { turnProcess } from './turn-process.js';
+import { reportUsage } from './report-usage.js';
+import type { TurnUsage } from '../domain/turn-usage.js';
 import { OutputTail } from './output-tail.js';
 import { CodexEvents } from './codex-events.js';
 import { codexOverrides, effectiveCodexSandbox, prepareCodexHome, type CodexProvider, type CodexSandboxMode } from './codex-home.js';
@@ -104,6 +106,7 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
         env.CODEX_HOME = codexHome;
       }
       const baseline = session !== undefined && codexHome !== undefined ? await rolloutTotals(codexHome, session) : undefined;
+      const withModel = (u: TurnUsage | undefined): TurnUsage | undefined => u && { ...u, ...(options.model ? { model: options.model } : {}) };
       const events = new CodexEvents();
       const tail = new OutputTail();
       const outcome = await runProcess({
@@ -115,8 +118,11 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
         stdinFile: turn.promptFile,
         missingBinaryHint: 'set KUGETSU_CODEX_BIN (npm package @openai/codex)',
         onLine: (line) => {
+          const done = events.completed;
           const t = events.line(line);
           if (t !== undefined) tail.push('out', `${t}\n`);
+          // Codex streams no usage before turn.completed: the only report comes at the turn's end.
+          if (!done && events.completed) reportUsage(turn, withModel(events.usage(baseline)));
           options.onLine?.(line);
         },
       });
@@ -128,8 +134,8 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
         outputTail: readable !== '' || outcome.startError ? readable : rawTail,
         sessionId: events.threadId ?? session,
       };
-      const usage = events.usage(baseline);
-      if (usage) base.usage = { ...usage, ...(options.model ? { model: options.model } : {}) };
+      const usage = withModel(events.usage(baseline));
+      if (usage) base.usage = usage;
       const summary = events.failed ? events.failure : events.lastText;
       if (summary !== undefined && summary !== '') base.summary = summary;
       const ended = !outcome.timedOut && !outcome.canceled && !outcome.startError;

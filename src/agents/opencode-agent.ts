@@ -2,6 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
 import { turnProcess } from './turn-process.js';
+import { reportUsage } from './report-usage.js';
 import { OutputTail } from './output-tail.js';
 import { OpencodeEvents, opencodeTailLine } from './opencode-events.js';
 import { exportOpencodeSession, importOpencodeSession } from './opencode-session.js';
@@ -77,7 +78,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
       await access(turn.promptFile, constants.R_OK).catch((err: unknown) => {
         throw new Error(`prompt file ${turn.promptFile} is not readable`, { cause: err });
       });
-      const events = new OpencodeEvents();
+      const events = new OpencodeEvents((usage) => reportUsage(turn, { ...usage, ...(options.model ? { model: options.model } : {}) }));
       const tail = new OutputTail();
       const outcome = await runProcess({
         command: bin,

@@ -25,6 +25,9 @@ export class OpencodeEvents {
   usage: TurnUsage | undefined;
   private costSeen = false;
 
+  /** `onUsage` receives {@link usage} after each `step_finish` (the turn's sum so far). */
+  constructor(private readonly onUsage?: (usage: TurnUsage) => void) {}
+
   /** Feeds one output line. */
   line(line: string): void {
     const trimmed = line.trim();
@@ -40,7 +43,10 @@ export class OpencodeEvents {
     if (this.sessionId === undefined && typeof ev.sessionID === 'string') this.sessionId = ev.sessionID;
     const part = (ev.part ?? {}) as Record<string, unknown>;
     if (ev.type === 'text' && typeof part.text === 'string') this.lastText = part.text;
-    if (ev.type === 'step_finish') this.addStep(part);
+    if (ev.type === 'step_finish') {
+      this.addStep(part);
+      this.onUsage?.(this.usage!);
+    }
     if (ev.type === 'error') this.errors.push(`opencode error: ${describe(ev.error ?? ev)}`);
     if (ev.type === 'tool_use') {
       const state = (part.state ?? {}) as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { OpencodeEvents, opencodeTailLine } from './opencode-events.js';
 import { OpencodeHttpError, openOpencodeEvents, opencodeRequest, type OpencodeEventStream } from './opencode-http.js';
 import type { OpencodeServer, OpencodeServerHandle } from './opencode-server.js';
 import { OutputTail } from './output-tail.js';
+import { reportUsage } from './report-usage.js';
 import type { AgentOutcome, AgentTurn } from './types.js';
 
 /** What {@link runOpencodeServeTurn} needs besides the turn. */
@@ -70,7 +71,7 @@ export async function runOpencodeServeTurn(turn: AgentTurn, o: OpencodeServeTurn
   const prompt = await readFile(turn.promptFile, 'utf8').catch((err: unknown) => {
     throw new Error(`prompt file ${turn.promptFile} is not readable`, { cause: err });
   });
-  const events = new OpencodeEvents();
+  const events = new OpencodeEvents((usage) => reportUsage(turn, { ...usage, ...(o.model ? { model: o.model } : {}) }));
   const tail = new OutputTail();
   let sessionId = turn.sessionId;
   const finish = (over: Partial<AgentOutcome>): AgentOutcome => {

@@ -41,6 +41,16 @@ export interface AgentTurn {
    * to keep the output in the engine for a dashboard. Must not throw (a throw is ignored).
    */
   onOutput?: (text: string) => void;
+  /**
+   * Receives the turn's usage so far (tokens; cost in USD when the agent gives it) each time the
+   * agent's stream reports some, while the turn runs — for kugetsu's `max_turn_cost_usd`, which
+   * stops the turn through {@link signal}. opencode: after every `step_finish` (with its cost);
+   * Claude Code: after every `assistant` message (`message.usage`, tokens only: its cost comes with
+   * the `result` line) and at the `result` line; Codex: only at `turn.completed`, i.e. at the very
+   * end (`codex exec --json` streams no usage before). `command`: never. Must not throw (a throw is
+   * ignored).
+   */
+  onUsage?: (usageSoFar: TurnUsage) => void;
   /** Aborting cancels the turn: the process group gets SIGTERM, then SIGKILL after the grace period. */
   signal?: AbortSignal;
   /**
@@ -96,7 +106,10 @@ export interface AgentOutcome {
    * The caller treats the turn as failed.
    */
   agentError?: string;
-  /** Tokens and cost of this turn when the agent reported them (see {@link TurnUsage}). */
+  /**
+   * Tokens and cost of this turn when the agent reported them (see {@link TurnUsage}); for a turn
+   * stopped before the agent's final report, what its stream reported until then.
+   */
   usage?: TurnUsage;
 }
 

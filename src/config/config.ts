@@ -68,6 +68,22 @@ const flagDefaultOn = z
   .optional()
   .transform((v) => v === undefined || v === '1' || v === 'true');
 
+/** An optional amount of US dollars greater than 0; unset or empty = no limit. */
+function usdLimit(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): number | undefined => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v.trim());
+      if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an amount of US dollars greater than 0, e.g. 2.5 (unset: no limit)` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
 /** A start rate `N/[k]s|m|h|d` (e.g. `20/h`, `10/30m`: N starts per k units); `0` turns it off. */
 export interface RateLimit {
   limit: number;
@@ -153,6 +169,8 @@ export const envSchema = z
     ...agentKindsEnvSchema.shape,
     KUGETSU_PRICES_FILE: z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
     KUGETSU_AGENT_TIMEOUT_S: positiveInt('KUGETSU_AGENT_TIMEOUT_S').default(3600),
+    KUGETSU_MAX_TURN_COST_USD: usdLimit('KUGETSU_MAX_TURN_COST_USD'),
+    KUGETSU_MAX_DAILY_COST_USD: usdLimit('KUGETSU_MAX_DAILY_COST_USD'),
     KUGETSU_AGENT_SANDBOX: z
       .enum(['bwrap', 'off'], { error: 'KUGETSU_AGENT_SANDBOX must be "bwrap" (the default: every agent turn runs in a bubblewrap sandbox) or "off"' })
       .default('bwrap'),
@@ -347,6 +365,11 @@ export interface Config {
   prices: PriceTable | undefined;
   /** Hard limit of one agent turn, in ms. */
   agentTimeoutMs: number;
+  /**
+   * Spending limits every repository has unless its file's `budget:` says otherwise, in US dollars
+   * (`KUGETSU_MAX_TURN_COST_USD`, `KUGETSU_MAX_DAILY_COST_USD`); `undefined` = no limit.
+   */
+  budget: { maxTurnCostUsd: number | undefined; maxDailyCostUsd: number | undefined };
   /** How agent turns are isolated (`KUGETSU_AGENT_SANDBOX*`, `KUGETSU_BWRAP`). */
   sandbox: AgentSandboxSettings;
   /** The agent's environment: an allowlist of host variables (see `pickAgentEnv`), never the token. */

@@ -98,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     opencodeMode: e.KUGETSU_OPENCODE_MODE,
     prices,
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
+    budget: { maxTurnCostUsd: e.KUGETSU_MAX_TURN_COST_USD, maxDailyCostUsd: e.KUGETSU_MAX_DAILY_COST_USD },
     sandbox: {
       mode: e.KUGETSU_AGENT_SANDBOX,
       network: e.KUGETSU_AGENT_SANDBOX_NETWORK,

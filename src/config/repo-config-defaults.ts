@@ -15,10 +15,11 @@ export function webhooksDir(env: Record<string, string | undefined>): string {
  * The settings of a repository without a file: the environment's global defaults from `config`,
  * plus `KUGETSU_AGENT_ENV` read from `env` as an allowlist (names and patterns, as `pickAgentEnv`
  * takes them). Auto-PR, `Closes #n` and state labels are on; no base branch (the repository's
- * default), no per-repository job cap, no per-repository secret, kugetsu's default instructions.
+ * default), no per-repository job cap, no per-repository secret, kugetsu's default instructions,
+ * the budget of `KUGETSU_MAX_TURN_COST_USD` / `KUGETSU_MAX_DAILY_COST_USD` (none when unset).
  */
 export function defaultRepoSettings(
-  config: Pick<Config, 'triggerLabel' | 'command' | 'access' | 'agent' | 'agentTimeoutMs'>,
+  config: Pick<Config, 'triggerLabel' | 'command' | 'access' | 'agent' | 'agentTimeoutMs'> & Partial<Pick<Config, 'budget'>>,
   env: Record<string, string | undefined>,
 ): RepoSettings {
   const envAllowlist = (env.KUGETSU_AGENT_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -37,6 +38,7 @@ export function defaultRepoSettings(
     stateLabels: true,
     secrets: [],
     notify: { ...NO_NOTIFY, urls: [], events: [...NO_NOTIFY.events] },
+    budget: { maxTurnCostUsd: config.budget?.maxTurnCostUsd, maxDailyCostUsd: config.budget?.maxDailyCostUsd },
     source: 'defaults',
   };
 }

@@ -4,7 +4,7 @@ import { checkRepoFile, type FileIssue } from './repo-config-checks.js';
 import { promptKeyMessage, readPromptBlock, type RepoPromptSettings } from './repo-config-prompt.js';
 import { repoConfigError, type RepoConfigError } from './repo-config-error.js';
 import { locate, suggestKey, type LinePos } from './repo-config-locate.js';
-import { AGENT_KEYS, NOTIFY_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
+import { AGENT_KEYS, BUDGET_KEYS, NOTIFY_KEYS, TOP_KEYS, repoFileSchema, type RepoFile } from './repo-config-schema.js';
 
 /** A file of `KUGETSU_WEBHOOKS_DIR` that passed every check. */
 export interface ParsedRepoFile {
@@ -34,6 +34,10 @@ function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string):
   if (parent.length === 1 && parent[0] === 'notify') {
     const guess = suggestKey(key, NOTIFY_KEYS);
     return guess ? `unknown key "${key}" in the notify: block; did you mean "${guess}"?` : `unknown key "${key}" in the notify: block; the keys here are ${NOTIFY_KEYS.join(', ')}`;
+  }
+  if (parent.length === 1 && parent[0] === 'budget') {
+    const guess = suggestKey(key, BUDGET_KEYS);
+    return guess ? `unknown key "${key}" in the budget: block; did you mean "${guess}"?` : `unknown key "${key}" in the budget: block; the keys here are ${BUDGET_KEYS.join(', ')} (US dollars; the turn's time limit is agent.timeout_s)`;
   }
   const inAgent = parent.length === 1 && parent[0] === 'agent';
   if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;

@@ -66,13 +66,19 @@ export function applyRepoFile(base: RepoSettings, file: ParsedRepoFile, kinds?: 
           secret: f.notify.secret_env !== undefined ? file.notifySecret : base.notify.secret,
         }
       : base.notify,
+    budget: f.budget
+      ? {
+          maxTurnCostUsd: f.budget.max_turn_cost_usd ?? base.budget.maxTurnCostUsd,
+          maxDailyCostUsd: f.budget.max_daily_cost_usd ?? base.budget.maxDailyCostUsd,
+        }
+      : base.budget,
     source: base.source === 'defaults' ? file.file : `${file.file}, ${base.source}`,
   };
 }
 
 /** Freezes settings and everything in them, so one caller cannot change another's view. */
 export function freezeSettings(s: RepoSettings): RepoSettings {
-  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent, s.notify.urls, s.notify.events, s.notify]) Object.freeze(v);
+  for (const v of [s.triggerLabels, s.secrets, s.agent.envAllowlist, s.agent, s.notify.urls, s.notify.events, s.notify, s.budget]) Object.freeze(v);
   if (s.agent.kind === 'command') Object.freeze(s.agent.argv);
   else if (s.agent.extraArgs) Object.freeze(s.agent.extraArgs);
   Object.freeze(s.prompt);

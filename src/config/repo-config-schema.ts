@@ -66,6 +66,21 @@ export const agentFileSchema = z.strictObject({
   sandbox_mode: z.enum(CODEX_SANDBOX_MODES, { error: expected('"agent.sandbox_mode"', CODEX_SANDBOX_MODES.join(', ')) }).optional(),
 }, { error: expected('"agent"', 'a block of agent settings ("kind: opencode", "claude", "codex" or "command", argv, env, timeout_s …)') });
 
+const usd = (key: string) =>
+  z
+    .number({ error: expected(key, 'an amount of US dollars, e.g. 2.5') })
+    .positive({ error: `${key} must be greater than 0 (US dollars); remove the key for no limit` });
+
+/**
+ * The `budget:` block, in US dollars: `max_turn_cost_usd` (a running turn whose reported cost
+ * passes it is stopped) and `max_daily_cost_usd` (once the repository's turns since 00:00 UTC cost
+ * this much, its jobs wait until the next 00:00 UTC). The turn's time limit is `agent.timeout_s`.
+ */
+export const budgetFileSchema = z.strictObject({
+  max_turn_cost_usd: usd('"budget.max_turn_cost_usd"').optional(),
+  max_daily_cost_usd: usd('"budget.max_daily_cost_usd"').optional(),
+}, { error: expected('"budget"', 'a block with max_turn_cost_usd and/or max_daily_cost_usd (US dollars)') });
+
 /**
  * The `notify:` block: receiver URLs, the job events they get, and the variable holding their HMAC
  * key. URL and event values are checked after parsing (`repo-config-checks.ts`), so every bad entry
@@ -110,6 +125,7 @@ export const repoFileSchema = z.strictObject({
     .union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') })
     .optional(),
   notify: notifyFileSchema.optional(),
+  budget: budgetFileSchema.optional(),
 });
 
 /** A parsed file of `KUGETSU_WEBHOOKS_DIR` (snake_case, as written). */
@@ -123,6 +139,8 @@ export const PROMPT_KEYS = Object.keys(promptFileSchema.shape);
 export const AGENT_KEYS = Object.keys(agentFileSchema.shape);
 /** Keys allowed in the `notify:` block. */
 export const NOTIFY_KEYS = Object.keys(notifyFileSchema.shape);
+/** Keys allowed in the `budget:` block. */
+export const BUDGET_KEYS = Object.keys(budgetFileSchema.shape);
 /** Agent kinds a repository file may name. */
 export type AgentKind = 'opencode' | 'command' | 'claude' | 'codex';
 /** Keys of the agent block that only some kinds accept, and which. */

@@ -26,6 +26,18 @@ export interface RepoPromptSettings {
 }
 
 /**
+ * A repository's spending limits in US dollars (`budget:` in its file over `KUGETSU_MAX_TURN_COST_USD`
+ * and `KUGETSU_MAX_DAILY_COST_USD`); `undefined` = no limit. The turn's time limit is
+ * `agent.timeoutMs` (`agent.timeout_s`, `KUGETSU_AGENT_TIMEOUT_S`).
+ */
+export interface RepoBudget {
+  /** A running turn whose reported cost (so far) passes this is stopped (its process group killed). */
+  maxTurnCostUsd: number | undefined;
+  /** Once the repository's turns finished since 00:00 UTC cost this much, its jobs wait until the next 00:00 UTC. */
+  maxDailyCostUsd: number | undefined;
+}
+
+/**
  * Everything that may differ per repository: the environment's global defaults, overridden by the
  * repository's (or its owner's) file in `KUGETSU_WEBHOOKS_DIR` (default `./webhooks`). Resolved
  * by `RepoSettingsSource.settingsFor(owner, repo)`.
@@ -63,6 +75,8 @@ export interface RepoSettings {
    * none by default. Its key (from `notify.secret_env`) is masked in logs like the secrets.
    */
   notify: RepoNotifySettings;
+  /** Spending limits (USD) of the repository's turns; see {@link RepoBudget}. */
+  budget: RepoBudget;
   /**
    * Where these settings came from, for `/kugetsu help` and `doctor`: `"defaults"`, or the files that
    * apply, most specific first, joined by `, ` (e.g. `webhooks/acme/app.yaml, webhooks/acme/_all.yaml`).

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { RateLimit } from '../config/config.js';
 import type { JobWait } from '../domain/job-state.js';
+import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import type { ClaimRequest } from '../engine/job-queue.js';
 import type { Job } from '../store/job.js';
 import { applyJobChange } from './postgres-change.js';
@@ -22,7 +23,8 @@ export interface ClaimOutcome {
  * whose repository is at `repoMax` is passed over; one over a start rate (starts counted from the
  * durable `started_at` of jobs in the window, this claim's included) is set `waiting` until the
  * oldest counted start leaves the window, with `rateLimited`'s items — unless it already waits for
- * that very time; every other candidate becomes `running`, held by `request.workerId` until
+ * that very time; one whose repository spent its `dailyBudgetUsd` (the summed `cost_usd` of its jobs
+ * finished since 00:00 UTC of `now`) waits likewise, reason `budget`, until the next 00:00 UTC; every other candidate becomes `running`, held by `request.workerId` until
  * `now + leaseMs`, with `claimed`'s items. `now` is ms since the epoch; `clock` stamps history and
  * outbox rows; history rows are queued on `history` (the caller flushes it before committing).
  *
@@ -54,6 +56,17 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
     const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
     const limits = request.limits(job);
     if (limits.repoMax !== undefined && ((await c.query<{ n: number }>(ENGINE_SQL.runningOfRepo, [repoKey])).rows[0]?.n ?? 0) >= limits.repoMax) continue;
+    const spent = limits.dailyBudgetUsd === undefined ? 0 : ((await c.query<{ usd: number }>(ENGINE_SQL.spentOfRepo, [repoKey, utcDayStart(nowMs)])).rows[0]?.usd ?? 0);
+    const broke = overDailyBudget(spent, limits.dailyBudgetUsd, nowMs);
+    if (broke) {
+      if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
+      const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
+      const waited = await applyJobChange(c, job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, clock(), history, (j) => request.rateLimited(j, broke));
+      if (waited) {
+        outcome.items += waited.items;
+        continue;
+      }
+    }
     const over = await overStartRate(c, job, repoKey, limits, nowMs);
     if (over) {
       if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;

@@ -56,6 +56,8 @@ export const ENGINE_SQL = {
   runningCount: `SELECT count(*)::integer AS n FROM jobs WHERE state = 'running'`,
   runningOfRepo: `SELECT count(*)::integer AS n FROM jobs WHERE state = 'running' AND repo_key = $1`,
   startsOfSender: `SELECT count(*)::integer AS n, min(started_at) AS oldest FROM jobs WHERE sender_id = $1 AND started_at >= $2`,
+  /** The summed cost in USD of the repository's ($1) jobs finished at or after $2 (ISO 8601): a daily budget. */
+  spentOfRepo: `SELECT coalesce(sum(cost_usd), 0)::double precision AS usd FROM jobs WHERE repo_key = $1 AND finished_at >= $2 AND cost_usd IS NOT NULL`,
   startsOfRepo: `SELECT count(*)::integer AS n, min(started_at) AS oldest FROM jobs WHERE repo_key = $1 AND started_at >= $2`,
   /**
    * Claimable ($1 now, $2 how many): the oldest unfinished job of each issue, queued, or waiting

@@ -217,6 +217,17 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: stri
     CREATE INDEX outbox_job ON outbox (job_id) WHERE job_id IS NOT NULL;
     `,
   },
+  {
+    // The twin of SQLite's step 5.
+    description: "budgets: the cost in USD of each job's turn as a column, summed per repository and day",
+    sql: `
+    ALTER TABLE jobs ADD COLUMN cost_usd double precision; -- US dollars of the job's turn (result.usage.costUsd), NULL when unknown
+    UPDATE jobs SET cost_usd = (d -> 'result' -> 'usage' ->> 'costUsd')::double precision
+      FROM (SELECT id AS job_id, ${READABLE_DATA} AS d FROM jobs WHERE data LIKE '%"costUsd":%') AS x
+      WHERE x.job_id = jobs.id AND json_typeof(d -> 'result' -> 'usage' -> 'costUsd') = 'number';
+    CREATE INDEX jobs_repo_finished ON jobs (repo_key, finished_at);
+    `,
+  },
 ];
 
 /** The schema version this build of kugetsu writes: the number of {@link POSTGRES_MIGRATIONS}. */

@@ -16,16 +16,19 @@ export interface ClaimRequest {
   /**
    * The limits of a candidate job's repository and sender: at most `repoMax` running jobs of the
    * repository, and start rates — at most `limit` starts per `windowMs` per sender / repository,
-   * counted from the durable start times of jobs, so they hold across processes and restarts.
+   * counted from the durable start times of jobs, so they hold across processes and restarts —
+   * and the repository's daily budget in US dollars (`dailyBudgetUsd`): once the costs of its jobs
+   * finished since 00:00 UTC (of `now`) sum to it, its candidates wait until the next 00:00 UTC.
    */
-  limits: (job: Job) => { repoMax?: number; senderRate?: RateLimit; repoRate?: RateLimit };
+  limits: (job: Job) => { repoMax?: number; senderRate?: RateLimit; repoRate?: RateLimit; dailyBudgetUsd?: number };
   /** Issues this worker has a worktree for: preferred among the first candidates. */
   prefer?: (job: Job) => boolean;
   /** The outbox items of the claim (work picked up), written with it. */
   claimed: (job: Job) => NewOutboxItem[];
   /**
-   * A candidate over a start rate is set `waiting` until its slot in the window frees, with these
-   * outbox items (its status comment says why and until when), instead of being claimed.
+   * A candidate over a start rate (or its repository's daily budget) is set `waiting` until its
+   * slot in the window frees (the next 00:00 UTC), with these outbox items (its status comment says
+   * why and until when), instead of being claimed.
    */
   rateLimited: (job: Job, wait: { detail: string; until: string }) => NewOutboxItem[];
   /** The clock, ms since the epoch (default `Date.now`). */

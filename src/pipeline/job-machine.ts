@@ -99,8 +99,14 @@ export class JobMachine {
     });
   }
 
-  /** `finish`: the turn of `workerId` ended as `state` with `result`. */
-  finish(job: Job, workerId: string, state: 'succeeded' | 'failed' | 'canceled', result: JobResult): Promise<Job | undefined> {
+  /**
+   * `finish`: the turn of `workerId` ended as `state` with `result`. A turn kugetsu stopped for its
+   * budget (`result.stoppedBy === 'budget'`) ends `failed` whatever `state` says: it was not asked
+   * to stop (not `canceled`), it did not finish its work, and like every failed job it is not run
+   * again by itself (the next turn needs a new request).
+   */
+  finish(job: Job, workerId: string, asked: 'succeeded' | 'failed' | 'canceled', result: JobResult): Promise<Job | undefined> {
+    const state = result.stoppedBy === 'budget' ? 'failed' : asked;
     return this.apply(job, 'finish', {
       expect: ['running'],
       workerId,

@@ -25,6 +25,9 @@ import { jobPaths } from './state-paths.js';
 import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
 import { DEFERRED_BACKOFF } from './deferred-events.js';
 import { restoreTurnSession, SESSION_TRANSFER_TIMEOUT_MS, storeTurnSession } from './turn-session.js';
+import { TurnBudget } from './turn-budget.js';
+import { formatBudgetUsd } from '../domain/daily-budget.js';
+import { formatUsage } from '../report/format-usage.js';
 
 /** What the runner needs; all injected by the composition root. */
 export interface JobRunnerDeps {
@@ -33,9 +36,10 @@ export interface JobRunnerDeps {
   workspace: Workspace;
   /**
    * The agent of the job's repository (its `webhooks/` settings over the defaults): the adapter,
-   * the turn's time limit in ms, its environment, and the branch new worktrees start from.
+   * the turn's time limit in ms, its environment, the branch new worktrees start from, and the
+   * turn's cost budget in US dollars (`budget.max_turn_cost_usd`; `undefined`: none).
    */
-  agentFor: (job: Job) => { adapter: AgentAdapter; timeoutMs: number; env: Record<string, string>; baseBranch: string | undefined };
+  agentFor: (job: Job) => { adapter: AgentAdapter; timeoutMs: number; env: Record<string, string>; baseBranch: string | undefined; maxTurnCostUsd?: number | undefined };
   /** Checks the sender's permission for jobs admitted while Gitea could not confirm it. */
   authorizer: Authorizer;
   /**
@@ -346,6 +350,8 @@ export class JobRunner {
 
     // The output goes into the engine too, batched, for dashboards on any machine (README "Dashboard").
     const output = new OutputBatcher({ write: (text) => store.appendOutput(job.id, text), logger: log });
+    // kugetsu's own cost limit: the running turn is stopped once its reported cost passes it.
+    const budget = new TurnBudget(run.maxTurnCostUsd, (usage) => this.priced(usage)!, signal);
     const runTurn = (session: string | undefined): Promise<AgentOutcome> =>
       agent.run({
         issueKey: job.issueKey,
@@ -362,7 +368,8 @@ export class JobRunner {
         logFile: paths.logFile,
         redact,
         onOutput: (text) => output.push(text),
-        signal,
+        onUsage: (usage) => budget.observe(usage),
+        signal: budget.signal,
         sandbox: turnSandbox,
         agentDir: wt.agentDir,
       });
@@ -378,6 +385,7 @@ export class JobRunner {
         outcome = await runTurn(undefined);
       }
     } finally {
+      budget.dispose();
       // The last output is in the engine before the job's end is recorded.
       await output.close();
     }
@@ -399,8 +407,22 @@ export class JobRunner {
       newCommits: 0,
       pushed: false,
     };
-    const usage = this.priced(outcome.usage);
+    const usage = this.priced(outcome.usage) ?? budget.last;
     if (usage) base.usage = usage;
+    if (budget.exceeded && outcome.canceled && !signal.aborted) {
+      const spent = budget.exceeded;
+      if (!base.usage || base.usage.costUsd === undefined || base.usage.costUsd < spent.costUsd) base.usage = spent;
+      log.warn({ costUsd: spent.costUsd, maxTurnCostUsd: budget.maxUsd }, 'the turn passed its cost budget and was stopped');
+      return {
+        state: 'failed',
+        result: {
+          ...base,
+          stoppedBy: 'budget',
+          failedPhase: 'agent',
+          error: `The turn's reported cost reached ${formatBudgetUsd(spent.costUsd)} (${formatUsage(spent)}), over the repository's limit of ${formatBudgetUsd(budget.maxUsd!)} per turn (budget.max_turn_cost_usd, or KUGETSU_MAX_TURN_COST_USD), so kugetsu stopped the agent. Nothing was pushed; the worktree and session were kept. It is not retried: ask again to continue.`,
+        },
+      };
+    }
     if (outcome.canceled) return { state: 'canceled', result: { ...base, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' } };
     if (outcome.inputError) return { state: 'failed', result: { ...base, failedPhase: 'prompt', error: redact(outcome.inputError) } };
     if (outcome.startError) return { state: 'failed', result: { ...base, failedPhase: 'agent', error: redact(outcome.startError) } };

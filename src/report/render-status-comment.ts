@@ -14,7 +14,7 @@ function headline(state: Job['state']): string {
 const WAIT_TEXT: Record<NonNullable<Job['waiting']>['reason'], string> = {
   'rate-limit': 'for a rate limit',
   gitea: 'for Gitea to answer',
-  budget: 'for the budget',
+  budget: 'for budget',
 };
 
 const TRIGGER_TEXT: Record<Job['trigger'], string> = {
@@ -87,13 +87,15 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
   } else if (job.state === 'running') {
     const since = job.startedAt ? formatDuration(now.getTime() - Date.parse(job.startedAt)) : '';
     blocks.push(`The agent is working${since ? ` (started ${since} ago)` : ''}. This comment is updated when it finishes.`);
+  } else if (r?.error && r.stoppedBy === 'budget') {
+    blocks.push(`**Stopped: budget.** ${r.error}`);
   } else if (r?.error) {
     blocks.push(`**${r.failedPhase ? `Failed while: ${r.failedPhase}.` : 'Failed.'}** ${r.error}`);
   }
 
   const branch = context.branchUrl ? `[\`${job.branch}\`](${context.branchUrl})` : `\`${job.branch}\``;
   const pushed = r ? (r.pushed ? ` · pushed, ${r.newCommits} new commit${r.newCommits === 1 ? '' : 's'}` : ' · nothing pushed') : '';
-  const exit = r?.timedOut ? ' · timed out' : r && r.exitCode !== null ? ` · exit code ${r.exitCode}` : '';
+  const exit = r?.stoppedBy === 'budget' ? ' · stopped: budget' : r?.timedOut ? ' · timed out' : r && r.exitCode !== null ? ` · exit code ${r.exitCode}` : '';
   const rows: Array<[string, string]> = [
     ['Branch', branch + pushed],
     ['Agent', job.agent + exit],

@@ -26,6 +26,8 @@ export interface JobRow {
   issue_number: number;
   /** {@link searchText} of the job. */
   search_text: string;
+  /** The cost of the job's turn in US dollars (`result.usage.costUsd`), or `null` when unknown or not run (daily budgets sum it). */
+  cost_usd: number | null;
   data: string;
 }
 
@@ -68,6 +70,7 @@ export function jobToColumns(job: Job): JobColumns {
     sender_login: job.sender.login.toLowerCase(),
     issue_number: job.issueNumber,
     search_text: searchText(job),
+    cost_usd: job.result?.usage?.costUsd ?? null,
     data: JSON.stringify(rest),
   };
 }

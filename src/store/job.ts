@@ -29,6 +29,12 @@ export interface JobResult {
   error?: string;
   /** Tokens and cost of the turn, when the agent reported them (cost from the price table when it gave none). */
   usage?: TurnUsage;
+  /**
+   * Set when kugetsu itself stopped the running turn for a limit other than time: `budget` — its
+   * reported cost passed the repository's `max_turn_cost_usd` ({@link usage} says what was spent).
+   * Such a job is `failed` (see `JobMachine.finish`) and never retried by itself.
+   */
+  stoppedBy?: 'budget';
 }
 
 /**

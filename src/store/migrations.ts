@@ -205,6 +205,14 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE outbox SET job_id = CAST(substr(key, 15) AS INTEGER) WHERE job_id IS NULL AND key GLOB 'commit-status:[1-9]*';
   CREATE INDEX outbox_job ON outbox (job_id) WHERE job_id IS NOT NULL;
   `,
+  // 5: budgets (issue #14). The cost in USD of each job's turn as a column, so that a repository's
+  // spending since 00:00 UTC is one indexed sum; backfilled from the JSON results.
+  `
+  ALTER TABLE jobs ADD COLUMN cost_usd REAL; -- US dollars of the job's turn (result.usage.costUsd), NULL when unknown
+  UPDATE jobs SET cost_usd = json_extract(data, '$.result.usage.costUsd')
+    WHERE json_valid(data) AND json_type(data, '$.result.usage.costUsd') IN ('real', 'integer');
+  CREATE INDEX jobs_repo_finished ON jobs (repo_key, finished_at);
+  `,
 ];
 
 /** The schema version this build of kugetsu writes: the number of {@link MIGRATIONS}. */

@@ -93,7 +93,7 @@ const FINISHED = `('succeeded', 'failed', 'canceled')`;
 const ACTIVE = `('queued', 'waiting', 'running')`;
 /** A job with its report row (what the outbox owns). */
 const JOB = `SELECT j.*, r.status_comment_id, r.pull_request, r.superseded_by FROM jobs j LEFT JOIN job_reports r ON r.job_id = j.id`;
-const JOB_COLUMNS = `issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, worker_id, lease_until, cancel_requested, not_before, sender_login, issue_number, search_text, data`;
+const JOB_COLUMNS = `issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, worker_id, lease_until, cancel_requested, not_before, sender_login, issue_number, search_text, cost_usd, data`;
 
 /** A `job_reports` patch: `undefined` keeps a field, `null` clears it. */
 export interface ReportPatch {
@@ -117,13 +117,13 @@ export function prepareStatements(db: Database.Database) {
   return {
     jobInsert: db.prepare<[JobColumns]>(
       `INSERT INTO jobs (${JOB_COLUMNS})
-       VALUES (@issue_key, @state, @delivery_id, @attempt, @created_at, @started_at, @finished_at, @repo_key, @sender_id, @worker_id, @lease_until, @cancel_requested, @not_before, @sender_login, @issue_number, @search_text, @data)`,
+       VALUES (@issue_key, @state, @delivery_id, @attempt, @created_at, @started_at, @finished_at, @repo_key, @sender_id, @worker_id, @lease_until, @cancel_requested, @not_before, @sender_login, @issue_number, @search_text, @cost_usd, @data)`,
     ),
     jobUpdate: db.prepare<[JobColumns & { id: number }]>(
       `UPDATE jobs SET issue_key = @issue_key, state = @state, delivery_id = @delivery_id, attempt = @attempt,
          created_at = @created_at, started_at = @started_at, finished_at = @finished_at, repo_key = @repo_key,
          sender_id = @sender_id, worker_id = @worker_id, lease_until = @lease_until, cancel_requested = @cancel_requested,
-         not_before = @not_before, sender_login = @sender_login, issue_number = @issue_number, search_text = @search_text, data = @data
+         not_before = @not_before, sender_login = @sender_login, issue_number = @issue_number, search_text = @search_text, cost_usd = @cost_usd, data = @data
        WHERE id = @id`,
     ),
     jobGet: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.id = ?`),
@@ -144,6 +144,10 @@ export function prepareStatements(db: Database.Database) {
     runningOfRepo: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state = 'running' AND repo_key = ?`),
     startsOfSender: db.prepare<[number, string], { n: number; oldest: string | null }>(
       `SELECT count(*) AS n, min(started_at) AS oldest FROM jobs WHERE sender_id = ? AND started_at >= ?`,
+    ),
+    /** The summed cost in USD of the repository's jobs finished at or after the given ISO time (a daily budget). */
+    spentOfRepo: db.prepare<[string, string], { usd: number }>(
+      `SELECT coalesce(sum(cost_usd), 0) AS usd FROM jobs WHERE repo_key = ? AND finished_at >= ? AND cost_usd IS NOT NULL`,
     ),
     startsOfRepo: db.prepare<[string, string], { n: number; oldest: string | null }>(
       `SELECT count(*) AS n, min(started_at) AS oldest FROM jobs WHERE repo_key = ? AND started_at >= ?`,

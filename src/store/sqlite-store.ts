@@ -15,6 +15,7 @@ import type { OutputChunk } from '../engine/job-output.js';
 import type { QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
+import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
 import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type JobWriteRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
 import { checkChangesArgs, outputMaxBytesOf } from './browse-args.js';
@@ -185,6 +186,12 @@ class SqliteJobStore implements SqliteStore {
         const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
         const limits = request.limits(job);
         if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
+        const broke = overDailyBudget(limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0), limits.dailyBudgetUsd, nowMs);
+        if (broke) {
+          if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
+          const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
+          if (this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, (j) => request.rateLimited(j, broke))) continue;
+        }
         const over = this.overStartRate(job, repoKey, limits, nowMs);
         if (over) {
           if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;

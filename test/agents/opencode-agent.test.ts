@@ -6,7 +6,7 @@ import { createAgent } from '../../src/agents/create-agent.js';
 import { opencodeArgs } from '../../src/agents/opencode-agent.js';
 import { startFakeModel, turnScript, type FakeModel } from '../../src/sandbox/fake-model.js';
 import { createOpencodeHome } from '../../src/sandbox/opencode-home.js';
-import { makeTurn, OPENCODE_BIN, tempDir } from './support.js';
+import { hostProcessesWith, makeTurn, OPENCODE_BIN, tempDir } from './support.js';
 import type { AgentTurn } from '../../src/agents/types.js';
 
 function userTexts(messages: Array<{ role: string; content?: unknown }>): string[] {
@@ -50,7 +50,8 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
     );
     const prompt1 = '# Issue acme/app#7\n--help is text, not an option\nPlease create hello.txt.\n';
     await writeFile(path.join(base, 'prompt.md'), prompt1);
-    const turn1: AgentTurn = makeTurn(base, { env, worktree: wt });
+    const seen: unknown[] = [];
+    const turn1: AgentTurn = makeTurn(base, { env, worktree: wt, onUsage: (u) => seen.push(u) });
     const first = await agent.run(turn1);
     expect(first).toMatchObject({ exitCode: 0, timedOut: false, canceled: false, summary: 'wrote hello.txt' });
     expect(first.sessionId).toMatch(/^ses_/);
@@ -59,6 +60,11 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
     // Tokens from the two steps' step_finish events (the fake reports 10 prompt and 5 completion
     // tokens per request); opencode has no price for the fake model, so no cost.
     expect(first.usage).toEqual({ inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    // While it ran, the usage so far after each step (what a cost budget watches).
+    expect(seen).toEqual([
+      { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      { inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    ]);
     expect(await readFile(turn1.logFile, 'utf8')).toContain(`"sessionID":"${first.sessionId}"`);
 
     const firstTurnRequests = model.requests.filter((r) => r.workdir === wt && r.kind === 'turn');
@@ -91,6 +97,18 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
     expect(outcome.outputTail).toContain('Error: Session not found');
     expect(model.requests.length).toBe(before);
   });
+
+  it('kills the whole process group when the model sends headers then nothing, at the turn timeout', async () => {
+    const wt = await repo('stall');
+    const base = path.dirname(wt);
+    model.route(wt, () => ({ stall: true }));
+    await writeFile(path.join(base, 'prompt.md'), 'anything\n');
+    // Long enough for opencode to start and ask on a busy machine; only the timeout ends the turn.
+    const outcome = await agent.run(makeTurn(base, { env, worktree: wt, timeoutMs: 45_000 }));
+    expect(outcome).toMatchObject({ timedOut: true, canceled: false });
+    expect(model.requests.some((r) => r.workdir === wt && r.kind === 'turn' && 'stall' in r.reply)).toBe(true);
+    expect(hostProcessesWith(wt)).toEqual([]);
+  }, 120_000);
 
   it('builds argv with option values joined by "=" and the prompt never in argv', () => {
     const turn = makeTurn('/tmp/x', { sessionId: 'ses_abc' });

@@ -75,6 +75,18 @@ describe('loadConfig', () => {
     }
   });
 
+  it('budgets: KUGETSU_MAX_TURN_COST_USD and KUGETSU_MAX_DAILY_COST_USD in US dollars, unset or empty = no limit, the defaults of every repository', () => {
+    expect(loadConfig(minimal, '/srv').budget).toEqual({ maxTurnCostUsd: undefined, maxDailyCostUsd: undefined });
+    const config = loadConfig({ ...minimal, KUGETSU_MAX_TURN_COST_USD: '0.75', KUGETSU_MAX_DAILY_COST_USD: ' 20 ' }, '/srv');
+    expect(config.budget).toEqual({ maxTurnCostUsd: 0.75, maxDailyCostUsd: 20 });
+    expect(config.repoSettings.settingsFor('acme', 'app').budget).toEqual({ maxTurnCostUsd: 0.75, maxDailyCostUsd: 20 });
+    expect(loadConfig({ ...minimal, KUGETSU_MAX_DAILY_COST_USD: '' }, '/srv').budget.maxDailyCostUsd).toBeUndefined();
+    for (const bad of ['0', '-1', 'five', '$5', '1e3', 'Infinity']) {
+      expect(() => loadConfig({ ...minimal, KUGETSU_MAX_TURN_COST_USD: bad }, '/srv'), bad).toThrow(/KUGETSU_MAX_TURN_COST_USD must be an amount of US dollars greater than 0, e\.g\. 2\.5/);
+    }
+    expect(() => loadConfig({ ...minimal, KUGETSU_MAX_DAILY_COST_USD: '-3' }, '/srv')).toThrow(/KUGETSU_MAX_DAILY_COST_USD must be an amount of US dollars/);
+  });
+
   it('lists every problem at once, each saying what to do', () => {
     let error: unknown;
     try {

@@ -51,12 +51,29 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
     { 'acme/app.yaml': 'repository: acme\n' },
     ['webhooks/acme/app.yaml:1:13: "repository" must be owner/repo, or owner/* for every repository of an owner (got "acme")'],
   ],
+  [
+    'a budget that is not an amount of US dollars, or not above 0',
+    app('budget:\n  max_turn_cost_usd: "2 dollars"\n  max_daily_cost_usd: 0\n'),
+    [
+      'webhooks/acme/app.yaml:3:22: "budget.max_turn_cost_usd" must be an amount of US dollars, e.g. 2.5 (got "2 dollars")',
+      'webhooks/acme/app.yaml:4:23: "budget.max_daily_cost_usd" must be greater than 0 (US dollars); remove the key for no limit',
+    ],
+  ],
+  [
+    'a budget key one letter off, and the turn time limit asked for in the budget block',
+    app('budget:\n  max_turn_cost: 1\n  max_turn_s: 600\n'),
+    [
+      'webhooks/acme/app.yaml:3:3: unknown key "max_turn_cost" in the budget: block; did you mean "max_turn_cost_usd"?',
+      'webhooks/acme/app.yaml:4:3: unknown key "max_turn_s" in the budget: block; the keys here are max_turn_cost_usd, max_daily_cost_usd (US dollars; the turn\'s time limit is agent.timeout_s)',
+    ],
+  ],
+  ['budget as a single number', app('budget: 5\n'), ['webhooks/acme/app.yaml:2:9: "budget" must be a block with max_turn_cost_usd and/or max_daily_cost_usd (US dollars) (got 5)']],
   ['unknown key, one letter off', app('trigger_label: [ready]\n'), ['webhooks/acme/app.yaml:2:1: unknown key "trigger_label"; did you mean "trigger_labels"?']],
   ['unknown key in camelCase', app('autoPr: false\n'), ['webhooks/acme/app.yaml:2:1: unknown key "autoPr"; did you mean "auto_pr"?']],
   [
     'unknown key like nothing known',
     app('colour: blue\n'),
-    ['webhooks/acme/app.yaml:2:1: unknown key "colour"; the keys here are repository, trigger_labels, command, min_role, agent, base_branch, branch_template, prompt, max_concurrent_jobs, auto_pr, pr_closes_issue, state_labels, secret_env, notify'],
+    ['webhooks/acme/app.yaml:2:1: unknown key "colour"; the keys here are repository, trigger_labels, command, min_role, agent, base_branch, branch_template, prompt, max_concurrent_jobs, auto_pr, pr_closes_issue, state_labels, secret_env, notify, budget'],
   ],
   ['an agent key at the top level', app('timeout_s: 600\n'), ['webhooks/acme/app.yaml:2:1: unknown key "timeout_s" at the top level; it belongs in the agent: block']],
   ['unknown key in the agent block', app('agent:\n  kind: opencode\n  modle: x/y\n'), ['webhooks/acme/app.yaml:4:3: unknown key "modle"; did you mean "model"?']],

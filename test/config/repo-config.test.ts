@@ -30,6 +30,7 @@ describe('defaults', () => {
       stateLabels: true,
       secrets: [],
       notify: { urls: [], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: undefined },
+      budget: { maxTurnCostUsd: undefined, maxDailyCostUsd: undefined },
       source: 'defaults',
     } satisfies RepoSettings);
   });
@@ -58,6 +59,22 @@ describe('defaults', () => {
     expect(errors).toEqual([]);
     expect(source.configured()).toEqual([]);
     expect(source.settingsFor('acme', 'app')).toEqual(DEFAULTS);
+  });
+});
+
+describe('budget: repository file over owner wildcard over the environment, key by key', () => {
+  it('takes each budget key from the most specific place that sets it', () => {
+    const dir = webhooksTree({
+      'acme/_all.yaml': 'repository: acme/*\nbudget:\n  max_daily_cost_usd: 20\n',
+      'acme/app.yaml': 'repository: acme/app\nbudget:\n  max_turn_cost_usd: 0.5\n',
+    });
+    const defaults: RepoSettings = { ...DEFAULTS, budget: { maxTurnCostUsd: 3, maxDailyCostUsd: 100 } };
+    const { source, errors } = loadRepoSettings({ dir, env: {}, defaults });
+    expect(errors).toEqual([]);
+    expect(source.settingsFor('acme', 'app').budget).toEqual({ maxTurnCostUsd: 0.5, maxDailyCostUsd: 20 });
+    expect(source.settingsFor('acme', 'lib').budget).toEqual({ maxTurnCostUsd: 3, maxDailyCostUsd: 20 });
+    expect(source.settingsFor('other', 'lib').budget).toEqual({ maxTurnCostUsd: 3, maxDailyCostUsd: 100 });
+    expect(DEFAULTS.budget).toEqual({ maxTurnCostUsd: undefined, maxDailyCostUsd: undefined });
   });
 });
 
@@ -201,6 +218,7 @@ describe('the documented example and README', () => {
       maxConcurrentJobs: 1,
       secrets: ['x'],
       notify: { urls: ['https://ntfy.example.org/kugetsu-acme-app'], events: ['succeeded', 'failed'], secret: 'n' },
+      budget: { maxTurnCostUsd: 2.5, maxDailyCostUsd: 20 },
     });
     for (const key of [...TOP_KEYS, ...AGENT_KEYS]) expect(example).toMatch(new RegExp(`^\\s*#?\\s*${key}:`, 'm'));
   });

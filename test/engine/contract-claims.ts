@@ -138,5 +138,50 @@ export function claimsContract(ctx: ContractContext): void {
         times: 1,
       });
     });
+
+    it('sets a job of a repository over its daily budget waiting until 00:00 UTC, says what was spent, then claims it after midnight', async () => {
+      const store = await ctx.open({ now: steppingClock() });
+      const a = await admitted(store, jobIn('app', 1, 'a'));
+      const b = await admitted(store, jobIn('app', 2, 'b'));
+      const other = await admitted(store, jobIn('other', 3, 'o'));
+      const limits = (job: Job) => (job.repo.name === 'app' ? { dailyBudgetUsd: 5 } : {});
+      expect(ids(await store.claim(claimOf('w1', T0, { slots: 1, limits })))).toEqual([a.id]);
+      const usage = { inputTokens: 1000, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 5.12, costSource: 'agent' as const };
+      const result = { exitCode: 0, timedOut: false, canceled: false, durationMs: 1000, outputTail: '', newCommits: 1, pushed: true, usage };
+      await store.change(a.id, { expect: ['running'], workerId: 'w1', patch: { state: 'succeeded', finishedAt: '2025-01-01T01:00:00.000Z', result, workerId: undefined, leaseUntil: undefined } });
+
+      const at = Date.parse('2025-01-01T23:59:00.000Z');
+      // The other repository has no budget: its job runs; acme/app's waits.
+      expect(ids(await store.claim(claimOf('w1', at, { slots: 5, limits })))).toEqual([other.id]);
+      const waiting = (await store.get(b.id))!;
+      expect(waiting).toMatchObject({ state: 'waiting', waiting: { reason: 'budget', until: '2025-01-02T00:00:00.000Z', times: 1 } });
+      expect(waiting.waiting!.detail).toBe('$5.12 of $5.00 spent today, resumes at 00:00 UTC');
+      expect(waiting.workerId).toBeUndefined();
+      expect((await store.history(b.id)).at(-1)).toStrictEqual({ state: 'waiting', at: expect.any(String), detail: 'waiting for budget: $5.12 of $5.00 spent today, resumes at 00:00 UTC' });
+      expect(await store.outboxIsOpen(`status:${b.id}`)).toBe(true);
+      // Asked again the same day: nothing changes (no second history row).
+      expect(await store.claim(claimOf('w2', at + 30_000, { slots: 5, limits }))).toEqual([]);
+      expect(await store.history(b.id)).toHaveLength(2);
+      expect((await store.get(b.id))!.state).toBe('waiting');
+      // After midnight yesterday's spending no longer counts: the job runs.
+      const [claimed] = await store.claim(claimOf('w2', Date.parse('2025-01-02T00:00:00.001Z'), { slots: 5, limits }));
+      expect(claimed).toMatchObject({ id: b.id, state: 'running', workerId: 'w2' });
+      expect(claimed!.waiting).toBeUndefined();
+    });
+
+    it('lets a repository under its daily budget (or with turns of unknown cost) run', async () => {
+      const store = await ctx.open({ now: steppingClock() });
+      const a = await admitted(store, jobIn('app', 1, 'a'));
+      const b = await admitted(store, jobIn('app', 2, 'b'));
+      const c = await admitted(store, jobIn('app', 3, 'c'));
+      const limits = () => ({ dailyBudgetUsd: 5 });
+      const [first, second] = await store.claim(claimOf('w1', T0, { slots: 2, limits }));
+      const base = { exitCode: 0, timedOut: false, canceled: false, durationMs: 1000, outputTail: '', newCommits: 1, pushed: true };
+      const tokens = { inputTokens: 10, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 };
+      await store.change(first!.id, { expect: ['running'], workerId: 'w1', patch: { state: 'succeeded', finishedAt: '2025-01-01T00:20:00.000Z', result: { ...base, usage: { ...tokens, costUsd: 4.99 } } } });
+      await store.change(second!.id, { expect: ['running'], workerId: 'w1', patch: { state: 'failed', finishedAt: '2025-01-01T00:21:00.000Z', result: { ...base, usage: tokens } } });
+      expect(ids([first!, second!])).toEqual([a.id, b.id]);
+      expect(ids(await store.claim(claimOf('w1', T0 + 3_600_000, { slots: 2, limits })))).toEqual([c.id]);
+    });
   });
 }

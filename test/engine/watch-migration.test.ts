@@ -24,7 +24,8 @@ describe('the schema step of issue #13 (watching the engine) migrates a database
     dirs.push(dir);
     const file = path.join(dir, 'kugetsu.db');
     const db = new Database(file);
-    expect(SCHEMA_VERSION).toBe(4);
+    // Step 4 is issue #13's; later steps (5: budgets) run after it on the way to SCHEMA_VERSION.
+    expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(4);
     for (const [i, step] of MIGRATIONS.slice(0, 3).entries()) {
       db.exec(step);
       db.pragma(`user_version = ${i + 1}`);
@@ -49,7 +50,8 @@ describe('the schema step of issue #13 (watching the engine) migrates a database
     const url = await database.freshSchemaUrl();
     await adminQuery(url, `CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     // PostgreSQL's steps: the first two are SQLite's first three (it had deferred events from the start).
-    const before = POSTGRES_SCHEMA_VERSION - 1;
+    const before = POSTGRES_MIGRATIONS.findIndex((step) => step.description.startsWith('watching the engine'));
+    expect(before).toBe(2);
     for (const [i, step] of POSTGRES_MIGRATIONS.slice(0, before).entries()) {
       await adminQuery(url, step.sql);
       await adminQuery(url, `INSERT INTO schema_migrations (version, description) VALUES (${i + 1}, '${step.description}')`);
