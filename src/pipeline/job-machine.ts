@@ -1,6 +1,7 @@
 import type { RepoRef } from '../domain/repo-ref.js';
 import type { JobWait } from '../domain/job-state.js';
-import type { TransitionKind } from '../domain/job-transitions.js';
+import { allowed, type TransitionKind } from '../domain/job-transitions.js';
+import type { JobState } from '../domain/job-state.js';
 import type { NotifyTarget } from '../domain/job-notification.js';
 import { notificationItems } from '../report/notification-items.js';
 import { transitionItems } from '../report/transition-items.js';
@@ -143,7 +144,16 @@ export class JobMachine {
     if (items.length > 0) await this.deps.store.enqueue(items);
   }
 
+  /**
+   * Applies `kind` as a compare-and-set. Throws (a bug in kugetsu, never bad input) when the change
+   * is not one `domain/job-transitions.ts` `TRANSITIONS` allows from every state it expects.
+   */
   private async apply(job: Job, kind: TransitionKind, change: Parameters<JobStore['change']>[1], startSha?: string): Promise<Job | undefined> {
+    // A patch without a state keeps it (`start`).
+    const refused = change.expect.filter((from: JobState) => !allowed(kind, from, change.patch.state ?? from));
+    if (refused.length > 0) {
+      throw new Error(`job state machine: '${kind}' may not take a job from ${refused.join(', ')} to ${change.patch.state ?? 'the same state'} (domain/job-transitions.ts)`);
+    }
     // The items are built for the job as the change leaves it (state, result, attempt…).
     const after = { ...job } as Record<string, unknown>;
     for (const [field, value] of Object.entries(change.patch)) {
