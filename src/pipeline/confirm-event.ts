@@ -1,4 +1,4 @@
-import type { RepoRef } from '../domain/repo-ref.js';
+import { instancePrefix, type RepoRef } from '../domain/repo-ref.js';
 import type { GiteaEvent } from '../events/event.js';
 import { GiteaError, type GiteaClient, type GiteaIssue } from '../gitea/types.js';
 import type { RepoSettings } from '../config/repo-settings.js';
@@ -152,7 +152,7 @@ export class EventConfirmer {
       kind: 'confirmed',
       // The delegator is who added the trigger label, whoever changed some label this time.
       event: { kind: 'issue_labels_changed', repo, issue: snapshot(issue), sender: added.user },
-      eventKey: `label:${repo.owner}/${repo.name}#${n}:${label.id}:${added.entryId}`.toLowerCase(),
+      eventKey: `label:${instancePrefix(repo)}${repo.owner}/${repo.name}#${n}:${label.id}:${added.entryId}`.toLowerCase(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { currentInstance } from '../gitea/instance-scope.js';
 import type { GiteaClient } from '../gitea/types.js';
 import { STATE_LABELS, type StateLabelKey } from './state-labels.js';
 
@@ -16,7 +17,8 @@ export class StateLabelCache {
 
   /** The label ids of `owner/repo`, creating the missing labels. Rejects with the client's `GiteaError`. */
   ids(owner: string, repo: string): Promise<ReadonlyMap<StateLabelKey, number>> {
-    const key = `${owner}/${repo}`.toLowerCase();
+    // Label ids are an instance's own: the same owner/repo on two instances has two sets.
+    const key = `${currentInstance() ?? ''}\n${owner}/${repo}`.toLowerCase();
     const cached = this.byRepo.get(key);
     if (cached) return cached;
     const loading = this.load(owner, repo);
