@@ -85,11 +85,13 @@ export class EventConfirmer {
 
   /** The repository as Gitea describes it; a 404 refutes the delivery. */
   private async repository(claimed: RepoRef): Promise<RepoRef> {
-    const key = `${claimed.owner}/${claimed.name}`.toLowerCase();
+    const name = `${claimed.owner}/${claimed.name}`.toLowerCase();
+    // One cache for every instance: the same owner/repo on two instances are two repositories.
+    const key = `${instancePrefix(claimed)}${name}`;
     const cached = this.repos.get(key);
     if (cached && this.now() - cached.at < this.ttlMs) return cached.repo;
     const repo = await notFound(this.deps.gitea.getRepository(claimed.owner, claimed.name), `repository ${claimed.owner}/${claimed.name} does not exist in Gitea`);
-    if (`${repo.owner}/${repo.name}`.toLowerCase() !== key) {
+    if (`${repo.owner}/${repo.name}`.toLowerCase() !== name) {
       throw new Refuted(`Gitea names the repository ${repo.owner}/${repo.name}, not ${claimed.owner}/${claimed.name}`);
     }
     this.repos.set(key, { repo, at: this.now() });
