@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { AgentRegistry } from './agents/agent-registry.js';
+import { opencodeServerPlace } from './agents/opencode-server-place.js';
 import { sumUsage } from './domain/turn-usage.js';
 import { createAgentSandbox, type AgentSandbox } from './agents/agent-sandbox.js';
 import { reportSandbox, SANDBOX_OFF_FOOTER } from './agents/report-sandbox.js';
@@ -170,8 +171,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ...config.notify.urls.map((url) => ({ url, events: config.notify.events, secret: 'global' as const })),
     ];
   };
-  const agents = new AgentRegistry(overrides.agent);
   const sandbox = overrides.sandbox ?? createAgentSandbox(config.sandbox, { stateDir: config.stateDir });
+  const agents = new AgentRegistry(overrides.agent, {
+    opencodeMode: config.opencodeMode ?? 'run',
+    ...(config.opencodeMode === 'serve' ? { context: { opencodeServer: opencodeServerPlace(sandbox, config.stateDir) } } : {}),
+  });
   const workspace =
     overrides.workspace ??
     (instances.several
@@ -499,6 +503,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       await deferred.stop();
       // Agents get their grace, then SIGTERM and SIGKILL; each stopped job is interrupted and continues after the next start.
       await worker?.stop(graceMs);
+      // Warm agent servers (KUGETSU_OPENCODE_MODE=serve) go with their process groups.
+      await agents.close();
       await outbox.drain(5_000).catch(() => undefined);
       // Awaited: a write or notification in flight records its outcome (and frees its claim) before the store closes.
       await outbox.stop();

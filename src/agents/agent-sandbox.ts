@@ -25,6 +25,20 @@ export interface TurnView {
   sessionFile: string;
 }
 
+/**
+ * The host paths of a long-lived agent server that serves the turns of many issues (warm opencode,
+ * `opencode serve`): each is shown at the same path inside the sandbox. One server cannot be
+ * isolated per issue: every issue it serves sees what {@link ServerView.rw} shows.
+ */
+export interface ServerView {
+  /** Shown read-write, e.g. the root of every issue worktree `<state>/worktrees` (later worktrees appear in it). */
+  rw: string[];
+  /** Shown read-only besides the system, e.g. the shared clones `<state>/repos` the worktrees borrow objects from. */
+  ro: string[];
+  /** The server's own agent dir (read-write): `home/` (HOME, XDG data: the server's sessions) and `tmp/`. */
+  agentDir: string;
+}
+
 /** One short command run isolated (kugetsu's own git steps in an issue repository). */
 export interface SandboxRunOptions {
   /** Program (looked up on `env.PATH`) and its arguments; never a shell. */
@@ -59,6 +73,12 @@ export interface AgentSandbox {
   probe(): Promise<SandboxProbe>;
   /** The sandbox of one turn; its `prepare` fails with the probe's problem while bubblewrap cannot work. */
   forTurn(view: TurnView): TurnSandbox;
+  /**
+   * The sandbox of an agent server shared by many issues ({@link ServerView}); like a turn's, with
+   * the network always shared (kugetsu talks to the server on the host's loopback): its `prepare`
+   * fails with what to change when the settings say `network: none`.
+   */
+  forServer(view: ServerView): TurnSandbox;
   /** Runs one short command isolated (bwrap, no network) or, with the sandbox off, directly. Never rejects. */
   run(options: SandboxRunOptions): Promise<SandboxRunResult>;
 }
@@ -125,44 +145,85 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
     return out;
   };
 
+  /** Paths of one sandboxed process: read-write, read-only (with why, and whether the state dir's own), its agent dir, files of argv it must not show. */
+  interface Shown {
+    rw: string[];
+    ro: Array<{ path: string; why: string; own?: boolean }>;
+    agentDir: string;
+    /** Files named in argv that are shown anyway (the prompt and message files). */
+    ownFiles: string[];
+    network: 'open' | 'none';
+    /** Keep `<agentDir>/tmp` as it is (a server's: other processes of it may be running); else it is emptied. */
+    keepTmp?: boolean;
+  }
+
+  const prepareIn = async (shown: Shown, command: string, args: readonly string[], env: Readonly<Record<string, string>>, cwd: string): Promise<PreparedCommand> => {
+    const probed = await probe();
+    if (!probed.ok) return { startError: { message: `${probed.problem}; ${probed.fix}` } };
+    const l = await getLayout();
+    const program = await resolveProgram(command, env.PATH ?? '', cwd);
+    if ('code' in program) return { startError: { code: program.code } };
+    const inner = sandboxEnv(env, shown.agentDir);
+    const argFiles: string[] = [];
+    for (const a of args) {
+      if (path.isAbsolute(a) && (await stat(a).then((s) => s.isFile(), () => false))) argFiles.push(a);
+    }
+    const ro = await readOnlyPaths(
+      [
+        { path: program.showPath, why: `the agent program ${command}` },
+        ...argFiles.filter((f) => !shown.ownFiles.includes(f)).map((f) => ({ path: f, why: 'a file named in the agent command' })),
+        ...inner.roPaths.map((p) => ({ path: p, why: 'a path named by the agent environment' })),
+        ...settings.roPaths.map((p) => ({ path: p, why: 'KUGETSU_AGENT_SANDBOX_RO_PATHS' })),
+        ...shown.ro,
+      ],
+      shown.rw,
+      l,
+    );
+    if (!Array.isArray(ro)) return ro;
+    try {
+      await prepareAgentDir(shown.agentDir, shown.keepTmp === true);
+    } catch (err) {
+      return { startError: { message: `the agent dir ${shown.agentDir} could not be prepared (${(err as Error).message}); remove it (/kugetsu reset) and retry` } };
+    }
+    const bargs = bwrapArgs({ rw: shown.rw, ro, cwd, network: shown.network }, l, probed.features);
+    return { command: await getBwrap(), args: [...bargs, program.realPath, ...args], env: inner.env };
+  };
+
   const forTurn = (view: TurnView): TurnSandbox => {
     if (settings.mode === 'off') return NO_SANDBOX;
+    const shown: Shown = {
+      rw: [view.worktree, view.agentDir, view.sessionFile],
+      ro: [
+        ...(view.gitObjects ? [{ path: view.gitObjects, why: 'the shared git objects', own: true }] : []),
+        { path: view.promptFile, why: 'the prompt file', own: true },
+        ...(view.messageFile ? [{ path: view.messageFile, why: 'the message file', own: true }] : []),
+      ],
+      agentDir: view.agentDir,
+      ownFiles: [view.promptFile, ...(view.messageFile ? [view.messageFile] : [])],
+      network: settings.network,
+    };
+    return { mode: 'bwrap', prepare: (command, args, env, cwd) => prepareIn(shown, command, args, env, cwd) };
+  };
+
+  const forServer = (view: ServerView): TurnSandbox => {
+    if (settings.mode === 'off') return NO_SANDBOX;
+    const shown: Shown = {
+      rw: [...view.rw, view.agentDir],
+      ro: view.ro.map((p) => ({ path: p, why: 'a path the agent server shows read-only', own: true })),
+      agentDir: view.agentDir,
+      ownFiles: [],
+      network: 'open',
+      keepTmp: true,
+    };
     return {
       mode: 'bwrap',
-      async prepare(command, args, env, cwd): Promise<PreparedCommand> {
-        const probed = await probe();
-        if (!probed.ok) return { startError: { message: `${probed.problem}; ${probed.fix}` } };
-        const l = await getLayout();
-        const program = await resolveProgram(command, env.PATH ?? '', cwd);
-        if ('code' in program) return { startError: { code: program.code } };
-        const inner = sandboxEnv(env, view.agentDir);
-        const rw = [view.worktree, view.agentDir, view.sessionFile];
-        const argFiles: string[] = [];
-        for (const a of args) {
-          if (path.isAbsolute(a) && (await stat(a).then((s) => s.isFile(), () => false))) argFiles.push(a);
+      async prepare(command, args, env, cwd) {
+        if (settings.network === 'none') {
+          return { startError: { message: 'an agent server cannot run with KUGETSU_AGENT_SANDBOX_NETWORK=none (kugetsu reaches it on the host loopback, which a sandbox without network does not share); set it to open or use KUGETSU_OPENCODE_MODE=run' } };
         }
-        const ro = await readOnlyPaths(
-          [
-            { path: program.showPath, why: `the agent program ${command}` },
-            ...argFiles.filter((f) => f !== view.promptFile && f !== view.messageFile).map((f) => ({ path: f, why: 'a file named in the agent command' })),
-            ...inner.roPaths.map((p) => ({ path: p, why: 'a path named by the agent environment' })),
-            ...settings.roPaths.map((p) => ({ path: p, why: 'KUGETSU_AGENT_SANDBOX_RO_PATHS' })),
-            ...(view.gitObjects ? [{ path: view.gitObjects, why: 'the shared git objects', own: true }] : []),
-            { path: view.promptFile, why: 'the prompt file', own: true },
-            ...(view.messageFile ? [{ path: view.messageFile, why: 'the message file', own: true }] : []),
-          ],
-          rw,
-          l,
-        );
-        if (!Array.isArray(ro)) return ro;
-        try {
-          await prepareAgentDir(view.agentDir);
-        } catch (err) {
-          return { startError: { message: `the agent dir ${view.agentDir} could not be prepared (${(err as Error).message}); remove it (/kugetsu reset) and retry` } };
-        }
-        const probedFeatures = probed.features;
-        const bargs = bwrapArgs({ rw, ro, cwd, network: settings.network }, l, probedFeatures);
-        return { command: await getBwrap(), args: [...bargs, program.realPath, ...args], env: inner.env };
+        // The trees it shows read-write must exist before bwrap binds them (later contents appear in them).
+        for (const p of view.rw) await mkdir(p, { recursive: true }).catch(() => undefined);
+        return prepareIn(shown, command, args, env, cwd);
       },
     };
   };
@@ -191,20 +252,25 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
     return { stdout: String(r.stdout ?? ''), stderr, exitCode };
   };
 
-  return { settings, probe, forTurn, run };
+  return { settings, probe, forTurn, forServer, run };
 }
 
 /** Where bwrap is looked for when `KUGETSU_BWRAP` is a bare name. */
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** `<agentDir>/home` created, `<agentDir>/tmp` emptied (a symlink planted there is removed, not followed). */
-async function prepareAgentDir(agentDir: string): Promise<void> {
+/**
+ * `<agentDir>/home` created, `<agentDir>/tmp` emptied (a symlink planted there is removed, not
+ * followed) — or, with `keepTmp`, only created when it is not a directory.
+ */
+async function prepareAgentDir(agentDir: string, keepTmp = false): Promise<void> {
   await mkdir(agentDir, { recursive: true });
   const own = await lstat(agentDir);
   if (!own.isDirectory()) throw new Error('not a directory');
   const { home, tmp } = agentDirLayout(agentDir);
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { mode: 0o700 });
+  if (!keepTmp || !(await lstat(tmp).then((s) => s.isDirectory(), () => false))) {
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { mode: 0o700 });
+  }
   if (!(await lstat(home).then((s) => s.isDirectory(), () => false))) {
     await rm(home, { recursive: true, force: true });
     await mkdir(home, { mode: 0o700 });

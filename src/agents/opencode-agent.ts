@@ -3,7 +3,7 @@ import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
 import { turnProcess } from './turn-process.js';
 import { OutputTail } from './output-tail.js';
-import { OpencodeEvents } from './opencode-events.js';
+import { OpencodeEvents, opencodeTailLine } from './opencode-events.js';
 import { exportOpencodeSession, importOpencodeSession } from './opencode-session.js';
 
 /** Options of {@link createOpencodeAgent}. */
@@ -42,29 +42,6 @@ export function opencodeArgs(turn: AgentTurn, options: OpencodeAgentOptions = {}
   if (options.model) args.push(`--model=${options.model}`);
   args.push(...(options.extraArgs ?? []), '--', ...OPENCODE_INSTRUCTION.split(' '));
   return args;
-}
-
-/** One readable tail line for a JSON event (`undefined`: leave it out), or the raw line. */
-function tailLine(line: string): string | undefined {
-  const trimmed = line.replace(ANSI, '').trimEnd();
-  if (!trimmed.startsWith('{')) return trimmed === '' ? undefined : trimmed;
-  try {
-    const ev = JSON.parse(trimmed) as { type?: string; part?: Record<string, unknown>; error?: unknown };
-    const part = ev.part ?? {};
-    const state = (part.state ?? {}) as Record<string, unknown>;
-    switch (ev.type) {
-      case 'text':
-        return `text: ${String(part.text).slice(0, 1000)}`;
-      case 'tool_use':
-        return `tool ${String(part.tool)} ${String(state.title ?? '')} → ${String(state.status)}${state.status === 'error' ? `: ${String(state.error)}` : ''}`;
-      case 'error':
-        return `error: ${JSON.stringify(ev.error ?? ev).slice(0, 1000)}`;
-      default:
-        return undefined;
-    }
-  } catch {
-    return trimmed;
-  }
 }
 
 /**
@@ -112,7 +89,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
         missingBinaryHint: 'set the agent binary in the configuration (npm package opencode-ai)',
         onLine: (line) => {
           events.line(line);
-          const t = tailLine(line);
+          const t = opencodeTailLine(line);
           if (t !== undefined) tail.push('out', `${t}\n`);
           options.onLine?.(line);
         },

@@ -76,3 +76,33 @@ function describe(value: unknown): string {
   }
   return JSON.stringify(value).slice(0, 500);
 }
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * One readable output-tail line for a line of `opencode run --format json` (`text: …`, `tool <name>
+ * <title> → <status>`, `error: …`; `undefined` for other events: leave it out), or the line itself
+ * when it is not JSON (stderr), without ANSI colours.
+ */
+export function opencodeTailLine(line: string): string | undefined {
+  const trimmed = line.replace(ANSI, '').trimEnd();
+  if (!trimmed.startsWith('{')) return trimmed === '' ? undefined : trimmed;
+  try {
+    const ev = JSON.parse(trimmed) as { type?: string; part?: Record<string, unknown>; error?: unknown };
+    const part = ev.part ?? {};
+    const state = (part.state ?? {}) as Record<string, unknown>;
+    switch (ev.type) {
+      case 'text':
+        return `text: ${String(part.text).slice(0, 1000)}`;
+      case 'tool_use':
+        return `tool ${String(part.tool)} ${String(state.title ?? '')} → ${String(state.status)}${state.status === 'error' ? `: ${String(state.error)}` : ''}`;
+      case 'error':
+        return `error: ${JSON.stringify(ev.error ?? ev).slice(0, 1000)}`;
+      default:
+        return undefined;
+    }
+  } catch {
+    return trimmed;
+  }
+}

@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { OutputTail, type OutputTailLimits } from './output-tail.js';
 import { explainBwrapFailure } from './sandbox-probe.js';
 import type { TurnSandbox } from './turn-sandbox.js';
+import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
 
 /** What {@link runProcess} is asked to run. */
 export interface RunProcessOptions {
@@ -71,27 +72,9 @@ export interface ProcessOutcome {
   startError?: string;
 }
 
-const liveGroups = new Set<number>();
-let exitHandlerInstalled = false;
+export { killLiveProcessGroups } from './process-groups.js';
 
-/**
- * Sends SIGKILL to every process group started by {@link runProcess} that is still running.
- * Installed as a `process.on('exit')` handler on first use (`detached: true` turns off Node's own
- * kill-on-exit). Signals that end Node without a handler skip `exit` handlers: the composition root
- * should turn SIGTERM/SIGINT into `process.exit()`, or call this itself.
- */
-export function killLiveProcessGroups(): void {
-  for (const pgid of liveGroups) killGroup(pgid, 'SIGKILL');
-  liveGroups.clear();
-}
-
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
+const killGroup = killProcessGroup;
 
 function startErrorText(code: string | undefined, command: string, cwd: string, hint: string): string {
   switch (code) {
@@ -176,11 +159,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
     log.end();
     return done({ startError: startErrorText(r.code, options.command, options.cwd, hint) });
   }
-  liveGroups.add(pid);
-  if (!exitHandlerInstalled) {
-    exitHandlerInstalled = true;
-    process.on('exit', killLiveProcessGroups);
-  }
+  trackProcessGroup(pid);
 
   let timedOut = false;
   let canceled = false;
@@ -285,7 +264,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
 
   for (const t of timers) clearTimeout(t);
   options.signal?.removeEventListener('abort', onAbort);
-  liveGroups.delete(pid);
+  untrackProcessGroup(pid);
   tail.flush();
   await new Promise<void>((resolve) => log.end(() => resolve()));
   void result;

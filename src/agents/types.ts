@@ -144,4 +144,9 @@ export interface AgentAdapter {
    * or `{ok: false, problem}` (broken data, agent failure); never rejects.
    */
   importSession?(place: SessionPlace, data: Buffer): Promise<SessionTransfer>;
+  /**
+   * Releases what the adapter keeps running between turns (warm opencode's server: its process
+   * group is killed) when kugetsu stops. Optional; never rejects.
+   */
+  close?(): Promise<void>;
 }

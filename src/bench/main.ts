@@ -11,11 +11,12 @@ import { measureMemory } from './memory.js';
 import { renderMarkdown, type BenchResults } from './report.js';
 import { measureScheduler } from './scheduler.js';
 import { measureTakeover } from './takeover.js';
+import { measureTurnStart } from './turn-start.js';
 import { measureTurnsPerMinute } from './turns-per-minute.js';
 import { measureWorktree } from './worktree-prep.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only=scheduler,ingest,flood,dispatch,worktree,memory,turns,takeover]`:
+ * `npm run bench [-- --quick] [-- --only=scheduler,ingest,flood,dispatch,worktree,memory,turns,takeover,turnstart]`:
  * runs the measurements, prints one Markdown table and writes `bench/results/latest.{md,json}`.
  * Ingest and dispatch run on both backends (SQLite, then PostgreSQL); turns and takeover on
  * PostgreSQL. The PostgreSQL server is `KUGETSU_TEST_DATABASE_URL`, or a throwaway cluster started
@@ -30,8 +31,8 @@ async function main(): Promise<number> {
   // turns: `turnsPerSlot` turns of `turnsAgentMs` per agent slot (2 per worker), so ≈ turnsPerSlot × turnsAgentMs of work per run.
   // takeover: a worker running `takeoverJobs` turns is killed; `takeoverSurvivors` workers (2 slots each) take them over.
   const settings = quick
-    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0, floodGenuine: 30, turnsAgentMs: 1_000, turnsPerSlot: 3, takeoverJobs: 2, takeoverSurvivors: 1, takeoverLeaseS: 5 }
-    : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000, floodGenuine: 200, turnsAgentMs: 2_000, turnsPerSlot: 15, takeoverJobs: 4, takeoverSurvivors: 2, takeoverLeaseS: 30 };
+    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0, floodGenuine: 30, turnsAgentMs: 1_000, turnsPerSlot: 3, takeoverJobs: 2, takeoverSurvivors: 1, takeoverLeaseS: 5, turnStartFollowUps: 2, turnStartNewIssues: 1 }
+    : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000, floodGenuine: 200, turnsAgentMs: 2_000, turnsPerSlot: 15, takeoverJobs: 4, takeoverSurvivors: 2, takeoverLeaseS: 30, turnStartFollowUps: 5, turnStartNewIssues: 3 };
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kugetsu-bench-'));
   const fastDir = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -79,6 +80,9 @@ async function main(): Promise<number> {
     });
     await step('takeover', async () => {
       results.takeover = await measureTakeover({ tmp: path.join(tmp, 'takeover'), postgres: await postgres(), jobs: settings.takeoverJobs, survivors: settings.takeoverSurvivors, leaseS: settings.takeoverLeaseS, log });
+    });
+    await step('turnstart', async () => {
+      results.turnStart = await measureTurnStart({ tmp: path.join(tmp, 'turnstart'), followUps: settings.turnStartFollowUps, newIssues: settings.turnStartNewIssues, log });
     });
   } finally {
     if (server) (await server.catch(() => undefined))?.close();

@@ -6,6 +6,7 @@ import type { MachineInfo } from './machine.js';
 import type { MemoryResult } from './memory.js';
 import type { SchedulerResult } from './scheduler.js';
 import type { TakeoverResult } from './takeover.js';
+import type { TurnStartResult } from './turn-start.js';
 import type { TurnsResult } from './turns-per-minute.js';
 import type { WorktreeResult } from './worktree-prep.js';
 import { median } from './stats.js';
@@ -28,6 +29,8 @@ export interface BenchResults {
   memory?: MemoryResult;
   turns?: TurnsResult;
   takeover?: TakeoverResult;
+  /** Measurement 8: opencode turn start, cold `run` against warm `serve`. */
+  turnStart?: TurnStartResult;
 }
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -124,6 +127,22 @@ export function renderMarkdown(r: BenchResults): string {
       `${t.max <= 60_000 ? '**≤ 60 s**' : '**> 60 s**'}${t.check.ok ? '' : ' · **FAILED**'}`,
     ]);
   }
+  if (r.turnStart) {
+    const t = r.turnStart;
+    const list = (v: number[]) => v.map((m) => n0(m)).join(' / ');
+    rows.push([
+      `8a. opencode turn start → model's first request, follow-up in the same session (n = ${t.run.followUpsMs.length} each): warm \`opencode serve\` vs cold \`opencode run\``,
+      `serve p50 ${ms(t.serve.followUpP50)} ms (${list(t.serve.followUpsMs)})`,
+      `run p50 ${ms(t.run.followUpP50)} ms (${list(t.run.followUpsMs)})`,
+      `${x(t.serve.followUpP50 / t.run.followUpP50)} run`,
+    ]);
+    rows.push([
+      `8b. opencode turn start, a new issue's first turn (new worktree; n = ${t.run.newIssuesMs.length} each)`,
+      `serve p50 ${ms(t.serve.newIssueP50)} ms (${list(t.serve.newIssuesMs)}); the server's own first turn ${n0(t.serve.firstMs)} ms (server start included)`,
+      `run p50 ${ms(t.run.newIssueP50)} ms (${list(t.run.newIssuesMs)}); first ${n0(t.run.firstMs)} ms`,
+      `${x(t.serve.newIssueP50 / t.run.newIssueP50)} run`,
+    ]);
+  }
   const table = ['| Measurement | kugetsu | Baseline / detail (same run) | Ratio |', '|---|---|---|---|', ...rows.map((c) => `| ${c.join(' | ')} |`)];
   const m = r.machine;
   const notes: string[] = [
@@ -153,6 +172,12 @@ export function renderMarkdown(r: BenchResults): string {
       'Turns and takeover: real processes (`bin/kugetsu.js`): one `kugetsu serve --no-worker`, the workers (`kugetsu worker`, each with a state dir of its own, as on separate machines), the fake Gitea, all on this machine; ' +
         'the agent is the test suite\'s fake agent sleeping a fixed time (`KUGETSU_AGENT=command`, `KUGETSU_AGENT_SANDBOX=off`); each delegation on an issue of its own, so every turn also makes a worktree, pushes its branch and keeps a status comment. ' +
         'The takeover kills the worker with SIGKILL and its agents\' process groups (a dead machine: nothing is released) once its turns run and other workers with free slots are up.',
+    );
+  }
+  if (r.turnStart) {
+    notes.push(
+      `Turn start: opencode ${r.turnStart.opencodeVersion} from node_modules against the scripted fake model on 127.0.0.1 (answers at once), sandbox off, one isolated opencode home; ` +
+        'the time from the adapter\'s run() to the model\'s first request of the turn. Serve mode opens an opencode instance per worktree on its first turn there (8b), later turns reuse it (8a).',
     );
   }
   if (r.worktree) notes.push(`Worktrees in ${r.worktree.dir} (on this VM's disk a 20,000-file checkout alone varies from 1 to 28 s between identical runs, which hides any difference).`);

@@ -22,6 +22,9 @@ const optionalText = z
 export const agentKindsEnvSchema = z.object({
   KUGETSU_OPENCODE_BIN: z.string().min(1).default('opencode'),
   KUGETSU_OPENCODE_MODEL: optionalText,
+  KUGETSU_OPENCODE_MODE: z
+    .enum(['run', 'serve'], { error: 'KUGETSU_OPENCODE_MODE must be "run" (one opencode process per turn, the default) or "serve" (one warm opencode server per worker)' })
+    .default('run'),
   KUGETSU_CLAUDE_BIN: z.string().min(1).default('claude'),
   KUGETSU_CLAUDE_MODEL: optionalText,
   KUGETSU_CLAUDE_PERMISSION_MODE: z

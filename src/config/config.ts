@@ -345,6 +345,12 @@ export interface Config {
   agent: AgentConfig;
   /** Each agent kind's defaults from the environment (what a repository file's `agent.kind` starts from). */
   agentKinds: AgentKindDefaults;
+  /**
+   * How the opencode adapter runs turns (`KUGETSU_OPENCODE_MODE`): `run` (default; absent means
+   * `run`), one `opencode run` process per turn in the issue's own sandbox; `serve`, one warm
+   * `opencode serve` per worker process that every issue's turns go through (README "Agents").
+   */
+  opencodeMode?: 'run' | 'serve';
   /** The operator's price table (`KUGETSU_PRICES_FILE`, USD per million tokens), loaded; unset: none. */
   prices: PriceTable | undefined;
   /** Hard limit of one agent turn, in ms. */

@@ -67,6 +67,9 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
   const problems: string[] = [];
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
   problems.push(...sandboxProblems(stateDir, e.KUGETSU_AGENT_SANDBOX_RO_PATHS, e.KUGETSU_AGENT_SANDBOX));
+  if (e.KUGETSU_OPENCODE_MODE === 'serve' && e.KUGETSU_AGENT_SANDBOX !== 'off' && e.KUGETSU_AGENT_SANDBOX_NETWORK === 'none') {
+    problems.push('KUGETSU_OPENCODE_MODE=serve needs KUGETSU_AGENT_SANDBOX_NETWORK=open: kugetsu reaches the opencode server on the host loopback, which a sandbox without network does not share');
+  }
   let prices: PriceTable | undefined;
   if (e.KUGETSU_PRICES_FILE !== undefined) {
     try {
@@ -104,6 +107,7 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
     leaseMs: e.KUGETSU_LEASE_S * 1000,
     agent: selectedAgent(e.KUGETSU_AGENT, e.KUGETSU_AGENT_COMMAND, kinds),
     agentKinds: kinds,
+    opencodeMode: e.KUGETSU_OPENCODE_MODE,
     prices,
     agentTimeoutMs: e.KUGETSU_AGENT_TIMEOUT_S * 1000,
     sandbox: {

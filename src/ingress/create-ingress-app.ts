@@ -1,8 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import type { Logger } from '../log/logger.js';
 import type { Delivery, DeliveryOutcome, DeliveryResult } from '../domain/delivery.js';
 import { readBody } from './read-body.js';
+import { readNodeBody } from './read-node-body.js';
 import { scanRepository } from './scan-repository.js';
 import { verifySignature, type SignatureProblem } from './verify-signature.js';
 import type { SecretSet } from './webhook-secrets.js';
@@ -147,7 +149,11 @@ export function createIngressApp(options: IngressOptions): Hono {
         return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
       }
       bodiesInFlight++;
-      const read = await readBody(c.req.raw.body, c.req.header('content-length'), maxBodyBytes).finally(() => bodiesInFlight--);
+      // Served by @hono/node-server: read Node's request stream itself (no web Request/stream is
+      // built for it); elsewhere (app.request in tests) the web body.
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      const length = c.req.header('content-length');
+      const read = await (incoming ? readNodeBody(incoming, length, maxBodyBytes) : readBody(c.req.raw.body, length, maxBodyBytes)).finally(() => bodiesInFlight--);
       if (!read.ok) {
         if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
         // The sender stopped (it hung up, or the request timeout closed the connection).

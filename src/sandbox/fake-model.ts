@@ -27,7 +27,9 @@ export type FakeReply =
   /** One tool call (`write {filePath, content}`, `edit {filePath, oldString, newString}`, `bash {command, description}` …). */
   | { tool: string; args: Record<string, unknown> }
   /** An HTTP error instead of a completion (400 makes opencode fail fast; 5xx/429 make it retry ≈ 70 s). */
-  | { httpError: { status: number; message: string } };
+  | { httpError: { status: number; message: string } }
+  /** Response headers, then nothing ever again (a model that stalls): only a timeout, a cancel or {@link FakeModel.close} ends it. */
+  | { stall: true };
 
 /** What a script sees of one turn request. */
 export interface FakeRequestContext {
@@ -55,8 +57,12 @@ export interface FakeRecordedRequest {
   messages: FakeChatMessage[];
   /** The whole parsed JSON body. */
   body: Record<string, unknown>;
+  /** Request headers (lowercase names), e.g. to check what credentials the agent sent. */
+  headers: Record<string, string | string[] | undefined>;
   /** What was answered. */
   reply: FakeReply;
+  /** When the request arrived (`Date.now()`, ms), e.g. to measure how long a turn took to reach the model. */
+  at: number;
 }
 
 /** Options of {@link startFakeModel}. */
@@ -72,6 +78,8 @@ export interface FakeModelOptions {
    * says, so that a wrong script can never loop forever. Default 20.
    */
   maxSteps?: number;
+  /** Called with each request as it is recorded (before it is answered). Must not throw (a throw is ignored). */
+  onRequest?: (request: FakeRecordedRequest) => void;
 }
 
 /** A running fake model. */
@@ -199,10 +207,21 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
           reply = { httpError: { status: 400, message: `fake model script failed: ${String(err)}` } };
         }
       }
-      requests.push({ kind: isTitle ? 'title' : 'turn', ...ctx, messages, body, reply });
+      const record: FakeRecordedRequest = { kind: isTitle ? 'title' : 'turn', ...ctx, messages, body, headers: { ...req.headers }, reply, at: Date.now() };
+      requests.push(record);
+      try {
+        options.onRequest?.(record);
+      } catch {
+        // The listener's failure is its own.
+      }
       if ('httpError' in reply) {
         res.writeHead(reply.httpError.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: reply.httpError.message, type: 'invalid_request_error' } }));
+        return;
+      }
+      if ('stall' in reply) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.flushHeaders();
         return;
       }
       sendSse(res, reply, requests.length);

@@ -42,11 +42,12 @@ export const demoScript: FakeScript = (ctx) => {
  * Starts the sandbox in `dir`: a bare origin with one commit, a fake Gitea on 127.0.0.1 that
  * knows the repository `demo/hello` (clone URL = the local origin), a `ready` label, an issue #1
  * carrying it and a user `alice` with write permission, and the scripted model on 127.0.0.1.
+ * `giteaToken` is the bot's API token (default the fake's own, `kugetsu-test-token`).
  */
-export async function createSandbox(options: { dir: string; script?: FakeScript }): Promise<Sandbox> {
+export async function createSandbox(options: { dir: string; script?: FakeScript; giteaToken?: string }): Promise<Sandbox> {
   await mkdir(options.dir, { recursive: true });
   const origin = createLocalOrigin(options.dir);
-  const gitea = await startFakeGiteaServer();
+  const gitea = await startFakeGiteaServer(options.giteaToken !== undefined ? { token: options.giteaToken } : {});
   const model = await startFakeModel({ script: options.script ?? demoScript });
   const fake = gitea.fake;
   fake.addRepo({ owner: 'demo', name: 'hello', cloneUrl: origin });

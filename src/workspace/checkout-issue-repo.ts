@@ -6,7 +6,8 @@ import { explainGitFailure } from './explain-git-failure.js';
 import { inspectIssueDir } from './inspect-issue-dir.js';
 import { catchUpIssueRepo, type CatchUp } from './catch-up-issue-repo.js';
 import { migrateLinkedWorktree } from './migrate-linked-worktree.js';
-import { isAncestor, revParseRef } from './rev-parse-ref.js';
+import { readCloneRefs } from './read-clone-refs.js';
+import { isAncestor } from './rev-parse-ref.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
 import { WorkspaceError } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
@@ -46,8 +47,9 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
   const objects = join(clonePath, 'objects');
   const repoName = `${repo.owner}/${repo.name}`;
   try {
-    const local = await revParseRef(host, clonePath, `refs/heads/${branch}`);
-    const remote = await revParseRef(host, clonePath, `refs/remotes/origin/${branch}`);
+    // kugetsu's branch, origin's and every origin ref (for the issue repository) in one git command.
+    const refs = await readCloneRefs(host, clonePath, branch);
+    const { local, remote } = refs;
     // The pushed branch is the issue's state (any worker may have pushed the last turn): origin's
     // branch wins over kugetsu's record of it. A record origin no longer contains (the branch was
     // rewritten there) is kept under refs/kugetsu/superseded/, so objects a reused worktree still
@@ -57,7 +59,7 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
       await host.run(['update-ref', `refs/kugetsu/superseded/${branch}`, local], { cwd: clonePath });
     }
     if (!base) {
-      base = await revParseRef(host, clonePath, `refs/remotes/origin/${repo.defaultBranch}`);
+      base = refs.origin.get(`refs/remotes/origin/${repo.defaultBranch}`);
       if (!base) {
         throw new WorkspaceError(
           'worktree',
@@ -73,10 +75,12 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     await removeLeftovers(path);
     let created = false;
     let caughtUp: CatchUp | undefined;
+    // HEAD of a reused repository as read (and left untouched) during this call.
+    let knownHead: string | undefined;
     const init = async (dir: string, files: 'checkout' | 'keep') => {
       const g = ctx.issueGit({ worktree: dir, objects });
       await g.run(['init', '--quiet', '--template=', `--initial-branch=${branch}`]);
-      await syncIssueRepo(host, clonePath, g, objects, config);
+      await syncIssueRepo(host, clonePath, g, objects, config, refs.origin);
       await g.run(['update-ref', `refs/heads/${branch}`, base]);
       await g.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
       await g.run(files === 'keep' ? ['reset', '--quiet', '--mixed'] : ['reset', '--quiet', '--hard']);
@@ -100,7 +104,7 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
       await init(path, 'keep');
       ctx.logger({ level: 'info', msg: 'converted worktree to an issue repository', repo: repoName, path, branch, from: base });
     } else if (kind === 'repo') {
-      await syncIssueRepo(host, clonePath, git, objects, config);
+      await syncIssueRepo(host, clonePath, git, objects, config, refs.origin);
       const head = (await git.run(['symbolic-ref', '--quiet', 'HEAD'], { okExitCodes: [0, 1] })).stdout.trim();
       if (head !== `refs/heads/${branch}`) {
         const actual = head.startsWith('refs/heads/') ? `branch ${head.slice('refs/heads/'.length)}` : 'a detached HEAD';
@@ -110,13 +114,17 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
             '(/kugetsu reset; its uncommitted changes will be lost), then retry',
         );
       }
-      const born = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).exitCode === 0;
+      const headRead = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] });
+      const born = headRead.exitCode === 0;
+      if (born) knownHead = headRead.stdout.trim();
       if (!born) {
         // A conversion interrupted before its branch was set: finish it, keeping the files.
         await git.run(['update-ref', `refs/heads/${branch}`, base]);
         await git.run(['reset', '--quiet', '--mixed']);
       } else if (remote) {
         caughtUp = await catchUpIssueRepo(git, remote, { name: ctx.botName, email: ctx.botEmail });
+        // A fast-forward or a reset moved HEAD: read it again below.
+        if (caughtUp.kind !== 'current' && caughtUp.kind !== 'ahead') knownHead = undefined;
         if (caughtUp.kind === 'fast-forwarded') ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo: repoName, path, branch, to: remote });
         if (caughtUp.kind === 'set-aside') {
           ctx.logger({ level: 'warn', msg: "origin's branch moved on: set aside this worktree's unpublished work and reset it to origin", repo: repoName, path, branch, ref: caughtUp.ref, sha: caughtUp.sha, to: remote });
@@ -126,7 +134,7 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
       const what = kind === 'foreign' ? 'exists but is not a worktree kugetsu made (or its .git was removed)' : 'is not a directory';
       throw new WorkspaceError('worktree', `${path} ${what}; move it away or delete it (/kugetsu reset removes it), then retry`);
     }
-    const startSha = (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).stdout.trim();
+    const startSha = knownHead ?? (await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] })).stdout.trim();
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(startSha)) throw new WorkspaceError('worktree', `worktree ${path} has no HEAD commit; remove it (/kugetsu reset) and retry`);
     return { created, startSha, ...(caughtUp?.kind === 'set-aside' ? { setAside: { ref: caughtUp.ref, sha: caughtUp.sha } } : {}) };
   } catch (error) {

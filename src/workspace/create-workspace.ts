@@ -65,6 +65,7 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
     botEmail: options.botEmail ?? 'kugetsu@localhost',
     git: createGitRunner({ baseEnv, token: options.token, tokenOrigin: options.tokenOrigin, mask, logger, timeoutMs }),
     issueGit: (view) => issueRepoGit(isolation, view, { basePath, mask, logger, timeoutMs }),
+    originUrls: new Map(),
   };
   const lock = createKeyedLock();
   const lockKey = (repo: RepoRef) => `${repo.owner}/${repo.name}`;

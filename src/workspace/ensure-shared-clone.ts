@@ -14,8 +14,8 @@ export const ORIGIN_FETCH_REFSPEC = '+refs/heads/*:refs/remotes/origin/*';
  * - first use: `git clone --bare -- <url> <tmp>`, set `remote.origin.fetch` to
  *   {@link ORIGIN_FETCH_REFSPEC}, `git fetch --prune origin`, then rename `<tmp>` to `clonePath`
  *   (so a crash never leaves a half-made clone at the real path);
- * - afterwards: realign `remote.origin.url` with `repo.cloneUrl` if it changed, then
- *   `git fetch --prune origin`.
+ * - afterwards: realign `remote.origin.url` with `repo.cloneUrl` if it changed (read once per
+ *   process and URL: `ctx.originUrls`), then `git fetch --prune origin`.
  * Returns whether it cloned. Throws {@link WorkspaceError} phase `clone` or `fetch`.
  * The caller must hold the repository's lock and have validated `repo`.
  */
@@ -36,6 +36,7 @@ export async function ensureSharedClone(
       await ctx.git.run(['config', 'remote.origin.fetch', ORIGIN_FETCH_REFSPEC], { cwd: tmp });
       await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: tmp, remoteUrl: url });
       await rename(tmp, clonePath);
+      ctx.originUrls.set(clonePath, url);
     } catch (error) {
       await rm(tmp, { recursive: true, force: true });
       throw explainGitFailure('clone', `could not clone ${shown}`, error);
@@ -44,10 +45,13 @@ export async function ensureSharedClone(
     return 'cloned';
   }
   try {
-    const current = await ctx.git.run(['config', '--get', 'remote.origin.url'], { cwd: clonePath, okExitCodes: [0, 1] });
-    if (current.stdout.trim() !== url) {
-      await ctx.git.run(['config', 'remote.origin.url', url], { cwd: clonePath });
-      ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: `${repo.owner}/${repo.name}`, url: shown });
+    if (ctx.originUrls.get(clonePath) !== url) {
+      const current = await ctx.git.run(['config', '--get', 'remote.origin.url'], { cwd: clonePath, okExitCodes: [0, 1] });
+      if (current.stdout.trim() !== url) {
+        await ctx.git.run(['config', 'remote.origin.url', url], { cwd: clonePath });
+        ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: `${repo.owner}/${repo.name}`, url: shown });
+      }
+      ctx.originUrls.set(clonePath, url);
     }
     // --verbose, not --quiet: git then always prints (a "From …" line), and simple-git does not add
     // its 50 ms wait for commands that print nothing. The output is not used.

@@ -23,13 +23,14 @@ printf '%s\\n' "$1" > "$g/objects/info/alternates"
  *    fsmonitor, filters, credential helpers, includes — are gone), `.git/commondir` and
  *    `.git/config.worktree` removed (they could point git at another repository or configuration),
  *    `objects/info/alternates` = the shared clone's `objects` directory, the marker file written;
- * 2. `refs/remotes/origin/*` made equal to the shared clone's (`git for-each-ref` there, then one
- *    `git update-ref --stdin` transaction here; objects come through the alternates).
+ * 2. `refs/remotes/origin/*` made equal to the shared clone's (`originRefs` when the caller just
+ *    read them, else `git for-each-ref` there; then one `git update-ref --stdin` transaction here;
+ *    objects come through the alternates).
  * Throws the runners' `GitCommandError` (a `.git` that is not a directory exits 3 with a message).
  */
-export async function syncIssueRepo(hostGit: GitRunner, clonePath: string, git: IssueRepoGit, objects: string, config: IssueRepoConfig): Promise<void> {
+export async function syncIssueRepo(hostGit: GitRunner, clonePath: string, git: IssueRepoGit, objects: string, config: IssueRepoConfig, originRefs?: ReadonlyMap<string, string>): Promise<void> {
   await git.sh(RESET_SCRIPT, [objects], { input: issueRepoConfigText(config) });
-  const wanted = parseRefs((await hostGit.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'], { cwd: clonePath })).stdout);
+  const wanted = originRefs ?? parseRefs((await hostGit.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'], { cwd: clonePath })).stdout);
   const current = parseRefs((await git.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'])).stdout);
   const lines: string[] = [];
   for (const [ref, sha] of wanted) if (current.get(ref) !== sha) lines.push(`update ${ref} ${sha}`);

@@ -11,6 +11,11 @@ export interface WorkspaceContext {
   /** git in an issue repository (agent-writable): isolated, no token, hardened (see `issueRepoGit`). */
   issueGit(view: IssueRepoView): IssueRepoGit;
   logger: WorkspaceLogger;
+  /**
+   * Shared clone path → the `remote.origin.url` this process last found or set there (the clones
+   * are kugetsu's alone), so a fetch does not read the configuration back each time.
+   */
+  originUrls: Map<string, string>;
   /** `user.name` and `user.email` of kugetsu's commits. */
   botName: string;
   botEmail: string;

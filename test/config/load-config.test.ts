@@ -116,4 +116,23 @@ describe('pickAgentEnv', () => {
     );
     expect(env).toEqual({ PATH: '/bin', HOME: '/h', LC_ALL: 'C', OPENAI_API_KEY: 'k', MY_VAR: 'yes' });
   });
+
+  it('never passes a secret of kugetsu under another name, even when the allowlist matches it', () => {
+    const host = {
+      PATH: '/bin',
+      GITEA_TOKEN: 'gitea-token-0123456789',
+      KUGETSU_WEBHOOK_SECRET: 'old-webhook-secret,new-webhook-secret',
+      KUGETSU_REPO_SECRETS: 'acme/app=ACME_API_KEY',
+      ACME_API_KEY: 'acme-repo-webhook-secret',
+      COPY_OF_TOKEN: 'gitea-token-0123456789',
+      URL_WITH_TOKEN: 'https://x:gitea-token-0123456789@git.example.com',
+      ROTATED: 'new-webhook-secret',
+      INSTANCE_TOKEN: 'second-instance-token',
+      ALSO_INSTANCE: 'second-instance-token',
+      OPENAI_API_KEY: 'the-model-key',
+      SHORT: 'yes',
+    };
+    const env = pickAgentEnv(host, ['COPY_OF_TOKEN', 'URL_WITH_TOKEN', 'ROTATED', 'ALSO_INSTANCE', 'SHORT'], ['INSTANCE_TOKEN']);
+    expect(env).toEqual({ PATH: '/bin', OPENAI_API_KEY: 'the-model-key', SHORT: 'yes' });
+  });
 });

@@ -47,13 +47,23 @@ export interface WorkerWorld {
 /**
  * Builds a {@link WorkerWorld} in `dir` (created; removed by `close`). `env` is added to every
  * service's environment (e.g. the agent: `KUGETSU_AGENT`, `KUGETSU_OPENCODE_BIN`, …). Workers poll
- * the engine every 100 ms (their connections do not share in-process events).
+ * the engine every 100 ms (their connections do not share in-process events). `giteaToken` is the
+ * bot's token (the fake's and `GITEA_TOKEN`); `signWith` the secret deliveries are signed with
+ * (default: a random `KUGETSU_WEBHOOK_SECRET` the world sets; give your own when `env` sets
+ * `KUGETSU_WEBHOOK_SECRET` or a per-repository secret).
  */
-export async function createWorkerWorld(dir: string, options: { env: Record<string, string>; script?: FakeScript }): Promise<WorkerWorld> {
+export async function createWorkerWorld(
+  dir: string,
+  options: { env: Record<string, string>; script?: FakeScript; giteaToken?: string; signWith?: string },
+): Promise<WorkerWorld> {
   mkdirSync(dir, { recursive: true });
-  const sandbox = await createSandbox({ dir: path.join(dir, 'sandbox'), ...(options.script ? { script: options.script } : {}) });
+  const sandbox = await createSandbox({
+    dir: path.join(dir, 'sandbox'),
+    ...(options.script ? { script: options.script } : {}),
+    ...(options.giteaToken !== undefined ? { giteaToken: options.giteaToken } : {}),
+  });
   const fake = sandbox.gitea.fake;
-  const secret = randomBytes(16).toString('hex');
+  const secret = options.signWith ?? randomBytes(16).toString('hex');
   const dbFile = path.join(dir, 'engine', 'kugetsu.db');
   mkdirSync(path.dirname(dbFile), { recursive: true });
   const stateDir = (name: string) => path.join(dir, name);

@@ -1,6 +1,7 @@
 import { JOB_STATES } from '../../domain/job-state.js';
 import type { JobList } from '../dashboard-types.js';
 import type { Viewer } from '../viewer.js';
+import { DataTable } from './data-table.js';
 import { IssueLink, JobLink, StateBadge } from './job-bits.js';
 import { Layout } from './layout.js';
 import { durationText, Time } from './time-text.js';
@@ -82,50 +83,29 @@ export function HistoryPage(props: { viewer: Viewer; form: HistoryForm; list: Jo
         {list === undefined ? null : list.jobs.length === 0 ? (
           <p class="empty">No job matches.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="stack">
-              <thead>
-                <tr>
-                  <th>Job</th>
-                  <th>Issue</th>
-                  <th>State</th>
-                  <th>Asked by</th>
-                  <th>Created</th>
-                  <th class="num">Duration</th>
-                  <th>Message</th>
-                  <th>Gitea</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.jobs.map((job) => (
-                  <tr data-job={job.id}>
-                    <td data-label="Job">
-                      <JobLink id={job.id} />
-                    </td>
-                    <td data-label="Issue">
-                      <IssueLink job={job} />
-                    </td>
-                    <td data-label="State">
-                      <StateBadge state={job.state} />
-                    </td>
-                    <td data-label="Asked by">{job.sender}</td>
-                    <td data-label="Created">
-                      <Time iso={job.createdAt} now={now} />
-                    </td>
-                    <td data-label="Duration" class="num">
-                      {job.elapsedMs !== undefined ? durationText(job.elapsedMs) : '—'}
-                    </td>
-                    <td data-label="Message">{job.messagePreview || <span class="muted">(label)</span>}</td>
-                    <td data-label="Gitea">
-                      {job.pullRequest ? <a href={job.pullRequest.url}>PR #{job.pullRequest.number}</a> : null}
-                      {job.pullRequest && job.links.statusComment ? ' · ' : null}
-                      {job.links.statusComment ? <a href={job.links.statusComment}>comment</a> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={list.jobs}
+            jobId={(job) => job.id}
+            columns={[
+              { label: 'Job', cell: (job) => <JobLink id={job.id} /> },
+              { label: 'Issue', cell: (job) => <IssueLink job={job} /> },
+              { label: 'State', cell: (job) => <StateBadge state={job.state} /> },
+              { label: 'Asked by', cell: (job) => job.sender },
+              { label: 'Created', cell: (job) => <Time iso={job.createdAt} now={now} /> },
+              { label: 'Duration', num: true, cell: (job) => (job.elapsedMs !== undefined ? durationText(job.elapsedMs) : '—') },
+              { label: 'Message', cell: (job) => job.messagePreview || <span class="muted">(label)</span> },
+              {
+                label: 'Gitea',
+                cell: (job) => (
+                  <>
+                    {job.pullRequest ? <a href={job.pullRequest.url}>PR #{job.pullRequest.number}</a> : null}
+                    {job.pullRequest && job.links.statusComment ? ' · ' : null}
+                    {job.links.statusComment ? <a href={job.links.statusComment}>comment</a> : null}
+                  </>
+                ),
+              },
+            ]}
+          />
         )}
       </section>
       <nav class="pager" aria-label="Pages">

@@ -1,6 +1,7 @@
 import type { JobDetail, LogChunk } from '../dashboard-types.js';
 import type { Viewer } from '../viewer.js';
 import { IssueLink, StateBadge, triggerText } from './job-bits.js';
+import { DataTable } from './data-table.js';
 import { Layout } from './layout.js';
 import { durationText, Elapsed, Time } from './time-text.js';
 
@@ -162,30 +163,14 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
 
       <section id="job-history" data-region="" aria-labelledby="history-h">
         <h2 id="history-h">History</h2>
-        <div class="table-wrap">
-          <table class="stack">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>State</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.history.map((h) => (
-                <tr>
-                  <td data-label="When">
-                    <Time iso={h.at} now={now} />
-                  </td>
-                  <td data-label="State">
-                    <StateBadge state={h.state} />
-                  </td>
-                  <td data-label="Detail">{h.detail ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={d.history}
+          columns={[
+            { label: 'When', cell: (h) => <Time iso={h.at} now={now} /> },
+            { label: 'State', cell: (h) => <StateBadge state={h.state} /> },
+            { label: 'Detail', cell: (h) => h.detail ?? '' },
+          ]}
+        />
       </section>
 
       <section aria-labelledby="message-h">
@@ -223,50 +208,25 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
         {d.outbox.length === 0 ? (
           <p class="empty">This job has not caused a Gitea write yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="stack">
-              <thead>
-                <tr>
-                  <th>Write</th>
-                  <th>Delivered</th>
-                  <th class="num">Failed tries</th>
-                  <th>Queued</th>
-                  <th>Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.outbox.map((w) => (
-                  <tr>
-                    <td data-label="Write" class="mono">
-                      {w.kind}
-                    </td>
-                    <td data-label="Delivered">
-                      {w.state === 'done' ? 'yes' : w.state === 'failed' ? 'no — given up' : 'not yet'}
-                      {w.state === 'done' && w.doneAt ? (
-                        <>
-                          {' '}
-                          <Time iso={w.doneAt} now={now} />
-                        </>
-                      ) : null}
-                      {w.state === 'pending' && w.nextAttemptAt ? (
-                        <>
-                          {' '}
-                          (next try <Time iso={w.nextAttemptAt} now={now} />)
-                        </>
-                      ) : null}
-                    </td>
-                    <td data-label="Failed tries" class="num">
-                      {w.attempts}
-                    </td>
-                    <td data-label="Queued">
-                      <Time iso={w.createdAt} now={now} />
-                    </td>
-                    <td data-label="Last error">{w.lastError ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={d.outbox}
+            columns={[
+              { label: 'Write', mono: true, cell: (w) => w.kind },
+              {
+                label: 'Delivered',
+                cell: (w) => (
+                  <>
+                    {w.state === 'done' ? 'yes' : w.state === 'failed' ? 'no — given up' : 'not yet'}
+                    {w.state === 'done' && w.doneAt ? <> <Time iso={w.doneAt} now={now} /></> : null}
+                    {w.state === 'pending' && w.nextAttemptAt ? <> (next try <Time iso={w.nextAttemptAt} now={now} />)</> : null}
+                  </>
+                ),
+              },
+              { label: 'Failed tries', num: true, cell: (w) => w.attempts },
+              { label: 'Queued', cell: (w) => <Time iso={w.createdAt} now={now} /> },
+              { label: 'Last error', cell: (w) => w.lastError ?? '' },
+            ]}
+          />
         )}
       </section>
     </Layout>

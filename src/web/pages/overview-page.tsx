@@ -1,5 +1,6 @@
 import type { Overview } from '../dashboard-types.js';
 import type { Viewer } from '../viewer.js';
+import { DataTable } from './data-table.js';
 import { IssueLink, JobLink, StateBadge, waitText } from './job-bits.js';
 import { Layout } from './layout.js';
 import { Elapsed, Time } from './time-text.js';
@@ -55,40 +56,18 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
         {o.running.length === 0 ? (
           <p class="empty">No agent is running.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="stack">
-              <thead>
-                <tr>
-                  <th>Job</th>
-                  <th>Issue</th>
-                  <th>Asked by</th>
-                  <th>Worker</th>
-                  <th>Started</th>
-                  <th class="num">Elapsed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.running.map((job) => (
-                  <tr data-job={job.id}>
-                    <td data-label="Job">
-                      <JobLink id={job.id} /> {job.cancelRequested ? <span class="muted">(stopping)</span> : null}
-                    </td>
-                    <td data-label="Issue">
-                      <IssueLink job={job} />
-                    </td>
-                    <td data-label="Asked by">{job.sender}</td>
-                    <td data-label="Worker" class="mono">
-                      {job.workerId ?? '—'}
-                    </td>
-                    <td data-label="Started">{job.startedAt ? <Time iso={job.startedAt} now={now} /> : '—'}</td>
-                    <td data-label="Elapsed" class="num">
-                      {job.startedAt ? <Elapsed since={job.startedAt} now={now} /> : '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={o.running}
+            jobId={(job) => job.id}
+            columns={[
+              { label: 'Job', cell: (job) => <><JobLink id={job.id} /> {job.cancelRequested ? <span class="muted">(stopping)</span> : null}</> },
+              { label: 'Issue', cell: (job) => <IssueLink job={job} /> },
+              { label: 'Asked by', cell: (job) => job.sender },
+              { label: 'Worker', mono: true, cell: (job) => job.workerId ?? '—' },
+              { label: 'Started', cell: (job) => (job.startedAt ? <Time iso={job.startedAt} now={now} /> : '—') },
+              { label: 'Elapsed', num: true, cell: (job) => (job.startedAt ? <Elapsed since={job.startedAt} now={now} /> : '—') },
+            ]}
+          />
         )}
       </section>
 
@@ -97,30 +76,14 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
         {o.waiting.length === 0 ? (
           <p class="empty">Nothing waits.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="stack">
-              <thead>
-                <tr>
-                  <th>Repository</th>
-                  <th>Waiting for</th>
-                  <th class="num">Jobs</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.waiting.map((w) => (
-                  <tr>
-                    <td data-label="Repository">
-                      <a href={`/history?repo=${encodeURIComponent(w.repo)}&state=queued&state=waiting`}>{w.repo}</a>
-                    </td>
-                    <td data-label="Waiting for">{waitText(w.reason)}</td>
-                    <td data-label="Jobs" class="num">
-                      {w.count}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={o.waiting}
+            columns={[
+              { label: 'Repository', cell: (w) => <a href={`/history?repo=${encodeURIComponent(w.repo)}&state=queued&state=waiting`}>{w.repo}</a> },
+              { label: 'Waiting for', cell: (w) => waitText(w.reason) },
+              { label: 'Jobs', num: true, cell: (w) => w.count },
+            ]}
+          />
         )}
         <p>
           <a href="/queue">The queue, issue by issue →</a>
@@ -132,30 +95,14 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
         {o.slots.workers.length === 0 ? (
           <p class="empty">No worker has reported yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="stack">
-              <thead>
-                <tr>
-                  <th>Worker</th>
-                  <th class="num">Slots in use</th>
-                  <th>Last seen</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.slots.workers.map((w) => (
-                  <tr>
-                    <td data-label="Worker" class="mono">
-                      {w.workerId}
-                    </td>
-                    <td data-label="Slots in use" class="num">
-                      {w.running} / {w.slots}
-                    </td>
-                    <td data-label="Last seen">{w.seenAt ? <Time iso={w.seenAt} now={now} /> : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={o.slots.workers}
+            columns={[
+              { label: 'Worker', mono: true, cell: (w) => w.workerId },
+              { label: 'Slots in use', num: true, cell: (w) => `${w.running} / ${w.slots}` },
+              { label: 'Last seen', cell: (w) => (w.seenAt ? <Time iso={w.seenAt} now={now} /> : '—') },
+            ]}
+          />
         )}
       </section>
 
@@ -164,38 +111,17 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
         {o.failures.length === 0 ? (
           <p class="empty">No job failed.</p>
         ) : (
-          <div class="table-wrap">
-            <table class="stack">
-              <thead>
-                <tr>
-                  <th>Job</th>
-                  <th>Issue</th>
-                  <th>State</th>
-                  <th>Finished</th>
-                  <th>Why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.failures.map((job) => (
-                  <tr data-job={job.id}>
-                    <td data-label="Job">
-                      <JobLink id={job.id} />
-                    </td>
-                    <td data-label="Issue">
-                      <IssueLink job={job} />
-                    </td>
-                    <td data-label="State">
-                      <StateBadge state={job.state} />
-                    </td>
-                    <td data-label="Finished">{job.finishedAt ? <Time iso={job.finishedAt} now={now} /> : '—'}</td>
-                    <td data-label="Why">
-                      {job.failedPhase ? <span class="mono">{job.failedPhase}</span> : null} {job.error ?? ''}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={o.failures}
+            jobId={(job) => job.id}
+            columns={[
+              { label: 'Job', cell: (job) => <JobLink id={job.id} /> },
+              { label: 'Issue', cell: (job) => <IssueLink job={job} /> },
+              { label: 'State', cell: (job) => <StateBadge state={job.state} /> },
+              { label: 'Finished', cell: (job) => (job.finishedAt ? <Time iso={job.finishedAt} now={now} /> : '—') },
+              { label: 'Why', cell: (job) => <>{job.failedPhase ? <span class="mono">{job.failedPhase}</span> : null} {job.error ?? ''}</> },
+            ]}
+          />
         )}
         <p>
           <a href="/history?state=failed">All failed jobs →</a>
