@@ -17,8 +17,7 @@ export class StateLabelCache {
 
   /** The label ids of `owner/repo`, creating the missing labels. Rejects with the client's `GiteaError`. */
   ids(owner: string, repo: string): Promise<ReadonlyMap<StateLabelKey, number>> {
-    // Label ids are an instance's own: the same owner/repo on two instances has two sets.
-    const key = `${currentInstance() ?? ''}\n${owner}/${repo}`.toLowerCase();
+    const key = cacheKey(owner, repo);
     const cached = this.byRepo.get(key);
     if (cached) return cached;
     const loading = this.load(owner, repo);
@@ -31,7 +30,7 @@ export class StateLabelCache {
 
   /** Forgets `owner/repo` (a cached id turned out to be gone: the labels were deleted). */
   forget(owner: string, repo: string): void {
-    this.byRepo.delete(`${owner}/${repo}`.toLowerCase());
+    this.byRepo.delete(cacheKey(owner, repo));
   }
 
   private async load(owner: string, repo: string): Promise<ReadonlyMap<StateLabelKey, number>> {
@@ -44,4 +43,9 @@ export class StateLabelCache {
     }
     return ids;
   }
+}
+
+/** Label ids are an instance's own: the same owner/repo on two instances has two sets. */
+function cacheKey(owner: string, repo: string): string {
+  return `${currentInstance() ?? ''}\n${owner}/${repo}`.toLowerCase();
 }
