@@ -6,7 +6,9 @@ import { createAgentSandbox, type AgentSandbox } from './agents/agent-sandbox.js
 import { reportSandbox, SANDBOX_OFF_FOOTER } from './agents/report-sandbox.js';
 import type { AgentAdapter } from './agents/types.js';
 import type { Config } from './config/config.js';
-import { BotIdentity } from './gitea/bot-identity.js';
+import { InstanceRegistry } from './gitea/instance-registry.js';
+import { configuredInstances } from './config/configured-instances.js';
+import { workspacePerInstance } from './workspace/workspace-per-instance.js';
 import { createGiteaClient } from './gitea/create-gitea-client.js';
 import type { GiteaClient } from './gitea/types.js';
 import { createIngressApp } from './ingress/create-ingress-app.js';
@@ -122,9 +124,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const role = overrides.role ?? 'all';
   const settingsFor = (owner: string, repo: string) => config.repoSettings.settingsFor(owner, repo);
   // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
+  const instanceSettings = configuredInstances(config);
   const buildRedactor = () =>
     createRedactor([
       config.giteaToken,
+      ...instanceSettings.flatMap((i) => [i.token, ...i.secrets]),
       ...config.webhookSecrets,
       ...Object.values(config.repoSecrets).flat(),
       config.webhookAuthorization,
@@ -149,7 +153,16 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   // Declared below; read by the metrics only at scrape time.
   let worker: Worker | undefined;
   const metrics = new KugetsuMetrics({ store, logger, token: config.metricsToken, worker: () => (worker ? { id: worker.id, ...worker.stats() } : undefined) });
-  const gitea = overrides.gitea ?? createGiteaClient({ baseUrl: config.giteaUrl, token: config.giteaToken, observe: metrics.gitea });
+  // Each instance has its own client (its own token); the stages get one client that calls the
+  // instance of the work at hand (see InstanceRegistry.client).
+  const instances = new InstanceRegistry(
+    instanceSettings.map((i, n) => ({
+      name: i.name, host: i.host, url: i.url, kind: i.kind,
+      gitea: (n === 0 ? overrides.gitea : undefined) ?? createGiteaClient({ baseUrl: i.url, token: i.token, observe: metrics.gitea }),
+    })),
+  );
+  const gitea = instances.client();
+  const inRepoInstance = <T>(repo: Pick<RepoRef, 'instance'> | undefined, fn: () => T): T => instances.run(instances.of(repo), fn);
   // Repository receivers first: their event list wins for a URL that is also global.
   const notifyTargets = (repo: RepoRef): NotifyTarget[] => {
     const own = settingsFor(repo.owner, repo.name).notify;
@@ -163,9 +176,16 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     opencodeMode: config.opencodeMode ?? 'run',
     ...(config.opencodeMode === 'serve' ? { context: { opencodeServer: opencodeServerPlace(sandbox, config.stateDir) } } : {}),
   });
-  const workspace = overrides.workspace ?? createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox });
-  const identity = new BotIdentity(gitea);
-  const botUserId = () => identity.known();
+  const workspace =
+    overrides.workspace ??
+    (instances.several
+      ? (() => {
+          // Each instance's token goes only to that instance's origin.
+          const own = new Map(instanceSettings.map((i) => [i.name, createWorkspace({ stateDir: config.stateDir, token: i.token, tokenOrigin: i.url, isolation: sandbox })]));
+          return workspacePerInstance((repo) => own.get(instances.of(repo).name)!);
+        })()
+      : createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox }));
+  const botUserId = () => instances.current().identity.known();
   const authorizer = new Authorizer(gitea, config.access);
   const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
   const machine = new JobMachine({ store, reportSettings: (repo) => settingsFor(repo.owner, repo.name), maxAttempts: config.maxAttempts, notifyTargets, observe: metrics.transition });
@@ -179,7 +199,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     store, gitea, logger, redact,
     // The embedded database has one process: claims left in it are a crashed predecessor's.
     soleSender: config.database.kind === 'sqlite',
-    botUserId: async () => (await identity.resolve()).id,
+    botUserId: async () => (await instances.current().identity.resolve()).id,
+    within: (group, send) => instances.run(instances.ofIssueKey(group), send),
     renderContext: async (job: Job) => ({
       ...(job.repo.htmlUrl ? { branchUrl: `${job.repo.htmlUrl}/src/branch/${job.branch}` } : {}),
       ...(job.state === 'queued' ? { waitingFor: waitingText(await store.position(job.id)) } : {}),
@@ -218,7 +239,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ? undefined
       : new Worker({
           store, machine, logger,
-          runTurn: (job, workerId, signal) => runner.run(job, workerId, signal),
+          runTurn: (job, workerId, signal) => inRepoInstance(job.repo, () => runner.run(job, workerId, signal)),
           slots: config.maxAgents,
           leaseMs: config.leaseMs,
           ...(config.globalMaxAgents !== undefined ? { globalMax: config.globalMaxAgents } : {}),
@@ -267,9 +288,19 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     store, logger,
     backoff: deferredBackoff,
     ...(overrides.deferredRetry ? { pollMs: overrides.deferredRetry.pollMs } : {}),
-    confirmAndRoute: (claimed, source) => dispatcher.confirmAndRoute(claimed, source),
+    confirmAndRoute: (claimed, source) => inRepoInstance(claimed.repo, () => dispatcher.confirmAndRoute(claimed, source)),
   });
-  const reconciler = new Reconciler({ store, gitea, dispatcher, logger, settingsFor, botUserId, configuredRepos: config.repos });
+  const reconciler = new Reconciler({
+    store, gitea, dispatcher, logger, settingsFor, botUserId, configuredRepos: config.repos,
+    ...(instances.several
+      ? {
+          within: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => {
+            const instance = instances.of(repo);
+            return instances.run(instance, () => pass(instances.tag(repo, instance)));
+          },
+        }
+      : {}),
+  });
   const secretsFor = (fullName: string | undefined) =>
     chooseSecrets(
       {
@@ -285,15 +316,46 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       },
       fullName,
     );
-  const maintenance = new Maintenance({ store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs });
+  const maintenance = new Maintenance({
+    store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs,
+    instanceOf: (key) => {
+      const instance = instances.ofIssueKey(key);
+      return { run: (fn) => instances.run(instance, fn), owns: (repo) => instances.of(repo) === instance };
+    },
+  });
+  // Each instance's deliveries are checked with its own secrets (the first's are the global ones).
+  const instanceSecretsFor = (instance: (typeof instances.all)[number]) => {
+    if (instance === instances.first) return secretsFor;
+    const own = instanceSettings.find((i) => i.name === instance.name)!.secrets;
+    return (fullName: string | undefined) => {
+      const prefix = `@${instance.host}/`;
+      const sets = chooseSecrets(
+        {
+          global: own,
+          repository: () => [],
+          organization: () => [],
+          storedRepository: (name) => storedSecretsFor(config.stateDir, `${prefix}${name}`),
+          storedOrganization: (owner) => storedSecretsFor(config.stateDir, `${prefix}${owner}/*`),
+        },
+        fullName,
+      );
+      return sets;
+    };
+  };
   const app = createIngressApp({
     secrets: config.webhookSecrets,
     secretsFor,
+    instances: instances.all.map((instance) => ({
+      name: instance.name,
+      secretsFor: instanceSecretsFor(instance),
+      ...(instance !== instances.first ? { instance: instance.name } : {}),
+      ...(instances.several ? { host: instance.host } : {}),
+    })),
     ...(config.webhookAuthorization !== undefined ? { authorization: config.webhookAuthorization } : {}),
     maxBodyBytes: config.maxBodyBytes,
     maxBodiesInFlight: config.door.maxBodiesInFlight,
     allowUnsigned: config.allowUnsigned,
-    onDelivery: role === 'worker' ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' }) : (d) => dispatcher.handle(d),
+    onDelivery: role === 'worker' ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' }) : (d) => inRepoInstance({ instance: d.instance }, () => dispatcher.handle(d)),
     health: () => ({ role, worker: worker?.id, ...(worker?.stats() ?? { running: 0, slots: 0 }), agent: config.agent.kind, sandbox: sandbox.settings.mode }),
     draining: () => draining,
     logger,
@@ -318,14 +380,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   // The dashboard and its API, on the ingress's port (a `kugetsu worker` serves none).
   if (role !== 'worker') {
     const access = new ViewerAccess({
-      role: (repo, login) => authorizer.role(repo, login),
-      authorize: (repo, actor) => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole),
+      role: (repo, login) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.role(repo, login)),
+      authorize: (repo, actor) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole)),
     });
     const data = createDashboardData({
       reader: store, redact, access, cancel,
       retry: (job, sender) => {
         const { request, source } = dashboardRetry(job, sender);
-        return control.handle({ action: 'retry', request }, source);
+        return inRepoInstance(job.repo, () => control.handle({ action: 'retry', request }, source));
       },
       prompt: (job) => readPrompt(config.stateDir, job),
     });
@@ -357,15 +419,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     t.unref();
     timers.push(t);
   };
-  const learnIdentity = async (attempt: number): Promise<void> => {
+  const learnIdentity = async (instance: (typeof instances.all)[number], attempt: number): Promise<void> => {
     try {
-      const me = await identity.resolve();
-      logger.info({ bot: me.login, id: me.id }, 'connected to Gitea');
+      const me = await instance.identity.resolve();
+      logger.info({ bot: me.login, id: me.id, ...(instances.several ? { instance: instance.name } : {}) }, instance.kind === 'forgejo' ? 'connected to Forgejo' : 'connected to Gitea');
     } catch (err) {
       if (draining) return;
       const delay = Math.min(60_000, 1000 * 2 ** attempt);
-      logger.warn({ err, retryInMs: delay }, 'cannot read the bot account from Gitea (GET /user); comments with the kugetsu marker are still ignored');
-      const t = setTimeout(() => void learnIdentity(attempt + 1), delay);
+      logger.warn({ err, retryInMs: delay, ...(instances.several ? { instance: instance.name } : {}) }, 'cannot read the bot account from Gitea (GET /user); comments with the kugetsu marker are still ignored');
+      const t = setTimeout(() => void learnIdentity(instance, attempt + 1), delay);
       t.unref();
       timers.push(t);
     }
@@ -391,7 +453,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
       if (worker) await reportSandbox(sandbox, logger);
-      await learnIdentity(0);
+      // Keys a one-instance kugetsu stored (owner/repo#n) are the first instance's.
+      if (instances.several && store.qualifyIssueKeys) {
+        const changed = await store.qualifyIssueKeys(instances.first.host);
+        if (changed > 0) logger.info({ rows: changed, host: instances.first.host }, 'issue keys qualified with the first instance\'s host (several instances are configured)');
+      }
+      await Promise.all(instances.all.map((instance) => learnIdentity(instance, 0)));
       if (role !== 'worker') await warnSharedSecret();
       await worker?.start();
       outbox.start();

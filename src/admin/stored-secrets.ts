@@ -19,13 +19,19 @@ export function generateSecret(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** The file of `key` (`owner/repo` or `org/*`), or `undefined` when the key is not a valid name. */
+/**
+ * The file of `key` (`owner/repo` or `org/*`, with a leading `@<host>/` for an instance other than
+ * the first: `secrets/@<host>/<owner>/…`), or `undefined` when the key is not a valid name.
+ */
 export function secretFile(stateDir: string, key: string): string | undefined {
-  const [owner, repo, ...rest] = key.toLowerCase().split('/');
+  const at = /^@([a-z0-9.-]+(?::\d+)?)\//.exec(key.toLowerCase());
+  if (at && /\.\./.test(at[1]!)) return undefined;
+  const dirs = at ? [DIR, `@${at[1]}`] : [DIR];
+  const [owner, repo, ...rest] = key.toLowerCase().slice(at ? at[0].length : 0).split('/');
   if (rest.length > 0 || !owner || !repo || !SAFE_NAME.test(owner) || /\.\.|\.$/.test(owner)) return undefined;
-  if (repo === '*') return path.join(stateDir, DIR, owner, ORG_FILE);
+  if (repo === '*') return path.join(stateDir, ...dirs, owner, ORG_FILE);
   if (!SAFE_NAME.test(repo) || /\.\.|\.$/.test(repo)) return undefined;
-  return path.join(stateDir, DIR, owner, `${repo}.secret`);
+  return path.join(stateDir, ...dirs, owner, `${repo}.secret`);
 }
 
 /** The stored secrets of `key` (`owner/repo` or `org/*`), empty when none is stored. */

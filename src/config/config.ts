@@ -10,6 +10,7 @@ import { agentKindsEnvSchema, type AgentKindDefaults } from './agent-kinds.js';
 import type { ClaudePermissionMode } from '../agents/claude-agent.js';
 import type { CodexProvider, CodexSandboxMode } from '../agents/codex-home.js';
 import type { WebSettings } from './web-settings.js';
+import type { InstanceSettings } from './instances-file.js';
 import { DEFAULT_NOTIFY_EVENTS, type NotifyEvent } from '../domain/job-notification.js';
 import { badNotifyEvent, badNotifyUrl, type NotifyConfig } from './notify-settings.js';
 
@@ -305,6 +306,13 @@ export type AgentConfig =
 
 /** kugetsu's validated settings. Durations in ms, paths absolute. */
 export interface Config {
+  /**
+   * The Gitea and Forgejo instances served, first one first (`KUGETSU_INSTANCES_FILE`; without it
+   * the one instance `gitea` of GITEA_URL, GITEA_TOKEN and KUGETSU_WEBHOOK_SECRET). Absent in a
+   * hand-built config: then that one instance (see `configuredInstances`).
+   */
+  instances?: InstanceSettings[];
+  /** The first instance's URL. */
   giteaUrl: string;
   giteaToken: string;
   /** Valid HMAC keys of the Gitea webhooks (several during a rotation); empty only when {@link Config.allowUnsigned}. */

@@ -9,6 +9,7 @@ import { loadPriceTable, PriceTableError, type PriceTable } from './price-table.
 import { agentKindDefaults, type AgentKindDefaults } from './agent-kinds.js';
 import type { AgentConfig } from './config.js';
 import { readWebSettings } from './web-settings.js';
+import { defaultInstance, loadInstancesFile, type InstanceSettings } from './instances-file.js';
 
 /** Raised when the environment is missing or has invalid settings; `problems` lists every one. */
 export class ConfigError extends Error {
@@ -40,7 +41,18 @@ function hasStoredSecrets(stateDir: string): boolean {
  *
  * @throws {ConfigError} listing every missing or invalid setting at once.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, cwd: string = process.cwd(), options: { receivesDeliveries?: boolean } = {}): Config {
+export function loadConfig(givenEnv: Record<string, string | undefined> = process.env, cwd: string = process.cwd(), options: { receivesDeliveries?: boolean } = {}): Config {
+  // With an instances file, its first instance stands where GITEA_URL, GITEA_TOKEN and
+  // KUGETSU_WEBHOOK_SECRET stand without one (the dashboard's sign-in, the global secret).
+  let env = givenEnv;
+  let fileInstances: InstanceSettings[] | undefined;
+  if (givenEnv.KUGETSU_INSTANCES_FILE) {
+    const loaded = loadInstancesFile(path.resolve(cwd, givenEnv.KUGETSU_INSTANCES_FILE), givenEnv);
+    if (!loaded.instances) throw new ConfigError(loaded.errors.map((e) => `KUGETSU_INSTANCES_FILE: ${e.text}`));
+    fileInstances = loaded.instances;
+    const first = fileInstances[0]!;
+    env = { ...givenEnv, GITEA_URL: first.url, GITEA_TOKEN: first.token, KUGETSU_WEBHOOK_SECRET: first.secrets.join(',') };
+  }
   const parsed = envSchema.safeParse(env);
   const stateDir = path.resolve(cwd, env.KUGETSU_STATE_DIR || './.kugetsu');
   const crossField = crossFieldProblems(env, { storedSecrets: hasStoredSecrets(stateDir), receivesDeliveries: options.receivesDeliveries ?? true });
@@ -129,7 +141,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
   if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));
-  return { ...base, repoSettings };
+  const instances = fileInstances ?? [defaultInstance(base)];
+  return { ...base, instances, repoSettings };
 }
 
 /**

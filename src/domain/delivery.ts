@@ -18,6 +18,13 @@ export interface Delivery {
   /** Lowercase hex SHA-256 of the raw body: identical for a replay and for each hook's copy of one event. */
   bodySha256: string;
   receivedAt: Date;
+  /**
+   * The instance the delivery came from, by the path it was posted to (`/webhooks/<name>`): its
+   * name when it is not the first instance (absent: the first, `/webhooks/gitea`).
+   */
+  instance?: string | undefined;
+  /** The host of that instance when several are configured (issue keys are then qualified with it). */
+  host?: string | undefined;
 }
 
 /**

@@ -15,6 +15,34 @@ export interface RepoRef {
   defaultBranch: string;
   /** Web page of the repository, for links in status comments. */
   htmlUrl: string;
+  /**
+   * The name of the Gitea/Forgejo instance the repository lives on, when it is not the first
+   * configured one (absent: the first — the only one a one-instance kugetsu, and every job it
+   * stored, knows). Its files live under `@<host>` directories (see `workspacePaths`).
+   */
+  instance?: string | undefined;
+  /**
+   * The host of the repository's instance when several are configured (e.g. `codeberg.org`): issue
+   * keys are then qualified with it, `codeberg.org/acme/app#12`. Absent with one instance.
+   */
+  host?: string | undefined;
+}
+
+/**
+ * What internal keys (event keys, outbox keys, stored repositories) of a repository start with:
+ * `''` for the first instance (keys a one-instance kugetsu stored stay valid), `@<host>/` for the others.
+ */
+export function instancePrefix(repo: Pick<RepoRef, 'instance' | 'host'>): string {
+  return repo.instance ? `@${repo.host ?? repo.instance}/` : '';
+}
+
+/**
+ * The directory segments a repository's files go under, before `<owner>/<name>`: none for the first
+ * instance (so nothing moves when a second instance is added), `@<host>` for the others (an owner
+ * name never starts with `@`, so these never collide with an owner's directory).
+ */
+export function instanceDirs(repo: Pick<RepoRef, 'instance' | 'host'>): string[] {
+  return repo.instance ? [`@${repo.host ?? repo.instance}`] : [];
 }
 
 /**

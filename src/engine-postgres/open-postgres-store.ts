@@ -1,3 +1,4 @@
+import { instancePrefix } from '../domain/repo-ref.js';
 import type { Pool, PoolClient } from 'pg';
 import { parseDatabaseUrl } from '../config/database-url.js';
 import type { IssueKey } from '../domain/issue-key.js';
@@ -326,6 +327,17 @@ class PostgresJobStore implements PostgresStore {
 
   putSession(session: IssueSession): Promise<void> {
     return this.write(SQL.sessionPut, [session.issueKey, session.agent, session.sessionId ?? null, session.worktreePath, session.branch, session.updatedAt, session.export ?? null]);
+  }
+
+  qualifyIssueKeys(host: string): Promise<number> {
+    // A key has exactly one "/" unless it is already qualified (owner and repo names have none).
+    return this.transaction(async (c) => {
+      let n = 0;
+      for (const table of ['jobs', 'sessions']) {
+        n += (await c.query(`UPDATE ${table} SET issue_key = $1 || '/' || issue_key WHERE issue_key NOT LIKE '%/%/%'`, [host])).rowCount ?? 0;
+      }
+      return n;
+    });
   }
 
   deleteSession(key: IssueKey): Promise<void> {
@@ -661,5 +673,5 @@ async function committedClaim(c: PoolClient, delivery: DeliveryMeta): Promise<{ 
 }
 
 async function putRepo(c: PoolClient, repo: RepoRef, now: Date): Promise<void> {
-  await c.query(SQL.repoPut, [repo.fullName, JSON.stringify(repo), now.toISOString()]);
+  await c.query(SQL.repoPut, [instancePrefix(repo) + repo.fullName, JSON.stringify(repo), now.toISOString()]);
 }

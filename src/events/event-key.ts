@@ -1,4 +1,5 @@
 import type { GiteaEvent } from './event.js';
+import { instancePrefix } from '../domain/repo-ref.js';
 
 /**
  * The content key of an event, for exactly-once admission. Gitea never retries, but a manual
@@ -11,11 +12,11 @@ import type { GiteaEvent } from './event.js';
  *   each hook's copy are byte-identical; a new label change differs at least in `updated_at`).
  */
 export function eventKey(event: GiteaEvent, bodySha256: string): string {
-  if (event.kind === 'comment_created') return commentEventKey(event.repo.owner, event.repo.name, event.comment.id);
+  if (event.kind === 'comment_created') return commentEventKey(event.repo.owner, event.repo.name, event.comment.id, instancePrefix(event.repo));
   return `body:${bodySha256}`;
 }
 
 /** The key of a created comment, shared by the webhook path and the reconciler. */
-export function commentEventKey(owner: string, repo: string, commentId: number): string {
-  return `comment:${owner}/${repo}:${commentId}:created`.toLowerCase();
+export function commentEventKey(owner: string, repo: string, commentId: number, prefix = ''): string {
+  return `comment:${prefix}${owner}/${repo}:${commentId}:created`.toLowerCase();
 }

@@ -4,8 +4,10 @@ import type { RepoRef } from '../domain/repo-ref.js';
 import type { IssueSnapshot, NormalizeResult } from './event.js';
 import { commentPayloadSchema, issuePayloadSchema, repositorySchema, reviewPayloadSchema, type issueSchema } from './payload-schemas.js';
 
-function repoRef(r: z.infer<typeof repositorySchema>): RepoRef {
+function repoRef(r: z.infer<typeof repositorySchema>, from: Pick<Delivery, 'instance' | 'host'>): RepoRef {
   return {
+    ...(from.instance !== undefined ? { instance: from.instance } : {}),
+    ...(from.host !== undefined ? { host: from.host } : {}),
     owner: r.owner.login,
     name: r.name,
     fullName: r.full_name,
@@ -43,7 +45,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
       if (action !== 'label_updated' && action !== 'label_cleared') return { ok: false, ignored: `issue_label action "${action}" does not change labels` };
       const p = issuePayloadSchema.safeParse(payload);
       if (!p.success) return invalid(eventType, p.error);
-      return { ok: true, event: { kind: 'issue_labels_changed', repo: repoRef(p.data.repository), issue: issueSnapshot(p.data.issue, false), sender: p.data.sender } };
+      return { ok: true, event: { kind: 'issue_labels_changed', repo: repoRef(p.data.repository, delivery), issue: issueSnapshot(p.data.issue, false), sender: p.data.sender } };
     }
     case 'issue_comment':
     case 'pull_request_comment': {
@@ -57,7 +59,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
         ok: true,
         event: {
           kind: 'comment_created',
-          repo: repoRef(p.data.repository),
+          repo: repoRef(p.data.repository, delivery),
           issue: issueSnapshot(p.data.issue, isPull),
           comment: { id: p.data.comment.id, body: p.data.comment.body, htmlUrl: p.data.comment.html_url },
           pull: p.data.pull_request
@@ -82,7 +84,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
         ok: true,
         event: {
           kind: 'review_rejected',
-          repo: repoRef(p.data.repository),
+          repo: repoRef(p.data.repository, delivery),
           pull: { number: pr.number, title: pr.title, htmlUrl: pr.html_url, headRef: pr.head.ref, fromFork: pr.head.repo_id != null && pr.base?.repo_id != null && pr.head.repo_id !== pr.base.repo_id },
           review: { content: p.data.review.content },
           sender: p.data.sender,

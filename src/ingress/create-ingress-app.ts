@@ -12,7 +12,26 @@ import type { SecretSet } from './webhook-secrets.js';
 /** Receives a verified, parsed delivery; decides synchronously (or after a durable commit) what it means. */
 export type DeliveryHandler = (delivery: Delivery) => DeliveryResult | Promise<DeliveryResult>;
 
+/**
+ * One Gitea/Forgejo instance's door: deliveries posted to `/webhooks/<name>` are checked with its
+ * own secrets and marked with `instance`/`host` (see {@link Delivery}).
+ */
+export interface IngressInstance {
+  /** The path segment, `[a-z0-9-]`; the first instance also answers at `/webhooks/gitea`. */
+  name: string;
+  /** The secrets that may sign a delivery about a repository of this instance (as `IngressOptions.secretsFor`). */
+  secretsFor: (fullName: string | undefined) => readonly SecretSet[];
+  /** Set on the deliveries of this door (absent `instance`: the first instance). */
+  instance?: string | undefined;
+  host?: string | undefined;
+}
+
 export interface IngressOptions {
+  /**
+   * The instances, first one first (several Gitea/Forgejo servers). Absent: one, at
+   * `/webhooks/gitea`, with `secretsFor`/`secrets`.
+   */
+  instances?: readonly IngressInstance[];
   /** Valid global webhook secrets (several while rotating), used when `secretsFor` is not given. */
   secrets: readonly string[];
   /**
@@ -55,16 +74,23 @@ const OUTCOME_OF_CODE: Record<number, DeliveryOutcome> = { 400: 'rejected', 401:
 /** Path Gitea posts to. */
 export const WEBHOOK_PATH = '/webhooks/gitea';
 
+/** A delivery header, in Gitea's spelling or Forgejo's (`X-Forgejo-*`, Forgejo ≥ 1.19; docs/forgejo-contract.md). */
+function header(get: (name: string) => string | undefined, suffix: string): string | undefined {
+  return get(`x-gitea-${suffix}`) ?? get(`x-forgejo-${suffix}`) ?? get(`x-gogs-${suffix}`);
+}
+
 /**
  * The HTTP front door (Hono; the only importer of Hono in the service):
- * - `POST /webhooks/gitea`: 415 unless JSON, 413 over the size limit, 401 on a missing or wrong
+ * - `POST /webhooks/<name>` (an instance's deliveries; `/webhooks/gitea` is the first instance's):
+ *   404 for an unknown name, 415 unless JSON, 413 over the size limit, 401 on a missing or wrong
  *   signature, 400 on malformed JSON, a missing `X-Gitea-Event-Type` or a payload lacking required
  *   fields, 200 `{status:"ignored", reason}` for what kugetsu does not act on, 202
  *   `{status:"accepted", delivery, job}` otherwise. Never waits for an agent.
  * - `GET /healthz`: 200 `{status:"ok", …health()}`.
  * - `GET /metrics` (when `metrics` is given): Prometheus text, or 401 with `WWW-Authenticate`.
  * Every answer is JSON `{status, delivery?, reason?}`; unexpected errors become 500 with no detail
- * leaked (logged with the delivery id).
+ * leaked (logged with the delivery id). Forgejo's `X-Forgejo-*` headers are read where Gitea's
+ * `X-Gitea-*` are missing.
  */
 export function createIngressApp(options: IngressOptions): Hono {
   const { logger } = options;
@@ -91,10 +117,20 @@ export function createIngressApp(options: IngressOptions): Hono {
 
   app.get('/healthz', (c) => c.json({ status: options.draining?.() ? 'draining' : 'ok', ...(options.health?.() ?? {}) }, options.draining?.() ? 503 : 200));
 
+  const doors: IngressInstance[] = options.instances
+    ? [...options.instances]
+    : [{ name: 'gitea', secretsFor: options.secretsFor ?? (() => (options.secrets.length > 0 ? [{ scope: 'global' as const, secrets: options.secrets }] : [])) }];
+  const doorOf = (name: string): IngressInstance | undefined => doors.find((d) => d.name === name) ?? (name === 'gitea' ? doors[0] : undefined);
+
   app.post(
-    WEBHOOK_PATH,
+    '/webhooks/:name',
     async (c) => {
-      const deliveryId = c.req.header('x-gitea-delivery')?.trim() || c.req.header('x-gogs-delivery')?.trim() || `local-${randomUUID()}`;
+      const door = doorOf(c.req.param('name'));
+      if (!door) {
+        return c.json({ status: 'rejected', reason: `no instance called "${c.req.param('name')}"; deliveries go to /webhooks/<name> of an instance in KUGETSU_INSTANCES_FILE (${doors.map((d) => d.name).join(', ')})` }, 404);
+      }
+      const get = (name: string) => c.req.header(name);
+      const deliveryId = header(get, 'delivery')?.trim() || `local-${randomUUID()}`;
       // The event type is believed only once the signature held.
       let verifiedType: string | undefined;
       const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
@@ -129,17 +165,18 @@ export function createIngressApp(options: IngressOptions): Hono {
         return reject(401, "the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook's \"Authorization Header\" setting)");
       }
 
-      const signatures = { giteaSignature: c.req.header('x-gitea-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
+      const signatures = { giteaSignature: c.req.header('x-gitea-signature') ?? c.req.header('x-forgejo-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
       // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
       // payload must name the same repository once the signature holds.
       const claimedRepo = scanRepository(raw);
-      const sets = options.secretsFor?.(claimedRepo) ?? (options.secrets.length > 0 ? [{ scope: 'global' as const, secrets: options.secrets }] : []);
+      // Each instance's own secrets only: another instance's secret is refused here.
+      const sets = door.secretsFor(claimedRepo);
       const checked = checkSignature(raw, signatures, sets);
       if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
         return reject(401, signatureHint(checked.problem, sets, claimedRepo));
       }
-      verifiedType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim() || undefined;
-      const targetType = c.req.header('x-gitea-hook-installation-target-type')?.trim().toLowerCase() || undefined;
+      verifiedType = (header(get, 'event-type') ?? '').trim() || undefined;
+      const targetType = header(get, 'hook-installation-target-type')?.trim().toLowerCase() || undefined;
       const hookTarget = checked.set?.hookTarget;
       if (hookTarget && targetType && targetType !== hookTarget) {
         return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
@@ -154,18 +191,20 @@ export function createIngressApp(options: IngressOptions): Hono {
       if (repositoryOf(payload) !== claimedRepo) {
         return reject(401, 'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body');
       }
-      const eventType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim();
-      if (!eventType) return reject(400, 'missing X-Gitea-Event-Type header (sent by Gitea 1.16 and later)');
+      const eventType = (header(get, 'event-type') ?? '').trim();
+      if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
 
       const delivery: Delivery = {
         id: deliveryId,
         eventType,
-        event: c.req.header('x-gitea-event') ?? undefined,
+        event: header(get, 'event') ?? undefined,
         targetType,
         payload,
         size: raw.byteLength,
         bodySha256: createHash('sha256').update(raw).digest('hex'),
         receivedAt: new Date(),
+        ...(door.instance !== undefined ? { instance: door.instance } : {}),
+        ...(door.host !== undefined ? { host: door.host } : {}),
       };
       const result = await options.onDelivery(delivery);
       const log = { delivery: delivery.id, eventType, ...result };
@@ -188,7 +227,7 @@ export function createIngressApp(options: IngressOptions): Hono {
 
   app.notFound((c) => c.json({ status: 'rejected', reason: `no route ${c.req.method} ${c.req.path}; Gitea should post to ${WEBHOOK_PATH}` }, 404));
   app.onError((err, c) => {
-    if (c.req.path === WEBHOOK_PATH) tell(undefined, 'error');
+    if (c.req.path.startsWith('/webhooks/')) tell(undefined, 'error');
     logger.error({ err, path: c.req.path }, 'ingress failure');
     return c.json({ status: 'error', reason: 'internal error; see the kugetsu log' }, 500);
   });

@@ -1,4 +1,4 @@
-import type { RepoRef } from '../domain/repo-ref.js';
+import { instancePrefix, type RepoRef } from '../domain/repo-ref.js';
 import type { Actor } from '../events/event.js';
 import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import { decideAccess, type AccessDecision, type AccessPolicy, type Role } from '../triggers/access-policy.js';
@@ -25,7 +25,7 @@ export class Authorizer {
   ) {}
 
   /** @param minRole the repository's least role, when its settings differ from the policy's. */
-  async check(repo: Pick<RepoRef, 'owner' | 'name'>, sender: Actor, minRole?: AccessPolicy['minRole']): Promise<AuthorizationResult> {
+  async check(repo: Pick<RepoRef, 'owner' | 'name' | 'instance' | 'host'>, sender: Actor, minRole?: AccessPolicy['minRole']): Promise<AuthorizationResult> {
     const repoName = `${repo.owner}/${repo.name}`;
     const policy = minRole ? { ...this.policy, minRole } : this.policy;
     // The lists need no API call: decide them first (a denied user costs nothing).
@@ -50,13 +50,13 @@ export class Authorizer {
    * for anyone). `none` also when kugetsu's account may not read permissions there (403) or the user
    * is unknown (404); `unknown` when Gitea does not answer now (network error, 5xx, 429).
    */
-  async role(repo: Pick<RepoRef, 'owner' | 'name'>, login: string): Promise<Role | 'unknown'> {
+  async role(repo: Pick<RepoRef, 'owner' | 'name' | 'instance' | 'host'>, login: string): Promise<Role | 'unknown'> {
     const role = await this.fetchRole(repo, login);
     return role === 'forbidden' ? 'none' : typeof role === 'object' ? 'unknown' : role;
   }
 
-  private async fetchRole(repo: Pick<RepoRef, 'owner' | 'name'>, login: string): Promise<Role | 'forbidden' | { unknown: string }> {
-    const key = `${repo.owner}/${repo.name}\n${login}`.toLowerCase();
+  private async fetchRole(repo: Pick<RepoRef, 'owner' | 'name' | 'instance' | 'host'>, login: string): Promise<Role | 'forbidden' | { unknown: string }> {
+    const key = `${instancePrefix(repo)}${repo.owner}/${repo.name}\n${login}`.toLowerCase();
     const cached = this.cache.get(key);
     if (cached && this.now() - cached.at < this.ttlMs) return cached.role;
     let role: Role;

@@ -1,4 +1,4 @@
-import type { RepoRef } from '../domain/repo-ref.js';
+import { instancePrefix, type RepoRef } from '../domain/repo-ref.js';
 import type { GiteaEvent } from '../events/event.js';
 import { GiteaError, type GiteaClient, type GiteaIssue } from '../gitea/types.js';
 import type { RepoSettings } from '../config/repo-settings.js';
@@ -85,11 +85,13 @@ export class EventConfirmer {
 
   /** The repository as Gitea describes it; a 404 refutes the delivery. */
   private async repository(claimed: RepoRef): Promise<RepoRef> {
-    const key = `${claimed.owner}/${claimed.name}`.toLowerCase();
+    const name = `${claimed.owner}/${claimed.name}`.toLowerCase();
+    // One cache for every instance: the same owner/repo on two instances are two repositories.
+    const key = `${instancePrefix(claimed)}${name}`;
     const cached = this.repos.get(key);
     if (cached && this.now() - cached.at < this.ttlMs) return cached.repo;
     const repo = await notFound(this.deps.gitea.getRepository(claimed.owner, claimed.name), `repository ${claimed.owner}/${claimed.name} does not exist in Gitea`);
-    if (`${repo.owner}/${repo.name}`.toLowerCase() !== key) {
+    if (`${repo.owner}/${repo.name}`.toLowerCase() !== name) {
       throw new Refuted(`Gitea names the repository ${repo.owner}/${repo.name}, not ${claimed.owner}/${claimed.name}`);
     }
     this.repos.set(key, { repo, at: this.now() });
@@ -152,7 +154,7 @@ export class EventConfirmer {
       kind: 'confirmed',
       // The delegator is who added the trigger label, whoever changed some label this time.
       event: { kind: 'issue_labels_changed', repo, issue: snapshot(issue), sender: added.user },
-      eventKey: `label:${repo.owner}/${repo.name}#${n}:${label.id}:${added.entryId}`.toLowerCase(),
+      eventKey: `label:${instancePrefix(repo)}${repo.owner}/${repo.name}#${n}:${label.id}:${added.entryId}`.toLowerCase(),
     };
   }
 

@@ -1,3 +1,4 @@
+import { issueKeyOfRepo } from '../domain/issue-key.js';
 import { issueBranch } from '../domain/branch.js';
 import type { GiteaEvent } from '../events/event.js';
 import { eventKey } from '../events/event-key.js';
@@ -257,5 +258,5 @@ function duplicate(source: AdmissionSource, seen: { jobId: string; by: 'delivery
 /** The issue key an event is about, for log lines. */
 function issueKeyOf(event: GiteaEvent): string {
   const n = event.kind === 'review_rejected' ? event.pull.number : event.issue.number;
-  return `${event.repo.owner}/${event.repo.name}#${n}`;
+  return issueKeyOfRepo(event.repo, n);
 }

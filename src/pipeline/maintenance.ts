@@ -1,3 +1,4 @@
+import type { RepoRef } from '../domain/repo-ref.js';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseIssueKey } from '../domain/issue-key.js';
@@ -9,6 +10,11 @@ import type { Workspace } from '../workspace/types.js';
 export interface MaintenanceDeps {
   store: JobStore;
   gitea: GiteaClient;
+  /**
+   * Several instances: runs `fn` for the instance of issue key `key`, and tells whether a stored
+   * repository lives on that instance. Default: one instance.
+   */
+  instanceOf?: (key: string) => { run: <T>(fn: () => Promise<T>) => Promise<T>; owns: (repo: RepoRef) => boolean };
   workspace: Workspace;
   logger: Logger;
   stateDir: string;
@@ -47,9 +53,10 @@ export class Maintenance {
       try {
         const key = parseIssueKey(session.issueKey);
         if (!key || (await store.isIssueActive(session.issueKey))) continue;
-        const issue = await this.deps.gitea.getIssue(key.owner, key.repo, key.number);
+        const instance = this.deps.instanceOf?.(session.issueKey) ?? { run: <T>(fn: () => Promise<T>) => fn(), owns: () => true };
+        const issue = await instance.run(() => this.deps.gitea.getIssue(key.owner, key.repo, key.number));
         if (issue.state !== 'closed') continue;
-        const repo = (await store.knownRepos()).find((r) => r.owner.toLowerCase() === key.owner.toLowerCase() && r.name.toLowerCase() === key.repo.toLowerCase());
+        const repo = (await store.knownRepos()).find((r) => r.owner.toLowerCase() === key.owner.toLowerCase() && r.name.toLowerCase() === key.repo.toLowerCase() && instance.owns(r));
         if (!repo || !this.deps.workspace.removeWorktree) continue;
         await this.deps.workspace.removeWorktree(repo, key.number);
         await store.deleteSession(session.issueKey);

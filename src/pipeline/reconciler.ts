@@ -1,4 +1,4 @@
-import { isSafeRepoRef, type RepoRef } from '../domain/repo-ref.js';
+import { instancePrefix, isSafeRepoRef, type RepoRef } from '../domain/repo-ref.js';
 import { commentEventKey } from '../events/event-key.js';
 import { issueKey } from '../domain/issue-key.js';
 import { parseCommand } from '../triggers/parse-command.js';
@@ -20,6 +20,11 @@ export interface ReconcilerDeps {
   botUserId: () => number | undefined;
   /** Repositories named in the configuration (`KUGETSU_REPOS`), besides those seen in deliveries. */
   configuredRepos: Array<{ owner: string; name: string }>;
+  /**
+   * Runs one repository's pass for the Gitea/Forgejo instance it lives on, given the repository as
+   * that instance sees it (several instances: `host` set); default: the repository as stored.
+   */
+  within?: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => Promise<T>;
   now?: () => Date;
 }
 
@@ -59,8 +64,8 @@ export class Reconciler {
     for (const repo of await this.repos()) {
       report.repos++;
       try {
-        report.admitted += await this.labels(repo);
-        report.admitted += await this.comments(repo);
+        const within = this.deps.within ?? ((r, pass) => pass(r));
+        report.admitted += await within(repo, async (r) => (await this.labels(r)) + (await this.comments(r)));
       } catch (err) {
         report.errors++;
         this.deps.logger.warn({ err, repo: `${repo.owner}/${repo.name}` }, 'reconciliation of a repository failed; it is tried again on the next pass');
@@ -109,7 +114,7 @@ export class Reconciler {
       // issue timeline says who it was.
       const added = await this.deps.gitea.labelAddition(repo.owner, repo.name, issue.number, label.id);
       if (!added) {
-        this.deps.logger.info({ issueKey: `${repo.owner}/${repo.name}#${issue.number}` }, 'the issue timeline does not say who added the trigger label; not acted on');
+        this.deps.logger.info({ issueKey: issueKey(repo.owner, repo.name, issue.number, repo.host) }, 'the issue timeline does not say who added the trigger label; not acted on');
         continue;
       }
       const event: GiteaEvent = {
@@ -119,7 +124,7 @@ export class Reconciler {
         sender: added.user,
       };
       // The same key a confirmed label delivery gets (EventConfirmer): one addition, one delegation.
-      const key = `label:${repo.owner}/${repo.name}#${issue.number}:${label.id}:${added.entryId}`.toLowerCase();
+      const key = `label:${instancePrefix(repo)}${repo.owner}/${repo.name}#${issue.number}:${label.id}:${added.entryId}`.toLowerCase();
       if (await this.deps.store.hasEvent(key)) continue;
       const r = await this.deps.dispatcher.route(event, { id: `reconcile-${key}`, eventType: 'reconcile:issue_label', eventKey: key });
       if (r.status === 'accepted') admitted++;
@@ -133,15 +138,15 @@ export class Reconciler {
    * started by this label, and the issue has not changed since that job was created.
    */
   private async alreadyTaken(repo: RepoRef, n: number, labelId: number, updatedAt: string | undefined): Promise<boolean> {
-    const jobs = await this.deps.store.listByIssue(issueKey(repo.owner, repo.name, n));
+    const jobs = await this.deps.store.listByIssue(issueKey(repo.owner, repo.name, n, repo.host));
     const last = jobs.at(-1);
     if (!last || last.trigger !== 'label' || last.triggerLabelId !== labelId) return false;
-    if (await this.deps.store.outboxIsOpen(`unlabel:${repo.owner}/${repo.name}#${n}:${labelId}`)) return true;
+    if (await this.deps.store.outboxIsOpen(`unlabel:${instancePrefix(repo)}${repo.owner}/${repo.name}#${n}:${labelId}`)) return true;
     return updatedAt === undefined || Date.parse(updatedAt) <= Date.parse(last.createdAt);
   }
 
   private async comments(repo: RepoRef): Promise<number> {
-    const cursorName = `comments:${repo.owner}/${repo.name}`.toLowerCase();
+    const cursorName = `comments:${instancePrefix(repo)}${repo.owner}/${repo.name}`.toLowerCase();
     const cursor = await this.deps.store.getCursor(cursorName);
     const now = (this.deps.now ?? (() => new Date()))();
     if (cursor === undefined) {
@@ -161,7 +166,7 @@ export class Reconciler {
       // the content key below drops the ones already handled in the cursor's own second.
       if (c.issueNumber === undefined || !(createdMs >= cursorMs)) continue;
       if (c.user.id === this.deps.botUserId() || !parseCommand(c.body, this.deps.settingsFor(repo.owner, repo.name).command)) continue;
-      const key = commentEventKey(repo.owner, repo.name, c.id);
+      const key = commentEventKey(repo.owner, repo.name, c.id, instancePrefix(repo));
       if (await this.deps.store.hasEvent(key)) continue;
       const issue = await this.deps.gitea.getIssue(repo.owner, repo.name, c.issueNumber);
       const pr = issue.isPull ? await this.deps.gitea.getPullRequest(repo.owner, repo.name, issue.number) : undefined;

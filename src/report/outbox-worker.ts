@@ -20,6 +20,11 @@ import { StateLabelCache } from './state-label-cache.js';
 export interface OutboxWorkerOptions {
   store: JobStore;
   gitea: GiteaClient;
+  /**
+   * Sends an item for the Gitea/Forgejo instance of its group (an issue key; several instances);
+   * default: as it is.
+   */
+  within?: <T>(group: string, send: () => Promise<T>) => Promise<T>;
   logger: Logger;
   /** Applied to every comment body before it is sent. */
   redact: Redactor;
@@ -114,7 +119,10 @@ export class OutboxWorker {
   /** Notifications being sent apart from the rounds (a slow receiver never holds up Gitea writes). */
   private readonly notifying = new Set<Promise<void>>();
 
+  private readonly within: NonNullable<OutboxWorkerOptions['within']>;
+
   constructor(options: OutboxWorkerOptions) {
+    this.within = options.within ?? ((_group, send) => send());
     this.store = options.store;
     this.logger = options.logger;
     this.redact = options.redact;
@@ -266,7 +274,7 @@ export class OutboxWorker {
     const mayExist = item.attempts > 0 || item.createdAt < this.startedAt || item.claimedBefore === true;
     let outcome;
     try {
-      outcome = await withTimeout(sendOutboxItem(item, mayExist, this.deps), this.sendTimeoutMs, item.op.kind);
+      outcome = await this.within(item.group, () => withTimeout(sendOutboxItem(item, mayExist, this.deps), this.sendTimeoutMs, item.op.kind));
       await this.store.outboxDone(item.id, this.workerId);
     } catch (err) {
       const settled = await this.settleFailure(item, err);

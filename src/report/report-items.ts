@@ -1,3 +1,4 @@
+import { instancePrefix } from '../domain/repo-ref.js';
 import type { RepoSettings } from '../config/repo-settings.js';
 import type { Job, JobResult, JobState } from '../store/job.js';
 import { statusCommentItem, type NewOutboxItem, type OutboxOp } from '../store/outbox.js';
@@ -26,7 +27,7 @@ export function stateLabelItems(job: JobFacts, state: JobState, settings: Pick<R
   const { owner, name } = job.repo;
   const numbers = job.replyTo === job.issueNumber ? [job.issueNumber] : [job.issueNumber, job.replyTo];
   return numbers.map((number) => ({
-    key: `state-label:${owner}/${name}#${number}`,
+    key: `state-label:${instancePrefix(job.repo)}${owner}/${name}#${number}`,
     group: job.issueKey,
     op: { kind: 'state_label', owner, repo: name, number, issueKey: job.issueKey, state },
   }));

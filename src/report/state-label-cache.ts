@@ -1,3 +1,4 @@
+import { currentInstance } from '../gitea/instance-scope.js';
 import type { GiteaClient } from '../gitea/types.js';
 import { STATE_LABELS, type StateLabelKey } from './state-labels.js';
 
@@ -16,7 +17,7 @@ export class StateLabelCache {
 
   /** The label ids of `owner/repo`, creating the missing labels. Rejects with the client's `GiteaError`. */
   ids(owner: string, repo: string): Promise<ReadonlyMap<StateLabelKey, number>> {
-    const key = `${owner}/${repo}`.toLowerCase();
+    const key = cacheKey(owner, repo);
     const cached = this.byRepo.get(key);
     if (cached) return cached;
     const loading = this.load(owner, repo);
@@ -29,7 +30,7 @@ export class StateLabelCache {
 
   /** Forgets `owner/repo` (a cached id turned out to be gone: the labels were deleted). */
   forget(owner: string, repo: string): void {
-    this.byRepo.delete(`${owner}/${repo}`.toLowerCase());
+    this.byRepo.delete(cacheKey(owner, repo));
   }
 
   private async load(owner: string, repo: string): Promise<ReadonlyMap<StateLabelKey, number>> {
@@ -42,4 +43,9 @@ export class StateLabelCache {
     }
     return ids;
   }
+}
+
+/** Label ids are an instance's own: the same owner/repo on two instances has two sets. */
+function cacheKey(owner: string, repo: string): string {
+  return `${currentInstance() ?? ''}\n${owner}/${repo}`.toLowerCase();
 }

@@ -38,7 +38,8 @@ export function createFakeGiteaApp(state: FakeGiteaState): Hono<FakeGiteaEnv> {
   });
 
   // getVersion (swagger `getVersion`): the Gitea version this fake follows.
-  app.get('/api/v1/version', (c) => c.json({ version: '1.25.4' }));
+  // Forgejo reports its own version with the Gitea version it is compatible with (Forgejo v11).
+  app.get('/api/v1/version', (c) => c.json({ version: state.flavour === 'forgejo' ? '11.0.3+gitea-1.22.0' : '1.25.4' }));
 
   // userGetCurrent
   app.get('/api/v1/user', (c) => {

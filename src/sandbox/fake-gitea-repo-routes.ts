@@ -166,7 +166,8 @@ export function registerFakeRepoRoutes(app: Hono<FakeGiteaEnv>, http: FakeGiteaH
     const body = await http.body(c, ['type', 'config']);
     if (body instanceof Response) return body;
     const type = String(body['type']);
-    if (!HOOK_TYPES.has(type)) return http.error(c, 422, `Invalid hook type: ${type}`);
+    // Forgejo adds its own type `forgejo` (same payloads and headers as `gitea`).
+    if (!HOOK_TYPES.has(type) && !(type === 'forgejo' && state.flavour === 'forgejo')) return http.error(c, 422, `Invalid hook type: ${type}`);
     const config = (typeof body['config'] === 'object' ? body['config'] : {}) as Record<string, unknown>;
     for (const name of ['url', 'content_type']) {
       if (typeof config[name] !== 'string') return http.error(c, 422, `Missing config option: ${name}`);

@@ -155,6 +155,11 @@ export interface FakeGiteaStateOptions {
   requireSignIn?: boolean;
   /** The first id the fake hands out (default 1); a high one leaves low ids free for entities seeded with their own. */
   firstId?: number;
+  /**
+   * `forgejo`: answer as Forgejo does where it differs from Gitea (docs/forgejo-contract.md):
+   * `GET /version` gives a Forgejo version, hooks of type `forgejo` are accepted. Default `gitea`.
+   */
+  flavour?: 'gitea' | 'forgejo';
 }
 
 type RepoName = string;
@@ -176,12 +181,15 @@ export class FakeGiteaState {
   /** The OAuth2 provider: applications, codes, access tokens (`fake.oauth.addApp`, `signInAs`). */
   readonly oauth: FakeOAuth = new FakeOAuth();
   private nextId = 1;
+  /** Gitea, or Forgejo's differences (see {@link FakeGiteaStateOptions.flavour}). */
+  readonly flavour: 'gitea' | 'forgejo';
 
   constructor(options: FakeGiteaStateOptions = {}) {
     this.baseUrl = (options.baseUrl ?? 'http://gitea.test').replace(/\/+$/, '');
     this.token = options.token ?? 'kugetsu-test-token';
     this.now = options.now ?? (() => new Date());
     this.requireSignIn = options.requireSignIn ?? false;
+    this.flavour = options.flavour ?? 'gitea';
     this.nextId = options.firstId ?? 1;
     this.bot = this.addUser({ login: options.botLogin ?? 'kugetsu-bot', token: this.token });
   }

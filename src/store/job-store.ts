@@ -124,6 +124,13 @@ export interface JobStore extends JobQueue, JobReader, JobBrowser, JobOutput, En
   putSession(session: IssueSession): Promise<void>;
   /** Forgets an issue's session (the next turn starts fresh). */
   deleteSession(key: IssueKey): Promise<void>;
+  /**
+   * Qualifies every stored issue key without a host (`owner/repo#n`, written by a one-instance
+   * kugetsu) with `host` (`host/owner/repo#n`): in jobs and sessions, in one transaction. Run at
+   * start when several instances are configured, with the first instance's host (the one those
+   * keys meant). Returns the number of rows changed; a second run changes nothing.
+   */
+  qualifyIssueKeys?(host: string): Promise<number>;
   /** All stored sessions (for worktree cleanup), without their `export` (it can be large). */
   sessions(): Promise<IssueSession[]>;
   /** Counts by state, for `/healthz`. */

@@ -1,3 +1,4 @@
+import { instancePrefix } from '../domain/repo-ref.js';
 import { createHash } from 'node:crypto';
 import { MARKER_PREFIX } from '../domain/marker.js';
 import type { NotificationPayload, NotifyTarget } from '../domain/job-notification.js';
@@ -99,12 +100,12 @@ export function statusCommentItem(job: { id: string; issueKey: string }): NewOut
  * only), written when the job starts — while the job waits the label stays, and a person removing
  * it cancels the job.
  */
-export function unlabelItem(job: { issueKey: string; repo: { owner: string; name: string }; issueNumber: number; triggerLabelId?: number | undefined }): NewOutboxItem[] {
+export function unlabelItem(job: { issueKey: string; repo: { owner: string; name: string; instance?: string | undefined; host?: string | undefined }; issueNumber: number; triggerLabelId?: number | undefined }): NewOutboxItem[] {
   if (job.triggerLabelId === undefined) return [];
   const { owner, name } = job.repo;
   return [
     {
-      key: `unlabel:${owner}/${name}#${job.issueNumber}:${job.triggerLabelId}`,
+      key: `unlabel:${instancePrefix(job.repo)}${owner}/${name}#${job.issueNumber}:${job.triggerLabelId}`,
       group: job.issueKey,
       op: { kind: 'remove_label', owner, repo: name, number: job.issueNumber, labelId: job.triggerLabelId },
     },

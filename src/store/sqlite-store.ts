@@ -1,3 +1,4 @@
+import { instancePrefix } from '../domain/repo-ref.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -307,6 +308,18 @@ class SqliteJobStore implements SqliteStore {
       export: session.export ?? null,
     };
     return this.group.run(() => void this.s.sessionPut.run(row));
+  }
+
+  qualifyIssueKeys(host: string): Promise<number> {
+    // A key has exactly one "/" unless it is already qualified (owner and repo names have none).
+    return this.group.run(() =>
+      this.db.transaction(() =>
+        ['jobs', 'sessions'].reduce(
+          (n, table) => n + this.db.prepare(`UPDATE ${table} SET issue_key = ? || '/' || issue_key WHERE issue_key NOT LIKE '%/%/%'`).run(host).changes,
+          0,
+        ),
+      )(),
+    );
   }
 
   deleteSession(key: IssueKey): Promise<void> {
@@ -630,7 +643,7 @@ class SqliteJobStore implements SqliteStore {
   }
 
   private putRepo(repo: RepoRef, now: Date): void {
-    this.s.repoPut.run(repo.fullName, JSON.stringify(repo), now.toISOString(), now.toISOString());
+    this.s.repoPut.run(instancePrefix(repo) + repo.fullName, JSON.stringify(repo), now.toISOString(), now.toISOString());
   }
 
   /** Inserts outbox items made for job `jobId` (else for the job their op names, if any). */

@@ -43,7 +43,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
     case 'issue_labels_changed': {
       const wanted = settings.triggerLabels.map((l) => l.toLowerCase());
       const label = event.issue.labels.find((l) => wanted.includes(l.name.toLowerCase()));
-      const key = issueKey(repo.owner, repo.name, event.issue.number);
+      const key = issueKey(repo.owner, repo.name, event.issue.number, repo.host);
       if (!label) {
         return {
           kind: 'control',
@@ -80,7 +80,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       const what = classifyCommand(parsed.message);
       if (what.kind !== 'message') {
         const request: DelegationRequest = {
-          issueKey: issueKey(repo.owner, repo.name, workIssue),
+          issueKey: issueKey(repo.owner, repo.name, workIssue, repo.host),
           repo,
           issueNumber: workIssue,
           replyTo: event.issue.number,
@@ -96,7 +96,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       return {
         kind: 'delegate',
         delegation: {
-          issueKey: issueKey(repo.owner, repo.name, workIssue),
+          issueKey: issueKey(repo.owner, repo.name, workIssue, repo.host),
           repo,
           issueNumber: workIssue,
           replyTo: event.issue.number,
@@ -120,7 +120,7 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       return {
         kind: 'delegate',
         delegation: {
-          issueKey: issueKey(repo.owner, repo.name, linked),
+          issueKey: issueKey(repo.owner, repo.name, linked, repo.host),
           repo,
           issueNumber: linked,
           replyTo: event.pull.number,

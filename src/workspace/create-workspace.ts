@@ -63,7 +63,7 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
     logger,
     botName: options.botName ?? 'kugetsu',
     botEmail: options.botEmail ?? 'kugetsu@localhost',
-    git: createGitRunner({ baseEnv, token: options.token, mask, logger, timeoutMs }),
+    git: createGitRunner({ baseEnv, token: options.token, tokenOrigin: options.tokenOrigin, mask, logger, timeoutMs }),
     issueGit: (view) => issueRepoGit(isolation, view, { basePath, mask, logger, timeoutMs }),
     originUrls: new Map(),
   };

@@ -34,6 +34,8 @@ export interface GitRunner {
 /** Settings of {@link createGitRunner}. */
 export interface GitRunnerSettings {
   baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Only remotes of this origin get the token (see `WorkspaceOptions.tokenOrigin`). */
+  tokenOrigin?: string | undefined;
   token: string | undefined;
   mask: SecretMasker;
   logger: WorkspaceLogger;
@@ -52,11 +54,11 @@ export interface GitRunnerSettings {
  * switched off: kugetsu sets them to values that run nothing.
  */
 export function createGitRunner(settings: GitRunnerSettings): GitRunner {
-  const { baseEnv, token, mask, logger, timeoutMs } = settings;
+  const { baseEnv, token, mask, logger, timeoutMs, tokenOrigin } = settings;
   return {
     async run(args, options) {
       const ok = options.okExitCodes ?? [0];
-      const auth = options.remoteUrl === undefined ? undefined : httpAuthConfig(options.remoteUrl, token);
+      const auth = options.remoteUrl === undefined ? undefined : httpAuthConfig(options.remoteUrl, token, tokenOrigin);
       const maskedArgs = args.map(mask);
       let exitCode = -1;
       let failure: GitCommandError | undefined;

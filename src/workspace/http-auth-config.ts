@@ -22,15 +22,18 @@ export const BASIC_AUTH_USER = 'kugetsu';
  * password sign-in, so the user name does not matter.
  *
  * The key is scoped to the remote's origin (scheme, host, port) so that git sends the header to
- * that host only. The caller passes it via `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_0`/
+ * that host only; with `onlyOrigin` (the token's instance) a clone URL of any other origin gets
+ * no header at all. The caller passes it via `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_0`/
  * `GIT_CONFIG_VALUE_0` (git-config(1) "ENVIRONMENT"), never in argv or a file.
  */
-export function httpAuthConfig(cloneUrl: string, token: string | undefined): GitConfigEntry | undefined {
+export function httpAuthConfig(cloneUrl: string, token: string | undefined, onlyOrigin?: string): GitConfigEntry | undefined {
   if (!token) return undefined;
   const kind = cloneUrlKind(cloneUrl);
   if (kind !== 'https' && kind !== 'http') return undefined;
   const url = new URL(cloneUrl);
   if (kind === 'http' && !isLoopbackHost(url.hostname)) return undefined;
+  // Several instances: a token belongs to one instance and never travels to another host.
+  if (onlyOrigin !== undefined && url.origin !== new URL(onlyOrigin).origin) return undefined;
   const basic = Buffer.from(`${BASIC_AUTH_USER}:${token}`, 'utf8').toString('base64');
   return { key: `http.${url.origin}/.extraHeader`, value: `Authorization: Basic ${basic}` };
 }

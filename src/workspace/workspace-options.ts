@@ -13,6 +13,12 @@ export interface WorkspaceOptions {
    * `file://` URLs.
    */
   token?: string;
+  /**
+   * When set (several instances: each workspace holds one instance's token), the token is sent
+   * only to remotes of this origin (`https://host[:port]`, as `URL.origin` gives it), never to a
+   * clone URL of another host.
+   */
+  tokenOrigin?: string;
   /** User name of kugetsu's commits. Default `kugetsu`. */
   botName?: string;
   /** E-mail of kugetsu's commits. Default `kugetsu@localhost`. */

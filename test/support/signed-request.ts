@@ -26,3 +26,19 @@ export function giteaHeaders(body: string, fine: string, options: { coarse?: str
 export function deliveryRequest(baseUrl: string, body: string, fine: string, options: Parameters<typeof giteaHeaders>[2] = {}): Request {
   return new Request(`${baseUrl}/webhooks/gitea`, { method: 'POST', body, headers: giteaHeaders(body, fine, options) });
 }
+
+/**
+ * The headers of a Forgejo delivery with only Forgejo's own names (`X-Forgejo-Delivery`,
+ * `-Event`, `-Event-Type`, `-Signature`; Forgejo `services/webhook/shared/payloader.go`
+ * `AddDefaultHeaders` sends these beside the `X-Gitea-*` ones): proves kugetsu needs none of Gitea's.
+ */
+export function forgejoHeaders(body: string, fine: string, options: { coarse?: string; secret?: string | undefined; delivery?: string } = {}): Record<string, string> {
+  const delivery = options.delivery ?? randomUUID();
+  return {
+    'content-type': 'application/json',
+    'x-forgejo-delivery': delivery,
+    'x-forgejo-event': options.coarse ?? fine,
+    'x-forgejo-event-type': fine,
+    'x-forgejo-signature': options.secret === undefined ? '' : signBody(body, options.secret),
+  };
+}
