@@ -53,6 +53,8 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
     const first = fileInstances[0]!;
     env = { ...givenEnv, GITEA_URL: first.url, GITEA_TOKEN: first.token, KUGETSU_WEBHOOK_SECRET: first.secrets.join(',') };
   }
+  // Every instance's token and secrets stay out of the agent's environment, whatever their names.
+  const instanceSecretNames = (fileInstances ?? []).flatMap((i) => [i.tokenEnv, i.secretEnv]).filter((n): n is string => Boolean(n));
   const parsed = envSchema.safeParse(env);
   const stateDir = path.resolve(cwd, env.KUGETSU_STATE_DIR || './.kugetsu');
   const crossField = crossFieldProblems(env, { storedSecrets: hasStoredSecrets(stateDir), receivesDeliveries: options.receivesDeliveries ?? true });
@@ -118,7 +120,7 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
       hide: e.KUGETSU_AGENT_SANDBOX_HIDE,
       bwrap: e.KUGETSU_BWRAP,
     },
-    agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV),
+    agentEnv: pickAgentEnv(env, e.KUGETSU_AGENT_ENV, instanceSecretNames),
     triggerLabel: e.KUGETSU_TRIGGER_LABEL,
     maxAttempts: e.KUGETSU_MAX_ATTEMPTS,
     promptLimits: {
@@ -132,7 +134,7 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
     shutdownGraceMs: e.KUGETSU_SHUTDOWN_GRACE_S * 1000,
     progressIntervalMs: e.KUGETSU_PROGRESS_INTERVAL_S * 1000,
     repos: e.KUGETSU_REPOS,
-    agentEnvWith: (extra: readonly string[]) => pickAgentEnv(env, [...e.KUGETSU_AGENT_ENV, ...extra]),
+    agentEnvWith: (extra: readonly string[]) => pickAgentEnv(env, [...e.KUGETSU_AGENT_ENV, ...extra], instanceSecretNames),
     command: e.KUGETSU_COMMAND,
     logLevel: e.KUGETSU_LOG_LEVEL,
     ...('settings' in web ? { web: web.settings } : {}),

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pickAgentEnv } from '../../src/config/agent-env.js';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
@@ -146,5 +149,21 @@ describe('pickAgentEnv', () => {
     };
     const env = pickAgentEnv(host, ['COPY_OF_TOKEN', 'URL_WITH_TOKEN', 'ROTATED', 'ALSO_INSTANCE', 'SHORT'], ['INSTANCE_TOKEN']);
     expect(env).toEqual({ PATH: '/bin', OPENAI_API_KEY: 'the-model-key', SHORT: 'yes' });
+  });
+
+  it("keeps every instance's token and secret out of the agent's environment (an instances file)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kugetsu-instances-env-'));
+    try {
+      const file = path.join(dir, 'instances.yaml');
+      writeFileSync(file, 'instances:\n  - name: company\n    url: https://git.example.com/\n    token_env: A_TOKEN\n    secret_env: A_SECRET\n  - name: codeberg\n    url: https://codeberg.org\n    kind: forgejo\n    token_env: CODEBERG_API_KEY\n    secret_env: B_SECRET\n');
+      const c = loadConfig(
+        { KUGETSU_INSTANCES_FILE: file, A_TOKEN: 'company-token-123', A_SECRET: 'company-secret-1', CODEBERG_API_KEY: 'codeberg-token-456', B_SECRET: 'codeberg-secret-2', COPY_API_KEY: 'codeberg-secret-2', OPENAI_API_KEY: 'model-key-789', PATH: '/bin' },
+        dir,
+      );
+      expect(c.agentEnv).toEqual({ OPENAI_API_KEY: 'model-key-789', PATH: '/bin' });
+      expect(c.agentEnvWith(['B_SECRET'])).toEqual({ OPENAI_API_KEY: 'model-key-789', PATH: '/bin' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
