@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RepoRef } from '../domain/repo-ref.js';
-import { createWorkspace } from '../workspace/index.js';
+import { createWorkspace } from '../workspace/create-workspace.js';
 import { addCommit, generateRepo, git, GIT_ENV } from './generate-repo.js';
 import { median, msSince } from './stats.js';
 

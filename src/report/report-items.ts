@@ -37,11 +37,6 @@ export function runningItems(job: JobFacts, settings: ReportSettings = DEFAULT_R
   return [statusCommentItem(job), ...stateLabelItems(job, 'running', settings)];
 }
 
-/** Items for a job put back in the queue (interrupted): its status comment and state label. */
-export function requeuedItems(job: JobFacts, settings: ReportSettings = DEFAULT_REPORT_SETTINGS): NewOutboxItem[] {
-  return [statusCommentItem(job), ...stateLabelItems(job, 'queued', settings)];
-}
-
 /**
  * The `pending` commit status for a turn that starts on `startSha`; the worker writes it only
  * while an open pull request has the job's branch as head.

@@ -1,6 +1,6 @@
 import type { DelegationRequest } from '../domain/delegation.js';
 
-export type { DelegationRequest, TriggerKind } from '../domain/delegation.js';
+export type { DelegationRequest } from '../domain/delegation.js';
 
 /**
  * A `/kugetsu` subcommand (or a near miss of one), with the context of the comment it came in;

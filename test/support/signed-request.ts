@@ -21,8 +21,3 @@ export function giteaHeaders(body: string, fine: string, options: { coarse?: str
     'x-gitea-hook-installation-target-type': 'repository',
   };
 }
-
-/** A `fetch`-ready POST of a delivery to kugetsu's webhook path. */
-export function deliveryRequest(baseUrl: string, body: string, fine: string, options: Parameters<typeof giteaHeaders>[2] = {}): Request {
-  return new Request(`${baseUrl}/webhooks/gitea`, { method: 'POST', body, headers: giteaHeaders(body, fine, options) });
-}
