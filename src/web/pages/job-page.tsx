@@ -207,6 +207,7 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
         <pre
           id="job-log"
           class="log"
+          role="region"
           tabindex={0}
           aria-label="Agent output"
           aria-live={active ? 'polite' : undefined}

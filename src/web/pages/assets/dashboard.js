@@ -197,7 +197,7 @@
     source.addEventListener('job', scheduleRefresh);
     source.addEventListener('output', function (event) {
       var data = null;
-      try { data = JSON.parse(event.data); } catch (e) { data = null; }
+      try { data = JSON.parse(event.data); } catch (_e) { data = null; }
       if (page === 'job' && data && String(data.jobId) === jobId) followLog();
     });
     source.addEventListener('open', function () { setStatus('live', 'live'); });
