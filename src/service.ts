@@ -164,7 +164,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const botUserId = () => identity.known();
   const authorizer = new Authorizer(gitea, config.access);
   const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
-  const machine = new JobMachine({ store, reportSettings: (repo) => settingsFor(repo.owner, repo.name), maxAttempts: config.maxAttempts, notifyTargets, observe: metrics.transition });
+  const machine = new JobMachine({
+    store,
+    reportSettings: (repo) => settingsFor(repo.owner, repo.name),
+    maxAttempts: config.maxAttempts,
+    notifyTargets,
+    observe: metrics.transition,
+  });
   let draining = false;
   const repoNotifySecret = (fullName: string) => {
     const [owner = '', repo = ''] = fullName.split('/');
@@ -172,7 +178,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   };
 
   const outbox = new OutboxWorker({
-    store, gitea, logger, redact,
+    store,
+    gitea,
+    logger,
+    redact,
     // The embedded database has one process: claims left in it are a crashed predecessor's.
     soleSender: config.database.kind === 'sqlite',
     botUserId: async () => (await identity.resolve()).id,
@@ -191,7 +200,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
 
   const runner = new JobRunner({
-    machine, authorizer, store, gitea, workspace, logger, redact, sandbox, botUserId,
+    machine,
+    authorizer,
+    store,
+    gitea,
+    workspace,
+    logger,
+    redact,
+    sandbox,
+    botUserId,
     waitBackoff: deferredBackoff,
     minRole: (repo) => settingsFor(repo.owner, repo.name).minRole,
     stateDir: config.stateDir,
@@ -212,7 +229,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     role === 'ingress'
       ? undefined
       : new Worker({
-          store, machine, logger,
+          store,
+          machine,
+          logger,
           runTurn: (job, workerId, signal) => runner.run(job, workerId, signal),
           slots: config.maxAgents,
           leaseMs: config.leaseMs,
@@ -237,17 +256,24 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   };
 
   const control: ControlCommands = new ControlCommands({
-    store, logger,
+    store,
+    logger,
     cancel: async (job) => void (await cancel(job)),
     reset: (request) => resetIssue({ store, workspace }, request),
     waitingText: async (job) => `waiting ${waitingText(await store.position(job.id))}`,
-    settingsText: (request) => settingsText(request, settingsFor(request.repo.owner, request.repo.name), { maxAgents: config.maxAgents, hasAllowList: config.access.allowUsers.length > 0 }),
+    settingsText: (request) =>
+      settingsText(request, settingsFor(request.repo.owner, request.repo.name), { maxAgents: config.maxAgents, hasAllowList: config.access.allowUsers.length > 0 }),
     admit: (request, source) => dispatcher.admit(request, source),
     wakeOutbox: () => outbox.wake(),
     command: (request) => settingsFor(request.repo.owner, request.repo.name).command,
   });
   const dispatcher: Dispatcher = new Dispatcher({
-    control, store, logger, settingsFor, botUserId, authorizer,
+    control,
+    store,
+    logger,
+    settingsFor,
+    botUserId,
+    authorizer,
     confirmer: new EventConfirmer({ gitea, settingsFor }),
     retryAt: (attempt) => Date.now() + backoffDelay(attempt, deferredBackoff),
     admitItems: (job) => machine.items('admit', job),
@@ -258,7 +284,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     observe: metrics.admission,
   });
   const deferred = new DeferredEventsWorker({
-    store, logger,
+    store,
+    logger,
     backoff: deferredBackoff,
     ...(overrides.deferredRetry ? { pollMs: overrides.deferredRetry.pollMs } : {}),
     confirmAndRoute: (claimed, source) => dispatcher.confirmAndRoute(claimed, source),
@@ -287,7 +314,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     maxBodyBytes: config.maxBodyBytes,
     maxBodiesInFlight: config.door.maxBodiesInFlight,
     allowUnsigned: config.allowUnsigned,
-    onDelivery: role === 'worker' ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' }) : (d) => dispatcher.handle(d),
+    onDelivery:
+      role === 'worker' ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' }) : (d) => dispatcher.handle(d),
     health: () => ({ role, worker: worker?.id, ...(worker?.stats() ?? { running: 0, slots: 0 }), agent: config.agent.kind, sandbox: sandbox.settings.mode }),
     draining: () => draining,
     logger,
@@ -316,7 +344,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       authorize: (repo, actor) => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole),
     });
     const data = createDashboardData({
-      reader: store, redact, access, cancel,
+      reader: store,
+      redact,
+      access,
+      cancel,
       retry: (job, sender) => {
         const { request, source } = dashboardRetry(job, sender);
         return control.handle({ action: 'retry', request }, source);
@@ -327,12 +358,20 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     app.route(
       '/',
       createWebApp({
-        data, engine: store, redact, logger, adminToken,
+        data,
+        engine: store,
+        redact,
+        logger,
+        adminToken,
         sessionKey: sessionKey(config.stateDir, config.web?.sessionSecret),
         ...(oauth
           ? {
               oauth: {
-                giteaUrl: config.giteaUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, redirectUrl: oauth.redirectUrl, publicUrl: oauth.publicUrl,
+                giteaUrl: config.giteaUrl,
+                clientId: oauth.clientId,
+                clientSecret: oauth.clientSecret,
+                redirectUrl: oauth.redirectUrl,
+                publicUrl: oauth.publicUrl,
                 sessionTtlMs: config.web?.sessionTtlMs ?? 12 * 3600 * 1000,
                 userOf: (token) => createGiteaClient({ baseUrl: config.giteaUrl, token }).currentUser(),
               },
@@ -381,7 +420,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
 
   return {
-    app, dispatcher, worker, machine, store, reconciler, maintenance, logger,
+    app,
+    dispatcher,
+    worker,
+    machine,
+    store,
+    reconciler,
+    maintenance,
+    logger,
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
       if (worker) await reportSandbox(sandbox, logger);

@@ -82,8 +82,7 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
   const stateDir = path.resolve(options.stateDir);
   // bwrap itself is looked up on the system PATH once, not on each agent's PATH.
   let bwrapPath: Promise<string> | undefined;
-  const getBwrap = () =>
-    (bwrapPath ??= resolveProgram(settings.bwrap, SYSTEM_PATH, process.cwd()).then((r) => ('realPath' in r ? r.realPath : settings.bwrap)));
+  const getBwrap = () => (bwrapPath ??= resolveProgram(settings.bwrap, SYSTEM_PATH, process.cwd()).then((r) => ('realPath' in r ? r.realPath : settings.bwrap)));
   let layout: Promise<SystemLayout> | undefined;
   let last: { at: number; result: Promise<SandboxProbe>; failed: boolean } | undefined;
   const getLayout = () => (layout ??= detectSystemLayout({ extraHidden: settings.hide, extraShown: settings.roPaths }));
@@ -113,13 +112,23 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
       const p = path.resolve(w.path);
       if (rw.some((d) => isWithin(p, d))) continue; // shown read-write anyway
       if (isWithin(stateDir, p)) {
-        return { startError: { message: `the sandbox would show ${p} (${w.why}), which contains kugetsu's state dir ${stateDir}; move the state dir (KUGETSU_STATE_DIR) or the agent's files apart` } };
+        return {
+          startError: {
+            message: `the sandbox would show ${p} (${w.why}), which contains kugetsu's state dir ${stateDir}; move the state dir (KUGETSU_STATE_DIR) or the agent's files apart`,
+          },
+        };
       }
       if (isWithin(p, stateDir) && !w.own) {
         return { startError: { message: `the sandbox will not show ${p} (${w.why}): it is inside kugetsu's state dir ${stateDir}; keep agent files outside it` } };
       }
       if (isSystem(p, l) || out.includes(p)) continue;
-      if (!(await stat(p).then(() => true, () => false))) continue;
+      if (
+        !(await stat(p).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       out.push(p);
     }
     return out;
@@ -139,7 +148,14 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
         const rw = [view.worktree, view.agentDir, view.sessionFile];
         const argFiles: string[] = [];
         for (const a of args) {
-          if (path.isAbsolute(a) && (await stat(a).then((s) => s.isFile(), () => false))) argFiles.push(a);
+          if (
+            path.isAbsolute(a) &&
+            (await stat(a).then(
+              (s) => s.isFile(),
+              () => false,
+            ))
+          )
+            argFiles.push(a);
         }
         const ro = await readOnlyPaths(
           [
@@ -205,7 +221,12 @@ async function prepareAgentDir(agentDir: string): Promise<void> {
   const { home, tmp } = agentDirLayout(agentDir);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { mode: 0o700 });
-  if (!(await lstat(home).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await lstat(home).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     await rm(home, { recursive: true, force: true });
     await mkdir(home, { mode: 0o700 });
   }

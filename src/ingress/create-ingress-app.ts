@@ -89,96 +89,96 @@ export function createIngressApp(options: IngressOptions): Hono {
 
   app.get('/healthz', (c) => c.json({ status: options.draining?.() ? 'draining' : 'ok', ...(options.health?.() ?? {}) }, options.draining?.() ? 503 : 200));
 
-  app.post(
-    WEBHOOK_PATH,
-    async (c) => {
-      const deliveryId = c.req.header('x-gitea-delivery')?.trim() || c.req.header('x-gogs-delivery')?.trim() || `local-${randomUUID()}`;
-      // The event type is believed only once the signature held.
-      let verifiedType: string | undefined;
-      const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
-        tell(verifiedType, OUTCOME_OF_CODE[code]!);
-        logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
-        return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
-      };
-      if (options.draining?.()) return reject(503, 'kugetsu is shutting down; redeliver this event from Gitea in a minute');
+  app.post(WEBHOOK_PATH, async (c) => {
+    const deliveryId = c.req.header('x-gitea-delivery')?.trim() || c.req.header('x-gogs-delivery')?.trim() || `local-${randomUUID()}`;
+    // The event type is believed only once the signature held.
+    let verifiedType: string | undefined;
+    const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
+      tell(verifiedType, OUTCOME_OF_CODE[code]!);
+      logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
+      return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
+    };
+    if (options.draining?.()) return reject(503, 'kugetsu is shutting down; redeliver this event from Gitea in a minute');
 
-      const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (contentType !== 'application/json') {
-        return reject(415, `content type must be application/json (set the Gitea webhook's "POST Content Type" to application/json), got "${contentType || 'none'}"`);
-      }
-      if (bodiesInFlight >= maxBodiesInFlight) {
-        c.header('retry-after', '1');
-        return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
-      }
-      bodiesInFlight++;
-      const read = await readBody(c.req.raw.body, c.req.header('content-length'), maxBodyBytes).finally(() => bodiesInFlight--);
-      if (!read.ok) {
-        if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
-        // The sender stopped (it hung up, or the request timeout closed the connection).
-        return reject(400, `the body did not arrive in full (${read.error})`);
-      }
-      const raw = read.bytes;
+    const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      return reject(415, `content type must be application/json (set the Gitea webhook's "POST Content Type" to application/json), got "${contentType || 'none'}"`);
+    }
+    if (bodiesInFlight >= maxBodiesInFlight) {
+      c.header('retry-after', '1');
+      return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
+    }
+    bodiesInFlight++;
+    const read = await readBody(c.req.raw.body, c.req.header('content-length'), maxBodyBytes).finally(() => bodiesInFlight--);
+    if (!read.ok) {
+      if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
+      // The sender stopped (it hung up, or the request timeout closed the connection).
+      return reject(400, `the body did not arrive in full (${read.error})`);
+    }
+    const raw = read.bytes;
 
-      if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
-        return reject(401, "the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook's \"Authorization Header\" setting)");
-      }
+    if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
+      return reject(401, 'the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook\'s "Authorization Header" setting)');
+    }
 
-      const signatures = { giteaSignature: c.req.header('x-gitea-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
-      // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
-      // payload must name the same repository once the signature holds.
-      const claimedRepo = scanRepository(raw);
-      const sets = options.secretsFor?.(claimedRepo) ?? (options.secrets.length > 0 ? [{ scope: 'global' as const, secrets: options.secrets }] : []);
-      const checked = checkSignature(raw, signatures, sets);
-      if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
-        return reject(401, signatureHint(checked.problem, sets, claimedRepo));
-      }
-      verifiedType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim() || undefined;
-      const targetType = c.req.header('x-gitea-hook-installation-target-type')?.trim().toLowerCase() || undefined;
-      const hookTarget = checked.set?.hookTarget;
-      if (hookTarget && targetType && targetType !== hookTarget) {
-        return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
-      }
+    const signatures = { giteaSignature: c.req.header('x-gitea-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
+    // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
+    // payload must name the same repository once the signature holds.
+    const claimedRepo = scanRepository(raw);
+    const sets = options.secretsFor?.(claimedRepo) ?? (options.secrets.length > 0 ? [{ scope: 'global' as const, secrets: options.secrets }] : []);
+    const checked = checkSignature(raw, signatures, sets);
+    if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
+      return reject(401, signatureHint(checked.problem, sets, claimedRepo));
+    }
+    verifiedType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim() || undefined;
+    const targetType = c.req.header('x-gitea-hook-installation-target-type')?.trim().toLowerCase() || undefined;
+    const hookTarget = checked.set?.hookTarget;
+    if (hookTarget && targetType && targetType !== hookTarget) {
+      return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
+    }
 
-      let payload: unknown;
-      try {
-        payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-      } catch (err) {
-        return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
-      }
-      if (repositoryOf(payload) !== claimedRepo) {
-        return reject(401, 'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body');
-      }
-      const eventType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim();
-      if (!eventType) return reject(400, 'missing X-Gitea-Event-Type header (sent by Gitea 1.16 and later)');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    } catch (err) {
+      return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
+    }
+    if (repositoryOf(payload) !== claimedRepo) {
+      return reject(
+        401,
+        'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body',
+      );
+    }
+    const eventType = (c.req.header('x-gitea-event-type') ?? c.req.header('x-gogs-event-type') ?? '').trim();
+    if (!eventType) return reject(400, 'missing X-Gitea-Event-Type header (sent by Gitea 1.16 and later)');
 
-      const delivery: Delivery = {
-        id: deliveryId,
-        eventType,
-        event: c.req.header('x-gitea-event') ?? undefined,
-        targetType,
-        payload,
-        size: raw.byteLength,
-        bodySha256: createHash('sha256').update(raw).digest('hex'),
-        receivedAt: new Date(),
-      };
-      const result = await options.onDelivery(delivery);
-      const log = { delivery: delivery.id, eventType, ...result };
-      if (result.status !== 'rejected') tell(eventType, result.status);
-      switch (result.status) {
-        case 'accepted':
-          logger.info(log, 'delivery accepted');
-          return c.json({ status: 'accepted', delivery: delivery.id, job: result.jobId, issue: result.issueKey }, 202);
-        case 'deferred':
-          logger.info(log, 'delivery deferred');
-          return c.json({ status: 'deferred', delivery: delivery.id, reason: result.reason }, 202);
-        case 'ignored':
-          logger.debug(log, 'delivery ignored');
-          return c.json({ status: 'ignored', delivery: delivery.id, reason: `ignored: ${result.reason}` }, 200);
-        case 'rejected':
-          return reject(400, result.reason);
-      }
-    },
-  );
+    const delivery: Delivery = {
+      id: deliveryId,
+      eventType,
+      event: c.req.header('x-gitea-event') ?? undefined,
+      targetType,
+      payload,
+      size: raw.byteLength,
+      bodySha256: createHash('sha256').update(raw).digest('hex'),
+      receivedAt: new Date(),
+    };
+    const result = await options.onDelivery(delivery);
+    const log = { delivery: delivery.id, eventType, ...result };
+    if (result.status !== 'rejected') tell(eventType, result.status);
+    switch (result.status) {
+      case 'accepted':
+        logger.info(log, 'delivery accepted');
+        return c.json({ status: 'accepted', delivery: delivery.id, job: result.jobId, issue: result.issueKey }, 202);
+      case 'deferred':
+        logger.info(log, 'delivery deferred');
+        return c.json({ status: 'deferred', delivery: delivery.id, reason: result.reason }, 202);
+      case 'ignored':
+        logger.debug(log, 'delivery ignored');
+        return c.json({ status: 'ignored', delivery: delivery.id, reason: `ignored: ${result.reason}` }, 200);
+      case 'rejected':
+        return reject(400, result.reason);
+    }
+  });
 
   app.notFound((c) => c.json({ status: 'rejected', reason: `no route ${c.req.method} ${c.req.path}; Gitea should post to ${WEBHOOK_PATH}` }, 404));
   app.onError((err, c) => {
@@ -228,7 +228,7 @@ function signatureHint(problem: SignatureProblem, sets: readonly SecretSet[], re
   const own = sets.some((s) => s.scope !== 'global');
   const expected = own
     ? `the secret of ${repo} (its own or its organisation's: kugetsu hooks install / kugetsu hooks secret, KUGETSU_REPO_SECRETS, or secret_env in its webhooks/ settings); KUGETSU_WEBHOOK_SECRET is not accepted for a repository that has its own secret`
-    : 'KUGETSU_WEBHOOK_SECRET (or the repository\'s own secret)';
+    : "KUGETSU_WEBHOOK_SECRET (or the repository's own secret)";
   if (problem === 'missing') return `missing signature: set a secret on the Gitea webhook equal to ${expected}`;
   const malformed = problem === 'malformed' ? ' (it is not 64 hex digits)' : '';
   return `signature does not match${malformed}: the Gitea webhook secret differs from ${expected}`;

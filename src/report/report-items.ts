@@ -58,9 +58,11 @@ export function finishedItems(job: Job, state: JobState, result: JobResult | und
   const sha = result?.headSha ?? job.startSha;
   if (sha !== undefined) {
     const [status, description] =
-      state === 'succeeded' ? (['success', `kugetsu finished (job ${job.id})`] as const)
-      : state === 'canceled' ? (['error', `kugetsu was stopped (job ${job.id})`] as const)
-      : (['failure', `kugetsu failed (job ${job.id})`] as const);
+      state === 'succeeded'
+        ? (['success', `kugetsu finished (job ${job.id})`] as const)
+        : state === 'canceled'
+          ? (['error', `kugetsu was stopped (job ${job.id})`] as const)
+          : (['failure', `kugetsu failed (job ${job.id})`] as const);
     items.push(commitStatusItem(job, sha, status, description, 'end'));
   }
   items.push(...stateLabelItems(job, state, settings));
@@ -80,7 +82,13 @@ export function pullRequestItem(job: Job, result: Pick<JobResult, 'summary'>, se
   body.push(`kugetsu worked on #${n} at the request of @${job.sender.login} (job ${job.id}); follow-up turns push to this branch.`);
   if (result.summary) {
     const summary = result.summary.length > 2000 ? `${result.summary.slice(0, 2000)}…` : result.summary;
-    body.push('**Agent summary**', summary.split('\n').map((l) => `> ${l}`).join('\n'));
+    body.push(
+      '**Agent summary**',
+      summary
+        .split('\n')
+        .map((l) => `> ${l}`)
+        .join('\n'),
+    );
   }
   // A hidden marker (last, so the body does not read as a status comment) names the issue and job.
   body.push(`${STATUS_MARKER_PREFIX}pr issue=${job.issueKey} job=${job.id} -->`);
@@ -89,11 +97,13 @@ export function pullRequestItem(job: Job, result: Pick<JobResult, 'summary'>, se
     group: job.issueKey,
     op: {
       kind: 'ensure_pull_request',
-      owner, repo: name, issueNumber: n,
+      owner,
+      repo: name,
+      issueNumber: n,
       head: job.branch,
       base: settings.baseBranch ?? job.repo.defaultBranch,
       title: `kugetsu: ${job.issueSnapshot?.title.trim() || `issue #${n}`}`,
-      body: body.join('\n\n') + '\n',
+      body: `${body.join('\n\n')}\n`,
       jobId: job.id,
       mentions: [job.sender.login],
     },

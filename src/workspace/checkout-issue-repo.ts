@@ -119,7 +119,16 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
         caughtUp = await catchUpIssueRepo(git, remote, { name: ctx.botName, email: ctx.botEmail });
         if (caughtUp.kind === 'fast-forwarded') ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo: repoName, path, branch, to: remote });
         if (caughtUp.kind === 'set-aside') {
-          ctx.logger({ level: 'warn', msg: "origin's branch moved on: set aside this worktree's unpublished work and reset it to origin", repo: repoName, path, branch, ref: caughtUp.ref, sha: caughtUp.sha, to: remote });
+          ctx.logger({
+            level: 'warn',
+            msg: "origin's branch moved on: set aside this worktree's unpublished work and reset it to origin",
+            repo: repoName,
+            path,
+            branch,
+            ref: caughtUp.ref,
+            sha: caughtUp.sha,
+            to: remote,
+          });
         }
       }
     } else {
