@@ -60,7 +60,7 @@ module.exports = {
     },
     {
       name: 'gitea-client-is-a-leaf',
-      comment: 'gitea/ is the narrow client over Gitea\'s API: it imports only the domain.',
+      comment: "gitea/ is the narrow client over Gitea's API: it imports only the domain.",
       severity: 'error',
       from: { path: '^src/gitea/' },
       to: { path: '^src/', pathNot: '^src/(gitea|domain)/' },

@@ -16,8 +16,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY fixtures ./fixtures
-# `npm install` (not `npm ci`: see .ci/run) builds the native modules and, through `prepare`, dist/.
-RUN npm install --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+# `npm ci` installs exactly package-lock.json, builds the native modules and, through `prepare`, dist/.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 RUN apt-get update \

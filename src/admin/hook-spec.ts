@@ -13,10 +13,21 @@ export const KUGETSU_HOOK_EVENTS: readonly string[] = ['issues', 'issue_comment'
  * would not deliver something kugetsu acts on.
  */
 export const KUGETSU_FINE_EVENTS: readonly string[] = [
-  'issues', 'issue_assign', 'issue_label', 'issue_milestone', 'issue_comment',
-  'pull_request', 'pull_request_assign', 'pull_request_label', 'pull_request_milestone', 'pull_request_comment',
-  'pull_request_review_approved', 'pull_request_review_rejected', 'pull_request_review_comment',
-  'pull_request_sync', 'pull_request_review_request',
+  'issues',
+  'issue_assign',
+  'issue_label',
+  'issue_milestone',
+  'issue_comment',
+  'pull_request',
+  'pull_request_assign',
+  'pull_request_label',
+  'pull_request_milestone',
+  'pull_request_comment',
+  'pull_request_review_approved',
+  'pull_request_review_rejected',
+  'pull_request_review_comment',
+  'pull_request_sync',
+  'pull_request_review_request',
 ];
 
 /**

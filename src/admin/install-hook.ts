@@ -50,7 +50,10 @@ export async function installHook(api: HookApi, options: InstallHookOptions): Pr
   if (keep && stored && !options.rotate) {
     const problems = hookProblems(keep);
     const hook = problems.length === 0 ? keep : await api.edit(keep.id, fullEdit(options.url));
-    const deleted = await removeAll(api, same.filter((h) => h.id !== keep.id));
+    const deleted = await removeAll(
+      api,
+      same.filter((h) => h.id !== keep.id),
+    );
     return { action: problems.length === 0 ? 'kept' : 'repaired', hook, problems, deleted, secretFile: file };
   }
 

@@ -26,7 +26,7 @@ export function createOrgHookApi(access: GiteaAccess, org: string): HookApi {
       throw toGiteaError(operation, failure, [access.token]);
     }
     const text = await response.text();
-    let data: unknown = undefined;
+    let data: unknown;
     try {
       data = text === '' ? undefined : JSON.parse(text);
     } catch {

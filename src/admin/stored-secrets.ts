@@ -93,5 +93,8 @@ export function deleteStoredSecret(stateDir: string, key: string): boolean {
 }
 
 function parseSecrets(text: string): string[] {
-  return text.split('\n').map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
+  return text
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
 }

@@ -93,15 +93,38 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
       const started = Date.now();
       const session = turn.sessionId !== undefined && turn.sessionId !== '' ? turn.sessionId : undefined;
       if (session !== undefined && !FILE_SAFE_SESSION_ID.test(session)) {
-        return { exitCode: null, signal: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', sessionId: undefined, sessionRejected: true, summary: `not a Codex thread id: ${JSON.stringify(session.slice(0, 80))}` };
+        return {
+          exitCode: null,
+          signal: null,
+          timedOut: false,
+          canceled: false,
+          durationMs: 0,
+          outputTail: '',
+          sessionId: undefined,
+          sessionRejected: true,
+          summary: `not a Codex thread id: ${JSON.stringify(session.slice(0, 80))}`,
+        };
       }
       const env: Record<string, string> = { ...turn.env };
       const codexHome = codexHomeOf(turn.agentDir, turn.env);
       if (turn.agentDir !== undefined && codexHome !== undefined) {
         try {
-          await prepareCodexHome(codexHome, { ...(turn.env.CODEX_HOME ? { operatorHome: turn.env.CODEX_HOME } : {}), ...(options.model ? { model: options.model } : {}), ...(options.provider ? { provider: options.provider } : {}) });
+          await prepareCodexHome(codexHome, {
+            ...(turn.env.CODEX_HOME ? { operatorHome: turn.env.CODEX_HOME } : {}),
+            ...(options.model ? { model: options.model } : {}),
+            ...(options.provider ? { provider: options.provider } : {}),
+          });
         } catch (err) {
-          return { exitCode: null, signal: null, timedOut: false, canceled: false, durationMs: Date.now() - started, outputTail: '', sessionId: session, startError: `the issue's CODEX_HOME ${codexHome} could not be prepared (${(err as Error).message})` };
+          return {
+            exitCode: null,
+            signal: null,
+            timedOut: false,
+            canceled: false,
+            durationMs: Date.now() - started,
+            outputTail: '',
+            sessionId: session,
+            startError: `the issue's CODEX_HOME ${codexHome} could not be prepared (${(err as Error).message})`,
+          };
         }
         env.CODEX_HOME = codexHome;
       }

@@ -58,7 +58,15 @@ export function codexConfigToml(options: { model?: string; provider?: CodexProvi
   if (options.model) lines.push(`model = ${tomlString(options.model)}`);
   const p = options.provider;
   if (p) {
-    lines.push('model_provider = "kugetsu"', '', '[model_providers.kugetsu]', 'name = "kugetsu"', `base_url = ${tomlString(p.baseUrl)}`, `env_key = ${tomlString(p.envKey ?? 'OPENAI_API_KEY')}`, 'wire_api = "responses"');
+    lines.push(
+      'model_provider = "kugetsu"',
+      '',
+      '[model_providers.kugetsu]',
+      'name = "kugetsu"',
+      `base_url = ${tomlString(p.baseUrl)}`,
+      `env_key = ${tomlString(p.envKey ?? 'OPENAI_API_KEY')}`,
+      'wire_api = "responses"',
+    );
     if (p.maxRetries !== undefined) lines.push(`request_max_retries = ${p.maxRetries}`, `stream_max_retries = ${p.maxRetries}`);
   }
   return `${lines.join('\n')}\n`;

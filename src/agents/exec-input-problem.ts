@@ -15,10 +15,12 @@ export function execInputProblem(argv: readonly string[], env: Readonly<Record<s
   const size = (s: string) => Buffer.byteLength(s, 'utf8') + 1;
   const limit = `over the operating system's limit of ${MAX_ARG_STRLEN} bytes for one argument or environment string (Linux MAX_ARG_STRLEN)`;
   for (const [i, arg] of argv.entries()) {
-    if (size(arg) > MAX_ARG_STRLEN) return `The agent's input is too large to pass: argument ${i} of the agent command is ${size(arg) - 1} bytes, ${limit}. This is an input problem, not a broken agent command: pass long inputs through a file (e.g. {promptFile}).`;
+    if (size(arg) > MAX_ARG_STRLEN)
+      return `The agent's input is too large to pass: argument ${i} of the agent command is ${size(arg) - 1} bytes, ${limit}. This is an input problem, not a broken agent command: pass long inputs through a file (e.g. {promptFile}).`;
   }
   for (const [name, value] of Object.entries(env)) {
-    if (size(`${name}=${value}`) > MAX_ARG_STRLEN) return `The agent's input is too large to pass: the environment variable ${name} is ${Buffer.byteLength(value, 'utf8')} bytes, ${limit}. This is an input problem, not a broken agent command.`;
+    if (size(`${name}=${value}`) > MAX_ARG_STRLEN)
+      return `The agent's input is too large to pass: the environment variable ${name} is ${Buffer.byteLength(value, 'utf8')} bytes, ${limit}. This is an input problem, not a broken agent command.`;
   }
   return undefined;
 }

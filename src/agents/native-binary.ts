@@ -17,7 +17,16 @@ const LAUNCHERS: Array<{ launcher: string; native: (nodeModules: string) => stri
   },
   {
     launcher: path.join('@openai', 'codex', 'bin', 'codex.js'),
-    native: (nm) => path.join(nm, '@openai', `codex-${process.platform}-${process.arch}`, 'vendor', `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-unknown-${process.platform}-musl`, 'bin', 'codex'),
+    native: (nm) =>
+      path.join(
+        nm,
+        '@openai',
+        `codex-${process.platform}-${process.arch}`,
+        'vendor',
+        `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-unknown-${process.platform}-musl`,
+        'bin',
+        'codex',
+      ),
   },
 ];
 
@@ -36,11 +45,20 @@ export async function nativeBinary(bin: string, pathVariable: string, cwd: strin
   if (!found || 'code' in found) return bin;
   for (const { launcher, native } of LAUNCHERS) {
     if (!found.realPath.endsWith(path.sep + launcher)) continue;
-    const size = await stat(found.realPath).then((s) => s.size, () => 0);
+    const size = await stat(found.realPath).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (launcher.endsWith('.exe') && size >= STUB_BYTES) return found.realPath;
     const nodeModules = found.realPath.slice(0, found.realPath.length - launcher.length - 1);
     const candidate = native(nodeModules);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return bin;
 }

@@ -105,8 +105,7 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
       if (events.usage) base.usage = { ...events.usage, ...(options.model ? { model: options.model } : {}) };
       const summary = events.lastText ?? events.errors.at(-1);
       if (summary !== undefined) base.summary = summary;
-      const rejected =
-        turn.sessionId !== undefined && outcome.exitCode === 1 && events.count === 0 && SESSION_NOT_FOUND.test(rawTail.replace(ANSI, ''));
+      const rejected = turn.sessionId !== undefined && outcome.exitCode === 1 && events.count === 0 && SESSION_NOT_FOUND.test(rawTail.replace(ANSI, ''));
       if (rejected) {
         base.sessionRejected = true;
         base.sessionId = undefined;

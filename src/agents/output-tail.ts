@@ -24,7 +24,10 @@ export class OutputTail {
   private readonly maxLineLength: number;
 
   /** `onLine` receives every complete line (without its newline, `\r` stripped). */
-  constructor(limits: OutputTailLimits = {}, private readonly onLine?: (line: string) => void) {
+  constructor(
+    limits: OutputTailLimits = {},
+    private readonly onLine?: (line: string) => void,
+  ) {
     this.maxLines = limits.maxLines ?? 40;
     this.maxBytes = limits.maxBytes ?? 4096;
     this.maxLineLength = limits.maxLineLength ?? 16384;

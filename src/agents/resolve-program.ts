@@ -23,13 +23,22 @@ export interface ResolvedProgram {
 export async function resolveProgram(program: string, pathVariable: string, cwd: string): Promise<ResolvedProgram | { code: 'ENOENT' | 'EACCES' }> {
   const candidates = program.includes('/')
     ? [path.resolve(cwd, program)]
-    : pathVariable.split(path.delimiter).filter((d) => path.isAbsolute(d)).map((d) => path.join(d, program));
+    : pathVariable
+        .split(path.delimiter)
+        .filter((d) => path.isAbsolute(d))
+        .map((d) => path.join(d, program));
   let sawFile = false;
   for (const file of candidates) {
     const s = await stat(file).catch(() => undefined);
     if (!s?.isFile()) continue;
     sawFile = true;
-    if (!(await access(file, constants.X_OK).then(() => true, () => false))) continue;
+    if (
+      !(await access(file, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     const realPath = await realpath(file);
     const parts = realPath.split(path.sep);
     const nm = parts.indexOf('node_modules');

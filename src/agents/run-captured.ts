@@ -58,10 +58,18 @@ export async function runCaptured(o: CapturedRunOptions): Promise<CapturedRun> {
     windowsHide: true,
   });
   const stdout = Buffer.from(r.stdout ?? new Uint8Array());
-  const stderr = Buffer.from(r.stderr ?? new Uint8Array()).toString('utf8').replace(ANSI, '');
+  const stderr = Buffer.from(r.stderr ?? new Uint8Array())
+    .toString('utf8')
+    .replace(ANSI, '');
   const exitCode = typeof r.exitCode === 'number' && !r.timedOut && !r.isMaxBuffer && !r.isTerminated ? r.exitCode : null;
   const out: CapturedRun = { exitCode, stdout, stderr };
-  const lastLine = stderr.trim().split('\n').filter((l) => l.trim() !== '').at(-1)?.trim().slice(0, 500);
+  const lastLine = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .at(-1)
+    ?.trim()
+    .slice(0, 500);
   if (r.timedOut) out.problem = `${o.command} ${o.args[0] ?? ''} ran longer than ${Math.round(o.timeoutMs / 1000)} s and was killed`;
   else if (r.isMaxBuffer) out.problem = `${o.command} ${o.args[0] ?? ''} printed more than ${o.maxBytes} bytes and was killed`;
   else if (r.failed && exitCode === null && r.exitCode === undefined && !r.isTerminated) out.problem = `${o.command} could not be started (${r.code ?? r.shortMessage})`;

@@ -123,7 +123,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   const done = (o: Partial<ProcessOutcome>): ProcessOutcome => ({ ...base, ...o, durationMs: Date.now() - started, outputTail: tail.toString() });
 
   if (options.signal?.aborted) return done({ canceled: true });
-  const cwdOk = await stat(options.cwd).then((s) => s.isDirectory(), () => false);
+  const cwdOk = await stat(options.cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!cwdOk) return done({ startError: `working directory ${options.cwd} does not exist or is not a directory` });
 
   const prepared = await options.sandbox.prepare(options.command, options.args, options.env, options.cwd);

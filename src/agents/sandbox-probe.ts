@@ -3,9 +3,7 @@ import { bwrapArgs, type BwrapFeatures } from './bwrap-args.js';
 import type { SystemLayout } from './system-layout.js';
 
 /** Whether bubblewrap can build kugetsu's sandbox on this host, and if not, what to change. */
-export type SandboxProbe =
-  | { ok: true; version: string; features: BwrapFeatures }
-  | { ok: false; problem: string; fix: string };
+export type SandboxProbe = { ok: true; version: string; features: BwrapFeatures } | { ok: false; problem: string; fix: string };
 
 /** Docker flags that let bubblewrap work inside a container (see README "Security model"). */
 export const DOCKER_FLAGS = '--security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined';
@@ -55,7 +53,7 @@ export async function probeSandbox(bwrap: string, layout: SystemLayout, timeoutM
     return {
       ok: false,
       problem: missing ? `bubblewrap ('${bwrap}') is not installed` : `'${bwrap} --version' failed: ${String(version.stderr || version.message).trim()}`,
-      fix: 'install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or set KUGETSU_AGENT_SANDBOX=off to run agents without a sandbox (they can then read kugetsu\'s token)',
+      fix: "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or set KUGETSU_AGENT_SANDBOX=off to run agents without a sandbox (they can then read kugetsu's token)",
     };
   }
   const help = await execa(bwrap, ['--help'], { env, extendEnv: false, reject: false, timeout: timeoutMs, stdin: 'ignore' });
@@ -63,8 +61,16 @@ export async function probeSandbox(bwrap: string, layout: SystemLayout, timeoutM
   const args = bwrapArgs({ rw: [], ro: [], cwd: '/', network: 'open' }, layout, features);
   const run = await execa(bwrap, [...args, '/bin/true'], { env, extendEnv: false, reject: false, timeout: timeoutMs, stdin: 'ignore' });
   if (run.exitCode !== 0) {
-    const message = String(run.stderr || run.message).trim().split('\n').slice(-3).join(' | ');
-    return { ok: false, problem: `bubblewrap cannot create the agent sandbox here (${message})`, fix: `${explainBwrapFailure(message)}; or set KUGETSU_AGENT_SANDBOX=off to run agents without a sandbox (they can then read kugetsu's token)` };
+    const message = String(run.stderr || run.message)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    return {
+      ok: false,
+      problem: `bubblewrap cannot create the agent sandbox here (${message})`,
+      fix: `${explainBwrapFailure(message)}; or set KUGETSU_AGENT_SANDBOX=off to run agents without a sandbox (they can then read kugetsu's token)`,
+    };
   }
   return { ok: true, version: String(version.stdout).trim(), features };
 }

@@ -1,9 +1,7 @@
 import type { SandboxMode } from './sandbox-settings.js';
 
 /** A command ready to spawn, or why it cannot start (`code` as spawn(2) would give: `ENOENT`, `EACCES`). */
-export type PreparedCommand =
-  | { command: string; args: string[]; env: Record<string, string> }
-  | { startError: { code?: string; message?: string } };
+export type PreparedCommand = { command: string; args: string[]; env: Record<string, string> } | { startError: { code?: string; message?: string } };
 
 /**
  * The sandbox of one agent turn, as the process runner sees it: it turns the agent's command into

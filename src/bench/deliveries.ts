@@ -55,7 +55,15 @@ export function nonTriggeringDeliveries(repo: TemplateRepo, sender: TemplateUser
     body: serializePayload(
       issueLabelPayload({
         repo,
-        issue: { number: n, title: `Flaky integration test #${n}`, body: issueText(size - 5700, n), labels: [{ id: 11, name: 'bug' }, { id: 12, name: 'help wanted' }] },
+        issue: {
+          number: n,
+          title: `Flaky integration test #${n}`,
+          body: issueText(size - 5700, n),
+          labels: [
+            { id: 11, name: 'bug' },
+            { id: 12, name: 'help wanted' },
+          ],
+        },
         sender,
       }),
     ),
@@ -63,7 +71,11 @@ export function nonTriggeringDeliveries(repo: TemplateRepo, sender: TemplateUser
   const push = (commits: number): BenchDelivery => {
     const p = JSON.parse(fixture('goplayground__push-event.json')) as Record<string, any>;
     const first = p.commits[0] as Record<string, unknown>;
-    p.commits = Array.from({ length: commits }, (_, i) => ({ ...first, id: `${String(i).padStart(8, '0')}${String(first.id).slice(8)}`, message: `Fix retry loop, part ${i}\n\nKeeps the worker from spinning.\n` }));
+    p.commits = Array.from({ length: commits }, (_, i) => ({
+      ...first,
+      id: `${String(i).padStart(8, '0')}${String(first.id).slice(8)}`,
+      message: `Fix retry loop, part ${i}\n\nKeeps the worker from spinning.\n`,
+    }));
     Object.assign(p.repository, { name: repo.name, full_name: `${repo.owner}/${repo.name}`, clone_url: repo.cloneUrl, html_url: repo.htmlUrl });
     return { kind: 'push', eventType: 'push', coarse: 'push', body: serializePayload(p) };
   };

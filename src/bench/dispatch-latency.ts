@@ -45,7 +45,15 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues, commands: [commands] });
   const secret = randomBytes(16).toString('hex');
   const stateDir = path.join(tmp, 'state');
-  const kugetsu = await startChild<{ url: string }>('target-kugetsu', { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 3, agentArgv: ['/bin/date', '+%s%N'], ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}) });
+  const kugetsu = await startChild<{ url: string }>('target-kugetsu', {
+    stateDir,
+    giteaUrl: gitea.info.url,
+    token: gitea.info.token,
+    secret,
+    maxAgents: 3,
+    agentArgv: ['/bin/date', '+%s%N'],
+    ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}),
+  });
   const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);
   const sent = new Map<number, { at: number; ackMs: number }>();
   const idle = async () => {

@@ -15,13 +15,26 @@ export interface FleetCheck {
  * an unknown job; and no worker ran more agents at once than its slots (a turn that never ended
  * counts until `killedAtMs`, ms since the epoch).
  */
-export function checkFleetRuns(options: { jobs: Job[]; runs: AgentRun[]; expected: number; slots: Record<string, number>; rerun?: ReadonlySet<string>; killedAtMs?: number }): FleetCheck {
+export function checkFleetRuns(options: {
+  jobs: Job[];
+  runs: AgentRun[];
+  expected: number;
+  slots: Record<string, number>;
+  rerun?: ReadonlySet<string>;
+  killedAtMs?: number;
+}): FleetCheck {
   const { jobs, runs, expected } = options;
   const rerun = options.rerun ?? new Set<string>();
   const problems: string[] = [];
   if (jobs.length !== expected) problems.push(`${jobs.length} jobs stored, ${expected} delegated`);
   const notDone = jobs.filter((j) => j.state !== 'succeeded');
-  if (notDone.length > 0) problems.push(`${notDone.length} jobs did not succeed (${notDone.slice(0, 5).map((j) => `#${j.id} ${j.state}: ${j.result?.error ?? ''}`).join('; ')})`);
+  if (notDone.length > 0)
+    problems.push(
+      `${notDone.length} jobs did not succeed (${notDone
+        .slice(0, 5)
+        .map((j) => `#${j.id} ${j.state}: ${j.result?.error ?? ''}`)
+        .join('; ')})`,
+    );
   const starts = runs.filter((r) => r.phase === 'start');
   const ends = runs.filter((r) => r.phase === 'end');
   const count = (list: AgentRun[], job: string) => list.filter((r) => r.job === job).length;

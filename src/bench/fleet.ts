@@ -108,7 +108,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       name,
       nodeArgs,
       args: ['worker'],
-      env: { ...common, BENCH_WORKER: name, KUGETSU_STATE_DIR: stateDir(name), KUGETSU_MAX_AGENTS: String(spec.slots), KUGETSU_AGENT_COMMAND: JSON.stringify(benchAgentArgv(runLog, spec.agentMs)) },
+      env: {
+        ...common,
+        BENCH_WORKER: name,
+        KUGETSU_STATE_DIR: stateDir(name),
+        KUGETSU_MAX_AGENTS: String(spec.slots),
+        KUGETSU_AGENT_COMMAND: JSON.stringify(benchAgentArgv(runLog, spec.agentMs)),
+      },
       logFile: path.join(tmp, `${name}.log`),
     });
     processes.push(p);
@@ -152,11 +158,17 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         while (next < from + count) {
           const n = next++;
           const d = make(n);
-          const res = await fetch(`${ingress.url}/webhooks/gitea`, { method: 'POST', body: d.body, headers: deliveryHeaders(d, secret, `fleet-${n}`), signal: AbortSignal.timeout(30_000) });
+          const res = await fetch(`${ingress.url}/webhooks/gitea`, {
+            method: 'POST',
+            body: d.body,
+            headers: deliveryHeaders(d, secret, `fleet-${n}`),
+            signal: AbortSignal.timeout(30_000),
+          });
           const text = await res.text();
           // 202 (accepted or kept for confirmation); 200 "already handled" when its own late
           // confirmation admitted it before its deferred copy was stored. The job count is checked after.
-          if (res.status !== 202 && !(res.status === 200 && text.includes('already handled'))) throw new Error(`delegation ${n}: expected 202, got ${res.status} ${text}\n${ingress.logTail()}`);
+          if (res.status !== 202 && !(res.status === 200 && text.includes('already handled')))
+            throw new Error(`delegation ${n}: expected 202, got ${res.status} ${text}\n${ingress.logTail()}`);
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, count) }, send));

@@ -50,7 +50,14 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
   const commands: CommandSet = { idBase: 40_000_000, issues: 50 };
   const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues: commands.issues, commands: [commands] });
   const secret = randomBytes(16).toString('hex');
-  const kugetsu = await startChild<{ url: string }>('target-kugetsu', { stateDir: path.join(tmp, 'state'), giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 1, agentArgv: SLEEPING_AGENT });
+  const kugetsu = await startChild<{ url: string }>('target-kugetsu', {
+    stateDir: path.join(tmp, 'state'),
+    giteaUrl: gitea.info.url,
+    token: gitea.info.token,
+    secret,
+    maxAgents: 1,
+    agentArgv: SLEEPING_AGENT,
+  });
   const url = new URL(kugetsu.info.url);
   const port = Number(url.port);
   const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);
@@ -87,7 +94,9 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
       }
     });
     socket.on('connect', () => {
-      socket.write(`POST /webhooks/gitea HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 900000\r\nX-Gitea-Event-Type: issue_comment\r\nX-Gitea-Signature: ${'0'.repeat(64)}\r\n\r\n`);
+      socket.write(
+        `POST /webhooks/gitea HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 900000\r\nX-Gitea-Event-Type: issue_comment\r\nX-Gitea-Signature: ${'0'.repeat(64)}\r\n\r\n`,
+      );
       socket.write(Buffer.alloc(800_000, 0x5b));
     });
   };
@@ -99,10 +108,19 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
     while (running) {
       garbageSent++;
       const status = await new Promise<number>((resolve) => {
-        const req = request({ host: '127.0.0.1', port, path: '/webhooks/gitea', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': garbage.byteLength, 'x-gitea-event-type': 'issue_comment', 'x-gitea-signature': wrong } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/webhooks/gitea',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': garbage.byteLength, 'x-gitea-event-type': 'issue_comment', 'x-gitea-signature': wrong },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', () => resolve(0));
         // The server answers 401/413 before the 5 MB body is written and closes: the rest of the
         // write fails with EPIPE on the socket after the request has let go of it.
@@ -123,7 +141,9 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
     for (const s of sockets) s.destroy();
     await Promise.all(flooders);
     const result: GarbageFloodResult = { quiet, flooded, garbageSent, garbageRefused, stalledOpened, stalledCut };
-    log(`garbage flood: genuine p99 ${flooded.p99.toFixed(0)} ms (quiet ${quiet.p99.toFixed(0)} ms), ${flooded.non202} non-202; ${garbageRefused}/${garbageSent} garbage bodies refused, ${stalledCut} of ${stalledOpened} stalled uploads cut off`);
+    log(
+      `garbage flood: genuine p99 ${flooded.p99.toFixed(0)} ms (quiet ${quiet.p99.toFixed(0)} ms), ${flooded.non202} non-202; ${garbageRefused}/${garbageSent} garbage bodies refused, ${stalledCut} of ${stalledOpened} stalled uploads cut off`,
+    );
     return result;
   } finally {
     running = false;

@@ -45,7 +45,7 @@ export async function generateRepo(dir: string, files: number, commits: number):
   let chunk = header(0, 'Initial import');
   for (let i = 0; i < files; i++) {
     chunk += `M 100644 inline ${pathOf(i)}\n${data(fileText(pathOf(i), 0))}`;
-    if (chunk.length > 1 << 20) (stream.push(chunk), (chunk = ''));
+    if (chunk.length > 1 << 20) stream.push(chunk), (chunk = '');
   }
   stream.push(chunk);
   for (let c = 1; c < commits; c++) {

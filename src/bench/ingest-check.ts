@@ -57,7 +57,17 @@ export async function checkStore(backend: BenchBackend, stateDir: string, ledger
       else unexpected++;
     }
     const cutOff = [...ledger.sent].filter((n) => !ledger.answered.has(n)).length;
-    return { acked: ledger.acked.size, jobs: jobs.length, deferred: deferred.size, cutOff, cutOffStored, missing, unexpected, duplicated, ok: missing === 0 && unexpected === 0 && duplicated === 0 };
+    return {
+      acked: ledger.acked.size,
+      jobs: jobs.length,
+      deferred: deferred.size,
+      cutOff,
+      cutOffStored,
+      missing,
+      unexpected,
+      duplicated,
+      ok: missing === 0 && unexpected === 0 && duplicated === 0,
+    };
   } finally {
     await store.close();
   }

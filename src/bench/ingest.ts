@@ -85,7 +85,15 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
           ? await startChild<{ url: string }>('target-octokit', { secret })
           : await startChild<{ url: string }>(
               'target-kugetsu',
-              { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret, maxAgents: 1, agentArgv: SLEEPING_AGENT, ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}) },
+              {
+                stateDir,
+                giteaUrl: gitea.info.url,
+                token: gitea.info.token,
+                secret,
+                maxAgents: 1,
+                agentArgv: SLEEPING_AGENT,
+                ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}),
+              },
               process.env.KUGETSU_BENCH_PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] } : {},
             );
     const isKugetsu = target.startsWith('kugetsu');
@@ -110,7 +118,9 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
       kugetsuStatuses[`${mix.name} ${backend.kind}`] = ledger.statuses;
       const check = await checkStore(backend, stateDir, ledger, idBase);
       checks.push({ mix: mix.name, backend: backend.kind, ...check });
-      log(`ingest mix ${mix.name} ${backend.kind} store check: ${check.acked} acked triggering deliveries, ${check.jobs} jobs + ${check.deferred} kept for confirmation (${check.cutOffStored} of ${check.cutOff} cut off at the end), ${check.ok ? 'OK' : 'MISMATCH'}`);
+      log(
+        `ingest mix ${mix.name} ${backend.kind} store check: ${check.acked} acked triggering deliveries, ${check.jobs} jobs + ${check.deferred} kept for confirmation (${check.cutOffStored} of ${check.cutOff} cut off at the end), ${check.ok ? 'OK' : 'MISMATCH'}`,
+      );
     }
   };
   try {

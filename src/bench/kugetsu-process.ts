@@ -33,7 +33,14 @@ export interface KugetsuProcess {
  * (at most `readyTimeoutMs`, default 30 000 ms). Throws with the log's tail when it exits first or
  * does not get ready in time (then it is SIGKILLed).
  */
-export async function startKugetsu(options: { name: string; args: string[]; nodeArgs?: string[]; env: Record<string, string>; logFile: string; readyTimeoutMs?: number }): Promise<KugetsuProcess> {
+export async function startKugetsu(options: {
+  name: string;
+  args: string[];
+  nodeArgs?: string[];
+  env: Record<string, string>;
+  logFile: string;
+  readyTimeoutMs?: number;
+}): Promise<KugetsuProcess> {
   const port = await freePort();
   const fd = openSync(options.logFile, 'a');
   let child: ChildProcess;

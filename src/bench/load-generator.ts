@@ -49,7 +49,15 @@ export function newLedger(): TriggerLedger {
  * id each). Every answer is tallied in `ledger` (shared across a warm-up and a measured run so the
  * store check sees both).
  */
-export async function runLoad(options: { url: string; mix: DeliveryMix; secret: string; durationS: number; connections?: number; ledger: TriggerLedger; counter: { next: number } }): Promise<LoadResult> {
+export async function runLoad(options: {
+  url: string;
+  mix: DeliveryMix;
+  secret: string;
+  durationS: number;
+  connections?: number;
+  ledger: TriggerLedger;
+  counter: { next: number };
+}): Promise<LoadResult> {
   const { mix, secret, ledger, counter } = options;
   const tally = (kind: string, status: number) => {
     const byStatus = (ledger.statuses[kind] ??= {});

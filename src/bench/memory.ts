@@ -42,10 +42,17 @@ export async function measureMemory(options: { tmp: string; jobs: number; settle
     await sleep(1000);
     const idle = await kugetsu.call<MemorySample>('memory');
     const t = Date.now();
-    const admitted = await kugetsu.call<{ accepted: number; jobs: number }>('admit', { count: options.jobs, issues: 1000, repo: gitea.info.repo, sender: gitea.info.alice, idBase: 30_000_000 });
+    const admitted = await kugetsu.call<{ accepted: number; jobs: number }>('admit', {
+      count: options.jobs,
+      issues: 1000,
+      repo: gitea.info.repo,
+      sender: gitea.info.alice,
+      idBase: 30_000_000,
+    });
     const admitMs = Date.now() - t;
     // One job is running (the sleeping agent holds the slot); every other one is queued.
-    if (admitted.accepted !== options.jobs || admitted.jobs < options.jobs - 1) throw new Error(`memory: ${admitted.accepted} of ${options.jobs} delegations acknowledged, ${admitted.jobs} queued`);
+    if (admitted.accepted !== options.jobs || admitted.jobs < options.jobs - 1)
+      throw new Error(`memory: ${admitted.accepted} of ${options.jobs} delegations acknowledged, ${admitted.jobs} queued`);
     let pending = 0;
     for (const end = Date.now() + options.settleMs; Date.now() < end; await sleep(250)) {
       pending = (await kugetsu.call<{ outbox: { pending: number } }>('health')).outbox.pending;

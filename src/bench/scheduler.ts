@@ -39,8 +39,7 @@ function random(seed: number): () => number {
 }
 
 /** The engine's claim, with nothing limited and no outbox items. */
-const claim = (store: SqliteStore, slots: number) =>
-  store.claim({ workerId: 'bench', slots, leaseMs: 60_000, limits: () => ({}), claimed: () => [], rateLimited: () => [] });
+const claim = (store: SqliteStore, slots: number) => store.claim({ workerId: 'bench', slots, leaseMs: 60_000, limits: () => ({}), claimed: () => [], rateLimited: () => [] });
 
 async function admitAll(store: SqliteStore, issueOf: number[]): Promise<void> {
   const template = (n: number, i: number): NewJob => ({
@@ -56,7 +55,12 @@ async function admitAll(store: SqliteStore, issueOf: number[]): Promise<void> {
     agent: 'command',
   });
   await Promise.all(
-    issueOf.map((n, i) => store.admit({ id: `d-${i}`, eventType: 'issue_comment', eventKey: `k-${i}`, receivedAt: new Date().toISOString() }, template(n, i), { requireIdleIssue: false, outbox: () => [] })),
+    issueOf.map((n, i) =>
+      store.admit({ id: `d-${i}`, eventType: 'issue_comment', eventKey: `k-${i}`, receivedAt: new Date().toISOString() }, template(n, i), {
+        requireIdleIssue: false,
+        outbox: () => [],
+      }),
+    ),
   );
 }
 

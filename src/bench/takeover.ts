@@ -36,17 +36,34 @@ const REAP_S = 5;
  * worker put it back in the queue (job history) and until its agent started again there (run
  * log). Every job must then succeed as attempt 2, each cut-short turn run exactly once more.
  */
-export async function measureTakeover(options: { tmp: string; postgres: BenchPostgres; jobs: number; survivors: number; leaseS: number; log: (line: string) => void }): Promise<TakeoverResult> {
+export async function measureTakeover(options: {
+  tmp: string;
+  postgres: BenchPostgres;
+  jobs: number;
+  survivors: number;
+  leaseS: number;
+  log: (line: string) => void;
+}): Promise<TakeoverResult> {
   const survivorSlots = 2;
   return options.postgres.withDatabase('takeover', async (db) => {
-    const fleet = await startFleet({ tmp: path.join(options.tmp, 'takeover'), databaseUrl: db.url, issues: options.jobs, leaseS: options.leaseS, workers: { v: { slots: options.jobs, agentMs: 600_000 } } });
+    const fleet = await startFleet({
+      tmp: path.join(options.tmp, 'takeover'),
+      databaseUrl: db.url,
+      issues: options.jobs,
+      leaseS: options.leaseS,
+      workers: { v: { slots: options.jobs, agentMs: 600_000 } },
+    });
     try {
       const victim = fleet.workers.get('v')!;
       await fleet.delegate(0, options.jobs);
-      const started = await waitFor(() => {
-        const mine = fleet.runs().filter((r) => r.phase === 'start' && r.worker === 'v');
-        return mine.length >= options.jobs ? mine : undefined;
-      }, 60_000, () => `the victim's ${options.jobs} agents to start\n${victim.logTail()}`);
+      const started = await waitFor(
+        () => {
+          const mine = fleet.runs().filter((r) => r.phase === 'start' && r.worker === 'v');
+          return mine.length >= options.jobs ? mine : undefined;
+        },
+        60_000,
+        () => `the victim's ${options.jobs} agents to start\n${victim.logTail()}`,
+      );
       const names = Array.from({ length: options.survivors }, (_v, i) => `s${i + 1}`);
       await Promise.all(names.map((name) => fleet.startWorker(name, { slots: survivorSlots, agentMs: 1_000 })));
 
@@ -60,7 +77,14 @@ export async function measureTakeover(options: { tmp: string; postgres: BenchPos
       const jobs = await fleet.store.recent(options.jobs + 100);
       const runs = fleet.runs();
       const rerun = new Set(started.map((r) => r.job));
-      const check = checkFleetRuns({ jobs, runs, expected: options.jobs, slots: { v: options.jobs, ...Object.fromEntries(names.map((n) => [n, survivorSlots])) }, rerun, killedAtMs: killedAt });
+      const check = checkFleetRuns({
+        jobs,
+        runs,
+        expected: options.jobs,
+        slots: { v: options.jobs, ...Object.fromEntries(names.map((n) => [n, survivorSlots])) },
+        rerun,
+        killedAtMs: killedAt,
+      });
       const takeoverMs: number[] = [];
       const requeueMs: number[] = [];
       for (const job of rerun) {

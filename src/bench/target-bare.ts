@@ -20,10 +20,11 @@ await serveChild(async () => {
   return {
     info: { url: `http://127.0.0.1:${port}` },
     handlers: {
-      stop: () => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      stop: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
     },
   };
 });

@@ -81,7 +81,14 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
   return {
     info: { url: `http://127.0.0.1:${port}` },
     handlers: {
-      health: async () => ({ ...service.worker!.stats(), waiting: (await service.store.counts()).queued, commits, outbox: await service.store.outboxCounts(), jobs: await service.store.counts(), deferred: await service.store.deferredCount() }),
+      health: async () => ({
+        ...service.worker!.stats(),
+        waiting: (await service.store.counts()).queued,
+        commits,
+        outbox: await service.store.outboxCounts(),
+        jobs: await service.store.counts(),
+        deferred: await service.store.deferredCount(),
+      }),
       memory: (): MemorySample => {
         const gc = (globalThis as { gc?: () => void }).gc;
         if (!gc) throw new Error('run with --expose-gc');

@@ -63,7 +63,12 @@ export async function measureTurnsPerMinute(options: {
     const row = await options.postgres.withDatabase(`turns_${n}`, async (db) => {
       const names = Array.from({ length: n }, (_v, i) => `w${i + 1}`);
       const spec = { slots: options.slots, agentMs: options.agentMs };
-      const fleet = await startFleet({ tmp: path.join(options.tmp, `workers-${n}`), databaseUrl: db.url, issues: turns, workers: Object.fromEntries(names.map((name) => [name, spec])) });
+      const fleet = await startFleet({
+        tmp: path.join(options.tmp, `workers-${n}`),
+        databaseUrl: db.url,
+        issues: turns,
+        workers: Object.fromEntries(names.map((name) => [name, spec])),
+      });
       try {
         const pids = [fleet.ingress.pid, ...names.map((name) => fleet.workers.get(name)!.pid)];
         const cpuBefore = cpuSnapshot(pids);

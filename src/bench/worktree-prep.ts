@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RepoRef } from '../domain/repo-ref.js';
-import { createWorkspace } from '../workspace/index.js';
+import { createWorkspace } from '../workspace/create-workspace.js';
 import { addCommit, generateRepo, git, GIT_ENV } from './generate-repo.js';
 import { median, msSince } from './stats.js';
 
@@ -38,7 +38,14 @@ const rawGit = (cwd: string, args: string[]) => run('git', args, { cwd, env: GIT
  * later case one commit is added to the origin so every fetch has something to get. Medians;
  * kugetsu and raw alternate so neither always gets the warmer page cache.
  */
-export async function measureWorktree(options: { tmp: string; files: number; commits: number; firstReps: number; laterReps: number; log: (line: string) => void }): Promise<WorktreeResult> {
+export async function measureWorktree(options: {
+  tmp: string;
+  files: number;
+  commits: number;
+  firstReps: number;
+  laterReps: number;
+  log: (line: string) => void;
+}): Promise<WorktreeResult> {
   const { tmp, files } = options;
   const origin = path.join(tmp, 'origin.git');
   let t = process.hrtime.bigint();
@@ -72,8 +79,8 @@ export async function measureWorktree(options: { tmp: string; files: number; com
       await rawGit(clone, ['worktree', 'add', '--quiet', '--no-track', '-b', 'b1', '--', path.join(rawDir, 'wt-1'), 'origin/main']);
       rFirst.push(msSince(s));
     };
-    if (r % 2 === 0) (await kugetsu(), await raw());
-    else (await raw(), await kugetsu());
+    if (r % 2 === 0) await kugetsu(), await raw();
+    else await raw(), await kugetsu();
   }
 
   const ws = createWorkspace({ stateDir });

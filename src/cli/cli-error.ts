@@ -1,4 +1,4 @@
-import { GiteaError } from '../gitea/types.js';
+import type { GiteaError } from '../gitea/types.js';
 
 /** Exit codes of every `kugetsu` command: 0 ok, 1 error, 2 capacity reached / try later. */
 export const EXIT = { ok: 0, error: 1, tryLater: 2 } as const;
@@ -6,7 +6,10 @@ export const EXIT = { ok: 0, error: 1, tryLater: 2 } as const;
 /** A failure a command reports as one message saying what to do, with its exit code. */
 export class CliError extends Error {
   override readonly name = 'CliError';
-  constructor(message: string, readonly exitCode: number = EXIT.error) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.error,
+  ) {
     super(message);
   }
 }
@@ -18,11 +21,16 @@ export class CliError extends Error {
  */
 export function giteaFailure(err: GiteaError, what: string): CliError {
   const fix =
-    err.status === 0 ? 'check GITEA_URL and that this machine can reach Gitea'
-    : err.status === 401 ? 'GITEA_TOKEN is not accepted: create a new access token for the bot account (scopes write:issue, write:repository, read:user)'
-    : err.status === 403 ? 'the bot account needs admin rights on the repository (or owner rights on the organisation), and the token the write:repository scope (write:organization for organisation hooks)'
-    : err.status === 404 ? 'check the name, and that the bot account can see it'
-    : err.status === 429 || err.status >= 500 ? 'Gitea is busy or failing; try again in a minute'
-    : 'see the message above';
+    err.status === 0
+      ? 'check GITEA_URL and that this machine can reach Gitea'
+      : err.status === 401
+        ? 'GITEA_TOKEN is not accepted: create a new access token for the bot account (scopes write:issue, write:repository, read:user)'
+        : err.status === 403
+          ? 'the bot account needs admin rights on the repository (or owner rights on the organisation), and the token the write:repository scope (write:organization for organisation hooks)'
+          : err.status === 404
+            ? 'check the name, and that the bot account can see it'
+            : err.status === 429 || err.status >= 500
+              ? 'Gitea is busy or failing; try again in a minute'
+              : 'see the message above';
   return new CliError(`${what} failed: ${err.message}\n  → ${fix}`, err.status === 429 || err.status >= 500 ? EXIT.tryLater : EXIT.error);
 }

@@ -44,7 +44,11 @@ export function giteaSettings(env: Record<string, string | undefined>): { baseUr
   return { baseUrl: field(shape.GITEA_URL, env, 'GITEA_URL'), token: field(shape.GITEA_TOKEN, env, 'GITEA_TOKEN') };
 }
 
-function field<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, env: Record<string, string | undefined>, name: string): T {
+function field<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } },
+  env: Record<string, string | undefined>,
+  name: string,
+): T {
   const parsed = schema.safeParse(env[name]);
   if (parsed.success) return parsed.data;
   const message = parsed.error.issues[0]?.message ?? 'invalid';

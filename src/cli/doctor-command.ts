@@ -1,7 +1,7 @@
 import { storedSecretsFor, readStoredSecrets } from '../admin/stored-secrets.js';
 import { targetKey, type HookTarget } from '../admin/hook-target.js';
 import { envSchema } from '../config/config.js';
-import { CliError, EXIT } from './cli-error.js';
+import { type CliError, EXIT } from './cli-error.js';
 import { cliDatabase, giteaSettings, readCliSettings } from './cli-settings.js';
 import { checkPostgresDatabase } from './doctor-postgres-check.js';
 import type { CommandContext } from './context.js';
@@ -96,6 +96,9 @@ function hasSecret(target: HookTarget, stateDir: string, globalSecrets: string[]
   const key = targetKey(target);
   const owner = key.split('/')[0]!;
   if (globalSecrets.length > 0 || storedSecretsFor(stateDir, key).length > 0 || storedSecretsFor(stateDir, `${owner}/*`).length > 0) return true;
-  const configured = (env['KUGETSU_REPO_SECRETS'] ?? '').toLowerCase().split(',').map((s) => s.trim().split('=')[0]);
+  const configured = (env['KUGETSU_REPO_SECRETS'] ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim().split('=')[0]);
   return configured.includes(key) || configured.includes(`${owner}/*`);
 }

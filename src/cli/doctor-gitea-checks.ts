@@ -29,7 +29,12 @@ export async function checkToken(access: GiteaAccess): Promise<DoctorCheck> {
     return ok('token', `GITEA_TOKEN belongs to @${me.login} (id ${me.id})`);
   } catch (err) {
     const e = err instanceof GiteaError ? err : new GiteaError('currentUser', 0, String(err));
-    if (e.status === 401) return fail('token', `Gitea rejects GITEA_TOKEN (401: ${e.message})`, `create a new access token for the bot account (Settings → Applications) with ${NEED_SCOPES}, and set GITEA_TOKEN`);
+    if (e.status === 401)
+      return fail(
+        'token',
+        `Gitea rejects GITEA_TOKEN (401: ${e.message})`,
+        `create a new access token for the bot account (Settings → Applications) with ${NEED_SCOPES}, and set GITEA_TOKEN`,
+      );
     if (e.status === 403) return fail('token', e.message, scopeFix(e.message));
     return fail('token', e.message, 'see the gitea check above');
   }
@@ -52,7 +57,7 @@ function scopeFix(message: string): string {
  */
 export async function checkScopes(access: GiteaAccess, repos: HookTarget[]): Promise<DoctorCheck> {
   const repo = repos.find((r) => r.kind === 'repo');
-  if (!repo || repo.kind !== 'repo') return warn('token scopes', 'no repository to probe with', `set KUGETSU_REPOS; the token needs ${NEED_SCOPES}`);
+  if (repo?.kind !== 'repo') return warn('token scopes', 'no repository to probe with', `set KUGETSU_REPOS; the token needs ${NEED_SCOPES}`);
   const client = createGiteaClient(access);
   const probes: Array<[string, () => Promise<unknown>]> = [
     ['read:repository', () => client.getRepository(repo.owner, repo.repo)],
@@ -82,7 +87,9 @@ export async function checkHook(access: GiteaAccess, target: HookTarget, url: st
   try {
     hooks = (await createHookApi(access, target).list()).filter((h) => isKugetsuHook(h, url));
     if (hooks.length === 0 && target.kind === 'repo') {
-      const org = await createHookApi(access, { kind: 'org', org: target.owner }).list().catch(() => [] as GiteaHook[]);
+      const org = await createHookApi(access, { kind: 'org', org: target.owner })
+        .list()
+        .catch(() => [] as GiteaHook[]);
       const orgHook = org.filter((h) => isKugetsuHook(h, url)).find((h) => hookProblems(h).length === 0);
       if (orgHook) return ok(name, `covered by organisation hook ${orgHook.id} → ${orgHook.url}`);
     }
@@ -96,7 +103,12 @@ export async function checkHook(access: GiteaAccess, target: HookTarget, url: st
   if (hooks.length === 0) return fail(name, `no hook posts to ${url ?? 'a /webhooks/gitea URL'}`, install);
   const good = hooks.find((h) => hookProblems(h).length === 0);
   if (!good) return fail(name, `hook ${hooks[0]!.id} → ${hooks[0]!.url}: ${hookProblems(hooks[0]!).join('; ')}`, `${install} (repairs it)`);
-  if (!hasSecret) return fail(name, `hook ${good.id} → ${good.url}, but kugetsu knows no secret for it`, `${install} --rotate-secret (stores a new one), or set KUGETSU_WEBHOOK_SECRET to the hook's secret`);
+  if (!hasSecret)
+    return fail(
+      name,
+      `hook ${good.id} → ${good.url}, but kugetsu knows no secret for it`,
+      `${install} --rotate-secret (stores a new one), or set KUGETSU_WEBHOOK_SECRET to the hook's secret`,
+    );
   return ok(name, `hook ${good.id} → ${good.url} (active, json, ${good.events.length} events)${hooks.length > 1 ? `; ${hooks.length - 1} duplicate(s): run ${install}` : ''}`);
 }
 

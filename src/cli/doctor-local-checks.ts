@@ -65,7 +65,12 @@ export function checkAgent(env: Record<string, string | undefined>, cwd: string)
 
 /** The absolute path `program` runs as (PATH lookup unless it contains a slash), or `undefined`. */
 export function resolveProgram(program: string, env: Record<string, string | undefined>, cwd: string): string | undefined {
-  const candidates = program.includes('/') ? [path.resolve(cwd, program)] : (env['PATH'] ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, program));
+  const candidates = program.includes('/')
+    ? [path.resolve(cwd, program)]
+    : (env['PATH'] ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, program));
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);
@@ -86,7 +91,7 @@ export function checkStateDir(stateDir: string): DoctorCheck[] {
     rmSync(probe);
     checks.push(ok('state dir', `${stateDir} is writable`));
   } catch (err) {
-    checks.push(fail('state dir', `${stateDir}: ${(err as Error).message}`, 'set KUGETSU_STATE_DIR to a directory kugetsu\'s user can write, or fix its owner/permissions'));
+    checks.push(fail('state dir', `${stateDir}: ${(err as Error).message}`, "set KUGETSU_STATE_DIR to a directory kugetsu's user can write, or fix its owner/permissions"));
     return checks;
   }
   const file = dbFile(stateDir);
@@ -95,9 +100,12 @@ export function checkStateDir(stateDir: string): DoctorCheck[] {
     if (version === undefined || !existsSync(file)) checks.push(ok('database', `no database yet; kugetsu serve creates ${file}`));
     else if (version === SCHEMA_VERSION) checks.push(ok('database', `${file} opens, schema version ${version}`));
     else if (version < SCHEMA_VERSION) checks.push(warn('database', `${file} has schema version ${version}`, `kugetsu serve migrates it to version ${SCHEMA_VERSION} at start`));
-    else checks.push(fail('database', `${file} has schema version ${version}, newer than this kugetsu (${SCHEMA_VERSION})`, 'run the kugetsu version that wrote it, or upgrade this one'));
+    else
+      checks.push(
+        fail('database', `${file} has schema version ${version}, newer than this kugetsu (${SCHEMA_VERSION})`, 'run the kugetsu version that wrote it, or upgrade this one'),
+      );
   } catch (err) {
-    checks.push(fail('database', `${file} does not open: ${(err as Error).message}`, 'check the file\'s permissions; restore it from a backup if it is damaged'));
+    checks.push(fail('database', `${file} does not open: ${(err as Error).message}`, "check the file's permissions; restore it from a backup if it is damaged"));
   }
   return checks;
 }

@@ -14,7 +14,11 @@ export async function checkSandbox(env: Record<string, string | undefined>, stat
   const bwrap = shape.KUGETSU_BWRAP.safeParse(env['KUGETSU_BWRAP']);
   const network = shape.KUGETSU_AGENT_SANDBOX_NETWORK.safeParse(env['KUGETSU_AGENT_SANDBOX_NETWORK']);
   if (mode.success && mode.data === 'off') {
-    return warn('sandbox', 'KUGETSU_AGENT_SANDBOX=off: agents run without a sandbox and can read kugetsu\'s token and state', 'install bubblewrap and remove KUGETSU_AGENT_SANDBOX=off (README "Security model")');
+    return warn(
+      'sandbox',
+      "KUGETSU_AGENT_SANDBOX=off: agents run without a sandbox and can read kugetsu's token and state",
+      'install bubblewrap and remove KUGETSU_AGENT_SANDBOX=off (README "Security model")',
+    );
   }
   const sandbox = createAgentSandbox(
     { ...DEFAULT_SANDBOX_SETTINGS, ...(bwrap.success ? { bwrap: bwrap.data } : {}), ...(network.success ? { network: network.data } : {}) },

@@ -28,7 +28,9 @@ export async function hooksListCommand(targetText: string, options: { json?: boo
   if (hooks.length === 0) ctx.output.out(`${targetLabel(target)} has no webhooks. Add kugetsu's: kugetsu hooks install ${targetText} --url <public url>`);
   for (const h of hooks) {
     const mark = !h.kugetsu ? '·' : h.problems.length === 0 ? '✓' : '✗';
-    ctx.output.out(`${mark} ${h.id}  ${h.url}  ${h.active ? 'active' : 'inactive'}  ${h.contentType}  ${h.events.length} events${h.problems.length ? `  — ${h.problems.join('; ')}` : ''}`);
+    ctx.output.out(
+      `${mark} ${h.id}  ${h.url}  ${h.active ? 'active' : 'inactive'}  ${h.contentType}  ${h.events.length} events${h.problems.length ? `  — ${h.problems.join('; ')}` : ''}`,
+    );
   }
   ctx.output.out(`secret for ${targetKey(target)}: ${secretStored ? 'stored' : 'not stored (KUGETSU_WEBHOOK_SECRET must match the hook)'}`);
   if (hooks.some((h) => h.problems.length > 0)) ctx.output.out(`  → fix with: kugetsu hooks install ${targetText} --url <the hook's url>`);

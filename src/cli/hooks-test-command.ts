@@ -25,7 +25,9 @@ export async function hooksTestCommand(targetText: string, options: { url?: stri
   // An organisation's stored secret belongs to its organisation hook: Gitea says so in a header.
   const hookTarget = repoSecret === undefined && orgSecret !== undefined ? ('organization' as const) : ('repository' as const);
   if (!secret) {
-    throw new CliError(`no secret to sign with: none stored for ${key} and KUGETSU_WEBHOOK_SECRET is not set\n  → run kugetsu hooks install ${targetText} --url <public url>, or set KUGETSU_WEBHOOK_SECRET`);
+    throw new CliError(
+      `no secret to sign with: none stored for ${key} and KUGETSU_WEBHOOK_SECRET is not set\n  → run kugetsu hooks install ${targetText} --url <public url>, or set KUGETSU_WEBHOOK_SECRET`,
+    );
   }
   const body = JSON.stringify(pingPayload(target.owner, target.repo), null, 2);
   const answer = await postDelivery({ url: options.url ?? settings.localUrl, body, eventType: 'ping', secret, hookTarget, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
@@ -38,7 +40,9 @@ export async function hooksTestCommand(targetText: string, options: { url?: stri
   if (code === EXIT.ok) {
     ctx.output.out(`✓ kugetsu accepted the signed ping for ${key} (${answer.status}: ${reason}); secret from ${stored ? 'the state dir' : 'KUGETSU_WEBHOOK_SECRET'}`);
   } else if (answer.status === 401) {
-    ctx.output.err(`✗ kugetsu refused the ping (401: ${reason})\n  → the server does not know this secret: it reads stored secrets from its KUGETSU_STATE_DIR (${settings.stateDir} here) and KUGETSU_WEBHOOK_SECRET; check both match`);
+    ctx.output.err(
+      `✗ kugetsu refused the ping (401: ${reason})\n  → the server does not know this secret: it reads stored secrets from its KUGETSU_STATE_DIR (${settings.stateDir} here) and KUGETSU_WEBHOOK_SECRET; check both match`,
+    );
   } else {
     ctx.output.err(`✗ kugetsu answered ${answer.status}: ${reason}${code === EXIT.tryLater ? '\n  → it is busy or shutting down; try again later' : ''}`);
   }

@@ -42,9 +42,11 @@ export async function openJobDb(database: DatabaseSetting): Promise<JobStore> {
   } catch (err) {
     if (err instanceof SchemaVersionError) {
       const fix =
-        err.found === 0 ? 'run kugetsu serve with this KUGETSU_DATABASE_URL once (it creates the schema), or check the URL'
-        : err.found < err.known ? 'run kugetsu serve of this version once (it migrates the database)'
-        : 'use the kugetsu version that serves this database';
+        err.found === 0
+          ? 'run kugetsu serve with this KUGETSU_DATABASE_URL once (it creates the schema), or check the URL'
+          : err.found < err.known
+            ? 'run kugetsu serve of this version once (it migrates the database)'
+            : 'use the kugetsu version that serves this database';
       throw new CliError(`${err.message}\n  → ${fix}`);
     }
     throw new CliError(`${(err as Error).message}\n  → check KUGETSU_DATABASE_URL (${database.redacted}) and that the PostgreSQL server runs`);

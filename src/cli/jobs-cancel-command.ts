@@ -37,11 +37,15 @@ export async function jobsCancelCommand(id: string, options: { url?: string; jso
   if (options.json) return exitCodeOf(response.status);
   const reason = typeof body['reason'] === 'string' ? body['reason'] : `HTTP ${response.status}`;
   const fix =
-    response.status === 401 ? `the admin token in ${settings.stateDir}/admin-token is not the server's: set KUGETSU_STATE_DIR to the server's state dir`
-    : response.status === 404 && body['status'] !== 'unknown' ? `the server at ${base} has no admin API: is it kugetsu, and a version with "jobs cancel"?`
-    : response.status === 404 ? 'list the jobs with: kugetsu jobs list'
-    : response.status === 409 ? 'nothing to do'
-    : 'try again later';
+    response.status === 401
+      ? `the admin token in ${settings.stateDir}/admin-token is not the server's: set KUGETSU_STATE_DIR to the server's state dir`
+      : response.status === 404 && body['status'] !== 'unknown'
+        ? `the server at ${base} has no admin API: is it kugetsu, and a version with "jobs cancel"?`
+        : response.status === 404
+          ? 'list the jobs with: kugetsu jobs list'
+          : response.status === 409
+            ? 'nothing to do'
+            : 'try again later';
   throw new CliError(`cannot cancel job ${id}: ${reason}\n  → ${fix}`, exitCodeOf(response.status));
 }
 
@@ -51,7 +55,10 @@ async function cancelOffline(id: string, base: string, options: { json?: boolean
     const job = await store.get(id);
     if (!job) throw new CliError(`no job ${id}\n  → list the jobs with: kugetsu jobs list`);
     if (job.state === 'running') {
-      throw new CliError(`kugetsu is not running at ${base}, and job ${id} was running when it stopped\n  → start kugetsu (it re-queues the job) and run kugetsu jobs cancel ${id} again`, EXIT.tryLater);
+      throw new CliError(
+        `kugetsu is not running at ${base}, and job ${id} was running when it stopped\n  → start kugetsu (it re-queues the job) and run kugetsu jobs cancel ${id} again`,
+        EXIT.tryLater,
+      );
     }
     if (job.state !== 'queued' && job.state !== 'waiting') throw new CliError(`job ${id} already ${job.state}; nothing to cancel`);
     // Through the job state machine, with the repository's settings: the status comment and the

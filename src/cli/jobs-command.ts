@@ -41,7 +41,8 @@ export async function jobsListCommand(options: { limit?: number; state?: string;
   if (rows.length === 0) ctx.output.out(options.state ? `no ${options.state} jobs` : 'no jobs yet');
   for (const r of rows) ctx.output.out(line(r));
   if (issues.length > 0) ctx.output.out('per issue (all its jobs):');
-  for (const i of issues) ctx.output.out(`  ${i.issueKey}  ${i.usage.turns} turn(s)  ${formatUsage(i.usage, { costPartial: !i.usage.costComplete && i.usage.costUsd !== undefined })}`);
+  for (const i of issues)
+    ctx.output.out(`  ${i.issueKey}  ${i.usage.turns} turn(s)  ${formatUsage(i.usage, { costPartial: !i.usage.costComplete && i.usage.costUsd !== undefined })}`);
   return EXIT.ok;
 }
 
@@ -66,7 +67,9 @@ export async function jobsShowCommand(id: string, options: { json?: boolean }, c
   if (job.note) out(`  note: ${job.note}`);
   if (job.result) {
     const r = job.result;
-    out(`  result: exit ${r.exitCode ?? '–'}${r.timedOut ? ' (timed out)' : ''}, ${Math.round(r.durationMs / 1000)}s, ${r.newCommits} new commit(s)${r.pushed ? ', pushed' : ''}${r.sessionId ? `, session ${r.sessionId}` : ''}`);
+    out(
+      `  result: exit ${r.exitCode ?? '–'}${r.timedOut ? ' (timed out)' : ''}, ${Math.round(r.durationMs / 1000)}s, ${r.newCommits} new commit(s)${r.pushed ? ', pushed' : ''}${r.sessionId ? `, session ${r.sessionId}` : ''}`,
+    );
     if (r.error) out(`  error${r.failedPhase ? ` (${r.failedPhase})` : ''}: ${r.error}`);
     if (r.usage) out(`  tokens: ${formatUsage(r.usage)}${r.usage.model ? ` (${r.usage.model})` : ''}`);
     if (issueUsage) out(`  issue total (${issueUsage.turns} turn(s)): ${formatUsage(issueUsage, { costPartial: !issueUsage.costComplete && issueUsage.costUsd !== undefined })}`);

@@ -16,7 +16,10 @@ export function registerJobsCommands(program: Command, ctx: CommandContext, done
   const jobs = program
     .command('jobs')
     .description('Look at jobs (read from <KUGETSU_STATE_DIR>/kugetsu.db; works whether or not the server runs) and cancel one.')
-    .addHelpText('after', '\nExamples:\n  $ kugetsu jobs                      # the 20 most recent\n  $ kugetsu jobs show 12 --json\n  $ kugetsu jobs logs 12 --tail 50\n  $ kugetsu jobs cancel 12');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kugetsu jobs                      # the 20 most recent\n  $ kugetsu jobs show 12 --json\n  $ kugetsu jobs logs 12 --tail 50\n  $ kugetsu jobs cancel 12',
+    );
   jobs
     .command('list', { isDefault: true })
     .option('--limit <n>', 'how many (default 20)', positiveInt)
@@ -46,11 +49,14 @@ export function registerJobsCommands(program: Command, ctx: CommandContext, done
     .option('--url <url>', 'where kugetsu listens (default http://127.0.0.1:$PORT)')
     .option('--json', 'print the answer as JSON')
     .description("Cancel a queued job or stop a running agent, through the running server's admin API (token in <KUGETSU_STATE_DIR>/admin-token).")
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Example:
   $ kugetsu jobs cancel 12
 
 When no server listens at the URL, a queued job is canceled in the database (its status comment is
-updated when kugetsu starts); a job recorded as running exits 2: start kugetsu, then cancel again.`)
+updated when kugetsu starts); a job recorded as running exits 2: start kugetsu, then cancel again.`,
+    )
     .action(async (id: string, opts: { url?: string; json?: boolean }) => done(await runAction(ctx, 'jobs cancel', () => jobsCancelCommand(id, opts, ctx))));
 }

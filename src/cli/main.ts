@@ -22,10 +22,15 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 capacity reached / try later.\nSettings come from the environment (README "Configuration"); read commands take --json.');
   program
     .command('serve')
-    .description('Start the webhook server (POST /webhooks/gitea, GET /healthz) and, unless --no-worker, a worker that runs agent turns. Settings come from the environment; see README "Configuration".')
+    .description(
+      'Start the webhook server (POST /webhooks/gitea, GET /healthz) and, unless --no-worker, a worker that runs agent turns. Settings come from the environment; see README "Configuration".',
+    )
     .option('--grace <seconds>', 'on SIGTERM/SIGINT, how long running agents may finish before they are checkpointed (default: KUGETSU_SHUTDOWN_GRACE_S, 30)', (v) => Number(v))
     .option('--no-worker', 'answer deliveries and admit jobs only; `kugetsu worker` processes (sharing KUGETSU_DATABASE_URL) run the agents')
-    .addHelpText('after', '\nExamples:\n  $ kugetsu serve                 # one process does everything (embedded SQLite by default)\n  $ kugetsu serve --no-worker     # the ingress of a scaled-out installation (README "Scaling out")')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kugetsu serve                 # one process does everything (embedded SQLite by default)\n  $ kugetsu serve --no-worker     # the ingress of a scaled-out installation (README "Scaling out")',
+    )
     .action(async (opts: { grace?: number; worker?: boolean }) => {
       // Loaded on demand: the service's modules are not needed by the other subcommands.
       const { serveCommand } = await import('./serve-command.js');
@@ -44,21 +49,31 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
   registerJobsCommands(program, ctx, done);
   program
     .command('doctor')
-    .option('--url <url>', "the hook URL to expect (default: any hook posting to /webhooks/gitea)")
+    .option('--url <url>', 'the hook URL to expect (default: any hook posting to /webhooks/gitea)')
     .option('--json', 'print the checks as JSON')
-    .description("Check Gitea (reachable, the token's user and scopes), each known repository's hook, git, the agent binary, ripgrep and the state dir; print what to fix. Exit 1 when a check failed.")
-    .addHelpText('after', '\nExamples:\n  $ kugetsu doctor\n  $ kugetsu doctor --url https://kugetsu.example.com/webhooks/gitea --json\n\nRepositories checked: KUGETSU_REPOS, those in the database, those with a stored secret.')
+    .description(
+      "Check Gitea (reachable, the token's user and scopes), each known repository's hook, git, the agent binary, ripgrep and the state dir; print what to fix. Exit 1 when a check failed.",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kugetsu doctor\n  $ kugetsu doctor --url https://kugetsu.example.com/webhooks/gitea --json\n\nRepositories checked: KUGETSU_REPOS, those in the database, those with a stored secret.',
+    )
     .action(async (opts: { url?: string; json?: boolean }) => done(await runAction(ctx, 'doctor', () => doctorCommand(opts, ctx))));
   program
     .command('replay')
     .argument('<file>', 'a saved delivery body (JSON)')
     .option('--event-type <type>', 'X-Gitea-Event-Type to send (default: judged from the body, e.g. issue_comment)')
     .option('--url <url>', 'where kugetsu listens (default http://127.0.0.1:$PORT)')
-    .option('--delivery-id <id>', 'X-Gitea-Delivery to send (default: a new UUID, as Gitea\'s Redeliver does)')
+    .option('--delivery-id <id>', "X-Gitea-Delivery to send (default: a new UUID, as Gitea's Redeliver does)")
     .option('--json', 'print the answer as JSON')
     .description("Send a saved delivery through the local kugetsu's webhook path, signed with KUGETSU_WEBHOOK_SECRET, with Gitea's headers.")
-    .addHelpText('after', '\nExamples:\n  $ kugetsu replay fixtures/gitea/goplayground__issue-comment-event.json\n  $ kugetsu replay body.json --event-type pull_request_review_rejected --url http://127.0.0.1:9000\n\nExit codes: 0 on 2xx, 2 when kugetsu answers 429/503 or is not running, 1 otherwise.')
-    .action(async (file: string, opts: { eventType?: string; url?: string; deliveryId?: string; json?: boolean }) => done(await runAction(ctx, 'replay', () => replayCommand(file, opts, ctx))));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kugetsu replay fixtures/gitea/goplayground__issue-comment-event.json\n  $ kugetsu replay body.json --event-type pull_request_review_rejected --url http://127.0.0.1:9000\n\nExit codes: 0 on 2xx, 2 when kugetsu answers 429/503 or is not running, 1 otherwise.',
+    )
+    .action(async (file: string, opts: { eventType?: string; url?: string; deliveryId?: string; json?: boolean }) =>
+      done(await runAction(ctx, 'replay', () => replayCommand(file, opts, ctx))),
+    );
   try {
     await program.parseAsync(argv);
   } catch (err) {

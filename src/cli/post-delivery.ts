@@ -4,10 +4,15 @@ import { CliError, EXIT } from './cli-error.js';
 
 /** The coarse `X-Gitea-Event` of a fine event type (gitea-contract.md §1). */
 const COARSE: Record<string, string> = {
-  issue_label: 'issues', issue_assign: 'issues', issue_milestone: 'issues',
+  issue_label: 'issues',
+  issue_assign: 'issues',
+  issue_milestone: 'issues',
   pull_request_comment: 'issue_comment',
-  pull_request_label: 'pull_request', pull_request_sync: 'pull_request', pull_request_review_request: 'pull_request',
-  pull_request_assign: 'pull_request', pull_request_milestone: 'pull_request',
+  pull_request_label: 'pull_request',
+  pull_request_sync: 'pull_request',
+  pull_request_review_request: 'pull_request',
+  pull_request_assign: 'pull_request',
+  pull_request_milestone: 'pull_request',
   pull_request_review_approved: 'pull_request_approved',
   pull_request_review_rejected: 'pull_request_rejected',
   pull_request_review_comment: 'pull_request_comment',

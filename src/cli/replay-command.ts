@@ -46,7 +46,10 @@ export async function replayCommand(file: string, options: ReplayOptions, ctx: C
   const secret = repoSecret ?? orgSecret ?? settings.webhookSecrets[0];
   // An organisation's stored secret belongs to its organisation hook: Gitea says so in a header.
   const hookTarget = repoSecret === undefined && orgSecret !== undefined ? ('organization' as const) : ('repository' as const);
-  if (!secret) throw new CliError('no secret to sign with\n  → set KUGETSU_WEBHOOK_SECRET to the secret kugetsu serve uses, or store the repository\'s own with kugetsu hooks secret owner/repo');
+  if (!secret)
+    throw new CliError(
+      "no secret to sign with\n  → set KUGETSU_WEBHOOK_SECRET to the secret kugetsu serve uses, or store the repository's own with kugetsu hooks secret owner/repo",
+    );
   const answer = await postDelivery({
     url: options.url ?? settings.localUrl,
     body,
@@ -63,7 +66,10 @@ export async function replayCommand(file: string, options: ReplayOptions, ctx: C
   }
   const summary = `${eventType} delivery ${answer.deliveryId} (${Buffer.byteLength(body)} bytes, signed) ← ${answer.status} ${JSON.stringify(answer.body)}`;
   if (code === 0) ctx.output.out(`✓ ${summary}`);
-  else ctx.output.err(`✗ ${summary}${answer.status === 401 ? '\n  → KUGETSU_WEBHOOK_SECRET here differs from the server\'s' : code === 2 ? '\n  → kugetsu is busy or shutting down; try again later' : ''}`);
+  else
+    ctx.output.err(
+      `✗ ${summary}${answer.status === 401 ? "\n  → KUGETSU_WEBHOOK_SECRET here differs from the server's" : code === 2 ? '\n  → kugetsu is busy or shutting down; try again later' : ''}`,
+    );
   return code;
 }
 

@@ -12,7 +12,13 @@ import type { ReportSettings } from '../report/report-items.js';
  */
 export function reportSettingsFromEnv(env: Record<string, string | undefined>, cwd: string): (repo: RepoRef) => ReportSettings {
   const defaults = defaultRepoSettings(
-    { triggerLabel: 'ready', command: '/kugetsu', access: { minRole: 'write', allowUsers: [], denyUsers: [] }, agent: { kind: 'opencode', bin: 'opencode' }, agentTimeoutMs: 3_600_000 },
+    {
+      triggerLabel: 'ready',
+      command: '/kugetsu',
+      access: { minRole: 'write', allowUsers: [], denyUsers: [] },
+      agent: { kind: 'opencode', bin: 'opencode' },
+      agentTimeoutMs: 3_600_000,
+    },
     env,
   );
   const source = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults });

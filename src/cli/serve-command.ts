@@ -53,7 +53,13 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
   }
   if (privateState.tightened > 0 || privateState.failed.length > 0) {
     service.logger.warn(
-      { stateDir: config.stateDir, tightened: privateState.tightened, examples: privateState.examples, failed: privateState.failed.slice(0, 5), failedCount: privateState.failed.length },
+      {
+        stateDir: config.stateDir,
+        tightened: privateState.tightened,
+        examples: privateState.examples,
+        failed: privateState.failed.slice(0, 5),
+        failedCount: privateState.failed.length,
+      },
       `state dir made private: group/other permissions removed from ${privateState.tightened} entries${privateState.failed.length > 0 ? `; ${privateState.failed.length} could not be changed (see failed)` : ''}`,
     );
   }
@@ -72,15 +78,30 @@ export async function serveCommand(options: { graceS?: number; role?: 'all' | 'i
     http.server.on('error', (err: NodeJS.ErrnoException) => service.logger.error({ err }, 'HTTP server error'));
   }
   service.logger.info(
-    { role, worker: service.worker?.id, port: http?.port, host: config.host, stateDir: config.stateDir, database: config.database.kind === 'postgres' ? config.database.redacted : config.database.file, agent: config.agent.kind, maxAgents: config.maxAgents, door: config.door, maxBodyBytes: config.maxBodyBytes },
-    role === 'worker' ? `kugetsu worker ${service.worker?.id} running${http ? ` (health and metrics on http://${config.host}:${http.port}/healthz, /metrics)` : ''}` : `kugetsu listening on http://${config.host}:${http?.port}/webhooks/gitea${role === 'ingress' ? ' (no worker: agents run in kugetsu worker processes)' : ''}`,
+    {
+      role,
+      worker: service.worker?.id,
+      port: http?.port,
+      host: config.host,
+      stateDir: config.stateDir,
+      database: config.database.kind === 'postgres' ? config.database.redacted : config.database.file,
+      agent: config.agent.kind,
+      maxAgents: config.maxAgents,
+      door: config.door,
+      maxBodyBytes: config.maxBodyBytes,
+    },
+    role === 'worker'
+      ? `kugetsu worker ${service.worker?.id} running${http ? ` (health and metrics on http://${config.host}:${http.port}/healthz, /metrics)` : ''}`
+      : `kugetsu listening on http://${config.host}:${http?.port}/webhooks/gitea${role === 'ingress' ? ' (no worker: agents run in kugetsu worker processes)' : ''}`,
   );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     service.logger.info({ signal }, 'shutting down');
-    void service.stop(options.graceS !== undefined ? options.graceS * 1000 : config.shutdownGraceMs).finally(() => (http ? http.server.close(() => process.exit(0)) : process.exit(0)));
+    void service
+      .stop(options.graceS !== undefined ? options.graceS * 1000 : config.shutdownGraceMs)
+      .finally(() => (http ? http.server.close(() => process.exit(0)) : process.exit(0)));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,7 +1,25 @@
 /** Host variables every agent gets when set (exact names or `PREFIX*` patterns). */
 export const DEFAULT_AGENT_ENV = [
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TZ', 'TMPDIR', 'TERM',
-  'XDG_*', 'OPENCODE_*', '*_API_KEY', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'LC_*',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+  'XDG_*',
+  'OPENCODE_*',
+  '*_API_KEY',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
 ];
 
 /** Variables that never reach an agent, whatever the allowlist says: kugetsu's own credentials. */

@@ -33,7 +33,9 @@ export const agentKindsEnvSchema = z.object({
   KUGETSU_CODEX_BIN: z.string().min(1).default('codex'),
   KUGETSU_CODEX_MODEL: optionalText,
   KUGETSU_CODEX_SANDBOX: z
-    .enum(CODEX_SANDBOX_MODES, { error: `KUGETSU_CODEX_SANDBOX must be one of ${CODEX_SANDBOX_MODES.join(', ')} (default auto: danger-full-access inside kugetsu's sandbox, else workspace-write)` })
+    .enum(CODEX_SANDBOX_MODES, {
+      error: `KUGETSU_CODEX_SANDBOX must be one of ${CODEX_SANDBOX_MODES.join(', ')} (default auto: danger-full-access inside kugetsu's sandbox, else workspace-write)`,
+    })
     .default('auto'),
   KUGETSU_CODEX_BASE_URL: z.url({ error: 'KUGETSU_CODEX_BASE_URL must be the base URL of a Responses API, e.g. https://api.openai.com/v1' }).optional(),
   KUGETSU_CODEX_API_KEY_ENV: z
@@ -54,7 +56,13 @@ export function agentKindDefaults(e: z.infer<typeof agentKindsEnvSchema>): Agent
       ...model(e.KUGETSU_CODEX_MODEL),
       sandboxMode: e.KUGETSU_CODEX_SANDBOX,
       ...(e.KUGETSU_CODEX_BASE_URL
-        ? { provider: { baseUrl: e.KUGETSU_CODEX_BASE_URL, ...(e.KUGETSU_CODEX_API_KEY_ENV ? { envKey: e.KUGETSU_CODEX_API_KEY_ENV } : {}), ...(e.KUGETSU_CODEX_MAX_RETRIES !== undefined ? { maxRetries: e.KUGETSU_CODEX_MAX_RETRIES } : {}) } }
+        ? {
+            provider: {
+              baseUrl: e.KUGETSU_CODEX_BASE_URL,
+              ...(e.KUGETSU_CODEX_API_KEY_ENV ? { envKey: e.KUGETSU_CODEX_API_KEY_ENV } : {}),
+              ...(e.KUGETSU_CODEX_MAX_RETRIES !== undefined ? { maxRetries: e.KUGETSU_CODEX_MAX_RETRIES } : {}),
+            },
+          }
         : {}),
     },
   };

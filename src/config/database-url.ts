@@ -25,7 +25,7 @@ export function parseDatabaseUrl(raw: string): DatabaseUrl | { problem: string }
     return { problem: 'KUGETSU_DATABASE_URL must be a URL like postgres://user:password@host:5432/database (the value given is not a URL)' };
   }
   if (!SCHEMES.has(parsed.protocol)) {
-    return { problem: 'KUGETSU_DATABASE_URL must start with postgres:// or postgresql:// (a URL, not libpq\'s key=value form); leave it unset for the embedded SQLite database' };
+    return { problem: "KUGETSU_DATABASE_URL must start with postgres:// or postgresql:// (a URL, not libpq's key=value form); leave it unset for the embedded SQLite database" };
   }
   const secrets = new Set<string>();
   const addSecret = (s: string) => {

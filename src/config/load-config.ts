@@ -26,9 +26,7 @@ export class ConfigError extends Error {
 function hasStoredSecrets(stateDir: string): boolean {
   try {
     const root = path.join(stateDir, 'secrets');
-    return readdirSync(root, { withFileTypes: true }).some(
-      (owner) => owner.isDirectory() && readdirSync(path.join(root, owner.name)).some((f) => f.endsWith('.secret')),
-    );
+    return readdirSync(root, { withFileTypes: true }).some((owner) => owner.isDirectory() && readdirSync(path.join(root, owner.name)).some((f) => f.endsWith('.secret')));
   } catch {
     return false;
   }
@@ -153,7 +151,10 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
  */
 function parseRepoSecrets(raw: string | undefined, env: Record<string, string | undefined>, problems: string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*|\*)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(item);
     if (!m) {
       problems.push(`KUGETSU_REPO_SECRETS: "${item}" must be owner/repo=ENV_VAR or owner/*=ENV_VAR (the secret itself goes in that variable)`);
@@ -165,7 +166,12 @@ function parseRepoSecrets(raw: string | undefined, env: Record<string, string | 
       continue;
     }
     const key = `${m[1]}/${m[2]}`.toLowerCase();
-    (out[key] ??= []).push(...value.split(',').map((s) => s.trim()).filter(Boolean));
+    (out[key] ??= []).push(
+      ...value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   }
   return out;
 }

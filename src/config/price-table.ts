@@ -4,8 +4,7 @@ import { z } from 'zod';
 import type { TurnUsage } from '../domain/turn-usage.js';
 import { locate } from './repo-config-locate.js';
 
-const price = (what: string) =>
-  z.number({ error: `${what} must be a number of US dollars per million tokens, e.g. 3` }).nonnegative({ error: `${what} must not be negative` });
+const price = (what: string) => z.number({ error: `${what} must be a number of US dollars per million tokens, e.g. 3` }).nonnegative({ error: `${what} must not be negative` });
 
 /** One model's prices in USD per million tokens; cache prices default to the input price. */
 const modelPrices = z.strictObject(
@@ -69,7 +68,11 @@ export function parsePriceTable(file: string, text: string): PriceTable {
   const parsed = priceFileSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const p = locate(doc, lines, issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k)));
+    const p = locate(
+      doc,
+      lines,
+      issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k)),
+    );
     const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
     throw new PriceTableError(`${file}:${p.line}:${p.col}: ${where}${issue.message}`);
   }

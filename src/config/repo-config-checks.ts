@@ -70,15 +70,26 @@ function checkSecrets(file: Partial<RepoFile>, env: Record<string, string | unde
   const secrets: string[] = [];
   names.forEach((name, i) => {
     if (!ENV_NAME.test(name)) {
-      out.push({ path: path(i), message: `"secret_env" must name an environment variable such as ACME_WEBHOOK_SECRET (got ${describeValue(name)}); the secret itself never goes in the file` });
+      out.push({
+        path: path(i),
+        message: `"secret_env" must name an environment variable such as ACME_WEBHOOK_SECRET (got ${describeValue(name)}); the secret itself never goes in the file`,
+      });
       return;
     }
     const value = env[name];
     if (!value || value.trim() === '') {
-      out.push({ path: path(i), message: `"secret_env": the environment variable ${name} is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file` });
+      out.push({
+        path: path(i),
+        message: `"secret_env": the environment variable ${name} is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file`,
+      });
       return;
     }
-    secrets.push(...value.split(',').map((s) => s.trim()).filter(Boolean));
+    secrets.push(
+      ...value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   });
   return secrets;
 }
@@ -97,17 +108,26 @@ function checkNotify(file: Partial<RepoFile>, env: Record<string, string | undef
     if (why) out.push({ path: ['notify', 'events', i], message: `"notify.events" entry ${describeValue(event)} ${why}` });
   });
   if (notify.events !== undefined && notify.events.length === 0) {
-    out.push({ path: ['notify', 'events'], message: '"notify.events" is an empty list; name the events to send (e.g. [succeeded, failed]), or remove the key for the default ones' });
+    out.push({
+      path: ['notify', 'events'],
+      message: '"notify.events" is an empty list; name the events to send (e.g. [succeeded, failed]), or remove the key for the default ones',
+    });
   }
   const name = notify.secret_env;
   if (name === undefined) return undefined;
   if (!ENV_NAME.test(name)) {
-    out.push({ path: ['notify', 'secret_env'], message: `"notify.secret_env" must name an environment variable such as ACME_NOTIFY_SECRET (got ${describeValue(name)}); the key itself never goes in the file` });
+    out.push({
+      path: ['notify', 'secret_env'],
+      message: `"notify.secret_env" must name an environment variable such as ACME_NOTIFY_SECRET (got ${describeValue(name)}); the key itself never goes in the file`,
+    });
     return undefined;
   }
   const value = env[name]?.trim();
   if (!value) {
-    out.push({ path: ['notify', 'secret_env'], message: `"notify.secret_env": the environment variable ${name} is not set; export it (the notification HMAC key) before starting kugetsu, or remove the key` });
+    out.push({
+      path: ['notify', 'secret_env'],
+      message: `"notify.secret_env": the environment variable ${name} is not set; export it (the notification HMAC key) before starting kugetsu, or remove the key`,
+    });
     return undefined;
   }
   return value;

@@ -22,7 +22,10 @@ export function defaultRepoSettings(
   config: Pick<Config, 'triggerLabel' | 'command' | 'access' | 'agent' | 'agentTimeoutMs'> & Partial<Pick<Config, 'budget'>>,
   env: Record<string, string | undefined>,
 ): RepoSettings {
-  const envAllowlist = (env.KUGETSU_AGENT_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const envAllowlist = (env.KUGETSU_AGENT_ENV ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const timeoutMs = config.agentTimeoutMs;
   return {
     triggerLabels: [config.triggerLabel],

@@ -8,7 +8,9 @@ import type { RepoPromptSettings } from './repo-settings.js';
 
 export type { RepoPromptSettings } from './repo-settings.js';
 
-const PLACEHOLDER_LIST = Object.keys(INSTRUCTION_PLACEHOLDERS).map((p) => `{${p}}`).join(', ');
+const PLACEHOLDER_LIST = Object.keys(INSTRUCTION_PLACEHOLDERS)
+  .map((p) => `{${p}}`)
+  .join(', ');
 const size = (n: number) => `${n} bytes`;
 const LIMIT = `${MAX_INSTRUCTIONS_BYTES} bytes (${MAX_INSTRUCTIONS_BYTES / 1024} KiB)`;
 
@@ -30,13 +32,26 @@ export interface PromptBlockPlace {
 function textProblems(text: string, what: string, where: (line: number, col: number) => { file: string; line: number; col: number; suffix: string }): RepoConfigError[] {
   const bytes = Buffer.byteLength(text, 'utf8');
   const start = where(1, 1);
-  if (text.trim() === '') return [repoConfigError(start.file, start.line, start.col, `${what} is empty; write the instructions for the agent, or remove the prompt block to keep kugetsu's default`)];
+  if (text.trim() === '')
+    return [repoConfigError(start.file, start.line, start.col, `${what} is empty; write the instructions for the agent, or remove the prompt block to keep kugetsu's default`)];
   if (bytes > MAX_INSTRUCTIONS_BYTES) {
-    return [repoConfigError(start.file, start.line, start.col, `${what} is ${size(bytes)}; instructions may be at most ${LIMIT} (they go into every prompt): keep them short and point to the repository's own docs`)];
+    return [
+      repoConfigError(
+        start.file,
+        start.line,
+        start.col,
+        `${what} is ${size(bytes)}; instructions may be at most ${LIMIT} (they go into every prompt): keep them short and point to the repository's own docs`,
+      ),
+    ];
   }
   return unknownPlaceholders(text).map((u) => {
     const p = where(u.line, u.col);
-    return repoConfigError(p.file, p.line, p.col, `unknown placeholder {${u.name}} in ${what}${p.suffix}; the placeholders are ${PLACEHOLDER_LIST} (write {{${u.name}}} for a literal {${u.name}})`);
+    return repoConfigError(
+      p.file,
+      p.line,
+      p.col,
+      `unknown placeholder {${u.name}} in ${what}${p.suffix}; the placeholders are ${PLACEHOLDER_LIST} (write {{${u.name}}} for a literal {${u.name}})`,
+    );
   });
 }
 
@@ -48,7 +63,8 @@ function readInstructionsFile(rel: string, place: PromptBlockPlace): { text?: st
   const stat = fs.statSync(shownAs, { throwIfNoEntry: false });
   if (!stat) return fail(`"prompt.instructions_file": ${shownAs} does not exist; the path is relative to this YAML file's directory`);
   if (!stat.isFile()) return fail(`"prompt.instructions_file": ${shownAs} is not a file; name a text file, e.g. instructions.md`);
-  if (stat.size > MAX_INSTRUCTIONS_BYTES) return fail(`"prompt.instructions_file": ${shownAs} is ${size(stat.size)}; instructions may be at most ${LIMIT} (they go into every prompt)`);
+  if (stat.size > MAX_INSTRUCTIONS_BYTES)
+    return fail(`"prompt.instructions_file": ${shownAs} is ${size(stat.size)}; instructions may be at most ${LIMIT} (they go into every prompt)`);
   let raw: Buffer;
   try {
     raw = fs.readFileSync(shownAs);
@@ -87,7 +103,12 @@ export function readPromptBlock(block: RepoFile['prompt'], place: PromptBlockPla
   if (hasText) {
     const text = block.instructions!.replace(/\r\n?/g, '\n');
     const at = place.at(['prompt', 'instructions']);
-    const errors = textProblems(text, '"prompt.instructions"', (line, col) => ({ file: place.file, line: at.line, col: at.col, suffix: ` (line ${line}, column ${col} of the text)` }));
+    const errors = textProblems(text, '"prompt.instructions"', (line, col) => ({
+      file: place.file,
+      line: at.line,
+      col: at.col,
+      suffix: ` (line ${line}, column ${col} of the text)`,
+    }));
     return errors.length > 0 ? { errors } : { prompt: { instructions: text, source: place.file }, errors };
   }
   const read = readInstructionsFile(block.instructions_file!, place);

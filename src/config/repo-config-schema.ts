@@ -32,39 +32,51 @@ const wholeSeconds = (key: string) =>
     .int({ error: expected(key, 'a whole number of seconds, e.g. 1800') })
     .positive({ error: `${key} must be greater than 0` });
 
-const stringList = (key: string, what: string, item: z.ZodString) =>
-  z.array(item, { error: expected(key, what) });
+const stringList = (key: string, what: string, item: z.ZodString) => z.array(item, { error: expected(key, what) });
 
 const nonEmpty = (key: string, what: string) =>
-  z.string({ error: expected(key, what) }).trim().min(1, { error: `${key} must not be empty; give ${what}` });
+  z
+    .string({ error: expected(key, what) })
+    .trim()
+    .min(1, { error: `${key} must not be empty; give ${what}` });
 
 /** The `prompt:` block: the repository's instructions, inline or in a file (exactly one; checked after parsing). */
-export const promptFileSchema = z.strictObject({
-  instructions: z.string({ error: expected('"prompt.instructions"', 'the instructions as text, e.g. a | block') }).optional(),
-  instructions_file: nonEmpty('"prompt.instructions_file"', 'a file path relative to this YAML file, e.g. acme-instructions.md').optional(),
-}, { error: expected('"prompt"', 'a block with instructions: <text> or instructions_file: <path>') });
+export const promptFileSchema = z.strictObject(
+  {
+    instructions: z.string({ error: expected('"prompt.instructions"', 'the instructions as text, e.g. a | block') }).optional(),
+    instructions_file: nonEmpty('"prompt.instructions_file"', 'a file path relative to this YAML file, e.g. acme-instructions.md').optional(),
+  },
+  { error: expected('"prompt"', 'a block with instructions: <text> or instructions_file: <path>') },
+);
 
 /** The `agent:` block. Cross-field rules (kind-specific keys) are checked after parsing. */
-export const agentFileSchema = z.strictObject({
-  kind: z.enum(['opencode', 'command', 'claude', 'codex'], { error: expected('"agent.kind"', '"opencode", "command", "claude" or "codex"') }).optional(),
-  bin: nonEmpty('"agent.bin"', 'the agent binary, a name on PATH or a path').optional(),
-  model: nonEmpty('"agent.model"', 'a model as provider/model, e.g. anthropic/claude-sonnet-4').optional(),
-  extra_args: stringList('"agent.extra_args"', 'a list of arguments, e.g. [--agent, build]', z.string({ error: expected('each "agent.extra_args" entry', 'a string') })).optional(),
-  argv: z
-    .array(nonEmpty('each "agent.argv" entry', 'a non-empty string'), { error: expected('"agent.argv"', 'a list such as [my-agent, --prompt-file, "{promptFile}"]') })
-    .min(1, { error: '"agent.argv" must not be empty; give the command and its arguments, e.g. [my-agent, "{promptFile}"]' })
-    .optional(),
-  env: stringList(
-    'agent.env',
-    'variable names',
-    z
-      .string({ error: expected('each "agent.env" entry', 'a variable name or a PREFIX* / *SUFFIX pattern') })
-      .regex(ENV_PATTERN, { error: (iss: Found) => `"agent.env" entry ${describeValue(iss.input)} is not a variable name or a PREFIX* / *SUFFIX pattern` }),
-  ).optional(),
-  timeout_s: wholeSeconds('"agent.timeout_s"').optional(),
-  permission_mode: z.enum(CLAUDE_PERMISSION_MODES, { error: expected('"agent.permission_mode"', CLAUDE_PERMISSION_MODES.join(', ')) }).optional(),
-  sandbox_mode: z.enum(CODEX_SANDBOX_MODES, { error: expected('"agent.sandbox_mode"', CODEX_SANDBOX_MODES.join(', ')) }).optional(),
-}, { error: expected('"agent"', 'a block of agent settings ("kind: opencode", "claude", "codex" or "command", argv, env, timeout_s …)') });
+export const agentFileSchema = z.strictObject(
+  {
+    kind: z.enum(['opencode', 'command', 'claude', 'codex'], { error: expected('"agent.kind"', '"opencode", "command", "claude" or "codex"') }).optional(),
+    bin: nonEmpty('"agent.bin"', 'the agent binary, a name on PATH or a path').optional(),
+    model: nonEmpty('"agent.model"', 'a model as provider/model, e.g. anthropic/claude-sonnet-4').optional(),
+    extra_args: stringList(
+      '"agent.extra_args"',
+      'a list of arguments, e.g. [--agent, build]',
+      z.string({ error: expected('each "agent.extra_args" entry', 'a string') }),
+    ).optional(),
+    argv: z
+      .array(nonEmpty('each "agent.argv" entry', 'a non-empty string'), { error: expected('"agent.argv"', 'a list such as [my-agent, --prompt-file, "{promptFile}"]') })
+      .min(1, { error: '"agent.argv" must not be empty; give the command and its arguments, e.g. [my-agent, "{promptFile}"]' })
+      .optional(),
+    env: stringList(
+      'agent.env',
+      'variable names',
+      z
+        .string({ error: expected('each "agent.env" entry', 'a variable name or a PREFIX* / *SUFFIX pattern') })
+        .regex(ENV_PATTERN, { error: (iss: Found) => `"agent.env" entry ${describeValue(iss.input)} is not a variable name or a PREFIX* / *SUFFIX pattern` }),
+    ).optional(),
+    timeout_s: wholeSeconds('"agent.timeout_s"').optional(),
+    permission_mode: z.enum(CLAUDE_PERMISSION_MODES, { error: expected('"agent.permission_mode"', CLAUDE_PERMISSION_MODES.join(', ')) }).optional(),
+    sandbox_mode: z.enum(CODEX_SANDBOX_MODES, { error: expected('"agent.sandbox_mode"', CODEX_SANDBOX_MODES.join(', ')) }).optional(),
+  },
+  { error: expected('"agent"', 'a block of agent settings ("kind: opencode", "claude", "codex" or "command", argv, env, timeout_s …)') },
+);
 
 const usd = (key: string) =>
   z
@@ -86,15 +98,22 @@ export const budgetFileSchema = z.strictObject({
  * key. URL and event values are checked after parsing (`repo-config-checks.ts`), so every bad entry
  * gets its own line.
  */
-export const notifyFileSchema = z.strictObject({
-  urls: z
-    .array(z.string({ error: expected('each "notify.urls" entry', 'an http(s) URL') }), { error: expected('"notify.urls"', 'a list of http(s) URLs, e.g. [https://ntfy.example.org/kugetsu]') })
-    .optional(),
-  events: z
-    .array(z.string({ error: expected('each "notify.events" entry', 'a job event name') }), { error: expected('"notify.events"', 'a list of job events, e.g. [succeeded, failed]') })
-    .optional(),
-  secret_env: z.string({ error: expected('"notify.secret_env"', 'the name of an environment variable holding the HMAC key') }).optional(),
-}, { error: expected('"notify"', 'a block with urls, events and secret_env') });
+export const notifyFileSchema = z.strictObject(
+  {
+    urls: z
+      .array(z.string({ error: expected('each "notify.urls" entry', 'an http(s) URL') }), {
+        error: expected('"notify.urls"', 'a list of http(s) URLs, e.g. [https://ntfy.example.org/kugetsu]'),
+      })
+      .optional(),
+    events: z
+      .array(z.string({ error: expected('each "notify.events" entry', 'a job event name') }), {
+        error: expected('"notify.events"', 'a list of job events, e.g. [succeeded, failed]'),
+      })
+      .optional(),
+    secret_env: z.string({ error: expected('"notify.secret_env"', 'the name of an environment variable holding the HMAC key') }).optional(),
+  },
+  { error: expected('"notify"', 'a block with urls, events and secret_env') },
+);
 
 /**
  * One file of `KUGETSU_WEBHOOKS_DIR`, as written (snake_case keys). Strict: an unknown key is an
@@ -121,9 +140,7 @@ export const repoFileSchema = z.strictObject({
   auto_pr: z.boolean({ error: expected('"auto_pr"', 'true or false') }).optional(),
   pr_closes_issue: z.boolean({ error: expected('"pr_closes_issue"', 'true or false') }).optional(),
   state_labels: z.boolean({ error: expected('"state_labels"', 'true or false') }).optional(),
-  secret_env: z
-    .union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') })
-    .optional(),
+  secret_env: z.union([z.string(), z.array(z.string())], { error: expected('"secret_env"', 'the name of an environment variable, or a list of names') }).optional(),
   notify: notifyFileSchema.optional(),
   budget: budgetFileSchema.optional(),
 });

@@ -24,15 +24,16 @@ export interface WebSettings {
   sessionTtlMs: number;
 }
 
-const optionalText = z.string().optional().transform((v) => (v?.trim() ? v.trim() : undefined));
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
 
 const webEnvSchema = z.object({
   KUGETSU_OAUTH_CLIENT_ID: optionalText,
   KUGETSU_OAUTH_CLIENT_SECRET: optionalText,
   KUGETSU_PUBLIC_URL: optionalText.pipe(
-    z
-      .url({ protocol: /^https?$/, error: 'KUGETSU_PUBLIC_URL must be the http(s) URL people open kugetsu at, e.g. https://kugetsu.example.org' })
-      .optional(),
+    z.url({ protocol: /^https?$/, error: 'KUGETSU_PUBLIC_URL must be the http(s) URL people open kugetsu at, e.g. https://kugetsu.example.org' }).optional(),
   ),
   KUGETSU_SESSION_SECRET: optionalText.pipe(z.string().min(32, 'KUGETSU_SESSION_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional()),
   KUGETSU_SESSION_HOURS: z.coerce
@@ -51,9 +52,15 @@ export function readWebSettings(env: Record<string, string | undefined>): { sett
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => (i.message.startsWith('KUGETSU_') ? i.message : `${i.path.join('.')}: ${i.message}`)) };
   const e = parsed.data;
   const trio = { KUGETSU_OAUTH_CLIENT_ID: e.KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET: e.KUGETSU_OAUTH_CLIENT_SECRET, KUGETSU_PUBLIC_URL: e.KUGETSU_PUBLIC_URL };
-  const missing = Object.entries(trio).filter(([, v]) => v === undefined).map(([k]) => k);
+  const missing = Object.entries(trio)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
   if (missing.length > 0 && missing.length < 3) {
-    return { problems: [`sign-in with Gitea needs KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET and KUGETSU_PUBLIC_URL together: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`] };
+    return {
+      problems: [
+        `sign-in with Gitea needs KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET and KUGETSU_PUBLIC_URL together: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`,
+      ],
+    };
   }
   const publicUrl = e.KUGETSU_PUBLIC_URL?.replace(/\/+$/, '');
   return {

@@ -104,10 +104,7 @@ export async function runDemo(options: { dir: string; opencodeBin: string; print
     print('');
     const comment = fake.addComment('demo/hello', sandbox.issue.number, { body: '/kugetsu please also say goodbye', author: 'alice' });
     print(`2. @alice comments "${comment.body}"`);
-    await post(
-      'issue_comment',
-      issueCommentPayload({ repo: sandbox.repo, issue: sandbox.issue, comment: { id: comment.id, body: comment.body }, sender: sandbox.alice }),
-    );
+    await post('issue_comment', issueCommentPayload({ repo: sandbox.repo, issue: sandbox.issue, comment: { id: comment.id, body: comment.body }, sender: sandbox.alice }));
     await service.idle();
     jobs = (await Promise.all(['1', '2'].map((id) => service.store.get(id)))).filter((j): j is Job => j !== undefined);
   } finally {

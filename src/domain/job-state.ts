@@ -12,9 +12,6 @@ export type JobState = 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed'
 /** Every state, in order of a job's life. */
 export const JOB_STATES: readonly JobState[] = ['queued', 'waiting', 'running', 'succeeded', 'failed', 'canceled'];
 
-/** The states in which a job still holds or waits for its issue (its issue's later jobs wait behind it). */
-export const ACTIVE_STATES: readonly JobState[] = ['queued', 'waiting', 'running'];
-
 /** True for the states in which a job still holds or waits for its issue. */
 export function isActive(state: JobState): boolean {
   return state === 'queued' || state === 'waiting' || state === 'running';

@@ -1,4 +1,4 @@
-import type { JobState, JobWait } from './job-state.js';
+import type { JobState } from './job-state.js';
 
 /**
  * A change of a job's state, as the one job state machine knows it:
@@ -56,6 +56,3 @@ export function allowed(kind: TransitionKind, from: JobState | undefined, to: Jo
   const t = TRANSITIONS[kind];
   return (from === undefined ? t.from.length === 0 : t.from.includes(from)) && t.to.includes(to);
 }
-
-/** The wait a job takes after `times` earlier waits for the same reason (for the status comment). */
-export type { JobWait };

@@ -326,7 +326,15 @@ class PostgresJobStore implements PostgresStore {
   }
 
   putSession(session: IssueSession): Promise<void> {
-    return this.write(SQL.sessionPut, [session.issueKey, session.agent, session.sessionId ?? null, session.worktreePath, session.branch, session.updatedAt, session.export ?? null]);
+    return this.write(SQL.sessionPut, [
+      session.issueKey,
+      session.agent,
+      session.sessionId ?? null,
+      session.worktreePath,
+      session.branch,
+      session.updatedAt,
+      session.export ?? null,
+    ]);
   }
 
   qualifyIssueKeys(host: string): Promise<number> {
@@ -376,9 +384,7 @@ class PostgresJobStore implements PostgresStore {
   }
 
   releaseOutboxClaims(): Promise<number> {
-    return this.read(
-      async () => (await this.pool.query(`UPDATE outbox SET claim_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL AND claim_until > 0`)).rowCount ?? 0,
-    );
+    return this.read(async () => (await this.pool.query(`UPDATE outbox SET claim_until = 0 WHERE state = 'pending' AND claimed_by IS NOT NULL AND claim_until > 0`)).rowCount ?? 0);
   }
 
   outboxNextDueAt(): Promise<number | undefined> {
@@ -460,7 +466,10 @@ class PostgresJobStore implements PostgresStore {
   prune(before: Date): Promise<PruneResult> {
     const iso = before.toISOString();
     return this.transaction(async (c): Promise<PruneResult> => {
-      const jobIds = (await c.query<{ id: number }>(SQL.pruneJobs, [iso])).rows.map((r) => r.id).sort((a, b) => a - b).map(String);
+      const jobIds = (await c.query<{ id: number }>(SQL.pruneJobs, [iso])).rows
+        .map((r) => r.id)
+        .sort((a, b) => a - b)
+        .map(String);
       const deliveries = (await c.query(SQL.pruneDeliveries, [iso])).rowCount ?? 0;
       const outbox = (await c.query(SQL.pruneOutbox, [before.getTime()])).rowCount ?? 0;
       await c.query(SQL.pruneWorkers, [before.getTime()]);
@@ -560,7 +569,9 @@ class PostgresJobStore implements PostgresStore {
   }
 
   outboxHealth(): Promise<OutboxHealth[]> {
-    return this.read(async () => (await this.pool.query<OutboxHealth>(SQL.outboxHealth)).rows.map((h) => ({ kind: h.kind, pending: h.pending, retrying: h.retrying, failed: h.failed })));
+    return this.read(async () =>
+      (await this.pool.query<OutboxHealth>(SQL.outboxHealth)).rows.map((h) => ({ kind: h.kind, pending: h.pending, retrying: h.retrying, failed: h.failed })),
+    );
   }
 
   waitingCounts(): Promise<WaitingCount[]> {
@@ -574,9 +585,20 @@ class PostgresJobStore implements PostgresStore {
     return this.read(async () => {
       const n = parseJobId(jobId);
       if (n === undefined) return [];
-      const rows = (await this.pool.query<{ id: number; kind: string; state: string; attempts: number; last_error: string | null; created_at: number; done_at: number | null }>(SQL.outboxOfJob, [n])).rows;
+      const rows = (
+        await this.pool.query<{ id: number; kind: string; state: string; attempts: number; last_error: string | null; created_at: number; done_at: number | null }>(
+          SQL.outboxOfJob,
+          [n],
+        )
+      ).rows;
       return rows.map((row) => {
-        const write: JobWrite = { id: row.id, kind: row.kind as JobWrite['kind'], state: row.state as JobWrite['state'], attempts: row.attempts, createdAt: new Date(row.created_at).toISOString() };
+        const write: JobWrite = {
+          id: row.id,
+          kind: row.kind as JobWrite['kind'],
+          state: row.state as JobWrite['state'],
+          attempts: row.attempts,
+          createdAt: new Date(row.created_at).toISOString(),
+        };
         if (row.last_error !== null) write.lastError = row.last_error;
         if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
         return write;

@@ -10,7 +10,18 @@ import { insertOutbox } from './postgres-outbox-insert.js';
 import { SQL } from './postgres-statements.js';
 
 /** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored (as in SQLite). */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting', 'workerId', 'leaseUntil', 'cancelRequested']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>([
+  'startedAt',
+  'finishedAt',
+  'note',
+  'result',
+  'commentId',
+  'triggerLabelId',
+  'waiting',
+  'workerId',
+  'leaseUntil',
+  'cancelRequested',
+]);
 
 /** What {@link applyJobChange} did. */
 export interface AppliedChange {
@@ -39,7 +50,14 @@ export function parseJobId(id: string): number | undefined {
  * (outbox rows naming the job). Throws what PostgreSQL throws (e.g. 23505 from
  * `jobs_one_running_per_issue` for a second running job of an issue).
  */
-export async function applyJobChange(c: PoolClient, id: string, change: JobChange, now: Date, history: PendingHistory, more?: (job: Job) => NewOutboxItem[]): Promise<AppliedChange | undefined> {
+export async function applyJobChange(
+  c: PoolClient,
+  id: string,
+  change: JobChange,
+  now: Date,
+  history: PendingHistory,
+  more?: (job: Job) => NewOutboxItem[],
+): Promise<AppliedChange | undefined> {
   const n = parseJobId(id);
   if (n === undefined) return undefined;
   const row = (await c.query<PostgresJobRow>(SQL.jobGetForUpdate, [n])).rows[0];

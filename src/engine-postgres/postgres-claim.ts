@@ -71,7 +71,14 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
     if (over) {
       if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
       const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
-      const waited = await applyJobChange(c, job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, clock(), history, (j) => request.rateLimited(j, over));
+      const waited = await applyJobChange(
+        c,
+        job.id,
+        { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` },
+        clock(),
+        history,
+        (j) => request.rateLimited(j, over),
+      );
       if (waited) {
         outcome.items += waited.items;
         continue;
@@ -97,7 +104,13 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
 }
 
 /** A candidate of a sender or repository over its start rate: why, and when its slot frees (ISO 8601). */
-async function overStartRate(c: PoolClient, job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): Promise<{ detail: string; until: string } | undefined> {
+async function overStartRate(
+  c: PoolClient,
+  job: Job,
+  repoKey: string,
+  limits: ReturnType<ClaimRequest['limits']>,
+  nowMs: number,
+): Promise<{ detail: string; until: string } | undefined> {
   const check = async (rate: RateLimit | undefined, sql: string, key: string | number, who: string) => {
     if (!rate) return undefined;
     const since = new Date(nowMs - rate.windowMs).toISOString();

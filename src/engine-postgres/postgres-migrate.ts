@@ -71,7 +71,11 @@ export async function requireCurrentSchema(pool: Pool, label: string): Promise<v
     throw new SchemaVersionError(`${label} has no kugetsu schema yet: kugetsu serve creates it at start`, 0, POSTGRES_SCHEMA_VERSION);
   }
   if (version < POSTGRES_SCHEMA_VERSION) {
-    throw new SchemaVersionError(`${label} has schema version ${version}, this kugetsu knows ${POSTGRES_SCHEMA_VERSION}: kugetsu serve migrates it at start`, version, POSTGRES_SCHEMA_VERSION);
+    throw new SchemaVersionError(
+      `${label} has schema version ${version}, this kugetsu knows ${POSTGRES_SCHEMA_VERSION}: kugetsu serve migrates it at start`,
+      version,
+      POSTGRES_SCHEMA_VERSION,
+    );
   }
 }
 

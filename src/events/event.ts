@@ -41,7 +41,4 @@ export type GiteaEvent =
     };
 
 /** What normalising a delivery gives: an event, a reason to ignore it, or a reason it is invalid. */
-export type NormalizeResult =
-  | { ok: true; event: GiteaEvent }
-  | { ok: false; ignored: string }
-  | { ok: false; invalid: string };
+export type NormalizeResult = { ok: true; event: GiteaEvent } | { ok: false; ignored: string } | { ok: false; invalid: string };

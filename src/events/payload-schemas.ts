@@ -28,9 +28,15 @@ export const repositorySchema = z.object({
 export const issueSchema = z.object({
   number: z.number().int().positive(),
   title: z.string().default(''),
-  body: z.string().nullish().transform((b) => b ?? ''),
+  body: z
+    .string()
+    .nullish()
+    .transform((b) => b ?? ''),
   html_url: z.string().default(''),
-  labels: z.array(labelSchema).nullish().transform((l) => l ?? []),
+  labels: z
+    .array(labelSchema)
+    .nullish()
+    .transform((l) => l ?? []),
   pull_request: z.object({}).passthrough().nullish(),
 });
 
@@ -39,7 +45,10 @@ const prHeadSchema = z.object({ ref: z.string(), sha: z.string().default('') });
 export const pullRequestSchema = z.object({
   number: z.number().int().positive(),
   title: z.string().default(''),
-  body: z.string().nullish().transform((b) => b ?? ''),
+  body: z
+    .string()
+    .nullish()
+    .transform((b) => b ?? ''),
   html_url: z.string().default(''),
   head: prHeadSchema.extend({ repo_id: z.number().int().nullish() }),
   base: z.object({ ref: z.string(), repo_id: z.number().int().nullish() }).optional(),
@@ -59,7 +68,10 @@ export const commentPayloadSchema = z.object({
   issue: issueSchema,
   comment: z.object({
     id: z.number().int(),
-    body: z.string().nullish().transform((b) => b ?? ''),
+    body: z
+      .string()
+      .nullish()
+      .transform((b) => b ?? ''),
     html_url: z.string().default(''),
   }),
   pull_request: z
@@ -77,5 +89,11 @@ export const reviewPayloadSchema = z.object({
   pull_request: pullRequestSchema,
   repository: repositorySchema,
   sender: userSchema,
-  review: z.object({ type: z.string(), content: z.string().nullish().transform((c) => c ?? '') }),
+  review: z.object({
+    type: z.string(),
+    content: z
+      .string()
+      .nullish()
+      .transform((c) => c ?? ''),
+  }),
 });

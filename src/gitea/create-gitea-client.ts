@@ -113,12 +113,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
    * timeline's header counts only the page it comes with, and a timeline page may come back short
    * while more follow: there an empty page is the end).
    */
-  async function all<T>(
-    operation: string,
-    schema: z.ZodType<T>,
-    run: (page: number, limit: number) => Promise<ApiResponse>,
-    trustTotal = true,
-  ): Promise<T[]> {
+  async function all<T>(operation: string, schema: z.ZodType<T>, run: (page: number, limit: number) => Promise<ApiResponse>, trustTotal = true): Promise<T[]> {
     const items: T[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {
       let response: ApiResponse;
@@ -140,28 +135,20 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
   return {
     currentUser: () => call('currentUser', userSchema, () => api.user.userGetCurrent()),
     getIssue: (o, rp, n) => call('getIssue', issueSchema, () => r.issueGetIssue(seg(o), seg(rp), n)),
-    listComments: (o, rp, n, since) =>
-      call('listComments', z.array(commentSchema), () => r.issueGetComments(seg(o), seg(rp), n, since !== undefined ? { since } : {})),
-    listCommentPage: (o, rp, n, page, limit) =>
-      call('listCommentPage', timelineCommentPageSchema, () => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit })),
+    listComments: (o, rp, n, since) => call('listComments', z.array(commentSchema), () => r.issueGetComments(seg(o), seg(rp), n, since !== undefined ? { since } : {})),
+    listCommentPage: (o, rp, n, page, limit) => call('listCommentPage', timelineCommentPageSchema, () => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit })),
     createComment: (o, rp, n, body) =>
       call('createComment', commentSchema, () => r.issueCreateComment(seg(o), seg(rp), n, { body })).then((c) => ({
         id: c.id,
       })),
-    editComment: (o, rp, id, body) =>
-      call('editComment', ignoredSchema, () => r.issueEditComment(seg(o), seg(rp), id, { body })),
+    editComment: (o, rp, id, body) => call('editComment', ignoredSchema, () => r.issueEditComment(seg(o), seg(rp), id, { body })),
     deleteComment: (o, rp, id) => call('deleteComment', ignoredSchema, () => r.issueDeleteComment(seg(o), seg(rp), id)),
-    addCommentReaction: (o, rp, id, content) =>
-      call('addCommentReaction', ignoredSchema, () => r.issuePostCommentReaction(seg(o), seg(rp), id, { content })),
-    removeIssueLabel: (o, rp, n, labelId) =>
-      call('removeIssueLabel', ignoredSchema, () => r.issueRemoveLabel(seg(o), seg(rp), n, labelId)),
+    addCommentReaction: (o, rp, id, content) => call('addCommentReaction', ignoredSchema, () => r.issuePostCommentReaction(seg(o), seg(rp), id, { content })),
+    removeIssueLabel: (o, rp, n, labelId) => call('removeIssueLabel', ignoredSchema, () => r.issueRemoveLabel(seg(o), seg(rp), n, labelId)),
     getRepository: (o, rp) => call('getRepository', repositorySchema, () => r.repoGet(seg(o), seg(rp))),
-    getPullRequest: (o, rp, n) =>
-      call('getPullRequest', pullRequestSchema, () => r.repoGetPullRequest(seg(o), seg(rp), n)),
-    addIssueLabels: (o, rp, n, labels) =>
-      call('addIssueLabels', z.array(labelSchema), () => r.issueAddLabel(seg(o), seg(rp), n, { labels: [...labels] })),
-    listRepoLabels: (o, rp) =>
-      all('listRepoLabels', labelSchema, (page, limit) => r.issueListLabels(seg(o), seg(rp), { page, limit })),
+    getPullRequest: (o, rp, n) => call('getPullRequest', pullRequestSchema, () => r.repoGetPullRequest(seg(o), seg(rp), n)),
+    addIssueLabels: (o, rp, n, labels) => call('addIssueLabels', z.array(labelSchema), () => r.issueAddLabel(seg(o), seg(rp), n, { labels: [...labels] })),
+    listRepoLabels: (o, rp) => all('listRepoLabels', labelSchema, (page, limit) => r.issueListLabels(seg(o), seg(rp), { page, limit })),
     createLabel: (o, rp, label) =>
       call('createLabel', labelSchema, () =>
         r.issueCreateLabel(seg(o), seg(rp), {
@@ -170,8 +157,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
           ...(label.description !== undefined ? { description: label.description } : {}),
         }),
       ),
-    getCollaboratorPermission: (o, rp, user) =>
-      call('getCollaboratorPermission', permissionSchema, () => r.repoGetRepoPermissions(seg(o), seg(rp), seg(user))),
+    getCollaboratorPermission: (o, rp, user) => call('getCollaboratorPermission', permissionSchema, () => r.repoGetRepoPermissions(seg(o), seg(rp), seg(user))),
     createCommitStatus: (o, rp, sha, status) =>
       call('createCommitStatus', ignoredSchema, () =>
         r.repoCreateStatus(seg(o), seg(rp), seg(sha), {
@@ -182,13 +168,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
         }),
       ),
     createPullRequest: (o, rp, pr) =>
-      call('createPullRequest', pullRequestSchema, () =>
-        r.repoCreatePullRequest(seg(o), seg(rp), { title: pr.title, head: pr.head, base: pr.base, body: pr.body ?? '' }),
-      ),
-    listPullRequests: (o, rp, state = 'open') =>
-      all('listPullRequests', pullRequestSchema, (page, limit) =>
-        r.repoListPullRequests(seg(o), seg(rp), { state, page, limit }),
-      ),
+      call('createPullRequest', pullRequestSchema, () => r.repoCreatePullRequest(seg(o), seg(rp), { title: pr.title, head: pr.head, base: pr.base, body: pr.body ?? '' })),
+    listPullRequests: (o, rp, state = 'open') => all('listPullRequests', pullRequestSchema, (page, limit) => r.repoListPullRequests(seg(o), seg(rp), { state, page, limit })),
     listIssues: (o, rp, filter = {}) =>
       all('listIssues', issueSchema, (page, limit) =>
         r.issueListIssues(seg(o), seg(rp), {
@@ -199,10 +180,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
           limit,
         }),
       ),
-    listRepoComments: (o, rp, since) =>
-      all('listRepoComments', commentSchema, (page, limit) =>
-        r.issueGetRepoComments(seg(o), seg(rp), { since, page, limit }),
-      ),
+    listRepoComments: (o, rp, since) => all('listRepoComments', commentSchema, (page, limit) => r.issueGetRepoComments(seg(o), seg(rp), { since, page, limit })),
     listHooks: (o, rp) => all('listHooks', hookSchema, (page, limit) => r.repoListHooks(seg(o), seg(rp), { page, limit })),
     createHook: (o, rp, hook) =>
       call('createHook', hookSchema, () =>
@@ -228,12 +206,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
         });
       }),
     labelAddition: async (o, rp, n, labelId) => {
-      const entries = await all(
-        'labelAddition',
-        timelineEntrySchema,
-        (page, limit) => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit }),
-        false,
-      );
+      const entries = await all('labelAddition', timelineEntrySchema, (page, limit) => r.issueGetCommentsAndTimeline(seg(o), seg(rp), n, { page, limit }), false);
       // Gitea writes a `label` timeline comment with body "1" when a label is added, "" when removed
       // (Gitea v1.25 `models/issues/comment.go`, `createLabelComment`).
       const last = entries.filter((e) => e.type === 'label' && e.label?.id === labelId && e.body === '1' && e.user).at(-1);
@@ -246,8 +219,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
       if (comment === null) throw new GiteaError('getComment', 404, `comment ${id} is not a plain comment`);
       return comment;
     },
-    listPullReviews: (o, rp, n) =>
-      all('listPullReviews', reviewSchema, (page, limit) => r.repoListPullReviews(seg(o), seg(rp), n, { page, limit })),
+    listPullReviews: (o, rp, n) => all('listPullReviews', reviewSchema, (page, limit) => r.repoListPullReviews(seg(o), seg(rp), n, { page, limit })),
     deleteHook: (o, rp, id) => call('deleteHook', ignoredSchema, () => r.repoDeleteHook(seg(o), seg(rp), id)),
   };
 }

@@ -40,9 +40,7 @@ const COMPILED = GITEA_ROUTES.map(([method, template]) => ({
   method,
   name: `${method} ${template}`,
   // Numeric parameters ({index}, {id}) match digits only, so `issues/comments` is not `issues/{index}`.
-  pattern: new RegExp(
-    `^${template.replace(/\{([a-z]+)\}/g, (_m, name: string) => (name === 'index' || name === 'id' ? '\\d+' : '[^/]+'))}$`,
-  ),
+  pattern: new RegExp(`^${template.replace(/\{([a-z]+)\}/g, (_m, name: string) => (name === 'index' || name === 'id' ? '\\d+' : '[^/]+'))}$`),
 }));
 
 /**

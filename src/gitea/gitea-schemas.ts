@@ -1,15 +1,6 @@
 import type { RepoRef } from '../domain/repo-ref.js';
 import { z } from 'zod';
-import type {
-  GiteaComment,
-  GiteaHook,
-  GiteaIssue,
-  GiteaLabel,
-  GiteaPermission,
-  GiteaPullRequest,
-  GiteaReview,
-  GiteaUser,
-} from './types.js';
+import type { GiteaComment, GiteaHook, GiteaIssue, GiteaLabel, GiteaPermission, GiteaPullRequest, GiteaReview, GiteaUser } from './types.js';
 
 /**
  * zod schemas for the fields kugetsu reads from Gitea's REST responses, each paired with the

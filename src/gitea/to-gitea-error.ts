@@ -14,8 +14,7 @@ export function toGiteaError(operation: string, failure: unknown, secrets: reado
   if (failure instanceof GiteaError) return failure;
   // Like the service's redactor, secrets under 4 characters are not masked: masking them would
   // garble ordinary words ("fetch" with a token "t"), and such a token protects nothing anyway.
-  const redact = (text: string): string =>
-    secrets.reduce((acc, secret) => (secret && secret.length >= 4 ? acc.split(secret).join('***') : acc), text);
+  const redact = (text: string): string => secrets.reduce((acc, secret) => (secret && secret.length >= 4 ? acc.split(secret).join('***') : acc), text);
 
   if (isResponseLike(failure)) {
     const message = giteaMessage(failure.error) ?? (failure.statusText || `HTTP ${failure.status}`);
@@ -33,12 +32,7 @@ interface ResponseLike {
 }
 
 function isResponseLike(value: unknown): value is ResponseLike {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { status?: unknown }).status === 'number' &&
-    typeof (value as { headers?: unknown }).headers === 'object'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' && typeof (value as { headers?: unknown }).headers === 'object';
 }
 
 /** Gitea's `message` (or, for some validation errors, the first of `errors`). */

@@ -64,11 +64,26 @@ export class KugetsuMetrics {
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.deliveries = new Counter({ name: 'kugetsu_deliveries_total', help: 'Webhook deliveries answered, by X-Gitea-Event-Type (known types only; unknown before the signature held) and outcome.', labelNames: ['event_type', 'outcome'], registers });
+    this.deliveries = new Counter({
+      name: 'kugetsu_deliveries_total',
+      help: 'Webhook deliveries answered, by X-Gitea-Event-Type (known types only; unknown before the signature held) and outcome.',
+      labelNames: ['event_type', 'outcome'],
+      registers,
+    });
     this.admissions = new Counter({ name: 'kugetsu_admissions_total', help: 'Jobs admitted, by trigger (label, command, review).', labelNames: ['trigger'], registers });
     this.refusals = new Counter({ name: 'kugetsu_refusals_total', help: 'Delegations refused, by reason code.', labelNames: ['reason'], registers });
-    this.jobs = new Gauge({ name: 'kugetsu_jobs', help: 'Jobs in the engine by state (read from the engine at scrape time; finished jobs until they are pruned).', labelNames: ['state'], registers });
-    this.waiting = new Gauge({ name: 'kugetsu_jobs_waiting', help: 'Jobs not yet running, by what they wait for: slot, issue (an older job of the issue), rate-limit, gitea, budget.', labelNames: ['reason'], registers });
+    this.jobs = new Gauge({
+      name: 'kugetsu_jobs',
+      help: 'Jobs in the engine by state (read from the engine at scrape time; finished jobs until they are pruned).',
+      labelNames: ['state'],
+      registers,
+    });
+    this.waiting = new Gauge({
+      name: 'kugetsu_jobs_waiting',
+      help: 'Jobs not yet running, by what they wait for: slot, issue (an older job of the issue), rate-limit, gitea, budget.',
+      labelNames: ['reason'],
+      registers,
+    });
     this.turnSeconds = new Histogram({
       name: 'kugetsu_agent_turn_duration_seconds',
       help: 'Agent turn duration in seconds, by agent and outcome (succeeded, failed, canceled, interrupted).',
@@ -78,29 +93,83 @@ export class KugetsuMetrics {
     });
     this.startDelaySeconds = new Histogram({
       name: 'kugetsu_delivery_to_agent_start_seconds',
-      help: 'Seconds from a job\'s admission (its delivery) to the start of its first agent turn.',
+      help: "Seconds from a job's admission (its delivery) to the start of its first agent turn.",
       buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
       registers,
     });
-    this.outboxPending = new Gauge({ name: 'kugetsu_outbox_pending', help: 'Outbox items not yet sent, by operation (read from the engine at scrape time).', labelNames: ['operation'], registers });
-    this.outboxRetrying = new Gauge({ name: 'kugetsu_outbox_retrying', help: 'Pending outbox items that failed at least once and wait for their retry, by operation (read from the engine at scrape time).', labelNames: ['operation'], registers });
-    this.outboxFailedItems = new Gauge({ name: 'kugetsu_outbox_failed', help: 'Outbox items given up and kept for inspection until pruned, by operation (read from the engine at scrape time).', labelNames: ['operation'], registers });
+    this.outboxPending = new Gauge({
+      name: 'kugetsu_outbox_pending',
+      help: 'Outbox items not yet sent, by operation (read from the engine at scrape time).',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.outboxRetrying = new Gauge({
+      name: 'kugetsu_outbox_retrying',
+      help: 'Pending outbox items that failed at least once and wait for their retry, by operation (read from the engine at scrape time).',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.outboxFailedItems = new Gauge({
+      name: 'kugetsu_outbox_failed',
+      help: 'Outbox items given up and kept for inspection until pruned, by operation (read from the engine at scrape time).',
+      labelNames: ['operation'],
+      registers,
+    });
     this.outboxSent = new Counter({ name: 'kugetsu_outbox_sent_total', help: 'Outbox items sent by this process, by operation.', labelNames: ['operation'], registers });
-    this.outboxRetries = new Counter({ name: 'kugetsu_outbox_retries_total', help: 'Outbox send attempts of this process that failed and will be retried, by operation.', labelNames: ['operation'], registers });
-    this.outboxFailures = new Counter({ name: 'kugetsu_outbox_failures_total', help: 'Outbox items this process gave up on (not retried), by operation.', labelNames: ['operation'], registers });
-    this.giteaRequests = new Counter({ name: 'kugetsu_gitea_requests_total', help: 'HTTP requests to Gitea\'s API, by operation (its route template, e.g. GET /repos/{owner}/{repo}/issues/{index}) and status (0 = no answer).', labelNames: ['operation', 'status'], registers });
+    this.outboxRetries = new Counter({
+      name: 'kugetsu_outbox_retries_total',
+      help: 'Outbox send attempts of this process that failed and will be retried, by operation.',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.outboxFailures = new Counter({
+      name: 'kugetsu_outbox_failures_total',
+      help: 'Outbox items this process gave up on (not retried), by operation.',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.giteaRequests = new Counter({
+      name: 'kugetsu_gitea_requests_total',
+      help: "HTTP requests to Gitea's API, by operation (its route template, e.g. GET /repos/{owner}/{repo}/issues/{index}) and status (0 = no answer).",
+      labelNames: ['operation', 'status'],
+      registers,
+    });
     this.giteaSeconds = new Histogram({
       name: 'kugetsu_gitea_request_duration_seconds',
-      help: 'Latency of HTTP requests to Gitea\'s API in seconds, by operation (route template).',
+      help: "Latency of HTTP requests to Gitea's API in seconds, by operation (route template).",
       labelNames: ['operation'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.slots = new Gauge({ name: 'kugetsu_worker_slots', help: 'Agent slots per worker (KUGETSU_MAX_AGENTS), of every worker the engine saw in the last 10 minutes (read at scrape time).', labelNames: ['worker'], registers });
-    this.slotsInUse = new Gauge({ name: 'kugetsu_worker_slots_in_use', help: 'Running jobs per worker, of every worker the engine saw in the last 10 minutes or that holds a job (read at scrape time).', labelNames: ['worker'], registers });
-    this.tokens = new Counter({ name: 'kugetsu_agent_tokens_total', help: 'Model tokens used by agent turns, by repository and kind (input, output), when the agent reports them.', labelNames: ['repository', 'kind'], registers });
-    this.costUsd = new Counter({ name: 'kugetsu_agent_cost_usd_total', help: 'Model cost of agent turns in USD, by repository, when the agent reports it.', labelNames: ['repository'], registers });
-    this.scrapeErrors = new Counter({ name: 'kugetsu_metrics_engine_read_errors_total', help: 'Scrapes whose engine reads failed (the engine gauges then keep their last values).', registers });
+    this.slots = new Gauge({
+      name: 'kugetsu_worker_slots',
+      help: 'Agent slots per worker (KUGETSU_MAX_AGENTS), of every worker the engine saw in the last 10 minutes (read at scrape time).',
+      labelNames: ['worker'],
+      registers,
+    });
+    this.slotsInUse = new Gauge({
+      name: 'kugetsu_worker_slots_in_use',
+      help: 'Running jobs per worker, of every worker the engine saw in the last 10 minutes or that holds a job (read at scrape time).',
+      labelNames: ['worker'],
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'kugetsu_agent_tokens_total',
+      help: 'Model tokens used by agent turns, by repository and kind (input, output), when the agent reports them.',
+      labelNames: ['repository', 'kind'],
+      registers,
+    });
+    this.costUsd = new Counter({
+      name: 'kugetsu_agent_cost_usd_total',
+      help: 'Model cost of agent turns in USD, by repository, when the agent reports it.',
+      labelNames: ['repository'],
+      registers,
+    });
+    this.scrapeErrors = new Counter({
+      name: 'kugetsu_metrics_engine_read_errors_total',
+      help: 'Scrapes whose engine reads failed (the engine gauges then keep their last values).',
+      registers,
+    });
     this.expectedAuthorization = sources.token ? digest(`Bearer ${sources.token}`) : undefined;
   }
 

@@ -9,9 +9,6 @@ import type { AccessRefusal } from '../triggers/access-policy.js';
  */
 export type RefusalReason = AccessRefusal | 'permission-unreadable' | 'issue-queue-full';
 
-/** Every {@link RefusalReason}. */
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['deny-list', 'allow-list', 'role', 'permission-unreadable', 'issue-queue-full'];
-
 /** Told about admissions and refusals by the dispatcher (metrics). Must not throw. */
 export interface AdmissionObserver {
   /** A job was admitted (a new one, not a duplicate), by the kind of trigger that asked. */

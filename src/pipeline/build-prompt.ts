@@ -107,7 +107,14 @@ export function buildPrompt(input: PromptInput): string {
     issue_url: issueUrl,
   }).trim();
   const instructions = truncateUtf8(rendered, Math.floor(limits.maxBytes * INSTRUCTIONS_SHARE));
-  head.push(`## Instructions for this repository`, '', `_Set by the operator of kugetsu for ${job.repo.fullName}; they come before anything quoted from the issue tracker._`, '', instructions.text, '');
+  head.push(
+    `## Instructions for this repository`,
+    '',
+    `_Set by the operator of kugetsu for ${job.repo.fullName}; they come before anything quoted from the issue tracker._`,
+    '',
+    instructions.text,
+    '',
+  );
   if (instructions.cut) {
     head.push(`_(The instructions are cut here: ${kib(bytes(instructions.text))} of ${kib(instructions.bytes)} are shown.)_`, '');
     notes.push(`- The repository's instructions: ${kib(bytes(instructions.text))} of ${kib(instructions.bytes)} are shown (at most an eighth of the prompt).`);
@@ -161,7 +168,10 @@ export function buildPrompt(input: PromptInput): string {
   }
   const cutComments = thread.comments.filter((c, i) => c.cut && i >= thread.comments.length - blocks.length).length;
   if (cutComments > 0) notes.push(`- ${cutComments} comment${cutComments === 1 ? ' is' : 's are'} cut at ${kib(limits.maxCommentBytes)} each.`);
-  if (overBudget > 0) notes.push(`- The ${overBudget} oldest of the comments read ${overBudget === 1 ? 'does' : 'do'} not fit in the prompt's ${kib(limits.maxBytes)} and ${overBudget === 1 ? 'is' : 'are'} left out.`);
+  if (overBudget > 0)
+    notes.push(
+      `- The ${overBudget} oldest of the comments read ${overBudget === 1 ? 'does' : 'do'} not fit in the prompt's ${kib(limits.maxBytes)} and ${overBudget === 1 ? 'is' : 'are'} left out.`,
+    );
   if (thread.unread) notes.push('- The comments: Gitea could not be read when this prompt was written, so none are quoted; the issue is as the triggering event described it.');
   if (thread.olderLeftOut) {
     const total = thread.total !== undefined ? ` (Gitea counts ${thread.total} comments on this issue, kugetsu's own among them)` : '';

@@ -26,7 +26,6 @@ export interface ControlDeps {
   command: (request: DelegationRequest) => string;
 }
 
-
 /**
  * The `/kugetsu help|status|stop|retry|reset` subcommands, near misses ("did you mean"), and the
  * cancel that follows a person removing the trigger label from an issue whose label job is still
@@ -140,7 +139,11 @@ export class ControlCommands {
     if (jobs.length === 0) return `No jobs for \`${request.issueKey}\` yet. \`${cmd} <message>\` starts one.`;
     const rows: string[] = [];
     for (const j of jobs.slice(-5).reverse()) {
-      const took = j.result ? formatDuration(j.result.durationMs) : j.state === 'running' && j.startedAt ? `running for ${formatDuration(Date.now() - Date.parse(j.startedAt))}` : await this.deps.waitingText(j);
+      const took = j.result
+        ? formatDuration(j.result.durationMs)
+        : j.state === 'running' && j.startedAt
+          ? `running for ${formatDuration(Date.now() - Date.parse(j.startedAt))}`
+          : await this.deps.waitingText(j);
       rows.push(`| ${j.id} | ${j.state} | ${j.trigger} by @${j.sender.login} | ${j.createdAt.replace('T', ' ').slice(0, 16)} | ${took} |`);
     }
     return [`Jobs of \`${request.issueKey}\` (newest first):`, '', '| job | state | asked | at (UTC) | time |', '|---|---|---|---|---|', ...rows].join('\n');

@@ -63,8 +63,6 @@ function sleep(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
 
-
-
 /**
  * The middle of the pipeline: delivery → event → intent → job. `handle` answers once the job is
  * durably admitted — together with its delivery record and its first Gitea writes (the queued
@@ -91,7 +89,12 @@ export class Dispatcher {
     const normalized = normalizeDelivery(delivery);
     if (!normalized.ok) return 'invalid' in normalized ? { status: 'rejected', reason: normalized.invalid } : { status: 'ignored', reason: normalized.ignored };
     const claimed = normalized.event;
-    const source: AdmissionSource = { id: delivery.id, eventType: delivery.eventType, eventKey: eventKey(claimed, delivery.bodySha256), receivedAt: delivery.receivedAt.toISOString() };
+    const source: AdmissionSource = {
+      id: delivery.id,
+      eventType: delivery.eventType,
+      eventKey: eventKey(claimed, delivery.bodySha256),
+      receivedAt: delivery.receivedAt.toISOString(),
+    };
     const intent = routeEvent(claimed, { settingsFor: this.deps.settingsFor, botUserId: this.deps.botUserId() });
     if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
     if (intent.kind === 'control' && intent.action === 'label-removed' && !(await this.waitsForLabel(intent.request.issueKey))) {
@@ -180,7 +183,8 @@ export class Dispatcher {
     // What this request already is decides before anything is counted against anyone.
     const seen = await store.handled(source);
     if (seen) return duplicate(source, seen, logger);
-    if (request.trigger === 'label' && (await store.isIssueActive(request.issueKey))) return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
+    if (request.trigger === 'label' && (await store.isIssueActive(request.issueKey)))
+      return { status: 'ignored', reason: `a delegation is already queued or running for ${request.issueKey}` };
     const auth = await this.deps.authorizer.check(request.repo, request.sender, settings.minRole);
     if (auth.allowed === false) return this.refuse(request, source, auth.reason, auth.reply, auth.code);
     if (auth.allowed === 'unknown') return { status: 'unavailable', reason: `the permission of @${request.sender.login} cannot be checked (${auth.reason})` };
@@ -188,7 +192,8 @@ export class Dispatcher {
     const queued = await store.queuedCount(request.issueKey);
     if (queued >= this.deps.maxQueuedPerIssue) {
       return this.refuse(
-        request, source,
+        request,
+        source,
         `${request.issueKey} already has ${queued} queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=${this.deps.maxQueuedPerIssue})`,
         `@${request.sender.login} this issue already has ${queued} requests waiting for kugetsu; wait until they have run, then ask again.`,
         'issue-queue-full',
@@ -228,7 +233,10 @@ export class Dispatcher {
   private async refuse(request: DelegationRequest, source: AdmissionSource, reason: string, reply: string, code: RefusalReason): Promise<DeliveryResult> {
     this.tell((o) => o.refused(code));
     const answer = this.deps.refusalReply && (this.deps.refusalThrottle?.allow(request.issueKey, request.sender) ?? true);
-    this.deps.logger.info({ delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason, replied: answer }, 'delegation refused');
+    this.deps.logger.info(
+      { delivery: source.id, issueKey: request.issueKey, sender: request.sender.login, trigger: request.trigger, reason, replied: answer },
+      'delegation refused',
+    );
     await this.deps.store.recordEvent({ ...source, receivedAt: source.receivedAt ?? new Date().toISOString() }, answer ? [replyItem(request, source.eventKey, reply)] : []);
     if (answer) this.deps.wakeOutbox();
     return { status: 'ignored', reason: `refused: ${reason}` };

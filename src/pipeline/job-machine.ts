@@ -50,10 +50,7 @@ export class JobMachine {
 
   /** The outbox items of `kind` for `job` as it is after the transition: Gitea writes, then notifications. */
   items(kind: TransitionKind, job: Job, startSha?: string): NewOutboxItem[] {
-    return [
-      ...transitionItems(kind, job, this.deps.reportSettings(job.repo), startSha),
-      ...notificationItems(kind, job, this.deps.notifyTargets?.(job.repo) ?? []),
-    ];
+    return [...transitionItems(kind, job, this.deps.reportSettings(job.repo), startSha), ...notificationItems(kind, job, this.deps.notifyTargets?.(job.repo) ?? [])];
   }
 
   /** `start`: the running turn's worktree is ready at `startSha` on `repo` (as Gitea describes it now). */
@@ -86,16 +83,33 @@ export class JobMachine {
     const freed = { workerId: undefined, leaseUntil: undefined, cancelRequested: undefined };
     if (job.attempt >= max) {
       const result: JobResult = {
-        exitCode: null, timedOut: false, canceled: false, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
+        exitCode: null,
+        timedOut: false,
+        canceled: false,
+        durationMs: 0,
+        outputTail: '',
+        newCommits: 0,
+        pushed: false,
         failedPhase: 'internal',
         error: `The job was interrupted ${max} times (restarts of kugetsu or its workers) and was given up. Ask again to start a new job.`,
       };
-      return this.apply(job, 'interrupt', { expect: ['running'], ...lease, patch: { ...freed, state: 'failed', finishedAt: new Date().toISOString(), note: `${why} during attempt ${job.attempt} of ${max}.`, result }, detail: why });
+      return this.apply(job, 'interrupt', {
+        expect: ['running'],
+        ...lease,
+        patch: { ...freed, state: 'failed', finishedAt: new Date().toISOString(), note: `${why} during attempt ${job.attempt} of ${max}.`, result },
+        detail: why,
+      });
     }
     return this.apply(job, 'interrupt', {
       expect: ['running'],
       ...lease,
-      patch: { ...freed, state: 'queued', startedAt: undefined, attempt: job.attempt + 1, note: `${why} during attempt ${job.attempt}; it continues as attempt ${job.attempt + 1} of ${max}.` },
+      patch: {
+        ...freed,
+        state: 'queued',
+        startedAt: undefined,
+        attempt: job.attempt + 1,
+        note: `${why} during attempt ${job.attempt}; it continues as attempt ${job.attempt + 1} of ${max}.`,
+      },
       detail: why,
     });
   }

@@ -186,7 +186,10 @@ export class JobRunner {
       throw new PhaseError('worktree', `Pull request #${n} could not be read (${(err as Error).message}).`, { cause: err });
     }
     if (pr.fromFork) {
-      throw new PhaseError('worktree', `Pull request #${n} comes from a fork: kugetsu can only push to branches of ${owner}/${name}. Ask for the change on an issue instead, or push the branch to ${owner}/${name} and open the pull request from there.`);
+      throw new PhaseError(
+        'worktree',
+        `Pull request #${n} comes from a fork: kugetsu can only push to branches of ${owner}/${name}. Ask for the change on an issue instead, or push the branch to ${owner}/${name} and open the pull request from there.`,
+      );
     }
     if (pr.state !== 'open') throw new PhaseError('worktree', `Pull request #${n} is closed; reopen it, or ask for the change on an issue.`);
     if (pr.headRef === job.branch) return job;
@@ -204,7 +207,10 @@ export class JobRunner {
       return await this.deps.gitea.getRepository(owner, name);
     } catch (err) {
       if (err instanceof GiteaError && err.retryable) throw new GiteaUnavailable(`${owner}/${name} cannot be read (${err.message})`);
-      const why = err instanceof GiteaError && err.status === 404 ? `${owner}/${name} no longer exists in Gitea (or kugetsu's account cannot see it).` : `kugetsu could not read ${owner}/${name} from Gitea (${(err as Error).message}).`;
+      const why =
+        err instanceof GiteaError && err.status === 404
+          ? `${owner}/${name} no longer exists in Gitea (or kugetsu's account cannot see it).`
+          : `kugetsu could not read ${owner}/${name} from Gitea (${(err as Error).message}).`;
       throw new PhaseError('clone', why, { cause: err });
     }
   }
@@ -320,7 +326,11 @@ export class JobRunner {
       const prUrl = await this.pullRequestUrl(job);
       const instructions = this.deps.instructionsFor?.(job.repo);
       const prompt = buildPrompt({
-        job, issue, thread, message, limits,
+        job,
+        issue,
+        thread,
+        message,
+        limits,
         followUp: sessionId !== undefined,
         minRole: this.deps.minRole(job.repo),
         messageFile: paths.messageFile,
@@ -340,9 +350,22 @@ export class JobRunner {
     }
 
     // One sandbox for everything the agent runs in this turn: the session import, the turn, the export.
-    const turnSandbox = this.deps.sandbox.forTurn({ worktree: wt.path, agentDir: wt.agentDir, gitObjects: wt.gitObjects, promptFile: paths.promptFile, messageFile: paths.messageFile, sessionFile: paths.sessionFile });
+    const turnSandbox = this.deps.sandbox.forTurn({
+      worktree: wt.path,
+      agentDir: wt.agentDir,
+      gitObjects: wt.gitObjects,
+      promptFile: paths.promptFile,
+      messageFile: paths.messageFile,
+      sessionFile: paths.sessionFile,
+    });
     const place = (id: string): SessionPlace => ({
-      issueKey: job.issueKey, sessionId: id, worktree: wt.path, agentDir: wt.agentDir, sessionFile: paths.sessionFile, env: run.env, sandbox: turnSandbox,
+      issueKey: job.issueKey,
+      sessionId: id,
+      worktree: wt.path,
+      agentDir: wt.agentDir,
+      sessionFile: paths.sessionFile,
+      env: run.env,
+      sandbox: turnSandbox,
       timeoutMs: this.deps.sessionTransferTimeoutMs ?? SESSION_TRANSFER_TIMEOUT_MS,
     });
     // The issue's last turn may have run on another worker: its session comes through the engine.
@@ -429,7 +452,11 @@ export class JobRunner {
     if (outcome.timedOut) {
       return {
         state: 'failed',
-        result: { ...base, failedPhase: 'agent', error: `The agent ran longer than the ${Math.round(run.timeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S, or the repository's agent.timeout_s). Nothing was pushed.` },
+        result: {
+          ...base,
+          failedPhase: 'agent',
+          error: `The agent ran longer than the ${Math.round(run.timeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S, or the repository's agent.timeout_s). Nothing was pushed.`,
+        },
       };
     }
     if (outcome.agentError !== undefined && !outcome.sessionRejected) {

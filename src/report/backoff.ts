@@ -28,7 +28,7 @@ export const MAX_RETRY_AFTER_MS = 3_600_000;
  */
 export function backoffDelay(attempts: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
   const n = Math.max(1, Math.floor(attempts));
-  const raw = options.baseMs * Math.pow(options.factor, n - 1);
+  const raw = options.baseMs * options.factor ** (n - 1);
   const capped = Math.min(options.maxMs, Number.isFinite(raw) ? raw : options.maxMs);
   const jitter = Math.min(1, Math.max(0, options.jitter));
   return Math.max(0, Math.round(capped * (1 - jitter * random())));

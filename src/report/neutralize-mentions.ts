@@ -16,7 +16,5 @@ export const MENTION_BREAK = '\u200B';
  */
 export function neutralizeMentions(text: string, keep: readonly string[] = []): string {
   const live = new Set(keep.map((login) => login.toLowerCase()));
-  return text.replace(/(?<![A-Za-z0-9])@([-\w][-.\w]*)/g, (whole, name: string) =>
-    live.has(name.replace(/\.+$/, '').toLowerCase()) ? whole : `@${MENTION_BREAK}${name}`,
-  );
+  return text.replace(/(?<![A-Za-z0-9])@([-\w][-.\w]*)/g, (whole, name: string) => (live.has(name.replace(/\.+$/, '').toLowerCase()) ? whole : `@${MENTION_BREAK}${name}`));
 }

@@ -260,7 +260,10 @@ export class OutboxWorker {
   private notifyApart(items: readonly OutboxItem[]): void {
     for (const item of items) {
       const sending: Promise<void> = this.process(item)
-        .then(() => undefined, () => undefined)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
         .finally(() => {
           this.notifying.delete(sending);
           this.wake();
@@ -283,7 +286,10 @@ export class OutboxWorker {
     }
     this.tell(item, 'done');
     if (item.attempts > 0) {
-      this.logger.info({ [item.op.kind === 'notify' ? 'group' : 'issueKey']: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1 }, 'outbox: Gitea write went through after retries');
+      this.logger.info(
+        { [item.op.kind === 'notify' ? 'group' : 'issueKey']: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1 },
+        'outbox: Gitea write went through after retries',
+      );
     }
     if (outcome.job) await this.recheck(item, outcome.job);
     if (outcome.job && outcome.created) await this.collapseOlder(outcome.job);
@@ -338,18 +344,31 @@ export class OutboxWorker {
   private async settleFailure(item: OutboxItem, err: unknown): Promise<Settled> {
     const message = this.redact(err instanceof Error ? err.message : String(err));
     const notify = item.op.kind === 'notify';
-    const base = { [notify ? 'group' : 'issueKey']: item.group, outboxId: item.id, op: item.op.kind, attempts: item.attempts + 1, error: message, ...(err instanceof NotificationError ? { status: err.status } : {}) };
+    const base = {
+      [notify ? 'group' : 'issueKey']: item.group,
+      outboxId: item.id,
+      op: item.op.kind,
+      attempts: item.attempts + 1,
+      error: message,
+      ...(err instanceof NotificationError ? { status: err.status } : {}),
+    };
     try {
       if ((err instanceof GiteaError || err instanceof NotificationError) && err.retryable) {
         const now = this.now();
         const delayMs = retryAfterOf(err, now) ?? backoffDelay(item.attempts + 1, this.backoff, this.random);
         await this.store.outboxRetry(item.id, now + delayMs, message, this.workerId);
         const level = item.attempts === 0 ? 'warn' : 'debug';
-        this.logger[level]({ ...base, retryInMs: delayMs }, notify ? 'outbox: the notification receiver is failing; the notification will be retried' : 'outbox: Gitea is failing; the write will be retried');
+        this.logger[level](
+          { ...base, retryInMs: delayMs },
+          notify ? 'outbox: the notification receiver is failing; the notification will be retried' : 'outbox: Gitea is failing; the write will be retried',
+        );
         return 'retry';
       }
       await this.store.outboxFailed(item.id, message, this.workerId);
-      this.logger.warn({ ...base, hint: outboxFailureHint(item.op, err) }, notify ? 'outbox: notification failed and will not be retried' : 'outbox: Gitea write failed and will not be retried');
+      this.logger.warn(
+        { ...base, hint: outboxFailureHint(item.op, err) },
+        notify ? 'outbox: notification failed and will not be retried' : 'outbox: Gitea write failed and will not be retried',
+      );
       return 'failed';
     } catch (storeErr) {
       this.storeFailedThisRound = true;
@@ -362,10 +381,11 @@ export class OutboxWorker {
 /** `fn`'s first successful result, reused; a failure is not kept (the next call asks again). */
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
-  return () => (value ??= fn().catch((err: unknown) => {
-    value = undefined;
-    throw err;
-  }));
+  return () =>
+    (value ??= fn().catch((err: unknown) => {
+      value = undefined;
+      throw err;
+    }));
 }
 
 /** The job without the comment id the worker itself stores. */

@@ -68,7 +68,7 @@ export function renderStatusComment(job: Job, context: RenderContext = {}, now: 
   const marker = statusMarker(job);
   const took = job.result ? ` in ${formatDuration(job.result.durationMs)}` : '';
   const summary = `${ICON[job.state]} Superseded by job ${job.supersededBy} — ${job.state}${took}`;
-  return [marker, `<details><summary>${summary}</summary>`, full.slice(marker.length).trim(), '</details>'].join('\n\n') + '\n';
+  return `${[marker, `<details><summary>${summary}</summary>`, full.slice(marker.length).trim(), '</details>'].join('\n\n')}\n`;
 }
 
 function renderFull(job: Job, context: RenderContext, now: Date): string {
@@ -81,7 +81,9 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
   if (job.note) blocks.push(`_${job.note}_`);
 
   if (job.state === 'waiting' && job.waiting) {
-    blocks.push(`Waiting ${WAIT_TEXT[job.waiting.reason]}: ${job.waiting.detail}. It starts by itself at ${job.waiting.until.slice(0, 16).replace('T', ' ')} UTC (or later, when a slot is free).`);
+    blocks.push(
+      `Waiting ${WAIT_TEXT[job.waiting.reason]}: ${job.waiting.detail}. It starts by itself at ${job.waiting.until.slice(0, 16).replace('T', ' ')} UTC (or later, when a slot is free).`,
+    );
   } else if (job.state === 'queued' || job.state === 'waiting') {
     blocks.push(`Waiting ${context.waitingFor ?? 'for a free agent slot'}.`);
   } else if (job.state === 'running') {
@@ -104,7 +106,8 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
   if (r?.sessionId) rows.push(['Session', `\`${r.sessionId}\``]);
   if (r?.usage) rows.push(['Tokens (this turn)', formatUsage(r.usage) + (r.usage.model ? ` · \`${r.usage.model}\`` : '')]);
   const total = context.issueUsage;
-  if (total && finished) rows.push([`Tokens (issue, ${total.turns} turn${total.turns === 1 ? '' : 's'})`, formatUsage(total, { costPartial: !total.costComplete && total.costUsd !== undefined })]);
+  if (total && finished)
+    rows.push([`Tokens (issue, ${total.turns} turn${total.turns === 1 ? '' : 's'})`, formatUsage(total, { costPartial: !total.costComplete && total.costUsd !== undefined })]);
   blocks.push(['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
 
   if (job.state === 'succeeded' && r?.summary) blocks.push('**Agent summary**', quote(r.summary, 2000));
@@ -112,5 +115,5 @@ function renderFull(job: Job, context: RenderContext, now: Date): string {
     blocks.push("<details><summary>Last lines of the agent's output</summary>", fenced(r.outputTail), '</details>');
   }
   if (context.footer) blocks.push(`<sub>${context.footer}</sub>`);
-  return blocks.join('\n\n') + '\n';
+  return `${blocks.join('\n\n')}\n`;
 }

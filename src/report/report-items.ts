@@ -38,11 +38,6 @@ export function runningItems(job: JobFacts, settings: ReportSettings = DEFAULT_R
   return [statusCommentItem(job), ...stateLabelItems(job, 'running', settings)];
 }
 
-/** Items for a job put back in the queue (interrupted): its status comment and state label. */
-export function requeuedItems(job: JobFacts, settings: ReportSettings = DEFAULT_REPORT_SETTINGS): NewOutboxItem[] {
-  return [statusCommentItem(job), ...stateLabelItems(job, 'queued', settings)];
-}
-
 /**
  * The `pending` commit status for a turn that starts on `startSha`; the worker writes it only
  * while an open pull request has the job's branch as head.
@@ -64,9 +59,11 @@ export function finishedItems(job: Job, state: JobState, result: JobResult | und
   const sha = result?.headSha ?? job.startSha;
   if (sha !== undefined) {
     const [status, description] =
-      state === 'succeeded' ? (['success', `kugetsu finished (job ${job.id})`] as const)
-      : state === 'canceled' ? (['error', `kugetsu was stopped (job ${job.id})`] as const)
-      : (['failure', `kugetsu failed (job ${job.id})`] as const);
+      state === 'succeeded'
+        ? (['success', `kugetsu finished (job ${job.id})`] as const)
+        : state === 'canceled'
+          ? (['error', `kugetsu was stopped (job ${job.id})`] as const)
+          : (['failure', `kugetsu failed (job ${job.id})`] as const);
     items.push(commitStatusItem(job, sha, status, description, 'end'));
   }
   items.push(...stateLabelItems(job, state, settings));
@@ -86,7 +83,13 @@ export function pullRequestItem(job: Job, result: Pick<JobResult, 'summary'>, se
   body.push(`kugetsu worked on #${n} at the request of @${job.sender.login} (job ${job.id}); follow-up turns push to this branch.`);
   if (result.summary) {
     const summary = result.summary.length > 2000 ? `${result.summary.slice(0, 2000)}…` : result.summary;
-    body.push('**Agent summary**', summary.split('\n').map((l) => `> ${l}`).join('\n'));
+    body.push(
+      '**Agent summary**',
+      summary
+        .split('\n')
+        .map((l) => `> ${l}`)
+        .join('\n'),
+    );
   }
   // A hidden marker (last, so the body does not read as a status comment) names the issue and job.
   body.push(`${STATUS_MARKER_PREFIX}pr issue=${job.issueKey} job=${job.id} -->`);
@@ -95,11 +98,13 @@ export function pullRequestItem(job: Job, result: Pick<JobResult, 'summary'>, se
     group: job.issueKey,
     op: {
       kind: 'ensure_pull_request',
-      owner, repo: name, issueNumber: n,
+      owner,
+      repo: name,
+      issueNumber: n,
       head: job.branch,
       base: settings.baseBranch ?? job.repo.defaultBranch,
       title: `kugetsu: ${job.issueSnapshot?.title.trim() || `issue #${n}`}`,
-      body: body.join('\n\n') + '\n',
+      body: `${body.join('\n\n')}\n`,
       jobId: job.id,
       mentions: [job.sender.login],
     },

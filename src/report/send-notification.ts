@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import type { NotificationPayload } from '../domain/job-notification.js';
 import type { Redactor } from '../log/redact.js';
 import type { Job } from '../store/job.js';
 import type { OutboxOp } from '../store/outbox.js';
@@ -105,5 +104,3 @@ function maskStrings<T>(value: T, redact: Redactor): T {
   }
   return value;
 }
-
-export type { NotificationPayload };

@@ -53,7 +53,11 @@ function contextOf(body: Record<string, unknown>): ScriptedContext {
   let step = 0;
   for (const m of messages) {
     const { texts, toolResults } = textsOf(m.content);
-    workdir = texts.map((t) => WORKDIR.exec(t)?.[1]).filter((w) => w !== undefined).at(-1) ?? workdir;
+    workdir =
+      texts
+        .map((t) => WORKDIR.exec(t)?.[1])
+        .filter((w) => w !== undefined)
+        .at(-1) ?? workdir;
     if (m.role !== 'user') continue;
     const real = realTexts(texts);
     if (toolResults > 0) step += toolResults;
@@ -74,7 +78,14 @@ function wireUsage(u: ScriptedUsage): Record<string, number> {
   return { input_tokens: u.inputTokens, output_tokens: u.outputTokens, cache_read_input_tokens: u.cacheReadTokens, cache_creation_input_tokens: u.cacheWriteTokens };
 }
 
-function sendAnswer(res: ServerResponse, reply: { text: string } | { tool: string; args: Record<string, unknown> }, n: number, model: string, usage: ScriptedUsage, stream: boolean): void {
+function sendAnswer(
+  res: ServerResponse,
+  reply: { text: string } | { tool: string; args: Record<string, unknown> },
+  n: number,
+  model: string,
+  usage: ScriptedUsage,
+  stream: boolean,
+): void {
   const id = `msg_fake_${n}`;
   const block = 'text' in reply ? { type: 'text', text: reply.text } : { type: 'tool_use', id: `toolu_fake_${n}`, name: reply.tool, input: reply.args };
   const stopReason = 'text' in reply ? 'end_turn' : 'tool_use';
@@ -84,7 +95,9 @@ function sendAnswer(res: ServerResponse, reply: { text: string } | { tool: strin
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  sse(res, 'message_start', { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...wireUsage(usage), output_tokens: 1 } } });
+  sse(res, 'message_start', {
+    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...wireUsage(usage), output_tokens: 1 } },
+  });
   if ('text' in reply) {
     sse(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     sse(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text: reply.text } });

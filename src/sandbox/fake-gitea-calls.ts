@@ -20,9 +20,7 @@ export interface FakeGiteaCall {
  * object whose `path` is exact or a RegExp, and whose optional `status` and `body` (deep-equal)
  * must match too.
  */
-export type ExpectedCall =
-  | string
-  | { method: string; path: string | RegExp; status?: number; body?: unknown };
+export type ExpectedCall = string | { method: string; path: string | RegExp; status?: number; body?: unknown };
 
 /** Options of {@link assertCalls}. */
 export interface ExpectCallsOptions {
@@ -54,8 +52,7 @@ export function assertCalls(actual: readonly FakeGiteaCall[], expected: readonly
     else used.add(index);
   }
   const unexpected = actual.filter((_c, i) => !used.has(i));
-  const inOrder =
-    !ordered || (actual.length === expected.length && actual.every((call, i) => callMatches(call, expected[i] as ExpectedCall)));
+  const inOrder = !ordered || (actual.length === expected.length && actual.every((call, i) => callMatches(call, expected[i] as ExpectedCall)));
   if (missing.length === 0 && unexpected.length === 0 && inOrder) return;
   const lines = [
     'fake Gitea: the calls differ from the expected ones',

@@ -22,10 +22,7 @@ export interface FakeFault {
 }
 
 /** What a matched fault makes the fake do with one request. */
-export type FaultAction =
-  | { kind: 'drop' }
-  | { kind: 'lose-response' }
-  | { kind: 'status'; status: number; message: string; retryAfterSeconds?: number };
+export type FaultAction = { kind: 'drop' } | { kind: 'lose-response' } | { kind: 'status'; status: number; message: string; retryAfterSeconds?: number };
 
 /**
  * Pending faults of the fake Gitea and its up/down switch. While down, every request is dropped.

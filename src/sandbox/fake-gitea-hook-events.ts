@@ -1,18 +1,40 @@
 /** Every fine event a hook can have, in the order Gitea lists them (`Webhook.EventsArray`). */
 const ORDER = [
-  'create', 'delete', 'fork', 'push',
-  'issues', 'issue_assign', 'issue_label', 'issue_milestone', 'issue_comment',
-  'pull_request', 'pull_request_assign', 'pull_request_label', 'pull_request_milestone', 'pull_request_comment',
-  'pull_request_review_approved', 'pull_request_review_rejected', 'pull_request_review_comment',
-  'pull_request_sync', 'pull_request_review_request',
-  'wiki', 'repository', 'release',
+  'create',
+  'delete',
+  'fork',
+  'push',
+  'issues',
+  'issue_assign',
+  'issue_label',
+  'issue_milestone',
+  'issue_comment',
+  'pull_request',
+  'pull_request_assign',
+  'pull_request_label',
+  'pull_request_milestone',
+  'pull_request_comment',
+  'pull_request_review_approved',
+  'pull_request_review_rejected',
+  'pull_request_review_comment',
+  'pull_request_sync',
+  'pull_request_review_request',
+  'wiki',
+  'repository',
+  'release',
 ] as const;
 
 const ISSUE_EVENTS = ['issues', 'issue_assign', 'issue_label', 'issue_milestone', 'issue_comment'];
 const REVIEW_EVENTS = ['pull_request_review_approved', 'pull_request_review_rejected', 'pull_request_review_comment'];
 const PULL_EVENTS = [
-  'pull_request', 'pull_request_assign', 'pull_request_label', 'pull_request_milestone', 'pull_request_comment',
-  ...REVIEW_EVENTS, 'pull_request_sync', 'pull_request_review_request',
+  'pull_request',
+  'pull_request_assign',
+  'pull_request_label',
+  'pull_request_milestone',
+  'pull_request_comment',
+  ...REVIEW_EVENTS,
+  'pull_request_sync',
+  'pull_request_review_request',
 ];
 
 /**

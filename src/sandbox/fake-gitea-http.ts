@@ -20,7 +20,7 @@ export class FakeGiteaHttp {
   }
 
   /** Gitea's 404 (`APIErrorNotFound`). */
-  notFound(c: FakeCtx, message = 'The target couldn\'t be found.'): Response {
+  notFound(c: FakeCtx, message = "The target couldn't be found."): Response {
     return c.json({ message, url: `${this.state.baseUrl}/api/swagger`, errors: [] }, 404);
   }
 
@@ -50,11 +50,7 @@ export class FakeGiteaHttp {
    * unknown, or private and unreadable → 404 (Gitea hides what you may not see); readable but
    * below `need` → 403 with `message`.
    */
-  repo(
-    c: FakeCtx,
-    need: FakePermission = 'read',
-    message = 'user should have a permission to write to a repo',
-  ): { repo: FakeRepo; permission: FakePermission } | Response {
+  repo(c: FakeCtx, need: FakePermission = 'read', message = 'user should have a permission to write to a repo'): { repo: FakeRepo; permission: FakePermission } | Response {
     const repo = this.state.findRepo(c.req.param('owner') ?? '', c.req.param('repo') ?? '');
     if (!repo) return this.notFound(c);
     const permission = this.state.permissionOf(repo, c.get('caller'));

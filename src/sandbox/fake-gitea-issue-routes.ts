@@ -1,13 +1,10 @@
 import type { Hono } from 'hono';
-import { FakeGiteaHttp, intParam, rank, type FakeCtx, type FakeGiteaEnv } from './fake-gitea-http.js';
+import { type FakeGiteaHttp, intParam, rank, type FakeCtx, type FakeGiteaEnv } from './fake-gitea-http.js';
 import type { FakeGiteaJson } from './fake-gitea-json.js';
 import type { FakeComment, FakeRepo } from './fake-gitea-state.js';
 
 /** Gitea's default `[ui] REACTIONS` plus `CUSTOM_EMOJIS` (v1.25 `modules/setting/ui.go`). */
-const ALLOWED_REACTIONS = new Set([
-  '+1', '-1', 'laugh', 'hooray', 'confused', 'heart', 'rocket', 'eyes',
-  'gitea', 'codeberg', 'gitlab', 'git', 'github', 'gogs',
-]);
+const ALLOWED_REACTIONS = new Set(['+1', '-1', 'laugh', 'hooray', 'confused', 'heart', 'rocket', 'eyes', 'gitea', 'codeberg', 'gitlab', 'git', 'github', 'gogs']);
 
 /**
  * Registers the issue, comment, reaction and issue-label routes of the fake Gitea under
@@ -26,8 +23,7 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
   /** Gitea lets the poster or a writer edit or delete a comment; others get 403. */
   const mayChange = (c: FakeCtx, comment: FakeComment, permission: Parameters<typeof rank>[0]): boolean =>
     c.get('caller')?.id === comment.authorId || rank(permission) >= rank('write');
-  const parseTime = (value: string | undefined): number | undefined =>
-    value === undefined || value === '' ? undefined : Date.parse(value);
+  const parseTime = (value: string | undefined): number | undefined => (value === undefined || value === '' ? undefined : Date.parse(value));
 
   // issueGetRepoComments: comments updated at or after `since`, oldest first, paginated.
   app.get(`${base}/comments`, (c) => {
@@ -111,7 +107,10 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
     const repo = found.repo;
     const wantState = c.req.query('state') ?? 'open';
     const type = c.req.query('type');
-    const names = (c.req.query('labels') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const names = (c.req.query('labels') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const labelIds = repo.labels.filter((l) => names.includes(l.name)).map((l) => l.id);
     const list = [...repo.issues.values()]
       .filter((i) => wantState === 'all' || i.state === wantState)
@@ -260,7 +259,10 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
     }
     if (toAdd.length > 0) issue.updatedAt = state.now();
     const labels = issue.labelIds.flatMap((id) => repo.labels.filter((l) => l.id === id));
-    return c.json(labels.map((l) => json.label(repo, l)), 200);
+    return c.json(
+      labels.map((l) => json.label(repo, l)),
+      200,
+    );
   });
 
   // issueRemoveLabel: by numeric id only. A name parses as id 0 → 422 "label does not exist";

@@ -1,14 +1,4 @@
-import type {
-  FakeComment,
-  FakeCommitStatus,
-  FakeGiteaState,
-  FakeHook,
-  FakeIssue,
-  FakeLabel,
-  FakeRepo,
-  FakeReview,
-  FakeUser,
-} from './fake-gitea-state.js';
+import type { FakeComment, FakeCommitStatus, FakeGiteaState, FakeHook, FakeIssue, FakeLabel, FakeRepo, FakeReview, FakeUser } from './fake-gitea-state.js';
 
 /** RFC 3339 at second precision, as Gitea writes times (`2024-01-02T03:04:05Z`). */
 export function giteaTime(date: Date): string {
@@ -120,9 +110,7 @@ export class FakeGiteaJson {
       updated_at: giteaTime(issue.updatedAt),
       closed_at: issue.state === 'closed' ? giteaTime(issue.updatedAt) : null,
       due_date: null,
-      pull_request: issue.pull
-        ? { merged: issue.pull.merged, merged_at: null, draft: false, html_url: html }
-        : null,
+      pull_request: issue.pull ? { merged: issue.pull.merged, merged_at: null, draft: false, html_url: html } : null,
       repository: { id: repo.id, name: repo.name, owner: repo.owner, full_name: `${repo.owner}/${repo.name}` },
       pin_order: 0,
     };

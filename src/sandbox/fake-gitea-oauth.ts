@@ -106,7 +106,10 @@ function same(a: string, b: string): boolean {
 const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 function errorPage(c: Ctx, code: string, description: string): Response {
-  return c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization failed</title></head><body><h1>Authorization failed</h1><p id="error">${escape(code)}: ${escape(description)}</p></body></html>`, 400);
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization failed</title></head><body><h1>Authorization failed</h1><p id="error">${escape(code)}: ${escape(description)}</p></body></html>`,
+    400,
+  );
 }
 
 /** The fake's "sign in and grant" page: one link per user (the bot left out), each signing that user in. */
@@ -119,5 +122,7 @@ function chooser(c: Ctx, state: FakeGiteaState): Response {
       return `<li><a href="${escape(url.pathname + url.search)}" data-login="${escape(u.login)}">Sign in as ${escape(u.login)} and authorize</a></li>`;
     })
     .join('');
-  return c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize application — fake Gitea</title></head><body><h1>Authorize application</h1><p>Fake Gitea: choose who signs in.</p><ul>${links}</ul></body></html>`);
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize application — fake Gitea</title></head><body><h1>Authorize application</h1><p>Fake Gitea: choose who signs in.</p><ul>${links}</ul></body></html>`,
+  );
 }

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { FakeGiteaHttp, intParam, type FakeGiteaEnv } from './fake-gitea-http.js';
+import { type FakeGiteaHttp, intParam, type FakeGiteaEnv } from './fake-gitea-http.js';
 import { expandHookEvents } from './fake-gitea-hook-events.js';
 import type { FakeGiteaJson } from './fake-gitea-json.js';
 import { fakeSha, type FakeHook } from './fake-gitea-state.js';
@@ -100,9 +100,7 @@ export function registerFakeRepoRoutes(app: Hono<FakeGiteaEnv>, http: FakeGiteaH
     const found = http.repo(c);
     if (found instanceof Response) return found;
     const wanted = c.req.query('state') ?? 'open';
-    const list = [...found.repo.issues.values()]
-      .filter((i) => i.pull && (wanted === 'all' || i.state === wanted))
-      .sort((a, b) => b.number - a.number);
+    const list = [...found.repo.issues.values()].filter((i) => i.pull && (wanted === 'all' || i.state === wanted)).sort((a, b) => b.number - a.number);
     return c.json(http.page(c, list).map((i) => json.pull(found.repo, i)));
   });
 
@@ -133,11 +131,13 @@ export function registerFakeRepoRoutes(app: Hono<FakeGiteaEnv>, http: FakeGiteaH
     const head = String(body['head']);
     const baseRef = String(body['base']);
     if (head === baseRef) return http.error(c, 422, 'Invalid PullRequest: There are no changes between the head and the base');
-    const open = [...repo.issues.values()].find(
-      (i) => i.pull && i.state === 'open' && i.pull.headRef === head && i.pull.baseRef === baseRef,
-    );
+    const open = [...repo.issues.values()].find((i) => i.pull && i.state === 'open' && i.pull.headRef === head && i.pull.baseRef === baseRef);
     if (open) {
-      return http.error(c, 409, `pull request already exists for these targets [id: ${open.id}, issue_id: ${open.id}, head_repo_id: ${repo.id}, base_repo_id: ${repo.id}, head_branch: ${head}, base_branch: ${baseRef}]`);
+      return http.error(
+        c,
+        409,
+        `pull request already exists for these targets [id: ${open.id}, issue_id: ${open.id}, head_repo_id: ${repo.id}, base_repo_id: ${repo.id}, head_branch: ${head}, base_branch: ${baseRef}]`,
+      );
     }
     const pr = state.addPullRequest(`${repo.owner}/${repo.name}`, {
       title: String(body['title']),

@@ -228,14 +228,7 @@ export class FakeGiteaState {
    * Adds a repository owned by `owner` (created as a user). The bot gets `botPermission`
    * (default `admin`; `owner` when the bot owns the repo).
    */
-  addRepo(repo: {
-    owner: string;
-    name: string;
-    defaultBranch?: string;
-    cloneUrl?: string;
-    private?: boolean;
-    botPermission?: FakePermission;
-  }): FakeRepo {
+  addRepo(repo: { owner: string; name: string; defaultBranch?: string; cloneUrl?: string; private?: boolean; botPermission?: FakePermission }): FakeRepo {
     this.user(repo.owner);
     const created: FakeRepo = {
       id: this.newId(),
@@ -331,9 +324,7 @@ export class FakeGiteaState {
       title: issue.title,
       body: issue.body ?? '',
       state: issue.state ?? 'open',
-      labelIds: (issue.labels ?? []).map(
-        (name) => (repo.labels.find((l) => l.name === name) ?? this.addLabel(fullName, name)).id,
-      ),
+      labelIds: (issue.labels ?? []).map((name) => (repo.labels.find((l) => l.name === name) ?? this.addLabel(fullName, name)).id),
       authorId: this.user(issue.author ?? repo.owner).id,
       createdAt: now,
       updatedAt: now,
@@ -425,9 +416,7 @@ export class FakeGiteaState {
   /** Comments on issue `n`, oldest first. */
   commentsOn(fullName: RepoName, n: number): FakeComment[] {
     const repo = this.repo(fullName);
-    return [...this.comments.values()]
-      .filter((c) => c.repoId === repo.id && c.issueNumber === n)
-      .sort((a, b) => a.id - b.id);
+    return [...this.comments.values()].filter((c) => c.repoId === repo.id && c.issueNumber === n).sort((a, b) => a.id - b.id);
   }
 
   /** Commit statuses of a repository, oldest first, optionally for one sha. */

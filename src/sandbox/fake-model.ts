@@ -131,9 +131,7 @@ function contextOf(messages: FakeChatMessage[]): Omit<FakeRequestContext, 'messa
   messages.forEach((m, i) => {
     if (m.role === 'user') lastUser = i;
   });
-  const step = messages
-    .slice(lastUser + 1)
-    .filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0).length;
+  const step = messages.slice(lastUser + 1).filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0).length;
   const userText = lastUser >= 0 ? textOf(messages[lastUser]!.content) : '';
   return { workdir, step, userText };
 }

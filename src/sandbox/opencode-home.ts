@@ -45,7 +45,10 @@ export interface OpencodeHome {
 export async function ripgrepOnPath(pathValue: string): Promise<boolean> {
   for (const dir of pathValue.split(path.delimiter)) {
     if (dir === '') continue;
-    const ok = await access(path.join(dir, 'rg'), constants.X_OK).then(() => true, () => false);
+    const ok = await access(path.join(dir, 'rg'), constants.X_OK).then(
+      () => true,
+      () => false,
+    );
     if (ok) return true;
   }
   return false;
@@ -89,14 +92,11 @@ export async function createOpencodeHome(options: OpencodeHomeOptions): Promise<
   const ocConfigDir = path.join(d.config, 'opencode');
   await mkdir(path.join(ocConfigDir, 'node_modules'), { recursive: true });
   const deps = { '@opencode-ai/plugin': version };
-  await writeFile(path.join(ocConfigDir, 'package.json'), JSON.stringify({ dependencies: deps }, null, 2) + '\n');
-  await writeFile(
-    path.join(ocConfigDir, 'package-lock.json'),
-    JSON.stringify({ lockfileVersion: 3, packages: { '': { dependencies: deps } } }, null, 2) + '\n',
-  );
+  await writeFile(path.join(ocConfigDir, 'package.json'), `${JSON.stringify({ dependencies: deps }, null, 2)}\n`);
+  await writeFile(path.join(ocConfigDir, 'package-lock.json'), `${JSON.stringify({ lockfileVersion: 3, packages: { '': { dependencies: deps } } }, null, 2)}\n`);
   // opencode writes this file into its config dir when it is missing; kugetsu's agent sandbox shows
   // that dir read-only, so it must be there before a turn (same content as opencode 1.18.33 writes).
-  await writeFile(path.join(ocConfigDir, '.gitignore'), ['node_modules', 'package.json', 'package-lock.json', 'bun.lock', '.gitignore'].join('\n') + '\n');
+  await writeFile(path.join(ocConfigDir, '.gitignore'), `${['node_modules', 'package.json', 'package-lock.json', 'bun.lock', '.gitignore'].join('\n')}\n`);
 
   // The provider package is bundled in the opencode binary: nothing is installed at run time.
   const configFile = path.join(root, 'opencode.json');
@@ -116,7 +116,7 @@ export async function createOpencodeHome(options: OpencodeHomeOptions): Promise<
     autoupdate: false,
     share: 'disabled',
   };
-  await writeFile(configFile, JSON.stringify(config, null, 2) + '\n');
+  await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
   const env: Record<string, string> = {
     PATH: options.path,

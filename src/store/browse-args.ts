@@ -16,6 +16,7 @@ export function checkChangesArgs(afterId: number, limit: number): void {
  */
 export function outputMaxBytesOf(value: number | undefined): number {
   if (value === undefined) return DEFAULT_JOB_OUTPUT_MAX_BYTES;
-  if (!Number.isSafeInteger(value) || value < OUTPUT_MIN_MAX_BYTES) throw new RangeError(`the job output limit must be an integer of at least ${OUTPUT_MIN_MAX_BYTES} bytes, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < OUTPUT_MIN_MAX_BYTES)
+    throw new RangeError(`the job output limit must be an integer of at least ${OUTPUT_MIN_MAX_BYTES} bytes, got ${String(value)}`);
   return value;
 }

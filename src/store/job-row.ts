@@ -50,8 +50,21 @@ export const REPORT_FIELDS = ['statusCommentId', 'pullRequest', 'supersededBy'] 
  */
 export function jobToColumns(job: Job): JobColumns {
   const {
-    id: _id, issueKey, state, deliveryId, attempt, createdAt, startedAt, finishedAt, workerId, leaseUntil, cancelRequested,
-    statusCommentId: _c, pullRequest: _p, supersededBy: _s, ...rest
+    id: _id,
+    issueKey,
+    state,
+    deliveryId,
+    attempt,
+    createdAt,
+    startedAt,
+    finishedAt,
+    workerId,
+    leaseUntil,
+    cancelRequested,
+    statusCommentId: _c,
+    pullRequest: _p,
+    supersededBy: _s,
+    ...rest
   } = job;
   return {
     issue_key: issueKey,

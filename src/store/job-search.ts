@@ -34,7 +34,8 @@ export function searchQuery(filter: JobFilter, page: JobPage, dialect: 'sqlite' 
     conditions.push(sql(() => placeholder(params.length + ++i)));
     params.push(...values);
   };
-  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > SEARCH_MAX_LIMIT) throw new RangeError(`limit must be an integer from 1 to ${SEARCH_MAX_LIMIT}, got ${String(page.limit)}`);
+  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > SEARCH_MAX_LIMIT)
+    throw new RangeError(`limit must be an integer from 1 to ${SEARCH_MAX_LIMIT}, got ${String(page.limit)}`);
   if (filter.repo !== undefined) {
     if (!/^[^/\s]+\/[^/\s]+$/.test(filter.repo)) throw new RangeError(`repo must be owner/name, got ${JSON.stringify(filter.repo)}`);
     add((p) => `j.repo_key = ${p()}`, filter.repo.toLowerCase());

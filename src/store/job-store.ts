@@ -56,7 +56,6 @@ export type AdmitOutcome =
   /** `requireIdleIssue` was set and a job of the issue is queued or running. */
   | { kind: 'busy' };
 
-
 /**
  * A delivery whose facts Gitea could not confirm when it arrived (Gitea was unreachable): kept
  * until Gitea answers, then confirmed and acted on like a fresh delivery.

@@ -84,11 +84,16 @@ export interface Job extends DelegationRequest {
   supersededBy?: string;
 }
 
-
 /** The result of a job canceled before it started (by `/kugetsu stop`, the label, or the CLI). */
 export function canceledBeforeStart(): JobResult {
   return {
-    exitCode: null, timedOut: false, canceled: true, durationMs: 0, outputTail: '', newCommits: 0, pushed: false,
+    exitCode: null,
+    timedOut: false,
+    canceled: true,
+    durationMs: 0,
+    outputTail: '',
+    newCommits: 0,
+    pushed: false,
     error: 'The job was canceled before it started.',
   };
 }

@@ -128,9 +128,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     jobGet: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.id = ?`),
     jobsByIssue: db.prepare<[string], CandidateRow>(`${JOB} WHERE j.issue_key = ? ORDER BY j.id`),
-    issueActive: db.prepare<[string], { one: number }>(
-      `SELECT 1 AS one FROM jobs WHERE issue_key = ? AND state IN ${ACTIVE} LIMIT 1`,
-    ),
+    issueActive: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM jobs WHERE issue_key = ? AND state IN ${ACTIVE} LIMIT 1`),
     queuedCount: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE issue_key = ? AND state IN ('queued', 'waiting')`),
     jobsUnfinished: db.prepare<[], CandidateRow>(`${JOB} WHERE j.state IN ${ACTIVE} ORDER BY j.id`),
     jobsRecent: db.prepare<[number], CandidateRow>(`${JOB} ORDER BY j.id DESC LIMIT ?`),
@@ -152,9 +150,7 @@ export function prepareStatements(db: Database.Database) {
     startsOfRepo: db.prepare<[string, string], { n: number; oldest: string | null }>(
       `SELECT count(*) AS n, min(started_at) AS oldest FROM jobs WHERE repo_key = ? AND started_at >= ?`,
     ),
-    heartbeat: db.prepare<[number, number, string]>(
-      `UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND worker_id = ?`,
-    ),
+    heartbeat: db.prepare<[number, number, string]>(`UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND worker_id = ?`),
     cancelRequest: db.prepare<[number]>(`UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`),
     expiredLeases: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.state = 'running' AND j.lease_until < ? ORDER BY j.id`),
     // Queue positions: jobs waiting for a slot (the oldest of their issue, queued) older than one.
@@ -162,9 +158,7 @@ export function prepareStatements(db: Database.Database) {
       `SELECT count(*) AS n FROM jobs j WHERE j.state = 'queued' AND j.id < ?
          AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE})`,
     ),
-    olderActiveOfIssue: db.prepare<[string, number], { one: number }>(
-      `SELECT 1 AS one FROM jobs WHERE issue_key = ? AND id < ? AND state IN ${ACTIVE} LIMIT 1`,
-    ),
+    olderActiveOfIssue: db.prepare<[string, number], { one: number }>(`SELECT 1 AS one FROM jobs WHERE issue_key = ? AND id < ? AND state IN ${ACTIVE} LIMIT 1`),
     queuedTotal: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'waiting')`),
     reportUpsert: db.prepare<[{ job_id: number; status_comment_id: number | null; pull_request: string | null; superseded_by: string | null }]>(
       `INSERT INTO job_reports (job_id, status_comment_id, pull_request, superseded_by) VALUES (@job_id, @status_comment_id, @pull_request, @superseded_by)
@@ -173,19 +167,13 @@ export function prepareStatements(db: Database.Database) {
     reportGet: db.prepare<[number], ReportPatch & { job_id: number }>(`SELECT * FROM job_reports WHERE job_id = ?`),
     jobCounts: db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM jobs GROUP BY state`),
 
-    eventInsert: db.prepare<[number, string, string, string | null]>(
-      `INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)`,
-    ),
+    eventInsert: db.prepare<[number, string, string, string | null]>(`INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)`),
     eventsOfJob: db.prepare<[number], JobEventRow>(`SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id`),
 
-    deliveryInsert: db.prepare<[string, string, string, string, number]>(
-      `INSERT INTO deliveries (id, event_key, event_type, received_at, job_id) VALUES (?, ?, ?, ?, ?)`,
-    ),
+    deliveryInsert: db.prepare<[string, string, string, string, number]>(`INSERT INTO deliveries (id, event_key, event_type, received_at, job_id) VALUES (?, ?, ?, ?, ?)`),
     deliveryById: db.prepare<[string], { job_id: number }>(`SELECT job_id FROM deliveries WHERE id = ?`),
     deliveryByEventKey: db.prepare<[string], { job_id: number }>(`SELECT job_id FROM deliveries WHERE event_key = ?`),
-    eventKnown: db.prepare<[string, string], { one: number }>(
-      `SELECT 1 AS one FROM deliveries WHERE id = ? OR event_key = ? LIMIT 1`,
-    ),
+    eventKnown: db.prepare<[string, string], { one: number }>(`SELECT 1 AS one FROM deliveries WHERE id = ? OR event_key = ? LIMIT 1`),
 
     sessionGet: db.prepare<[string], SessionRow>(`SELECT * FROM sessions WHERE issue_key = ?`),
     sessionPut: db.prepare<[SessionRow]>(
@@ -196,9 +184,7 @@ export function prepareStatements(db: Database.Database) {
          export = excluded.export`,
     ),
     sessionDelete: db.prepare<[string]>(`DELETE FROM sessions WHERE issue_key = ?`),
-    sessionsAll: db.prepare<[], SessionRow>(
-      `SELECT issue_key, agent, session_id, worktree_path, branch, updated_at FROM sessions ORDER BY issue_key`,
-    ),
+    sessionsAll: db.prepare<[], SessionRow>(`SELECT issue_key, agent, session_id, worktree_path, branch, updated_at FROM sessions ORDER BY issue_key`),
 
     // Coalescing: the partial unique index allows one pending row per key.
     outboxInsert: db.prepare<[OutboxInsert]>(
@@ -206,12 +192,8 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@key, @group_key, @op, 'pending', 0, @now, @now, @kind, @job_id)
        ON CONFLICT (key) WHERE state = 'pending' DO NOTHING`,
     ),
-    outboxDue: db.prepare<[number, number], OutboxRow>(
-      `SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
-    ),
-    outboxNextDue: db.prepare<[], { at: number | null }>(
-      `SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`,
-    ),
+    outboxDue: db.prepare<[number, number], OutboxRow>(`SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`),
+    outboxNextDue: db.prepare<[], { at: number | null }>(`SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'pending'`),
     // Claims: the head (oldest pending item) of each group, due, not held by a live claim.
     outboxClaimable: db.prepare<[number, number, number], OutboxRow>(
       `SELECT * FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (o.claimed_by IS NULL OR o.claim_until < ?)
@@ -233,12 +215,8 @@ export function prepareStatements(db: Database.Database) {
       `UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, claimed_by = NULL, claim_until = NULL
        WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR claimed_by = ?)`,
     ),
-    outboxOpen: db.prepare<[string], { one: number }>(
-      `SELECT 1 AS one FROM outbox WHERE key = ? AND state IN ('pending', 'failed') LIMIT 1`,
-    ),
-    outboxCounts: db.prepare<[], { state: string; n: number }>(
-      `SELECT state, count(*) AS n FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state`,
-    ),
+    outboxOpen: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM outbox WHERE key = ? AND state IN ('pending', 'failed') LIMIT 1`),
+    outboxCounts: db.prepare<[], { state: string; n: number }>(`SELECT state, count(*) AS n FROM outbox WHERE state IN ('pending', 'failed') GROUP BY state`),
 
     repoPut: db.prepare<[string, string, string, string]>(
       `INSERT INTO repos (full_name, data, first_seen, last_seen) VALUES (?, ?, ?, ?)
@@ -247,41 +225,27 @@ export function prepareStatements(db: Database.Database) {
     reposAll: db.prepare<[], { data: string }>(`SELECT data FROM repos ORDER BY full_name`),
 
     cursorGet: db.prepare<[string], { value: string }>(`SELECT value FROM cursors WHERE name = ?`),
-    cursorPut: db.prepare<[string, string]>(
-      `INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
-    ),
+    cursorPut: db.prepare<[string, string]>(`INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`),
 
     deferInsert: db.prepare<[string, string, string, string, string, number, string]>(
       `INSERT INTO deferred_events (event_key, delivery_id, event_type, received_at, event, next_attempt_at, last_error)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING`,
     ),
-    deferredDue: db.prepare<[number, number], DeferredRow>(
-      `SELECT * FROM deferred_events WHERE next_attempt_at <= ? ORDER BY received_at, event_key LIMIT ?`,
-    ),
-    deferredRetry: db.prepare<[number, string, string]>(
-      `UPDATE deferred_events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE event_key = ?`,
-    ),
+    deferredDue: db.prepare<[number, number], DeferredRow>(`SELECT * FROM deferred_events WHERE next_attempt_at <= ? ORDER BY received_at, event_key LIMIT ?`),
+    deferredRetry: db.prepare<[number, string, string]>(`UPDATE deferred_events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE event_key = ?`),
     deferredDelete: db.prepare<[string]>(`DELETE FROM deferred_events WHERE event_key = ?`),
     deferredCount: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM deferred_events`),
 
-    pruneJobIds: db.prepare<[string], { id: number }>(
-      `SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ? ORDER BY id`,
-    ),
-    pruneJobEvents: db.prepare<[string]>(
-      `DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`,
-    ),
-    pruneJobReports: db.prepare<[string]>(
-      `DELETE FROM job_reports WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`,
-    ),
+    pruneJobIds: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ? ORDER BY id`),
+    pruneJobEvents: db.prepare<[string]>(`DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`),
+    pruneJobReports: db.prepare<[string]>(`DELETE FROM job_reports WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`),
     pruneJobs: db.prepare<[string]>(`DELETE FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?`),
     pruneDeliveries: db.prepare<[string]>(
       `DELETE FROM deliveries WHERE received_at < ?
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = deliveries.job_id AND j.state IN ${ACTIVE})`,
     ),
     pruneOutbox: db.prepare<[number]>(`DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < ?`),
-    pruneJobOutput: db.prepare<[string]>(
-      `DELETE FROM job_output WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`,
-    ),
+    pruneJobOutput: db.prepare<[string]>(`DELETE FROM job_output WHERE job_id IN (SELECT id FROM jobs WHERE state IN ${FINISHED} AND finished_at < ?)`),
     pruneWorkers: db.prepare<[number]>(`DELETE FROM workers WHERE seen_at < ?`),
 
     // The change feed: history rows by id (AUTOINCREMENT, never reused).
@@ -301,9 +265,7 @@ export function prepareStatements(db: Database.Database) {
       `SELECT kind, sum(state = 'pending') AS pending, sum(state = 'pending' AND attempts > 0) AS retrying, sum(state = 'failed') AS failed
        FROM outbox WHERE state IN ('pending', 'failed') GROUP BY kind ORDER BY kind`,
     ),
-    outboxOfJob: db.prepare<[number], JobWriteRow>(
-      `SELECT id, kind, state, attempts, last_error, created_at, done_at FROM outbox WHERE job_id = ? ORDER BY id`,
-    ),
+    outboxOfJob: db.prepare<[number], JobWriteRow>(`SELECT id, kind, state, attempts, last_error, created_at, done_at FROM outbox WHERE job_id = ? ORDER BY id`),
     waitingCounts: db.prepare<[], { repo: string; reason: string; n: number }>(
       `SELECT j.repo_key AS repo,
          CASE WHEN j.state = 'waiting' THEN coalesce(json_extract(j.data, '$.waiting.reason'), 'gitea')
@@ -316,16 +278,10 @@ export function prepareStatements(db: Database.Database) {
 
     // Output chunks (see output-chunks.ts).
     outputFirst: db.prepare<[number], { start: number }>(`SELECT start FROM job_output WHERE job_id = ? ORDER BY start LIMIT 1`),
-    outputLast: db.prepare<[number], { start: number; size: number }>(
-      `SELECT start, length(data) AS size FROM job_output WHERE job_id = ? ORDER BY start DESC LIMIT 1`,
-    ),
+    outputLast: db.prepare<[number], { start: number; size: number }>(`SELECT start, length(data) AS size FROM job_output WHERE job_id = ? ORDER BY start DESC LIMIT 1`),
     outputInsert: db.prepare<[number, number, Buffer]>(`INSERT INTO job_output (job_id, start, data) VALUES (?, ?, ?)`),
-    outputDropBefore: db.prepare<[number, number, number]>(
-      `DELETE FROM job_output WHERE job_id = ? AND start < ? AND start + length(data) <= ?`,
-    ),
-    outputStraddling: db.prepare<[number, number], { start: number; data: Buffer }>(
-      `SELECT start, data FROM job_output WHERE job_id = ? AND start < ?`,
-    ),
+    outputDropBefore: db.prepare<[number, number, number]>(`DELETE FROM job_output WHERE job_id = ? AND start < ? AND start + length(data) <= ?`),
+    outputStraddling: db.prepare<[number, number], { start: number; data: Buffer }>(`SELECT start, data FROM job_output WHERE job_id = ? AND start < ?`),
     outputDelete: db.prepare<[number, number]>(`DELETE FROM job_output WHERE job_id = ? AND start = ?`),
     // The chunk holding byte $from, and those after it that start before $to.
     outputRange: db.prepare<[{ job: number; from: number; to: number }], { start: number; data: Buffer }>(

@@ -34,7 +34,12 @@ export function decideAccess(policy: AccessPolicy, login: string, role: Role, re
     return { allowed: false, code: 'deny-list', reason: `@${login} is on KUGETSU_DENY_USERS`, reply: `@${login} is not allowed to ask kugetsu for work on this instance.` };
   }
   if (policy.allowUsers.length > 0 && !policy.allowUsers.includes(who)) {
-    return { allowed: false, code: 'allow-list', reason: `@${login} is not on KUGETSU_ALLOW_USERS`, reply: `@${login} is not on the list of people who may ask kugetsu for work; ask the person who runs kugetsu to add you.` };
+    return {
+      allowed: false,
+      code: 'allow-list',
+      reason: `@${login} is not on KUGETSU_ALLOW_USERS`,
+      reply: `@${login} is not on the list of people who may ask kugetsu for work; ask the person who runs kugetsu to add you.`,
+    };
   }
   if (RANK[role] < RANK[policy.minRole]) {
     return {

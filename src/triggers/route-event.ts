@@ -73,9 +73,10 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
       // Only a branch in the repository itself is kugetsu's: a fork's branch of the same name is not.
       const linked = event.issue.isPull && event.pull && !event.pull.fromFork ? issueNumberOfBranch(event.pull.headRef, settings.branchTemplate) : undefined;
       // A command on someone else's pull request works on that PR's own branch.
-      const onPull = event.issue.isPull && linked === undefined
-        ? { onPullRequest: { number: event.issue.number, ...(event.pull ? { headRef: event.pull.headRef, fromFork: event.pull.fromFork } : {}) } }
-        : {};
+      const onPull =
+        event.issue.isPull && linked === undefined
+          ? { onPullRequest: { number: event.issue.number, ...(event.pull ? { headRef: event.pull.headRef, fromFork: event.pull.fromFork } : {}) } }
+          : {};
       const workIssue = linked ?? event.issue.number;
       const what = classifyCommand(parsed.message);
       if (what.kind !== 'message') {

@@ -53,7 +53,8 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
   });
 
   if (!options) {
-    const notConfigured = 'Sign-in with Gitea is not configured: set KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET and KUGETSU_PUBLIC_URL (README "Dashboard API"). The admin token works meanwhile: Authorization: Bearer <state>/admin-token.';
+    const notConfigured =
+      'Sign-in with Gitea is not configured: set KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET and KUGETSU_PUBLIC_URL (README "Dashboard API"). The admin token works meanwhile: Authorization: Bearer <state>/admin-token.';
     app.get('/auth/login', (c) => c.text(notConfigured, 404));
     app.get('/auth/callback', (c) => c.text(notConfigured, 404));
     return app;
@@ -86,7 +87,8 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     try {
       accessToken = (await gitea.validateAuthorizationCode(code, verifier)).accessToken();
     } catch (err) {
-      if (err instanceof OAuth2RequestError) return c.text(`Gitea refused the sign-in code (${err.code}${err.description ? `: ${err.description}` : ''}). Start again: /auth/login`, 400);
+      if (err instanceof OAuth2RequestError)
+        return c.text(`Gitea refused the sign-in code (${err.code}${err.description ? `: ${err.description}` : ''}). Start again: /auth/login`, 400);
       options.logger.warn({ err }, 'sign-in with Gitea failed: the token request did not succeed');
       return c.text('Gitea could not be reached to finish the sign-in. Try again in a moment.', 502);
     }

@@ -44,7 +44,8 @@ export function csrfGuard(origins: readonly string[]): MiddlewareHandler<WebEnv>
       const field = form[CSRF_FIELD];
       if (typeof field === 'string') token = field;
     }
-    if (!token || !sameText(token, viewer.csrfToken)) return refuse(`missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header or the ${CSRF_FIELD} form field`);
+    if (!token || !sameText(token, viewer.csrfToken))
+      return refuse(`missing or wrong CSRF token: send the session's token in the ${CSRF_HEADER} header or the ${CSRF_FIELD} form field`);
     await next();
   };
 }

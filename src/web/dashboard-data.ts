@@ -7,9 +7,7 @@ import { isActive, type Job, type JobState } from '../store/job.js';
 import type { JobBrowser } from '../engine/job-browser.js';
 import type { JobOutput } from '../engine/job-output.js';
 import { JOB_STATES } from '../domain/job-state.js';
-import type {
-  ActionOutcome, JobDetail, JobFilter, JobList, JobPermissions, LogChunk, Overview, PageRequest, QueueLane, QueuePlace, WorkerSlots,
-} from './dashboard-types.js';
+import type { ActionOutcome, JobDetail, JobFilter, JobList, JobPermissions, LogChunk, Overview, PageRequest, QueueLane, QueuePlace, WorkerSlots } from './dashboard-types.js';
 import { jobRow } from './job-view.js';
 import type { ViewerAccess } from './viewer-access.js';
 import type { Viewer } from './viewer.js';
@@ -146,12 +144,16 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
         ...(r
           ? {
               outcome: {
-                exitCode: r.exitCode, timedOut: r.timedOut, canceled: r.canceled, durationMs: r.durationMs,
+                exitCode: r.exitCode,
+                timedOut: r.timedOut,
+                canceled: r.canceled,
+                durationMs: r.durationMs,
                 ...(r.sessionId ? { sessionId: r.sessionId } : {}),
                 ...(r.summary ? { summary: redact(r.summary) } : {}),
                 ...(r.error ? { error: redact(r.error) } : {}),
                 ...(r.failedPhase ? { failedPhase: r.failedPhase } : {}),
-                newCommits: r.newCommits, pushed: r.pushed,
+                newCommits: r.newCommits,
+                pushed: r.pushed,
                 ...(r.headSha ? { headSha: r.headSha } : {}),
                 outputTail: redact(r.outputTail ?? ''),
                 ...(r.usage
@@ -217,7 +219,10 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
           waiting.set(`${repo}\n${reason}`, entry);
         }
       }
-      const running = unfinished.filter((j) => j.state === 'running').map(row).sort((a, b) => (b.elapsedMs ?? 0) - (a.elapsedMs ?? 0));
+      const running = unfinished
+        .filter((j) => j.state === 'running')
+        .map(row)
+        .sort((a, b) => (b.elapsedMs ?? 0) - (a.elapsedMs ?? 0));
       const slots: WorkerSlots[] = workers.map((w) => ({ workerId: w.id, running: w.running, slots: w.slots, seenAt: w.lastSeenAt }));
       return {
         at: new Date(now()).toISOString(),
@@ -225,8 +230,15 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
         counts,
         waiting: [...waiting.values()],
         running,
-        failures: recent.filter((j) => j.state === 'failed').slice(0, 10).map(row),
-        outbox: health.reduce((sum, h) => ({ pending: sum.pending + h.pending, retrying: sum.retrying + h.retrying, failed: sum.failed + h.failed }), { pending: 0, retrying: 0, failed: 0 }),
+        failures: recent
+          .filter((j) => j.state === 'failed')
+          .slice(0, 10)
+          .map(row),
+        outbox: health.reduce((sum, h) => ({ pending: sum.pending + h.pending, retrying: sum.retrying + h.retrying, failed: sum.failed + h.failed }), {
+          pending: 0,
+          retrying: 0,
+          failed: 0,
+        }),
       };
     },
 
@@ -271,9 +283,15 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       const active = jobs.find((j) => isActive(j.state));
       if (active) return { ok: false, status: 'conflict', reason: `job ${active.id} of ${job.issueKey} is still ${active.state}; retry when it has finished, or cancel it first` };
       const failed = [...jobs].reverse().find((j) => j.state === 'failed' || j.state === 'canceled');
-      if (!failed || failed.id !== job.id) return { ok: false, status: 'conflict', reason: failed ? `only the last failed or canceled job of ${job.issueKey} (job ${failed.id}) can be retried` : `job ${id} did not fail` };
+      if (!failed || failed.id !== job.id)
+        return {
+          ok: false,
+          status: 'conflict',
+          reason: failed ? `only the last failed or canceled job of ${job.issueKey} (job ${failed.id}) can be retried` : `job ${id} did not fail`,
+        };
       const last = jobs.at(-1);
-      if (last && last.state === 'succeeded' && Number(last.id) > Number(failed.id)) return { ok: false, status: 'conflict', reason: `a later job of ${job.issueKey} (${last.id}) succeeded` };
+      if (last && last.state === 'succeeded' && Number(last.id) > Number(failed.id))
+        return { ok: false, status: 'conflict', reason: `a later job of ${job.issueKey} (${last.id}) succeeded` };
       const sender: Actor = viewer.kind === 'person' ? { id: viewer.id, login: viewer.login } : job.sender;
       const result = await deps.retry(job, sender);
       if (result.status === 'accepted') return { ok: true, status: 'retried', jobId: job.id, newJobId: result.jobId };

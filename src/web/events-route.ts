@@ -111,10 +111,13 @@ export function createEventsRoute(options: EventsRouteOptions): Hono<WebEnv> {
           }
           if (stream.aborted) break;
           await new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              dirty = true;
-              resolve();
-            }, Math.min(pollMs, keepAliveMs));
+            const t = setTimeout(
+              () => {
+                dirty = true;
+                resolve();
+              },
+              Math.min(pollMs, keepAliveMs),
+            );
             wake = () => {
               clearTimeout(t);
               resolve();

@@ -24,8 +24,3 @@ export type Viewer =
 
 /** The Hono environment of every web route: the middleware of `viewer-middleware.ts` sets `viewer`. */
 export type WebEnv = { Variables: { viewer: Viewer } };
-
-/** A short name of the viewer for logs and the page header: `admin`, `@login` or `anonymous`. */
-export function viewerName(viewer: Viewer): string {
-  return viewer.kind === 'person' ? `@${viewer.login}` : viewer.kind;
-}

@@ -178,7 +178,9 @@ export class Worker {
   private async seen(): Promise<void> {
     if (this.stopped || !this.o.store.workerSeen) return;
     const { host, pid } = hostAndPid(this.id) ?? { host: os.hostname(), pid: process.pid };
-    await this.o.store.workerSeen({ id: this.id, host, pid, slots: this.o.slots, startedAt: this.startedAt }).catch((err: unknown) => this.o.logger.warn({ err, worker: this.id }, 'could not report this worker to the engine'));
+    await this.o.store
+      .workerSeen({ id: this.id, host, pid, slots: this.o.slots, startedAt: this.startedAt })
+      .catch((err: unknown) => this.o.logger.warn({ err, worker: this.id }, 'could not report this worker to the engine'));
   }
 
   private launch(job: Job): void {
@@ -213,7 +215,11 @@ export class Worker {
     for (const job of await this.o.store.expiredLeases(Date.now())) {
       if (this.turns.has(job.id)) continue;
       const after = await this.o.machine.interrupt(job, 'Interrupted because the worker running it stopped answering', job.workerId);
-      if (after) this.o.logger.warn({ job: job.id, issueKey: job.issueKey, deadWorker: job.workerId, state: after.state, attempt: after.attempt }, 'took over the job of a worker whose lease expired');
+      if (after)
+        this.o.logger.warn(
+          { job: job.id, issueKey: job.issueKey, deadWorker: job.workerId, state: after.state, attempt: after.attempt },
+          'took over the job of a worker whose lease expired',
+        );
     }
   }
 
@@ -225,7 +231,11 @@ export class Worker {
       const where = hostAndPid(job.workerId);
       if (!where || where.host !== host || isAlive(where.pid)) continue;
       const after = await this.o.machine.interrupt(job, 'Interrupted because kugetsu stopped unexpectedly', job.workerId);
-      if (after) this.o.logger.info({ job: job.id, issueKey: job.issueKey, attempt: after.attempt, state: after.state }, after.state === 'queued' ? 'interrupted job re-queued' : 'interrupted job gave up after its last attempt');
+      if (after)
+        this.o.logger.info(
+          { job: job.id, issueKey: job.issueKey, attempt: after.attempt, state: after.state },
+          after.state === 'queued' ? 'interrupted job re-queued' : 'interrupted job gave up after its last attempt',
+        );
     }
   }
 }
@@ -245,7 +255,13 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

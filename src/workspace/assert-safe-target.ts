@@ -17,8 +17,7 @@ export function assertSafeTarget(repo: RepoRef, issueNumber?: number, branch?: s
   if (!isSafeRepoRef(repo)) {
     throw new WorkspaceError(
       'clone',
-      `refusing repository ${JSON.stringify(`${repo.owner}/${repo.name}`)}: owner and name may only use ` +
-        'letters, digits, "_", "-" and "." and may not start with "-" or "."',
+      `refusing repository ${JSON.stringify(`${repo.owner}/${repo.name}`)}: owner and name may only use letters, digits, "_", "-" and "." and may not start with "-" or "."`,
     );
   }
   if (cloneUrlKind(repo.cloneUrl) === undefined) {
@@ -26,14 +25,11 @@ export function assertSafeTarget(repo: RepoRef, issueNumber?: number, branch?: s
       'clone',
       `refusing clone URL ${JSON.stringify(redactUrl(repo.cloneUrl))} of ${repo.owner}/${repo.name}: ` +
         'only https://, http://, file:// URLs and absolute paths without credentials in them are supported ' +
-        '(kugetsu sends GITEA_TOKEN itself; check the repository\'s clone URL in Gitea\'s [server] ROOT_URL)',
+        "(kugetsu sends GITEA_TOKEN itself; check the repository's clone URL in Gitea's [server] ROOT_URL)",
     );
   }
   if (!isSafeBranchName(repo.defaultBranch)) {
-    throw new WorkspaceError(
-      'clone',
-      `refusing default branch ${JSON.stringify(repo.defaultBranch)} of ${repo.owner}/${repo.name}: not a plain branch name`,
-    );
+    throw new WorkspaceError('clone', `refusing default branch ${JSON.stringify(repo.defaultBranch)} of ${repo.owner}/${repo.name}: not a plain branch name`);
   }
   if (issueNumber !== undefined && !(Number.isSafeInteger(issueNumber) && issueNumber > 0)) {
     throw new WorkspaceError('worktree', `refusing issue number ${String(issueNumber)}: must be a positive integer`);

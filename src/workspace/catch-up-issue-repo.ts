@@ -15,10 +15,7 @@ export const SET_ASIDE_PREFIX = 'refs/kugetsu/unpublished/';
  *   (`sha`) and kept under `ref` in the issue repository (never pushed), and HEAD, index and files
  *   were reset to origin's branch.
  */
-export type CatchUp =
-  | { kind: 'current' | 'ahead' }
-  | { kind: 'fast-forwarded'; to: string }
-  | { kind: 'set-aside'; ref: string; sha: string; to: string };
+export type CatchUp = { kind: 'current' | 'ahead' } | { kind: 'fast-forwarded'; to: string } | { kind: 'set-aside'; ref: string; sha: string; to: string };
 
 /**
  * Brings a reused issue repository up to `target` (origin's branch as the shared clone just fetched
@@ -50,7 +47,10 @@ export async function catchUpIssueRepo(git: IssueRepoGit, target: string, identi
       sha = (await git.run(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
     }
   }
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const ref = `${SET_ASIDE_PREFIX}${stamp}-${sha.slice(0, 12)}`;
   await git.run(['update-ref', ref, sha]);
   await git.run(['reset', '--hard', '--quiet', target]);

@@ -127,7 +127,16 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
         if (caughtUp.kind !== 'current' && caughtUp.kind !== 'ahead') knownHead = undefined;
         if (caughtUp.kind === 'fast-forwarded') ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo: repoName, path, branch, to: remote });
         if (caughtUp.kind === 'set-aside') {
-          ctx.logger({ level: 'warn', msg: "origin's branch moved on: set aside this worktree's unpublished work and reset it to origin", repo: repoName, path, branch, ref: caughtUp.ref, sha: caughtUp.sha, to: remote });
+          ctx.logger({
+            level: 'warn',
+            msg: "origin's branch moved on: set aside this worktree's unpublished work and reset it to origin",
+            repo: repoName,
+            path,
+            branch,
+            ref: caughtUp.ref,
+            sha: caughtUp.sha,
+            to: remote,
+          });
         }
       }
     } else {

@@ -19,11 +19,7 @@ export const ORIGIN_FETCH_REFSPEC = '+refs/heads/*:refs/remotes/origin/*';
  * Returns whether it cloned. Throws {@link WorkspaceError} phase `clone` or `fetch`.
  * The caller must hold the repository's lock and have validated `repo`.
  */
-export async function ensureSharedClone(
-  ctx: WorkspaceContext,
-  repo: RepoRef,
-  clonePath: string,
-): Promise<'cloned' | 'fetched'> {
+export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, clonePath: string): Promise<'cloned' | 'fetched'> {
   const url = repo.cloneUrl;
   const shown = redactUrl(url);
   if (!(await isDirectory(clonePath))) {

@@ -72,7 +72,12 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
     await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: true });
   } catch (error) {
     // The push happened; a stale record is repaired by the next prepare.
-    ctx.logger({ level: 'warn', msg: 'pushed, but could not record the branch', repo: `${repo.owner}/${repo.name}`, error: error instanceof Error ? error.message : String(error) });
+    ctx.logger({
+      level: 'warn',
+      msg: 'pushed, but could not record the branch',
+      repo: `${repo.owner}/${repo.name}`,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
   ctx.logger({ level: 'info', msg: 'pushed branch', repo: `${repo.owner}/${repo.name}`, branch: worktree.branch, newCommits, headSha });
   return { committed, newCommits, pushed: true, headSha };

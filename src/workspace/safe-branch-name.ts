@@ -11,7 +11,5 @@ export function isSafeBranchName(branch: string): boolean {
   if (branch.startsWith('-') || branch.startsWith('/') || branch.endsWith('/')) return false;
   if (branch.endsWith('.') || branch.includes('..') || branch.includes('//')) return false;
   if (branch === 'HEAD' || branch === '@') return false;
-  return branch
-    .split('/')
-    .every((component) => !component.startsWith('.') && !component.endsWith('.lock'));
+  return branch.split('/').every((component) => !component.startsWith('.') && !component.endsWith('.lock'));
 }

@@ -14,6 +14,5 @@ export interface WorkspaceLogEntry {
   [field: string]: unknown;
 }
 
-
 /** Receives {@link WorkspaceLogEntry}s; must not throw. */
 export type WorkspaceLogger = (entry: WorkspaceLogEntry) => void;

@@ -53,7 +53,9 @@ describe('agent input over the size of an environment string (Linux MAX_ARG_STRL
     const marker = path.join(dir, 'started');
     const turn = makeTurn(dir, { sessionId: 's'.repeat(200_000) });
     const outcome = await agent(`write:${marker}:yes`).run(turn);
-    expect(outcome.inputError).toMatch(/^The agent's input is too large to pass: the environment variable KUGETSU_SESSION_ID is 200000 bytes, over the operating system's limit of 131072 bytes/);
+    expect(outcome.inputError).toMatch(
+      /^The agent's input is too large to pass: the environment variable KUGETSU_SESSION_ID is 200000 bytes, over the operating system's limit of 131072 bytes/,
+    );
     expect(outcome.inputError).toContain('not a broken agent command');
     expect(outcome.startError).toBeUndefined();
     await expect(readFile(marker, 'utf8')).rejects.toThrow(/ENOENT/);

@@ -37,7 +37,15 @@ describe('claude agent (real Claude Code in the real sandbox, fake Anthropic mod
   it('passes the prompt on stdin, options with = and the session as --resume', () => {
     expect(claudeArgs({ sessionId: undefined })).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=acceptEdits']);
     expect(claudeArgs({ sessionId: 'abc' }, { model: 'sonnet', permissionMode: 'bypassPermissions', extraArgs: ['--max-turns', '5'] })).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode=bypassPermissions', '--model=sonnet', '--resume=abc', '--max-turns', '5',
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--permission-mode=bypassPermissions',
+      '--model=sonnet',
+      '--resume=abc',
+      '--max-turns',
+      '5',
     ]);
   });
 
@@ -45,7 +53,9 @@ describe('claude agent (real Claude Code in the real sandbox, fake Anthropic mod
     const p = issuePlace(state, 1);
     const file = path.join(p.worktree, 'hello.txt');
     model.route(p.worktree, (ctx) =>
-      ctx.userText.includes('second request') ? { text: 'second turn done' } : scriptedTurn([{ tool: 'Write', args: { file_path: file, content: 'hi from claude\n' } }], 'wrote hello.txt')(ctx),
+      ctx.userText.includes('second request')
+        ? { text: 'second turn done' }
+        : scriptedTurn([{ tool: 'Write', args: { file_path: file, content: 'hi from claude\n' } }], 'wrote hello.txt')(ctx),
     );
     writeFileSync(p.promptFile, '# Issue acme/app#1\nPlease create hello.txt.\n');
     const first = await agent.run(sandboxedTurn(sandbox, p, env, 1));
@@ -56,7 +66,13 @@ describe('claude agent (real Claude Code in the real sandbox, fake Anthropic mod
     expect(first.outputTail).toContain(`tool Write ${file}`);
     // Two model requests, each with the fake's usage: the result line sums them.
     const u = DEFAULT_SCRIPTED_USAGE;
-    expect(first.usage).toMatchObject({ inputTokens: 2 * u.inputTokens, outputTokens: 2 * u.outputTokens, cacheReadTokens: 2 * u.cacheReadTokens, cacheWriteTokens: 2 * u.cacheWriteTokens, costSource: 'agent' });
+    expect(first.usage).toMatchObject({
+      inputTokens: 2 * u.inputTokens,
+      outputTokens: 2 * u.outputTokens,
+      cacheReadTokens: 2 * u.cacheReadTokens,
+      cacheWriteTokens: 2 * u.cacheWriteTokens,
+      costSource: 'agent',
+    });
     expect(first.usage!.costUsd).toBeGreaterThan(0);
     // The session lives in the sandbox's HOME (the agent dir), keyed by the worktree.
     expect(existsSync(path.join(claudeProjectDir(path.join(p.agentDir, 'home'), p.worktree), `${first.sessionId}.jsonl`))).toBe(true);
@@ -107,7 +123,7 @@ describe('claude agent (real Claude Code in the real sandbox, fake Anthropic mod
     expect(outcome).toMatchObject({ exitCode: 1, sessionRejected: true, sessionId: undefined });
   }, 60_000);
 
-  it('fails a turn the model refuses, with the model\'s own message', async () => {
+  it("fails a turn the model refuses, with the model's own message", async () => {
     const p = issuePlace(state, 3);
     model.route(p.worktree, () => ({ httpError: { status: 400, message: 'fake model says no to this prompt' } }));
     writeFileSync(p.promptFile, 'hello\n');

@@ -48,7 +48,9 @@ describe('codex agent (real Codex in the real sandbox, fake Responses model)', (
   it('writes a file in a turn, reports thread and tokens, then resumes the thread with its history; the thread travels to another agent dir', async () => {
     const p = issuePlace(state, 1);
     model.route(p.worktree, (ctx) =>
-      ctx.userText.includes('second request') ? { text: 'second turn done' } : scriptedTurn([{ tool: 'exec_command', args: { cmd: "printf 'hi from codex\\n' > hello.txt" } }], 'wrote hello.txt')(ctx),
+      ctx.userText.includes('second request')
+        ? { text: 'second turn done' }
+        : scriptedTurn([{ tool: 'exec_command', args: { cmd: "printf 'hi from codex\\n' > hello.txt" } }], 'wrote hello.txt')(ctx),
     );
     writeFileSync(p.promptFile, '# Issue acme/app#1\nPlease create hello.txt.\n');
     const first = await agent.run(sandboxedTurn(sandbox, p, env, 1));
@@ -60,7 +62,13 @@ describe('codex agent (real Codex in the real sandbox, fake Responses model)', (
     expect(readFileSync(path.join(p.agentDir, 'codex-home', 'config.toml'), 'utf8')).toContain(`base_url = "${model.url}"`);
     const u = DEFAULT_SCRIPTED_USAGE;
     // Two requests; OpenAI's input tokens include the cached ones, kugetsu's do not. No cost from Codex.
-    expect(first.usage).toEqual({ inputTokens: 2 * (u.inputTokens - u.cacheReadTokens), outputTokens: 2 * u.outputTokens, cacheReadTokens: 2 * u.cacheReadTokens, cacheWriteTokens: 0, model: 'gpt-5.5' });
+    expect(first.usage).toEqual({
+      inputTokens: 2 * (u.inputTokens - u.cacheReadTokens),
+      outputTokens: 2 * u.outputTokens,
+      cacheReadTokens: 2 * u.cacheReadTokens,
+      cacheWriteTokens: 0,
+      model: 'gpt-5.5',
+    });
     const turnRequests = model.requests.filter((r) => r.workdir === p.worktree && r.kind === 'turn');
     expect(turnRequests.map((r) => r.step)).toEqual([0, 1]);
     expect(turnRequests[0]!.userText).toContain('Please create hello.txt.');
@@ -91,7 +99,7 @@ describe('codex agent (real Codex in the real sandbox, fake Responses model)', (
     expect(outcome).toMatchObject({ exitCode: 1, sessionRejected: true, sessionId: undefined });
   }, 60_000);
 
-  it('fails a turn the model refuses (turn.failed), with the model\'s own message', async () => {
+  it("fails a turn the model refuses (turn.failed), with the model's own message", async () => {
     const p = issuePlace(state, 3);
     model.route(p.worktree, () => ({ httpError: { status: 400, message: 'fake model says no to this prompt' } }));
     writeFileSync(p.promptFile, 'hello\n');

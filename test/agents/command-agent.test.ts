@@ -21,18 +21,38 @@ describe('command agent', () => {
     const message = 'fix "it" $(touch pwned) ; {worktree} `id`';
     const turn = makeTurn(dir, { message, sessionId: 'ses_prev', env: { PATH: process.env.PATH ?? '', CALLER_VAR: 'kept' } });
     const a = agent(
-      'argv', '--prompt={promptFile}', 'in {worktree} for {issueKey} on {branch}', 's={sessionId}', '{unknown}',
-      'env:KUGETSU_ISSUE_KEY', 'env:KUGETSU_PROMPT_FILE', 'env:KUGETSU_WORKTREE', 'env:KUGETSU_BRANCH',
-      'env:KUGETSU_MESSAGE', 'env:KUGETSU_SESSION_ID', 'env:KUGETSU_SESSION_FILE', 'env:CALLER_VAR',
+      'argv',
+      '--prompt={promptFile}',
+      'in {worktree} for {issueKey} on {branch}',
+      's={sessionId}',
+      '{unknown}',
+      'env:KUGETSU_ISSUE_KEY',
+      'env:KUGETSU_PROMPT_FILE',
+      'env:KUGETSU_WORKTREE',
+      'env:KUGETSU_BRANCH',
+      'env:KUGETSU_MESSAGE',
+      'env:KUGETSU_SESSION_ID',
+      'env:KUGETSU_SESSION_FILE',
+      'env:CALLER_VAR',
     );
     expect(a.name).toBe('command');
     const outcome = await a.run(turn);
     expect(outcome.exitCode).toBe(0);
     const [argvLine, ...envLines] = outcome.outputTail.split('\n');
     expect(JSON.parse(argvLine!)).toEqual([
-      'argv', `--prompt=${turn.promptFile}`, `in ${turn.worktree} for acme/app#7 on kugetsu/issue-7`, 's=ses_prev', '{unknown}',
-      'env:KUGETSU_ISSUE_KEY', 'env:KUGETSU_PROMPT_FILE', 'env:KUGETSU_WORKTREE', 'env:KUGETSU_BRANCH',
-      'env:KUGETSU_MESSAGE', 'env:KUGETSU_SESSION_ID', 'env:KUGETSU_SESSION_FILE', 'env:CALLER_VAR',
+      'argv',
+      `--prompt=${turn.promptFile}`,
+      `in ${turn.worktree} for acme/app#7 on kugetsu/issue-7`,
+      's=ses_prev',
+      '{unknown}',
+      'env:KUGETSU_ISSUE_KEY',
+      'env:KUGETSU_PROMPT_FILE',
+      'env:KUGETSU_WORKTREE',
+      'env:KUGETSU_BRANCH',
+      'env:KUGETSU_MESSAGE',
+      'env:KUGETSU_SESSION_ID',
+      'env:KUGETSU_SESSION_FILE',
+      'env:CALLER_VAR',
     ]);
     expect(envLines).toEqual([
       'KUGETSU_ISSUE_KEY=acme/app#7',

@@ -32,7 +32,9 @@ describe('fake model', () => {
     expect(a.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
 
     const b0 = await chat(model, { stream: true, tools, messages: [system('/work/b'), { role: 'user', content: 'go' }] });
-    const toolCall = b0.events.flatMap((e) => (e.choices as Array<{ delta: { tool_calls?: Array<{ id?: string; function: { name?: string; arguments: string } }> } }>)[0]?.delta.tool_calls ?? []);
+    const toolCall = b0.events.flatMap(
+      (e) => (e.choices as Array<{ delta: { tool_calls?: Array<{ id?: string; function: { name?: string; arguments: string } }> } }>)[0]?.delta.tool_calls ?? [],
+    );
     expect(toolCall[0]).toMatchObject({ id: 'call_3', function: { name: 'write' } });
     expect(JSON.parse(toolCall.map((t) => t.function.arguments).join(''))).toEqual({ filePath: 'x.txt', content: 'x' });
     expect(b0.text).toContain('"finish_reason":"tool_calls"');
@@ -55,7 +57,10 @@ describe('fake model', () => {
   });
 
   it('stops a looping script after maxSteps and can answer HTTP errors', async () => {
-    model = await startFakeModel({ maxSteps: 1, script: ({ userText }) => (userText === 'fail' ? { httpError: { status: 400, message: 'nope' } } : { tool: 'bash', args: { command: 'true', description: 'loop' } }) });
+    model = await startFakeModel({
+      maxSteps: 1,
+      script: ({ userText }) => (userText === 'fail' ? { httpError: { status: 400, message: 'nope' } } : { tool: 'bash', args: { command: 'true', description: 'loop' } }),
+    });
     const looping = [
       { role: 'user', content: 'loop' },
       { role: 'assistant', content: '', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'bash', arguments: '{}' } }] },

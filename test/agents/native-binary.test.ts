@@ -23,17 +23,22 @@ describe('the native binary behind an npm launcher', () => {
     executable(path.join(nm, '@anthropic-ai', 'claude-code', 'bin', 'claude.exe'), '#!/bin/sh\necho "claude: the install script did not run" >&2; exit 1\n');
     executable(path.join(nm, '@anthropic-ai', `claude-code-${process.platform}-${process.arch}`, 'claude'), '#!/bin/sh\necho native claude\n');
     executable(path.join(nm, '@openai', 'codex', 'bin', 'codex.js'), '#!/usr/bin/env node\n');
-    executable(path.join(nm, '@openai', `codex-${process.platform}-${process.arch}`, 'vendor', `${arch}-unknown-${process.platform}-musl`, 'bin', 'codex'), '#!/bin/sh\necho native codex\n');
+    executable(
+      path.join(nm, '@openai', `codex-${process.platform}-${process.arch}`, 'vendor', `${arch}-unknown-${process.platform}-musl`, 'bin', 'codex'),
+      '#!/bin/sh\necho native codex\n',
+    );
     mkdirSync(path.join(nm, '.bin'));
     symlinkSync('../@anthropic-ai/claude-code/bin/claude.exe', path.join(nm, '.bin', 'claude'));
     symlinkSync('../@openai/codex/bin/codex.js', path.join(nm, '.bin', 'codex'));
   });
   afterAll(() => cleanup());
 
-  it('a stub claude found on PATH becomes the platform package\'s binary; the Codex launcher becomes the native codex', async () => {
+  it("a stub claude found on PATH becomes the platform package's binary; the Codex launcher becomes the native codex", async () => {
     const PATH = `${path.join(nm, '.bin')}:/usr/bin:/bin`;
     expect(await nativeBinary('claude', PATH, dir)).toBe(path.join(nm, '@anthropic-ai', `claude-code-${process.platform}-${process.arch}`, 'claude'));
-    expect(await nativeBinary('codex', PATH, dir)).toBe(path.join(nm, '@openai', `codex-${process.platform}-${process.arch}`, 'vendor', `${arch}-unknown-${process.platform}-musl`, 'bin', 'codex'));
+    expect(await nativeBinary('codex', PATH, dir)).toBe(
+      path.join(nm, '@openai', `codex-${process.platform}-${process.arch}`, 'vendor', `${arch}-unknown-${process.platform}-musl`, 'bin', 'codex'),
+    );
   });
 
   it('anything else, or a missing program, stays as given', async () => {

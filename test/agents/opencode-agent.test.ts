@@ -79,10 +79,7 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
     expect(second.sessionRejected).toBeUndefined();
     const last = model.requests.at(-1)!;
     expect(last.workdir).toBe(wt);
-    expect(userTexts(last.messages)).toEqual([
-      `Follow the instructions below.\n${prompt1}`,
-      'Follow the instructions below.\nsecond request: thanks\n',
-    ]);
+    expect(userTexts(last.messages)).toEqual([`Follow the instructions below.\n${prompt1}`, 'Follow the instructions below.\nsecond request: thanks\n']);
     expect(last.messages.some((m) => m.role === 'assistant' && m.tool_calls?.[0]?.function.name === 'write')).toBe(true);
   });
 
@@ -113,8 +110,18 @@ describe('opencode agent (real opencode 1.18.33 against the fake model)', () => 
   it('builds argv with option values joined by "=" and the prompt never in argv', () => {
     const turn = makeTurn('/tmp/x', { sessionId: 'ses_abc' });
     expect(opencodeArgs(turn, { model: 'mock/scripted', extraArgs: ['--agent=build'] })).toEqual([
-      'run', '--format', 'json', '--title=kugetsu acme/app#7', '--session=ses_abc', '--model=mock/scripted', '--agent=build',
-      '--', 'Follow', 'the', 'instructions', 'below.',
+      'run',
+      '--format',
+      'json',
+      '--title=kugetsu acme/app#7',
+      '--session=ses_abc',
+      '--model=mock/scripted',
+      '--agent=build',
+      '--',
+      'Follow',
+      'the',
+      'instructions',
+      'below.',
     ]);
   });
 });

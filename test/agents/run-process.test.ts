@@ -56,9 +56,7 @@ describe('runProcess', () => {
     process.env.KUGETSU_TEST_LEAK = 'leaked';
     const lines: string[] = [];
     try {
-      const outcome = await runProcess(
-        opts(['env:KUGETSU_TEST_LEAK', 'env:ONLY_THIS'], { env: { PATH: process.env.PATH ?? '', ONLY_THIS: 'yes' }, onLine: (l) => lines.push(l) }),
-      );
+      const outcome = await runProcess(opts(['env:KUGETSU_TEST_LEAK', 'env:ONLY_THIS'], { env: { PATH: process.env.PATH ?? '', ONLY_THIS: 'yes' }, onLine: (l) => lines.push(l) }));
       expect(outcome.exitCode).toBe(0);
     } finally {
       delete process.env.KUGETSU_TEST_LEAK;

@@ -73,7 +73,12 @@ describe('agent sandbox (real bwrap)', () => {
       sandbox: sandbox.forTurn({ worktree, agentDir, promptFile, sessionFile }),
     });
     const log = existsSync(path.join(dir, 'logs', 'job.log')) ? readFileSync(path.join(dir, 'logs', 'job.log'), 'utf8') : '';
-    const facts = Object.fromEntries(log.split('\n').filter((l) => /^[a-z-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const facts = Object.fromEntries(
+      log
+        .split('\n')
+        .filter((l) => /^[a-z-]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     return { outcome, log, facts };
   }
 
@@ -200,11 +205,20 @@ echo "caps=$(grep CapEff /proc/self/status | tr -d '\\t')"
   it('refuses to show a path that contains the state dir, or lies inside it', async () => {
     const sandbox = createAgentSandbox(settings(), { stateDir: state });
     const inside = path.join(state, 'worktrees', 'acme', 'app', 'issue-2', 'notes.txt');
-    const agent = (argv: string[]) => createCommandAgent({ argv }).run({
-      issueKey: issueKey('acme', 'app', 1), worktree, branch: 'b', promptFile, message: '', sessionId: undefined, sessionFile, timeoutMs: 10_000,
-      env: { PATH: '/usr/bin:/bin', XDG_CONFIG_HOME: dir }, logFile: path.join(dir, 'logs', 'x.log'),
-      sandbox: sandbox.forTurn({ worktree, agentDir, promptFile, sessionFile }),
-    });
+    const agent = (argv: string[]) =>
+      createCommandAgent({ argv }).run({
+        issueKey: issueKey('acme', 'app', 1),
+        worktree,
+        branch: 'b',
+        promptFile,
+        message: '',
+        sessionId: undefined,
+        sessionFile,
+        timeoutMs: 10_000,
+        env: { PATH: '/usr/bin:/bin', XDG_CONFIG_HOME: dir },
+        logFile: path.join(dir, 'logs', 'x.log'),
+        sandbox: sandbox.forTurn({ worktree, agentDir, promptFile, sessionFile }),
+      });
 
     const named = await agent(['/bin/cat', inside]);
     const config = await agent(['/bin/true']);

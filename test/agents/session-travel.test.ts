@@ -62,15 +62,36 @@ describe('sessions travel between workers (real opencode in the real bwrap sandb
   });
 
   const sandboxOf = (s: WorkerSide) =>
-    createAgentSandbox(DEFAULT_SANDBOX_SETTINGS, { stateDir: s.state }).forTurn({ worktree: s.worktree, agentDir: s.agentDir, promptFile: s.promptFile, sessionFile: s.sessionFile });
+    createAgentSandbox(DEFAULT_SANDBOX_SETTINGS, { stateDir: s.state }).forTurn({
+      worktree: s.worktree,
+      agentDir: s.agentDir,
+      promptFile: s.promptFile,
+      sessionFile: s.sessionFile,
+    });
   const place = (s: WorkerSide, sessionId: string): SessionPlace => ({
-    issueKey: KEY, sessionId, worktree: s.worktree, agentDir: s.agentDir, sessionFile: s.sessionFile, env, sandbox: sandboxOf(s), timeoutMs: 60_000,
+    issueKey: KEY,
+    sessionId,
+    worktree: s.worktree,
+    agentDir: s.agentDir,
+    sessionFile: s.sessionFile,
+    env,
+    sandbox: sandboxOf(s),
+    timeoutMs: 60_000,
   });
   const turn = (s: WorkerSide, prompt: string, sessionId: string | undefined, log: string): AgentTurn => {
     writeFileSync(s.promptFile, prompt);
     return {
-      issueKey: KEY, worktree: s.worktree, branch: 'kugetsu/issue-7', promptFile: s.promptFile, message: '', sessionId, sessionFile: s.sessionFile,
-      timeoutMs: 60_000, env, logFile: path.join(s.state, 'logs', log), sandbox: sandboxOf(s),
+      issueKey: KEY,
+      worktree: s.worktree,
+      branch: 'kugetsu/issue-7',
+      promptFile: s.promptFile,
+      message: '',
+      sessionId,
+      sessionFile: s.sessionFile,
+      timeoutMs: 60_000,
+      env,
+      logFile: path.join(s.state, 'logs', log),
+      sandbox: sandboxOf(s),
     };
   };
 
@@ -137,8 +158,14 @@ describe('sessions travel between workers (real opencode in the real bwrap sandb
     mkdirSync(c.worktree, { recursive: true });
     execFileSync('git', ['init', '-q', c.worktree]);
     const id = 'ses_0000000000000000000000000';
-    expect(await restoreSession(agent, Buffer.from('{"info": {"id"'), place(c, id))).toEqual({ kind: 'failed', problem: `the stored export is not an opencode session export, not of ${id}` });
-    expect(await restoreSession(agent, Buffer.from('{"info":{"id":"ses_other"}}'), place(c, id))).toEqual({ kind: 'failed', problem: `the stored export is of session ses_other, not of ${id}` });
+    expect(await restoreSession(agent, Buffer.from('{"info": {"id"'), place(c, id))).toEqual({
+      kind: 'failed',
+      problem: `the stored export is not an opencode session export, not of ${id}`,
+    });
+    expect(await restoreSession(agent, Buffer.from('{"info":{"id":"ses_other"}}'), place(c, id))).toEqual({
+      kind: 'failed',
+      problem: `the stored export is of session ses_other, not of ${id}`,
+    });
     const refused = await restoreSession(agent, Buffer.from(JSON.stringify({ info: { id }, messages: [] })), place(c, id));
     expect(refused.kind).toBe('failed');
     expect((refused as { problem: string }).problem).toMatch(/^.*opencode.* import exited with 1: /);
@@ -159,7 +186,16 @@ describe('session marker and the command agent', () => {
       const s = side(dir, 'w');
       mkdirSync(s.worktree, { recursive: true });
       const agent = createCommandAgent({ argv: ['/bin/sh', '-c', 'true'] });
-      const at = (sessionId: string): SessionPlace => ({ issueKey: KEY, sessionId, worktree: s.worktree, agentDir: s.agentDir, sessionFile: s.sessionFile, env: {}, sandbox: NO_SANDBOX, timeoutMs: 1000 });
+      const at = (sessionId: string): SessionPlace => ({
+        issueKey: KEY,
+        sessionId,
+        worktree: s.worktree,
+        agentDir: s.agentDir,
+        sessionFile: s.sessionFile,
+        env: {},
+        sandbox: NO_SANDBOX,
+        timeoutMs: 1000,
+      });
       writeFileSync(s.sessionFile, 'cmd-41\n');
       const out = await captureSession(agent, at('cmd-41'));
       expect(out).toMatchObject({ kind: 'exported' });

@@ -6,15 +6,20 @@ import { sumUsage, type TurnUsage } from '../../src/domain/turn-usage.js';
 import { TurnBudget } from '../../src/pipeline/turn-budget.js';
 import { formatUsage, formatUsd } from '../../src/report/format-usage.js';
 
-describe('usage from each agent\'s final events', () => {
-  it('Claude Code: this run\'s tokens, and the cost since the last result rather than the session total', () => {
+describe("usage from each agent's final events", () => {
+  it("Claude Code: this run's tokens, and the cost since the last result rather than the session total", () => {
     const e = new ClaudeEvents();
     e.line('{"type":"system","subtype":"init","session_id":"s1","model":"claude-sonnet-4-5"}');
-    e.line(JSON.stringify({
-      type: 'result', is_error: false, session_id: 's1', total_cost_usd: 0.9,
-      usage: { input_tokens: 12, output_tokens: 34, cache_read_input_tokens: 56, cache_creation_input_tokens: 78 },
-      model_usage_since_last_result: { 'claude-sonnet-4-5': { costUSD: 0.25 }, 'claude-haiku-4-5': { costUSD: 0.05 } },
-    }));
+    e.line(
+      JSON.stringify({
+        type: 'result',
+        is_error: false,
+        session_id: 's1',
+        total_cost_usd: 0.9,
+        usage: { input_tokens: 12, output_tokens: 34, cache_read_input_tokens: 56, cache_creation_input_tokens: 78 },
+        model_usage_since_last_result: { 'claude-sonnet-4-5': { costUSD: 0.25 }, 'claude-haiku-4-5': { costUSD: 0.05 } },
+      }),
+    );
     expect(e.usage()).toEqual({ inputTokens: 12, outputTokens: 34, cacheReadTokens: 56, cacheWriteTokens: 78, costUsd: 0.3, costSource: 'agent', model: 'claude-sonnet-4-5' });
     expect(e.failed).toBe(false);
   });
@@ -26,7 +31,7 @@ describe('usage from each agent\'s final events', () => {
     expect(e.usage()).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.01, costSource: 'agent' });
   });
 
-  it('Codex: running totals less the thread\'s totals before the turn; cached input split from input', () => {
+  it("Codex: running totals less the thread's totals before the turn; cached input split from input", () => {
     const e = new CodexEvents();
     e.line('{"type":"thread.started","thread_id":"t1"}');
     e.line('{"type":"turn.completed","usage":{"input_tokens":300,"cached_input_tokens":150,"cache_write_input_tokens":0,"output_tokens":60}}');
@@ -34,7 +39,7 @@ describe('usage from each agent\'s final events', () => {
     expect(e.usage()).toEqual({ inputTokens: 150, outputTokens: 60, cacheReadTokens: 150, cacheWriteTokens: 0 });
   });
 
-  it('Codex: turn.failed carries the provider\'s message', () => {
+  it("Codex: turn.failed carries the provider's message", () => {
     const e = new CodexEvents();
     e.line('{"type":"turn.failed","error":{"message":"{\\"error\\":{\\"message\\":\\"quota exceeded\\"}}"}}');
     expect(e).toMatchObject({ failed: true, failure: 'quota exceeded' });
@@ -43,7 +48,8 @@ describe('usage from each agent\'s final events', () => {
 
   it('opencode: the sum of step_finish tokens; a zero cost is no cost', () => {
     const e = new OpencodeEvents();
-    const step = (cost: number) => JSON.stringify({ type: 'step_finish', sessionID: 's', part: { type: 'step-finish', tokens: { input: 10, output: 5, reasoning: 2, cache: { read: 3, write: 1 } }, cost } });
+    const step = (cost: number) =>
+      JSON.stringify({ type: 'step_finish', sessionID: 's', part: { type: 'step-finish', tokens: { input: 10, output: 5, reasoning: 2, cache: { read: 3, write: 1 } }, cost } });
     e.line(step(0));
     e.line(step(0));
     expect(e.usage).toEqual({ inputTokens: 20, outputTokens: 14, cacheReadTokens: 6, cacheWriteTokens: 2 });
@@ -120,7 +126,15 @@ describe('issue totals and their rendering', () => {
   const t = (costUsd?: number) => ({ inputTokens: 1000, outputTokens: 200, cacheReadTokens: 5000, cacheWriteTokens: 0, ...(costUsd !== undefined ? { costUsd } : {}) });
 
   it('sums tokens of the turns that reported usage, and says when some cost is unknown', () => {
-    expect(sumUsage([t(0.5), undefined, t(0.25)])).toEqual({ inputTokens: 2000, outputTokens: 400, cacheReadTokens: 10000, cacheWriteTokens: 0, costUsd: 0.75, turns: 2, costComplete: true });
+    expect(sumUsage([t(0.5), undefined, t(0.25)])).toEqual({
+      inputTokens: 2000,
+      outputTokens: 400,
+      cacheReadTokens: 10000,
+      cacheWriteTokens: 0,
+      costUsd: 0.75,
+      turns: 2,
+      costComplete: true,
+    });
     expect(sumUsage([t(0.5), t()])).toMatchObject({ costUsd: 0.5, turns: 2, costComplete: false });
     expect(sumUsage([t(), t()])).not.toHaveProperty('costUsd');
     expect(sumUsage([undefined])).toBeUndefined();

@@ -34,6 +34,8 @@ describe('checkFleetRuns (the benchmark fails on these)', () => {
     const runs = [run('start', '1', 'v', 11, 0), ...turn('1', 's1', 21, 40_000)];
     const jobs = [{ ...job('1'), attempt: 2 }];
     expect(checkFleetRuns({ jobs, runs, expected: 1, slots: { v: 1, s1: 2 }, rerun: new Set(['1']), killedAtMs: 5_000 }).ok).toBe(true);
-    expect(checkFleetRuns({ jobs: [job('1')], runs, expected: 1, slots: { v: 1, s1: 2 }, rerun: new Set(['1']), killedAtMs: 5_000 }).problems).toEqual(['job 1: attempt 1 (expected 2)']);
+    expect(checkFleetRuns({ jobs: [job('1')], runs, expected: 1, slots: { v: 1, s1: 2 }, rerun: new Set(['1']), killedAtMs: 5_000 }).problems).toEqual([
+      'job 1: attempt 1 (expected 2)',
+    ]);
   });
 });

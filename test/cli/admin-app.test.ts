@@ -61,7 +61,10 @@ describe('the admin API', () => {
       const res = await app.request('/admin/jobs?limit=2', { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(res.status).toBe(200);
       const { jobs } = (await res.json()) as { jobs: Array<{ id: string; state: string; place?: string }> };
-      expect(jobs.map((j) => [j.id, j.state, j.place])).toEqual([['4', 'queued', undefined], ['3', 'running', 'running']]);
+      expect(jobs.map((j) => [j.id, j.state, j.place])).toEqual([
+        ['4', 'queued', undefined],
+        ['3', 'running', 'running'],
+      ]);
     } finally {
       await store.close();
     }
@@ -74,7 +77,11 @@ describe('the admin API', () => {
     expect((await post(ingress, '/admin/jobs/5/cancel', TOKEN)).status).toBe(200);
     expect((await post(ingress, '/admin/jobs/5/cancel')).status).toBe(401);
     const body = '{"zen":"x"}';
-    const hook = await ingress.request('/webhooks/gitea', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-gitea-event-type': 'ping', 'x-gitea-signature': signBody(body, 's') } });
+    const hook = await ingress.request('/webhooks/gitea', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-gitea-event-type': 'ping', 'x-gitea-signature': signBody(body, 's') },
+    });
     expect(hook.status).toBe(200);
     expect((await ingress.request('/nope')).status).toBe(404);
     expect(canceled).toEqual(['5']);

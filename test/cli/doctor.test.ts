@@ -42,7 +42,20 @@ describe('kugetsu doctor', () => {
     const { code, lines, report, byName } = await doctor({}, { url: HOOK_URL });
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual(['configuration', 'gitea', 'token', 'token scopes', 'hook acme/app', 'git', 'agent', 'sandbox', 'ripgrep', 'state dir', 'database', 'server']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'configuration',
+      'gitea',
+      'token',
+      'token scopes',
+      'hook acme/app',
+      'git',
+      'agent',
+      'sandbox',
+      'ripgrep',
+      'state dir',
+      'database',
+      'server',
+    ]);
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(byName['gitea']!.detail).toBe(`Gitea 1.25.4 at ${gitea.url}`);
     expect(byName['token']!.detail).toMatch(/^GITEA_TOKEN belongs to @kugetsu-bot \(id \d+\)$/);
@@ -57,8 +70,10 @@ describe('kugetsu doctor', () => {
     const { code, lines, byName } = await doctor({ GITEA_TOKEN: 'not-a-token' });
     expect(code).toBe(1);
     expect(byName['token']).toMatchObject({ status: 'fail', detail: expect.stringContaining('Gitea rejects GITEA_TOKEN (401') });
-    expect(lines.join('\n')).toContain('✗ token: Gitea rejects GITEA_TOKEN (401')
-    expect(lines.join('\n')).toContain('\n    → create a new access token for the bot account (Settings → Applications) with write:issue, write:repository and read:user, and set GITEA_TOKEN');
+    expect(lines.join('\n')).toContain('✗ token: Gitea rejects GITEA_TOKEN (401');
+    expect(lines.join('\n')).toContain(
+      '\n    → create a new access token for the bot account (Settings → Applications) with write:issue, write:repository and read:user, and set GITEA_TOKEN',
+    );
     expect(lines.at(-1)).toBe('1 check failed.');
   });
 
@@ -75,17 +90,45 @@ describe('kugetsu doctor', () => {
   it('finds a missing hook, a wrong one, and a hook whose secret kugetsu does not know', async () => {
     const missing = await doctor();
     expect(missing.code).toBe(1);
-    expect(missing.byName['hook acme/app']).toMatchObject({ status: 'fail', detail: 'no hook posts to a /webhooks/gitea URL', fix: 'kugetsu hooks install acme/app --url <public url>/webhooks/gitea' });
+    expect(missing.byName['hook acme/app']).toMatchObject({
+      status: 'fail',
+      detail: 'no hook posts to a /webhooks/gitea URL',
+      fix: 'kugetsu hooks install acme/app --url <public url>/webhooks/gitea',
+    });
 
     await hooksInstallCommand('acme/app', { url: HOOK_URL }, testContext(env));
     gitea.fake.repo('acme/app').hooks[0]!.events = ['push'];
     const wrong = await doctor();
-    expect(wrong.byName['hook acme/app']).toMatchObject({ status: 'fail', detail: expect.stringContaining('events missing: issues, issue_assign'), fix: expect.stringContaining('(repairs it)') });
+    expect(wrong.byName['hook acme/app']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('events missing: issues, issue_assign'),
+      fix: expect.stringContaining('(repairs it)'),
+    });
 
-    gitea.fake.repo('acme/app').hooks[0]!.events = ['issues', 'issue_assign', 'issue_label', 'issue_milestone', 'issue_comment', 'pull_request', 'pull_request_assign', 'pull_request_label', 'pull_request_milestone', 'pull_request_comment', 'pull_request_review_approved', 'pull_request_review_rejected', 'pull_request_review_comment', 'pull_request_sync', 'pull_request_review_request'];
+    gitea.fake.repo('acme/app').hooks[0]!.events = [
+      'issues',
+      'issue_assign',
+      'issue_label',
+      'issue_milestone',
+      'issue_comment',
+      'pull_request',
+      'pull_request_assign',
+      'pull_request_label',
+      'pull_request_milestone',
+      'pull_request_comment',
+      'pull_request_review_approved',
+      'pull_request_review_rejected',
+      'pull_request_review_comment',
+      'pull_request_sync',
+      'pull_request_review_request',
+    ];
     rmSync(`${env['KUGETSU_STATE_DIR']}/secrets`, { recursive: true });
     const noSecret = await doctor({ KUGETSU_WEBHOOK_SECRET: '', KUGETSU_ALLOW_UNSIGNED: '1' });
-    expect(noSecret.byName['hook acme/app']).toMatchObject({ status: 'fail', detail: expect.stringContaining('kugetsu knows no secret for it'), fix: expect.stringContaining('--rotate-secret') });
+    expect(noSecret.byName['hook acme/app']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('kugetsu knows no secret for it'),
+      fix: expect.stringContaining('--rotate-secret'),
+    });
   });
 
   it('checks organisations with a stored secret, and counts a repository covered by its organisation hook', async () => {

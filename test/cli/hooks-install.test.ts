@@ -68,8 +68,17 @@ describe('kugetsu hooks install', () => {
 
   it('replaces a hook whose secret kugetsu does not have: new hook with a new stored secret, old one deleted afterwards', async () => {
     gitea.fake.repo('acme/app').hooks.push({
-      id: 900, type: 'gitea', url: URL_, contentType: 'json', secret: 'typed-by-hand', events: expandHookEvents(KUGETSU_HOOK_EVENTS),
-      active: true, branchFilter: '*', authorizationHeader: '', createdAt: new Date(), updatedAt: new Date(),
+      id: 900,
+      type: 'gitea',
+      url: URL_,
+      contentType: 'json',
+      secret: 'typed-by-hand',
+      events: expandHookEvents(KUGETSU_HOOK_EVENTS),
+      active: true,
+      branchFilter: '*',
+      authorizationHeader: '',
+      createdAt: new Date(),
+      updatedAt: new Date(),
     });
     const c = ctx();
     expect(await hooksInstallCommand('acme/app', { url: URL_ }, c)).toBe(0);

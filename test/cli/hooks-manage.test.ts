@@ -35,7 +35,7 @@ describe('kugetsu hooks list', () => {
     expect(await hooksListCommand('acme/app', {}, text)).toBe(0);
     expect(text.output.stdout[0]).toMatch(new RegExp(`^✗ ${hooks[0]!.id}  ${URL_}  inactive  json  15 events  — inactive$`));
     expect(text.output.stdout[1]).toBe('· 77  https://ci.example.com/hook  active  json  1 events');
-    expect(text.output.stdout.slice(2)).toEqual(['secret for acme/app: stored', '  → fix with: kugetsu hooks install acme/app --url <the hook\'s url>']);
+    expect(text.output.stdout.slice(2)).toEqual(['secret for acme/app: stored', "  → fix with: kugetsu hooks install acme/app --url <the hook's url>"]);
 
     const json = ctx();
     expect(await hooksListCommand('acme/app', { json: true }, json)).toBe(0);

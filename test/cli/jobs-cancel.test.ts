@@ -19,7 +19,9 @@ describe('kugetsu jobs cancel', () => {
   it("asks the running server's admin API with the token from the state dir; the server's cancel function runs", async () => {
     const { stateDir, ctx } = await world();
     const canceled: string[] = [];
-    const url = await serveApp(createAdminApp({ token: ensureAdminToken(stateDir), cancelJob: (id) => (canceled.push(id), { status: 'canceled', state: 'running' }), listJobs: async () => [] }));
+    const url = await serveApp(
+      createAdminApp({ token: ensureAdminToken(stateDir), cancelJob: (id) => (canceled.push(id), { status: 'canceled', state: 'running' }), listJobs: async () => [] }),
+    );
     const c = ctx();
     expect(await jobsCancelCommand('3', { url }, c)).toBe(0);
     expect(c.output.stdout).toEqual(['✓ job 3 canceled (its agent is being stopped; the worktree is kept)']);
@@ -28,7 +30,9 @@ describe('kugetsu jobs cancel', () => {
 
   it('exits 1 when the server says the job is finished or unknown, and says which token is wrong on 401', async () => {
     const { stateDir, ctx } = await world();
-    const url = await serveApp(createAdminApp({ token: 'f'.repeat(64), cancelJob: (id) => (id === '1' ? { status: 'finished', state: 'succeeded' } : { status: 'unknown' }), listJobs: async () => [] }));
+    const url = await serveApp(
+      createAdminApp({ token: 'f'.repeat(64), cancelJob: (id) => (id === '1' ? { status: 'finished', state: 'succeeded' } : { status: 'unknown' }), listJobs: async () => [] }),
+    );
     ensureAdminToken(stateDir); // another token than the server's
     const wrong = ctx();
     expect(await runAction(wrong, 'jobs cancel', () => jobsCancelCommand('1', { url }, wrong))).toBe(1);
@@ -52,7 +56,9 @@ describe('kugetsu jobs cancel', () => {
 
     const running = ctx();
     expect(await runAction(running, 'jobs cancel', () => jobsCancelCommand('3', { url }, running))).toBe(2);
-    expect(running.output.stderr[0]).toBe(`kugetsu: kugetsu is not running at ${url}, and job 3 was running when it stopped\n  → start kugetsu (it re-queues the job) and run kugetsu jobs cancel 3 again`);
+    expect(running.output.stderr[0]).toBe(
+      `kugetsu: kugetsu is not running at ${url}, and job 3 was running when it stopped\n  → start kugetsu (it re-queues the job) and run kugetsu jobs cancel 3 again`,
+    );
     const finished = ctx();
     expect(await runAction(finished, 'jobs cancel', () => jobsCancelCommand('1', { url }, finished))).toBe(1);
 

@@ -27,10 +27,19 @@ describe('kugetsu jobs with KUGETSU_DATABASE_URL', () => {
     const { stateDir, ctx } = await world();
     const list = ctx();
     expect(await jobsListCommand({ json: true }, list)).toBe(0);
-    expect(json(list).jobs.map((j: { id: string; state: string }) => [j.id, j.state])).toEqual([['4', 'queued'], ['3', 'running'], ['2', 'failed'], ['1', 'succeeded']]);
+    expect(json(list).jobs.map((j: { id: string; state: string }) => [j.id, j.state])).toEqual([
+      ['4', 'queued'],
+      ['3', 'running'],
+      ['2', 'failed'],
+      ['1', 'succeeded'],
+    ]);
     const show = ctx();
     expect(await jobsShowCommand('2', { json: true }, show)).toBe(0);
-    expect(json(show).history.map((e: { state: string; detail?: string }) => [e.state, e.detail])).toEqual([['queued', undefined], ['running', undefined], ['failed', 'agent exit 3']]);
+    expect(json(show).history.map((e: { state: string; detail?: string }) => [e.state, e.detail])).toEqual([
+      ['queued', undefined],
+      ['running', undefined],
+      ['failed', 'agent exit 3'],
+    ]);
     expect(existsSync(path.join(stateDir, 'kugetsu.db'))).toBe(false);
     // The agent's output comes from the database: this machine has no log file of it.
     const logs = ctx();
@@ -61,13 +70,17 @@ describe('kugetsu jobs with KUGETSU_DATABASE_URL', () => {
     const schema = new URL(empty).searchParams.get('options')!.split('=')[1]!;
     const c = testContext({ KUGETSU_STATE_DIR: tempDir(), KUGETSU_DATABASE_URL: empty });
     expect(await runAction(c, 'jobs list', () => jobsListCommand({}, c))).toBe(1);
-    expect(c.output.stderr[0]).toMatch(/^kugetsu: postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/kugetsu_t_\w+\?options=.* has no kugetsu schema yet: kugetsu serve creates it at start\n {2}→ run kugetsu serve with this KUGETSU_DATABASE_URL once/);
+    expect(c.output.stderr[0]).toMatch(
+      /^kugetsu: postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/kugetsu_t_\w+\?options=.* has no kugetsu schema yet: kugetsu serve creates it at start\n {2}→ run kugetsu serve with this KUGETSU_DATABASE_URL once/,
+    );
     expect((await adminQuery(empty, `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = '${schema}'`)).rows[0]).toEqual({ n: 0 });
 
     const password = 'pw-never-printed-9';
     const down = testContext({ KUGETSU_STATE_DIR: tempDir(), KUGETSU_DATABASE_URL: `postgres://kugetsu:${password}@127.0.0.1:${await closedPort()}/kugetsu` });
     expect(await runAction(down, 'jobs list', () => jobsListCommand({}, down))).toBe(1);
-    expect(down.output.stderr[0]).toMatch(/^kugetsu: cannot open the PostgreSQL database postgres:\/\/kugetsu:\*\*\*@127\.0\.0\.1:\d+\/kugetsu: .*ECONNREFUSED[\s\S]*→ check KUGETSU_DATABASE_URL \(postgres:\/\/kugetsu:\*\*\*@/);
+    expect(down.output.stderr[0]).toMatch(
+      /^kugetsu: cannot open the PostgreSQL database postgres:\/\/kugetsu:\*\*\*@127\.0\.0\.1:\d+\/kugetsu: .*ECONNREFUSED[\s\S]*→ check KUGETSU_DATABASE_URL \(postgres:\/\/kugetsu:\*\*\*@/,
+    );
 
     const bad = testContext({ KUGETSU_STATE_DIR: tempDir(), KUGETSU_DATABASE_URL: `mysql://root:${password}@db/x` });
     expect(await runAction(bad, 'jobs list', () => jobsListCommand({}, bad))).toBe(1);
@@ -80,6 +93,14 @@ describe('kugetsu jobs with KUGETSU_DATABASE_URL', () => {
     const c = ctx();
     await doctorCommand({ json: true }, c);
     const checks = (json(c).checks as Array<{ name: string; status: string; detail: string }>).filter((x) => x.name === 'database');
-    expect(checks).toEqual([{ name: 'database', status: 'ok', detail: expect.stringMatching(new RegExp(`^postgresql://postgres:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/kugetsu_t_\\w+\\?options=\\S+ opens, schema version ${POSTGRES_SCHEMA_VERSION}$`)) }]);
+    expect(checks).toEqual([
+      {
+        name: 'database',
+        status: 'ok',
+        detail: expect.stringMatching(
+          new RegExp(`^postgresql://postgres:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/kugetsu_t_\\w+\\?options=\\S+ opens, schema version ${POSTGRES_SCHEMA_VERSION}$`),
+        ),
+      },
+    ]);
   }, 60_000);
 });

@@ -28,7 +28,7 @@ async function stateDirWithUsage(): Promise<string> {
 }
 
 describe('kugetsu jobs: tokens and cost per turn and per issue', () => {
-  it('list shows each turn\'s usage and a total per issue over all its jobs', async () => {
+  it("list shows each turn's usage and a total per issue over all its jobs", async () => {
     const c = testContext({ KUGETSU_STATE_DIR: await stateDirWithUsage() });
     expect(await jobsListCommand({ limit: 2 }, c)).toBe(0);
     expect(c.output.stdout).toEqual([
@@ -48,7 +48,7 @@ describe('kugetsu jobs: tokens and cost per turn and per issue', () => {
     expect(out.issues).toEqual([{ issueKey: 'acme/app#1', usage: expect.objectContaining({ inputTokens: 2000, turns: 2, costComplete: true }) }]);
   });
 
-  it('show prints the turn\'s usage with its model and the issue total', async () => {
+  it("show prints the turn's usage with its model and the issue total", async () => {
     const c = testContext({ KUGETSU_STATE_DIR: await stateDirWithUsage() });
     expect(await jobsShowCommand('1', {}, c)).toBe(0);
     expect(c.output.stdout).toContain('  tokens: 1,200 in · 300 out · 5,000 cache read · 100 cache write · $0.0123 (claude-sonnet-4-5)');

@@ -20,8 +20,21 @@ describe('kugetsu jobs list', () => {
     const all = ctx();
     expect(await jobsListCommand({ json: true }, all)).toBe(0);
     const jobs = json(all).jobs;
-    expect(jobs.map((j: { id: string; state: string }) => [j.id, j.state])).toEqual([['4', 'queued'], ['3', 'running'], ['2', 'failed'], ['1', 'succeeded']]);
-    expect(jobs[2]).toMatchObject({ issueKey: 'acme/app#2', trigger: 'command', sender: 'alice', attempt: 1, exitCode: 3, failedPhase: 'agent', finishedAt: '2025-01-01T00:01:02.000Z' });
+    expect(jobs.map((j: { id: string; state: string }) => [j.id, j.state])).toEqual([
+      ['4', 'queued'],
+      ['3', 'running'],
+      ['2', 'failed'],
+      ['1', 'succeeded'],
+    ]);
+    expect(jobs[2]).toMatchObject({
+      issueKey: 'acme/app#2',
+      trigger: 'command',
+      sender: 'alice',
+      attempt: 1,
+      exitCode: 3,
+      failedPhase: 'agent',
+      finishedAt: '2025-01-01T00:01:02.000Z',
+    });
 
     const failed = ctx();
     expect(await jobsListCommand({ state: 'failed', json: true }, failed)).toBe(0);
@@ -42,7 +55,9 @@ describe('kugetsu jobs list', () => {
     const empty = tempDir();
     const c = testContext({ KUGETSU_STATE_DIR: empty });
     expect(await runAction(c, 'jobs list', () => jobsListCommand({}, c))).toBe(1);
-    expect(c.output.stderr[0]).toBe(`kugetsu: no kugetsu database at ${path.join(empty, 'kugetsu.db')}\n  → run this where kugetsu serve runs, or set KUGETSU_STATE_DIR to its state dir`);
+    expect(c.output.stderr[0]).toBe(
+      `kugetsu: no kugetsu database at ${path.join(empty, 'kugetsu.db')}\n  → run this where kugetsu serve runs, or set KUGETSU_STATE_DIR to its state dir`,
+    );
     expect(existsSync(path.join(empty, 'kugetsu.db'))).toBe(false);
     const { ctx } = await filled();
     const bad = ctx();
@@ -58,7 +73,11 @@ describe('kugetsu jobs show', () => {
     expect(await jobsShowCommand('2', { json: true }, c)).toBe(0);
     const shown = json(c);
     expect(shown.job).toMatchObject({ id: '2', state: 'failed', message: 'fix issue 2', result: { exitCode: 3, error: 'The agent exited with code 3.' } });
-    expect(shown.history.map((e: { state: string; detail?: string }) => [e.state, e.detail])).toEqual([['queued', undefined], ['running', undefined], ['failed', 'agent exit 3']]);
+    expect(shown.history.map((e: { state: string; detail?: string }) => [e.state, e.detail])).toEqual([
+      ['queued', undefined],
+      ['running', undefined],
+      ['failed', 'agent exit 3'],
+    ]);
     expect(shown).toMatchObject({ logFile: path.join(stateDir, 'logs', 'job-2.log'), logExists: false });
   });
 
@@ -97,7 +116,14 @@ describe('kugetsu jobs logs', () => {
     writeFileSync(path.join(stateDir, 'logs', 'job-2.log'), 'old output\nfrom the file\n');
     const c = ctx();
     expect(await jobsLogsCommand('2', { json: true }, c)).toBe(0);
-    expect(json(c)).toStrictEqual({ job: '2', state: 'failed', source: 'file', dropped: 0, lines: ['old output', 'from the file'], logFile: path.join(stateDir, 'logs', 'job-2.log') });
+    expect(json(c)).toStrictEqual({
+      job: '2',
+      state: 'failed',
+      source: 'file',
+      dropped: 0,
+      lines: ['old output', 'from the file'],
+      logFile: path.join(stateDir, 'logs', 'job-2.log'),
+    });
   });
 
   it('reads while another connection (the server) has the database open', async () => {

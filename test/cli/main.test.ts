@@ -7,9 +7,18 @@ const argv = (...args: string[]) => ['node', 'kugetsu', ...args];
 
 describe('runCli', () => {
   it.each([
-    ['hooks'], ['hooks', 'install'], ['hooks', 'list'], ['hooks', 'remove'], ['hooks', 'test'],
-    ['jobs'], ['jobs', 'list'], ['jobs', 'show'], ['jobs', 'logs'], ['jobs', 'cancel'],
-    ['doctor'], ['replay'],
+    ['hooks'],
+    ['hooks', 'install'],
+    ['hooks', 'list'],
+    ['hooks', 'remove'],
+    ['hooks', 'test'],
+    ['jobs'],
+    ['jobs', 'list'],
+    ['jobs', 'show'],
+    ['jobs', 'logs'],
+    ['jobs', 'cancel'],
+    ['doctor'],
+    ['replay'],
   ])('kugetsu %s … --help describes the command with examples and exits 0', async (...command) => {
     const ctx = testContext({});
     expect(await runCli(argv(...command, '--help'), ctx)).toBe(0);
@@ -18,7 +27,7 @@ describe('runCli', () => {
     expect(help).toContain('Example');
   });
 
-  it('returns the action\'s exit code: 0 for a read, 1 for a usage error, 2 when kugetsu is not there', async () => {
+  it("returns the action's exit code: 0 for a read, 1 for a usage error, 2 when kugetsu is not there", async () => {
     const stateDir = tempDir();
     await fillStateDir(stateDir);
     const list = testContext({ KUGETSU_STATE_DIR: stateDir });
@@ -37,6 +46,8 @@ describe('runCli', () => {
   it('explains a missing GITEA_URL / GITEA_TOKEN instead of a stack trace', async () => {
     const ctx = testContext({ KUGETSU_STATE_DIR: tempDir() });
     expect(await runCli(argv('hooks', 'list', 'acme/app'), ctx)).toBe(1);
-    expect(ctx.output.stderr).toEqual(['kugetsu: GITEA_URL must be the base URL of your Gitea, e.g. https://gitea.example.com\n  → set GITEA_URL in the environment (see README "Configuration")']);
+    expect(ctx.output.stderr).toEqual([
+      'kugetsu: GITEA_URL must be the base URL of your Gitea, e.g. https://gitea.example.com\n  → set GITEA_URL in the environment (see README "Configuration")',
+    ]);
   });
 });

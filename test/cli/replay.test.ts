@@ -40,7 +40,12 @@ describe('kugetsu replay', () => {
       `✓ issue_comment delivery replay-1 (${readFileSync(file).length} bytes, signed) ← 202 {"status":"accepted","delivery":"replay-1","job":"7","issue":"acme/app#1"}`,
     ]);
     expect(s.seen).toHaveLength(1);
-    expect(s.seen[0]).toMatchObject({ id: 'replay-1', eventType: 'issue_comment', event: 'issue_comment', bodySha256: createHash('sha256').update(readFileSync(file)).digest('hex') });
+    expect(s.seen[0]).toMatchObject({
+      id: 'replay-1',
+      eventType: 'issue_comment',
+      event: 'issue_comment',
+      bodySha256: createHash('sha256').update(readFileSync(file)).digest('hex'),
+    });
   });
 
   it('--event-type overrides the shape; --json prints the answer; the coarse header follows the fine type', async () => {

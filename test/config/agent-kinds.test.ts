@@ -11,15 +11,34 @@ const minimal = { GITEA_URL: 'https://g.example', GITEA_TOKEN: 't', KUGETSU_WEBH
 describe('KUGETSU_AGENT=claude and codex', () => {
   it('claude: binary, model and permission mode from KUGETSU_CLAUDE_*, acceptEdits by default', () => {
     expect(loadConfig({ ...minimal, KUGETSU_AGENT: 'claude' }, '/srv').agent).toEqual({ kind: 'claude', bin: 'claude', permissionMode: 'acceptEdits' });
-    expect(loadConfig({ ...minimal, KUGETSU_AGENT: 'claude', KUGETSU_CLAUDE_BIN: '/opt/claude', KUGETSU_CLAUDE_MODEL: 'sonnet', KUGETSU_CLAUDE_PERMISSION_MODE: 'bypassPermissions' }, '/srv').agent).toEqual({
-      kind: 'claude', bin: '/opt/claude', model: 'sonnet', permissionMode: 'bypassPermissions',
+    expect(
+      loadConfig(
+        { ...minimal, KUGETSU_AGENT: 'claude', KUGETSU_CLAUDE_BIN: '/opt/claude', KUGETSU_CLAUDE_MODEL: 'sonnet', KUGETSU_CLAUDE_PERMISSION_MODE: 'bypassPermissions' },
+        '/srv',
+      ).agent,
+    ).toEqual({
+      kind: 'claude',
+      bin: '/opt/claude',
+      model: 'sonnet',
+      permissionMode: 'bypassPermissions',
     });
   });
 
   it('codex: binary, model, sandbox (auto by default) and a Responses provider from KUGETSU_CODEX_*', () => {
     expect(loadConfig({ ...minimal, KUGETSU_AGENT: 'codex' }, '/srv').agent).toEqual({ kind: 'codex', bin: 'codex', sandboxMode: 'auto' });
     expect(
-      loadConfig({ ...minimal, KUGETSU_AGENT: 'codex', KUGETSU_CODEX_MODEL: 'gpt-5.5', KUGETSU_CODEX_SANDBOX: 'workspace-write', KUGETSU_CODEX_BASE_URL: 'http://127.0.0.1:9/v1', KUGETSU_CODEX_API_KEY_ENV: 'MY_KEY', KUGETSU_CODEX_MAX_RETRIES: '0' }, '/srv').agent,
+      loadConfig(
+        {
+          ...minimal,
+          KUGETSU_AGENT: 'codex',
+          KUGETSU_CODEX_MODEL: 'gpt-5.5',
+          KUGETSU_CODEX_SANDBOX: 'workspace-write',
+          KUGETSU_CODEX_BASE_URL: 'http://127.0.0.1:9/v1',
+          KUGETSU_CODEX_API_KEY_ENV: 'MY_KEY',
+          KUGETSU_CODEX_MAX_RETRIES: '0',
+        },
+        '/srv',
+      ).agent,
     ).toEqual({ kind: 'codex', bin: 'codex', model: 'gpt-5.5', sandboxMode: 'workspace-write', provider: { baseUrl: 'http://127.0.0.1:9/v1', envKey: 'MY_KEY', maxRetries: 0 } });
   });
 
@@ -30,19 +49,21 @@ describe('KUGETSU_AGENT=claude and codex', () => {
     } catch (err) {
       problems = (err as { problems: string[] }).problems;
     }
-    expect(problems).toEqual(expect.arrayContaining([
-      'KUGETSU_AGENT must be "opencode", "command", "claude" or "codex"',
-      expect.stringMatching(/^KUGETSU_CLAUDE_PERMISSION_MODE must be one of acceptEdits, bypassPermissions/),
-      expect.stringMatching(/^KUGETSU_CODEX_SANDBOX must be one of auto, read-only, workspace-write, danger-full-access/),
-      expect.stringMatching(/^KUGETSU_CODEX_BASE_URL must be the base URL of a Responses API/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'KUGETSU_AGENT must be "opencode", "command", "claude" or "codex"',
+        expect.stringMatching(/^KUGETSU_CLAUDE_PERMISSION_MODE must be one of acceptEdits, bypassPermissions/),
+        expect.stringMatching(/^KUGETSU_CODEX_SANDBOX must be one of auto, read-only, workspace-write, danger-full-access/),
+        expect.stringMatching(/^KUGETSU_CODEX_BASE_URL must be the base URL of a Responses API/),
+      ]),
+    );
   });
 });
 
 describe('webhooks/*.yaml with kind: claude or codex', () => {
   const env = { KUGETSU_CLAUDE_BIN: '/opt/claude', KUGETSU_CLAUDE_MODEL: 'opus', KUGETSU_CODEX_SANDBOX: 'read-only' };
 
-  it('a kind switch starts from that kind\'s environment defaults; its own keys apply', () => {
+  it("a kind switch starts from that kind's environment defaults; its own keys apply", () => {
     const dir = webhooksTree({
       'acme/_all.yaml': 'repository: acme/*\nagent:\n  kind: claude\n  permission_mode: bypassPermissions\n',
       'acme/app.yaml': 'repository: acme/app\nagent:\n  kind: claude\n  model: sonnet\n',
@@ -84,13 +105,29 @@ describe('KUGETSU_PRICES_FILE', () => {
 
   it('a model without a price and no "*" has no cost', () => {
     const dir = webhooksTree({ 'prices.yaml': 'models:\n  gpt-5.5: {input: 1, output: 1}\n' });
-    expect(loadConfig({ ...minimal, KUGETSU_PRICES_FILE: path.join(dir, 'prices.yaml') }, '/srv').prices!.costOf({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, model: 'x' })).toBeUndefined();
+    expect(
+      loadConfig({ ...minimal, KUGETSU_PRICES_FILE: path.join(dir, 'prices.yaml') }, '/srv').prices!.costOf({
+        inputTokens: 1,
+        outputTokens: 1,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        model: 'x',
+      }),
+    ).toBeUndefined();
   });
 
   it.each([
-    ['a missing price', 'models:\n  gpt-5.5:\n    input: 1\n', /^KUGETSU_PRICES_FILE: .*prices\.yaml:3:5: models\.gpt-5\.5\.output: "output" must be a number of US dollars per million tokens/],
+    [
+      'a missing price',
+      'models:\n  gpt-5.5:\n    input: 1\n',
+      /^KUGETSU_PRICES_FILE: .*prices\.yaml:3:5: models\.gpt-5\.5\.output: "output" must be a number of US dollars per million tokens/,
+    ],
     ['a negative price', 'models:\n  gpt-5.5: {input: -1, output: 1}\n', /prices\.yaml:2:20: models\.gpt-5\.5\.input: "input" must not be negative$/],
-    ['an unknown key', 'models:\n  gpt-5.5: {input: 1, output: 1, cached: 1}\n', /prices\.yaml:2:12: models\.gpt-5\.5: unknown key "cached"; a model's prices are input, output, cache_read, cache_write$/],
+    [
+      'an unknown key',
+      'models:\n  gpt-5.5: {input: 1, output: 1, cached: 1}\n',
+      /prices\.yaml:2:12: models\.gpt-5\.5: unknown key "cached"; a model's prices are input, output, cache_read, cache_write$/,
+    ],
     ['not YAML', 'models: [\n', /prices\.yaml:\d+:\d+: /],
     ['no models', 'gpt-5.5: {input: 1, output: 1}\n', /prices\.yaml:1:1: .*models/],
   ])('%s stops the start with file:line:col', (_name, text, message) => {
@@ -106,6 +143,8 @@ describe('KUGETSU_PRICES_FILE', () => {
   });
 
   it('an unreadable file names itself and the variable', () => {
-    expect(() => loadConfig({ ...minimal, KUGETSU_PRICES_FILE: '/nonexistent/prices.yaml' }, '/srv')).toThrow(/\/nonexistent\/prices\.yaml: cannot be read \(ENOENT\); fix KUGETSU_PRICES_FILE/);
+    expect(() => loadConfig({ ...minimal, KUGETSU_PRICES_FILE: '/nonexistent/prices.yaml' }, '/srv')).toThrow(
+      /\/nonexistent\/prices\.yaml: cannot be read \(ENOENT\); fix KUGETSU_PRICES_FILE/,
+    );
   });
 });

@@ -8,7 +8,10 @@ const minimal = { GITEA_URL: 'https://gitea.example.com/', GITEA_TOKEN: 'tok-123
 describe('KUGETSU_DATABASE_URL', () => {
   it('unset or empty: the embedded SQLite file in the state dir, as before', () => {
     expect(loadConfig(minimal, '/srv').database).toStrictEqual({ kind: 'sqlite', file: '/srv/.kugetsu/kugetsu.db' });
-    expect(loadConfig({ ...minimal, KUGETSU_DATABASE_URL: ' ', KUGETSU_STATE_DIR: '/var/lib/k' }, '/srv').database).toStrictEqual({ kind: 'sqlite', file: '/var/lib/k/kugetsu.db' });
+    expect(loadConfig({ ...minimal, KUGETSU_DATABASE_URL: ' ', KUGETSU_STATE_DIR: '/var/lib/k' }, '/srv').database).toStrictEqual({
+      kind: 'sqlite',
+      file: '/var/lib/k/kugetsu.db',
+    });
   });
 
   it.each([

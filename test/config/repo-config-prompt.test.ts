@@ -19,7 +19,9 @@ const load = (files: Record<string, string>) => {
   const { source, errors } = loadRepoSettings({ dir, env: {}, defaults: DEFAULTS });
   return { dir, source, errors: shown(dir, errors) };
 };
-const PLACEHOLDERS = Object.keys(INSTRUCTION_PLACEHOLDERS).map((p) => `{${p}}`).join(', ');
+const PLACEHOLDERS = Object.keys(INSTRUCTION_PLACEHOLDERS)
+  .map((p) => `{${p}}`)
+  .join(', ');
 
 describe('prompt instructions in webhooks/*.yaml', () => {
   it('without a prompt block a repository gets the default instructions, which use only known placeholders', () => {
@@ -59,7 +61,9 @@ describe('prompt instructions in webhooks/*.yaml', () => {
     writeTree(dir, { 'acme/prompts/app.md': 'Fine line.\nThen {ticket} here.\n' });
     const reload = settings.reload();
     expect(reload.ok).toBe(false);
-    expect(shown(dir, reload.errors)).toEqual([`webhooks/acme/prompts/app.md:2:6: unknown placeholder {ticket} in the instructions file webhooks/acme/prompts/app.md; the placeholders are ${PLACEHOLDERS} (write {{ticket}} for a literal {ticket})`]);
+    expect(shown(dir, reload.errors)).toEqual([
+      `webhooks/acme/prompts/app.md:2:6: unknown placeholder {ticket} in the instructions file webhooks/acme/prompts/app.md; the placeholders are ${PLACEHOLDERS} (write {{ticket}} for a literal {ticket})`,
+    ]);
     expect(settings.settingsFor('acme', 'app').prompt.instructions).toBe('New rules for {issue_key}.\n');
   });
 
@@ -67,7 +71,9 @@ describe('prompt instructions in webhooks/*.yaml', () => {
     [
       'an unknown placeholder in the inline text',
       { 'acme/app.yaml': 'repository: acme/app\nprompt:\n  instructions: |\n    Work on {issue_key}\n    in {repo_name}.\n' },
-      [`webhooks/acme/app.yaml:3:17: unknown placeholder {repo_name} in "prompt.instructions" (line 2, column 4 of the text); the placeholders are ${PLACEHOLDERS} (write {{repo_name}} for a literal {repo_name})`],
+      [
+        `webhooks/acme/app.yaml:3:17: unknown placeholder {repo_name} in "prompt.instructions" (line 2, column 4 of the text); the placeholders are ${PLACEHOLDERS} (write {{repo_name}} for a literal {repo_name})`,
+      ],
     ],
     [
       'both instructions and instructions_file',
@@ -107,12 +113,16 @@ describe('prompt instructions in webhooks/*.yaml', () => {
     [
       'a file over the size limit',
       { 'acme/app.yaml': 'repository: acme/app\nprompt:\n  instructions_file: big.md\n', 'acme/big.md': 'x'.repeat(MAX_INSTRUCTIONS_BYTES + 1) },
-      [`webhooks/acme/app.yaml:3:22: "prompt.instructions_file": webhooks/acme/big.md is ${MAX_INSTRUCTIONS_BYTES + 1} bytes; instructions may be at most 16384 bytes (16 KiB) (they go into every prompt)`],
+      [
+        `webhooks/acme/app.yaml:3:22: "prompt.instructions_file": webhooks/acme/big.md is ${MAX_INSTRUCTIONS_BYTES + 1} bytes; instructions may be at most 16384 bytes (16 KiB) (they go into every prompt)`,
+      ],
     ],
     [
       'inline text over the size limit',
       { 'acme/app.yaml': `repository: acme/app\nprompt:\n  instructions: ${'y'.repeat(MAX_INSTRUCTIONS_BYTES + 2048)}\n` },
-      [`webhooks/acme/app.yaml:3:17: "prompt.instructions" is ${MAX_INSTRUCTIONS_BYTES + 2048} bytes; instructions may be at most 16384 bytes (16 KiB) (they go into every prompt): keep them short and point to the repository's own docs`],
+      [
+        `webhooks/acme/app.yaml:3:17: "prompt.instructions" is ${MAX_INSTRUCTIONS_BYTES + 2048} bytes; instructions may be at most 16384 bytes (16 KiB) (they go into every prompt): keep them short and point to the repository's own docs`,
+      ],
     ],
     [
       'a file that is not UTF-8',
@@ -122,7 +132,9 @@ describe('prompt instructions in webhooks/*.yaml', () => {
     [
       'an empty file',
       { 'acme/app.yaml': 'repository: acme/app\nprompt:\n  instructions_file: empty.md\n', 'acme/empty.md': '\n\n' },
-      [`webhooks/acme/empty.md:1:1: the instructions file webhooks/acme/empty.md is empty; write the instructions for the agent, or remove the prompt block to keep kugetsu's default`],
+      [
+        `webhooks/acme/empty.md:1:1: the instructions file webhooks/acme/empty.md is empty; write the instructions for the agent, or remove the prompt block to keep kugetsu's default`,
+      ],
     ],
   ])('%s is an error with its place', (_name, files, expected) => {
     const dir = webhooksTree({});
@@ -142,7 +154,7 @@ describe('prompt instructions in webhooks/*.yaml', () => {
     ]);
   });
 
-  it('the READMEs show the default text as it is, every placeholder, and that AGENTS.md / CLAUDE.md stay the repository\'s', () => {
+  it("the READMEs show the default text as it is, every placeholder, and that AGENTS.md / CLAUDE.md stay the repository's", () => {
     const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const webhooksReadme = fs.readFileSync(new URL('../../webhooks/README.md', import.meta.url), 'utf8');
     expect(readme).toContain(`\`\`\`text\n${DEFAULT_INSTRUCTIONS}\n\`\`\``);

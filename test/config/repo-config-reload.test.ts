@@ -42,13 +42,20 @@ describe('createRepoSettingsSource', () => {
     writeTree(dir, { 'acme/lib.yaml': 'repository: acme/lib\nauto_pr: true\n', 'acme/app.yaml': 'repository: acme/app\nmin_role: read\nsecret: hunter2\n' });
     const failed = settings.reload();
     expect(failed.ok).toBe(false);
-    const expected = ['webhooks/acme/app.yaml:3:1: "secret": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET'];
+    const expected = [
+      'webhooks/acme/app.yaml:3:1: "secret": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET',
+    ];
     expect(shown(dir, failed.errors)).toEqual(expected);
     expect(settings.settingsFor('acme', 'app')).toBe(before);
     expect(settings.settingsFor('acme', 'lib').autoPr).toBe(false);
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({ level: 'warn', msg: 'webhooks: reload refused; fix these problems, the previous settings stay in force' });
-    expect(shown(dir, (logger.lines[0]!.obj as { errors: string[] }).errors.map((text) => ({ text })))).toEqual(expected);
+    expect(
+      shown(
+        dir,
+        (logger.lines[0]!.obj as { errors: string[] }).errors.map((text) => ({ text })),
+      ),
+    ).toEqual(expected);
 
     writeTree(dir, { 'acme/app.yaml': 'repository: acme/app\nmin_role: read\n' });
     expect(settings.reload()).toEqual({ ok: true, errors: [] });
@@ -66,7 +73,9 @@ describe('createRepoSettingsSource', () => {
     const dir = webhooksTree({ 'a.yaml': 'repository: acme/*\nmin_role: admin\n' });
     const settings = createRepoSettingsSource({ dir, env: {}, defaults: DEFAULTS });
     writeTree(dir, { 'b.yaml': 'repository: Acme/*\nmin_role: read\n' });
-    expect(shown(dir, settings.reload().errors)).toEqual(['webhooks/b.yaml:1:13: Acme/* is already configured in webhooks/a.yaml:1:13; keep one file per repository (merge the two)']);
+    expect(shown(dir, settings.reload().errors)).toEqual([
+      'webhooks/b.yaml:1:13: Acme/* is already configured in webhooks/a.yaml:1:13; keep one file per repository (merge the two)',
+    ]);
     expect(settings.settingsFor('acme', 'x').minRole).toBe('admin');
   });
 });

@@ -15,7 +15,14 @@ const load = (dir: string, env: Record<string, string | undefined> = {}) => load
 
 describe('defaults', () => {
   it('come from the environment settings, with the built-in defaults for the rest', () => {
-    const env = { GITEA_URL: 'https://g.example', GITEA_TOKEN: 't', KUGETSU_WEBHOOK_SECRET: 's', KUGETSU_MIN_ROLE: 'admin', KUGETSU_AGENT_TIMEOUT_S: '60', KUGETSU_AGENT_ENV: 'GOPATH, NPM_*' };
+    const env = {
+      GITEA_URL: 'https://g.example',
+      GITEA_TOKEN: 't',
+      KUGETSU_WEBHOOK_SECRET: 's',
+      KUGETSU_MIN_ROLE: 'admin',
+      KUGETSU_AGENT_TIMEOUT_S: '60',
+      KUGETSU_AGENT_ENV: 'GOPATH, NPM_*',
+    };
     expect(defaultRepoSettings(loadConfig(env, '/srv'), env)).toEqual({
       triggerLabels: ['ready'],
       command: '/kugetsu',
@@ -130,7 +137,7 @@ describe('precedence: repository file over owner wildcard over environment, key 
       },
     ],
     [
-      'a kind change drops the other kind\'s keys and keeps timeout and env',
+      "a kind change drops the other kind's keys and keeps timeout and env",
       'acme',
       'tool',
       { minRole: 'admin', agent: { kind: 'command', argv: ['my-agent', '{promptFile}'], timeoutMs: 600_000, envAllowlist: ['GOPATH', 'ACME_*'] } },
@@ -156,20 +163,33 @@ describe('precedence: repository file over owner wildcard over environment, key 
     expect(Object.isFrozen(a) && Object.isFrozen(a.agent) && Object.isFrozen(a.triggerLabels)).toBe(true);
   });
 
-  it.each([[undefined, undefined], [null, 'x'], [42, {}], ['', '']])('never throws, whatever it is given (%j, %j)', (owner, repo) => {
+  it.each([
+    [undefined, undefined],
+    [null, 'x'],
+    [42, {}],
+    ['', ''],
+  ])('never throws, whatever it is given (%j, %j)', (owner, repo) => {
     expect(source.settingsFor(owner as unknown as string, repo as unknown as string)).toEqual(DEFAULTS);
   });
 });
 
 describe('agent and secrets', () => {
   it.each([
-    ['opencode keeps the environment\'s bin and model when only the timeout changes', 'agent:\n  timeout_s: 5\n', { kind: 'opencode', bin: 'opencode', model: 'env/model', timeoutMs: 5000, envAllowlist: ['GOPATH'] }],
+    [
+      "opencode keeps the environment's bin and model when only the timeout changes",
+      'agent:\n  timeout_s: 5\n',
+      { kind: 'opencode', bin: 'opencode', model: 'env/model', timeoutMs: 5000, envAllowlist: ['GOPATH'] },
+    ],
     [
       'opencode with its own bin, model and extra arguments',
       'agent:\n  kind: opencode\n  bin: /opt/opencode\n  model: p/m\n  extra_args: [--agent, build]\n',
       { kind: 'opencode', bin: '/opt/opencode', model: 'p/m', extraArgs: ['--agent', 'build'], timeoutMs: 3_600_000, envAllowlist: ['GOPATH'] },
     ],
-    ['a command with its env patterns', 'agent:\n  kind: command\n  argv: [a, "{worktree}"]\n  env: ["*_HOME", GOPATH]\n', { kind: 'command', argv: ['a', '{worktree}'], timeoutMs: 3_600_000, envAllowlist: ['GOPATH', '*_HOME'] }],
+    [
+      'a command with its env patterns',
+      'agent:\n  kind: command\n  argv: [a, "{worktree}"]\n  env: ["*_HOME", GOPATH]\n',
+      { kind: 'command', argv: ['a', '{worktree}'], timeoutMs: 3_600_000, envAllowlist: ['GOPATH', '*_HOME'] },
+    ],
   ])('%s', (_name, yaml, agent) => {
     const dir = webhooksTree({ 'app.yaml': `repository: acme/app\n${yaml}` });
     const { source, errors } = load(dir);

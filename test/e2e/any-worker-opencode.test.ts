@@ -94,7 +94,13 @@ describe('any worker can take any issue (real opencode, real sandbox, one shared
 
   it('a broken export never fails the follow-up: B logs why it could not import, opencode rejects the session, and the turn runs on a new one', async () => {
     const fake = world.sandbox.gitea.fake;
-    const issue = fake.addIssue('demo/hello', { title: 'Add a greeting', body: 'Please add a GREETING.md that says hello.', author: 'alice', labels: ['ready'], labeledBy: 'alice' });
+    const issue = fake.addIssue('demo/hello', {
+      title: 'Add a greeting',
+      body: 'Please add a GREETING.md that says hello.',
+      author: 'alice',
+      labels: ['ready'],
+      labeledBy: 'alice',
+    });
     const key = issueKey('demo', 'hello', issue.number);
     // Only A runs (whatever the test above left running).
     await world.stopWorker('a');
@@ -117,7 +123,11 @@ describe('any worker can take any issue (real opencode, real sandbox, one shared
     expect(fresh).toMatch(/^ses_/);
     expect(fresh).not.toBe(first);
     const mine = b.logs.lines.filter((l) => l.issueKey === key);
-    expect(mine.find((l) => l.msg?.startsWith('could not import the stored session'))).toMatchObject({ level: 40, sessionId: first, problem: expect.stringContaining('import exited with 1') });
+    expect(mine.find((l) => l.msg?.startsWith('could not import the stored session'))).toMatchObject({
+      level: 40,
+      sessionId: first,
+      problem: expect.stringContaining('import exited with 1'),
+    });
     expect(mine.some((l) => l.msg === 'agent rejected the stored session; starting a new one' && l.sessionId === first)).toBe(true);
     // The new session is what the engine keeps now, with its own export.
     const after = (await store.getSession(key))!;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxGit } from '../../src/sandbox/local-origin.js';
 import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.js';
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
-import { type ScriptedModel } from '../../src/sandbox/fake-model-common.js';
+import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
 
@@ -38,7 +38,8 @@ describe('Claude Code through kugetsu (fake Anthropic model)', () => {
   beforeAll(async () => {
     model = await startFakeAnthropicModel({
       script: (ctx) => {
-        if (/goodbye/i.test(ctx.userText)) return ctx.step === 0 ? { tool: 'Edit', args: { file_path: `${ctx.workdir}/GREETING.md`, old_string: 'Hello', new_string: 'Goodbye' } } : { text: 'Said goodbye.' };
+        if (/goodbye/i.test(ctx.userText))
+          return ctx.step === 0 ? { tool: 'Edit', args: { file_path: `${ctx.workdir}/GREETING.md`, old_string: 'Hello', new_string: 'Goodbye' } } : { text: 'Said goodbye.' };
         return ctx.step === 0 ? { tool: 'Write', args: { file_path: `${ctx.workdir}/GREETING.md`, content: 'Hello from Claude\n' } } : { text: 'Created GREETING.md.' };
       },
     });
@@ -84,10 +85,12 @@ describe('Claude Code through kugetsu (fake Anthropic model)', () => {
     expect(everythingSent(model)).not.toContain(world.sandbox.gitea.fake.token);
   }, 180_000);
 
-  it('a model error fails the job with the agent\'s own message', async () => {
+  it("a model error fails the job with the agent's own message", async () => {
     const fake = world.sandbox.gitea.fake;
     const issue = fake.addIssue('demo/hello', { title: 'Refused', body: 'The model refuses this one.', author: 'alice', labels: ['ready'], labeledBy: 'alice' });
-    model.route(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', `issue-${issue.number}`), () => ({ httpError: { status: 400, message: 'fake model: prompt refused' } }));
+    model.route(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', `issue-${issue.number}`), () => ({
+      httpError: { status: 400, message: 'fake model: prompt refused' },
+    }));
     const job = await world.finished(await world.label(issue.number));
     expect(job).toMatchObject({ state: 'failed', result: { failedPhase: 'agent', pushed: false } });
     expect(job.result!.error).toContain('fake model: prompt refused');
@@ -101,7 +104,8 @@ describe('Codex through kugetsu (fake Responses model, price table)', () => {
   beforeAll(async () => {
     model = await startFakeResponsesModel({
       script: (ctx) => {
-        if (/goodbye/i.test(ctx.userText)) return ctx.step === 0 ? { tool: 'exec_command', args: { cmd: "env > /tmp/env.txt; printf 'Goodbye from Codex\\n' > GREETING.md" } } : { text: 'Said goodbye.' };
+        if (/goodbye/i.test(ctx.userText))
+          return ctx.step === 0 ? { tool: 'exec_command', args: { cmd: "env > /tmp/env.txt; printf 'Goodbye from Codex\\n' > GREETING.md" } } : { text: 'Said goodbye.' };
         return ctx.step === 0 ? { tool: 'exec_command', args: { cmd: "printf 'Hello from Codex\\n' > GREETING.md; env" } } : { text: 'Created GREETING.md.' };
       },
     });
@@ -132,7 +136,15 @@ describe('Codex through kugetsu (fake Responses model, price table)', () => {
     expect(job1).toMatchObject({ state: 'succeeded', agent: 'codex', result: { exitCode: 0, pushed: true, newCommits: 1, summary: 'Created GREETING.md.' } });
     expect(sandboxGit(world.sandbox.origin, ['show', `${BRANCH}:GREETING.md`])).toBe('Hello from Codex');
     // Two requests of 100 input (50 cached) and 20 output tokens: 100 uncached in, 100 cached, 40 out.
-    expect(job1.result!.usage).toEqual({ inputTokens: 100, outputTokens: 40, cacheReadTokens: 100, cacheWriteTokens: 0, model: 'gpt-5.5', costUsd: (100 * 1.25 + 40 * 10 + 100 * 0.125) / 1e6, costSource: 'prices' });
+    expect(job1.result!.usage).toEqual({
+      inputTokens: 100,
+      outputTokens: 40,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 0,
+      model: 'gpt-5.5',
+      costUsd: (100 * 1.25 + 40 * 10 + 100 * 0.125) / 1e6,
+      costSource: 'prices',
+    });
     const comment1 = await finalComment(world, job1.id, 'succeeded');
     expect(comment1).toContain('| Tokens (this turn) | 100 in · 40 out · 100 cache read · 0 cache write · $0.0005 (price table) · `gpt-5.5` |');
 

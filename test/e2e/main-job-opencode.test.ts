@@ -36,7 +36,10 @@ describe('end to end with the real opencode binary against the scripted model (o
     const trail = result.trail.filter((t) => !collapsed.includes(t));
     const creates = trail.map((t, i) => (t.action === 'created' ? i : -1)).filter((i) => i >= 0);
     expect(creates).toHaveLength(2);
-    for (const [from, to] of [[creates[0]!, creates[1]!], [creates[1]!, trail.length]] as const) {
+    for (const [from, to] of [
+      [creates[0]!, creates[1]!],
+      [creates[1]!, trail.length],
+    ] as const) {
       const versions = trail.slice(from, to);
       expect(headline(versions[0]!.body)).toMatch(/^(⏳ \*\*kugetsu\*\* · queued|🛠️ \*\*kugetsu\*\* · running)$/);
       expect(headline(versions.at(-1)!.body)).toMatch(/^✅ \*\*kugetsu\*\* · succeeded in \d+s$/);

@@ -72,7 +72,16 @@ export function admitContract(ctx: ContractContext): void {
       const due = await store.outboxDue(5000, 10);
       expect(due).toStrictEqual([
         { id: due[0]!.id, key: `status:${id}`, group: key(7), op: { kind: 'status_comment', jobId: id }, state: 'pending', attempts: 0, nextAttemptAt: 5000, createdAt: 5000 },
-        { id: due[1]!.id, key: 'reaction:1007', group: key(7), op: { kind: 'reaction', owner: 'acme', repo: 'app', commentId: 1007, content: 'eyes' }, state: 'pending', attempts: 0, nextAttemptAt: 5000, createdAt: 5000 },
+        {
+          id: due[1]!.id,
+          key: 'reaction:1007',
+          group: key(7),
+          op: { kind: 'reaction', owner: 'acme', repo: 'app', commentId: 1007, content: 'eyes' },
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: 5000,
+          createdAt: 5000,
+        },
       ]);
       expect(due[0]!.id).toBeLessThan(due[1]!.id);
     });

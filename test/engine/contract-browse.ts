@@ -11,7 +11,10 @@ export function browseContract(ctx: ContractContext): void {
     it('searches newest first by repository, issue, state, sender, time and text, page by page', async () => {
       const store = await ctx.open({ now: steppingClock() });
       const a1 = await admitted(store, jobIn('app', 1, 'd1', { message: 'Fix the Login page', sender: { id: 3, login: 'Alice' } }));
-      const b2 = await admitted(store, jobIn('Web', 2, 'd2', { message: 'add dark mode', sender: { id: 4, login: 'bob' }, issueSnapshot: { title: 'Dark MODE please', body: '' } }));
+      const b2 = await admitted(
+        store,
+        jobIn('Web', 2, 'd2', { message: 'add dark mode', sender: { id: 4, login: 'bob' }, issueSnapshot: { title: 'Dark MODE please', body: '' } }),
+      );
       const a3 = await admitted(store, jobIn('app', 3, 'd3', { message: 'bump deps', sender: { id: 4, login: 'bob' } }));
       const a1b = await admitted(store, jobIn('app', 1, 'd4', { message: 'and the logout', sender: { id: 3, login: 'alice' } }));
       await store.update(a3.id, { state: 'failed', finishedAt: '2025-01-01T00:00:30.000Z' });
@@ -108,7 +111,13 @@ export function browseContract(ctx: ContractContext): void {
       const [running] = await store.claim(claimOf('w1', T0));
       expect(running!.id).toBe(job.id);
       // An item enqueued apart names its job through its op.
-      await store.enqueue([{ key: `pull-request:${job.id}`, group: job.issueKey, op: { kind: 'ensure_pull_request', owner: 'acme', repo: 'app', issueNumber: 7, head: 'kugetsu/issue-7', base: 'main', title: 't', body: 'b', jobId: job.id } }]);
+      await store.enqueue([
+        {
+          key: `pull-request:${job.id}`,
+          group: job.issueKey,
+          op: { kind: 'ensure_pull_request', owner: 'acme', repo: 'app', issueNumber: 7, head: 'kugetsu/issue-7', base: 'main', title: 't', body: 'b', jobId: job.id },
+        },
+      ]);
       const items = await store.outboxDue(T0 + 60_000, 20);
       const status = items.find((i) => i.key === `status:${job.id}`)!;
       await store.outboxDone(status.id);
@@ -118,7 +127,14 @@ export function browseContract(ctx: ContractContext): void {
 
       const writes = await store.outboxOf(job.id);
       expect(writes.map((w) => w.kind)).toEqual(['status_comment', 'comment', 'ensure_pull_request', 'status_comment']);
-      expect(writes[0]).toStrictEqual({ id: status.id, kind: 'status_comment', state: 'done', attempts: 0, createdAt: new Date(T0).toISOString(), doneAt: new Date(T0).toISOString() });
+      expect(writes[0]).toStrictEqual({
+        id: status.id,
+        kind: 'status_comment',
+        state: 'done',
+        attempts: 0,
+        createdAt: new Date(T0).toISOString(),
+        doneAt: new Date(T0).toISOString(),
+      });
       expect(writes[1]).toStrictEqual({ id: claimed.id, kind: 'comment', state: 'pending', attempts: 1, lastError: 'HTTP 502', createdAt: new Date(T0).toISOString() });
       expect((await store.outboxOf(other.id)).map((w) => w.kind)).toEqual(['status_comment']);
       expect(await store.outboxOf('999')).toEqual([]);

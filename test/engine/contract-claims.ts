@@ -9,7 +9,7 @@ const ids = (jobs: Job[]) => jobs.map((j) => j.id);
 /** Claims: per-issue order, slots, the global and repository caps, start rates, preferences. */
 export function claimsContract(ctx: ContractContext): void {
   describe('claims', () => {
-    it('claims the oldest job of each issue, running and leased to the worker; an issue\'s next job only once the first finished', async () => {
+    it("claims the oldest job of each issue, running and leased to the worker; an issue's next job only once the first finished", async () => {
       const store = await ctx.open({ now: steppingClock() });
       const a = await accepted(store, 1, 'a');
       const b = await accepted(store, 2, 'b');
@@ -53,7 +53,7 @@ export function claimsContract(ctx: ContractContext): void {
       expect(await store.claim(claimOf('w3', T0, { slots: 5 }))).toHaveLength(3);
     });
 
-    it('keeps a repository cap, passing over that repository\'s jobs to others', async () => {
+    it("keeps a repository cap, passing over that repository's jobs to others", async () => {
       const store = await ctx.open();
       const app1 = await admitted(store, jobIn('app', 1, 'a1'));
       const app2 = await admitted(store, jobIn('app', 2, 'a2'));
@@ -63,7 +63,10 @@ export function claimsContract(ctx: ContractContext): void {
       expect(ids(await store.claim(claimOf('w1', T0, { slots: 5, limits })))).toEqual([app1.id, other.id]);
       expect(await store.claim(claimOf('w2', T0, { slots: 5, limits }))).toEqual([]);
       // The repository key ignores case: ACME/App is acme/app.
-      const upper = await admitted(store, jobIn('app', 4, 'a4', { repo: { owner: 'ACME', name: 'App', fullName: 'ACME/App', cloneUrl: 'x', defaultBranch: 'main', htmlUrl: 'x' } }));
+      const upper = await admitted(
+        store,
+        jobIn('app', 4, 'a4', { repo: { owner: 'ACME', name: 'App', fullName: 'ACME/App', cloneUrl: 'x', defaultBranch: 'main', htmlUrl: 'x' } }),
+      );
       expect(await store.claim(claimOf('w2', T0, { slots: 5, limits: () => ({ repoMax: 1 }) }))).toEqual([]);
       expect(await finish(store, (await store.get(app1.id))!, 'w1')).toBeDefined();
       expect(ids(await store.claim(claimOf('w2', T0, { slots: 5, limits: () => ({ repoMax: 1 }) })))).toEqual([app2.id]);
@@ -71,7 +74,7 @@ export function claimsContract(ctx: ContractContext): void {
       expect((await store.get(upper.id))!.state).toBe('queued');
     });
 
-    it('prefers the worker\'s issues among the oldest candidates', async () => {
+    it("prefers the worker's issues among the oldest candidates", async () => {
       const store = await ctx.open();
       await accepted(store, 1, 'a');
       await accepted(store, 2, 'b');
@@ -94,7 +97,7 @@ export function claimsContract(ctx: ContractContext): void {
       expect((await store.get(c.id))!.state).toBe('queued');
     });
 
-    it('sets a job over its sender\'s start rate waiting until a start leaves the window, then claims it', async () => {
+    it("sets a job over its sender's start rate waiting until a start leaves the window, then claims it", async () => {
       const store = await ctx.open({ now: steppingClock() });
       const jobs = [await accepted(store, 1, 'a'), await accepted(store, 2, 'b'), await accepted(store, 3, 'c'), await accepted(store, 4, 'd')];
       const limits = () => ({ senderRate: { limit: 2, windowMs: 3_600_000 } });
@@ -124,7 +127,7 @@ export function claimsContract(ctx: ContractContext): void {
       expect(later[0]!.waiting).toBeUndefined();
     });
 
-    it('counts a repository\'s start rate over all its senders, and says so', async () => {
+    it("counts a repository's start rate over all its senders, and says so", async () => {
       const store = await ctx.open();
       const a = await admitted(store, jobIn('app', 1, 'a', { sender: { id: 1, login: 'ann' } }));
       const b = await admitted(store, jobIn('app', 2, 'b', { sender: { id: 2, login: 'bob' } }));

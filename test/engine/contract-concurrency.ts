@@ -30,7 +30,9 @@ export function concurrencyContract(ctx: ContractContext): void {
 
     it('admit one event under many delivery ids at once: one job, every other answer names it', async () => {
       const stores = await instances(ctx, 3);
-      const calls = Array.from({ length: 24 }, (_, i) => stores[i % 3]!.admit(delivery(`copy-${i}`, 'comment:acme/app:77:created'), newJob(7, { deliveryId: `copy-${i}` }), admitOptions()));
+      const calls = Array.from({ length: 24 }, (_, i) =>
+        stores[i % 3]!.admit(delivery(`copy-${i}`, 'comment:acme/app:77:created'), newJob(7, { deliveryId: `copy-${i}` }), admitOptions()),
+      );
       const outcomes = await Promise.all(calls);
       const jobs = acceptedIn(outcomes);
       expect(jobs).toHaveLength(1);
@@ -56,7 +58,9 @@ export function concurrencyContract(ctx: ContractContext): void {
 
     it('admit different events on one idle-required issue at once: one job, the rest busy', async () => {
       const stores = await instances(ctx, 3);
-      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 3]!.admit(delivery(`label-${i}`), newJob(5, { deliveryId: `label-${i}` }), admitOptions(true))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => stores[i % 3]!.admit(delivery(`label-${i}`), newJob(5, { deliveryId: `label-${i}` }), admitOptions(true))),
+      );
       expect(acceptedIn(outcomes)).toHaveLength(1);
       expect(outcomes.filter((o) => o.kind === 'busy')).toHaveLength(11);
       expect(await stores[2]!.listByIssue(key(5))).toHaveLength(1);
@@ -67,7 +71,11 @@ export function concurrencyContract(ctx: ContractContext): void {
 
     it('record one event at once from every store: one reply', async () => {
       const stores = await instances(ctx, 3);
-      const outcomes = await Promise.all(Array.from({ length: 9 }, (_, i) => stores[i % 3]!.recordEvent(delivery(`help-${i}`, 'comment:acme/app:3:created'), [comment('reply:comment:acme/app:3:created', `answer ${i}`)])));
+      const outcomes = await Promise.all(
+        Array.from({ length: 9 }, (_, i) =>
+          stores[i % 3]!.recordEvent(delivery(`help-${i}`, 'comment:acme/app:3:created'), [comment('reply:comment:acme/app:3:created', `answer ${i}`)]),
+        ),
+      );
       expect(outcomes.filter((o) => o.kind === 'recorded')).toHaveLength(1);
       expect(outcomes.filter((o) => o.kind === 'duplicate')).toHaveLength(8);
       expect(await stores[0]!.outboxCounts()).toEqual({ pending: 1, failed: 0 });

@@ -37,7 +37,11 @@ export function engineEventsContract(ctx: ContractContext): void {
       expect(take()).toContain('jobs');
       await store.requestCancel('404');
       expect(take()).toEqual([]);
-      await store.change(job.id, { expect: ['running'], workerId: 'w1', patch: { state: 'queued', attempt: 2, workerId: undefined, leaseUntil: undefined, cancelRequested: undefined } });
+      await store.change(job.id, {
+        expect: ['running'],
+        workerId: 'w1',
+        patch: { state: 'queued', attempt: 2, workerId: undefined, leaseUntil: undefined, cancelRequested: undefined },
+      });
       expect(take()).toContain('jobs');
       const [again] = await store.claim(claimOf('w1', T0 + 1));
       take();

@@ -95,7 +95,14 @@ export function claimOf(workerId: string, now: number, overrides: Partial<ClaimR
     leaseMs: 30_000,
     now,
     limits: () => ({}),
-    claimed: (job) => [statusCommentItem(job), { key: `claimed:${job.id}:${job.attempt}`, group: job.issueKey, op: { kind: 'comment', owner: 'acme', repo: job.repo.name, number: job.issueNumber, body: `claimed by ${job.workerId}` } }],
+    claimed: (job) => [
+      statusCommentItem(job),
+      {
+        key: `claimed:${job.id}:${job.attempt}`,
+        group: job.issueKey,
+        op: { kind: 'comment', owner: 'acme', repo: job.repo.name, number: job.issueNumber, body: `claimed by ${job.workerId}` },
+      },
+    ],
     rateLimited: (job) => [statusCommentItem(job)],
     ...overrides,
   };
@@ -115,5 +122,9 @@ export async function admitted(store: JobStore, job: NewJob): Promise<Job> {
 
 /** Finishes a running job of `workerId` as `succeeded` (compare-and-set). */
 export function finish(store: JobStore, job: Job, workerId: string, at = '2025-01-01T01:00:00.000Z'): Promise<Job | undefined> {
-  return store.change(job.id, { expect: ['running'], workerId, patch: { state: 'succeeded', finishedAt: at, workerId: undefined, leaseUntil: undefined, cancelRequested: undefined } });
+  return store.change(job.id, {
+    expect: ['running'],
+    workerId,
+    patch: { state: 'succeeded', finishedAt: at, workerId: undefined, leaseUntil: undefined, cancelRequested: undefined },
+  });
 }

@@ -64,7 +64,22 @@ export function jobsContract(ctx: ContractContext): void {
       const outcome = await store.admit(delivery('d-8'), bare, admitOptions());
       expect(outcome.kind).toBe('accepted');
       const job = await store.get(outcome.kind === 'accepted' ? outcome.job.id : '');
-      expect(Object.keys(job!).sort()).toEqual(['agent', 'attempt', 'branch', 'createdAt', 'deliveryId', 'id', 'issueKey', 'issueNumber', 'message', 'replyTo', 'repo', 'sender', 'state', 'trigger']);
+      expect(Object.keys(job!).sort()).toEqual([
+        'agent',
+        'attempt',
+        'branch',
+        'createdAt',
+        'deliveryId',
+        'id',
+        'issueKey',
+        'issueNumber',
+        'message',
+        'replyTo',
+        'repo',
+        'sender',
+        'state',
+        'trigger',
+      ]);
     });
 
     it('returns copies: mutating a returned job changes nothing stored', async () => {
@@ -151,10 +166,18 @@ export function jobsContract(ctx: ContractContext): void {
       expect(await store.sessions()).toHaveLength(1);
     });
 
-    it('keeps a session\'s export as bytes, returned by getSession and left out of the listing', async () => {
+    it("keeps a session's export as bytes, returned by getSession and left out of the listing", async () => {
       const store = await ctx.open();
       const bytes = Buffer.from([0, 1, 2, 255, 0, 0x7b, 0x22, 0x5c, 0x75]);
-      const session = { issueKey: key(7), agent: 'opencode', sessionId: 'ses_a', worktreePath: '/w/7', branch: 'kugetsu/issue-7', updatedAt: '2025-01-01T00:00:00.000Z', export: bytes };
+      const session = {
+        issueKey: key(7),
+        agent: 'opencode',
+        sessionId: 'ses_a',
+        worktreePath: '/w/7',
+        branch: 'kugetsu/issue-7',
+        updatedAt: '2025-01-01T00:00:00.000Z',
+        export: bytes,
+      };
       const { export: _e, ...without } = session;
       await store.putSession(session);
       const stored = (await store.getSession(key(7)))!;

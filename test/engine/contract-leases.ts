@@ -41,7 +41,11 @@ export function leasesContract(ctx: ContractContext): void {
       expect(done!.workerId).toBeUndefined();
       expect(done!.leaseUntil).toBeUndefined();
       expect(await store.get(job.id)).toStrictEqual(done);
-      expect((await store.history(job.id)).map((e) => [e.state, e.detail])).toEqual([['queued', undefined], ['running', 'attempt 1 on w1'], ['succeeded', 'turn ended']]);
+      expect((await store.history(job.id)).map((e) => [e.state, e.detail])).toEqual([
+        ['queued', undefined],
+        ['running', 'attempt 1 on w1'],
+        ['succeeded', 'turn ended'],
+      ]);
       expect(await store.outboxIsOpen('done-reply')).toBe(true);
       // A change without a state change writes no history row; a finished job refuses `running` changes.
       expect(await store.change(job.id, { expect: ['succeeded'], patch: { note: 'noted' } })).toMatchObject({ note: 'noted' });
@@ -66,7 +70,11 @@ export function leasesContract(ctx: ContractContext): void {
       expect(await store.requestCancel(job.id)).toBe(true);
       expect((await store.get(job.id))!.cancelRequested).toBe(true);
       expect(await store.heartbeat(job.id, 'w1', 1000)).toStrictEqual({ held: true, cancelRequested: true });
-      const canceled = await store.change(job.id, { expect: ['running'], workerId: 'w1', patch: { state: 'canceled', finishedAt: '2025-01-01T01:00:00.000Z', workerId: undefined, leaseUntil: undefined, cancelRequested: undefined } });
+      const canceled = await store.change(job.id, {
+        expect: ['running'],
+        workerId: 'w1',
+        patch: { state: 'canceled', finishedAt: '2025-01-01T01:00:00.000Z', workerId: undefined, leaseUntil: undefined, cancelRequested: undefined },
+      });
       expect(canceled!.cancelRequested).toBeUndefined();
       expect(await store.heartbeat(job.id, 'w1', 1000)).toStrictEqual({ held: false, cancelRequested: false });
     });
@@ -81,7 +89,11 @@ export function leasesContract(ctx: ContractContext): void {
       // A claim starts without a cancel request even when an earlier attempt had one.
       await store.claim(claimOf('w1', T0));
       await store.requestCancel(queued.id);
-      await store.change(queued.id, { expect: ['running'], workerId: 'w1', patch: { state: 'queued', attempt: 2, startedAt: undefined, workerId: undefined, leaseUntil: undefined } });
+      await store.change(queued.id, {
+        expect: ['running'],
+        workerId: 'w1',
+        patch: { state: 'queued', attempt: 2, startedAt: undefined, workerId: undefined, leaseUntil: undefined },
+      });
       const [again] = await store.claim(claimOf('w2', T0 + 1));
       expect(again).toMatchObject({ id: queued.id, attempt: 2, workerId: 'w2' });
       expect(again!.cancelRequested).toBeUndefined();
@@ -102,7 +114,12 @@ export function leasesContract(ctx: ContractContext): void {
       expect(expired[0]).toMatchObject({ state: 'running', workerId: 'dead', leaseUntil: T0 + 1000 });
       expect((await store.expiredLeases(T0 + 1501)).map((j) => j.id)).toEqual([a.id, b.id]);
       // The taker interrupts it while the dead worker still holds it; only one taker succeeds.
-      const interrupt = { expect: ['running' as const], workerId: 'dead', patch: { state: 'queued' as const, attempt: 2, startedAt: undefined, workerId: undefined, leaseUntil: undefined }, detail: 'worker stopped answering' };
+      const interrupt = {
+        expect: ['running' as const],
+        workerId: 'dead',
+        patch: { state: 'queued' as const, attempt: 2, startedAt: undefined, workerId: undefined, leaseUntil: undefined },
+        detail: 'worker stopped answering',
+      };
       const [first, second] = await Promise.all([store.change(a.id, interrupt), store.change(a.id, interrupt)]);
       expect([first, second].filter(Boolean)).toHaveLength(1);
       expect(await store.heartbeat(a.id, 'dead', 1000)).toStrictEqual({ held: false, cancelRequested: false });
@@ -111,7 +128,7 @@ export function leasesContract(ctx: ContractContext): void {
       expect(taken).toMatchObject({ id: a.id, attempt: 2, workerId: 'w2', leaseUntil: T0 + 2000 + 30_000 });
     });
 
-    it('tells a queued or waiting job\'s place from the stored rows', async () => {
+    it("tells a queued or waiting job's place from the stored rows", async () => {
       const store = await ctx.open();
       const a = await accepted(store, 1, 'a');
       const b = await accepted(store, 2, 'b');
@@ -119,7 +136,10 @@ export function leasesContract(ctx: ContractContext): void {
       const d = await accepted(store, 3, 'd');
       const e = await accepted(store, 4, 'e');
       await store.claim(claimOf('w1', T0, { prefer: (job) => job.id === a.id }));
-      await store.change(e.id, { expect: ['queued'], patch: { state: 'waiting', waiting: { reason: 'budget', detail: 'over budget', until: new Date(T0 + 60_000).toISOString(), times: 1 } } });
+      await store.change(e.id, {
+        expect: ['queued'],
+        patch: { state: 'waiting', waiting: { reason: 'budget', detail: 'over budget', until: new Date(T0 + 60_000).toISOString(), times: 1 } },
+      });
       // Waiting for a slot: b, d (c is behind a on issue 1); queued or waiting in all: b, c, d, e.
       expect(await store.position(b.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: 0, waiting: 4 });
       expect(await store.position(d.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: 1, waiting: 4 });

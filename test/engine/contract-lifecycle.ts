@@ -73,7 +73,12 @@ export function lifecycleContract(ctx: ContractContext): void {
       let now = Date.parse('2025-01-01T00:00:00.000Z');
       const store = await ctx.open({ now: () => new Date(now) });
       const ids: string[] = [];
-      for (const [id, n] of [['old-done', 1], ['new-done', 2], ['old-running', 3], ['old-queued', 4]] as const) {
+      for (const [id, n] of [
+        ['old-done', 1],
+        ['new-done', 2],
+        ['old-running', 3],
+        ['old-queued', 4],
+      ] as const) {
         const outcome = await store.admit(delivery(id), newJob(n, { deliveryId: id }), { requireIdleIssue: false, outbox: () => [] });
         ids.push(outcome.kind === 'accepted' ? outcome.job.id : '');
       }
@@ -82,7 +87,11 @@ export function lifecycleContract(ctx: ContractContext): void {
       await store.update(oldDone, { state: 'succeeded', finishedAt: '2025-01-02T00:00:00.000Z' });
       await store.update(newDone, { state: 'failed', finishedAt: '2025-01-09T00:00:00.000Z' });
       await store.update(oldRunning, { state: 'running', startedAt: '2025-01-01T00:00:00.000Z' });
-      await store.enqueue([statusCommentItem({ id: oldDone, issueKey: key(1) }), statusCommentItem({ id: newDone, issueKey: key(2) }), statusCommentItem({ id: oldRunning, issueKey: key(3) })]);
+      await store.enqueue([
+        statusCommentItem({ id: oldDone, issueKey: key(1) }),
+        statusCommentItem({ id: newDone, issueKey: key(2) }),
+        statusCommentItem({ id: oldRunning, issueKey: key(3) }),
+      ]);
       const [a, b] = await store.outboxDue(now, 10);
       await store.outboxDone(a!.id);
       await store.outboxFailed(b!.id, '404');

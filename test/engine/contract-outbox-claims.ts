@@ -27,7 +27,7 @@ export function outboxClaimsContract(ctx: ContractContext): void {
       expect(keys(await store.claimOutbox('w2', 1, 5000, 1000))).toEqual(['a2']);
     });
 
-    it('records an outcome only for the claim\'s holder', async () => {
+    it("records an outcome only for the claim's holder", async () => {
       const store = await ctx.open({ now: () => new Date(1000) });
       await store.enqueue([write('a1', 1), write('a2', 1)]);
       const [head] = await store.claimOutbox('w1', 10, 5000, 1000);
@@ -57,7 +57,10 @@ export function outboxClaimsContract(ctx: ContractContext): void {
       expect(await store.claimOutbox('next', 10, 5000, 1000)).toEqual([]);
       expect(await store.releaseOutboxClaims()).toBe(2);
       const taken = await store.claimOutbox('next', 10, 5000, 1000);
-      expect(taken.map((i) => [i.key, i.claimedBefore])).toEqual([['a1', true], ['b1', true]]);
+      expect(taken.map((i) => [i.key, i.claimedBefore])).toEqual([
+        ['a1', true],
+        ['b1', true],
+      ]);
       // The dead claimant's outcome no longer counts; a claim is released once.
       await store.outboxDone(taken[0]!.id, 'dead');
       expect(await store.outboxIsOpen('a1')).toBe(true);

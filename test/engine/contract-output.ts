@@ -52,7 +52,7 @@ export function outputContract(ctx: ContractContext): void {
       // An offset inside the dropped part reads from the oldest kept byte.
       expect((await store.readOutput(job.id, { after: 5 })).text).toBe(read.text);
 
-      const big = 'x'.repeat(3000) + 'THE END';
+      const big = `${'x'.repeat(3000)}THE END`;
       await store.appendOutput(job.id, big);
       const after = await store.readOutput(job.id);
       expect(after.total).toBe(bytes(all) + 3007);

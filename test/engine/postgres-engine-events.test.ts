@@ -41,7 +41,7 @@ function recorder(store: PostgresStore): EngineEvent['kind'][] {
 }
 
 describe('PostgreSQL engine events across processes (LISTEN/NOTIFY)', () => {
-  it('delivers another store\'s events once it committed, and a store\'s own events once', async () => {
+  it("delivers another store's events once it committed, and a store's own events once", async () => {
     const url = await database.freshSchemaUrl();
     const a = await open(url);
     const b = await open(url);
@@ -65,7 +65,7 @@ describe('PostgreSQL engine events across processes (LISTEN/NOTIFY)', () => {
 
     // And A hears B.
     await b.enqueue([comment('from-b')]);
-    await until(() => atA.length === 5, 'B\'s item at A');
+    await until(() => atA.length === 5, "B's item at A");
     expect(atA[4]).toBe('outbox');
   });
 

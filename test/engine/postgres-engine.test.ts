@@ -73,7 +73,7 @@ describe('PostgreSQL engine', () => {
     expect((await adminQuery(url, `SELECT max(version)::integer AS v FROM schema_migrations`)).rows[0].v).toBe(POSTGRES_SCHEMA_VERSION);
   });
 
-  it('makes the outbox inserts of one group take turns, so that a committed item\'s older group-mates are committed too', async () => {
+  it("makes the outbox inserts of one group take turns, so that a committed item's older group-mates are committed too", async () => {
     const url = await database.freshSchemaUrl();
     const store = await open(url, () => new Date(1000));
     // Another process's transaction inserts the group's first item and has not committed yet.

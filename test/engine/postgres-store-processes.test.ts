@@ -19,13 +19,17 @@ beforeAll(() => buildStore(), 120_000);
  * named; 6 refuses unless told `--ignoreConfig`, which 5 does not know).
  */
 function buildStore(): void {
-  execFileSync(process.execPath, [
-    join(ROOT, 'node_modules/typescript/bin/tsc'),
-    ...['--noCheck', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')],
-    ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
-    ...['--rootDir', join(ROOT, 'src'), '--outDir', join(dir, 'build')],
-    join(ROOT, 'src/engine-postgres/open-postgres-store.ts'),
-  ], { cwd: dir });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      ...['--noCheck', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')],
+      ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
+      ...['--rootDir', join(ROOT, 'src'), '--outDir', join(dir, 'build')],
+      join(ROOT, 'src/engine-postgres/open-postgres-store.ts'),
+    ],
+    { cwd: dir },
+  );
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
 }
@@ -73,7 +77,17 @@ describe('PostgreSQL store shared by several processes', () => {
           if (killAfterLines !== undefined && out.split('\n').length > killAfterLines) child.kill('SIGKILL');
         });
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('exit', (code, signal) => done({ lines: out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean), signal, code, stderr }));
+        child.on('exit', (code, signal) =>
+          done({
+            lines: out
+              .slice(0, out.lastIndexOf('\n') + 1)
+              .split('\n')
+              .filter(Boolean),
+            signal,
+            code,
+            stderr,
+          }),
+        );
       });
     const results = await Promise.all([run('p0', 40), run('p1'), run('p2')]);
     expect(results[0]!.signal).toBe('SIGKILL');
@@ -140,7 +154,17 @@ describe('PostgreSQL store shared by several processes', () => {
           if (killAfterClaims !== undefined && out.split('\n').filter((l) => l.startsWith('claim ')).length >= killAfterClaims) child.kill('SIGKILL');
         });
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('exit', (code, signal) => done({ lines: out.slice(0, out.lastIndexOf('\n') + 1).split('\n').filter(Boolean), signal, code, stderr }));
+        child.on('exit', (code, signal) =>
+          done({
+            lines: out
+              .slice(0, out.lastIndexOf('\n') + 1)
+              .split('\n')
+              .filter(Boolean),
+            signal,
+            code,
+            stderr,
+          }),
+        );
       });
     const results = await Promise.all([run('p0', 6), run('p1'), run('p2')]);
     sampling = false;

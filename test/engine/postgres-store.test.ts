@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../../src/engine-postgres/postgres-schema.js';

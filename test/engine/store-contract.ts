@@ -47,7 +47,9 @@ export function describeStoreContract(backend: StoreBackend): void {
     },
     async open(options = {}) {
       const location = options.location ?? (await backend.fresh());
-      return ctx.closeLater(await backend.open(location, { ...(options.now ? { now: options.now } : {}), ...(options.outputMaxBytes !== undefined ? { outputMaxBytes: options.outputMaxBytes } : {}) }));
+      return ctx.closeLater(
+        await backend.open(location, { ...(options.now ? { now: options.now } : {}), ...(options.outputMaxBytes !== undefined ? { outputMaxBytes: options.outputMaxBytes } : {}) }),
+      );
     },
   };
   describe(`JobStore contract (${backend.name})`, () => {

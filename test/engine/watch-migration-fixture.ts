@@ -18,7 +18,15 @@ export function schema3Rows(): string[] {
     issueSnapshot: { title: 'Sign-in broken', body: '' },
     result: { exitCode: 0, timedOut: false, canceled: false, durationMs: 5, outputTail: 'nul \u0000 here', newCommits: 0, pushed: false },
   };
-  const second = { ...rest, issueNumber: 8, replyTo: 8, branch: 'kugetsu/issue-8', sender: { id: 4, login: 'bob' }, message: 'other work', waiting: { reason: 'rate-limit', detail: 'slow down', until: '2030-01-01T00:00:00.000Z', times: 1 } };
+  const second = {
+    ...rest,
+    issueNumber: 8,
+    replyTo: 8,
+    branch: 'kugetsu/issue-8',
+    sender: { id: 4, login: 'bob' },
+    message: 'other work',
+    waiting: { reason: 'rate-limit', detail: 'slow down', until: '2030-01-01T00:00:00.000Z', times: 1 },
+  };
   const job = (key: string, state: string, data: object, finished: boolean) =>
     `INSERT INTO jobs (issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, data)
      VALUES ('${key}', '${state}', 'd-${key}', 1, '${AT}', ${finished ? `'${AT}'` : 'NULL'}, ${finished ? `'${AT}'` : 'NULL'}, 'acme/app', 3, '${JSON.stringify(data)}')`;
@@ -28,9 +36,18 @@ export function schema3Rows(): string[] {
   return [
     job('Acme/App#7', 'succeeded', first, true),
     job('acme/app#8', 'waiting', second, false),
-    event(1, 'queued'), event(1, 'running'), event(1, 'succeeded'), event(2, 'queued'), event(2, 'waiting'),
+    event(1, 'queued'),
+    event(1, 'running'),
+    event(1, 'succeeded'),
+    event(2, 'queued'),
+    event(2, 'waiting'),
     outbox('status:1', { kind: 'status_comment', jobId: '1' }, 'done', 1),
-    outbox('pull-request:1', { kind: 'ensure_pull_request', owner: 'acme', repo: 'app', issueNumber: 7, head: 'kugetsu/issue-7', base: 'main', title: 't', body: 'b', jobId: '1' }, 'pending', 2),
+    outbox(
+      'pull-request:1',
+      { kind: 'ensure_pull_request', owner: 'acme', repo: 'app', issueNumber: 7, head: 'kugetsu/issue-7', base: 'main', title: 't', body: 'b', jobId: '1' },
+      'pending',
+      2,
+    ),
     outbox('commit-status:1:1:agent', { kind: 'commit_status', owner: 'acme', repo: 'app', sha: 'abc', state: 'success', description: 'd', context: 'kugetsu' }, 'failed', 1),
     outbox('reply:x', { kind: 'comment', owner: 'acme', repo: 'app', number: 7, body: 'hi' }, 'pending', 0),
   ];
@@ -62,7 +79,13 @@ export async function expectWatchBackfill(store: JobStore): Promise<void> {
   expect(await store.waitingCounts()).toEqual([{ repo: 'acme/app', reason: 'rate-limit', count: 1 }]);
 
   const changes = await store.changes(0, 100);
-  expect(changes.map((c) => [c.jobId, c.state])).toEqual([['1', 'queued'], ['1', 'running'], ['1', 'succeeded'], ['2', 'queued'], ['2', 'waiting']]);
+  expect(changes.map((c) => [c.jobId, c.state])).toEqual([
+    ['1', 'queued'],
+    ['1', 'running'],
+    ['1', 'succeeded'],
+    ['2', 'queued'],
+    ['2', 'waiting'],
+  ]);
   const last = await store.lastChangeId();
   expect(last).toBe(changes[4]!.id);
   const next = await accepted(store, 9, 'd-9');

@@ -47,7 +47,12 @@ describe('one person labels 30 issues at once', () => {
         const c = liveCounts(w.dbFile);
         return c && c.total === ISSUES && c.states.succeeded === RATE && c.states.waiting === ISSUES - RATE && c.outboxPending === 0 ? c : undefined;
       },
-      { timeoutMs: 15_000, intervalMs: 100, what: `${RATE} succeeded and ${ISSUES - RATE} waiting`, diagnose: () => `${JSON.stringify(liveCounts(w.dbFile))}\n${logTail(first.logFile)}` },
+      {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+        what: `${RATE} succeeded and ${ISSUES - RATE} waiting`,
+        diagnose: () => `${JSON.stringify(liveCounts(w.dbFile))}\n${logTail(first.logFile)}`,
+      },
     );
     expect(held.states).toMatchObject({ queued: 0, running: 0, failed: 0, canceled: 0 });
     const waitingComments = statusComments(w.fake).filter((c) => c.state === 'waiting');

@@ -32,7 +32,12 @@ function rssMb(pid: number): number {
 }
 
 /** Opens a raw connection and sends a POST's headers and `bodyBytes` bytes of body (of `declared`); resolves once written. */
-function upload(port: number, declared: number, bodyBytes: number, headers: Record<string, string> = {}): Promise<{ socket: Socket; answer: Promise<string>; closed: Promise<number> }> {
+function upload(
+  port: number,
+  declared: number,
+  bodyBytes: number,
+  headers: Record<string, string> = {},
+): Promise<{ socket: Socket; answer: Promise<string>; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     sockets.push(socket);
@@ -41,7 +46,15 @@ function upload(port: number, declared: number, bodyBytes: number, headers: Reco
     const closed = new Promise<number>((res) => socket.on('close', () => res(Date.now())));
     socket.on('error', () => undefined);
     socket.once('connect', () => {
-      const head = [`POST /webhooks/gitea HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${declared}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n');
+      const head = [
+        `POST /webhooks/gitea HTTP/1.1`,
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        `Content-Length: ${declared}`,
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+        '',
+        '',
+      ].join('\r\n');
       socket.write(head);
       socket.write(Buffer.alloc(bodyBytes, 0x5b), () => resolve({ socket, answer, closed }));
     });
@@ -72,7 +85,12 @@ async function start(w: FaultWorld): Promise<ServerProcess> {
 async function genuine(w: FaultWorld, s: ServerProcess, n: number): Promise<{ status: number; ms: number }> {
   const spec = commentDelivery(w, 1 + (n % w.issues.length), `request ${n}`);
   const t = Date.now();
-  const res = await fetch(`${s.url}/webhooks/gitea`, { method: 'POST', body: spec.body, headers: giteaHeaders(spec.body, 'issue_comment', { secret: SECRET }), signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${s.url}/webhooks/gitea`, {
+    method: 'POST',
+    body: spec.body,
+    headers: giteaHeaders(spec.body, 'issue_comment', { secret: SECRET }),
+    signal: AbortSignal.timeout(5_000),
+  });
   await res.text();
   return { status: res.status, ms: Date.now() - t };
 }
@@ -105,7 +123,7 @@ describe('the door', () => {
     expect(peak - baseline, logTail(s.logFile)).toBeLessThan(400);
   }, 60_000);
 
-  it('wrong-signature garbage (deep arrays, a flood of it) never delays genuine deliveries past Gitea\'s 5 s timeout', async () => {
+  it("wrong-signature garbage (deep arrays, a flood of it) never delays genuine deliveries past Gitea's 5 s timeout", async () => {
     const w = (world = await createWorld({ issues: 3, prefix: 'kugetsu-door-' }));
     const s = (server = await start(w));
     // 900 KB of nesting that JSON.parse would choke on, signed with a wrong secret.
@@ -115,7 +133,11 @@ describe('the door', () => {
     let refused = 0;
     const flood = Array.from({ length: 12 }, async () => {
       for (let i = 0; i < 20 && !stop; i++) {
-        const res = await fetch(`${s.url}/webhooks/gitea`, { method: 'POST', body: garbage, headers: { 'content-type': 'application/json', 'x-gitea-event-type': 'issue_comment', 'x-gitea-signature': badSig } }).catch(() => undefined);
+        const res = await fetch(`${s.url}/webhooks/gitea`, {
+          method: 'POST',
+          body: garbage,
+          headers: { 'content-type': 'application/json', 'x-gitea-event-type': 'issue_comment', 'x-gitea-signature': badSig },
+        }).catch(() => undefined);
         if (res?.status === 401) refused++;
         await res?.text().catch(() => undefined);
       }

@@ -113,7 +113,10 @@ describe('Gitea returns 503, drops connections, is down, loses answers', () => {
     const heldDownMs = Date.now() - downAt;
     fake.goUp();
     await pollUntil(async () => (await s.store.deferredCount()) === 0 || undefined, { timeoutMs: 15_000, intervalMs: 50, what: 'deferred deliveries confirmed' });
-    const phase2 = (await s.store.recent(50)).filter((j) => deferredComments.includes(String(j.commentId))).map((j) => j.id).sort((a, b) => Number(a) - Number(b));
+    const phase2 = (await s.store.recent(50))
+      .filter((j) => deferredComments.includes(String(j.commentId)))
+      .map((j) => j.id)
+      .sort((a, b) => Number(a) - Number(b));
     expect(phase2).toHaveLength(2);
     const ran2 = await finished(s, phase2, 30_000);
     await s.idle(30_000);

@@ -76,7 +76,12 @@ describe('kill -9 during a burst while agents run', () => {
         const c = liveCounts(w.dbFile);
         return c && c.states.queued === 0 && c.states.running === 0 && c.outboxPending === 0 ? c : undefined;
       },
-      { timeoutMs: 45_000, intervalMs: 200, what: 'every job finished and the outbox empty after the restart', diagnose: () => `${JSON.stringify(liveCounts(w.dbFile))}\n${logTail(second.logFile)}` },
+      {
+        timeoutMs: 45_000,
+        intervalMs: 200,
+        what: 'every job finished and the outbox empty after the restart',
+        diagnose: () => `${JSON.stringify(liveCounts(w.dbFile))}\n${logTail(second.logFile)}`,
+      },
     );
     const catchUpMs = Date.now() - restartT0;
     const stop = await terminate(second, 20_000);
@@ -89,7 +94,10 @@ describe('kill -9 during a burst while agents run', () => {
     // Every 2xx delivery: exactly one job, succeeded, the one the answer named.
     for (const o of acked) {
       const jobs = jobsByDelivery.get(o.spec.delivery) ?? [];
-      expect(jobs.map((j) => ({ id: j.id, state: j.state })), `jobs of acked delivery ${o.spec.delivery}`).toEqual([{ id: String(o.json!.job), state: 'succeeded' }]);
+      expect(
+        jobs.map((j) => ({ id: j.id, state: j.state })),
+        `jobs of acked delivery ${o.spec.delivery}`,
+      ).toEqual([{ id: String(o.json!.job), state: 'succeeded' }]);
       expect(jobs[0]!.commentId).toBe(o.spec.tag!.commentId);
     }
     // No delivery and no event (comment) has two jobs; every job has its delivery record.
@@ -115,13 +123,20 @@ describe('kill -9 during a burst while agents run', () => {
     const markersByJob = groupBy(status, (s) => s.job);
     for (const job of snap.jobs) {
       const mine = markersByJob.get(job.id) ?? [];
-      expect(mine.map((s) => ({ issue: s.issue, state: s.state })), `status comments of job ${job.id}`).toEqual([{ issue: job.issueNumber, state: 'succeeded' }]);
+      expect(
+        mine.map((s) => ({ issue: s.issue, state: s.state })),
+        `status comments of job ${job.id}`,
+      ).toEqual([{ issue: job.issueNumber, state: 'succeeded' }]);
     }
     expect(status).toHaveLength(snap.jobs.length);
 
     // Every job's agent finished at least once; every comment got one 👀 (not two) if it has a job.
     const runs = agentRuns(w.runLog);
-    for (const job of snap.jobs) expect(runs.some((r) => r.phase === 'end' && r.job === job.id), `agent run of job ${job.id}`).toBe(true);
+    for (const job of snap.jobs)
+      expect(
+        runs.some((r) => r.phase === 'end' && r.job === job.id),
+        `agent run of job ${job.id}`,
+      ).toBe(true);
     for (const job of snap.jobs) expect(w.fake.comments.get(job.commentId!)!.reactions.map((r) => r.content)).toEqual(['eyes']);
 
     const withJob = unanswered.filter((o) => jobsByDelivery.has(o.spec.delivery));
@@ -139,7 +154,9 @@ describe('kill -9 during a burst while agents run', () => {
       catchUpMs,
       settled,
       stopTookMs: stop.tookMs,
-      restartLogErrors: readLogLines(second.logFile).filter((l) => (l.level ?? 0) >= 50).map((l) => l.msg),
+      restartLogErrors: readLogLines(second.logFile)
+        .filter((l) => (l.level ?? 0) >= 50)
+        .map((l) => l.msg),
     };
     console.log(`[faults] kill -9 burst: ${JSON.stringify(report)}`);
     expect(report.restartLogErrors).toEqual([]);

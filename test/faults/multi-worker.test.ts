@@ -85,7 +85,16 @@ function readRuns(text: string): Run[] {
     .filter(Boolean)
     .map((line) => {
       const [phase, issueKey, message, sessionIn, worker, prompt, pid, at] = line.split('|');
-      return { phase: phase as Run['phase'], issueKey: issueKey!, message: message!, sessionIn: sessionIn!, worker: worker!, job: /job-(\d+)\.md$/.exec(prompt ?? '')?.[1] ?? '?', pid: Number(pid), atMs: Number(at) };
+      return {
+        phase: phase as Run['phase'],
+        issueKey: issueKey!,
+        message: message!,
+        sessionIn: sessionIn!,
+        worker: worker!,
+        job: /job-(\d+)\.md$/.exec(prompt ?? '')?.[1] ?? '?',
+        pid: Number(pid),
+        atMs: Number(at),
+      };
     });
 }
 
@@ -126,14 +135,24 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
     for (const name of WORKERS) {
       // A worker needs no webhook secret: it never answers a delivery.
       const { KUGETSU_WEBHOOK_SECRET: _unused, ...workerEnv } = common;
-      const p = await startServer({ args: ['worker'], env: { ...workerEnv, KUGETSU_STATE_DIR: dirFor(name), WORKER_NAME: name }, logFile: path.join(w.tmp, `${name}.log`), port: await freePort() });
+      const p = await startServer({
+        args: ['worker'],
+        env: { ...workerEnv, KUGETSU_STATE_DIR: dirFor(name), WORKER_NAME: name },
+        logFile: path.join(w.tmp, `${name}.log`),
+        port: await freePort(),
+      });
       processes.push(p);
       workers.set(name, p);
     }
     const logs = () => [ingress, ...workers.values()].map((p) => logTail(p.logFile, 15)).join('\n');
 
     // 30 labels by one person, as fast as the ingress takes them.
-    const labelOutcomes = await sendBurst(ingress.url, w.issues.map((i) => labelDelivery(w, i.number)), SECRET, { concurrency: 6 });
+    const labelOutcomes = await sendBurst(
+      ingress.url,
+      w.issues.map((i) => labelDelivery(w, i.number)),
+      SECRET,
+      { concurrency: 6 },
+    );
     // 202 accepted, or 202 deferred when the read-back had to wait (admitted once Gitea answers).
     expect(labelOutcomes.map((o) => `${o.status} ${o.json?.status === 'deferred' ? 'accepted' : o.json?.status}`)).toEqual(w.issues.map(() => '202 accepted'));
 
@@ -218,7 +237,9 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
 
     // The dead worker's turns resumed elsewhere, within 60 s of its death, as their next attempt.
     const takeoverMs = [...takenOver].map((job) => starts.filter((r) => r.job === job).at(-1)!.atMs - killedAt);
-    console.log(`[multi-worker] ${total} jobs; turns per worker ${JSON.stringify(Object.fromEntries(WORKERS.map((n) => [n, starts.filter((s) => s.worker === n).length])))}; ${takenOver.size} turns of the killed worker resumed after ${takeoverMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ')}`);
+    console.log(
+      `[multi-worker] ${total} jobs; turns per worker ${JSON.stringify(Object.fromEntries(WORKERS.map((n) => [n, starts.filter((s) => s.worker === n).length])))}; ${takenOver.size} turns of the killed worker resumed after ${takeoverMs.map((t) => `${(t / 1000).toFixed(1)} s`).join(', ')}`,
+    );
     for (const job of takenOver) {
       const turns = starts.filter((r) => r.job === job);
       const rerun = turns.at(-1);
@@ -253,7 +274,10 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
         .filter((s) => s.worker === name)
         .flatMap((s) => {
           const end = ends.find((e) => e.pid === s.pid)?.atMs ?? killedAt;
-          return [{ at: s.atMs, d: 1 }, { at: end, d: -1 }];
+          return [
+            { at: s.atMs, d: 1 },
+            { at: end, d: -1 },
+          ];
         })
         .sort((a, b) => a.at - b.at || a.d - b.d);
       let now = 0;
@@ -269,7 +293,9 @@ describe('three workers and one ingress on PostgreSQL, one worker killed', () =>
     expect(comments.every((c) => c.state === 'succeeded')).toBe(true);
     for (const job of takenOver) expect(comments.find((c) => c.job === job)!.body).toMatch(/stopped answering/);
     // Each status comment was created once (no outbox item sent twice by two workers).
-    const creates = w.fake.calls.filter((c) => c.method === 'POST' && /\/issues\/\d+\/comments$/.test(c.path) && c.status < 300 && String((c.body as { body?: string })?.body ?? '').includes('kugetsu:status'));
+    const creates = w.fake.calls.filter(
+      (c) => c.method === 'POST' && /\/issues\/\d+\/comments$/.test(c.path) && c.status < 300 && String((c.body as { body?: string })?.body ?? '').includes('kugetsu:status'),
+    );
     expect(creates).toHaveLength(total);
   }, 240_000);
 });

@@ -63,7 +63,11 @@ describe('the same body under a new delivery id, and under the organisation hook
 
     // B: fan-out arriving at the same moment — repository and organisation copies of one comment, concurrently.
     const b = commentDelivery(w, 2, 'second request');
-    const fanOut = await Promise.all([post({ ...b, delivery: 'b-repo' }), post({ ...b, delivery: 'b-org', target: 'organization' }), post({ ...b, delivery: 'b-system', target: 'system' })]);
+    const fanOut = await Promise.all([
+      post({ ...b, delivery: 'b-repo' }),
+      post({ ...b, delivery: 'b-org', target: 'organization' }),
+      post({ ...b, delivery: 'b-system', target: 'system' }),
+    ]);
     expect(fanOut.map((o) => o.status).sort()).toEqual([200, 200, 202]);
     const bWinner = fanOut.find((o) => o.status === 202)!;
     const jobB = String(bWinner.json!.job);

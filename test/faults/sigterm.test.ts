@@ -171,7 +171,9 @@ describe('SIGTERM during an agent run', () => {
     try {
       const stop = await terminate(server, GRACE_S * 1000 + KILL_GRACE_MS + 10_000);
       const agentAliveAtExit = !isGone(run.pid);
-      console.log(`[faults] SIGTERM, short grace, agent ignores SIGTERM: ${JSON.stringify({ graceS: GRACE_S, exitAfterSigtermMs: stop.tookMs, code: stop.code, agentAliveAtExit })}`);
+      console.log(
+        `[faults] SIGTERM, short grace, agent ignores SIGTERM: ${JSON.stringify({ graceS: GRACE_S, exitAfterSigtermMs: stop.tookMs, code: stop.code, agentAliveAtExit })}`,
+      );
       expect(stop.code, logTail(server.logFile)).toBe(0);
       expect.soft(agentAliveAtExit, 'the agent process outlived kugetsu serve').toBe(false);
       expect.soft(stop.tookMs).toBeLessThan(GRACE_S * 1000 + KILL_GRACE_MS + 5_000);

@@ -136,9 +136,7 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
     const sha = 'b'.repeat(40);
     await client().createCommitStatus('acme', 'widgets', sha, { state: 'pending', context: 'kugetsu', description: 'queued' });
     expect(gitea.fake.statusesOf(R, sha).map((s) => [s.state, s.context])).toEqual([['pending', 'kugetsu']]);
-    gitea.fake.expectCalls([
-      { method: 'POST', path: `/repos/acme/widgets/statuses/${sha}`, status: 201, body: { state: 'pending', description: 'queued', context: 'kugetsu' } },
-    ]);
+    gitea.fake.expectCalls([{ method: 'POST', path: `/repos/acme/widgets/statuses/${sha}`, status: 201, body: { state: 'pending', description: 'queued', context: 'kugetsu' } }]);
   });
 
   it('createPullRequest and listPullRequests', async () => {
@@ -161,7 +159,7 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
     gitea.fake.expectCalls(['GET /repos/acme/widgets/issues?state=open&labels=ready&type=issues&page=1&limit=50']);
   });
 
-  it('listCommentPage: one timeline page, its plain comments only, with the page\'s entry count', async () => {
+  it("listCommentPage: one timeline page, its plain comments only, with the page's entry count", async () => {
     const f = gitea.fake;
     for (let i = 0; i < 4; i++) f.addComment(R, 1, { body: `c${i}`, author: 'bob', createdAt: `2025-01-02T10:00:0${i}Z` });
     // A label change is a timeline entry too, not a comment.
@@ -189,9 +187,7 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
     gitea.fake.addComment(R, 2, { body: 'on the PR', createdAt: '2025-01-02T10:00:00Z' });
     const comments = await client().listRepoComments('acme', 'widgets', '2025-01-01T12:00:00Z');
     expect(comments.map((c) => [c.body, c.issueNumber])).toEqual([['on the PR', 2]]);
-    gitea.fake.expectCalls([
-      `GET /repos/acme/widgets/issues/comments?since=${encodeURIComponent('2025-01-01T12:00:00Z')}&page=1&limit=50`,
-    ]);
+    gitea.fake.expectCalls([`GET /repos/acme/widgets/issues/comments?since=${encodeURIComponent('2025-01-01T12:00:00Z')}&page=1&limit=50`]);
   });
 
   it('hooks: create (active), list, edit (full events), delete', async () => {
@@ -219,7 +215,12 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
           active: true,
         },
       },
-      { method: 'PATCH', path: `/repos/acme/widgets/hooks/${hook.id}`, status: 200, body: { config: { url: 'http://kugetsu.test/v2' }, events: ['pull_request'], branch_filter: '*' } },
+      {
+        method: 'PATCH',
+        path: `/repos/acme/widgets/hooks/${hook.id}`,
+        status: 200,
+        body: { config: { url: 'http://kugetsu.test/v2' }, events: ['pull_request'], branch_filter: '*' },
+      },
       'GET /repos/acme/widgets/hooks?page=1&limit=50',
       { method: 'DELETE', path: `/repos/acme/widgets/hooks/${hook.id}`, status: 204 },
     ]);

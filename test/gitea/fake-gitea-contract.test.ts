@@ -99,7 +99,7 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
     });
   });
 
-  describe('reading an issue\'s comments (Gitea v1.25 issue_comment.go)', () => {
+  describe("reading an issue's comments (Gitea v1.25 issue_comment.go)", () => {
     it('GET …/issues/{n}/comments ignores page and limit: the whole thread, X-Total-Count = all of it', async () => {
       for (let i = 0; i < 60; i++) fake.addComment(R, 1, { body: `c${i}` });
       const res = await callFake(fake, 'GET', `${P}/issues/1/comments?page=2&limit=10`);
@@ -108,12 +108,12 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
       expect(res.headers.get('x-total-count')).toBe(String(all.length));
     });
 
-    it('GET …/issues/{n}/timeline pages with page/limit (at most 50), oldest first; X-Total-Count is the page\'s length; no page → everything', async () => {
+    it("GET …/issues/{n}/timeline pages with page/limit (at most 50), oldest first; X-Total-Count is the page's length; no page → everything", async () => {
       for (let i = 0; i < 60; i++) fake.addComment(R, 1, { body: `c${i}` });
       type Entry = { id: number; type: string; body: string };
       const all = (await callFake(fake, 'GET', `${P}/issues/1/timeline`)).json as Entry[];
       // Everything: the label added when the issue was made, then 'hello' and c0…c59.
-      expect(all.map((e) => e.type === 'comment' ? e.body : e.type)).toEqual(['label', 'hello', ...Array.from({ length: 60 }, (_v, i) => `c${i}`)]);
+      expect(all.map((e) => (e.type === 'comment' ? e.body : e.type))).toEqual(['label', 'hello', ...Array.from({ length: 60 }, (_v, i) => `c${i}`)]);
       const page2 = await callFake(fake, 'GET', `${P}/issues/1/timeline?page=2&limit=50`);
       expect((page2.json as Entry[]).map((e) => e.id)).toEqual(all.slice(50).map((e) => e.id));
       expect(page2.headers.get('x-total-count')).toBe(String(all.length - 50));
@@ -251,7 +251,12 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
       again();
       expect(() => fake.expectCalls([`GET ${P}/issues/1`, 'GET /user'], { ordered: false })).not.toThrow();
       again();
-      expect(() => fake.expectCalls([{ method: 'GET', path: /^\/user$/, status: 200 }, { method: 'GET', path: `${P}/issues/1`, status: 200 }])).not.toThrow();
+      expect(() =>
+        fake.expectCalls([
+          { method: 'GET', path: /^\/user$/, status: 200 },
+          { method: 'GET', path: `${P}/issues/1`, status: 200 },
+        ]),
+      ).not.toThrow();
       expect(fake.calls).toEqual([]);
     });
 

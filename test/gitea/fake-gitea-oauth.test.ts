@@ -28,7 +28,16 @@ async function send(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 async function authorize(extra: Record<string, string> = {}): Promise<Response> {
-  const q = new URLSearchParams({ client_id: 'cid', redirect_uri: REDIRECT, response_type: 'code', state: 'st', code_challenge: CHALLENGE, code_challenge_method: 'S256', scope: 'read:user', ...extra });
+  const q = new URLSearchParams({
+    client_id: 'cid',
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    state: 'st',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    scope: 'read:user',
+    ...extra,
+  });
   return send(`/login/oauth/authorize?${q}`);
 }
 
@@ -67,7 +76,10 @@ describe('the fake Gitea as OAuth2 provider', () => {
   });
 
   it('token: form with HTTP Basic or JSON with body credentials → bearer token that reads GET /api/v1/user', async () => {
-    const viaBasic = await send('/login/oauth/access_token', form({ grant_type: 'authorization_code', code: await codeFor('alice'), redirect_uri: REDIRECT, code_verifier: VERIFIER }, basic('cid', 'csecret')));
+    const viaBasic = await send(
+      '/login/oauth/access_token',
+      form({ grant_type: 'authorization_code', code: await codeFor('alice'), redirect_uri: REDIRECT, code_verifier: VERIFIER }, basic('cid', 'csecret')),
+    );
     expect(viaBasic.status).toBe(200);
     const token = (await viaBasic.json()) as { access_token: string; token_type: string; expires_in: number; refresh_token: string };
     expect(token).toMatchObject({ token_type: 'bearer', expires_in: 3600 });
@@ -77,7 +89,14 @@ describe('the fake Gitea as OAuth2 provider', () => {
     const viaJson = await send('/login/oauth/access_token', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'authorization_code', code: await codeFor('alice'), client_id: 'cid', client_secret: 'csecret', redirect_uri: REDIRECT, code_verifier: VERIFIER }),
+      body: JSON.stringify({
+        grant_type: 'authorization_code',
+        code: await codeFor('alice'),
+        client_id: 'cid',
+        client_secret: 'csecret',
+        redirect_uri: REDIRECT,
+        code_verifier: VERIFIER,
+      }),
     });
     expect(viaJson.status).toBe(200);
   });
@@ -87,9 +106,23 @@ describe('the fake Gitea as OAuth2 provider', () => {
     ['unknown client', { client_id: 'nope', client_secret: 'x' }, {}, 'invalid_client', "cannot load client with client id: 'nope'"],
     ['wrong verifier', { code_verifier: 'w'.repeat(50) }, {}, 'unauthorized_client', 'failed PKCE code challenge'],
     ['other redirect URI', { redirect_uri: 'http://evil.test/cb' }, {}, 'unauthorized_client', 'unexpected redirect URI'],
-    ['body id differs from Basic', { client_id: 'other', client_secret: '' }, basic('cid', 'csecret'), 'invalid_request', 'client_id in request body inconsistent with Authorization header'],
+    [
+      'body id differs from Basic',
+      { client_id: 'other', client_secret: '' },
+      basic('cid', 'csecret'),
+      'invalid_request',
+      'client_id in request body inconsistent with Authorization header',
+    ],
   ] as const)('token: %s → 400 %s', async (_name, override, headers, error, description) => {
-    const fields: Record<string, string> = { grant_type: 'authorization_code', code: await codeFor('alice'), client_id: 'cid', client_secret: 'csecret', redirect_uri: REDIRECT, code_verifier: VERIFIER, ...override };
+    const fields: Record<string, string> = {
+      grant_type: 'authorization_code',
+      code: await codeFor('alice'),
+      client_id: 'cid',
+      client_secret: 'csecret',
+      redirect_uri: REDIRECT,
+      code_verifier: VERIFIER,
+      ...override,
+    };
     if (fields.client_secret === '') delete fields.client_secret;
     const res = await send('/login/oauth/access_token', form(fields, headers));
     expect(res.status).toBe(400);

@@ -98,8 +98,7 @@ describe('GiteaError from createGiteaClient', () => {
   });
 
   it('a token echoed by the server is redacted from the message', async () => {
-    const echo: typeof fetch = async () =>
-      new Response(JSON.stringify({ message: `bad token ${TOKEN}` }), { status: 400, headers: { 'content-type': 'application/json' } });
+    const echo: typeof fetch = async () => new Response(JSON.stringify({ message: `bad token ${TOKEN}` }), { status: 400, headers: { 'content-type': 'application/json' } });
     const error = await failure(createGiteaClient({ baseUrl: 'http://gitea.test', token: TOKEN, fetch: echo }).currentUser());
     expect(error.status).toBe(400);
     expect(error.message).toContain('bad token ***');

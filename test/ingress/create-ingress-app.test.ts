@@ -11,7 +11,14 @@ const SECRET = 'ingress-secret';
 const body = fixtureBody('goplayground__issue-comment-event.json');
 
 function app(
-  options: { allowUnsigned?: boolean; maxBodyBytes?: number; draining?: boolean; authorization?: string; repoSecrets?: Record<string, string[]>; storedSecrets?: Record<string, string[]> } = {},
+  options: {
+    allowUnsigned?: boolean;
+    maxBodyBytes?: number;
+    draining?: boolean;
+    authorization?: string;
+    repoSecrets?: Record<string, string[]>;
+    storedSecrets?: Record<string, string[]>;
+  } = {},
 ) {
   const seen: Delivery[] = [];
   const a = createIngressApp({
@@ -61,11 +68,46 @@ describe('ingress', () => {
   });
 
   it.each([
-    ['no signature headers', (h: Record<string, string>) => { delete h['x-gitea-signature']; delete h['x-hub-signature-256']; }, 'missing signature'],
-    ['empty signature headers (hook without secret)', (h: Record<string, string>) => { h['x-gitea-signature'] = ''; h['x-hub-signature-256'] = 'sha256='; }, 'missing signature'],
-    ['wrong secret', (h: Record<string, string>) => { h['x-gitea-signature'] = signBody(body, 'other'); h['x-hub-signature-256'] = ''; }, 'does not match'],
-    ['signature of a different body', (h: Record<string, string>) => { h['x-gitea-signature'] = signBody(`${body} `, SECRET); h['x-hub-signature-256'] = ''; }, 'does not match'],
-    ['truncated signature', (h: Record<string, string>) => { h['x-gitea-signature'] = h['x-gitea-signature']!.slice(0, 40); h['x-hub-signature-256'] = ''; }, 'does not match (it is not 64 hex digits)'],
+    [
+      'no signature headers',
+      (h: Record<string, string>) => {
+        delete h['x-gitea-signature'];
+        delete h['x-hub-signature-256'];
+      },
+      'missing signature',
+    ],
+    [
+      'empty signature headers (hook without secret)',
+      (h: Record<string, string>) => {
+        h['x-gitea-signature'] = '';
+        h['x-hub-signature-256'] = 'sha256=';
+      },
+      'missing signature',
+    ],
+    [
+      'wrong secret',
+      (h: Record<string, string>) => {
+        h['x-gitea-signature'] = signBody(body, 'other');
+        h['x-hub-signature-256'] = '';
+      },
+      'does not match',
+    ],
+    [
+      'signature of a different body',
+      (h: Record<string, string>) => {
+        h['x-gitea-signature'] = signBody(`${body} `, SECRET);
+        h['x-hub-signature-256'] = '';
+      },
+      'does not match',
+    ],
+    [
+      'truncated signature',
+      (h: Record<string, string>) => {
+        h['x-gitea-signature'] = h['x-gitea-signature']!.slice(0, 40);
+        h['x-hub-signature-256'] = '';
+      },
+      'does not match (it is not 64 hex digits)',
+    ],
   ])('401 for %s, and the handler never runs', async (_name, mutate, reason) => {
     const { post, seen } = app();
     const h = giteaHeaders(body, 'issue_comment', { secret: SECRET });

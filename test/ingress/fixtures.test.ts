@@ -20,7 +20,10 @@ function appWithRouting(triggerLabel = 'ready') {
     onDelivery: (d: Delivery) => {
       const n = normalizeDelivery(d);
       if (!n.ok) return 'invalid' in n ? { status: 'rejected', reason: n.invalid } : { status: 'ignored', reason: n.ignored };
-      const intent = routeEvent(n.event, { settingsFor: () => ({ triggerLabels: [triggerLabel], command: '/kugetsu', branchTemplate: 'kugetsu/issue-{number}' }), botUserId: 999_999 });
+      const intent = routeEvent(n.event, {
+        settingsFor: () => ({ triggerLabels: [triggerLabel], command: '/kugetsu', branchTemplate: 'kugetsu/issue-{number}' }),
+        botUserId: 999_999,
+      });
       intents.push(intent);
       if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
       // A label event without the trigger label only matters when a label job waits (it is canceled).
@@ -80,7 +83,10 @@ describe('the same captures with a trigger in them become delegations', () => {
     const { status, json } = await post(app, fixtureBody(file), file);
     expect(status).toBe(202);
     expect(json).toMatchObject({ status: 'accepted', issue: 'example/example#1' });
-    expect(intents[0]).toMatchObject({ kind: 'delegate', delegation: { trigger: 'label', issueNumber: 1, replyTo: 1, message: '', triggerLabelId: 1, sender: { login: 'example' } } });
+    expect(intents[0]).toMatchObject({
+      kind: 'delegate',
+      delegation: { trigger: 'label', issueNumber: 1, replyTo: 1, message: '', triggerLabelId: 1, sender: { login: 'example' } },
+    });
   });
 
   it.each([
@@ -124,7 +130,9 @@ describe('the same captures with a trigger in them become delegations', () => {
     const { app, intents } = appWithRouting();
     const { json } = await post(app, JSON.stringify(payload, null, 2), file);
     expect(json.issue).toBe(`Aneesh-Hegde/test-repo#${payload.issue.number}`);
-    expect(intents[0]).toMatchObject({ delegation: { issueNumber: payload.issue.number, onPullRequest: { number: payload.issue.number, headRef: 'kugetsu/issue-12', fromFork: true } } });
+    expect(intents[0]).toMatchObject({
+      delegation: { issueNumber: payload.issue.number, onPullRequest: { number: payload.issue.number, headRef: 'kugetsu/issue-12', fromFork: true } },
+    });
   });
 
   it('changes requested on a kugetsu PR → review follow-up on the linked issue with the review text', async () => {

@@ -11,8 +11,12 @@ import { FIXTURE_DIR } from '../support/fixtures.js';
 
 const REALWORLD = path.resolve(FIXTURE_DIR, '../../../shared/fixtures/gitea-realworld');
 const bodies = [
-  ...readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json')).map((f) => path.join(FIXTURE_DIR, f)),
-  ...readdirSync(REALWORLD).filter((f) => f.endsWith('.json') && f !== 'expected.json').map((f) => path.join(REALWORLD, f)),
+  ...readdirSync(FIXTURE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(FIXTURE_DIR, f)),
+  ...readdirSync(REALWORLD)
+    .filter((f) => f.endsWith('.json') && f !== 'expected.json')
+    .map((f) => path.join(REALWORLD, f)),
 ];
 
 /** What JSON.parse says: `owner/name` of the top-level repository, lowercase. */
@@ -71,7 +75,7 @@ describe('scanRepository', () => {
   // the scan must not have chosen the secrets of another repository.
   it('on 20,000 seeded mutations of real bodies that still parse, never names a repository other than the one JSON.parse gives', () => {
     let seed = 0x5eed;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const texts = bodies.map((b) => readFileSync(b, 'utf8'));
     const alphabet = ['"', '\\', '{', '}', '[', ']', ':', ',', ' ', 'a', '0', '\\u0041', '"repository"', '"name"', '"owner"', '"login"'];
     let disagreements = 0;

@@ -30,7 +30,9 @@ function seed(fake: FakeGitea) {
 /** alice asks for work on `issue` with a command; the delivery is accepted. */
 async function ask(fake: FakeGitea, issue: { number: number }): Promise<string> {
   const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu go', author: 'alice' });
-  const body = serializePayload(issueCommentPayload({ repo: world.repo(fake), issue: fake.issue('acme/app', issue.number), comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+  const body = serializePayload(
+    issueCommentPayload({ repo: world.repo(fake), issue: fake.issue('acme/app', issue.number), comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }),
+  );
   const answer = await world.deliver('issue_comment', body);
   expect(answer.status).toBe(202);
   return answer.json.job!;
@@ -88,9 +90,20 @@ describe('job notifications', { timeout: 120_000 }, () => {
     const job = (await second.store.get(jobId))!;
     const last = ok[2]!.json!;
     expect(last.job).toMatchObject({
-      id: jobId, state: 'succeeded', attempt: 1, repository: 'acme/app', issue: issue.number, title: 'Add the thing',
-      url: `${fake.baseUrl}/acme/app/issues/${issue.number}`, trigger: 'command', sender: 'alice', branch: job.branch, agent: 'command',
-      createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
+      id: jobId,
+      state: 'succeeded',
+      attempt: 1,
+      repository: 'acme/app',
+      issue: issue.number,
+      title: 'Add the thing',
+      url: `${fake.baseUrl}/acme/app/issues/${issue.number}`,
+      trigger: 'command',
+      sender: 'alice',
+      branch: job.branch,
+      agent: 'command',
+      createdAt: job.createdAt,
+      startedAt: job.startedAt,
+      finishedAt: job.finishedAt,
       result: { exitCode: 0, durationMs: job.result!.durationMs, newCommits: job.result!.newCommits, pushed: job.result!.pushed, timedOut: false },
     });
     expect(ok[0]!.json!.job).toMatchObject({ state: 'queued' });
@@ -109,7 +122,10 @@ describe('job notifications', { timeout: 120_000 }, () => {
     const gone = await receiver();
     gone.answer = () => ({ status: 410 });
     const fine = await receiver();
-    const s = await world.start(['write:out.txt:{issueKey}'], { KUGETSU_NOTIFY_URLS: `${gone.url}/a, ${fine.url}/b`, KUGETSU_NOTIFY_EVENTS: 'queued,started,succeeded,failed,canceled,waiting,interrupted' });
+    const s = await world.start(['write:out.txt:{issueKey}'], {
+      KUGETSU_NOTIFY_URLS: `${gone.url}/a, ${fine.url}/b`,
+      KUGETSU_NOTIFY_EVENTS: 'queued,started,succeeded,failed,canceled,waiting,interrupted',
+    });
     await ask(fake, issue);
     await s.idle();
     expect(events(gone.received)).toEqual(['queued', 'started', 'succeeded']);
@@ -126,7 +142,7 @@ describe('job notifications', { timeout: 120_000 }, () => {
     expect(metrics.value('kugetsu_outbox_failed', { operation: 'notify' })).toBe(3);
   });
 
-  it('a repository\'s own receivers (notify: in webhooks/) get its chosen events, signed with its own key', async () => {
+  it("a repository's own receivers (notify: in webhooks/) get its chosen events, signed with its own key", async () => {
     const fake = gitea.fake;
     const issue = seed(fake);
     const global = await receiver('global-key');

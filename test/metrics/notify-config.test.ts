@@ -19,8 +19,17 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('notification settings', () => {
   it('KUGETSU_NOTIFY_URLS, _EVENTS, _SECRET and KUGETSU_METRICS_TOKEN: read, with the default events', () => {
-    const config = loadConfig({ ...BASE, KUGETSU_NOTIFY_URLS: ' https://ntfy.example.org/k , http://10.0.0.5:8080/hook?t=x ', KUGETSU_NOTIFY_SECRET: 'key', KUGETSU_METRICS_TOKEN: 'm' });
-    expect(config.notify).toEqual({ urls: ['https://ntfy.example.org/k', 'http://10.0.0.5:8080/hook?t=x'], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: 'key' });
+    const config = loadConfig({
+      ...BASE,
+      KUGETSU_NOTIFY_URLS: ' https://ntfy.example.org/k , http://10.0.0.5:8080/hook?t=x ',
+      KUGETSU_NOTIFY_SECRET: 'key',
+      KUGETSU_METRICS_TOKEN: 'm',
+    });
+    expect(config.notify).toEqual({
+      urls: ['https://ntfy.example.org/k', 'http://10.0.0.5:8080/hook?t=x'],
+      events: ['queued', 'started', 'succeeded', 'failed', 'canceled'],
+      secret: 'key',
+    });
     expect(config.metricsToken).toBe('m');
     expect(loadConfig({ ...BASE, KUGETSU_NOTIFY_EVENTS: 'Failed, waiting,failed' }).notify.events).toEqual(['failed', 'waiting']);
     expect(loadConfig(BASE).notify).toEqual({ urls: [], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: undefined });
@@ -28,7 +37,10 @@ describe('notification settings', () => {
   });
 
   it('bad receiver URLs and event names are refused at start-up, one problem each, without echoing a URL (it may hold a token)', () => {
-    const problems = problemsOf({ KUGETSU_NOTIFY_URLS: 'ftp://files.example/x,not a url,https://user:pw-secret@hooks.example/x,https://ok.example/', KUGETSU_NOTIFY_EVENTS: 'queued,finished' });
+    const problems = problemsOf({
+      KUGETSU_NOTIFY_URLS: 'ftp://files.example/x,not a url,https://user:pw-secret@hooks.example/x,https://ok.example/',
+      KUGETSU_NOTIFY_EVENTS: 'queued,finished',
+    });
     expect(problems).toEqual([
       'KUGETSU_NOTIFY_URLS: entry 1 has scheme ftp; only http and https receivers are supported',
       'KUGETSU_NOTIFY_URLS: entry 2 is not a URL; give an absolute http(s) URL such as https://ntfy.example.org/kugetsu',
@@ -71,7 +83,7 @@ describe('notification settings', () => {
     ]);
   });
 
-  it('notify: of an owner\'s file applies to its repositories; a repository file overrides it key by key', () => {
+  it("notify: of an owner's file applies to its repositories; a repository file overrides it key by key", () => {
     const dir = webhooksTree({
       'acme/_all.yaml': 'repository: acme/*\nnotify:\n  urls: [https://team.example/all]\n  secret_env: ACME_KEY\n',
       'acme/app.yaml': 'repository: acme/app\nnotify:\n  events: [failed]\n',
@@ -79,7 +91,11 @@ describe('notification settings', () => {
     const { source, errors } = loadRepoSettings({ dir, env: { ACME_KEY: 'k1' }, defaults: DEFAULTS });
     expect(shown(dir, errors)).toEqual([]);
     expect(source.settingsFor('acme', 'app').notify).toEqual({ urls: ['https://team.example/all'], events: ['failed'], secret: 'k1' });
-    expect(source.settingsFor('acme', 'lib').notify).toEqual({ urls: ['https://team.example/all'], events: ['queued', 'started', 'succeeded', 'failed', 'canceled'], secret: 'k1' });
+    expect(source.settingsFor('acme', 'lib').notify).toEqual({
+      urls: ['https://team.example/all'],
+      events: ['queued', 'started', 'succeeded', 'failed', 'canceled'],
+      secret: 'k1',
+    });
     expect(source.settingsFor('other', 'x').notify.urls).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 describe('with PostgreSQL', { timeout: 120_000 }, () => {
-  it('notifications go through the shared outbox, and an ingress process without a worker shows the engine\'s jobs in its /metrics', async () => {
+  it("notifications go through the shared outbox, and an ingress process without a worker shows the engine's jobs in its /metrics", async () => {
     const fake = gitea.fake;
     fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
     fake.setPermission('acme/app', 'alice', 'write');
@@ -29,7 +29,11 @@ describe('with PostgreSQL', { timeout: 120_000 }, () => {
     const body = serializePayload(issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
     expect((await world.deliver('issue_comment', body)).status).toBe(202);
     await s.idle();
-    expect(hook.received.map((r) => [r.json?.event, r.status, r.verified])).toEqual([['queued', 200, true], ['started', 200, true], ['succeeded', 200, true]]);
+    expect(hook.received.map((r) => [r.json?.event, r.status, r.verified])).toEqual([
+      ['queued', 200, true],
+      ['started', 200, true],
+      ['succeeded', 200, true],
+    ]);
     const own = parsePromText(await (await s.app.request('/metrics')).text());
     expect(own.value('kugetsu_outbox_sent_total', { operation: 'notify' })).toBe(3);
     await s.stop(1_000);

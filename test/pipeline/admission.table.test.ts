@@ -40,15 +40,20 @@ async function send(w: World, fine: string, payload: unknown, delivery?: string)
 }
 
 /** `login` writes `text` on issue #1 (or #2) and Gitea delivers it. */
-const command = (login: string, text = '/kugetsu go', on: 'issue' | 'other' = 'issue') => (w: World) => {
-  const issue = on === 'issue' ? w.issue : w.other;
-  const c = w.fake.addComment('acme/app', issue.number, { body: text, author: login });
-  return send(w, 'issue_comment', issueCommentPayload({ repo: world.repo(w.fake), issue, comment: { id: c.id, body: c.body }, sender: w.fake.user(login) }));
-};
+const command =
+  (login: string, text = '/kugetsu go', on: 'issue' | 'other' = 'issue') =>
+  (w: World) => {
+    const issue = on === 'issue' ? w.issue : w.other;
+    const c = w.fake.addComment('acme/app', issue.number, { body: text, author: login });
+    return send(w, 'issue_comment', issueCommentPayload({ repo: world.repo(w.fake), issue, comment: { id: c.id, body: c.body }, sender: w.fake.user(login) }));
+  };
 /** `login` adds the trigger label to issue #1 and Gitea delivers the new label set. */
 const label = (login: string) => (w: World) => {
   w.fake.labelIssue('acme/app', w.issue.number, 'ready', login);
-  const labels = w.fake.repo('acme/app').labels.filter((l) => w.fake.issue('acme/app', w.issue.number).labelIds.includes(l.id)).map((l) => ({ id: l.id, name: l.name }));
+  const labels = w.fake
+    .repo('acme/app')
+    .labels.filter((l) => w.fake.issue('acme/app', w.issue.number).labelIds.includes(l.id))
+    .map((l) => ({ id: l.id, name: l.name }));
   return send(w, 'issue_label', issueLabelPayload({ repo: world.repo(w.fake), issue: { ...w.issue, labels }, sender: w.fake.user(login) }));
 };
 /** The last delivery's body again, under its own delivery id or a new one (a replay, another hook's copy). */
@@ -80,37 +85,158 @@ interface Row {
 const rows: Row[] = [
   { name: 'new command from a writer', act: command('writer'), status: 202, result: 'accepted', jobs: ['queued command'] },
   { name: 'trigger label added by a writer', act: label('writer'), status: 202, result: 'accepted', jobs: ['queued label'] },
-  { name: 'same delivery again', before: [command('writer')], act: again('same id'), status: 200, result: 'ignored', reason: 'was already handled (job ', jobs: ['queued command'] },
-  { name: 'same comment under another delivery id', before: [command('writer')], act: again('new id'), status: 200, result: 'ignored', reason: 'this event was already handled under another delivery (job ', jobs: ['queued command'] },
-  { name: 'label while a job of the issue is queued', before: [command('writer')], act: label('writer'), status: 200, result: 'ignored', reason: 'a delegation is already queued or running for acme/app#1', jobs: ['queued command'] },
-  { name: 'label while a job of the issue is running', before: [command('writer'), claim], act: label('writer'), status: 200, result: 'ignored', reason: 'a delegation is already queued or running for acme/app#1', jobs: ['running command'] },
-  { name: 'command while a job of the issue is queued', before: [command('writer', '/kugetsu a')], act: command('writer', '/kugetsu b'), status: 202, result: 'accepted', jobs: ['queued command', 'queued command'] },
-  { name: 'command from a reader', act: command('reader'), status: 200, result: 'ignored', reason: 'refused: @reader has read permission on acme/app; write is required', jobs: [], reply: '@reader needs write permission on acme/app to ask kugetsu for work (you have read permission)' },
-  { name: 'trigger label added by a reader', act: label('reader'), status: 200, result: 'ignored', reason: 'refused: @reader has read permission on acme/app', jobs: [], reply: '@reader needs write permission on acme/app' },
-  { name: 'refused comment under another delivery id: one reply', before: [command('reader')], act: again('new id'), status: 200, result: 'ignored', reason: 'this event was already handled under another delivery', jobs: [], reply: '@reader needs write permission' },
-  { name: 'writer on the deny list', env: { KUGETSU_DENY_USERS: 'Writer' }, act: command('writer'), status: 200, result: 'ignored', reason: 'refused: @writer is on KUGETSU_DENY_USERS', jobs: [], reply: '@writer is not allowed to ask kugetsu for work on this instance.' },
-  { name: 'writer not on the allow list', env: { KUGETSU_ALLOW_USERS: 'admin1' }, act: command('writer'), status: 200, result: 'ignored', reason: 'refused: @writer is not on KUGETSU_ALLOW_USERS', jobs: [], reply: 'is not on the list of people who may ask kugetsu for work' },
-  { name: 'permission endpoint answers 503', before: [permission503], act: command('writer'), status: 202, result: 'deferred', reason: 'the permission of @writer cannot be checked', jobs: [], deferred: 1 },
   {
-    name: 'over KUGETSU_MAX_QUEUED_PER_ISSUE', env: { KUGETSU_MAX_QUEUED_PER_ISSUE: '1' }, before: [command('writer', '/kugetsu a')], act: command('writer', '/kugetsu b'),
-    status: 200, result: 'ignored', reason: 'refused: acme/app#1 already has 1 queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=1)', jobs: ['queued command'], reply: '@writer this issue already has 1 requests waiting for kugetsu',
+    name: 'same delivery again',
+    before: [command('writer')],
+    act: again('same id'),
+    status: 200,
+    result: 'ignored',
+    reason: 'was already handled (job ',
+    jobs: ['queued command'],
   },
   {
-    name: 'over the start rate: admitted, the job waits', role: 'all', env: { KUGETSU_RATE_LIMIT_SENDER: '1/h' }, before: [command('writer', '/kugetsu a', 'other'), settle], act: command('writer'),
-    status: 202, result: 'accepted', jobs: ['succeeded command', 'waiting command'], waits: '@writer started 1 jobs in the last 60 min',
+    name: 'same comment under another delivery id',
+    before: [command('writer')],
+    act: again('new id'),
+    status: 200,
+    result: 'ignored',
+    reason: 'this event was already handled under another delivery (job ',
+    jobs: ['queued command'],
   },
-  { name: "kugetsu's own comment with a command line", act: (w) => command(w.fake.bot.login)(w), status: 200, result: 'ignored', reason: "sent by kugetsu's own account", jobs: [] },
+  {
+    name: 'label while a job of the issue is queued',
+    before: [command('writer')],
+    act: label('writer'),
+    status: 200,
+    result: 'ignored',
+    reason: 'a delegation is already queued or running for acme/app#1',
+    jobs: ['queued command'],
+  },
+  {
+    name: 'label while a job of the issue is running',
+    before: [command('writer'), claim],
+    act: label('writer'),
+    status: 200,
+    result: 'ignored',
+    reason: 'a delegation is already queued or running for acme/app#1',
+    jobs: ['running command'],
+  },
+  {
+    name: 'command while a job of the issue is queued',
+    before: [command('writer', '/kugetsu a')],
+    act: command('writer', '/kugetsu b'),
+    status: 202,
+    result: 'accepted',
+    jobs: ['queued command', 'queued command'],
+  },
+  {
+    name: 'command from a reader',
+    act: command('reader'),
+    status: 200,
+    result: 'ignored',
+    reason: 'refused: @reader has read permission on acme/app; write is required',
+    jobs: [],
+    reply: '@reader needs write permission on acme/app to ask kugetsu for work (you have read permission)',
+  },
+  {
+    name: 'trigger label added by a reader',
+    act: label('reader'),
+    status: 200,
+    result: 'ignored',
+    reason: 'refused: @reader has read permission on acme/app',
+    jobs: [],
+    reply: '@reader needs write permission on acme/app',
+  },
+  {
+    name: 'refused comment under another delivery id: one reply',
+    before: [command('reader')],
+    act: again('new id'),
+    status: 200,
+    result: 'ignored',
+    reason: 'this event was already handled under another delivery',
+    jobs: [],
+    reply: '@reader needs write permission',
+  },
+  {
+    name: 'writer on the deny list',
+    env: { KUGETSU_DENY_USERS: 'Writer' },
+    act: command('writer'),
+    status: 200,
+    result: 'ignored',
+    reason: 'refused: @writer is on KUGETSU_DENY_USERS',
+    jobs: [],
+    reply: '@writer is not allowed to ask kugetsu for work on this instance.',
+  },
+  {
+    name: 'writer not on the allow list',
+    env: { KUGETSU_ALLOW_USERS: 'admin1' },
+    act: command('writer'),
+    status: 200,
+    result: 'ignored',
+    reason: 'refused: @writer is not on KUGETSU_ALLOW_USERS',
+    jobs: [],
+    reply: 'is not on the list of people who may ask kugetsu for work',
+  },
+  {
+    name: 'permission endpoint answers 503',
+    before: [permission503],
+    act: command('writer'),
+    status: 202,
+    result: 'deferred',
+    reason: 'the permission of @writer cannot be checked',
+    jobs: [],
+    deferred: 1,
+  },
+  {
+    name: 'over KUGETSU_MAX_QUEUED_PER_ISSUE',
+    env: { KUGETSU_MAX_QUEUED_PER_ISSUE: '1' },
+    before: [command('writer', '/kugetsu a')],
+    act: command('writer', '/kugetsu b'),
+    status: 200,
+    result: 'ignored',
+    reason: 'refused: acme/app#1 already has 1 queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=1)',
+    jobs: ['queued command'],
+    reply: '@writer this issue already has 1 requests waiting for kugetsu',
+  },
+  {
+    name: 'over the start rate: admitted, the job waits',
+    role: 'all',
+    env: { KUGETSU_RATE_LIMIT_SENDER: '1/h' },
+    before: [command('writer', '/kugetsu a', 'other'), settle],
+    act: command('writer'),
+    status: 202,
+    result: 'accepted',
+    jobs: ['succeeded command', 'waiting command'],
+    waits: '@writer started 1 jobs in the last 60 min',
+  },
+  {
+    name: "kugetsu's own comment with a command line",
+    act: (w) => command(w.fake.bot.login)(w),
+    status: 200,
+    result: 'ignored',
+    reason: "sent by kugetsu's own account",
+    jobs: [],
+  },
 ];
 
 function seed(fake: FakeGitea) {
   fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
-  for (const [login, perm] of [['writer', 'write'], ['reader', 'read'], ['admin1', 'admin']] as const) fake.setPermission('acme/app', login, perm);
+  for (const [login, perm] of [
+    ['writer', 'write'],
+    ['reader', 'read'],
+    ['admin1', 'admin'],
+  ] as const)
+    fake.setPermission('acme/app', login, perm);
   fake.addLabel('acme/app', 'ready');
   return { issue: fake.addIssue('acme/app', { title: 'Do it', body: 'please', author: 'writer' }), other: fake.addIssue('acme/app', { title: 'Other', author: 'writer' }) };
 }
 
 /** Refusal replies on issue `n` (kugetsu's comments with the reply marker). */
-const replies = (fake: FakeGitea, n: number) => fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id && c.body.startsWith('<!-- kugetsu:reply ')).map((c) => c.body);
+const replies = (fake: FakeGitea, n: number) =>
+  fake
+    .commentsOn('acme/app', n)
+    .filter((c) => c.authorId === fake.bot.id && c.body.startsWith('<!-- kugetsu:reply '))
+    .map((c) => c.body);
 
 describe('admission', () => {
   it.each(rows)('$name', async (row) => {

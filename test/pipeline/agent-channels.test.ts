@@ -38,7 +38,7 @@ const HOSTILE: Array<{ input: string; text: string; seen: (s: string) => boolean
 const hostile = (visible: string) => `${visible} ${HOSTILE.map((h) => h.text).join(' ')}`;
 
 describe('every channel into an agent is cleaned', () => {
-  it('env, argv placeholders, prompt file, message file and the instructions\' {message}: channels × hostile inputs leak nothing', async () => {
+  it("env, argv placeholders, prompt file, message file and the instructions' {message}: channels × hostile inputs leak nothing", async () => {
     const fake = gitea.fake;
     fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
     fake.setPermission('acme/app', 'alice', 'write');
@@ -71,7 +71,14 @@ describe('every channel into an agent is cleaned', () => {
     const promptFile = dump.env.KUGETSU_PROMPT_FILE!;
     const messageFile = dump.env.KUGETSU_MESSAGE_FILE!;
     expect(Object.keys(channels)).toEqual(
-      expect.arrayContaining(['env KUGETSU_MESSAGE', 'env KUGETSU_MESSAGE_FILE', 'env KUGETSU_PROMPT_FILE', 'env KUGETSU_BRANCH', `file ${path.relative(state, promptFile)}`, `file ${path.relative(state, messageFile)}`]),
+      expect.arrayContaining([
+        'env KUGETSU_MESSAGE',
+        'env KUGETSU_MESSAGE_FILE',
+        'env KUGETSU_PROMPT_FILE',
+        'env KUGETSU_BRANCH',
+        `file ${path.relative(state, promptFile)}`,
+        `file ${path.relative(state, messageFile)}`,
+      ]),
     );
 
     const leaks = Object.entries(channels).flatMap(([channel, text]) => HOSTILE.filter((h) => h.seen(text)).map((h) => `${channel}: ${h.input}`));

@@ -12,8 +12,20 @@ const world = useServiceWorld(gitea, 'kugetsu-authz-');
 const ranFile = () => path.join(world.tmp, 'agent-ran');
 
 function seed(fake: FakeGitea, options: { botPermission?: FakePermission; private?: boolean } = {}) {
-  fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin, private: options.private ?? false, ...(options.botPermission ? { botPermission: options.botPermission } : {}) });
-  for (const [login, perm] of [['writer', 'write'], ['reader', 'read'], ['stranger', 'none'], ['admin1', 'admin']] as const) fake.setPermission('acme/app', login, perm);
+  fake.addRepo({
+    owner: 'acme',
+    name: 'app',
+    cloneUrl: world.origin,
+    private: options.private ?? false,
+    ...(options.botPermission ? { botPermission: options.botPermission } : {}),
+  });
+  for (const [login, perm] of [
+    ['writer', 'write'],
+    ['reader', 'read'],
+    ['stranger', 'none'],
+    ['admin1', 'admin'],
+  ] as const)
+    fake.setPermission('acme/app', login, perm);
   fake.addLabel('acme/app', 'ready');
   return fake.addIssue('acme/app', { title: 'Do it', body: 'please', author: 'writer' });
 }
@@ -45,7 +57,9 @@ describe('only the right people make an agent run', () => {
     expect(res.json.reason).toBe(`ignored: refused: @${login} has ${has === 'no' ? 'none' : has} permission on acme/app; write is required`);
     await s.idle();
     expect(await s.store.recent(10)).toEqual([]);
-    expect(replies(fake, issue.number)).toEqual([`<!-- kugetsu:reply -->\n@${login} needs write permission on acme/app to ask kugetsu for work (you have ${has} permission). Ask a maintainer to run it for you.\n`]);
+    expect(replies(fake, issue.number)).toEqual([
+      `<!-- kugetsu:reply -->\n@${login} needs write permission on acme/app to ask kugetsu for work (you have ${has} permission). Ask a maintainer to run it for you.\n`,
+    ]);
     expect(existsSync(ranFile())).toBe(false);
   });
 
@@ -128,7 +142,10 @@ describe('only the right people make an agent run', () => {
     expect(waiting.waiting).toMatchObject({ reason: 'rate-limit', detail: '@writer started 2 jobs in the last 60 min, the most allowed' });
     // It starts when the first of the two starts leaves the hour.
     expect(Date.parse(waiting.waiting!.until)).toBe(Date.parse(jobs[0]!.startedAt!) + 3_600_000);
-    const status = fake.commentsOn('acme/app', others[1]!.number).filter((c) => c.authorId === fake.bot.id).map((c) => c.body);
+    const status = fake
+      .commentsOn('acme/app', others[1]!.number)
+      .filter((c) => c.authorId === fake.bot.id)
+      .map((c) => c.body);
     expect(status).toEqual([expect.stringContaining('Waiting for a rate limit: @writer started 2 jobs in the last 60 min, the most allowed. It starts by itself at')]);
     expect(replies(fake, others[1]!.number)).toEqual([]);
   });
@@ -144,6 +161,8 @@ describe('only the right people make an agent run', () => {
     const second = await command(fake, issue, 'writer', '/kugetsu b');
     expect(second.json.reason).toBe('ignored: refused: acme/app#1 already has 1 queued jobs (KUGETSU_MAX_QUEUED_PER_ISSUE=1)');
     await s.idle();
-    expect(replies(fake, issue.number)).toEqual(['<!-- kugetsu:reply -->\n@writer this issue already has 1 requests waiting for kugetsu; wait until they have run, then ask again.\n']);
+    expect(replies(fake, issue.number)).toEqual([
+      '<!-- kugetsu:reply -->\n@writer this issue already has 1 requests waiting for kugetsu; wait until they have run, then ask again.\n',
+    ]);
   });
 });

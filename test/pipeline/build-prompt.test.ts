@@ -16,13 +16,37 @@ const job = {
   branch: 'kugetsu/issue-3',
   message: '',
 } as unknown as Job;
-const issue: GiteaIssue = { number: 3, title: 'Fix <!-- x -->it', body: 'the body', state: 'open', labels: [], user: { id: 1, login: 'alice' }, htmlUrl: 'https://git.example/acme/app/issues/3', isPull: false };
+const issue: GiteaIssue = {
+  number: 3,
+  title: 'Fix <!-- x -->it',
+  body: 'the body',
+  state: 'open',
+  labels: [],
+  user: { id: 1, login: 'alice' },
+  htmlUrl: 'https://git.example/acme/app/issues/3',
+  isPull: false,
+};
 const noThread: PromptThread = { comments: [], outsiders: [], unconfirmed: [], olderLeftOut: false, complete: true, total: 0 };
 const comment = (i: number, bytes: number, limits: PromptLimits): PromptComment => {
   const text = `comment ${i} ${'y'.repeat(Math.max(0, bytes - 12))}`;
-  return { login: 'bob', createdAt: `2025-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`, text: text.slice(0, limits.maxCommentBytes), bytes: text.length, cut: text.length > limits.maxCommentBytes };
+  return {
+    login: 'bob',
+    createdAt: `2025-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+    text: text.slice(0, limits.maxCommentBytes),
+    bytes: text.length,
+    cut: text.length > limits.maxCommentBytes,
+  };
 };
-const input = (over: Partial<PromptInput>): PromptInput => ({ job, issue, message: 'do it', thread: noThread, followUp: false, limits: DEFAULT_PROMPT_LIMITS, minRole: 'write', ...over });
+const input = (over: Partial<PromptInput>): PromptInput => ({
+  job,
+  issue,
+  message: 'do it',
+  thread: noThread,
+  followUp: false,
+  limits: DEFAULT_PROMPT_LIMITS,
+  minRole: 'write',
+  ...over,
+});
 const size = (s: string) => Buffer.byteLength(s);
 
 describe('buildPrompt within its caps', () => {

@@ -18,11 +18,18 @@ function seed(fake: FakeGitea) {
 
 async function say(fake: FakeGitea, issue: { number: number; title: string; body: string }, text: string, delivery?: string) {
   const comment = fake.addComment('acme/app', issue.number, { body: text, author: 'alice' });
-  return world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }), delivery ? { delivery } : {});
+  return world.deliver(
+    'issue_comment',
+    issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }),
+    delivery ? { delivery } : {},
+  );
 }
 
 const replies = (fake: FakeGitea, n: number) =>
-  fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id && /^<!-- kugetsu:reply id=[0-9a-f]{16} -->\n/.test(c.body)).map((c) => c.body.split('\n').slice(1).join('\n'));
+  fake
+    .commentsOn('acme/app', n)
+    .filter((c) => c.authorId === fake.bot.id && /^<!-- kugetsu:reply id=[0-9a-f]{16} -->\n/.test(c.body))
+    .map((c) => c.body.split('\n').slice(1).join('\n'));
 
 const until = async (check: () => Promise<boolean> | boolean, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -109,7 +116,11 @@ describe('/kugetsu subcommands', () => {
     const s = await world.start(['sleep:1500'], { KUGETSU_MAX_AGENTS: '1' });
     await say(fake, other, '/kugetsu occupy the only slot');
     fake.labelIssue('acme/app', issue.number, 'ready', 'alice');
-    const labels = (ids: string[]) => fake.repo('acme/app').labels.filter((l) => ids.includes(l.name)).map((l) => ({ id: l.id, name: l.name }));
+    const labels = (ids: string[]) =>
+      fake
+        .repo('acme/app')
+        .labels.filter((l) => ids.includes(l.name))
+        .map((l) => ({ id: l.id, name: l.name }));
     const post = async (names: string[]) => {
       const res = await world.deliver('issue_label', issueLabelPayload({ repo: world.repo(fake), issue: { ...issue, labels: labels(names) }, sender: fake.user('alice') }));
       return res.json;

@@ -47,7 +47,10 @@ describe('a Gitea blip', () => {
     // The delivery is confirmed (the first repository read answers); the job's own read of the
     // repository, right before its worktree, fails three times.
     fake.injectFault({ method: 'GET', path: '/repos/acme/app', status: 503, times: 3, after: 1 });
-    const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+    const res = await world.deliver(
+      'issue_comment',
+      issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }),
+    );
     expect(res.status).toBe(202);
     await vi.waitFor(async () => expect((await s.store.get(res.json.job!))?.state).toBe('succeeded'), { timeout: 10_000 });
     await s.idle();
@@ -58,7 +61,9 @@ describe('a Gitea blip', () => {
     expect(history.filter((h) => h.state === 'waiting' && /^waiting until .*: acme\/app cannot be read/.test(h.detail ?? ''))).toHaveLength(3);
     expect(history.at(-1)?.state).toBe('succeeded');
     // Some version of the status comment told people what the job waits for.
-    const statusWrites = fake.calls.filter((c) => (c.method === 'PATCH' || c.method === 'POST') && /\/comments/.test(c.path)).map((c) => String((c.body as { body?: string })?.body ?? ''));
+    const statusWrites = fake.calls
+      .filter((c) => (c.method === 'PATCH' || c.method === 'POST') && /\/comments/.test(c.path))
+      .map((c) => String((c.body as { body?: string })?.body ?? ''));
     expect(statusWrites.some((b) => b.includes('Waiting for Gitea to answer: acme/app cannot be read'))).toBe(true);
     expect(git(world.origin, ['show', `kugetsu/issue-${issue.number}:hello.txt`])).toBe(`acme/app#${issue.number}`);
   });

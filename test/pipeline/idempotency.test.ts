@@ -27,7 +27,10 @@ describe('exactly once: repeated deliveries and replays start nothing new', () =
     const first = await world.deliver('issue_comment', body, { delivery: 'd-1' });
     expect(first.status).toBe(202);
     const again = await world.deliver('issue_comment', body, { delivery: 'd-1' });
-    expect({ status: again.status, json: again.json }).toEqual({ status: 200, json: { status: 'ignored', delivery: 'd-1', reason: `ignored: delivery d-1 was already handled (job ${first.json.job})` } });
+    expect({ status: again.status, json: again.json }).toEqual({
+      status: 200,
+      json: { status: 'ignored', delivery: 'd-1', reason: `ignored: delivery d-1 was already handled (job ${first.json.job})` },
+    });
     const replay = await world.deliver('issue_comment', body, { delivery: 'd-2' });
     expect(replay.json.reason).toBe(`ignored: this event was already handled under another delivery (job ${first.json.job})`);
     const orgCopy = await world.deliver('issue_comment', body, { delivery: 'd-3', target: 'organization' });
@@ -68,6 +71,10 @@ describe('exactly once: repeated deliveries and replays start nothing new', () =
     expect((await world.deliver('issue_label', serializePayload(payload))).status).toBe(202);
     await s.idle();
     const jobs = await s.store.listByIssue(`acme/app#${issue.number}` as never);
-    expect(jobs.map((j) => [j.state, j.sender.login])).toEqual([['succeeded', 'alice'], ['succeeded', 'alice'], ['succeeded', 'bob']]);
+    expect(jobs.map((j) => [j.state, j.sender.login])).toEqual([
+      ['succeeded', 'alice'],
+      ['succeeded', 'alice'],
+      ['succeeded', 'bob'],
+    ]);
   });
 });

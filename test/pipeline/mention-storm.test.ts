@@ -19,7 +19,7 @@ const SHAPES = [(n: string) => `@${n}`, (n: string) => `(@${n})`, (n: string) =>
 const MENTIONS = NAMES.map((n, i) => SHAPES[i % SHAPES.length]!(n)).join(' ');
 
 describe('mention storms', () => {
-  it('38 mentions in the request and the agent output: none live in any version of the status comment, nor in a reply; the requester\'s stays', async () => {
+  it("38 mentions in the request and the agent output: none live in any version of the status comment, nor in a reply; the requester's stays", async () => {
     const fake = gitea.fake;
     fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: world.origin });
     fake.setPermission('acme/app', 'bob', 'write');
@@ -46,7 +46,10 @@ describe('mention storms', () => {
     expect(status.length).toBeGreaterThanOrEqual(2);
     expect(replies).toHaveLength(1);
     for (const body of status) expect(liveMentions(body), body).toEqual(['bob']);
-    expect(liveMentions(replies[0]!).filter((n) => n !== 'alice'), replies[0]).toEqual([]);
+    expect(
+      liveMentions(replies[0]!).filter((n) => n !== 'alice'),
+      replies[0],
+    ).toEqual([]);
     expect(replies[0]).toContain(`@${MENTION_BREAK}bob`);
     // The final comment still shows every name (inert), the failure and the mail address.
     const final = status.at(-1)!;

@@ -28,16 +28,30 @@ function seed(fake: FakeGitea) {
  */
 function expectCalls(calls: Array<{ method: string; path: string }>, expected: { once: string[]; allowed: RegExp[] }) {
   const lines = calls.map((c) => `${c.method} ${c.path}`);
-  for (const line of expected.once) expect(lines.filter((l) => l === line), line).toHaveLength(1);
+  for (const line of expected.once)
+    expect(
+      lines.filter((l) => l === line),
+      line,
+    ).toHaveLength(1);
   const unexpected = lines.filter((l) => !expected.once.includes(l) && !expected.allowed.some((re) => re.test(l)));
   expect(unexpected).toEqual([]);
 }
 
 /** State labels (look-up, create, add, remove), the auto-PR look-up and commit statuses (see test/pipeline/status-labels-and-auto-pr.test.ts). */
 /** What kugetsu reads back from Gitea before it admits a delivery (the repository, the issue, its timeline, the comment). */
-const READ_BACKS = [/^GET \/repos\/acme\/app$/, /^GET \/repos\/acme\/app\/issues\/1$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline/, /^GET \/repos\/acme\/app\/issues\/comments\/\d+$/];
+const READ_BACKS = [
+  /^GET \/repos\/acme\/app$/,
+  /^GET \/repos\/acme\/app\/issues\/1$/,
+  /^GET \/repos\/acme\/app\/issues\/1\/timeline/,
+  /^GET \/repos\/acme\/app\/issues\/comments\/\d+$/,
+];
 
-const REPORT_CALLS = [/^(GET|POST) \/repos\/acme\/app\/labels/, /^(POST|DELETE) \/repos\/acme\/app\/issues\/1\/labels/, /^GET \/repos\/acme\/app\/pulls/, /^POST \/repos\/acme\/app\/statuses\//];
+const REPORT_CALLS = [
+  /^(GET|POST) \/repos\/acme\/app\/labels/,
+  /^(POST|DELETE) \/repos\/acme\/app\/issues\/1\/labels/,
+  /^GET \/repos\/acme\/app\/pulls/,
+  /^POST \/repos\/acme\/app\/statuses\//,
+];
 
 const botComments = (fake: FakeGitea, n: number) => fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id);
 
@@ -46,15 +60,16 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const fake = gitea.fake;
     const issue = seed(fake);
     const alice = fake.user('alice');
-    const s = await world.start([
-      'env:KUGETSU_SESSION_ID',
-      'env:KUGETSU_MESSAGE',
-      'write:turn{sessionId}.txt:hello from {issueKey}',
-      'session:sess-abc',
-    ]);
+    const s = await world.start(['env:KUGETSU_SESSION_ID', 'env:KUGETSU_MESSAGE', 'write:turn{sessionId}.txt:hello from {issueKey}', 'session:sess-abc']);
 
-    const labels = fake.repo('acme/app').labels.filter((l) => l.name === 'ready').map((l) => ({ id: l.id, name: l.name }));
-    const first = await world.deliver('issue_label', issueLabelPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body, labels }, sender: alice }));
+    const labels = fake
+      .repo('acme/app')
+      .labels.filter((l) => l.name === 'ready')
+      .map((l) => ({ id: l.id, name: l.name }));
+    const first = await world.deliver(
+      'issue_label',
+      issueLabelPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body, labels }, sender: alice }),
+    );
     expect(first.status).toBe(202);
     expect(first.json).toMatchObject({ status: 'accepted', issue: `acme/app#${issue.number}` });
 
@@ -79,12 +94,26 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status[0]!.body).toContain('`sess-abc`');
     expectCalls(fake.takeCalls(), {
       once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`, 'POST /repos/acme/app/pulls'],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...READ_BACKS, ...REPORT_CALLS],
+      allowed: [
+        /^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/,
+        /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/,
+        /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/,
+        ...READ_BACKS,
+        ...REPORT_CALLS,
+      ],
     });
 
     // Follow-up: a command comment continues the session in the same worktree.
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu also say goodbye', author: 'alice' });
-    const second = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: alice }));
+    const second = await world.deliver(
+      'issue_comment',
+      issueCommentPayload({
+        repo: world.repo(fake),
+        issue: { number: issue.number, title: issue.title, body: issue.body },
+        comment: { id: comment.id, body: comment.body },
+        sender: alice,
+      }),
+    );
     expect(second.status).toBe(202);
     await s.idle();
     expect(git(world.origin, ['show', `${branch}:turnsess-abc.txt`])).toBe(`hello from acme/app#${issue.number}`);
@@ -106,7 +135,13 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(await s.store.workers()).toMatchObject([{ id: expect.stringMatching(/^w:/), slots: 3, running: 0, host: hostname(), pid: process.pid }]);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, `GET /repos/acme/app/issues/comments/${comment.id}`],
-      allowed: [/^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/, /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/, /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/, ...READ_BACKS, ...REPORT_CALLS],
+      allowed: [
+        /^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/,
+        /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/,
+        /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/,
+        ...READ_BACKS,
+        ...REPORT_CALLS,
+      ],
     });
   });
 
@@ -115,7 +150,15 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const issue = seed(fake);
     const s = await world.start(['print:working on it', 'stderr:Error: could not compile', 'write:partial.txt:x', 'exit:3']);
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu try', author: 'alice' });
-    const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+    const res = await world.deliver(
+      'issue_comment',
+      issueCommentPayload({
+        repo: world.repo(fake),
+        issue: { number: issue.number, title: issue.title, body: issue.body },
+        comment: { id: comment.id, body: comment.body },
+        sender: fake.user('alice'),
+      }),
+    );
     expect(res.status).toBe(202);
     await s.idle();
     const [status] = botComments(fake, issue.number);
@@ -134,7 +177,15 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const pidFile = `grandchild-${randomUUID()}.pid`;
     const s = await world.start([`grandchild:${pidFile}`, 'ignore-term', 'sleep:60000'], { KUGETSU_AGENT_TIMEOUT_S: '1' });
     const comment = fake.addComment('acme/app', issue.number, { body: '/kugetsu hang', author: 'alice' });
-    await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+    await world.deliver(
+      'issue_comment',
+      issueCommentPayload({
+        repo: world.repo(fake),
+        issue: { number: issue.number, title: issue.title, body: issue.body },
+        comment: { id: comment.id, body: comment.body },
+        sender: fake.user('alice'),
+      }),
+    );
     await s.idle();
     expect(existsSync(path.join(world.tmp, 'state', 'worktrees', 'acme', 'app', `issue-${issue.number}`, pidFile)), 'the grandchild started').toBe(true);
     expect(hostProcessesWith(pidFile)).toEqual([]);
@@ -151,7 +202,15 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     const pr = fake.addPullRequest('acme/app', { title: 'kugetsu: greeting', headRef: `kugetsu/issue-${issue.number}`, author: 'kugetsu-bot' });
     fake.addReview('acme/app', pr.number, { author: 'alice', body: 'Use a constant.' });
     const s = await world.start(['env:KUGETSU_MESSAGE', 'write:review.txt:{branch}']);
-    const res = await world.deliver('pull_request_review_rejected', reviewRejectedPayload({ repo: world.repo(fake), pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` }, review: 'Use a constant.', sender: fake.user('alice') }));
+    const res = await world.deliver(
+      'pull_request_review_rejected',
+      reviewRejectedPayload({
+        repo: world.repo(fake),
+        pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` },
+        review: 'Use a constant.',
+        sender: fake.user('alice'),
+      }),
+    );
     expect(res.status).toBe(202);
     expect(res.json.issue).toBe(`acme/app#${issue.number}`);
     await s.idle();

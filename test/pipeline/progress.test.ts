@@ -14,7 +14,9 @@ describe('throttled progress of running jobs', () => {
     const issue = fake.addIssue('acme/app', { title: 'slow', author: 'alice' });
     const s = await world.start(['sleep:3500'], { KUGETSU_PROGRESS_INTERVAL_S: '1' });
     const c = fake.addComment('acme/app', issue.number, { body: '/kugetsu take your time', author: 'alice' });
-    expect((await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: c.id, body: c.body }, sender: fake.user('alice') }))).status).toBe(202);
+    expect(
+      (await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue, comment: { id: c.id, body: c.body }, sender: fake.user('alice') }))).status,
+    ).toBe(202);
     await s.idle();
     const runningEdits = fake.calls
       .filter((call) => call.method === 'PATCH' && /\/issues\/comments\/\d+$/.test(call.path))

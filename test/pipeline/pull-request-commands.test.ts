@@ -58,7 +58,16 @@ describe('/kugetsu on a pull request kugetsu did not open', () => {
     const file = 'zulip__pull_request_comment__created.json';
     const payload = fixtureJson(file);
     payload.comment.body = '/kugetsu please fix';
-    const n = normalizeDelivery({ id: 'd', eventType: 'pull_request_comment', event: 'issue_comment', targetType: undefined, payload, size: 1, bodySha256: 'x', receivedAt: new Date() });
+    const n = normalizeDelivery({
+      id: 'd',
+      eventType: 'pull_request_comment',
+      event: 'issue_comment',
+      targetType: undefined,
+      payload,
+      size: 1,
+      bodySha256: 'x',
+      receivedAt: new Date(),
+    });
     expect(n.ok).toBe(true);
     const intent = routeEvent((n as { event: Parameters<typeof routeEvent>[0] }).event, {
       botUserId: undefined,

@@ -20,11 +20,15 @@ function thread(fake: FakeGitea, n: number, botEvery = 0): void {
   }
 }
 
-const timelineReads = (fake: FakeGitea) => fake.takeCalls().filter((c) => c.path.includes('/timeline')).map((c) => Number(/page=(\d+)/.exec(c.path)?.[1]));
+const timelineReads = (fake: FakeGitea) =>
+  fake
+    .takeCalls()
+    .filter((c) => c.path.includes('/timeline'))
+    .map((c) => Number(/page=(\d+)/.exec(c.path)?.[1]));
 const bodies = (n: number, from: number) => Array.from({ length: n }, (_v, i) => `c${from + i}`);
 
 describe('readNewestComments: the newest comments of a thread, page by page with a stop', () => {
-  it('starts at the page of the newest ones (by Gitea\'s count), keeps `keep` of them oldest first, and says older ones exist', async () => {
+  it("starts at the page of the newest ones (by Gitea's count), keeps `keep` of them oldest first, and says older ones exist", async () => {
     thread(gitea.fake, 1000);
     const got = await readNewestComments(client(), 'acme', 'app', 1, { keep: 30, expected: 1000, maxPages: 50, accept: () => true, shrink: (c) => c.body });
     expect(got.comments).toEqual(bodies(30, 970));
@@ -35,8 +39,7 @@ describe('readNewestComments: the newest comments of a thread, page by page with
 
   it('a wrong or missing count costs requests, never comments', async () => {
     thread(gitea.fake, 120);
-    const read = (expected: number | undefined) =>
-      readNewestComments(client(), 'acme', 'app', 1, { keep: 25, expected, maxPages: 50, accept: () => true, shrink: (c) => c.body });
+    const read = (expected: number | undefined) => readNewestComments(client(), 'acme', 'app', 1, { keep: 25, expected, maxPages: 50, accept: () => true, shrink: (c) => c.body });
     for (const expected of [undefined, 0, 40, 120, 500]) {
       const got = await read(expected);
       expect(got.comments, `expected=${expected}`).toEqual(bodies(25, 95));
@@ -48,7 +51,7 @@ describe('readNewestComments: the newest comments of a thread, page by page with
     expect(pages).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 2, 3, 4, 10, 11, 9, 8, 7, 6, 5, 4, 3, 2]);
   });
 
-  it('comments it does not accept (the bot\'s) take no place: it reads back until `keep` are found', async () => {
+  it("comments it does not accept (the bot's) take no place: it reads back until `keep` are found", async () => {
     thread(gitea.fake, 200, 2);
     const got = await readNewestComments(client(), 'acme', 'app', 1, {
       keep: 40,

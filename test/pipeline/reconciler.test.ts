@@ -39,7 +39,10 @@ describe('reconciliation acts on what was missed, once', () => {
     expect(plain.id).toBeGreaterThan(lost.id);
 
     // The delivery of that comment arrives late: it is recognised as handled.
-    const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: other, comment: { id: lost.id, body: lost.body }, sender: fake.user('alice') }));
+    const res = await world.deliver(
+      'issue_comment',
+      issueCommentPayload({ repo: world.repo(fake), issue: other, comment: { id: lost.id, body: lost.body }, sender: fake.user('alice') }),
+    );
     expect(res.json.reason).toContain('already handled');
   });
 

@@ -57,26 +57,29 @@ describe("a repository's min_role decides every permission check", () => {
     // [min_role at admission, min_role at the run, global KUGETSU_MIN_ROLE, who asks, runs?]
     ['write', 'admin', 'write', 'writer', false],
     ['read', 'read', 'admin', 'reader', true],
-  ] as const)('the re-check before a run (a job admitted while Gitea could not answer) uses the repository min_role (%s, then %s; global %s): @%s runs = %s', async (atAdmission, atRun, globalRole, login, runs) => {
-    const fake = gitea.fake;
-    const { dir, issue } = seed(fake, atAdmission);
-    const busy = fake.addIssue('acme/app', { title: 'Busy', author: 'boss' });
-    const s = await world.start(['sleep:800'], { KUGETSU_WEBHOOKS_DIR: dir, KUGETSU_MIN_ROLE: globalRole, KUGETSU_MAX_AGENTS: '1' });
-    // The only slot is taken by another issue, so the job under test stays queued.
-    fake.setPermission('acme/app', 'boss', 'admin');
-    expect((await command(fake, busy, 'boss', '/kugetsu long')).status).toBe(202);
-    expect((await command(fake, issue, login)).status).toBe(202);
-    const queued = (await s.store.recent(10)).find((j) => j.issueNumber === issue.number)!;
-    expect(queued.state).toBe('queued');
-    // As an older kugetsu admitted it when Gitea could not answer: the run checks again, with the
-    // repository's settings as they are then.
-    await s.store.update(queued.id, { needsAuthorization: true });
-    writeFileSync(path.join(dir, 'app.yaml'), `repository: acme/app\nmin_role: ${atRun}\n`);
-    expect(s.reloadSettings().ok).toBe(true);
-    await s.idle();
-    const job = (await s.store.get(queued.id))!;
-    expect(job.state).toBe(runs ? 'succeeded' : 'failed');
-    if (!runs) expect(JSON.stringify(job)).toMatch(/admin permission/);
-    expect(job.needsAuthorization ?? false).toBe(!runs);
-  });
+  ] as const)(
+    'the re-check before a run (a job admitted while Gitea could not answer) uses the repository min_role (%s, then %s; global %s): @%s runs = %s',
+    async (atAdmission, atRun, globalRole, login, runs) => {
+      const fake = gitea.fake;
+      const { dir, issue } = seed(fake, atAdmission);
+      const busy = fake.addIssue('acme/app', { title: 'Busy', author: 'boss' });
+      const s = await world.start(['sleep:800'], { KUGETSU_WEBHOOKS_DIR: dir, KUGETSU_MIN_ROLE: globalRole, KUGETSU_MAX_AGENTS: '1' });
+      // The only slot is taken by another issue, so the job under test stays queued.
+      fake.setPermission('acme/app', 'boss', 'admin');
+      expect((await command(fake, busy, 'boss', '/kugetsu long')).status).toBe(202);
+      expect((await command(fake, issue, login)).status).toBe(202);
+      const queued = (await s.store.recent(10)).find((j) => j.issueNumber === issue.number)!;
+      expect(queued.state).toBe('queued');
+      // As an older kugetsu admitted it when Gitea could not answer: the run checks again, with the
+      // repository's settings as they are then.
+      await s.store.update(queued.id, { needsAuthorization: true });
+      writeFileSync(path.join(dir, 'app.yaml'), `repository: acme/app\nmin_role: ${atRun}\n`);
+      expect(s.reloadSettings().ok).toBe(true);
+      await s.idle();
+      const job = (await s.store.get(queued.id))!;
+      expect(job.state).toBe(runs ? 'succeeded' : 'failed');
+      if (!runs) expect(JSON.stringify(job)).toMatch(/admin permission/);
+      expect(job.needsAuthorization ?? false).toBe(!runs);
+    },
+  );
 });

@@ -18,11 +18,23 @@ function seed(fake: FakeGitea) {
 async function command(fake: FakeGitea, n: number, text: string) {
   const issue = fake.issue('acme/app', n);
   const comment = fake.addComment('acme/app', n, { body: `/kugetsu ${text}`, author: 'alice' });
-  const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake), issue: { number: n, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: fake.user('alice') }));
+  const res = await world.deliver(
+    'issue_comment',
+    issueCommentPayload({
+      repo: world.repo(fake),
+      issue: { number: n, title: issue.title, body: issue.body },
+      comment: { id: comment.id, body: comment.body },
+      sender: fake.user('alice'),
+    }),
+  );
   expect(res.status).toBe(202);
 }
 
-const statusOf = (fake: FakeGitea, n: number) => fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id).at(-1)?.body ?? '';
+const statusOf = (fake: FakeGitea, n: number) =>
+  fake
+    .commentsOn('acme/app', n)
+    .filter((c) => c.authorId === fake.bot.id)
+    .at(-1)?.body ?? '';
 
 describe('sandbox settings at the service level', () => {
   it('KUGETSU_AGENT_SANDBOX=off runs agents, and says so at start-up, in /healthz and under every status comment', async () => {

@@ -70,7 +70,11 @@ describe('state labels, auto-PR and commit statuses through the whole service', 
     const head1 = git(origin, ['rev-parse', branch]);
     expect(fake.issueLabelNames('acme/app', 1)).toEqual(['kugetsu/done']);
     expect(fake.repo('acme/app').labels.map((l) => `${l.name} #${l.color}`)).toEqual([
-      'ready #ededed', 'kugetsu/queued #c5c8ce', 'kugetsu/running #1f75cb', 'kugetsu/done #2ea44f', 'kugetsu/failed #d73a4a',
+      'ready #ededed',
+      'kugetsu/queued #c5c8ce',
+      'kugetsu/running #1f75cb',
+      'kugetsu/done #2ea44f',
+      'kugetsu/failed #d73a4a',
     ]);
     const pulls = () => [...fake.repo('acme/app').issues.values()].filter((i) => i.pull);
     const [pr, ...others] = pulls();
@@ -90,7 +94,13 @@ describe('state labels, auto-PR and commit statuses through the whole service', 
 
     // Follow-up command: the turn runs on a branch with an open PR.
     const comment = fake.addComment('acme/app', 1, { body: '/kugetsu also say goodbye', author: 'alice' });
-    expect(await deliver(s, 'issue_comment', issueCommentPayload({ repo, issue: { number: 1, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: alice }))).toBe(202);
+    expect(
+      await deliver(
+        s,
+        'issue_comment',
+        issueCommentPayload({ repo, issue: { number: 1, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: alice }),
+      ),
+    ).toBe(202);
     await s.idle();
 
     const head2 = git(origin, ['rev-parse', branch]);
@@ -99,12 +109,20 @@ describe('state labels, auto-PR and commit statuses through the whole service', 
     expect((await s.store.get('2'))?.pullRequest).toEqual({ number: 2, url: prUrl });
     expect(fake.issueLabelNames('acme/app', 1)).toEqual(['kugetsu/done']);
     const job2Comment = (await s.store.get('2'))?.statusCommentId;
-    expect(fake.statusesOf('acme/app').slice(1).map((st) => [st.sha, st.state, st.description, st.targetUrl])).toEqual([
+    expect(
+      fake
+        .statusesOf('acme/app')
+        .slice(1)
+        .map((st) => [st.sha, st.state, st.description, st.targetUrl]),
+    ).toEqual([
       [head1, 'pending', 'kugetsu is working (job 2)', `${fake.baseUrl}/acme/app/issues/1#issuecomment-${job2Comment}`],
       [head2, 'success', 'kugetsu finished (job 2)', `${fake.baseUrl}/acme/app/issues/1#issuecomment-${job2Comment}`],
     ]);
     // The first job's comment is collapsed under the second's.
-    const bodies = fake.commentsOn('acme/app', 1).filter((c) => c.authorId === fake.bot.id).map((c) => c.body);
+    const bodies = fake
+      .commentsOn('acme/app', 1)
+      .filter((c) => c.authorId === fake.bot.id)
+      .map((c) => c.body);
     expect(bodies).toHaveLength(2);
     expect(bodies[0]).toContain('<details><summary>✅ Superseded by job 2 — succeeded in');
     expect(bodies[1]).toContain('✅ **kugetsu** · succeeded');

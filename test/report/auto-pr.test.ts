@@ -58,7 +58,7 @@ describe('auto-PR after a successful turn that pushed', () => {
     expect(fake.takeCalls().filter((c) => c.method === 'POST' && PULLS.test(c.path))).toEqual([]);
   });
 
-  it('mentions in the quoted issue title are inert in the PR title and body; the requester\'s stays', async () => {
+  it("mentions in the quoted issue title are inert in the PR title and body; the requester's stays", async () => {
     const { fake } = gitea;
     const store = tempStore();
     const { worker } = startWorker({ store, gitea: clientFor(fake) });
@@ -119,7 +119,10 @@ describe('auto-PR after a successful turn that pushed', () => {
     expect(fake.calls.filter((c) => c.lost).map((c) => c.method)).toEqual(['POST']);
     expect(pullsOf(fake)).toHaveLength(1);
     expect((await store.get(job.id))?.pullRequest?.number).toBe(2);
-    const pullCalls = fake.takeCalls().filter((c) => PULLS.test(c.path)).map((c) => c.method);
+    const pullCalls = fake
+      .takeCalls()
+      .filter((c) => PULLS.test(c.path))
+      .map((c) => c.method);
     expect(pullCalls.slice(0, 3)).toEqual(['GET', 'POST', 'GET']); // list, create (answer lost), list again: found
   });
 
@@ -145,6 +148,11 @@ describe('auto-PR after a successful turn that pushed', () => {
 
     expect(pullsOf(fake)).toEqual([expect.objectContaining({ number: 2, title: 'by hand' })]);
     expect((await store.get(job.id))?.pullRequest?.number).toBe(2);
-    expect(fake.takeCalls().filter((c) => c.method === 'POST' && PULLS.test(c.path)).map((c) => c.status)).toEqual([409]);
+    expect(
+      fake
+        .takeCalls()
+        .filter((c) => c.method === 'POST' && PULLS.test(c.path))
+        .map((c) => c.status),
+    ).toEqual([409]);
   });
 });

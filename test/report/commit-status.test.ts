@@ -36,9 +36,7 @@ describe('commit status on the head of the issue branch while it has an open PR'
 
     await advance(store, job, 'succeeded', { settings: NO_LABELS, headSha: END });
     expect(await worker.drain(2000)).toBe(true);
-    expect(fake.statusesOf('acme/app', END).map((s) => [s.state, s.context, s.description, s.targetUrl])).toEqual([
-      ['success', 'kugetsu', 'kugetsu finished (job 1)', link],
-    ]);
+    expect(fake.statusesOf('acme/app', END).map((s) => [s.state, s.context, s.description, s.targetUrl])).toEqual([['success', 'kugetsu', 'kugetsu finished (job 1)', link]]);
     const posts = fake.takeCalls().filter((c) => c.method === 'POST' && c.path.startsWith('/repos/acme/app/statuses/'));
     expect(posts.map((c) => [c.path, c.status])).toEqual([[`/repos/acme/app/statuses/${END}`, 201]]);
   });

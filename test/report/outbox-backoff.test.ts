@@ -51,7 +51,7 @@ describe('Retry-After', () => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
 
-  it('is read from an error that exposes it, and is undefined for today\'s GiteaError', () => {
+  it("is read from an error that exposes it, and is undefined for today's GiteaError", () => {
     expect(retryAfterOf(Object.assign(new GiteaError('x', 429, 'slow down'), { retryAfterMs: 2500 }), now)).toBe(2500);
     expect(retryAfterOf({ retryAfter: '7' }, now)).toBe(7000);
     expect(retryAfterOf({ headers: new Headers({ 'retry-after': '3' }) }, now)).toBe(3000);

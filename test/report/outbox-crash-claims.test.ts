@@ -31,7 +31,7 @@ describe('OutboxWorker after a crash left claims behind', () => {
     expect(calls.filter((c) => c.startsWith('POST '))).toEqual(['POST /repos/acme/app/issues/2/comments']);
   });
 
-  it('with a shared database, leaves another process\'s claims until they expire', async () => {
+  it("with a shared database, leaves another process's claims until they expire", async () => {
     const { fake } = gitea;
     const store = tempStore();
     const jobs = await claimedByADeadProcess(store);

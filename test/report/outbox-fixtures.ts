@@ -54,12 +54,7 @@ export function startWorker(options: Omit<OutboxWorkerOptions, 'logger' | 'redac
  * as the dispatcher does, plus what `outbox` adds (e.g. the queued state label); `extra` overrides
  * job fields (e.g. `replyTo`, `issueSnapshot`). Returns the stored job.
  */
-export async function admitJob(
-  store: SqliteStore,
-  n: number,
-  tag = `${n}`,
-  options: { extra?: Partial<NewJob>; outbox?: (job: Job) => NewOutboxItem[] } = {},
-): Promise<Job> {
+export async function admitJob(store: SqliteStore, n: number, tag = `${n}`, options: { extra?: Partial<NewJob>; outbox?: (job: Job) => NewOutboxItem[] } = {}): Promise<Job> {
   const outcome = await store.admit(
     { id: `delivery-${tag}`, eventType: 'issue_comment', eventKey: `event:${tag}`, receivedAt: new Date().toISOString() },
     {
@@ -100,7 +95,10 @@ export function pendingItems(store: SqliteStore): Promise<OutboxItem[]> {
 
 /** The status comments of `job` on the fake (bodies starting with its marker). */
 export function statusCommentsOf(fake: FakeGitea, job: Job): string[] {
-  return fake.commentsOn('acme/app', job.replyTo).map((c) => c.body).filter((b) => b.startsWith(statusMarker(job)));
+  return fake
+    .commentsOn('acme/app', job.replyTo)
+    .map((c) => c.body)
+    .filter((b) => b.startsWith(statusMarker(job)));
 }
 
 /** Seeds `acme/app` with issues #1..#count. */

@@ -34,15 +34,18 @@ describe('OutboxWorker while Gitea is down', () => {
     worker.wake();
 
     // Each issue's first write is retried with growing waits; the later writes of issue 2 wait behind it.
-    await vi.waitFor(async () => {
-      const items = await pendingItems(store);
-      const attempts = Object.fromEntries(items.map((i) => [i.key, i.attempts]));
-      expect(attempts[`status:${a.id}`]).toBeGreaterThanOrEqual(3);
-      expect(attempts[`status:${b.id}`]).toBeGreaterThanOrEqual(3);
-      expect(attempts[`status:${d.id}`]).toBeGreaterThanOrEqual(3);
-      expect(attempts['reply:2']).toBe(0);
-      expect(attempts[`status:${c.id}`]).toBe(0);
-    }, { timeout: 3000, interval: 10 });
+    await vi.waitFor(
+      async () => {
+        const items = await pendingItems(store);
+        const attempts = Object.fromEntries(items.map((i) => [i.key, i.attempts]));
+        expect(attempts[`status:${a.id}`]).toBeGreaterThanOrEqual(3);
+        expect(attempts[`status:${b.id}`]).toBeGreaterThanOrEqual(3);
+        expect(attempts[`status:${d.id}`]).toBeGreaterThanOrEqual(3);
+        expect(attempts['reply:2']).toBe(0);
+        expect(attempts[`status:${c.id}`]).toBe(0);
+      },
+      { timeout: 3000, interval: 10 },
+    );
     expect(await worker.drain(30)).toBe(false); // bounded while down
 
     // More state changes while down coalesce into the pending items.

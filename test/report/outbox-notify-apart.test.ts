@@ -45,7 +45,10 @@ describe('notifications in the outbox', () => {
       expect(slow.received.map((r) => [r.json?.event, r.status])).toEqual([['queued', 0]]);
       release();
       expect(await worker.drain(20_000)).toBe(true);
-      expect(slow.received.map((r) => [r.json?.event, r.status])).toEqual([['queued', 200], ['started', 200]]);
+      expect(slow.received.map((r) => [r.json?.event, r.status])).toEqual([
+        ['queued', 200],
+        ['started', 200],
+      ]);
     } finally {
       release();
     }

@@ -3,17 +3,7 @@ import { replyItem } from '../../src/store/outbox.js';
 import { renderStatusComment } from '../../src/report/render-status-comment.js';
 import type { Job } from '../../src/store/job.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
-import {
-  admitJob,
-  clientFor,
-  markRunning,
-  markSucceeded,
-  pendingItems,
-  seedIssues,
-  startWorker,
-  statusCommentsOf,
-  tempStore,
-} from './outbox-fixtures.js';
+import { admitJob, clientFor, markRunning, markSucceeded, pendingItems, seedIssues, startWorker, statusCommentsOf, tempStore } from './outbox-fixtures.js';
 
 const gitea = useFakeGitea({ seed: (fake) => seedIssues(fake, 2) });
 /** The look-up before a repeated create: only comments updated since shortly before the item or job. */
@@ -84,7 +74,11 @@ describe('OutboxWorker: status comments', () => {
     fake.injectFault({ loseResponse: true, method: 'POST', path: COMMENTS_1 });
     const client = clientFor(fake);
     const { worker } = startWorker({ store, gitea: client });
-    const item = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } }, 'comment:acme/app:77:created', '@alice needs write permission.');
+    const item = replyItem(
+      { issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } },
+      'comment:acme/app:77:created',
+      '@alice needs write permission.',
+    );
     const body = (item.op as { body: string }).body;
     await store.enqueue([item]);
     worker.wake();
@@ -123,7 +117,11 @@ describe('OutboxWorker: status comments', () => {
     // Job ids are sequential: anyone who can comment can pre-post the next job's marker, and a
     // reply's marker is derived from the event it answers.
     const planted = fake.addComment('acme/app', 1, { body: renderStatusComment(job), author: 'mallory' });
-    const reply = replyItem({ issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } }, 'comment:acme/app:78:created', '@alice needs write permission.');
+    const reply = replyItem(
+      { issueKey: 'acme/app#1', repo: { owner: 'acme', name: 'app' }, replyTo: 1, sender: { login: 'alice' } },
+      'comment:acme/app:78:created',
+      '@alice needs write permission.',
+    );
     const replyBody = (reply.op as { body: string }).body;
     fake.addComment('acme/app', 1, { body: replyBody, author: 'mallory' });
     await store.enqueue([reply]);
@@ -136,7 +134,10 @@ describe('OutboxWorker: status comments', () => {
     expect(stored).not.toBe(planted.id);
     expect(fake.comments.get(stored!)?.authorId).toBe(fake.bot.id);
     expect(fake.comments.get(planted.id)?.body).toBe(renderStatusComment(job)); // never edited
-    const bodies = fake.commentsOn('acme/app', 1).filter((c) => c.authorId === fake.bot.id).map((c) => c.body);
+    const bodies = fake
+      .commentsOn('acme/app', 1)
+      .filter((c) => c.authorId === fake.bot.id)
+      .map((c) => c.body);
     expect(bodies).toEqual([expect.stringContaining('kugetsu:status job=1'), replyBody]);
     fake.takeCalls();
   });

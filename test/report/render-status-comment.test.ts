@@ -13,7 +13,14 @@ const base: Job = {
   id: '42',
   deliveryId: 'f0e1d2c3-0000-4000-8000-000000000001',
   issueKey: issueKey('acme', 'widgets', 7),
-  repo: { owner: 'acme', name: 'widgets', fullName: 'acme/widgets', cloneUrl: 'https://git.example/acme/widgets.git', defaultBranch: 'main', htmlUrl: 'https://git.example/acme/widgets' },
+  repo: {
+    owner: 'acme',
+    name: 'widgets',
+    fullName: 'acme/widgets',
+    cloneUrl: 'https://git.example/acme/widgets.git',
+    defaultBranch: 'main',
+    htmlUrl: 'https://git.example/acme/widgets',
+  },
   issueNumber: 7,
   replyTo: 7,
   trigger: 'command',
@@ -38,7 +45,18 @@ const cases: Record<string, Job> = {
     state: 'succeeded',
     startedAt: '2026-11-22T10:01:00.000Z',
     finishedAt: '2026-11-22T10:04:12.000Z',
-    result: { exitCode: 0, timedOut: false, canceled: false, durationMs: 192_000, sessionId: 'ses_abc123', outputTail: '', summary: 'Added `--verbose` and a README section.', newCommits: 2, pushed: true, headSha: 'a'.repeat(40) },
+    result: {
+      exitCode: 0,
+      timedOut: false,
+      canceled: false,
+      durationMs: 192_000,
+      sessionId: 'ses_abc123',
+      outputTail: '',
+      summary: 'Added `--verbose` and a README section.',
+      newCommits: 2,
+      pushed: true,
+      headSha: 'a'.repeat(40),
+    },
     pullRequest: { number: 12, url: 'https://git.example/acme/widgets/pulls/12' },
   },
   'failed-agent': {
@@ -47,9 +65,16 @@ const cases: Record<string, Job> = {
     trigger: 'label',
     message: '',
     result: {
-      exitCode: 1, timedOut: false, canceled: false, durationMs: 61_500, sessionId: 'ses_abc123',
-      outputTail: 'step 1\nError: model refused\n```\nbacktick fence in output\n```', newCommits: 0, pushed: false,
-      failedPhase: 'agent', error: 'The agent exited with code 1. Nothing was pushed; see the output below.',
+      exitCode: 1,
+      timedOut: false,
+      canceled: false,
+      durationMs: 61_500,
+      sessionId: 'ses_abc123',
+      outputTail: 'step 1\nError: model refused\n```\nbacktick fence in output\n```',
+      newCommits: 0,
+      pushed: false,
+      failedPhase: 'agent',
+      error: 'The agent exited with code 1. Nothing was pushed; see the output below.',
     },
   },
   'failed-timeout': {
@@ -58,17 +83,47 @@ const cases: Record<string, Job> = {
     trigger: 'review',
     message: 'Please split the function.',
     replyTo: 9,
-    result: { exitCode: null, timedOut: true, canceled: false, durationMs: 3_600_000, outputTail: 'still thinking…', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The agent ran longer than the 3600 s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S). Nothing was pushed.' },
+    result: {
+      exitCode: null,
+      timedOut: true,
+      canceled: false,
+      durationMs: 3_600_000,
+      outputTail: 'still thinking…',
+      newCommits: 0,
+      pushed: false,
+      failedPhase: 'agent',
+      error: 'The agent ran longer than the 3600 s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S). Nothing was pushed.',
+    },
   },
   'failed-clone': {
     ...base,
     state: 'failed',
-    result: { exitCode: null, timedOut: false, canceled: false, durationMs: 900, outputTail: '', newCommits: 0, pushed: false, failedPhase: 'clone', error: 'could not clone https://git.example/acme/widgets.git: repository not found or the token lacks read access; check GITEA_TOKEN.' },
+    result: {
+      exitCode: null,
+      timedOut: false,
+      canceled: false,
+      durationMs: 900,
+      outputTail: '',
+      newCommits: 0,
+      pushed: false,
+      failedPhase: 'clone',
+      error: 'could not clone https://git.example/acme/widgets.git: repository not found or the token lacks read access; check GITEA_TOKEN.',
+    },
   },
   canceled: {
     ...base,
     state: 'canceled',
-    result: { exitCode: null, timedOut: false, canceled: true, durationMs: 4000, outputTail: 'working…', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' },
+    result: {
+      exitCode: null,
+      timedOut: false,
+      canceled: true,
+      durationMs: 4000,
+      outputTail: 'working…',
+      newCommits: 0,
+      pushed: false,
+      failedPhase: 'agent',
+      error: 'The job was canceled; the worktree was kept.',
+    },
   },
 };
 // A finished job whose comment a newer job's comment superseded: collapsed, the old content kept.
@@ -89,7 +144,9 @@ describe('status comment golden files (test/golden/status-*.md; UPDATE_GOLDEN=1 
     const job: Job = { ...cases['succeeded']!, result: { ...cases['succeeded']!.result!, usage } };
     const issueUsage = { inputTokens: 2400, outputTokens: 680, cacheReadTokens: 10_000, cacheWriteTokens: 0, costUsd: 0.03, turns: 2, costComplete: false };
     const text = renderStatusComment(job, { ...ctx, issueUsage }, now);
-    expect(text).toContain('| Tokens (this turn) | 1,200 in · 340 out · 5,000 cache read · 0 cache write · $0.0123 · `claude-sonnet-4-5` |\n| Tokens (issue, 2 turns) | 2,400 in · 680 out · 10,000 cache read · 0 cache write · $0.0300 (some turns without cost) |');
+    expect(text).toContain(
+      '| Tokens (this turn) | 1,200 in · 340 out · 5,000 cache read · 0 cache write · $0.0123 · `claude-sonnet-4-5` |\n| Tokens (issue, 2 turns) | 2,400 in · 680 out · 10,000 cache read · 0 cache write · $0.0300 (some turns without cost) |',
+    );
     // While running, no total yet; without usage, no token rows at all (the golden files).
     expect(renderStatusComment({ ...job, state: 'running' }, { ...ctx, issueUsage }, now)).not.toContain('Tokens (issue');
     expect(renderStatusComment(cases['succeeded']!, ctx, now)).not.toContain('Tokens');

@@ -7,7 +7,17 @@ import type { SqliteStore } from '../../src/store/sqlite-store.js';
 export function resultOf(state: JobState, headSha?: string): JobResult {
   return state === 'succeeded'
     ? { exitCode: 0, timedOut: false, canceled: false, durationMs: 192_000, outputTail: '', summary: 'Added hello.txt.', newCommits: 1, pushed: headSha !== undefined, headSha }
-    : { exitCode: 1, timedOut: false, canceled: state === 'canceled', durationMs: 61_000, outputTail: 'boom', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The agent exited with code 1.' };
+    : {
+        exitCode: 1,
+        timedOut: false,
+        canceled: state === 'canceled',
+        durationMs: 61_000,
+        outputTail: 'boom',
+        newCommits: 0,
+        pushed: false,
+        failedPhase: 'agent',
+        error: 'The agent exited with code 1.',
+      };
 }
 
 /**
@@ -24,7 +34,10 @@ export async function advance(store: SqliteStore, job: Job, state: JobState, opt
 
 /** The repository's labels whose names start with `kugetsu/`, as `name #color description`. */
 export function stateLabelsOf(fake: FakeGitea): string[] {
-  return fake.repo('acme/app').labels.filter((l) => l.name.startsWith('kugetsu/')).map((l) => `${l.name} #${l.color} ${l.description}`);
+  return fake
+    .repo('acme/app')
+    .labels.filter((l) => l.name.startsWith('kugetsu/'))
+    .map((l) => `${l.name} #${l.color} ${l.description}`);
 }
 
 /** The id of the repository label `name`. */

@@ -12,12 +12,34 @@ afterEach(async () => {
 });
 
 const JOB: Job = {
-  id: '7', issueKey: 'acme/app#3' as Job['issueKey'], deliveryId: 'd-1', state: 'failed', attempt: 1,
+  id: '7',
+  issueKey: 'acme/app#3' as Job['issueKey'],
+  deliveryId: 'd-1',
+  state: 'failed',
+  attempt: 1,
   repo: { owner: 'acme', name: 'app', fullName: 'acme/app', cloneUrl: 'http://g/acme/app.git', defaultBranch: 'main', htmlUrl: 'http://g/acme/app' },
-  issueNumber: 3, replyTo: 3, trigger: 'label', message: '', sender: { id: 2, login: 'alice' }, branch: 'kugetsu/issue-3', agent: 'opencode',
-  createdAt: '2026-11-25T10:00:00.000Z', startedAt: '2026-11-25T10:00:01.000Z', finishedAt: '2026-11-25T10:02:00.000Z',
+  issueNumber: 3,
+  replyTo: 3,
+  trigger: 'label',
+  message: '',
+  sender: { id: 2, login: 'alice' },
+  branch: 'kugetsu/issue-3',
+  agent: 'opencode',
+  createdAt: '2026-11-25T10:00:00.000Z',
+  startedAt: '2026-11-25T10:00:01.000Z',
+  finishedAt: '2026-11-25T10:02:00.000Z',
   issueSnapshot: { title: 'Fix it', body: 'b' },
-  result: { exitCode: 1, timedOut: false, canceled: false, durationMs: 119_000, outputTail: 'tail', newCommits: 0, pushed: false, failedPhase: 'agent', error: 'the agent printed tok-SECRET-1234 and failed' },
+  result: {
+    exitCode: 1,
+    timedOut: false,
+    canceled: false,
+    durationMs: 119_000,
+    outputTail: 'tail',
+    newCommits: 0,
+    pushed: false,
+    failedPhase: 'agent',
+    error: 'the agent printed tok-SECRET-1234 and failed',
+  },
 };
 
 function opFor(url: string, job: Job = JOB): NotifyOp {
@@ -31,7 +53,12 @@ async function receiver(key?: string) {
   return r;
 }
 
-const deps = (secret?: string) => ({ redact: createRedactor(['tok-SECRET-1234']), secretFor: () => secret, getJob: async () => undefined, now: () => Date.parse('2026-11-25T10:00:00Z') });
+const deps = (secret?: string) => ({
+  redact: createRedactor(['tok-SECRET-1234']),
+  secretFor: () => secret,
+  getJob: async () => undefined,
+  now: () => Date.parse('2026-11-25T10:00:00Z'),
+});
 
 describe('sendNotification', () => {
   it('POSTs the redacted payload signed like Gitea signs deliveries, with the stable delivery id', async () => {
@@ -45,7 +72,15 @@ describe('sendNotification', () => {
     expect(a!.headers['x-kugetsu-delivery']).toBe(b!.headers['x-kugetsu-delivery']);
     expect(a!.headers['x-kugetsu-event']).toBe('failed');
     expect(a!.raw).not.toContain('tok-SECRET-1234');
-    expect(a!.json!.job).toMatchObject({ id: '7', state: 'failed', repository: 'acme/app', issue: 3, url: 'http://g/acme/app/issues/3', title: 'Fix it', result: { exitCode: 1, error: 'the agent printed *** and failed', failedPhase: 'agent' } });
+    expect(a!.json!.job).toMatchObject({
+      id: '7',
+      state: 'failed',
+      repository: 'acme/app',
+      issue: 3,
+      url: 'http://g/acme/app/issues/3',
+      title: 'Fix it',
+      result: { exitCode: 1, error: 'the agent printed *** and failed', failedPhase: 'agent' },
+    });
   });
 
   it('is unsigned without a key', async () => {
@@ -83,7 +118,7 @@ describe('sendNotification', () => {
     expect((error as Error).message).not.toContain('hidden-token');
   });
 
-  it('only the events a target wants, one item per URL, in the receiver\'s group', () => {
+  it("only the events a target wants, one item per URL, in the receiver's group", () => {
     const targets = [
       { url: 'https://a.example/', events: ['succeeded'] as const, secret: 'global' as const },
       { url: 'https://b.example/', events: ['queued', 'failed'] as const, secret: 'repository' as const },

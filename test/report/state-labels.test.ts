@@ -32,10 +32,30 @@ describe('state labels mirrored on the issue', () => {
     fake.expectCalls([
       { method: 'POST', path: COMMENTS_1, status: 201 },
       { method: 'GET', path: LABELS, status: 200 },
-      { method: 'POST', path: '/repos/acme/app/labels', status: 201, body: { name: 'kugetsu/queued', color: 'c5c8ce', description: 'kugetsu: a job for this issue is waiting for an agent' } },
-      { method: 'POST', path: '/repos/acme/app/labels', status: 201, body: { name: 'kugetsu/running', color: '1f75cb', description: 'kugetsu: an agent is working on this issue' } },
-      { method: 'POST', path: '/repos/acme/app/labels', status: 201, body: { name: 'kugetsu/done', color: '2ea44f', description: 'kugetsu: the last job for this issue succeeded' } },
-      { method: 'POST', path: '/repos/acme/app/labels', status: 201, body: { name: 'kugetsu/failed', color: 'd73a4a', description: 'kugetsu: the last job for this issue failed' } },
+      {
+        method: 'POST',
+        path: '/repos/acme/app/labels',
+        status: 201,
+        body: { name: 'kugetsu/queued', color: 'c5c8ce', description: 'kugetsu: a job for this issue is waiting for an agent' },
+      },
+      {
+        method: 'POST',
+        path: '/repos/acme/app/labels',
+        status: 201,
+        body: { name: 'kugetsu/running', color: '1f75cb', description: 'kugetsu: an agent is working on this issue' },
+      },
+      {
+        method: 'POST',
+        path: '/repos/acme/app/labels',
+        status: 201,
+        body: { name: 'kugetsu/done', color: '2ea44f', description: 'kugetsu: the last job for this issue succeeded' },
+      },
+      {
+        method: 'POST',
+        path: '/repos/acme/app/labels',
+        status: 201,
+        body: { name: 'kugetsu/failed', color: 'd73a4a', description: 'kugetsu: the last job for this issue failed' },
+      },
       { method: 'POST', path: ISSUE_1_LABELS, status: 200, body: { labels: [queued] } },
     ]);
 
@@ -69,16 +89,8 @@ describe('state labels mirrored on the issue', () => {
     expect(await worker.drain(2000)).toBe(true);
     expect(fake.issueLabelNames('acme/app', 1)).toEqual(['kugetsu/failed']);
     const calls = fake.takeCalls();
-    expect(calls.filter((c) => c.method === 'POST' && c.path === ISSUE_1_LABELS).map((c) => c.body)).toEqual([
-      { labels: [queued] },
-      { labels: [running] },
-      { labels: [failed] },
-    ]);
-    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual([
-      `${ISSUE_1_LABELS}/${done}`,
-      `${ISSUE_1_LABELS}/${queued}`,
-      `${ISSUE_1_LABELS}/${running}`,
-    ]);
+    expect(calls.filter((c) => c.method === 'POST' && c.path === ISSUE_1_LABELS).map((c) => c.body)).toEqual([{ labels: [queued] }, { labels: [running] }, { labels: [failed] }]);
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual([`${ISSUE_1_LABELS}/${done}`, `${ISSUE_1_LABELS}/${queued}`, `${ISSUE_1_LABELS}/${running}`]);
     expect(calls.filter((c) => LABELS.test(c.path))).toEqual([]); // ids still cached
     expect(stateLabelsOf(fake)).toHaveLength(4);
   });
@@ -155,7 +167,10 @@ describe('state labels mirrored on the issue', () => {
     // Someone deletes kugetsu/running: adding its cached id is silently ignored by Gitea.
     const labels = fake.repo('acme/app').labels;
     const staleId = labelId(fake, 'kugetsu/running');
-    labels.splice(labels.findIndex((l) => l.id === staleId), 1);
+    labels.splice(
+      labels.findIndex((l) => l.id === staleId),
+      1,
+    );
     await advance(store, job, 'running');
     expect(await worker.drain(2000)).toBe(true);
     const fresh = labelId(fake, 'kugetsu/running');

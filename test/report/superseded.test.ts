@@ -30,7 +30,9 @@ describe('superseded status comments are collapsed', () => {
     expect(stored?.supersededBy).toBe(second.id);
     const [collapsed, current] = [statusCommentsOf(fake, first)[0]!, statusCommentsOf(fake, second)[0]!];
     expect(collapsed).toBe(renderStatusComment(stored!));
-    expect(collapsed.startsWith(`${statusMarker(first)}\n\n<details><summary>✅ Superseded by job 2 — succeeded in 3m 12s</summary>\n\n✅ **kugetsu** · succeeded in 3m 12s`)).toBe(true);
+    expect(collapsed.startsWith(`${statusMarker(first)}\n\n<details><summary>✅ Superseded by job 2 — succeeded in 3m 12s</summary>\n\n✅ **kugetsu** · succeeded in 3m 12s`)).toBe(
+      true,
+    );
     expect(collapsed.trimEnd().endsWith('</details>')).toBe(true);
     expect(current).toContain('⏳ **kugetsu** · queued');
 
@@ -59,5 +61,4 @@ describe('superseded status comments are collapsed', () => {
     expect(statusCommentsOf(fake, onPr)[0]).toContain('❌ **kugetsu** · failed');
     fake.takeCalls();
   });
-
 });

@@ -184,11 +184,13 @@ function forgeries(body: string): Forgery[] {
 type Answer = { status: number; text: string };
 type Send = (f: { body: Buffer; headers: Record<string, string> }) => Promise<Answer>;
 
-const inProcess = (s: Service): Send => async ({ body, headers }) => {
-  // A Uint8Array body: a string body would make Request add "text/plain;charset=UTF-8".
-  const res = await s.app.request('/webhooks/gitea', { method: 'POST', body: new Uint8Array(body), headers });
-  return { status: res.status, text: await res.text() };
-};
+const inProcess =
+  (s: Service): Send =>
+  async ({ body, headers }) => {
+    // A Uint8Array body: a string body would make Request add "text/plain;charset=UTF-8".
+    const res = await s.app.request('/webhooks/gitea', { method: 'POST', body: new Uint8Array(body), headers });
+    return { status: res.status, text: await res.text() };
+  };
 
 /** Starts @hono/node-server on 127.0.0.1 and returns a sender over node:http (exact headers, no defaults). */
 async function overSocket(s: Service): Promise<Send> {
@@ -204,15 +206,12 @@ async function overSocket(s: Service): Promise<Send> {
   const { port } = server.address() as AddressInfo;
   return ({ body, headers }) =>
     new Promise<Answer>((resolve, reject) => {
-      const req = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: '/webhooks/gitea', headers: { ...headers, 'content-length': String(body.length) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/webhooks/gitea', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
       req.on('error', reject);
       req.end(body);
     });
@@ -282,7 +281,12 @@ describe.each([
     // Let anything that a forgery might have started happen, then look.
     await new Promise((r) => setTimeout(r, 200));
     await s.idle(5_000);
-    await expectNothingStored(s, dbFile, table.map((f) => f.headers['x-gitea-delivery']!), commentEventKey('acme', 'app', comment.id));
+    await expectNothingStored(
+      s,
+      dbFile,
+      table.map((f) => f.headers['x-gitea-delivery']!),
+      commentEventKey('acme', 'app', comment.id),
+    );
     expect(writes(fake)).toEqual([]);
     expect(fake.commentsOn('acme/app', issue.number)).toHaveLength(1);
     expect(fake.comments.get(comment.id)?.reactions ?? []).toEqual([]);
@@ -327,7 +331,10 @@ describe('secrets of other repositories and the Authorization header', () => {
     await s.idle(5_000);
     fake.takeCalls();
     const jobs = await s.store.recent(10);
-    expect(jobs.map((j) => `${j.issueKey} (delivery ${j.deliveryId})`), "a job was created from a delivery signed with another repository's secret").toEqual([]);
+    expect(
+      jobs.map((j) => `${j.issueKey} (delivery ${j.deliveryId})`),
+      "a job was created from a delivery signed with another repository's secret",
+    ).toEqual([]);
     expect(tableCounts(dbFile)).toMatchObject({ jobs: 0, deliveries: 0, outbox: 0 });
   });
 

@@ -25,12 +25,7 @@ const SECRET = 'fuzz-secret-2d7c';
 const TOKEN = 'fuzz-token-9a41e0';
 const CASES = 10_000;
 const SEED_ENV = process.env.KUGETSU_FUZZ_SEED;
-const SEED =
-  SEED_ENV && SEED_ENV !== 'random'
-    ? Number(SEED_ENV) >>> 0
-    : process.env.CI && SEED_ENV !== 'random'
-      ? 20261122
-      : (Date.now() ^ (process.pid << 16)) >>> 0;
+const SEED = SEED_ENV && SEED_ENV !== 'random' ? Number(SEED_ENV) >>> 0 : process.env.CI && SEED_ENV !== 'random' ? 20261122 : (Date.now() ^ (process.pid << 16)) >>> 0;
 const gitea = useFakeGitea({ token: TOKEN, strict: false });
 
 let tmp: string;
@@ -163,13 +158,19 @@ describe(`fuzz: ${CASES} hostile deliveries (seed ${SEED})`, () => {
       console.log(`fuzz: ${CASES + big.length} deliveries in ${elapsed} ms; answers by status: ${JSON.stringify(counts)}`);
 
       const errorLines = logs.lines.filter((l) => l.level >= 50).map((l) => JSON.stringify(l).slice(0, 1500));
-      expect(bad.map(describeCase).slice(0, 15), `seed ${SEED}: ${bad.length} bad answers (5xx, non-JSON, thrown, or 202); error log lines: ${errorLines.slice(0, 3).join('\n')}`).toEqual([]);
+      expect(
+        bad.map(describeCase).slice(0, 15),
+        `seed ${SEED}: ${bad.length} bad answers (5xx, non-JSON, thrown, or 202); error log lines: ${errorLines.slice(0, 3).join('\n')}`,
+      ).toEqual([]);
       expect(unhandled.map(String), `seed ${SEED}: unhandled rejections/exceptions`).toEqual([]);
       // Refused deliveries are answered with a reason, not logged as failures of kugetsu.
       expect(errorLines.slice(0, 5), `seed ${SEED}: error lines in the log`).toEqual([]);
       // No generated delivery may even be taken for a delegation (refused or queued).
       const delegations = logs.lines.filter((l) => l.msg === 'delegation refused' || l.msg === 'delegation queued');
-      expect(delegations.slice(0, 3).map((l) => `${l.msg} (${l.reason ?? ''}) ← ${kinds.get(l.delivery) ?? l.delivery}`), `seed ${SEED}: deliveries taken for delegations`).toEqual([]);
+      expect(
+        delegations.slice(0, 3).map((l) => `${l.msg} (${l.reason ?? ''}) ← ${kinds.get(l.delivery) ?? l.delivery}`),
+        `seed ${SEED}: deliveries taken for delegations`,
+      ).toEqual([]);
 
       // Still up, and nothing was admitted.
       const health = await s.app.request('/healthz');
@@ -177,11 +178,17 @@ describe(`fuzz: ${CASES} hostile deliveries (seed ${SEED})`, () => {
       expect(await health.json()).toMatchObject({ status: 'ok', running: 0 });
       await s.idle(10_000);
       const jobs = await s.store.recent(10);
-      expect(jobs.map((j) => `job ${j.id} ${j.issueKey} from delivery ${j.deliveryId} (${j.trigger}: ${j.message.slice(0, 60)})`), `seed ${SEED}: jobs created`).toEqual([]);
+      expect(
+        jobs.map((j) => `job ${j.id} ${j.issueKey} from delivery ${j.deliveryId} (${j.trigger}: ${j.message.slice(0, 60)})`),
+        `seed ${SEED}: jobs created`,
+      ).toEqual([]);
       expect(tableCounts(dbFile)).toEqual(Object.fromEntries(ADMISSION_TABLES.map((t) => [t, 0])));
       // Nothing that is not a trigger may write to Gitea (reads such as GET /user are fine).
       const writes = fake.takeCalls().filter((c) => c.method !== 'GET');
-      expect(writes.map((c) => `${c.method} ${c.path}`), `seed ${SEED}: Gitea writes`).toEqual([]);
+      expect(
+        writes.map((c) => `${c.method} ${c.path}`),
+        `seed ${SEED}: Gitea writes`,
+      ).toEqual([]);
       // Sanity: the generator did reach the pipeline (valid signatures over parseable payloads).
       expect(counts[200] ?? 0, 'ignored (200) answers').toBeGreaterThan(CASES / 10);
       expect(counts[400] ?? 0, 'invalid (400) answers').toBeGreaterThan(CASES / 10);
@@ -194,7 +201,7 @@ describe(`fuzz: ${CASES} hostile deliveries (seed ${SEED})`, () => {
     }
   });
 
-  it('hand-picked hostile payloads (the fuzzer\'s findings and their neighbours): 2xx/4xx, never a job', async () => {
+  it("hand-picked hostile payloads (the fuzzer's findings and their neighbours): 2xx/4xx, never a job", async () => {
     const fake = gitea.fake;
     const origin = createBareOrigin(tmp);
     const { ready } = seedGitea(fake, origin);
@@ -257,7 +264,10 @@ describe(`fuzz: ${CASES} hostile deliveries (seed ${SEED})`, () => {
       if (reason) expect.soft(text, name).toMatch(reason);
     }
     await s.idle(10_000);
-    expect((await s.store.recent(10)).map((j) => `${j.issueKey} from ${j.deliveryId}`), answers.join('\n')).toEqual([]);
+    expect(
+      (await s.store.recent(10)).map((j) => `${j.issueKey} from ${j.deliveryId}`),
+      answers.join('\n'),
+    ).toEqual([]);
     expect(tableCounts(dbFile)).toMatchObject({ jobs: 0, deliveries: 0, outbox: 0, repos: 0 });
     expect(fake.takeCalls().filter((c) => c.method !== 'GET')).toEqual([]);
   });

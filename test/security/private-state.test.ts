@@ -53,14 +53,29 @@ describe('private state', () => {
     server = await startServer({ env, logFile: path.join(w.tmp, 'server-1.log') });
     const res = await postDelivery(server.url, commentDelivery(w, 1, 'write the notes'), SECRET);
     expect(res.status).toBe(202);
-    const ended = await pollUntil(() => statusComments(w.fake).find((s) => s.state === 'succeeded' || s.state === 'failed')?.state, { timeoutMs: 30_000, what: 'the job to end', diagnose: () => logTail(server!.logFile) });
+    const ended = await pollUntil(() => statusComments(w.fake).find((s) => s.state === 'succeeded' || s.state === 'failed')?.state, {
+      timeoutMs: 30_000,
+      what: 'the job to end',
+      diagnose: () => logTail(server!.logFile),
+    });
     expect(ended, logTail(server.logFile)).toBe('succeeded');
 
     // While the server runs (the database's -wal and -shm exist), nothing has group or other bits.
     const fresh = walk(stateDir);
     expect(shared(fresh)).toEqual([]);
     const names = fresh.map((e) => e.path);
-    for (const expected of ['.', 'kugetsu.db', 'kugetsu.db-wal', 'kugetsu.db-shm', 'admin-token', 'logs/job-1.log', 'prompts/acme/app/issue-1/job-1.md', 'prompts/acme/app/issue-1/job-1.message.txt', 'worktrees/acme/app/issue-1/out.txt', 'repos/acme/app.git']) {
+    for (const expected of [
+      '.',
+      'kugetsu.db',
+      'kugetsu.db-wal',
+      'kugetsu.db-shm',
+      'admin-token',
+      'logs/job-1.log',
+      'prompts/acme/app/issue-1/job-1.md',
+      'prompts/acme/app/issue-1/job-1.message.txt',
+      'worktrees/acme/app/issue-1/out.txt',
+      'repos/acme/app.git',
+    ]) {
       expect(names, expected).toContain(expected);
     }
     expect(fresh.find((e) => e.path === '.')?.mode).toBe(0o700);
@@ -70,7 +85,7 @@ describe('private state', () => {
 
     // As an older kugetsu under umask 022 left it: dirs 0755, files 0644; plus a symlink to a file outside.
     const outside = path.join(w.tmp, 'outside.txt');
-    writeFileSync(outside, 'not kugetsu\'s');
+    writeFileSync(outside, "not kugetsu's");
     chmodSync(outside, 0o644);
     symlinkSync(outside, path.join(stateDir, 'link-to-outside'));
     const loosened = walk(stateDir);

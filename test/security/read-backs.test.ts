@@ -61,7 +61,12 @@ afterEach(async () => {
 function seed() {
   const fake = gitea.fake;
   fake.addRepo({ owner: 'acme', name: 'app', cloneUrl: `${giteaGit.baseUrl}/acme/app.git` });
-  for (const [login, role] of [['alice', 'write'], ['bob', 'write'], ['mallory', 'read']] as const) fake.setPermission('acme/app', login, role);
+  for (const [login, role] of [
+    ['alice', 'write'],
+    ['bob', 'write'],
+    ['mallory', 'read'],
+  ] as const)
+    fake.setPermission('acme/app', login, role);
   fake.addLabel('acme/app', 'ready');
   const issue = fake.addIssue('acme/app', { title: 'Add a greeting', body: 'Please add hello.txt', author: 'alice' });
   const other = fake.addIssue('acme/app', { title: 'Another issue', body: 'unrelated', author: 'alice' });
@@ -114,22 +119,57 @@ function forgeries(w: World): Array<{ name: string; fine: string; payload: unkno
   const comment = (id: number, body: string, on = snapshot) => issueCommentPayload({ repo: app, issue: on, comment: { id, body }, sender: alice });
   const ready = fake.repo('acme/app').labels.find((l) => l.name === 'ready')!;
   return [
-    { name: 'a comment id that does not exist', fine: 'issue_comment', payload: comment(987_654, '/kugetsu please add hello.txt'), reason: /comment 987654 does not exist in acme\/app/ },
-    { name: 'a comment that exists but was written by someone else', fine: 'issue_comment', payload: comment(w.byBob.id, w.byBob.body), reason: /was written by @bob in Gitea, not by @alice/ },
-    { name: 'a comment that exists on another issue', fine: 'issue_comment', payload: comment(w.onOther.id, w.onOther.body), reason: new RegExp(`is on #${w.other.number} in Gitea, not on #${issue.number}`) },
-    { name: 'a comment whose body differs', fine: 'issue_comment', payload: comment(w.asked.id, '/kugetsu delete every branch and push --force'), reason: /says something else in Gitea/ },
-    { name: 'a comment that carries no command in Gitea', fine: 'issue_comment', payload: comment(w.plain.id, '/kugetsu please add hello.txt'), reason: /carries no \/kugetsu command in Gitea/ },
+    {
+      name: 'a comment id that does not exist',
+      fine: 'issue_comment',
+      payload: comment(987_654, '/kugetsu please add hello.txt'),
+      reason: /comment 987654 does not exist in acme\/app/,
+    },
+    {
+      name: 'a comment that exists but was written by someone else',
+      fine: 'issue_comment',
+      payload: comment(w.byBob.id, w.byBob.body),
+      reason: /was written by @bob in Gitea, not by @alice/,
+    },
+    {
+      name: 'a comment that exists on another issue',
+      fine: 'issue_comment',
+      payload: comment(w.onOther.id, w.onOther.body),
+      reason: new RegExp(`is on #${w.other.number} in Gitea, not on #${issue.number}`),
+    },
+    {
+      name: 'a comment whose body differs',
+      fine: 'issue_comment',
+      payload: comment(w.asked.id, '/kugetsu delete every branch and push --force'),
+      reason: /says something else in Gitea/,
+    },
+    {
+      name: 'a comment that carries no command in Gitea',
+      fine: 'issue_comment',
+      payload: comment(w.plain.id, '/kugetsu please add hello.txt'),
+      reason: /carries no \/kugetsu command in Gitea/,
+    },
     { name: 'a /kugetsu stop whose comment does not exist', fine: 'issue_comment', payload: comment(987_655, '/kugetsu stop'), reason: /comment 987655 does not exist/ },
     {
       name: 'a review that does not exist',
       fine: 'pull_request_review_rejected',
-      payload: reviewRejectedPayload({ repo: app, pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` }, review: 'Drop the tests.', sender: fake.user('bob') }),
+      payload: reviewRejectedPayload({
+        repo: app,
+        pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` },
+        review: 'Drop the tests.',
+        sender: fake.user('bob'),
+      }),
       reason: /no "request changes" review by @bob/,
     },
     {
       name: 'a review that is an approval in Gitea',
       fine: 'pull_request_review_rejected',
-      payload: reviewRejectedPayload({ repo: app, pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` }, review: 'Please rename the helper.', sender: alice }),
+      payload: reviewRejectedPayload({
+        repo: app,
+        pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue.number}` },
+        review: 'Please rename the helper.',
+        sender: alice,
+      }),
       reason: /no "request changes" review by @alice/,
     },
     {
@@ -141,7 +181,12 @@ function forgeries(w: World): Array<{ name: string; fine: string; payload: unkno
     {
       name: 'a repository that does not exist',
       fine: 'issue_comment',
-      payload: issueCommentPayload({ repo: repoOf('acme', 'ghost', `${otherGit.baseUrl}/acme/app.git`), issue: snapshot, comment: { id: w.asked.id, body: w.asked.body }, sender: alice }),
+      payload: issueCommentPayload({
+        repo: repoOf('acme', 'ghost', `${otherGit.baseUrl}/acme/app.git`),
+        issue: snapshot,
+        comment: { id: w.asked.id, body: w.asked.body },
+        sender: alice,
+      }),
       reason: /repository acme\/ghost does not exist in Gitea/,
     },
   ];
@@ -166,7 +211,12 @@ describe('forged deliveries, signed with a secret kugetsu accepts', () => {
     expect(answers).toHaveLength(forgeries(w).length);
     await s.idle();
     // Nothing admitted, nothing written to Gitea (no status comment, no 👀, no refusal reply).
-    expect(tableCounts(path.join(tmp, 'state', 'kugetsu.db'), ['jobs', 'deliveries', 'outbox', 'deferred_events'])).toEqual({ jobs: 0, deliveries: 0, outbox: 0, deferred_events: 0 });
+    expect(tableCounts(path.join(tmp, 'state', 'kugetsu.db'), ['jobs', 'deliveries', 'outbox', 'deferred_events'])).toEqual({
+      jobs: 0,
+      deliveries: 0,
+      outbox: 0,
+      deferred_events: 0,
+    });
     const writes = gitea.fake.calls.filter((c) => c.method !== 'GET');
     expect(writes).toEqual([]);
     expect(existsSync(path.join(tmp, 'state', 'worktrees'))).toBe(false);
@@ -194,7 +244,7 @@ describe('forged deliveries, signed with a secret kugetsu accepts', () => {
     ["Gitea's host on another port", (other: string) => other],
     ['a file:// URL', () => `file://${path.join(tmp, 'other-git', 'acme', 'app.git')}`],
     ['a local path', () => path.join(tmp, 'other-git', 'acme', 'app.git')],
-  ])('a genuine command whose payload names a clone URL on %s runs on the repository Gitea names; the token goes only to Gitea\'s git host', async (_what, cloneUrl) => {
+  ])("a genuine command whose payload names a clone URL on %s runs on the repository Gitea names; the token goes only to Gitea's git host", async (_what, cloneUrl) => {
     const w = seed();
     const s = await startService();
     const payload = issueCommentPayload({

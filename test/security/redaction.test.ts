@@ -78,7 +78,12 @@ function captureStdout() {
   }) as typeof process.stdout.write;
   return {
     text: () => chunks.join(''),
-    lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     restore: () => {
       process.stdout.write = original;
     },
@@ -129,7 +134,7 @@ describe('the token and the webhook secret never leave kugetsu', () => {
     const port = await closedPort();
     const tokenUrl = `https://x:${TOKEN}@127.0.0.1:${port}/${SECRET}/r.git`;
     const stdout = captureStdout();
-    let answers: Array<{ what: string; status: number; json: Record<string, string> }> = [];
+    const answers: Array<{ what: string; status: number; json: Record<string, string> }> = [];
     try {
       service = await startRealService({
         giteaUrl: fake.baseUrl,
@@ -145,22 +150,52 @@ describe('the token and the webhook secret never leave kugetsu', () => {
 
       // 1. A command whose message carries the secrets, on an issue whose title, body and comments carry them.
       const c1 = fake.addComment('acme/app', issue1.number, { body: `/kugetsu please use ${PLANT}\nand on a second line ${TOKEN}`, author: 'alice' });
-      const r1 = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake), issue: { number: issue1.number, title: issue1.title, body: issue1.body }, comment: { id: c1.id, body: c1.body }, sender: alice }));
+      const r1 = await deliver(
+        s,
+        'issue_comment',
+        issueCommentPayload({ repo: repoOf(fake), issue: { number: issue1.number, title: issue1.title, body: issue1.body }, comment: { id: c1.id, body: c1.body }, sender: alice }),
+      );
       answers.push({ what: 'command on #1', ...r1 });
       await s.idle();
 
       // 2. The trigger label (added by alice through the API), payload title/body with the secrets; this agent run fails (exit 3).
       const added = await callFake(fake, 'POST', `/repos/acme/app/issues/${issue2.number}/labels`, { labels: [ready.id] }, 'alice-token-for-labels');
       expect(added.status).toBe(200);
-      const r2 = await deliver(s, 'issue_label', issueLabelPayload({ repo: repoOf(fake), issue: { number: issue2.number, title: issue2.title, body: issue2.body, labels: [{ id: ready.id, name: 'ready' }] }, sender: alice }));
+      const r2 = await deliver(
+        s,
+        'issue_label',
+        issueLabelPayload({
+          repo: repoOf(fake),
+          issue: { number: issue2.number, title: issue2.title, body: issue2.body, labels: [{ id: ready.id, name: 'ready' }] },
+          sender: alice,
+        }),
+      );
       answers.push({ what: 'label on #2', ...r2 });
       // 3. Changes requested on kugetsu's PR, with the secrets in the review.
       fake.addReview('acme/app', pr.number, { author: 'alice', body: `Please fix: ${PLANT}` });
-      const r3 = await deliver(s, 'pull_request_review_rejected', reviewRejectedPayload({ repo: repoOf(fake), pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue1.number}` }, review: `Please fix: ${PLANT}`, sender: alice }));
+      const r3 = await deliver(
+        s,
+        'pull_request_review_rejected',
+        reviewRejectedPayload({
+          repo: repoOf(fake),
+          pull: { number: pr.number, title: pr.title, headRef: `kugetsu/issue-${issue1.number}` },
+          review: `Please fix: ${PLANT}`,
+          sender: alice,
+        }),
+      );
       answers.push({ what: 'review on PR', ...r3 });
       // 4. A command by someone with read access only (refused), carrying the secrets.
       const c4 = fake.addComment('acme/app', issue3.number, { body: `/kugetsu leak ${PLANT}`, author: 'mallory' });
-      const r4 = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake), issue: { number: issue3.number, title: issue3.title, body: issue3.body }, comment: { id: c4.id, body: c4.body }, sender: fake.user('mallory') }));
+      const r4 = await deliver(
+        s,
+        'issue_comment',
+        issueCommentPayload({
+          repo: repoOf(fake),
+          issue: { number: issue3.number, title: issue3.title, body: issue3.body },
+          comment: { id: c4.id, body: c4.body },
+          sender: fake.user('mallory'),
+        }),
+      );
       answers.push({ what: 'refused command by mallory', ...r4 });
       await s.idle();
 
@@ -170,10 +205,28 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       fake.repo('acme/app').cloneUrl = tokenUrl;
       fake.repo('acme/other').cloneUrl = tokenUrl;
       const c5 = fake.addComment('acme/app', issue3.number, { body: `/kugetsu fetch fails ${PLANT}`, author: 'alice' });
-      const r5 = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake, 'app', tokenUrl), issue: { number: issue3.number, title: issue3.title, body: issue3.body }, comment: { id: c5.id, body: c5.body }, sender: alice }));
+      const r5 = await deliver(
+        s,
+        'issue_comment',
+        issueCommentPayload({
+          repo: repoOf(fake, 'app', tokenUrl),
+          issue: { number: issue3.number, title: issue3.title, body: issue3.body },
+          comment: { id: c5.id, body: c5.body },
+          sender: alice,
+        }),
+      );
       answers.push({ what: 'command on #3 with a token clone URL (fetch)', ...r5 });
       const c6 = fake.addComment('acme/other', other1.number, { body: `/kugetsu clone fails ${PLANT}`, author: 'alice' });
-      const r6 = await deliver(s, 'issue_comment', issueCommentPayload({ repo: repoOf(fake, 'other', tokenUrl), issue: { number: other1.number, title: other1.title, body: other1.body }, comment: { id: c6.id, body: c6.body }, sender: alice }));
+      const r6 = await deliver(
+        s,
+        'issue_comment',
+        issueCommentPayload({
+          repo: repoOf(fake, 'other', tokenUrl),
+          issue: { number: other1.number, title: other1.title, body: other1.body },
+          comment: { id: c6.id, body: c6.body },
+          sender: alice,
+        }),
+      );
       answers.push({ what: 'command on acme/other#1 with a token clone URL (clone)', ...r6 });
       await s.idle();
 
@@ -201,7 +254,10 @@ describe('the token and the webhook secret never leave kugetsu', () => {
         'acme/other#1 command failed (clone)',
       ]);
       const lines = stdout.lines();
-      expect(lines.some((l) => l.msg === 'delegation queued'), 'the product logger was captured').toBe(true);
+      expect(
+        lines.some((l) => l.msg === 'delegation queued'),
+        'the product logger was captured',
+      ).toBe(true);
       expect(lines.some((l) => l.msg === 'job finished')).toBe(true);
 
       const leaks: Record<string, Leak[]> = {};
@@ -209,25 +265,42 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       leaks.log = findSecrets('stdout log', stdout.text(), NEEDLES);
       // Every request sent to Gitea: path and body (status comments, replies, reactions, label removals).
       const calls = fake.takeCalls();
-      leaks.gitea = calls.flatMap((c, i) => findSecrets(`Gitea call ${i}: ${c.method} ${c.path.split('?')[0]}`, `${c.path} ${c.body === undefined ? '' : JSON.stringify(c.body)}`, NEEDLES));
+      leaks.gitea = calls.flatMap((c, i) =>
+        findSecrets(`Gitea call ${i}: ${c.method} ${c.path.split('?')[0]}`, `${c.path} ${c.body === undefined ? '' : JSON.stringify(c.body)}`, NEEDLES),
+      );
       const botComments = [...fake.comments.values()].filter((c) => c.authorId === fake.bot.id);
       expect(botComments.length, 'status comments and the refusal reply').toBeGreaterThanOrEqual(6);
-      expect(botComments.some((c) => c.body.includes('***')), 'a status comment shows the masked message').toBe(true);
-      expect(botComments.some((c) => /needs write permission/.test(c.body)), 'the refusal reply').toBe(true);
+      expect(
+        botComments.some((c) => c.body.includes('***')),
+        'a status comment shows the masked message',
+      ).toBe(true);
+      expect(
+        botComments.some((c) => /needs write permission/.test(c.body)),
+        'the refusal reply',
+      ).toBe(true);
 
       // Files under the state dir, by kind (the SQLite database is not a place this test makes promises about).
       const files = listFiles(stateDir).filter((f) => !/kugetsu\.db(-wal|-shm)?$/.test(f));
       const rel = (f: string) => path.relative(stateDir, f);
       const prompts = files.filter((f) => rel(f).startsWith(`prompts${path.sep}`));
       const logFiles = files.filter((f) => rel(f).startsWith(`logs${path.sep}`));
-      const gitConfigs = files.filter((f) => path.basename(f) === 'config' && /(\.git|\.git\.tmp-[^/]*)$/.test(path.dirname(f)) || /\.git[/\\]config$/.test(f));
+      const gitConfigs = files.filter((f) => (path.basename(f) === 'config' && /(\.git|\.git\.tmp-[^/]*)$/.test(path.dirname(f))) || /\.git[/\\]config$/.test(f));
       const worktreeFiles = files.filter((f) => rel(f).startsWith(`worktrees${path.sep}`) && !rel(f).includes(`${path.sep}.git${path.sep}`));
       const rest = files.filter((f) => !prompts.includes(f) && !logFiles.includes(f) && !gitConfigs.includes(f) && !worktreeFiles.includes(f));
       expect(prompts.length, 'prompt files').toBeGreaterThanOrEqual(3);
-      expect(prompts.some((f) => readFileSync(f, 'utf8').includes('***')), 'a prompt shows masked text').toBe(true);
+      expect(
+        prompts.some((f) => readFileSync(f, 'utf8').includes('***')),
+        'a prompt shows masked text',
+      ).toBe(true);
       expect(logFiles.length, 'agent log files').toBeGreaterThanOrEqual(3);
-      expect(gitConfigs.some((f) => rel(f).startsWith(`repos${path.sep}acme${path.sep}app.git`)), `git configs: ${gitConfigs.map(rel).join(', ')}`).toBe(true);
-      expect(worktreeFiles.some((f) => path.basename(f) === 'prompt-copy.md'), 'the agent copied its prompt into the worktree').toBe(true);
+      expect(
+        gitConfigs.some((f) => rel(f).startsWith(`repos${path.sep}acme${path.sep}app.git`)),
+        `git configs: ${gitConfigs.map(rel).join(', ')}`,
+      ).toBe(true);
+      expect(
+        worktreeFiles.some((f) => path.basename(f) === 'prompt-copy.md'),
+        'the agent copied its prompt into the worktree',
+      ).toBe(true);
       leaks.prompts = scanFiles(prompts, NEEDLES);
       leaks.agentLogs = scanFiles(logFiles, NEEDLES);
       leaks.gitConfig = scanFiles(gitConfigs, NEEDLES);
@@ -245,7 +318,12 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       for (const d of dumps) {
         const env = JSON.parse(readFileSync(d, 'utf8')) as Record<string, string>;
         expect.soft(env.GITEA_TOKEN, `${d}: GITEA_TOKEN`).toBeUndefined();
-        expect.soft(Object.keys(env).filter((k) => /^KUGETSU_(WEBHOOK|REPO_SECRETS|ALLOW|AGENT_ENV|AGENT_COMMAND)/.test(k)), `${d}: kugetsu settings`).toEqual([]);
+        expect
+          .soft(
+            Object.keys(env).filter((k) => /^KUGETSU_(WEBHOOK|REPO_SECRETS|ALLOW|AGENT_ENV|AGENT_COMMAND)/.test(k)),
+            `${d}: kugetsu settings`,
+          )
+          .toEqual([]);
         for (const [k, v] of Object.entries(env)) leaks.agentEnv.push(...findSecrets(`${d}: ${k}`, v, NEEDLES));
       }
       // The engine has each job's output as its log file has it: masked the same, nothing lost.
@@ -261,7 +339,12 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       for (const f of logFiles) expect.soft(readFileSync(f, 'utf8'), rel(f)).toMatch(/^GITEA_TOKEN=$/m);
 
       for (const [channel, found] of Object.entries(leaks)) {
-        expect.soft(found.map((l) => `${l.secret} in ${l.where.startsWith(tmp) ? path.relative(tmp, l.where) : l.where}: …${l.excerpt}…`), `secrets leaked into ${channel}`).toEqual([]);
+        expect
+          .soft(
+            found.map((l) => `${l.secret} in ${l.where.startsWith(tmp) ? path.relative(tmp, l.where) : l.where}: …${l.excerpt}…`),
+            `secrets leaked into ${channel}`,
+          )
+          .toEqual([]);
       }
     } finally {
       stdout.restore();

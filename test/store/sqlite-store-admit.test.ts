@@ -45,7 +45,16 @@ describe('SqliteStore admit', () => {
     const due = await store.outboxDue(5000, 10);
     expect(due).toStrictEqual([
       { id: 1, key: 'status:1', group: key(7), op: { kind: 'status_comment', jobId: '1' }, state: 'pending', attempts: 0, nextAttemptAt: 5000, createdAt: 5000 },
-      { id: 2, key: 'reaction:1007', group: key(7), op: { kind: 'reaction', owner: 'acme', repo: 'app', commentId: 1007, content: 'eyes' }, state: 'pending', attempts: 0, nextAttemptAt: 5000, createdAt: 5000 },
+      {
+        id: 2,
+        key: 'reaction:1007',
+        group: key(7),
+        op: { kind: 'reaction', owner: 'acme', repo: 'app', commentId: 1007, content: 'eyes' },
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: 5000,
+        createdAt: 5000,
+      },
     ]);
   });
 

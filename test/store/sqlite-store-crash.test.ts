@@ -14,13 +14,17 @@ const ROOT = resolve(import.meta.dirname, '../..');
  * unless told `--ignoreConfig`, which 5 does not know).
  */
 function buildStore(dir: string): void {
-  execFileSync(process.execPath, [
-    join(ROOT, 'node_modules/typescript/bin/tsc'),
-    ...['--noCheck', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')],
-    ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
-    ...['--rootDir', join(ROOT, 'src'), '--outDir', join(dir, 'build')],
-    join(ROOT, 'src/store/sqlite-store.ts'),
-  ], { cwd: dir });
+  execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      ...['--noCheck', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')],
+      ...['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
+      ...['--rootDir', join(ROOT, 'src'), '--outDir', join(dir, 'build')],
+      join(ROOT, 'src/store/sqlite-store.ts'),
+    ],
+    { cwd: dir },
+  );
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
 }

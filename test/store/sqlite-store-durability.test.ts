@@ -32,7 +32,9 @@ describe('SqliteStore durability and schema', () => {
     const raw = new Database(file);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(() => openSqliteStore({ file })).toThrow(`${file} has schema version ${SCHEMA_VERSION + 1}, but this kugetsu knows versions up to ${SCHEMA_VERSION}: it was written by a newer kugetsu`);
+    expect(() => openSqliteStore({ file })).toThrow(
+      `${file} has schema version ${SCHEMA_VERSION + 1}, but this kugetsu knows versions up to ${SCHEMA_VERSION}: it was written by a newer kugetsu`,
+    );
     const check = new Database(file, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
     check.close();
@@ -81,7 +83,12 @@ describe('SqliteStore durability and schema', () => {
   it('prunes old finished jobs, their history and deliveries, and old done/failed outbox rows only', async () => {
     let now = Date.parse('2025-01-01T00:00:00.000Z');
     const store = openStore({ now: () => new Date(now) });
-    for (const [id, n] of [['old-done', 1], ['new-done', 2], ['old-running', 3], ['old-queued', 4]] as const) {
+    for (const [id, n] of [
+      ['old-done', 1],
+      ['new-done', 2],
+      ['old-running', 3],
+      ['old-queued', 4],
+    ] as const) {
       await store.admit(delivery(id), newJob(n, { deliveryId: id }), { requireIdleIssue: false, outbox: () => [] });
     }
     await store.update('1', { state: 'succeeded', finishedAt: '2025-01-02T00:00:00.000Z' });

@@ -69,7 +69,22 @@ describe('SqliteStore jobs', () => {
     const outcome = await store.admit(delivery('d-8'), bare, admitOptions());
     expect(outcome.kind).toBe('accepted');
     const job = await store.get('1');
-    expect(Object.keys(job!).sort()).toEqual(['agent', 'attempt', 'branch', 'createdAt', 'deliveryId', 'id', 'issueKey', 'issueNumber', 'message', 'replyTo', 'repo', 'sender', 'state', 'trigger']);
+    expect(Object.keys(job!).sort()).toEqual([
+      'agent',
+      'attempt',
+      'branch',
+      'createdAt',
+      'deliveryId',
+      'id',
+      'issueKey',
+      'issueNumber',
+      'message',
+      'replyTo',
+      'repo',
+      'sender',
+      'state',
+      'trigger',
+    ]);
   });
 
   it('returns copies: mutating a returned job changes nothing stored', async () => {

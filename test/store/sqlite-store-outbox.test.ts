@@ -48,7 +48,7 @@ describe('SqliteStore outbox', () => {
     expect(await store.outboxNextDueAt()).toBeUndefined();
     await store.enqueue([comment('a'), comment('b'), comment('c')]);
     expect(await store.outboxNextDueAt()).toBe(1000);
-    expect((await store.outboxDue(999, 10))).toEqual([]);
+    expect(await store.outboxDue(999, 10)).toEqual([]);
     expect((await store.outboxDue(1000, 2)).map((i) => i.key)).toEqual(['a', 'b']);
 
     await store.outboxRetry(1, 5000, '503 Service Unavailable');

@@ -25,40 +25,145 @@ export interface FuzzCase {
 /** Event types the ingress routes on (handled ones first) and other real Gitea ones. */
 export const HANDLED_TYPES = ['issue_label', 'issue_comment', 'pull_request_comment', 'pull_request_review_rejected'] as const;
 const OTHER_TYPES = [
-  'issues', 'issue_assign', 'issue_milestone', 'pull_request', 'pull_request_label', 'pull_request_sync',
-  'pull_request_review_request', 'pull_request_review_approved', 'pull_request_review_comment', 'pull_request_assign',
-  'pull_request_milestone', 'push', 'create', 'delete', 'fork', 'release', 'wiki', 'repository', 'package', 'status',
-  'workflow_run', 'workflow_job', 'Issue_Comment', 'ISSUE_LABEL', 'issue-comment', 'issue_comment_x',
+  'issues',
+  'issue_assign',
+  'issue_milestone',
+  'pull_request',
+  'pull_request_label',
+  'pull_request_sync',
+  'pull_request_review_request',
+  'pull_request_review_approved',
+  'pull_request_review_comment',
+  'pull_request_assign',
+  'pull_request_milestone',
+  'push',
+  'create',
+  'delete',
+  'fork',
+  'release',
+  'wiki',
+  'repository',
+  'package',
+  'status',
+  'workflow_run',
+  'workflow_job',
+  'Issue_Comment',
+  'ISSUE_LABEL',
+  'issue-comment',
+  'issue_comment_x',
 ];
 const COARSE = ['issues', 'issue_comment', 'pull_request', 'pull_request_approved', 'pull_request_rejected', 'pull_request_comment', 'push', ''];
 
 /** Owner/repository names that must never reach a path or a git command. */
 export const UNSAFE_NAMES = [
-  '../../x', '..', '.', '--upload-pack=x', '--upload-pack=touch /tmp/pwned', '-x', '-', '.hidden', 'a/b', '../etc',
-  'name with space', 'tab\tname', 'new\nline', 'nul\u0000byte', 'ümlaut', '$(id)', '`id`', ';rm -rf ~',
-  '%2e%2e', '..\\..\\x', 'x'.repeat(101), '\u202egnp.exe', 'a:b', '~root', '*', '?',
+  '../../x',
+  '..',
+  '.',
+  '--upload-pack=x',
+  '--upload-pack=touch /tmp/pwned',
+  '-x',
+  '-',
+  '.hidden',
+  'a/b',
+  '../etc',
+  'name with space',
+  'tab\tname',
+  'new\nline',
+  'nul\u0000byte',
+  'ümlaut',
+  '$(id)',
+  '`id`',
+  ';rm -rf ~',
+  '%2e%2e',
+  '..\\..\\x',
+  'x'.repeat(101),
+  '\u202egnp.exe',
+  'a:b',
+  '~root',
+  '*',
+  '?',
 ];
 
 /** Unsafe as a repository name only (an owner may end in ".git"). */
 const UNSAFE_REPO_NAMES = [...UNSAFE_NAMES, 'x.git', 'repo.git'];
 
 const HOSTILE_STRINGS = [
-  '', ' ', '\u0000', '\u0007\u001b[31m', '\r\n', '\u202e\u2066\u2069', '\ufeff', '\ud800', '\udfff\ud800', '🙂'.repeat(50),
-  '<!-- hidden -->', '<script>alert(1)</script>', "'; DROP TABLE jobs; --", '{{constructor.constructor("x")()}}', '${process.exit(1)}',
-  '../../../../etc/passwd', '--upload-pack=x', '-x', 'ext::sh -c touch% /tmp/pwned', 'file:///etc/passwd', 'https://evil.example/r.git',
-  'x'.repeat(10_000), 'NaN', 'Infinity', '-0', '1e309', 'null', 'undefined', '__proto__', 'constructor', 'toString', 'true',
+  '',
+  ' ',
+  '\u0000',
+  '\u0007\u001b[31m',
+  '\r\n',
+  '\u202e\u2066\u2069',
+  '\ufeff',
+  '\ud800',
+  '\udfff\ud800',
+  '🙂'.repeat(50),
+  '<!-- hidden -->',
+  '<script>alert(1)</script>',
+  "'; DROP TABLE jobs; --",
+  '{{constructor.constructor("x")()}}',
+  '${process.exit(1)}',
+  '../../../../etc/passwd',
+  '--upload-pack=x',
+  '-x',
+  'ext::sh -c touch% /tmp/pwned',
+  'file:///etc/passwd',
+  'https://evil.example/r.git',
+  'x'.repeat(10_000),
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e309',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  'toString',
+  'true',
 ];
 const HOSTILE_NUMBERS = [0, -0, -1, 1.5, -1.5, 0.1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, 2 ** 31, -(2 ** 31), 4294967296, 123456789012345680000];
 /** Issue/PR numbers that are not positive safe integers (JSON can carry every one of them). */
 const BAD_NUMBERS: unknown[] = [0, -0, -1, -42, 1.5, 0.5, 2 ** 53, 1e308, -1e308, 5e-324, '1', '', null, true, [], {}, [1], '0x1'];
-const BAD_ACTIONS: unknown[] = ['edited', 'deleted', 'opened', 'Created', 'CREATED', 'created ', ' created', 'label_Updated', 'reviewed ', '', null, 1, [], {}, ['created'], { created: true }];
+const BAD_ACTIONS: unknown[] = [
+  'edited',
+  'deleted',
+  'opened',
+  'Created',
+  'CREATED',
+  'created ',
+  ' created',
+  'label_Updated',
+  'reviewed ',
+  '',
+  null,
+  1,
+  [],
+  {},
+  ['created'],
+  { created: true },
+];
 const ACTIONS = new Set(['created', 'label_updated', 'label_cleared', 'reviewed']);
 
 /** Comment bodies that mention the command but never as a command line. */
 const NOT_COMMANDS = [
-  'please run kugetsu', 'x /kugetsu mid-line', '> /kugetsu quoted', '>/kugetsu quoted too', '```\n/kugetsu fenced\n```', '~~~\n/kugetsu fenced\n~~~',
-  '```\n/kugetsu never closed', '/kugetsux', '/kugetsu-now', '/kugetsu_', '\\/kugetsu', '/ kugetsu', '\u200b/kugetsu', 'kugetsu', '', '/kugets',
-  '<!-- kugetsu:status job=1 issue=acme/app#1 -->\n/kugetsu run', '/kugetsu run\n<!-- kugetsu:status job=9 -->',
+  'please run kugetsu',
+  'x /kugetsu mid-line',
+  '> /kugetsu quoted',
+  '>/kugetsu quoted too',
+  '```\n/kugetsu fenced\n```',
+  '~~~\n/kugetsu fenced\n~~~',
+  '```\n/kugetsu never closed',
+  '/kugetsux',
+  '/kugetsu-now',
+  '/kugetsu_',
+  '\\/kugetsu',
+  '/ kugetsu',
+  '\u200b/kugetsu',
+  'kugetsu',
+  '',
+  '/kugets',
+  '<!-- kugetsu:status job=1 issue=acme/app#1 -->\n/kugetsu run',
+  '/kugetsu run\n<!-- kugetsu:status job=9 -->',
 ];
 
 /** Random helpers over one PRNG. */
@@ -79,7 +184,16 @@ export class Gen {
     let s = '';
     for (let i = 0; i < n; i++) {
       const r = this.rand();
-      const cp = r < 0.1 ? this.int(32) : r < 0.6 ? 32 + this.int(95) : r < 0.85 ? 0xa0 + this.int(0xd7ff - 0xa0) : r < 0.9 ? 0xd800 + this.int(0x800) : 0x10000 + this.int(0x10ffff - 0x10000);
+      const cp =
+        r < 0.1
+          ? this.int(32)
+          : r < 0.6
+            ? 32 + this.int(95)
+            : r < 0.85
+              ? 0xa0 + this.int(0xd7ff - 0xa0)
+              : r < 0.9
+                ? 0xd800 + this.int(0x800)
+                : 0x10000 + this.int(0x10ffff - 0x10000);
       s += cp >= 0xd800 && cp < 0xe000 ? String.fromCharCode(cp) : String.fromCodePoint(cp);
     }
     return s.replace(/kugetsu/gi, 'k_g');
@@ -88,16 +202,26 @@ export class Gen {
   value(depth = 3): unknown {
     const r = this.int(depth > 0 ? 10 : 7);
     switch (r) {
-      case 0: return null;
-      case 1: return this.chance(0.5);
-      case 2: return this.pick(HOSTILE_NUMBERS);
-      case 3: return (this.rand() - 0.5) * 10 ** this.int(20);
-      case 4: return this.pick(HOSTILE_STRINGS);
-      case 5: return this.str();
-      case 6: return this.pick(UNSAFE_NAMES);
-      case 7: return Array.from({ length: this.int(4) }, () => this.value(depth - 1));
-      case 8: return this.object(depth - 1);
-      default: return this.nested(1 + this.int(this.chance(0.1) ? 3000 : 50));
+      case 0:
+        return null;
+      case 1:
+        return this.chance(0.5);
+      case 2:
+        return this.pick(HOSTILE_NUMBERS);
+      case 3:
+        return (this.rand() - 0.5) * 10 ** this.int(20);
+      case 4:
+        return this.pick(HOSTILE_STRINGS);
+      case 5:
+        return this.str();
+      case 6:
+        return this.pick(UNSAFE_NAMES);
+      case 7:
+        return Array.from({ length: this.int(4) }, () => this.value(depth - 1));
+      case 8:
+        return this.object(depth - 1);
+      default:
+        return this.nested(1 + this.int(this.chance(0.1) ? 3000 : 50));
     }
   }
   /** An object with hostile keys (`__proto__`, `constructor`, …) as own enumerable properties. */
@@ -143,8 +267,16 @@ function slots(root: Record<string, any>): Array<[Record<string, any> | unknown[
   const out: Array<[Record<string, any> | unknown[], string | number]> = [];
   const walk = (v: unknown, depth: number) => {
     if (depth > 6) return;
-    if (Array.isArray(v)) v.forEach((x, i) => { out.push([v, i]); walk(x, depth + 1); });
-    else if (isObj(v)) for (const k of Object.keys(v)) { out.push([v, k]); walk(v[k], depth + 1); }
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        out.push([v, i]);
+        walk(x, depth + 1);
+      });
+    else if (isObj(v))
+      for (const k of Object.keys(v)) {
+        out.push([v, k]);
+        walk(v[k], depth + 1);
+      }
   };
   walk(root, 0);
   return out;
@@ -219,7 +351,16 @@ function poison(g: Gen, p: Record<string, any>, which: Poison, bot: TemplateUser
       // Kills all three triggers at once: no command line, no trigger label, a head branch that is not kugetsu's.
       obj(p, 'comment').body = g.pick(NOT_COMMANDS);
       obj(p, 'issue').labels = g.pick([[], null, [{ id: 1, name: 'readyy' }], [{ id: 1, name: 'not-ready' }], [{ id: 1, name: 'Ready ' }], [{ id: 1, name: 'r\u200beady' }]]);
-      obj(obj(p, 'pull_request'), 'head').ref = g.pick(['main', 'kugetsu/issue-0', 'kugetsu/issue-1x', 'kugetsu/issue--1', 'feature/kugetsu/issue-1', 'KUGETSU/ISSUE-1', '../kugetsu/issue-1', '']);
+      obj(obj(p, 'pull_request'), 'head').ref = g.pick([
+        'main',
+        'kugetsu/issue-0',
+        'kugetsu/issue-1x',
+        'kugetsu/issue--1',
+        'feature/kugetsu/issue-1',
+        'KUGETSU/ISSUE-1',
+        '../kugetsu/issue-1',
+        '',
+      ]);
       if (g.chance(0.5)) delete p.pull_request;
       return eventType;
     }
@@ -293,7 +434,29 @@ function rawBody(g: Gen, t: Templates): { body: Uint8Array; kind: string } {
       return { body: b, kind: 'random-bytes' };
     }
     case 3:
-      return { body: enc.encode(g.pick(['', 'null', 'true', '0', '-1', '""', '[]', '[{}]', '{}', '1e999', '{"action":"created"}', '[' .repeat(100_000), '{"a":'.repeat(50_000), '\u0000', ' ', '{"__proto__":{"action":"created"}}'])), kind: 'json-primitive-or-deep' };
+      return {
+        body: enc.encode(
+          g.pick([
+            '',
+            'null',
+            'true',
+            '0',
+            '-1',
+            '""',
+            '[]',
+            '[{}]',
+            '{}',
+            '1e999',
+            '{"action":"created"}',
+            '['.repeat(100_000),
+            '{"a":'.repeat(50_000),
+            '\u0000',
+            ' ',
+            '{"__proto__":{"action":"created"}}',
+          ]),
+        ),
+        kind: 'json-primitive-or-deep',
+      };
     case 4: {
       // A trigger-shaped body with broken JSON syntax (comments, trailing commas, single quotes, NaN).
       const text = serializePayload(g.pick(t.triggers).payload);

@@ -17,9 +17,7 @@ export interface FakeGiteaFixture {
  * fresh {@link FakeGitea} per test, seeded by `seed`. With `strict` (default true), a test fails
  * in `afterEach` when the fake received calls the test never took with `expectCalls`/`takeCalls`.
  */
-export function useFakeGitea(
-  options: FakeGiteaStateOptions & { seed?: (fake: FakeGitea) => void; strict?: boolean } = {},
-): FakeGiteaFixture {
+export function useFakeGitea(options: FakeGiteaStateOptions & { seed?: (fake: FakeGitea) => void; strict?: boolean } = {}): FakeGiteaFixture {
   const server = setupServer();
   let current: FakeGitea | undefined;
   beforeAll(() => server.listen({ onUnhandledRequest: onUnhandledExceptLoopback }));

@@ -72,11 +72,7 @@ export function createBareOrigin(root: string, options: OriginOptions = {}): str
  * (clone, commit, push), creating the branch from `from` (default `main`) when it does not exist.
  * Returns the new commit's sha.
  */
-export function pushUpstreamCommit(
-  origin: string,
-  files: Record<string, string>,
-  options: { branch?: string; from?: string; message?: string } = {},
-): string {
+export function pushUpstreamCommit(origin: string, files: Record<string, string>, options: { branch?: string; from?: string; message?: string } = {}): string {
   const branch = options.branch ?? 'main';
   const scratch = makeTempDir('kugetsu-upstream-');
   try {

@@ -18,7 +18,8 @@ export interface HostileOptions {
 }
 
 /** The hooks git(1) runs (githooks(5)): each planted one leaves marks when run. */
-const HOOKS = 'pre-commit prepare-commit-msg commit-msg post-commit pre-push post-checkout post-merge reference-transaction pre-auto-gc post-rewrite post-index-change fsmonitor-watchman';
+const HOOKS =
+  'pre-commit prepare-commit-msg commit-msg post-commit pre-push post-checkout post-merge reference-transaction pre-auto-gc post-rewrite post-index-change fsmonitor-watchman';
 
 /** The script text; `$1`-free, so that it runs the same as a file and as a `bash` tool command. */
 export function hostileScript(o: HostileOptions): string {

@@ -36,10 +36,11 @@ export async function startNotifyReceiver(key?: string): Promise<NotifyReceiver>
     received,
     answer: () => ({ status: 200 }),
     hold: undefined,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

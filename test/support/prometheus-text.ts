@@ -55,10 +55,11 @@ export function parsePromText(text: string): PromText {
     seen.add(key);
     samples.push({ name, labels, value });
   });
-  const matches = (s: PromSample, name: string, labels: Record<string, string>) =>
-    s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
+  const matches = (s: PromSample, name: string, labels: Record<string, string>) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
   return {
-    types, help, samples,
+    types,
+    help,
+    samples,
     value(name, labels = {}) {
       const n = Object.keys(labels).length;
       return samples.find((s) => matches(s, name, labels) && Object.keys(s.labels).length === n)?.value ?? 0;

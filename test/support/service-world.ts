@@ -86,7 +86,13 @@ export function useServiceWorld(gitea: FakeGiteaFixture, prefix = 'kugetsu-world
         tmp,
       );
       // The store the config names: SQLite in the state dir, or KUGETSU_DATABASE_URL's PostgreSQL.
-      service = createService(config, { store: await openStore(config), logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 }, ...options });
+      service = createService(config, {
+        store: await openStore(config),
+        logger: logs.logger,
+        outboxBackoff: { baseMs: 20, maxMs: 200 },
+        deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 },
+        ...options,
+      });
       await service.start();
       return service;
     },

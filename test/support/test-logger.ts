@@ -15,7 +15,11 @@ export function memoryLogger(redact: Redactor = (t) => t, level = 'debug'): { lo
   return {
     logger,
     get lines() {
-      return raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+      return raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>);
     },
     text: () => raw.join(''),
   };

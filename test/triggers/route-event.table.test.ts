@@ -40,7 +40,14 @@ function labels(names: string[], on: On = {}): GiteaEvent {
   return {
     kind: 'issue_labels_changed',
     repo: on.repo ?? repo(),
-    issue: { number: 5, title: 'Fix the parser', body: 'It breaks on tabs.', htmlUrl: 'https://gitea.test/acme/app/issues/5', labels: names.map((name, i) => ({ id: 100 + i, name })), isPull: false },
+    issue: {
+      number: 5,
+      title: 'Fix the parser',
+      body: 'It breaks on tabs.',
+      htmlUrl: 'https://gitea.test/acme/app/issues/5',
+      labels: names.map((name, i) => ({ id: 100 + i, name })),
+      isPull: false,
+    },
     sender: on.sender ?? ALICE,
   };
 }
@@ -72,7 +79,12 @@ function review(headRef: string, content = '  Please add a test.\n', on: On & { 
 // What a row expects, matched with toMatchObject; a field expected `undefined` must be absent.
 const ignored = (fragment: string) => ({ kind: 'ignore', reason: expect.stringContaining(fragment) });
 const delegated = (fields: Record<string, unknown>) => ({ kind: 'delegate', delegation: fields });
-const controlled = (action: string, fields: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ kind: 'control', action, ...extra, request: { message: '', ...fields } });
+const controlled = (action: string, fields: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  kind: 'control',
+  action,
+  ...extra,
+  request: { message: '', ...fields },
+});
 
 /** The intent with a delegation's optional fields spelled out, so that a row can expect one absent. */
 function spelledOut(intent: object): object {
@@ -95,13 +107,22 @@ describe('routeEvent', () => {
     ["label added by kugetsu's own account", labels(['kugetsu'], { sender: BOT }), ignored("sent by kugetsu's own account")],
     ["command written by kugetsu's own account (no marker)", comment('/kugetsu go', { sender: BOT }), ignored("sent by kugetsu's own account")],
     ["review by kugetsu's own account", review('kugetsu/issue-5', 'x', { sender: BOT }), ignored("sent by kugetsu's own account")],
-    ['bot account not known yet: the sender is not compared', labels(['kugetsu'], { sender: BOT }), delegated({ ...onIssue5, trigger: 'label', sender: BOT }), { ...policy, botUserId: undefined }],
+    [
+      'bot account not known yet: the sender is not compared',
+      labels(['kugetsu'], { sender: BOT }),
+      delegated({ ...onIssue5, trigger: 'label', sender: BOT }),
+      { ...policy, botUserId: undefined },
+    ],
     ['owner starting with "-"', labels(['kugetsu'], { repo: repo('-acme', 'app') }), ignored('repository name "-acme/app" is not one kugetsu can work on safely')],
     ['repository name ending in .git', comment('/kugetsu go', { repo: repo('acme', 'app.git') }), ignored('"acme/app.git" is not one kugetsu can work on safely')],
     ['repository name with ".."', review('kugetsu/issue-5', 'x', { repo: repo('acme', 'a..b') }), ignored('"acme/a..b" is not one kugetsu can work on safely')],
 
     // Labels (the payload carries the whole set, never a delta).
-    ['trigger label present', labels(['kugetsu']), delegated({ ...onIssue5, trigger: 'label', message: '', sender: ALICE, triggerLabelId: 100, issueSnapshot: snapshot5, commentId: undefined })],
+    [
+      'trigger label present',
+      labels(['kugetsu']),
+      delegated({ ...onIssue5, trigger: 'label', message: '', sender: ALICE, triggerLabelId: 100, issueSnapshot: snapshot5, commentId: undefined }),
+    ],
     ['trigger label among others: its own id is kept', labels(['bug', 'kugetsu', 'docs']), delegated({ ...onIssue5, trigger: 'label', triggerLabelId: 101 })],
     ['trigger label in another case', labels(['KUGETSU']), delegated({ ...onIssue5, trigger: 'label', triggerLabelId: 100 })],
     ['second configured trigger label, other case', labels(['ai-ready']), delegated({ ...onIssue5, trigger: 'label', triggerLabelId: 100 })],
@@ -109,7 +130,7 @@ describe('routeEvent', () => {
     ['no labels at all', labels([]), controlled('label-removed', { ...onIssue5, trigger: 'label' })],
     ['label that merely contains the trigger word', labels(['kugetsu-later']), controlled('label-removed', { ...onIssue5, trigger: 'label' })],
     ["repository's own trigger label", labels(['bot-please'], { repo: repo('acme', 'custom') }), delegated({ issueKey: 'acme/custom#5', trigger: 'label', triggerLabelId: 100 })],
-    ["the default label on a repository with its own labels", labels(['kugetsu'], { repo: repo('acme', 'custom') }), controlled('label-removed', { issueKey: 'acme/custom#5' })],
+    ['the default label on a repository with its own labels', labels(['kugetsu'], { repo: repo('acme', 'custom') }), controlled('label-removed', { issueKey: 'acme/custom#5' })],
 
     // Comments on an issue.
     ['command with a message', comment('/kugetsu fix the tests'), command('fix the tests')],
@@ -129,7 +150,9 @@ describe('routeEvent', () => {
 
     // Subcommands: the whole text is one word (case and trailing punctuation aside).
     ...(['help', 'status', 'stop', 'retry', 'reset'] as const).map((word): [string, GiteaEvent, object] => [
-      `/kugetsu ${word}`, comment(`/kugetsu ${word}`), controlled(word, { ...onIssue5, trigger: 'command', commentId: 300, sender: ALICE }),
+      `/kugetsu ${word}`,
+      comment(`/kugetsu ${word}`),
+      controlled(word, { ...onIssue5, trigger: 'command', commentId: 300, sender: ALICE }),
     ]),
     ['subcommand in capitals with a full stop', comment('/kugetsu STOP.'), controlled('stop', onIssue5)],
     ['near miss of a subcommand', comment('/kugetsu stauts'), controlled('suggest', { ...onIssue5, commentId: 300 }, { word: 'stauts', suggestion: 'status' })],
@@ -137,28 +160,62 @@ describe('routeEvent', () => {
     ["subcommand on the repository's own command word", comment('/bot reset', { repo: repo('acme', 'custom') }), controlled('reset', { issueKey: 'acme/custom#5' })],
 
     // Comments on pull requests.
-    ['command on a PR whose head is kugetsu/issue-5 → issue 5', comment('/kugetsu add a test', { pr: { headRef: 'kugetsu/issue-5' } }),
-      delegated({ ...fromPr9ToIssue5, trigger: 'command', message: 'add a test', commentId: 300, onPullRequest: undefined, issueSnapshot: undefined })],
+    [
+      'command on a PR whose head is kugetsu/issue-5 → issue 5',
+      comment('/kugetsu add a test', { pr: { headRef: 'kugetsu/issue-5' } }),
+      delegated({ ...fromPr9ToIssue5, trigger: 'command', message: 'add a test', commentId: 300, onPullRequest: undefined, issueSnapshot: undefined }),
+    ],
     ['subcommand on that PR → issue 5', comment('/kugetsu stop', { pr: { headRef: 'kugetsu/issue-5' } }), controlled('stop', fromPr9ToIssue5)],
-    ['command on a PR with another branch → that PR, its own head', comment('/kugetsu rebase', { pr: { headRef: 'feature/x' } }),
-      delegated({ ...onPr9, trigger: 'command', message: 'rebase', onPullRequest: { number: 9, headRef: 'feature/x', fromFork: false }, issueSnapshot: snapshot5 })],
-    ['command on a PR from a fork', comment('/kugetsu rebase', { pr: { headRef: 'feature/x', fromFork: true } }), delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'feature/x', fromFork: true } })],
-    ["command on a fork's PR whose branch is named like kugetsu's: stays on the PR (refused at run time)", comment('/kugetsu rebase', { pr: { headRef: 'kugetsu/issue-5', fromFork: true } }),
-      delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-5', fromFork: true } })],
+    [
+      'command on a PR with another branch → that PR, its own head',
+      comment('/kugetsu rebase', { pr: { headRef: 'feature/x' } }),
+      delegated({ ...onPr9, trigger: 'command', message: 'rebase', onPullRequest: { number: 9, headRef: 'feature/x', fromFork: false }, issueSnapshot: snapshot5 }),
+    ],
+    [
+      'command on a PR from a fork',
+      comment('/kugetsu rebase', { pr: { headRef: 'feature/x', fromFork: true } }),
+      delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'feature/x', fromFork: true } }),
+    ],
+    [
+      "command on a fork's PR whose branch is named like kugetsu's: stays on the PR (refused at run time)",
+      comment('/kugetsu rebase', { pr: { headRef: 'kugetsu/issue-5', fromFork: true } }),
+      delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-5', fromFork: true } }),
+    ],
     ['command on a PR, payload without its head (Gitea < 1.23)', comment('/kugetsu rebase', { pr: {} }), delegated({ ...onPr9, onPullRequest: { number: 9 } })],
-    ['head kugetsu/issue-0 is not an issue branch', comment('/kugetsu go', { pr: { headRef: 'kugetsu/issue-0' } }), delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-0' } })],
-    ['head kugetsu/issue-05 is not an issue branch', comment('/kugetsu go', { pr: { headRef: 'kugetsu/issue-05' } }), delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-05' } })],
-    ["PR head from the repository's own branch template → issue 5", comment('/bot go', { repo: repo('acme', 'custom'), pr: { headRef: 'agent/5-work' } }),
-      delegated({ issueKey: 'acme/custom#5', issueNumber: 5, replyTo: 9, onPullRequest: undefined })],
-    ['default branch name on a repository with its own template', comment('/bot go', { repo: repo('acme', 'custom'), pr: { headRef: 'kugetsu/issue-5' } }),
-      delegated({ issueKey: 'acme/custom#9', onPullRequest: { number: 9, headRef: 'kugetsu/issue-5' } })],
+    [
+      'head kugetsu/issue-0 is not an issue branch',
+      comment('/kugetsu go', { pr: { headRef: 'kugetsu/issue-0' } }),
+      delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-0' } }),
+    ],
+    [
+      'head kugetsu/issue-05 is not an issue branch',
+      comment('/kugetsu go', { pr: { headRef: 'kugetsu/issue-05' } }),
+      delegated({ ...onPr9, onPullRequest: { number: 9, headRef: 'kugetsu/issue-05' } }),
+    ],
+    [
+      "PR head from the repository's own branch template → issue 5",
+      comment('/bot go', { repo: repo('acme', 'custom'), pr: { headRef: 'agent/5-work' } }),
+      delegated({ issueKey: 'acme/custom#5', issueNumber: 5, replyTo: 9, onPullRequest: undefined }),
+    ],
+    [
+      'default branch name on a repository with its own template',
+      comment('/bot go', { repo: repo('acme', 'custom'), pr: { headRef: 'kugetsu/issue-5' } }),
+      delegated({ issueKey: 'acme/custom#9', onPullRequest: { number: 9, headRef: 'kugetsu/issue-5' } }),
+    ],
 
     // Reviews requesting changes.
-    ['changes requested on a kugetsu PR → follow-up on issue 5, text trimmed', review('kugetsu/issue-5'),
-      delegated({ ...fromPr9ToIssue5, trigger: 'review', message: 'Please add a test.', sender: ALICE, commentId: undefined })],
+    [
+      'changes requested on a kugetsu PR → follow-up on issue 5, text trimmed',
+      review('kugetsu/issue-5'),
+      delegated({ ...fromPr9ToIssue5, trigger: 'review', message: 'Please add a test.', sender: ALICE, commentId: undefined }),
+    ],
     ['changes requested on another PR', review('feature/x'), ignored('pull request head branch "feature/x" was not created by kugetsu')],
     ["changes requested on a fork's PR whose branch is named like kugetsu's", review('kugetsu/issue-5', 'redo', { fromFork: true }), ignored('pull request #9 comes from a fork')],
-    ["changes requested, repository's own template", review('agent/12-work', 'redo', { repo: repo('acme', 'custom') }), delegated({ issueKey: 'acme/custom#12', replyTo: 9, trigger: 'review', message: 'redo' })],
+    [
+      "changes requested, repository's own template",
+      review('agent/12-work', 'redo', { repo: repo('acme', 'custom') }),
+      delegated({ issueKey: 'acme/custom#12', replyTo: 9, trigger: 'review', message: 'redo' }),
+    ],
   ])('%s', (_name, event, expected, routePolicy = policy) => {
     expect(spelledOut(routeEvent(event, routePolicy))).toMatchObject(expected);
   });
@@ -167,7 +224,16 @@ describe('routeEvent', () => {
 /** A verified delivery of `payload` as `eventType` with `action` put in. */
 function delivery(eventType: string, payload: Record<string, unknown>, action: string): Delivery {
   const body = serializePayload({ ...payload, action });
-  return { id: 'd-1', eventType, event: undefined, targetType: 'repository', payload: JSON.parse(body), size: body.length, bodySha256: createHash('sha256').update(body).digest('hex'), receivedAt: new Date() };
+  return {
+    id: 'd-1',
+    eventType,
+    event: undefined,
+    targetType: 'repository',
+    payload: JSON.parse(body),
+    size: body.length,
+    bodySha256: createHash('sha256').update(body).digest('hex'),
+    receivedAt: new Date(),
+  };
 }
 
 const tRepo = { owner: 'acme', name: 'app', cloneUrl: 'https://gitea.test/acme/app.git', htmlUrl: 'https://gitea.test/acme/app', defaultBranch: 'main' };
@@ -187,15 +253,35 @@ describe('deliveries: normalizeDelivery, then routeEvent', () => {
     ['issue closed', delivery('issues', labelled('kugetsu'), 'closed'), ignored('event type "issues" is not one kugetsu acts on')],
     ['issue reopened', delivery('issues', labelled('kugetsu'), 'reopened'), ignored('event type "issues" is not one kugetsu acts on')],
     ['trigger label on the issue', delivery('issue_label', labelled('kugetsu'), 'label_updated'), delegated({ ...onIssue5, trigger: 'label', triggerLabelId: 100 })],
-    ['every label cleared at once (the trigger label with them)', delivery('issue_label', cleared, 'label_cleared'), controlled('label-removed', { ...onIssue5, trigger: 'label' })],
+    [
+      'every label cleared at once (the trigger label with them)',
+      delivery('issue_label', cleared, 'label_cleared'),
+      controlled('label-removed', { ...onIssue5, trigger: 'label' }),
+    ],
     ['label on a pull request', delivery('pull_request_label', labelled('kugetsu'), 'label_updated'), ignored('event type "pull_request_label" is not one kugetsu acts on')],
-    ['changes requested on a kugetsu PR', delivery('pull_request_review_rejected', rejected('kugetsu/issue-5'), 'reviewed'), delegated({ ...fromPr9ToIssue5, trigger: 'review', message: 'Please add a test.' })],
+    [
+      'changes requested on a kugetsu PR',
+      delivery('pull_request_review_rejected', rejected('kugetsu/issue-5'), 'reviewed'),
+      delegated({ ...fromPr9ToIssue5, trigger: 'review', message: 'Please add a test.' }),
+    ],
     ['changes requested on another PR', delivery('pull_request_review_rejected', rejected('feature/x'), 'reviewed'), ignored('head branch "feature/x" was not created by kugetsu')],
-    ['approved kugetsu PR', delivery('pull_request_review_approved', rejected('kugetsu/issue-5'), 'reviewed'), ignored('event type "pull_request_review_approved" is not one kugetsu acts on')],
-    ['review submitted as "Comment"', delivery('pull_request_review_comment', rejected('kugetsu/issue-5'), 'reviewed'), ignored('event type "pull_request_review_comment" is not one kugetsu acts on')],
+    [
+      'approved kugetsu PR',
+      delivery('pull_request_review_approved', rejected('kugetsu/issue-5'), 'reviewed'),
+      ignored('event type "pull_request_review_approved" is not one kugetsu acts on'),
+    ],
+    [
+      'review submitted as "Comment"',
+      delivery('pull_request_review_comment', rejected('kugetsu/issue-5'), 'reviewed'),
+      ignored('event type "pull_request_review_comment" is not one kugetsu acts on'),
+    ],
   ])('%s', (_name, d, expected) => {
     const normalized = normalizeDelivery(d);
-    const intent = normalized.ok ? routeEvent(normalized.event, policy) : 'ignored' in normalized ? { kind: 'ignore', reason: normalized.ignored } : { kind: 'invalid', reason: normalized.invalid };
+    const intent = normalized.ok
+      ? routeEvent(normalized.event, policy)
+      : 'ignored' in normalized
+        ? { kind: 'ignore', reason: normalized.ignored }
+        : { kind: 'invalid', reason: normalized.invalid };
     expect(spelledOut(intent)).toMatchObject(expected);
   });
 });

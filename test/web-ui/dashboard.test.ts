@@ -64,10 +64,12 @@ async function signIn(page: Page, w: DashboardWorld, login: string): Promise<voi
 
 /** The id of the job the store holds for issue `n` of `repo`, once it is in state `state`. */
 async function jobOf(w: DashboardWorld, repo: string, n: number, state: string): Promise<string> {
-  return pollUntil(
-    async () => (await w.service.store.listByIssue(`${repo}#${n}` as never)).find((j) => j.state === state)?.id,
-    { timeoutMs: 20_000, intervalMs: 50, what: `a ${state} job of ${repo}#${n}`, diagnose: () => w.logs.text().slice(-3000) },
-  );
+  return pollUntil(async () => (await w.service.store.listByIssue(`${repo}#${n}` as never)).find((j) => j.state === state)?.id, {
+    timeoutMs: 20_000,
+    intervalMs: 50,
+    what: `a ${state} job of ${repo}#${n}`,
+    diagnose: () => w.logs.text().slice(-3000),
+  });
 }
 
 /**
@@ -75,9 +77,7 @@ async function jobOf(w: DashboardWorld, repo: string, n: number, state: string):
  * pages, except failed loads with the `expected` statuses (e.g. a refused POST, a 404 page).
  */
 function unexpected(problems: string[], w: DashboardWorld, expected: number[] = []): string[] {
-  return problems
-    .filter((p) => !p.includes(`(${w.gitea.url}/`))
-    .filter((p) => !expected.some((status) => p.includes(`status of ${status} `)));
+  return problems.filter((p) => !p.includes(`(${w.gitea.url}/`)).filter((p) => !expected.some((status) => p.includes(`status of ${status} `)));
 }
 
 async function marked(page: Page): Promise<void> {
@@ -168,7 +168,11 @@ describe('a signed-in writer', () => {
     await signIn(page, w, 'alice');
     const asked = await w.ask('acme/app', 'work for a long time');
     const id = await jobOf(w, 'acme/app', asked.issue, 'running');
-    await pollUntil(() => existsSync(runLog) && existsSync(grandchild) && readFileSync(grandchild, 'utf8').trim() !== '', { timeoutMs: 20_000, intervalMs: 50, what: 'the agent and its grandchild' });
+    await pollUntil(() => existsSync(runLog) && existsSync(grandchild) && readFileSync(grandchild, 'utf8').trim() !== '', {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      what: 'the agent and its grandchild',
+    });
     const agentPid = Number(readFileSync(runLog, 'utf8').trim());
     const grandchildPid = Number(readFileSync(grandchild, 'utf8').trim());
     expect(isGone(agentPid)).toBe(false);

@@ -174,7 +174,9 @@ describe('history', () => {
       'listJobs {"repo":"acme/app","issue":7,"states":["failed","canceled"],"sender":"bob","since":"2026-11-01T00:00:00.000Z","until":"2026-11-25T10:00:00.000Z","q":"greeting"} {}',
     ]);
     expect(html).toContain('value="acme/app"');
-    expect(html).toContain('href="/history?repo=acme%2Fapp&amp;issue=7&amp;sender=bob&amp;since=2026-11-01&amp;until=2026-11-25T10%3A00%3A00Z&amp;q=greeting&amp;state=failed&amp;state=canceled&amp;before=40"');
+    expect(html).toContain(
+      'href="/history?repo=acme%2Fapp&amp;issue=7&amp;sender=bob&amp;since=2026-11-01&amp;until=2026-11-25T10%3A00%3A00Z&amp;q=greeting&amp;state=failed&amp;state=canceled&amp;before=40"',
+    );
     expect(html).toContain('href="http://gitea.test/acme/app/issues/7"');
   });
 
@@ -199,7 +201,10 @@ describe('history', () => {
 describe('assets', () => {
   it('serves the stylesheet and the script with their types and ETags (304 when unchanged) to anyone; 404 for others', async () => {
     const w = world(ANONYMOUS);
-    for (const [name, type] of [['dashboard.css', 'text/css'], ['dashboard.js', 'text/javascript']] as const) {
+    for (const [name, type] of [
+      ['dashboard.css', 'text/css'],
+      ['dashboard.js', 'text/javascript'],
+    ] as const) {
       const res = await w.get(`/assets/${name}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain(type);

@@ -36,7 +36,16 @@ describe('the dashboard API', () => {
     const fake = seed();
     await web.start();
     await web.ask(fake, 'acme/secret', 1, 'bob', 'do the secret thing');
-    for (const [method, p] of [['GET', '/api/jobs'], ['GET', '/api/jobs/1'], ['GET', '/api/jobs/1/log'], ['GET', '/api/overview'], ['GET', '/api/queue'], ['GET', '/api/events'], ['POST', '/api/jobs/1/cancel'], ['POST', '/api/jobs/1/retry']] as const) {
+    for (const [method, p] of [
+      ['GET', '/api/jobs'],
+      ['GET', '/api/jobs/1'],
+      ['GET', '/api/jobs/1/log'],
+      ['GET', '/api/overview'],
+      ['GET', '/api/queue'],
+      ['GET', '/api/events'],
+      ['POST', '/api/jobs/1/cancel'],
+      ['POST', '/api/jobs/1/retry'],
+    ] as const) {
       const res = await web.request(p, { method });
       expect(res.status, `${method} ${p}`).toBe(401);
       expect((await json(res)).status).toBe('unauthorized');
@@ -69,7 +78,7 @@ describe('the dashboard API', () => {
     expect((await web.world.service.store.get(b))?.state).toBe('canceled');
   });
 
-  it('a finished job shows the turn\'s tokens, cost and model as the agent reported them', async () => {
+  it("a finished job shows the turn's tokens, cost and model as the agent reported them", async () => {
     const fake = seed();
     await web.start();
     const id = await web.ask(fake, 'acme/app', 1, 'bob');
@@ -130,7 +139,7 @@ describe('the dashboard API', () => {
     expect(again.status).toBe(409);
   });
 
-  it('retry takes /kugetsu retry\'s path: a reader is refused, a writer gets a new job with the same message', async () => {
+  it("retry takes /kugetsu retry's path: a reader is refused, a writer gets a new job with the same message", async () => {
     const fake = seed();
     await web.start();
     const id = await web.ask(fake, 'acme/app', 1, 'bob', 'the original request');
@@ -148,7 +157,7 @@ describe('the dashboard API', () => {
     expect(fresh?.sender.login).toBe('bob');
   });
 
-  it('CSRF: a session\'s state change needs its token and this origin; a cross-site form post is refused', async () => {
+  it("CSRF: a session's state change needs its token and this origin; a cross-site form post is refused", async () => {
     const fake = seed();
     await web.start();
     const id = await web.ask(fake, 'acme/app', 1, 'bob');

@@ -14,7 +14,8 @@ const database = usePostgresDatabase();
 const gitea = useFakeGitea({ strict: false });
 const web = useWebWorld(gitea, 'kugetsu-web-pg-');
 
-const jobEvents = (events: SseEvent[]) => events.filter((e) => e.event === 'job').map((e) => ({ id: Number(e.id), ...(JSON.parse(e.data!) as { change: { jobId: string; state: string }; job: { issueKey: string } }) }));
+const jobEvents = (events: SseEvent[]) =>
+  events.filter((e) => e.event === 'job').map((e) => ({ id: Number(e.id), ...(JSON.parse(e.data!) as { change: { jobId: string; state: string }; job: { issueKey: string } }) }));
 
 describe('the event stream on PostgreSQL', () => {
   it('resumes after Last-Event-ID without losing a change of a burst; a reader of the public repository gets only its changes', async () => {
@@ -47,12 +48,18 @@ describe('the event stream on PostgreSQL', () => {
     const expected = await service.store.changes(lastId, 1000);
     expect(expected.length).toBeGreaterThanOrEqual(12);
 
-    const resumed = jobEvents(await readSse(await web.request('/api/events', { headers: { ...admin, 'last-event-id': String(lastId) } }), (ev) => jobEvents(ev).some((e) => e.id === expected.at(-1)!.id)));
+    const resumed = jobEvents(
+      await readSse(await web.request('/api/events', { headers: { ...admin, 'last-event-id': String(lastId) } }), (ev) => jobEvents(ev).some((e) => e.id === expected.at(-1)!.id)),
+    );
     expect(resumed.map((e) => e.id)).toEqual(expected.map((c) => c.id));
 
     const publicIds = jobs.filter((j) => j.repo === 'acme/app').map((j) => j.id);
     const visible = expected.filter((c) => publicIds.includes(c.jobId));
-    const forRita = jobEvents(await readSse(await web.request('/api/events', { headers: { cookie: rita.cookie, 'last-event-id': String(lastId) } }), (ev) => jobEvents(ev).some((e) => e.id === visible.at(-1)!.id)));
+    const forRita = jobEvents(
+      await readSse(await web.request('/api/events', { headers: { cookie: rita.cookie, 'last-event-id': String(lastId) } }), (ev) =>
+        jobEvents(ev).some((e) => e.id === visible.at(-1)!.id),
+      ),
+    );
     expect(forRita.map((e) => e.id)).toEqual(visible.map((c) => c.id));
     expect(forRita.every((e) => e.job.issueKey === 'acme/app#1')).toBe(true);
   });

@@ -24,7 +24,8 @@ function seed() {
   return fake;
 }
 
-const jobEvents = (events: SseEvent[]) => events.filter((e) => e.event === 'job').map((e) => ({ id: Number(e.id), ...(JSON.parse(e.data!) as { change: { jobId: string; state: string }; job: { issueKey: string } }) }));
+const jobEvents = (events: SseEvent[]) =>
+  events.filter((e) => e.event === 'job').map((e) => ({ id: Number(e.id), ...(JSON.parse(e.data!) as { change: { jobId: string; state: string }; job: { issueKey: string } }) }));
 
 describe('the event stream', () => {
   it('a reconnect with Last-Event-ID misses no change of a burst; ids follow the change feed', async () => {
@@ -54,7 +55,7 @@ describe('the event stream', () => {
     expect(resumed.map((e) => `${e.change.jobId}:${e.change.state}`)).toEqual(expected.map((c) => `${c.jobId}:${c.state}`));
   });
 
-  it('a person without read access gets none of a private repository\'s changes or output events; redacted output for the rest', async () => {
+  it("a person without read access gets none of a private repository's changes or output events; redacted output for the rest", async () => {
     const fake = seed();
     const service = await web.start();
     const rita = await web.signIn('rita');

@@ -48,8 +48,18 @@ describe('session cookies', () => {
 describe('dashboard settings', () => {
   it('all three OAuth settings or none; the redirect URL is <public>/auth/callback', () => {
     expect(readWebSettings({})).toEqual({ settings: { sessionTtlMs: 12 * 3_600_000 } });
-    const full = readWebSettings({ KUGETSU_OAUTH_CLIENT_ID: 'id', KUGETSU_OAUTH_CLIENT_SECRET: 'secret', KUGETSU_PUBLIC_URL: 'https://k.example.org/', KUGETSU_SESSION_HOURS: '2' });
-    expect(full).toEqual({ settings: { oauth: { clientId: 'id', clientSecret: 'secret', publicUrl: 'https://k.example.org', redirectUrl: 'https://k.example.org/auth/callback' }, sessionTtlMs: 7_200_000 } });
+    const full = readWebSettings({
+      KUGETSU_OAUTH_CLIENT_ID: 'id',
+      KUGETSU_OAUTH_CLIENT_SECRET: 'secret',
+      KUGETSU_PUBLIC_URL: 'https://k.example.org/',
+      KUGETSU_SESSION_HOURS: '2',
+    });
+    expect(full).toEqual({
+      settings: {
+        oauth: { clientId: 'id', clientSecret: 'secret', publicUrl: 'https://k.example.org', redirectUrl: 'https://k.example.org/auth/callback' },
+        sessionTtlMs: 7_200_000,
+      },
+    });
     const partial = readWebSettings({ KUGETSU_OAUTH_CLIENT_ID: 'id' });
     expect(partial).toEqual({ problems: [expect.stringContaining('KUGETSU_OAUTH_CLIENT_SECRET, KUGETSU_PUBLIC_URL are missing')] });
   });

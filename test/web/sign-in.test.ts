@@ -100,7 +100,7 @@ class Browser {
 }
 
 describe('sign-in with Gitea (real HTTP)', () => {
-  it('login → the fake Gitea\'s authorize page → callback → session; the API knows the person; logout ends it', async () => {
+  it("login → the fake Gitea's authorize page → callback → session; the API knows the person; logout ends it", async () => {
     const browser = new Browser();
     const chooser = await browser.go(`${base}/auth/login?next=/api/session`);
     expect(chooser.status).toBe(200);

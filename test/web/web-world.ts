@@ -29,7 +29,14 @@ export function cookiesOf(res: Response): Map<string, { value: string; raw: stri
 /** A service world (ingress role: admitted jobs stay queued) with sign-in with Gitea configured. */
 export function useWebWorld(gitea: FakeGiteaFixture, prefix: string) {
   const world: ServiceWorld = useServiceWorld(gitea, prefix);
-  const env = { KUGETSU_OAUTH_CLIENT_ID: CLIENT.clientId, KUGETSU_OAUTH_CLIENT_SECRET: CLIENT.clientSecret, KUGETSU_PUBLIC_URL: PUBLIC_URL, KUGETSU_MAX_QUEUED_PER_ISSUE: '50', KUGETSU_RATE_LIMIT_SENDER: '0', KUGETSU_RATE_LIMIT_REPO: '0' };
+  const env = {
+    KUGETSU_OAUTH_CLIENT_ID: CLIENT.clientId,
+    KUGETSU_OAUTH_CLIENT_SECRET: CLIENT.clientSecret,
+    KUGETSU_PUBLIC_URL: PUBLIC_URL,
+    KUGETSU_MAX_QUEUED_PER_ISSUE: '50',
+    KUGETSU_RATE_LIMIT_SENDER: '0',
+    KUGETSU_RATE_LIMIT_REPO: '0',
+  };
   return {
     world,
     /** Registers the OAuth app in the fake and starts kugetsu without a worker. */
@@ -66,7 +73,10 @@ export function useWebWorld(gitea: FakeGiteaFixture, prefix: string) {
       const [owner, name] = repo.split('/') as [string, string];
       const issue = fake.issue(repo, n);
       const c = fake.addComment(repo, n, { body: `/kugetsu ${message}`, author });
-      const res = await world.deliver('issue_comment', issueCommentPayload({ repo: world.repo(fake, owner, name), issue, comment: { id: c.id, body: c.body }, sender: fake.user(author) }));
+      const res = await world.deliver(
+        'issue_comment',
+        issueCommentPayload({ repo: world.repo(fake, owner, name), issue, comment: { id: c.id, body: c.body }, sender: fake.user(author) }),
+      );
       expect(res.status, res.json.reason).toBe(202);
       return res.json.job!;
     },

@@ -34,7 +34,7 @@ describe('any worker can take any issue: the worktree follows the pushed branch'
   const repo = () => repoRef(origin);
   const originHead = () => git(origin, ['rev-parse', `refs/heads/${BRANCH}`]);
 
-  it("rebuilds the worktree from the pushed branch on a worker that never had it; a stale clean copy catches up before its next turn", async () => {
+  it('rebuilds the worktree from the pushed branch on a worker that never had it; a stale clean copy catches up before its next turn', async () => {
     const a = worker('a');
     const b = worker('b');
     expect(hasIssueWorktree(a.stateDir, repo(), 1)).toBe(false);

@@ -47,9 +47,7 @@ describe('workspace credentials', () => {
     const error = await fx.workspace.prepare(repoRef(missing), 1, 'kugetsu/issue-1').catch((e: unknown) => e);
 
     expect(error).toMatchObject({ name: 'WorkspaceError', phase: 'clone' });
-    expect((error as Error).message).toContain(
-      `could not clone ${missing}: repository not found or token lacks read access; check the clone URL and GITEA_TOKEN`,
-    );
+    expect((error as Error).message).toContain(`could not clone ${missing}: repository not found or token lacks read access; check the clone URL and GITEA_TOKEN`);
     expect(readdirSync(join(fx.stateDir, 'repos', 'acme'))).toEqual([]);
   });
 
@@ -74,7 +72,7 @@ describe('workspace credentials', () => {
     for (const entry of fx.logs) expect(JSON.stringify(entry)).not.toContain(BASIC);
   });
 
-  it('keeps the token out of the git processes\' argument lists (it travels in their environment)', async () => {
+  it("keeps the token out of the git processes' argument lists (it travels in their environment)", async () => {
     server = await startGitHttpServer(fx.root, TOKEN, 400);
     const ws = fx.makeWorkspace({ token: TOKEN });
     const seen = new Map<number, { cmdline: string; environ: string }>();

@@ -8,8 +8,21 @@ import { setupWorkspace, type WorkspaceFixture } from './workspace-fixture.js';
 
 /** Every hook git(1) runs during commit, push, fetch, merge, checkout and ref updates (githooks(5)). */
 const HOOKS = [
-  'pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'pre-push', 'post-checkout', 'post-merge',
-  'reference-transaction', 'pre-auto-gc', 'post-rewrite', 'post-index-change', 'fsmonitor-watchman', 'pre-receive', 'update', 'post-update',
+  'pre-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'post-commit',
+  'pre-push',
+  'post-checkout',
+  'post-merge',
+  'reference-transaction',
+  'pre-auto-gc',
+  'post-rewrite',
+  'post-index-change',
+  'fsmonitor-watchman',
+  'pre-receive',
+  'update',
+  'post-update',
 ];
 
 /**
@@ -41,11 +54,23 @@ function plantTraps(worktree: string, marks: string): void {
   appendFileSync(
     join(gitDir, 'config'),
     [
-      '[core]', `\thooksPath = ${ownHooks}`, `\tfsmonitor = ${evil}`, `\taskPass = ${evil}`, `\tsshCommand = ${evil}`, `\tpager = ${evil}`, `\tattributesFile = ${join(gitDir, 'evil.attributes')}`,
-      '[filter "evil"]', `\tclean = ${evil} clean`, `\tsmudge = ${evil} smudge`, '\trequired = true',
-      '[credential]', `\thelper = !${evil} credential`,
-      '[include]', `\tpath = ${join(gitDir, 'evil.config')}`,
-      '[extensions]', '\tworktreeConfig = true',
+      '[core]',
+      `\thooksPath = ${ownHooks}`,
+      `\tfsmonitor = ${evil}`,
+      `\taskPass = ${evil}`,
+      `\tsshCommand = ${evil}`,
+      `\tpager = ${evil}`,
+      `\tattributesFile = ${join(gitDir, 'evil.attributes')}`,
+      '[filter "evil"]',
+      `\tclean = ${evil} clean`,
+      `\tsmudge = ${evil} smudge`,
+      '\trequired = true',
+      '[credential]',
+      `\thelper = !${evil} credential`,
+      '[include]',
+      `\tpath = ${join(gitDir, 'evil.config')}`,
+      '[extensions]',
+      '\tworktreeConfig = true',
       '',
     ].join('\n'),
   );
@@ -76,7 +101,7 @@ function plantCloneTraps(clone: string, marks: string): void {
 describe.each([
   ['with the sandbox off (hardened git only)', 'off' as const],
   ['inside the bwrap sandbox', 'bwrap' as const],
-])('kugetsu\'s git in an agent-touched repository, %s', (_name, mode) => {
+])("kugetsu's git in an agent-touched repository, %s", (_name, mode) => {
   let fx: WorkspaceFixture;
   let marks: string;
   beforeEach(() => {

@@ -9,8 +9,32 @@ describe('isSafeBranchName', () => {
   });
 
   it.each([
-    '', '-x', '--upload-pack=x', 'a..b', '../x', 'a//b', '/a', 'a/', 'a.lock', 'a/b.lock/c', '.a', 'a/.b', 'a.',
-    'HEAD', '@', 'a@{1}', 'a b', 'a~1', 'a^', 'a:b', 'a?', 'a*', 'a[b', 'a\\b', 'a\nb', 'x'.repeat(201),
+    '',
+    '-x',
+    '--upload-pack=x',
+    'a..b',
+    '../x',
+    'a//b',
+    '/a',
+    'a/',
+    'a.lock',
+    'a/b.lock/c',
+    '.a',
+    'a/.b',
+    'a.',
+    'HEAD',
+    '@',
+    'a@{1}',
+    'a b',
+    'a~1',
+    'a^',
+    'a:b',
+    'a?',
+    'a*',
+    'a[b',
+    'a\\b',
+    'a\nb',
+    'x'.repeat(201),
   ])('refuses %j', (name) => {
     expect(isSafeBranchName(name)).toBe(false);
   });
@@ -61,16 +85,13 @@ describe('workspace input validation', () => {
     expect(gitRan()).toBe(false);
   });
 
-  it.each(['--upload-pack=touch x', 'ext::sh -c touch% x', 'relative/path', 'ssh://git@host/a/b.git', 'fd::3'])(
-    'refuses clone URL %j',
-    async (cloneUrl) => {
-      await expect(fx.workspace.prepare({ ...fx.repo, cloneUrl }, 1, 'kugetsu/issue-1')).rejects.toMatchObject({
-        phase: 'clone',
-        message: expect.stringContaining('refusing clone URL'),
-      });
-      expect(gitRan()).toBe(false);
-    },
-  );
+  it.each(['--upload-pack=touch x', 'ext::sh -c touch% x', 'relative/path', 'ssh://git@host/a/b.git', 'fd::3'])('refuses clone URL %j', async (cloneUrl) => {
+    await expect(fx.workspace.prepare({ ...fx.repo, cloneUrl }, 1, 'kugetsu/issue-1')).rejects.toMatchObject({
+      phase: 'clone',
+      message: expect.stringContaining('refusing clone URL'),
+    });
+    expect(gitRan()).toBe(false);
+  });
 
   it('refuses an unsafe default branch', async () => {
     await expect(fx.workspace.prepare({ ...fx.repo, defaultBranch: '--orphan' }, 1, 'kugetsu/issue-1')).rejects.toMatchObject({

@@ -69,10 +69,7 @@ describe('workspace.prepare', () => {
   });
 
   it('prepares two issues of one repository concurrently from a single clone', async () => {
-    const [a, b] = await Promise.all([
-      fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1'),
-      fx.workspace.prepare(fx.repo, 2, 'kugetsu/issue-2'),
-    ]);
+    const [a, b] = await Promise.all([fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1'), fx.workspace.prepare(fx.repo, 2, 'kugetsu/issue-2')]);
 
     expect(a.created && b.created).toBe(true);
     expect(a.path).not.toBe(b.path);
@@ -138,7 +135,12 @@ describe('workspace.prepare', () => {
 
     expect(wt).toMatchObject({ path: legacy, created: false, startSha: git(clone, ['rev-parse', 'refs/remotes/origin/main']) });
     expect(git(legacy, ['rev-parse', '--git-dir'])).toBe('.git');
-    expect(git(legacy, ['status', '--porcelain']).split('\n').map((l) => l.trim()).sort()).toEqual(['?? new.txt', 'M README.md']);
+    expect(
+      git(legacy, ['status', '--porcelain'])
+        .split('\n')
+        .map((l) => l.trim())
+        .sort(),
+    ).toEqual(['?? new.txt', 'M README.md']);
     expect(git(clone, ['worktree', 'list', '--porcelain'])).not.toContain('issue-5');
   });
 

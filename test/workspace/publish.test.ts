@@ -46,9 +46,7 @@ describe('workspace.publish', () => {
 
     await ws.publish(fx.repo, wt, '--upload-pack=touch /tmp/pwned');
 
-    expect(git(fx.origin, ['log', '-1', '--format=%an <%ae>|%s', 'kugetsu/issue-1'])).toBe(
-      'Robo <robo@example.test>|--upload-pack=touch /tmp/pwned',
-    );
+    expect(git(fx.origin, ['log', '-1', '--format=%an <%ae>|%s', 'kugetsu/issue-1'])).toBe('Robo <robo@example.test>|--upload-pack=touch /tmp/pwned');
   });
 
   it('pushes nothing when the turn changed nothing', async () => {

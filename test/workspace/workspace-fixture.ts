@@ -38,8 +38,7 @@ export function setupWorkspace(origin: OriginOptions = {}): WorkspaceFixture {
   const stateDir = join(root, 'state');
   mkdirSync(stateDir);
   const logs: WorkspaceLogEntry[] = [];
-  const makeWorkspace = (options: Partial<WorkspaceOptions> = {}) =>
-    createWorkspace({ stateDir, logger: (entry) => logs.push(entry), ...options });
+  const makeWorkspace = (options: Partial<WorkspaceOptions> = {}) => createWorkspace({ stateDir, logger: (entry) => logs.push(entry), ...options });
   return {
     root,
     origin: originPath,

@@ -27,4 +27,3 @@ export function loadAssets(dir: URL = new URL('./assets/', import.meta.url)): Ma
   }
   return assets;
 }
-

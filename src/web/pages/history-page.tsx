@@ -110,7 +110,11 @@ export function HistoryPage(props: { viewer: Viewer; form: HistoryForm; list: Jo
       </section>
       <nav class="pager" aria-label="Pages">
         {form.before ? <a href={pageHref(form, undefined)}>← Newest</a> : null}
-        {list?.next ? <a href={pageHref(form, list.next)} rel="next">Older →</a> : null}
+        {list?.next ? (
+          <a href={pageHref(form, list.next)} rel="next">
+            Older →
+          </a>
+        ) : null}
       </nav>
     </Layout>
   );
@@ -133,4 +137,3 @@ function pageHref(form: HistoryForm, before: string | undefined): string {
   const query = params.toString();
   return query ? `/history?${query}` : '/history';
 }
-

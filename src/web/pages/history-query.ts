@@ -4,9 +4,7 @@ import type { JobFilter, PageRequest } from '../dashboard-types.js';
 import type { HistoryForm } from './history-page.js';
 
 /** What {@link parseHistoryQuery} makes of the history page's query string. */
-export type HistoryQuery =
-  | { ok: true; form: HistoryForm; filter: JobFilter; page: PageRequest }
-  | { ok: false; form: HistoryForm; reason: string };
+export type HistoryQuery = { ok: true; form: HistoryForm; filter: JobFilter; page: PageRequest } | { ok: false; form: HistoryForm; reason: string };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -17,14 +15,20 @@ const when = z
   .transform((v) => new Date(DAY.test(v) ? `${v}T00:00:00Z` : v).toISOString());
 
 const schema = z.object({
-  repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional(),
+  repo: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
+    .optional(),
   issue: z.coerce.number().int().positive('must be an issue number').optional(),
   states: z.array(z.enum(JOB_STATES as [JobState, ...JobState[]])).optional(),
   sender: z.string().max(100).optional(),
   since: when.optional(),
   until: when.optional(),
   q: z.string().max(200).optional(),
-  before: z.string().regex(/^[1-9]\d{0,15}$/, 'must be a job id').optional(),
+  before: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a job id')
+    .optional(),
 });
 
 /**
@@ -39,7 +43,9 @@ export function parseHistoryQuery(query: (name: string) => string | undefined, q
     return v ? v : undefined;
   };
   const form: HistoryForm = {
-    states: queries('state').map((s) => s.trim()).filter(Boolean),
+    states: queries('state')
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...Object.fromEntries((['repo', 'issue', 'sender', 'since', 'until', 'q', 'before'] as const).flatMap((k) => (text(k) !== undefined ? [[k, text(k)]] : []))),
   };
   const parsed = schema.safeParse({ ...form, states: form.states.length > 0 ? form.states : undefined });

@@ -143,7 +143,9 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
                 <>
                   <dt>Tokens and cost</dt>
                   <dd>
-                    {o.tokens ? `${o.tokens.input ?? '?'} in, ${o.tokens.output ?? '?'} out${o.tokens.cacheRead ? `, ${o.tokens.cacheRead} cache read` : ''}${o.tokens.cacheWrite ? `, ${o.tokens.cacheWrite} cache write` : ''}${o.model ? ` (${o.model})` : ''}` : ''}
+                    {o.tokens
+                      ? `${o.tokens.input ?? '?'} in, ${o.tokens.output ?? '?'} out${o.tokens.cacheRead ? `, ${o.tokens.cacheRead} cache read` : ''}${o.tokens.cacheWrite ? `, ${o.tokens.cacheWrite} cache write` : ''}${o.model ? ` (${o.model})` : ''}`
+                      : ''}
                     {o.costUsd !== undefined ? `${o.tokens ? '; ' : ''}${o.costUsd.toFixed(4)} USD` : ''}
                   </dd>
                 </>
@@ -186,12 +188,11 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
 
       <section aria-labelledby="log-h">
         <h2 id="log-h">Agent output</h2>
-        {props.log?.dropped ? (
-          <p class="muted">The first {props.log.dropped} bytes of the output are no longer kept; the newest part follows.</p>
-        ) : null}
+        {props.log?.dropped ? <p class="muted">The first {props.log.dropped} bytes of the output are no longer kept; the newest part follows.</p> : null}
         <pre
           id="job-log"
           class="log"
+          role="region"
           tabindex={0}
           aria-label="Agent output"
           aria-live={active ? 'polite' : undefined}

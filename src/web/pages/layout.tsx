@@ -45,15 +45,21 @@ export function Layout(props: LayoutProps) {
         <script src="/assets/dashboard.js" defer></script>
       </head>
       <body>
-        <a class="skip-link" href="#main">Skip to content</a>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
         <header class="site">
-          <a class="brand" href="/">kugetsu</a>
+          <a class="brand" href="/">
+            kugetsu
+          </a>
           {signedIn ? (
             <nav aria-label="Dashboard">
               <ul>
                 {NAV.map((item) => (
                   <li>
-                    <a href={item.href} aria-current={item.page === props.page ? 'page' : undefined}>{item.label}</a>
+                    <a href={item.href} aria-current={item.page === props.page ? 'page' : undefined}>
+                      {item.label}
+                    </a>
                   </li>
                 ))}
               </ul>
@@ -61,7 +67,11 @@ export function Layout(props: LayoutProps) {
           ) : null}
           {signedIn ? (
             <div class="who">
-              {props.live ? <span id="live-status" class="live-status" role="status" aria-live="polite" data-state="connecting">connecting…</span> : null}
+              {props.live ? (
+                <span id="live-status" class="live-status" role="status" aria-live="polite" data-state="connecting">
+                  connecting…
+                </span>
+              ) : null}
               {viewer.kind === 'person' ? (
                 <>
                   <span>

@@ -127,7 +127,6 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
           <a href="/history?state=failed">All failed jobs →</a>
         </p>
       </section>
-
     </Layout>
   );
 }

@@ -91,7 +91,10 @@ export function createPageRoutes(options: PageRoutesOptions): Hono<WebEnv> {
   app.get('/history', async (c) => {
     const viewer = viewerOf(c);
     if (viewer.kind === 'anonymous') return signIn(c, 401);
-    const query = parseHistoryQuery((name) => c.req.query(name), (name) => c.req.queries(name) ?? []);
+    const query = parseHistoryQuery(
+      (name) => c.req.query(name),
+      (name) => c.req.queries(name) ?? [],
+    );
     if (!query.ok) return page(c, <HistoryPage viewer={viewer} form={query.form} list={undefined} error={query.reason} now={now()} />);
     const list = await options.data.listJobs(viewer, query.filter, query.page);
     return page(c, <HistoryPage viewer={viewer} form={query.form} list={list} now={now()} />);

@@ -26,8 +26,8 @@ export function SignInPage(props: { viewer: Viewer; oauth: boolean; problem?: st
             </p>
           ) : (
             <p class="muted">
-              Sign-in with Gitea is not set up on this server (<code>KUGETSU_OAUTH_CLIENT_ID</code>, <code>KUGETSU_OAUTH_CLIENT_SECRET</code>,{' '}
-              <code>KUGETSU_PUBLIC_URL</code>). Scripts can use the API with <code>Authorization: Bearer</code> and the admin token.
+              Sign-in with Gitea is not set up on this server (<code>KUGETSU_OAUTH_CLIENT_ID</code>, <code>KUGETSU_OAUTH_CLIENT_SECRET</code>, <code>KUGETSU_PUBLIC_URL</code>).
+              Scripts can use the API with <code>Authorization: Bearer</code> and the admin token.
             </p>
           )}
         </div>

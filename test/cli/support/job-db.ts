@@ -49,7 +49,16 @@ export async function fillStore(store: JobStore): Promise<void> {
   await store.update(j1.id, { state: 'succeeded', finishedAt: '2025-01-01T00:00:04.000Z', result: { ...result, sessionId: 'ses_1' } });
   const j2 = await admitJob(store, 2);
   await store.update(j2.id, { state: 'running', startedAt: '2025-01-01T00:01:00.000Z' });
-  await store.update(j2.id, { state: 'failed', finishedAt: '2025-01-01T00:01:02.000Z', result: { ...result, exitCode: 3, durationMs: 2000, newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The agent exited with code 3.' } }, [], 'agent exit 3');
+  await store.update(
+    j2.id,
+    {
+      state: 'failed',
+      finishedAt: '2025-01-01T00:01:02.000Z',
+      result: { ...result, exitCode: 3, durationMs: 2000, newCommits: 0, pushed: false, failedPhase: 'agent', error: 'The agent exited with code 3.' },
+    },
+    [],
+    'agent exit 3',
+  );
   const j3 = await admitJob(store, 3);
   await store.update(j3.id, { state: 'running', startedAt: new Date().toISOString() });
   await admitJob(store, 4);

@@ -27,10 +27,12 @@ export async function readStore(file: string): Promise<StoreSnapshot> {
     for (const job of jobs) history.set(job.id, await store.history(job.id));
     const outbox = await store.outboxCounts();
     const deliveries = withReadOnly(file, (db) =>
-      (db.prepare('SELECT id, event_key AS eventKey, job_id AS jobId FROM deliveries ORDER BY received_at').all() as Array<{ id: string; eventKey: string; jobId: number }>).map((d) => ({
-        ...d,
-        jobId: String(d.jobId),
-      })),
+      (db.prepare('SELECT id, event_key AS eventKey, job_id AS jobId FROM deliveries ORDER BY received_at').all() as Array<{ id: string; eventKey: string; jobId: number }>).map(
+        (d) => ({
+          ...d,
+          jobId: String(d.jobId),
+        }),
+      ),
     );
     return { jobs, history, deliveries, outbox };
   } finally {

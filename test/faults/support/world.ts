@@ -79,7 +79,12 @@ export function commentDelivery(world: FaultWorld, n: number, text: string, tag:
   const alice = world.fake.user('alice');
   const comment = world.fake.addComment(REPO, n, { body: `/kugetsu ${text}`, author: 'alice' });
   const body = serializePayload(
-    issueCommentPayload({ repo: world.repo, issue: { number: n, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender: { id: alice.id, login: alice.login } }),
+    issueCommentPayload({
+      repo: world.repo,
+      issue: { number: n, title: issue.title, body: issue.body },
+      comment: { id: comment.id, body: comment.body },
+      sender: { id: alice.id, login: alice.login },
+    }),
   );
   return { body, eventType: 'issue_comment', commentId: comment.id, tag: { issue: n, commentId: comment.id, ...tag } };
 }
@@ -95,7 +100,11 @@ export function labelDelivery(world: FaultWorld, n: number): DeliverySpec {
   if (!issue.labelIds.includes(label.id)) world.fake.labelIssue(REPO, n, 'ready', 'alice');
   const alice = world.fake.user('alice');
   const body = serializePayload(
-    issueLabelPayload({ repo: world.repo, issue: { number: n, title: issue.title, body: issue.body, labels: [{ id: label.id, name: label.name }] }, sender: { id: alice.id, login: alice.login } }),
+    issueLabelPayload({
+      repo: world.repo,
+      issue: { number: n, title: issue.title, body: issue.body, labels: [{ id: label.id, name: label.name }] },
+      sender: { id: alice.id, login: alice.login },
+    }),
   );
   return { body, eventType: 'issue_label', tag: { issue: n, label: true } };
 }

@@ -34,7 +34,20 @@ export function sampleViews(now = SAMPLE_NOW) {
   const running = sampleRow({ id: '41', state: 'running', startedAt: at(4), elapsedMs: 240_000, workerId: 'host-a/1234' }, now);
   const queued = sampleRow({ id: '42', state: 'queued', sender: 'bob', messagePreview: 'also fix the footer' }, now);
   const waiting = sampleRow({ id: '43', state: 'waiting', issueNumber: 9, waiting: { reason: 'rate-limit', detail: 'bob asked 5 times this hour', until: at(-10) } }, now);
-  const failed = sampleRow({ id: '40', state: 'failed', issueNumber: 3, startedAt: at(50), finishedAt: at(45), elapsedMs: 300_000, exitCode: 2, failedPhase: 'agent', error: 'the agent exited with code 2' }, now);
+  const failed = sampleRow(
+    {
+      id: '40',
+      state: 'failed',
+      issueNumber: 3,
+      startedAt: at(50),
+      finishedAt: at(45),
+      elapsedMs: 300_000,
+      exitCode: 2,
+      failedPhase: 'agent',
+      error: 'the agent exited with code 2',
+    },
+    now,
+  );
   const overview: Overview = {
     at: new Date(now).toISOString(),
     slots: { workers: [{ workerId: 'host-a/1234', running: 1, slots: 2, seenAt: at(0.2) }], running: 1, total: 2 },
@@ -48,7 +61,13 @@ export function sampleViews(now = SAMPLE_NOW) {
     outbox: { pending: 2, retrying: 1, failed: 0 },
   };
   const lanes: QueueLane[] = [
-    { issueKey: 'acme/app#7', repo: 'acme/app', issueNumber: 7, running, waiting: [{ ...queued, position: { place: 'waiting-for-issue', ahead: 0, waiting: 1, text: 'waiting for job 41 of this issue' } }] },
+    {
+      issueKey: 'acme/app#7',
+      repo: 'acme/app',
+      issueNumber: 7,
+      running,
+      waiting: [{ ...queued, position: { place: 'waiting-for-issue', ahead: 0, waiting: 1, text: 'waiting for job 41 of this issue' } }],
+    },
     { issueKey: 'acme/app#9', repo: 'acme/app', issueNumber: 9, waiting: [waiting] },
   ];
   const detail: JobDetail = {

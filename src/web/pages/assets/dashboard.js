@@ -20,8 +20,13 @@
 
   // --- Times --------------------------------------------------------------------------------
   var UNITS = [
-    ['year', 365 * 86400], ['month', 30 * 86400], ['week', 7 * 86400], ['day', 86400],
-    ['hour', 3600], ['minute', 60], ['second', 1],
+    ['year', 365 * 86400],
+    ['month', 30 * 86400],
+    ['week', 7 * 86400],
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
   ];
   var rtf = typeof Intl !== 'undefined' && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }) : null;
   function relative(iso) {
@@ -32,7 +37,7 @@
       var unit = UNITS[i];
       if (Math.abs(seconds) >= unit[1] || unit[0] === 'second') {
         var n = Math.round(seconds / unit[1]);
-        return rtf ? rtf.format(n, unit[0]) : (n < 0 ? -n + ' ' + unit[0] + 's ago' : 'in ' + n + ' ' + unit[0] + 's');
+        return rtf ? rtf.format(n, unit[0]) : n < 0 ? -n + ' ' + unit[0] + 's ago' : 'in ' + n + ' ' + unit[0] + 's';
       }
     }
     return '';
@@ -40,7 +45,9 @@
   function elapsed(iso) {
     var s = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
     if (!isFinite(s)) return '';
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var h = Math.floor(s / 3600),
+      m = Math.floor((s % 3600) / 60),
+      sec = s % 60;
     return (h ? h + 'h ' : '') + (h || m ? m + 'm ' : '') + sec + 's';
   }
   function tick() {
@@ -64,13 +71,21 @@
   }
 
   // --- Region refresh -------------------------------------------------------------------------
-  var refreshing = false, again = false, timer = null;
+  var refreshing = false,
+    again = false,
+    timer = null;
   function scheduleRefresh() {
     if (timer) return;
-    timer = setTimeout(function () { timer = null; refresh(); }, 250);
+    timer = setTimeout(function () {
+      timer = null;
+      refresh();
+    }, 250);
   }
   function refresh() {
-    if (refreshing) { again = true; return; }
+    if (refreshing) {
+      again = true;
+      return;
+    }
     refreshing = true;
     fetch(location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' })
       .then(function (res) {
@@ -88,30 +103,44 @@
           var active = doc.activeElement;
           var focusId = active && old.contains(active) ? active.id : '';
           old.innerHTML = fresh.innerHTML;
-          if (focusId) { var f = doc.getElementById(focusId); if (f) f.focus(); }
+          if (focusId) {
+            var f = doc.getElementById(focusId);
+            if (f) f.focus();
+          }
         }
         bindActions();
         tick();
         if (page === 'job') followLog();
       })
-      .catch(function () { /* the next event or poll tries again */ })
+      .catch(function () {
+        /* the next event or poll tries again */
+      })
       .then(function () {
         refreshing = false;
-        if (again) { again = false; scheduleRefresh(); }
+        if (again) {
+          again = false;
+          scheduleRefresh();
+        }
       });
   }
 
   // --- Job log tail ---------------------------------------------------------------------------
   var log = doc.getElementById('job-log');
-  var tailing = false, tailAgain = false;
+  var tailing = false,
+    tailAgain = false;
   function followLog() {
     log = doc.getElementById('job-log');
     if (!log || !log.hasAttribute('data-follow')) return;
-    if (tailing) { tailAgain = true; return; }
+    if (tailing) {
+      tailAgain = true;
+      return;
+    }
     tailing = true;
     var url = '/api/jobs/' + encodeURIComponent(log.getAttribute('data-job-id')) + '/log?after=' + encodeURIComponent(log.getAttribute('data-after') || '0');
     fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (res) { return res.ok ? res.json() : Promise.reject(new Error('HTTP ' + res.status)); })
+      .then(function (res) {
+        return res.ok ? res.json() : Promise.reject(new Error('HTTP ' + res.status));
+      })
       .then(function (body) {
         var text = typeof body.text === 'string' ? body.text : '';
         if (text) {
@@ -124,10 +153,15 @@
         if (body.next !== undefined && body.next !== null) log.setAttribute('data-after', String(body.next));
         if (body.complete === true) log.removeAttribute('data-follow');
       })
-      .catch(function () { /* tried again on the next event or poll */ })
+      .catch(function () {
+        /* tried again on the next event or poll */
+      })
       .then(function () {
         tailing = false;
-        if (tailAgain) { tailAgain = false; followLog(); }
+        if (tailAgain) {
+          tailAgain = false;
+          followLog();
+        }
       });
   }
 
@@ -153,7 +187,14 @@
       headers: { accept: 'application/json', 'x-csrf-token': csrf },
     })
       .then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) { return { ok: res.ok, status: res.status, body: body }; });
+        return res
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (body) {
+            return { ok: res.ok, status: res.status, body: body };
+          });
       })
       .then(function (r) {
         if (out) {
@@ -171,9 +212,15 @@
         scheduleRefresh();
       })
       .catch(function (err) {
-        if (out) { out.textContent = 'Could not reach kugetsu: ' + err.message; out.className = 'notice error'; out.hidden = false; }
+        if (out) {
+          out.textContent = 'Could not reach kugetsu: ' + err.message;
+          out.className = 'notice error';
+          out.hidden = false;
+        }
       })
-      .then(function () { if (button) button.disabled = false; });
+      .then(function () {
+        if (button) button.disabled = false;
+      });
   }
   // The answer of POST /api/jobs/{id}/cancel|retry in words (its `status` and `reason`).
   function actionText(r) {
@@ -197,11 +244,19 @@
     source.addEventListener('job', scheduleRefresh);
     source.addEventListener('output', function (event) {
       var data = null;
-      try { data = JSON.parse(event.data); } catch (e) { data = null; }
+      try {
+        data = JSON.parse(event.data);
+      } catch (_e) {
+        data = null;
+      }
       if (page === 'job' && data && String(data.jobId) === jobId) followLog();
     });
-    source.addEventListener('open', function () { setStatus('live', 'live'); });
-    source.addEventListener('error', function () { setStatus('offline', 'reconnecting…'); });
+    source.addEventListener('open', function () {
+      setStatus('live', 'live');
+    });
+    source.addEventListener('error', function () {
+      setStatus('offline', 'reconnecting…');
+    });
   }
   // A slow poll besides the events (they may be coalesced): the log of a running job, and a refresh.
   if (page === 'job') {
