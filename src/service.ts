@@ -157,7 +157,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   // instance of the work at hand (see InstanceRegistry.client).
   const instances = new InstanceRegistry(
     instanceSettings.map((i, n) => ({
-      name: i.name, host: i.host, url: i.url, kind: i.kind,
+      name: i.name,
+      host: i.host,
+      url: i.url,
+      kind: i.kind,
       gitea: (n === 0 ? overrides.gitea : undefined) ?? createGiteaClient({ baseUrl: i.url, token: i.token, observe: metrics.gitea }),
     })),
   );
@@ -188,7 +191,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const botUserId = () => instances.current().identity.known();
   const authorizer = new Authorizer(gitea, config.access);
   const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
-  const machine = new JobMachine({ store, reportSettings: (repo) => settingsFor(repo.owner, repo.name), maxAttempts: config.maxAttempts, notifyTargets, observe: metrics.transition });
+  const machine = new JobMachine({
+    store,
+    reportSettings: (repo) => settingsFor(repo.owner, repo.name),
+    maxAttempts: config.maxAttempts,
+    notifyTargets,
+    observe: metrics.transition,
+  });
   let draining = false;
   const repoNotifySecret = (fullName: string) => {
     const [owner = '', repo = ''] = fullName.split('/');
@@ -196,7 +205,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   };
 
   const outbox = new OutboxWorker({
-    store, gitea, logger, redact,
+    store,
+    gitea,
+    logger,
+    redact,
     // The embedded database has one process: claims left in it are a crashed predecessor's.
     soleSender: config.database.kind === 'sqlite',
     botUserId: async () => (await instances.current().identity.resolve()).id,
@@ -216,7 +228,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
 
   const runner = new JobRunner({
-    machine, authorizer, store, gitea, workspace, logger, redact, sandbox, botUserId,
+    machine,
+    authorizer,
+    store,
+    gitea,
+    workspace,
+    logger,
+    redact,
+    sandbox,
+    botUserId,
     waitBackoff: deferredBackoff,
     minRole: (repo) => settingsFor(repo.owner, repo.name).minRole,
     stateDir: config.stateDir,
@@ -238,7 +258,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     role === 'ingress'
       ? undefined
       : new Worker({
-          store, machine, logger,
+          store,
+          machine,
+          logger,
           runTurn: (job, workerId, signal) => inRepoInstance(job.repo, () => runner.run(job, workerId, signal)),
           slots: config.maxAgents,
           leaseMs: config.leaseMs,
@@ -264,17 +286,24 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   };
 
   const control: ControlCommands = new ControlCommands({
-    store, logger,
+    store,
+    logger,
     cancel: async (job) => void (await cancel(job)),
     reset: (request) => resetIssue({ store, workspace }, request),
     waitingText: async (job) => `waiting ${waitingText(await store.position(job.id))}`,
-    settingsText: (request) => settingsText(request, settingsFor(request.repo.owner, request.repo.name), { maxAgents: config.maxAgents, hasAllowList: config.access.allowUsers.length > 0 }),
+    settingsText: (request) =>
+      settingsText(request, settingsFor(request.repo.owner, request.repo.name), { maxAgents: config.maxAgents, hasAllowList: config.access.allowUsers.length > 0 }),
     admit: (request, source) => dispatcher.admit(request, source),
     wakeOutbox: () => outbox.wake(),
     command: (request) => settingsFor(request.repo.owner, request.repo.name).command,
   });
   const dispatcher: Dispatcher = new Dispatcher({
-    control, store, logger, settingsFor, botUserId, authorizer,
+    control,
+    store,
+    logger,
+    settingsFor,
+    botUserId,
+    authorizer,
     confirmer: new EventConfirmer({ gitea, settingsFor }),
     retryAt: (attempt) => Date.now() + backoffDelay(attempt, deferredBackoff),
     admitItems: (job) => machine.items('admit', job),
@@ -285,13 +314,20 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     observe: metrics.admission,
   });
   const deferred = new DeferredEventsWorker({
-    store, logger,
+    store,
+    logger,
     backoff: deferredBackoff,
     ...(overrides.deferredRetry ? { pollMs: overrides.deferredRetry.pollMs } : {}),
     confirmAndRoute: (claimed, source) => inRepoInstance(claimed.repo, () => dispatcher.confirmAndRoute(claimed, source)),
   });
   const reconciler = new Reconciler({
-    store, gitea, dispatcher, logger, settingsFor, botUserId, configuredRepos: config.repos,
+    store,
+    gitea,
+    dispatcher,
+    logger,
+    settingsFor,
+    botUserId,
+    configuredRepos: config.repos,
     ...(instances.several
       ? {
           within: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => {
@@ -317,7 +353,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       fullName,
     );
   const maintenance = new Maintenance({
-    store, gitea, workspace, logger, stateDir: config.stateDir, retentionMs: config.retentionMs,
+    store,
+    gitea,
+    workspace,
+    logger,
+    stateDir: config.stateDir,
+    retentionMs: config.retentionMs,
     instanceOf: (key) => {
       const instance = instances.ofIssueKey(key);
       return { run: (fn) => instances.run(instance, fn), owns: (repo) => instances.of(repo) === instance };
@@ -355,7 +396,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     maxBodyBytes: config.maxBodyBytes,
     maxBodiesInFlight: config.door.maxBodiesInFlight,
     allowUnsigned: config.allowUnsigned,
-    onDelivery: role === 'worker' ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' }) : (d) => inRepoInstance({ instance: d.instance }, () => dispatcher.handle(d)),
+    onDelivery:
+      role === 'worker'
+        ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' })
+        : (d) => inRepoInstance({ instance: d.instance }, () => dispatcher.handle(d)),
     health: () => ({ role, worker: worker?.id, ...(worker?.stats() ?? { running: 0, slots: 0 }), agent: config.agent.kind, sandbox: sandbox.settings.mode }),
     draining: () => draining,
     logger,
@@ -384,7 +428,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       authorize: (repo, actor) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole)),
     });
     const data = createDashboardData({
-      reader: store, redact, access, cancel,
+      reader: store,
+      redact,
+      access,
+      cancel,
       retry: (job, sender) => {
         const { request, source } = dashboardRetry(job, sender);
         return inRepoInstance(job.repo, () => control.handle({ action: 'retry', request }, source));
@@ -395,12 +442,20 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     app.route(
       '/',
       createWebApp({
-        data, engine: store, redact, logger, adminToken,
+        data,
+        engine: store,
+        redact,
+        logger,
+        adminToken,
         sessionKey: sessionKey(config.stateDir, config.web?.sessionSecret),
         ...(oauth
           ? {
               oauth: {
-                giteaUrl: config.giteaUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret, redirectUrl: oauth.redirectUrl, publicUrl: oauth.publicUrl,
+                giteaUrl: config.giteaUrl,
+                clientId: oauth.clientId,
+                clientSecret: oauth.clientSecret,
+                redirectUrl: oauth.redirectUrl,
+                publicUrl: oauth.publicUrl,
                 sessionTtlMs: config.web?.sessionTtlMs ?? 12 * 3600 * 1000,
                 userOf: (token) => createGiteaClient({ baseUrl: config.giteaUrl, token }).currentUser(),
               },
@@ -422,11 +477,17 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const learnIdentity = async (instance: (typeof instances.all)[number], attempt: number): Promise<void> => {
     try {
       const me = await instance.identity.resolve();
-      logger.info({ bot: me.login, id: me.id, ...(instances.several ? { instance: instance.name } : {}) }, instance.kind === 'forgejo' ? 'connected to Forgejo' : 'connected to Gitea');
+      logger.info(
+        { bot: me.login, id: me.id, ...(instances.several ? { instance: instance.name } : {}) },
+        instance.kind === 'forgejo' ? 'connected to Forgejo' : 'connected to Gitea',
+      );
     } catch (err) {
       if (draining) return;
       const delay = Math.min(60_000, 1000 * 2 ** attempt);
-      logger.warn({ err, retryInMs: delay, ...(instances.several ? { instance: instance.name } : {}) }, 'cannot read the bot account from Gitea (GET /user); comments with the kugetsu marker are still ignored');
+      logger.warn(
+        { err, retryInMs: delay, ...(instances.several ? { instance: instance.name } : {}) },
+        'cannot read the bot account from Gitea (GET /user); comments with the kugetsu marker are still ignored',
+      );
       const t = setTimeout(() => void learnIdentity(instance, attempt + 1), delay);
       t.unref();
       timers.push(t);
@@ -449,14 +510,21 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
 
   return {
-    app, dispatcher, worker, machine, store, reconciler, maintenance, logger,
+    app,
+    dispatcher,
+    worker,
+    machine,
+    store,
+    reconciler,
+    maintenance,
+    logger,
     async start() {
       if (config.allowUnsigned) logger.warn('KUGETSU_ALLOW_UNSIGNED=1: deliveries without a signature are accepted. Use this for local experiments only.');
       if (worker) await reportSandbox(sandbox, logger);
       // Keys a one-instance kugetsu stored (owner/repo#n) are the first instance's.
       if (instances.several && store.qualifyIssueKeys) {
         const changed = await store.qualifyIssueKeys(instances.first.host);
-        if (changed > 0) logger.info({ rows: changed, host: instances.first.host }, 'issue keys qualified with the first instance\'s host (several instances are configured)');
+        if (changed > 0) logger.info({ rows: changed, host: instances.first.host }, "issue keys qualified with the first instance's host (several instances are configured)");
       }
       await Promise.all(instances.all.map((instance) => learnIdentity(instance, 0)));
       if (role !== 'worker') await warnSharedSecret();

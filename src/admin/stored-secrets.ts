@@ -27,7 +27,10 @@ export function secretFile(stateDir: string, key: string): string | undefined {
   const at = /^@([a-z0-9.-]+(?::\d+)?)\//.exec(key.toLowerCase());
   if (at && /\.\./.test(at[1]!)) return undefined;
   const dirs = at ? [DIR, `@${at[1]}`] : [DIR];
-  const [owner, repo, ...rest] = key.toLowerCase().slice(at ? at[0].length : 0).split('/');
+  const [owner, repo, ...rest] = key
+    .toLowerCase()
+    .slice(at ? at[0].length : 0)
+    .split('/');
   if (rest.length > 0 || !owner || !repo || !SAFE_NAME.test(owner) || /\.\.|\.$/.test(owner)) return undefined;
   if (repo === '*') return path.join(stateDir, ...dirs, owner, ORG_FILE);
   if (!SAFE_NAME.test(repo) || /\.\.|\.$/.test(repo)) return undefined;

@@ -3,7 +3,11 @@ import type { AgentAdapter } from './types.js';
 
 /** The fields of `config` that make an adapter (a timeout or an env allowlist does not). */
 function adapterShape(config: AgentConfig & Record<string, unknown>, opencodeMode: 'run' | 'serve'): AgentConfig {
-  const common = { ...(config.kind !== 'command' && config.bin ? { bin: config.bin } : {}), ...(config.kind !== 'command' && config.model ? { model: config.model } : {}), ...(config.kind !== 'command' && config.extraArgs ? { extraArgs: config.extraArgs } : {}) };
+  const common = {
+    ...(config.kind !== 'command' && config.bin ? { bin: config.bin } : {}),
+    ...(config.kind !== 'command' && config.model ? { model: config.model } : {}),
+    ...(config.kind !== 'command' && config.extraArgs ? { extraArgs: config.extraArgs } : {}),
+  };
   switch (config.kind) {
     case 'command':
       return { kind: 'command', argv: config.argv };

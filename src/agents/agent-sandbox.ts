@@ -102,8 +102,7 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
   const stateDir = path.resolve(options.stateDir);
   // bwrap itself is looked up on the system PATH once, not on each agent's PATH.
   let bwrapPath: Promise<string> | undefined;
-  const getBwrap = () =>
-    (bwrapPath ??= resolveProgram(settings.bwrap, SYSTEM_PATH, process.cwd()).then((r) => ('realPath' in r ? r.realPath : settings.bwrap)));
+  const getBwrap = () => (bwrapPath ??= resolveProgram(settings.bwrap, SYSTEM_PATH, process.cwd()).then((r) => ('realPath' in r ? r.realPath : settings.bwrap)));
   let layout: Promise<SystemLayout> | undefined;
   let last: { at: number; result: Promise<SandboxProbe>; failed: boolean } | undefined;
   const getLayout = () => (layout ??= detectSystemLayout({ extraHidden: settings.hide, extraShown: settings.roPaths }));
@@ -133,13 +132,23 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
       const p = path.resolve(w.path);
       if (rw.some((d) => isWithin(p, d))) continue; // shown read-write anyway
       if (isWithin(stateDir, p)) {
-        return { startError: { message: `the sandbox would show ${p} (${w.why}), which contains kugetsu's state dir ${stateDir}; move the state dir (KUGETSU_STATE_DIR) or the agent's files apart` } };
+        return {
+          startError: {
+            message: `the sandbox would show ${p} (${w.why}), which contains kugetsu's state dir ${stateDir}; move the state dir (KUGETSU_STATE_DIR) or the agent's files apart`,
+          },
+        };
       }
       if (isWithin(p, stateDir) && !w.own) {
         return { startError: { message: `the sandbox will not show ${p} (${w.why}): it is inside kugetsu's state dir ${stateDir}; keep agent files outside it` } };
       }
       if (isSystem(p, l) || out.includes(p)) continue;
-      if (!(await stat(p).then(() => true, () => false))) continue;
+      if (
+        !(await stat(p).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
       out.push(p);
     }
     return out;
@@ -166,7 +175,14 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
     const inner = sandboxEnv(env, shown.agentDir);
     const argFiles: string[] = [];
     for (const a of args) {
-      if (path.isAbsolute(a) && (await stat(a).then((s) => s.isFile(), () => false))) argFiles.push(a);
+      if (
+        path.isAbsolute(a) &&
+        (await stat(a).then(
+          (s) => s.isFile(),
+          () => false,
+        ))
+      )
+        argFiles.push(a);
     }
     const ro = await readOnlyPaths(
       [
@@ -219,7 +235,12 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
       mode: 'bwrap',
       async prepare(command, args, env, cwd) {
         if (settings.network === 'none') {
-          return { startError: { message: 'an agent server cannot run with KUGETSU_AGENT_SANDBOX_NETWORK=none (kugetsu reaches it on the host loopback, which a sandbox without network does not share); set it to open or use KUGETSU_OPENCODE_MODE=run' } };
+          return {
+            startError: {
+              message:
+                'an agent server cannot run with KUGETSU_AGENT_SANDBOX_NETWORK=none (kugetsu reaches it on the host loopback, which a sandbox without network does not share); set it to open or use KUGETSU_OPENCODE_MODE=run',
+            },
+          };
         }
         // The trees it shows read-write must exist before bwrap binds them (later contents appear in them).
         for (const p of view.rw) await mkdir(p, { recursive: true }).catch(() => undefined);
@@ -267,11 +288,22 @@ async function prepareAgentDir(agentDir: string, keepTmp = false): Promise<void>
   const own = await lstat(agentDir);
   if (!own.isDirectory()) throw new Error('not a directory');
   const { home, tmp } = agentDirLayout(agentDir);
-  if (!keepTmp || !(await lstat(tmp).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !keepTmp ||
+    !(await lstat(tmp).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { mode: 0o700 });
   }
-  if (!(await lstat(home).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await lstat(home).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     await rm(home, { recursive: true, force: true });
     await mkdir(home, { mode: 0o700 });
   }

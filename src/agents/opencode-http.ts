@@ -120,7 +120,16 @@ export function opencodeRequest<T>(endpoint: OpencodeEndpoint, method: 'GET' | '
         }
         const parsed = options.schema.safeParse(json);
         if (!parsed.success) {
-          reject(new OpencodeHttpError(`${method} ${url.pathname} answered ${status} with an unexpected shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 300)}`, status, text.slice(0, 1000)));
+          reject(
+            new OpencodeHttpError(
+              `${method} ${url.pathname} answered ${status} with an unexpected shape: ${parsed.error.issues
+                .map((i) => `${i.path.join('.')}: ${i.message}`)
+                .join('; ')
+                .slice(0, 300)}`,
+              status,
+              text.slice(0, 1000),
+            ),
+          );
           return;
         }
         resolve(parsed.data);

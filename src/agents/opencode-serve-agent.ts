@@ -38,7 +38,10 @@ function agentOf(extraArgs: readonly string[] | undefined): string | undefined {
     const a = args[i]!;
     if (a.startsWith('--agent=') && a.length > 8) agent = a.slice(8);
     else if (a === '--agent' && i + 1 < args.length) agent = args[++i];
-    else throw new TypeError(`opencode extra argument ${JSON.stringify(a)} is not supported with KUGETSU_OPENCODE_MODE=serve (only --agent=<name>); remove it or use KUGETSU_OPENCODE_MODE=run`);
+    else
+      throw new TypeError(
+        `opencode extra argument ${JSON.stringify(a)} is not supported with KUGETSU_OPENCODE_MODE=serve (only --agent=<name>); remove it or use KUGETSU_OPENCODE_MODE=run`,
+      );
   }
   return agent;
 }
@@ -91,7 +94,13 @@ export function createOpencodeServeAgent(options: OpencodeServeAgentOptions): Op
     async run(turn: AgentTurn): Promise<AgentOutcome> {
       if (options.worktreesRoot !== undefined && !isWithin(turn.worktree, options.worktreesRoot)) {
         return {
-          exitCode: null, signal: null, timedOut: false, canceled: false, durationMs: 0, sessionId: turn.sessionId, outputTail: '',
+          exitCode: null,
+          signal: null,
+          timedOut: false,
+          canceled: false,
+          durationMs: 0,
+          sessionId: turn.sessionId,
+          outputTail: '',
           startError: `the worktree ${turn.worktree} is outside ${options.worktreesRoot}, the only tree the opencode server's sandbox shows`,
         };
       }

@@ -39,9 +39,7 @@ export const OPENCODE_RUN_PERMISSIONS = [
 ] as const;
 
 const sessionSchema = z.object({ id: z.string().min(1), directory: z.string().optional() }).loose();
-const messageSchema = z
-  .object({ info: z.object({ id: z.string().optional(), error: z.unknown().optional() }).loose(), parts: z.array(z.unknown()).optional() })
-  .loose();
+const messageSchema = z.object({ info: z.object({ id: z.string().optional(), error: z.unknown().optional() }).loose(), parts: z.array(z.unknown()).optional() }).loose();
 
 type Stop = 'timeout' | 'cancel';
 
@@ -153,7 +151,10 @@ export async function runOpencodeServeTurn(turn: AgentTurn, o: OpencodeServeTurn
       return finish({ signal: e.signal, agentError: why });
     };
     /** One request raced against the server's death and (unless `unstoppable`) the turn's stop. */
-    const call = async <T>(p: Promise<T>, unstoppable = false): Promise<{ ok: T } | { failed: OpencodeHttpError } | { died: { code: number | null; signal: string | null } } | { stopped: Stop }> =>
+    const call = async <T>(
+      p: Promise<T>,
+      unstoppable = false,
+    ): Promise<{ ok: T } | { failed: OpencodeHttpError } | { died: { code: number | null; signal: string | null } } | { stopped: Stop }> =>
       Promise.race([
         p.then(
           (ok) => ({ ok }),
@@ -173,7 +174,12 @@ export async function runOpencodeServeTurn(turn: AgentTurn, o: OpencodeServeTurn
           write(`Error: Session not found (${got.failed.message})`);
           const rejected = sessionId;
           sessionId = undefined;
-          return finish({ exitCode: 1, sessionRejected: true, sessionId: undefined, summary: `opencode rejected session ${rejected} (Session not found); run the turn again without a session` });
+          return finish({
+            exitCode: 1,
+            sessionRejected: true,
+            sessionId: undefined,
+            summary: `opencode rejected session ${rejected} (Session not found); run the turn again without a session`,
+          });
         }
         write(`kugetsu: the opencode server did not answer for session ${sessionId}: ${got.failed.message}`);
         return finish({ exitCode: 1, agentError: `the opencode server did not answer: ${got.failed.message}` });
@@ -194,9 +200,12 @@ export async function runOpencodeServeTurn(turn: AgentTurn, o: OpencodeServeTurn
     // 3. Its events, followed before the message is sent so that none is missed.
     const relay = new OpencodeEventRelay(session, write, (req) => {
       write(`! permission requested: ${req.permission} (${req.patterns.join(', ')}); auto-rejecting`);
-      void opencodeRequest(server, 'POST', `/permission/${encodeURIComponent(req.id)}/reply`, { query: dirQuery, body: { reply: 'reject' }, schema: z.unknown(), timeoutMs: 30_000 }).catch(
-        (err: unknown) => write(`kugetsu: could not reject permission ${req.id}: ${(err as Error).message}`),
-      );
+      void opencodeRequest(server, 'POST', `/permission/${encodeURIComponent(req.id)}/reply`, {
+        query: dirQuery,
+        body: { reply: 'reject' },
+        schema: z.unknown(),
+        timeoutMs: 30_000,
+      }).catch((err: unknown) => write(`kugetsu: could not reject permission ${req.id}: ${(err as Error).message}`));
     });
     const subscribed = await call(openOpencodeEvents(server, turn.worktree, (ev) => relay.handle(ev)));
     if ('stopped' in subscribed) return stoppedOutcome(subscribed.stopped);
@@ -221,11 +230,19 @@ export async function runOpencodeServeTurn(turn: AgentTurn, o: OpencodeServeTurn
     if ('stopped' in answer) {
       const why = answer.stopped;
       // The turn ends on the server; if it does not within the grace period, the server goes.
-      const aborted = await call(opencodeRequest(server, 'POST', `/session/${encodeURIComponent(session)}/abort`, { query: dirQuery, schema: z.unknown(), timeoutMs: o.killGraceMs }), true);
-      write(`kugetsu: turn ${why === 'timeout' ? `timed out after ${turn.timeoutMs} ms` : 'canceled'}; ${'ok' in aborted ? 'aborted on the opencode server' : `the abort request failed (${'failed' in aborted ? aborted.failed.message : 'the server died'})`}`);
+      const aborted = await call(
+        opencodeRequest(server, 'POST', `/session/${encodeURIComponent(session)}/abort`, { query: dirQuery, schema: z.unknown(), timeoutMs: o.killGraceMs }),
+        true,
+      );
+      write(
+        `kugetsu: turn ${why === 'timeout' ? `timed out after ${turn.timeoutMs} ms` : 'canceled'}; ${'ok' in aborted ? 'aborted on the opencode server' : `the abort request failed (${'failed' in aborted ? aborted.failed.message : 'the server died'})`}`,
+      );
       let graceTimer: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
-        message.then(() => 'ended' as const, () => 'ended' as const),
+        message.then(
+          () => 'ended' as const,
+          () => 'ended' as const,
+        ),
         died.then(() => 'died' as const),
         new Promise<'grace'>((resolve) => (graceTimer = setTimeout(() => resolve('grace'), o.killGraceMs))),
       ]);

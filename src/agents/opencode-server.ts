@@ -129,7 +129,10 @@ export class OpencodeServer {
     if ('startError' in prepared) {
       const { code, message } = prepared.startError;
       throw new OpencodeServerStartError(
-        message ?? (code === 'ENOENT' ? `opencode binary '${o.bin}' not found on PATH; set KUGETSU_OPENCODE_BIN (npm package opencode-ai)` : `opencode could not be started (${code ?? 'unknown error'})`),
+        message ??
+          (code === 'ENOENT'
+            ? `opencode binary '${o.bin}' not found on PATH; set KUGETSU_OPENCODE_BIN (npm package opencode-ai)`
+            : `opencode could not be started (${code ?? 'unknown error'})`),
       );
     }
     const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a', mode: 0o600 });
@@ -150,7 +153,9 @@ export class OpencodeServer {
     if (pid === undefined) {
       const r = (await sub.catch((e: unknown) => e)) as { code?: string };
       log.end();
-      throw new OpencodeServerStartError(r.code === 'ENOENT' ? `opencode binary '${o.bin}' not found; set KUGETSU_OPENCODE_BIN` : `opencode serve could not be started (${r.code ?? 'unknown error'})`);
+      throw new OpencodeServerStartError(
+        r.code === 'ENOENT' ? `opencode binary '${o.bin}' not found; set KUGETSU_OPENCODE_BIN` : `opencode serve could not be started (${r.code ?? 'unknown error'})`,
+      );
     }
     trackProcessGroup(pid);
     let head = '';

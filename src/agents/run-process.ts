@@ -72,8 +72,6 @@ export interface ProcessOutcome {
   startError?: string;
 }
 
-export { killLiveProcessGroups } from './process-groups.js';
-
 const killGroup = killProcessGroup;
 
 function startErrorText(code: string | undefined, command: string, cwd: string, hint: string): string {

@@ -26,13 +26,50 @@ import { measureWorktree } from './worktree-prep.js';
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const wants = (name: string) => !only || only.includes(name);
   // turns: `turnsPerSlot` turns of `turnsAgentMs` per agent slot (2 per worker), so ≈ turnsPerSlot × turnsAgentMs of work per run.
   // takeover: a worker running `takeoverJobs` turns is killed; `takeoverSurvivors` workers (2 slots each) take them over.
   const settings = quick
-    ? { ingestS: 1.5, warmupS: 0.5, dispatchTriggers: 12, dispatchIssues: 3, firstReps: 1, laterReps: 1, memoryJobs: 10_000, memorySettleMs: 0, floodGenuine: 30, turnsAgentMs: 1_000, turnsPerSlot: 3, takeoverJobs: 2, takeoverSurvivors: 1, takeoverLeaseS: 5, turnStartFollowUps: 2, turnStartNewIssues: 1 }
-    : { ingestS: 10, warmupS: 2, dispatchTriggers: 200, dispatchIssues: 10, firstReps: 3, laterReps: 5, memoryJobs: 10_000, memorySettleMs: 60_000, floodGenuine: 200, turnsAgentMs: 2_000, turnsPerSlot: 15, takeoverJobs: 4, takeoverSurvivors: 2, takeoverLeaseS: 30, turnStartFollowUps: 5, turnStartNewIssues: 3 };
+    ? {
+        ingestS: 1.5,
+        warmupS: 0.5,
+        dispatchTriggers: 12,
+        dispatchIssues: 3,
+        firstReps: 1,
+        laterReps: 1,
+        memoryJobs: 10_000,
+        memorySettleMs: 0,
+        floodGenuine: 30,
+        turnsAgentMs: 1_000,
+        turnsPerSlot: 3,
+        takeoverJobs: 2,
+        takeoverSurvivors: 1,
+        takeoverLeaseS: 5,
+        turnStartFollowUps: 2,
+        turnStartNewIssues: 1,
+      }
+    : {
+        ingestS: 10,
+        warmupS: 2,
+        dispatchTriggers: 200,
+        dispatchIssues: 10,
+        firstReps: 3,
+        laterReps: 5,
+        memoryJobs: 10_000,
+        memorySettleMs: 60_000,
+        floodGenuine: 200,
+        turnsAgentMs: 2_000,
+        turnsPerSlot: 15,
+        takeoverJobs: 4,
+        takeoverSurvivors: 2,
+        takeoverLeaseS: 30,
+        turnStartFollowUps: 5,
+        turnStartNewIssues: 3,
+      };
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kugetsu-bench-'));
   const fastDir = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -62,24 +99,51 @@ async function main(): Promise<number> {
         rmSync(dir, { recursive: true, force: true });
       }
     });
-    await step('ingest', async () => void (results.ingest = await measureIngest({ tmp: path.join(tmp, 'ingest'), durationS: settings.ingestS, warmupS: settings.warmupS, log, postgres: await postgres() })));
+    await step(
+      'ingest',
+      async () =>
+        void (results.ingest = await measureIngest({ tmp: path.join(tmp, 'ingest'), durationS: settings.ingestS, warmupS: settings.warmupS, log, postgres: await postgres() })),
+    );
     await step('flood', async () => void (results.flood = await measureGarbageFlood({ tmp: path.join(tmp, 'flood'), genuine: settings.floodGenuine, log })));
     await step('dispatch', async () => {
       const dispatch = { triggers: settings.dispatchTriggers, issues: settings.dispatchIssues, log };
       results.dispatch = [await measureDispatch({ tmp: path.join(tmp, 'dispatch'), ...dispatch })];
       const pg = await postgres();
-      results.dispatch.push(await pg.withDatabase('dispatch', (db) => measureDispatch({ tmp: path.join(tmp, 'dispatch-pg'), backend: { kind: 'PostgreSQL', url: db.url }, ...dispatch })));
+      results.dispatch.push(
+        await pg.withDatabase('dispatch', (db) => measureDispatch({ tmp: path.join(tmp, 'dispatch-pg'), backend: { kind: 'PostgreSQL', url: db.url }, ...dispatch })),
+      );
     });
     await step('worktree', async () => {
       const dir = mkdtempSync(path.join(fastDir, 'kugetsu-bench-wt-'));
-      results.worktree = { ...(await measureWorktree({ tmp: dir, files: 20_000, commits: 1_000, firstReps: settings.firstReps, laterReps: settings.laterReps, log })), dir: fastDir === '/dev/shm' ? 'tmpfs (/dev/shm)' : fastDir };
+      results.worktree = {
+        ...(await measureWorktree({ tmp: dir, files: 20_000, commits: 1_000, firstReps: settings.firstReps, laterReps: settings.laterReps, log })),
+        dir: fastDir === '/dev/shm' ? 'tmpfs (/dev/shm)' : fastDir,
+      };
     });
-    await step('memory', async () => void (results.memory = await measureMemory({ tmp: path.join(tmp, 'memory'), jobs: settings.memoryJobs, settleMs: settings.memorySettleMs, log })));
+    await step(
+      'memory',
+      async () => void (results.memory = await measureMemory({ tmp: path.join(tmp, 'memory'), jobs: settings.memoryJobs, settleMs: settings.memorySettleMs, log })),
+    );
     await step('turns', async () => {
-      results.turns = await measureTurnsPerMinute({ tmp: path.join(tmp, 'turns'), postgres: await postgres(), workers: [1, 2, 3], slots: 2, agentMs: settings.turnsAgentMs, turnsPerSlot: settings.turnsPerSlot, log });
+      results.turns = await measureTurnsPerMinute({
+        tmp: path.join(tmp, 'turns'),
+        postgres: await postgres(),
+        workers: [1, 2, 3],
+        slots: 2,
+        agentMs: settings.turnsAgentMs,
+        turnsPerSlot: settings.turnsPerSlot,
+        log,
+      });
     });
     await step('takeover', async () => {
-      results.takeover = await measureTakeover({ tmp: path.join(tmp, 'takeover'), postgres: await postgres(), jobs: settings.takeoverJobs, survivors: settings.takeoverSurvivors, leaseS: settings.takeoverLeaseS, log });
+      results.takeover = await measureTakeover({
+        tmp: path.join(tmp, 'takeover'),
+        postgres: await postgres(),
+        jobs: settings.takeoverJobs,
+        survivors: settings.takeoverSurvivors,
+        leaseS: settings.takeoverLeaseS,
+        log,
+      });
     });
     await step('turnstart', async () => {
       results.turnStart = await measureTurnStart({ tmp: path.join(tmp, 'turnstart'), followUps: settings.turnStartFollowUps, newIssues: settings.turnStartNewIssues, log });
@@ -99,10 +163,14 @@ async function main(): Promise<number> {
   log(`wrote ${path.join(out, 'latest.md')} and latest.json in ${results.durationS.toFixed(1)} s`);
 
   const failures = [
-    ...(results.ingest?.checks ?? []).filter((c) => !c.ok).map((c) => `mix (${c.mix}) on ${c.backend}: ${c.missing} acked deliveries without a job, ${c.unexpected} unexpected jobs, ${c.duplicated} duplicates`),
+    ...(results.ingest?.checks ?? [])
+      .filter((c) => !c.ok)
+      .map((c) => `mix (${c.mix}) on ${c.backend}: ${c.missing} acked deliveries without a job, ${c.unexpected} unexpected jobs, ${c.duplicated} duplicates`),
     ...(results.turns?.rows ?? []).filter((t) => !t.check.ok).map((t) => `turns with ${t.workers} worker(s): ${t.check.problems.join('; ')}`),
     ...(results.takeover && !results.takeover.check.ok ? [`takeover: ${results.takeover.check.problems.join('; ')}`] : []),
-    ...(results.scheduler && (results.scheduler.proof.violations > 0 || results.scheduler.proof.orderViolations > 0) ? [`scheduler: ${results.scheduler.proof.violations} cap violations, ${results.scheduler.proof.orderViolations} order violations`] : []),
+    ...(results.scheduler && (results.scheduler.proof.violations > 0 || results.scheduler.proof.orderViolations > 0)
+      ? [`scheduler: ${results.scheduler.proof.violations} cap violations, ${results.scheduler.proof.orderViolations} order violations`]
+      : []),
   ];
   for (const f of failures) log(`FAILED ${f}`);
   return failures.length > 0 ? 1 : 0;

@@ -53,7 +53,10 @@ export function renderMarkdown(r: BenchResults): string {
         const ratio = r.ingest.ratios.find((q) => q.mix === mix && q.backend === backend);
         const check = r.ingest.checks.find((c) => c.mix === mix && c.backend === backend);
         if (!k || !bare || !oct || !ratio) continue;
-        const baselines = backend === 'SQLite' ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s (p99 ${ms(oct.p99)} ms)` : 'the same baselines';
+        const baselines =
+          backend === 'SQLite'
+            ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s (p99 ${ms(oct.p99)} ms)`
+            : 'the same baselines';
         rows.push([`${mixLabel}, ${backend}`, load(k), baselines, `${x(ratio.vsBare)} bare · ${x(ratio.vsOctokit)} octokit`]);
         if (check) {
           rows.push([
@@ -85,7 +88,12 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.worktree) {
     for (const c of r.worktree.cases) {
-      rows.push([`3. Worktree, ${r.worktree.files.toLocaleString('en-US')} files × ${r.worktree.commits.toLocaleString('en-US')} commits: ${c.name} (median of ${c.reps})`, `${ms(c.kugetsuMs)} ms`, `raw git ${ms(c.rawMs)} ms (${c.raw})`, `${x(c.kugetsuMs / c.rawMs)} raw`]);
+      rows.push([
+        `3. Worktree, ${r.worktree.files.toLocaleString('en-US')} files × ${r.worktree.commits.toLocaleString('en-US')} commits: ${c.name} (median of ${c.reps})`,
+        `${ms(c.kugetsuMs)} ms`,
+        `raw git ${ms(c.rawMs)} ms (${c.raw})`,
+        `${x(c.kugetsuMs / c.rawMs)} raw`,
+      ]);
     }
   }
   if (r.scheduler) {
@@ -102,7 +110,7 @@ export function renderMarkdown(r: BenchResults): string {
     rows.push([
       `5. Memory after GC: idle → ${n0(m.jobs)} queued jobs`,
       `RSS ${m.idle.rssMb} → ${m.queued.rssMb} MB · heap ${m.idle.heapUsedMb} → ${m.queued.heapUsedMb} MB`,
-      `${((m.queued.heapUsedMb - m.idle.heapUsedMb) * 1024 / m.jobs).toFixed(1)} KB heap per queued job; admitted in ${n0(m.admitMs)} ms; ${n0(m.outboxPending)} outbox items still pending`,
+      `${(((m.queued.heapUsedMb - m.idle.heapUsedMb) * 1024) / m.jobs).toFixed(1)} KB heap per queued job; admitted in ${n0(m.admitMs)} ms; ${n0(m.outboxPending)} outbox items still pending`,
       '—',
     ]);
   }
@@ -146,10 +154,18 @@ export function renderMarkdown(r: BenchResults): string {
   const table = ['| Measurement | kugetsu | Baseline / detail (same run) | Ratio |', '|---|---|---|---|', ...rows.map((c) => `| ${c.join(' | ')} |`)];
   const m = r.machine;
   const notes: string[] = [
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}; ${m.mode} run on ${m.date}${r.durationS ? ` (${r.durationS.toFixed(0)} s: ${Object.entries(r.timingsS ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})` : ''}.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}; ${m.mode} run on ${m.date}${
+      r.durationS
+        ? ` (${r.durationS.toFixed(0)} s: ${Object.entries(r.timingsS ?? {})
+            .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+            .join(', ')})`
+        : ''
+    }.`,
   ];
   if (r.ingest) {
-    const sizes = Object.entries(r.ingest.bodySizes).map(([k, v]) => `${k} ${v.map((b) => (b / 1024).toFixed(1)).join('/')} KB`).join(', ');
+    const sizes = Object.entries(r.ingest.bodySizes)
+      .map(([k, v]) => `${k} ${v.map((b) => (b / 1024).toFixed(1)).join('/')} KB`)
+      .join(', ');
     const k = r.ingest.rows.filter((row) => row.target === 'kugetsu' && row.commitsPerSec !== undefined);
     notes.push(
       `Ingest: autocannon, 50 connections, ${r.settings.ingestS} s per run after a ${r.settings.warmupS} s warm-up, each target in its own process, the load generator in another; bodies ${sizes}, signed (both signature headers). ` +
@@ -164,22 +180,25 @@ export function renderMarkdown(r: BenchResults): string {
     const p = r.postgres;
     notes.push(
       `PostgreSQL ${p.version} (${p.source}; fsync ${p.fsync}, synchronous_commit ${p.synchronousCommit}) on the same 2 cores as everything else, a fresh database per measurement, dropped after it. ` +
-        (p.fsync === 'on' && p.synchronousCommit === 'on' ? 'Its commits are as durable as SQLite\'s.' : '**Its commits are not durable** (a test server): PostgreSQL rows are flattered against SQLite\'s fsync\'d commits.'),
+        (p.fsync === 'on' && p.synchronousCommit === 'on'
+          ? "Its commits are as durable as SQLite's."
+          : "**Its commits are not durable** (a test server): PostgreSQL rows are flattered against SQLite's fsync'd commits."),
     );
   }
   if (r.turns || r.takeover) {
     notes.push(
       'Turns and takeover: real processes (`bin/kugetsu.js`): one `kugetsu serve --no-worker`, the workers (`kugetsu worker`, each with a state dir of its own, as on separate machines), the fake Gitea, all on this machine; ' +
-        'the agent is the test suite\'s fake agent sleeping a fixed time (`KUGETSU_AGENT=command`, `KUGETSU_AGENT_SANDBOX=off`); each delegation on an issue of its own, so every turn also makes a worktree, pushes its branch and keeps a status comment. ' +
-        'The takeover kills the worker with SIGKILL and its agents\' process groups (a dead machine: nothing is released) once its turns run and other workers with free slots are up.',
+        "the agent is the test suite's fake agent sleeping a fixed time (`KUGETSU_AGENT=command`, `KUGETSU_AGENT_SANDBOX=off`); each delegation on an issue of its own, so every turn also makes a worktree, pushes its branch and keeps a status comment. " +
+        "The takeover kills the worker with SIGKILL and its agents' process groups (a dead machine: nothing is released) once its turns run and other workers with free slots are up.",
     );
   }
   if (r.turnStart) {
     notes.push(
       `Turn start: opencode ${r.turnStart.opencodeVersion} from node_modules against the scripted fake model on 127.0.0.1 (answers at once), sandbox off, one isolated opencode home; ` +
-        'the time from the adapter\'s run() to the model\'s first request of the turn. Serve mode opens an opencode instance per worktree on its first turn there (8b), later turns reuse it (8a).',
+        "the time from the adapter's run() to the model's first request of the turn. Serve mode opens an opencode instance per worktree on its first turn there (8b), later turns reuse it (8a).",
     );
   }
-  if (r.worktree) notes.push(`Worktrees in ${r.worktree.dir} (on this VM's disk a 20,000-file checkout alone varies from 1 to 28 s between identical runs, which hides any difference).`);
+  if (r.worktree)
+    notes.push(`Worktrees in ${r.worktree.dir} (on this VM's disk a 20,000-file checkout alone varies from 1 to 28 s between identical runs, which hides any difference).`);
   return [...table, '', ...notes.map((n) => `- ${n}`), ''].join('\n');
 }

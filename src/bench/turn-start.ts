@@ -62,8 +62,17 @@ export async function measureTurnStart(options: { tmp: string; followUps: number
     const promptFile = path.join(base, 'prompt.md');
     writeFileSync(promptFile, 'Say done.\n');
     const turn: AgentTurn = {
-      issueKey: issueKey('bench', 'app', n), worktree: wt, branch: 'kugetsu/issue-1', promptFile, message: '', sessionId,
-      sessionFile: path.join(base, 'session-id'), timeoutMs: 300_000, env: home.env, logFile: path.join(base, 'turn.log'), sandbox: NO_SANDBOX,
+      issueKey: issueKey('bench', 'app', n),
+      worktree: wt,
+      branch: 'kugetsu/issue-1',
+      promptFile,
+      message: '',
+      sessionId,
+      sessionFile: path.join(base, 'session-id'),
+      timeoutMs: 300_000,
+      env: home.env,
+      logFile: path.join(base, 'turn.log'),
+      sandbox: NO_SANDBOX,
     };
     firstRequest.delete(wt);
     const started = Date.now();

@@ -30,8 +30,14 @@ const NEVER = [/^GITEA_TOKEN$/, /^KUGETSU_/];
  * (e.g. a per-repository webhook secret kept in `ACME_API_KEY`, which `*_API_KEY` would pass on).
  */
 const SECRET_VARIABLES = [
-  'GITEA_TOKEN', 'KUGETSU_WEBHOOK_SECRET', 'KUGETSU_WEBHOOK_AUTHORIZATION', 'KUGETSU_SESSION_SECRET',
-  'KUGETSU_OAUTH_CLIENT_SECRET', 'KUGETSU_METRICS_TOKEN', 'KUGETSU_NOTIFY_SECRET', 'KUGETSU_DATABASE_URL',
+  'GITEA_TOKEN',
+  'KUGETSU_WEBHOOK_SECRET',
+  'KUGETSU_WEBHOOK_AUTHORIZATION',
+  'KUGETSU_SESSION_SECRET',
+  'KUGETSU_OAUTH_CLIENT_SECRET',
+  'KUGETSU_METRICS_TOKEN',
+  'KUGETSU_NOTIFY_SECRET',
+  'KUGETSU_DATABASE_URL',
 ];
 
 /** Secrets shorter than this are not looked for inside other values (they would match by chance). */
@@ -42,7 +48,10 @@ const MIN_SECRET_LENGTH = 8;
  * of the variables `KUGETSU_REPO_SECRETS` names (`owner/repo=ENV_NAME,…`), and of `secretNames`.
  */
 function secretValues(env: Record<string, string | undefined>, secretNames: readonly string[]): string[] {
-  const named = (env.KUGETSU_REPO_SECRETS ?? '').split(',').map((item) => item.split('=')[1]?.trim() ?? '').filter(Boolean);
+  const named = (env.KUGETSU_REPO_SECRETS ?? '')
+    .split(',')
+    .map((item) => item.split('=')[1]?.trim() ?? '')
+    .filter(Boolean);
   const values: string[] = [];
   for (const name of [...SECRET_VARIABLES, ...named, ...secretNames]) {
     const value = env[name];

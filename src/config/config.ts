@@ -51,7 +51,10 @@ function absolutePaths(name: string) {
     .optional()
     .transform((v, ctx) => {
       const out: string[] = [];
-      for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const item of (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (!path.isAbsolute(item)) ctx.addIssue({ code: 'custom', message: `${name}: "${item}" is not an absolute path` });
         else out.push(path.normalize(item).replace(/(.)\/$/, '$1'));
       }
@@ -61,7 +64,10 @@ function absolutePaths(name: string) {
 
 /** Comma-separated Gitea logins, compared case-insensitively and exactly (never as patterns). */
 function logins(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  return (v ?? '')
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 const flagDefaultOn = z
@@ -113,140 +119,166 @@ function rate(name: string, fallback: string) {
  * The environment kugetsu reads, as a zod schema (the single source of names and defaults).
  * Every variable is documented in README.md "Configuration".
  */
-export const envSchema = z
-  .object({
-    GITEA_URL: z
-      .url({ error: 'GITEA_URL must be the base URL of your Gitea, e.g. https://gitea.example.com' })
-      .transform((u) => u.replace(/\/+$/, '')),
-    GITEA_TOKEN: z.string({ error: 'GITEA_TOKEN is required: an access token of the bot account' }).min(1, 'GITEA_TOKEN is required: an access token of the bot account'),
-    KUGETSU_WEBHOOK_SECRET: z
-      .string()
-      .optional()
-      .transform((v) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
-    KUGETSU_REPO_SECRETS: z.string().optional(),
-    KUGETSU_WEBHOOK_AUTHORIZATION: z.string().optional(),
-    // Gitea's payloads are tens of KB; a pasted log in a comment stays well under 1 MiB.
-    KUGETSU_MAX_BODY_BYTES: positiveInt('KUGETSU_MAX_BODY_BYTES').default(1024 * 1024),
-    // Gitea gives up on a delivery after 5 s (DELIVER_TIMEOUT): a request slower than this is garbage.
-    KUGETSU_HEADERS_TIMEOUT_S: positiveInt('KUGETSU_HEADERS_TIMEOUT_S').default(5),
-    KUGETSU_REQUEST_TIMEOUT_S: positiveInt('KUGETSU_REQUEST_TIMEOUT_S').default(10),
-    KUGETSU_MAX_BODIES_IN_FLIGHT: positiveInt('KUGETSU_MAX_BODIES_IN_FLIGHT').default(256),
-    KUGETSU_REFUSAL_REPLY_WINDOW_S: z.coerce.number({ error: 'KUGETSU_REFUSAL_REPLY_WINDOW_S must be a number of seconds' }).int().min(0).default(3600),
-    KUGETSU_MIN_ROLE: z.enum(['read', 'write', 'admin', 'owner'], { error: 'KUGETSU_MIN_ROLE must be read, write, admin or owner' }).default('write'),
-    KUGETSU_ALLOW_USERS: z.string().optional().transform(logins),
-    KUGETSU_DENY_USERS: z.string().optional().transform(logins),
-    KUGETSU_REFUSAL_REPLY: flagDefaultOn,
-    KUGETSU_RATE_LIMIT_SENDER: rate('KUGETSU_RATE_LIMIT_SENDER', '20/h'),
-    KUGETSU_RATE_LIMIT_REPO: rate('KUGETSU_RATE_LIMIT_REPO', '60/h'),
-    KUGETSU_MAX_QUEUED_PER_ISSUE: positiveInt('KUGETSU_MAX_QUEUED_PER_ISSUE').default(5),
-    KUGETSU_ALLOW_UNSIGNED: flag,
-    PORT: z.coerce.number({ error: 'PORT must be a port number' }).int().min(0).max(65535).default(8080),
-    HOST: z.string().default('0.0.0.0'),
-    KUGETSU_STATE_DIR: z.string().min(1).default('./.kugetsu'),
-    // Unset or empty: the embedded SQLite file. Problems never repeat the value (it may hold a password).
-    KUGETSU_DATABASE_URL: z
-      .string()
-      .optional()
-      .transform((v, ctx): DatabaseUrl | undefined => {
-        if (v === undefined || v.trim() === '') return undefined;
-        const parsed = parseDatabaseUrl(v);
-        if ('problem' in parsed) {
-          ctx.addIssue({ code: 'custom', message: parsed.problem });
-          return z.NEVER;
-        }
-        return parsed;
-      }),
-    KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
-    KUGETSU_GLOBAL_MAX_AGENTS: positiveInt('KUGETSU_GLOBAL_MAX_AGENTS').optional(),
-    // The newest bytes of a job's output kept in the engine (for the dashboard and `kugetsu jobs logs`).
-    KUGETSU_JOB_OUTPUT_MAX_BYTES: positiveInt('KUGETSU_JOB_OUTPUT_MAX_BYTES')
-      .min(1024, 'KUGETSU_JOB_OUTPUT_MAX_BYTES must be at least 1024 (bytes)')
-      .default(DEFAULT_JOB_OUTPUT_MAX_BYTES),
-    // A worker's claim on a job; its heartbeat renews it every third of this. At least 3 s, so that
-    // a heartbeat (every ≥ 1 s) has room for a busy moment before another worker takes the job.
-    KUGETSU_LEASE_S: positiveInt('KUGETSU_LEASE_S').min(3, 'KUGETSU_LEASE_S must be at least 3 (seconds)').default(30),
-    KUGETSU_AGENT: z.enum(['opencode', 'command', 'claude', 'codex'], { error: 'KUGETSU_AGENT must be "opencode", "command", "claude" or "codex"' }).default('opencode'),
-    KUGETSU_AGENT_COMMAND: agentArgv,
-    ...agentKindsEnvSchema.shape,
-    KUGETSU_PRICES_FILE: z.string().optional().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
-    KUGETSU_AGENT_TIMEOUT_S: positiveInt('KUGETSU_AGENT_TIMEOUT_S').default(3600),
-    KUGETSU_MAX_TURN_COST_USD: usdLimit('KUGETSU_MAX_TURN_COST_USD'),
-    KUGETSU_MAX_DAILY_COST_USD: usdLimit('KUGETSU_MAX_DAILY_COST_USD'),
-    KUGETSU_AGENT_SANDBOX: z
-      .enum(['bwrap', 'off'], { error: 'KUGETSU_AGENT_SANDBOX must be "bwrap" (the default: every agent turn runs in a bubblewrap sandbox) or "off"' })
-      .default('bwrap'),
-    KUGETSU_AGENT_SANDBOX_NETWORK: z
-      .enum(['open', 'none'], { error: 'KUGETSU_AGENT_SANDBOX_NETWORK must be "open" (the default) or "none" (no network in the sandbox, the model included)' })
-      .default('open'),
-    KUGETSU_AGENT_SANDBOX_RO_PATHS: absolutePaths('KUGETSU_AGENT_SANDBOX_RO_PATHS'),
-    KUGETSU_AGENT_SANDBOX_HIDE: absolutePaths('KUGETSU_AGENT_SANDBOX_HIDE'),
-    KUGETSU_BWRAP: z.string().min(1).default('bwrap'),
-    KUGETSU_TRIGGER_LABEL: z.string().trim().min(1).default('ready'),
-    KUGETSU_COMMAND: z
-      .string()
-      .trim()
-      .regex(/^\/[A-Za-z][\w-]*$/, 'KUGETSU_COMMAND must look like "/kugetsu": a slash and one word')
-      .default('/kugetsu'),
-    KUGETSU_AGENT_ENV: z
-      .string()
-      .optional()
-      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
-    KUGETSU_MAX_ATTEMPTS: positiveInt('KUGETSU_MAX_ATTEMPTS').default(3),
-    // Prompt caps (bytes of UTF-8; see src/config/prompt-limits.ts).
-    KUGETSU_PROMPT_MAX_BYTES: positiveInt('KUGETSU_PROMPT_MAX_BYTES').min(16_384, 'KUGETSU_PROMPT_MAX_BYTES must be at least 16384').default(DEFAULT_PROMPT_LIMITS.maxBytes),
-    KUGETSU_PROMPT_MAX_BODY_BYTES: positiveInt('KUGETSU_PROMPT_MAX_BODY_BYTES').default(DEFAULT_PROMPT_LIMITS.maxBodyBytes),
-    KUGETSU_PROMPT_MAX_COMMENT_BYTES: positiveInt('KUGETSU_PROMPT_MAX_COMMENT_BYTES').default(DEFAULT_PROMPT_LIMITS.maxCommentBytes),
-    KUGETSU_PROMPT_MAX_COMMENTS: z.coerce
-      .number({ error: 'KUGETSU_PROMPT_MAX_COMMENTS must be a whole number' })
-      .int('KUGETSU_PROMPT_MAX_COMMENTS must be a whole number')
-      .min(0, 'KUGETSU_PROMPT_MAX_COMMENTS must be 0 or more')
-      .max(1000, 'KUGETSU_PROMPT_MAX_COMMENTS must be at most 1000')
-      .default(DEFAULT_PROMPT_LIMITS.maxComments),
-    KUGETSU_RETENTION_DAYS: z.coerce.number({ error: 'KUGETSU_RETENTION_DAYS must be a number of days' }).positive('KUGETSU_RETENTION_DAYS must be greater than 0').default(7),
-    KUGETSU_RECONCILE_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_RECONCILE_INTERVAL_S must be a number of seconds' }).int().min(0).default(300),
-    KUGETSU_PROGRESS_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_PROGRESS_INTERVAL_S must be a number of seconds' }).int().min(0).default(60),
-    KUGETSU_SHUTDOWN_GRACE_S: z.coerce.number({ error: 'KUGETSU_SHUTDOWN_GRACE_S must be a number of seconds' }).int().min(0).default(30),
-    KUGETSU_REPOS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const out: Array<{ owner: string; name: string }> = [];
-        for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-          const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(item);
-          if (!m) ctx.addIssue({ code: 'custom', message: `KUGETSU_REPOS: "${item}" is not owner/repo` });
-          else out.push({ owner: m[1]!, name: m[2]! });
-        }
-        return out;
-      }),
-    KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    KUGETSU_METRICS_TOKEN: z.string().optional().transform((v) => v?.trim() || undefined),
-    KUGETSU_NOTIFY_URLS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const out: string[] = [];
-        (v ?? '').split(',').map((s) => s.trim()).filter(Boolean).forEach((item, i) => {
+export const envSchema = z.object({
+  GITEA_URL: z.url({ error: 'GITEA_URL must be the base URL of your Gitea, e.g. https://gitea.example.com' }).transform((u) => u.replace(/\/+$/, '')),
+  GITEA_TOKEN: z.string({ error: 'GITEA_TOKEN is required: an access token of the bot account' }).min(1, 'GITEA_TOKEN is required: an access token of the bot account'),
+  KUGETSU_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  KUGETSU_REPO_SECRETS: z.string().optional(),
+  KUGETSU_WEBHOOK_AUTHORIZATION: z.string().optional(),
+  // Gitea's payloads are tens of KB; a pasted log in a comment stays well under 1 MiB.
+  KUGETSU_MAX_BODY_BYTES: positiveInt('KUGETSU_MAX_BODY_BYTES').default(1024 * 1024),
+  // Gitea gives up on a delivery after 5 s (DELIVER_TIMEOUT): a request slower than this is garbage.
+  KUGETSU_HEADERS_TIMEOUT_S: positiveInt('KUGETSU_HEADERS_TIMEOUT_S').default(5),
+  KUGETSU_REQUEST_TIMEOUT_S: positiveInt('KUGETSU_REQUEST_TIMEOUT_S').default(10),
+  KUGETSU_MAX_BODIES_IN_FLIGHT: positiveInt('KUGETSU_MAX_BODIES_IN_FLIGHT').default(256),
+  KUGETSU_REFUSAL_REPLY_WINDOW_S: z.coerce.number({ error: 'KUGETSU_REFUSAL_REPLY_WINDOW_S must be a number of seconds' }).int().min(0).default(3600),
+  KUGETSU_MIN_ROLE: z.enum(['read', 'write', 'admin', 'owner'], { error: 'KUGETSU_MIN_ROLE must be read, write, admin or owner' }).default('write'),
+  KUGETSU_ALLOW_USERS: z.string().optional().transform(logins),
+  KUGETSU_DENY_USERS: z.string().optional().transform(logins),
+  KUGETSU_REFUSAL_REPLY: flagDefaultOn,
+  KUGETSU_RATE_LIMIT_SENDER: rate('KUGETSU_RATE_LIMIT_SENDER', '20/h'),
+  KUGETSU_RATE_LIMIT_REPO: rate('KUGETSU_RATE_LIMIT_REPO', '60/h'),
+  KUGETSU_MAX_QUEUED_PER_ISSUE: positiveInt('KUGETSU_MAX_QUEUED_PER_ISSUE').default(5),
+  KUGETSU_ALLOW_UNSIGNED: flag,
+  PORT: z.coerce.number({ error: 'PORT must be a port number' }).int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  KUGETSU_STATE_DIR: z.string().min(1).default('./.kugetsu'),
+  // Unset or empty: the embedded SQLite file. Problems never repeat the value (it may hold a password).
+  KUGETSU_DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx): DatabaseUrl | undefined => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const parsed = parseDatabaseUrl(v);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  KUGETSU_MAX_AGENTS: positiveInt('KUGETSU_MAX_AGENTS').default(3),
+  KUGETSU_GLOBAL_MAX_AGENTS: positiveInt('KUGETSU_GLOBAL_MAX_AGENTS').optional(),
+  // The newest bytes of a job's output kept in the engine (for the dashboard and `kugetsu jobs logs`).
+  KUGETSU_JOB_OUTPUT_MAX_BYTES: positiveInt('KUGETSU_JOB_OUTPUT_MAX_BYTES')
+    .min(1024, 'KUGETSU_JOB_OUTPUT_MAX_BYTES must be at least 1024 (bytes)')
+    .default(DEFAULT_JOB_OUTPUT_MAX_BYTES),
+  // A worker's claim on a job; its heartbeat renews it every third of this. At least 3 s, so that
+  // a heartbeat (every ≥ 1 s) has room for a busy moment before another worker takes the job.
+  KUGETSU_LEASE_S: positiveInt('KUGETSU_LEASE_S').min(3, 'KUGETSU_LEASE_S must be at least 3 (seconds)').default(30),
+  KUGETSU_AGENT: z.enum(['opencode', 'command', 'claude', 'codex'], { error: 'KUGETSU_AGENT must be "opencode", "command", "claude" or "codex"' }).default('opencode'),
+  KUGETSU_AGENT_COMMAND: agentArgv,
+  ...agentKindsEnvSchema.shape,
+  KUGETSU_PRICES_FILE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+  KUGETSU_AGENT_TIMEOUT_S: positiveInt('KUGETSU_AGENT_TIMEOUT_S').default(3600),
+  KUGETSU_MAX_TURN_COST_USD: usdLimit('KUGETSU_MAX_TURN_COST_USD'),
+  KUGETSU_MAX_DAILY_COST_USD: usdLimit('KUGETSU_MAX_DAILY_COST_USD'),
+  KUGETSU_AGENT_SANDBOX: z
+    .enum(['bwrap', 'off'], { error: 'KUGETSU_AGENT_SANDBOX must be "bwrap" (the default: every agent turn runs in a bubblewrap sandbox) or "off"' })
+    .default('bwrap'),
+  KUGETSU_AGENT_SANDBOX_NETWORK: z
+    .enum(['open', 'none'], { error: 'KUGETSU_AGENT_SANDBOX_NETWORK must be "open" (the default) or "none" (no network in the sandbox, the model included)' })
+    .default('open'),
+  KUGETSU_AGENT_SANDBOX_RO_PATHS: absolutePaths('KUGETSU_AGENT_SANDBOX_RO_PATHS'),
+  KUGETSU_AGENT_SANDBOX_HIDE: absolutePaths('KUGETSU_AGENT_SANDBOX_HIDE'),
+  KUGETSU_BWRAP: z.string().min(1).default('bwrap'),
+  KUGETSU_TRIGGER_LABEL: z.string().trim().min(1).default('ready'),
+  KUGETSU_COMMAND: z
+    .string()
+    .trim()
+    .regex(/^\/[A-Za-z][\w-]*$/, 'KUGETSU_COMMAND must look like "/kugetsu": a slash and one word')
+    .default('/kugetsu'),
+  KUGETSU_AGENT_ENV: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  KUGETSU_MAX_ATTEMPTS: positiveInt('KUGETSU_MAX_ATTEMPTS').default(3),
+  // Prompt caps (bytes of UTF-8; see src/config/prompt-limits.ts).
+  KUGETSU_PROMPT_MAX_BYTES: positiveInt('KUGETSU_PROMPT_MAX_BYTES').min(16_384, 'KUGETSU_PROMPT_MAX_BYTES must be at least 16384').default(DEFAULT_PROMPT_LIMITS.maxBytes),
+  KUGETSU_PROMPT_MAX_BODY_BYTES: positiveInt('KUGETSU_PROMPT_MAX_BODY_BYTES').default(DEFAULT_PROMPT_LIMITS.maxBodyBytes),
+  KUGETSU_PROMPT_MAX_COMMENT_BYTES: positiveInt('KUGETSU_PROMPT_MAX_COMMENT_BYTES').default(DEFAULT_PROMPT_LIMITS.maxCommentBytes),
+  KUGETSU_PROMPT_MAX_COMMENTS: z.coerce
+    .number({ error: 'KUGETSU_PROMPT_MAX_COMMENTS must be a whole number' })
+    .int('KUGETSU_PROMPT_MAX_COMMENTS must be a whole number')
+    .min(0, 'KUGETSU_PROMPT_MAX_COMMENTS must be 0 or more')
+    .max(1000, 'KUGETSU_PROMPT_MAX_COMMENTS must be at most 1000')
+    .default(DEFAULT_PROMPT_LIMITS.maxComments),
+  KUGETSU_RETENTION_DAYS: z.coerce.number({ error: 'KUGETSU_RETENTION_DAYS must be a number of days' }).positive('KUGETSU_RETENTION_DAYS must be greater than 0').default(7),
+  KUGETSU_RECONCILE_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_RECONCILE_INTERVAL_S must be a number of seconds' }).int().min(0).default(300),
+  KUGETSU_PROGRESS_INTERVAL_S: z.coerce.number({ error: 'KUGETSU_PROGRESS_INTERVAL_S must be a number of seconds' }).int().min(0).default(60),
+  KUGETSU_SHUTDOWN_GRACE_S: z.coerce.number({ error: 'KUGETSU_SHUTDOWN_GRACE_S must be a number of seconds' }).int().min(0).default(30),
+  KUGETSU_REPOS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const out: Array<{ owner: string; name: string }> = [];
+      for (const item of (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(item);
+        if (!m) ctx.addIssue({ code: 'custom', message: `KUGETSU_REPOS: "${item}" is not owner/repo` });
+        else out.push({ owner: m[1]!, name: m[2]! });
+      }
+      return out;
+    }),
+  KUGETSU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KUGETSU_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined),
+  KUGETSU_NOTIFY_URLS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const out: string[] = [];
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .forEach((item, i) => {
           const why = badNotifyUrl(item);
           // The value is not echoed: a receiver URL may hold a token.
           if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_URLS: entry ${i + 1} ${why}` });
           else out.push(item);
         });
-        return out;
-      }),
-    KUGETSU_NOTIFY_EVENTS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const names = (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-        if (names.length === 0) return [...DEFAULT_NOTIFY_EVENTS];
-        for (const name of names) {
-          const why = badNotifyEvent(name);
-          if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_EVENTS: "${name}" ${why}` });
-        }
-        return [...new Set(names)] as NotifyEvent[];
-      }),
-    KUGETSU_NOTIFY_SECRET: z.string().optional().transform((v) => v?.trim() || undefined),
-  });
+      return out;
+    }),
+  KUGETSU_NOTIFY_EVENTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const names = (v ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
+      if (names.length === 0) return [...DEFAULT_NOTIFY_EVENTS];
+      for (const name of names) {
+        const why = badNotifyEvent(name);
+        if (why) ctx.addIssue({ code: 'custom', message: `KUGETSU_NOTIFY_EVENTS: "${name}" ${why}` });
+      }
+      return [...new Set(names)] as NotifyEvent[];
+    }),
+  KUGETSU_NOTIFY_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined),
+});
 
 /**
  * Rules that join several variables, checked on the raw environment so that they are reported
@@ -282,10 +314,12 @@ export function sandboxProblems(stateDir: string, roPaths: readonly string[], mo
   };
   const problems: string[] = [];
   for (const system of ['/usr', '/etc']) {
-    if (within(stateDir, system)) problems.push(`KUGETSU_STATE_DIR ${stateDir} is under ${system}, which the agent sandbox shows read-only; move the state dir (e.g. to /var/lib/kugetsu)`);
+    if (within(stateDir, system))
+      problems.push(`KUGETSU_STATE_DIR ${stateDir} is under ${system}, which the agent sandbox shows read-only; move the state dir (e.g. to /var/lib/kugetsu)`);
   }
   for (const p of roPaths) {
-    if (within(stateDir, p)) problems.push(`KUGETSU_AGENT_SANDBOX_RO_PATHS: ${p} contains the state dir ${stateDir}; agents would read kugetsu's token files — name narrower paths`);
+    if (within(stateDir, p))
+      problems.push(`KUGETSU_AGENT_SANDBOX_RO_PATHS: ${p} contains the state dir ${stateDir}; agents would read kugetsu's token files — name narrower paths`);
     else if (within(p, stateDir)) problems.push(`KUGETSU_AGENT_SANDBOX_RO_PATHS: ${p} is inside the state dir ${stateDir}; keep agent files outside it`);
   }
   return problems;

@@ -36,7 +36,9 @@ const instanceSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'name must be lowercase letters, digits and "-" (at most 40), e.g. codeberg'),
   url: z.url({ error: 'url must be the base URL of the instance, e.g. https://codeberg.org' }).refine((u) => /^https?:\/\//i.test(u), 'url must start with http:// or https://'),
   kind: z.enum(['gitea', 'forgejo'], { error: 'kind must be gitea or forgejo' }).default('gitea'),
-  token_env: z.string({ error: 'token_env is required: the name of the environment variable holding the bot\'s access token on this instance' }).regex(ENV_NAME, 'token_env must be the name of an environment variable, e.g. CODEBERG_TOKEN'),
+  token_env: z
+    .string({ error: "token_env is required: the name of the environment variable holding the bot's access token on this instance" })
+    .regex(ENV_NAME, 'token_env must be the name of an environment variable, e.g. CODEBERG_TOKEN'),
   secret_env: z.string().regex(ENV_NAME, 'secret_env must be the name of an environment variable, e.g. CODEBERG_WEBHOOK_SECRET').optional(),
 });
 
@@ -84,7 +86,13 @@ export function parseInstancesFile(file: string, text: string, env: Record<strin
         const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
         if (issue.code === 'unrecognized_keys') {
           return issue.keys.map((key) =>
-            error([...path, key], /secret|token/i.test(key) ? `"${key}": secrets are never written in a file; name the environment variable that holds it with token_env or secret_env` : `unknown key "${key}"; the keys here are ${path.length === 0 ? 'instances' : 'name, url, kind, token_env, secret_env'}`, true),
+            error(
+              [...path, key],
+              /secret|token/i.test(key)
+                ? `"${key}": secrets are never written in a file; name the environment variable that holds it with token_env or secret_env`
+                : `unknown key "${key}"; the keys here are ${path.length === 0 ? 'instances' : 'name, url, kind, token_env, secret_env'}`,
+              true,
+            ),
           );
         }
         return [error(path, issue.message)];
@@ -100,16 +108,26 @@ export function parseInstancesFile(file: string, text: string, env: Record<strin
     if (sameName !== undefined) errors.push(error(['instances', i, 'name'], `instance name "${raw.name}" is used twice (also instance ${sameName + 1}); each needs its own name`));
     seenNames.set(raw.name, i);
     const sameHost = seenHosts.get(host);
-    if (sameHost !== undefined) errors.push(error(['instances', i, 'url'], `host ${host} is used twice (also instance ${sameHost + 1}); issue keys are qualified by host, so each instance needs its own`));
+    if (sameHost !== undefined)
+      errors.push(error(['instances', i, 'url'], `host ${host} is used twice (also instance ${sameHost + 1}); issue keys are qualified by host, so each instance needs its own`));
     seenHosts.set(host, i);
     const token = env[raw.token_env];
     if (!token) errors.push(error(['instances', i, 'token_env'], `${raw.token_env} (the access token of instance "${raw.name}") is not set`));
     const secretRaw = raw.secret_env === undefined ? undefined : env[raw.secret_env];
-    if (raw.secret_env !== undefined && !secretRaw) errors.push(error(['instances', i, 'secret_env'], `${raw.secret_env} (the webhook secret of instance "${raw.name}") is not set`));
+    if (raw.secret_env !== undefined && !secretRaw)
+      errors.push(error(['instances', i, 'secret_env'], `${raw.secret_env} (the webhook secret of instance "${raw.name}") is not set`));
     return {
-      name: raw.name, url: raw.url.replace(/\/+$/, ''), host, kind: raw.kind, token: token ?? '',
-      secrets: (secretRaw ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-      tokenEnv: raw.token_env, secretEnv: raw.secret_env,
+      name: raw.name,
+      url: raw.url.replace(/\/+$/, ''),
+      host,
+      kind: raw.kind,
+      token: token ?? '',
+      secrets: (secretRaw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      tokenEnv: raw.token_env,
+      secretEnv: raw.secret_env,
     };
   });
   return errors.length > 0 ? { errors } : { instances, errors: [] };

@@ -68,7 +68,9 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
   const repoSecrets = parseRepoSecrets(e.KUGETSU_REPO_SECRETS, env, problems);
   problems.push(...sandboxProblems(stateDir, e.KUGETSU_AGENT_SANDBOX_RO_PATHS, e.KUGETSU_AGENT_SANDBOX));
   if (e.KUGETSU_OPENCODE_MODE === 'serve' && e.KUGETSU_AGENT_SANDBOX !== 'off' && e.KUGETSU_AGENT_SANDBOX_NETWORK === 'none') {
-    problems.push('KUGETSU_OPENCODE_MODE=serve needs KUGETSU_AGENT_SANDBOX_NETWORK=open: kugetsu reaches the opencode server on the host loopback, which a sandbox without network does not share');
+    problems.push(
+      'KUGETSU_OPENCODE_MODE=serve needs KUGETSU_AGENT_SANDBOX_NETWORK=open: kugetsu reaches the opencode server on the host loopback, which a sandbox without network does not share',
+    );
   }
   let prices: PriceTable | undefined;
   if (e.KUGETSU_PRICES_FILE !== undefined) {

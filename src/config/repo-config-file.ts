@@ -37,7 +37,9 @@ function unknownKeyMessage(parent: ReadonlyArray<string | number>, key: string):
   }
   if (parent.length === 1 && parent[0] === 'budget') {
     const guess = suggestKey(key, BUDGET_KEYS);
-    return guess ? `unknown key "${key}" in the budget: block; did you mean "${guess}"?` : `unknown key "${key}" in the budget: block; the keys here are ${BUDGET_KEYS.join(', ')} (US dollars; the turn's time limit is agent.timeout_s)`;
+    return guess
+      ? `unknown key "${key}" in the budget: block; did you mean "${guess}"?`
+      : `unknown key "${key}" in the budget: block; the keys here are ${BUDGET_KEYS.join(', ')} (US dollars; the turn's time limit is agent.timeout_s)`;
   }
   const inAgent = parent.length === 1 && parent[0] === 'agent';
   if (!inAgent && AGENT_KEYS.includes(key) && !TOP_KEYS.includes(key)) return `unknown key "${key}" at the top level; it belongs in the agent: block`;

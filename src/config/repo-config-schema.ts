@@ -79,19 +79,20 @@ export const agentFileSchema = z.strictObject(
 );
 
 const usd = (key: string) =>
-  z
-    .number({ error: expected(key, 'an amount of US dollars, e.g. 2.5') })
-    .positive({ error: `${key} must be greater than 0 (US dollars); remove the key for no limit` });
+  z.number({ error: expected(key, 'an amount of US dollars, e.g. 2.5') }).positive({ error: `${key} must be greater than 0 (US dollars); remove the key for no limit` });
 
 /**
  * The `budget:` block, in US dollars: `max_turn_cost_usd` (a running turn whose reported cost
  * passes it is stopped) and `max_daily_cost_usd` (once the repository's turns since 00:00 UTC cost
  * this much, its jobs wait until the next 00:00 UTC). The turn's time limit is `agent.timeout_s`.
  */
-export const budgetFileSchema = z.strictObject({
-  max_turn_cost_usd: usd('"budget.max_turn_cost_usd"').optional(),
-  max_daily_cost_usd: usd('"budget.max_daily_cost_usd"').optional(),
-}, { error: expected('"budget"', 'a block with max_turn_cost_usd and/or max_daily_cost_usd (US dollars)') });
+export const budgetFileSchema = z.strictObject(
+  {
+    max_turn_cost_usd: usd('"budget.max_turn_cost_usd"').optional(),
+    max_daily_cost_usd: usd('"budget.max_daily_cost_usd"').optional(),
+  },
+  { error: expected('"budget"', 'a block with max_turn_cost_usd and/or max_daily_cost_usd (US dollars)') },
+);
 
 /**
  * The `notify:` block: receiver URLs, the job events they get, and the variable holding their HMAC

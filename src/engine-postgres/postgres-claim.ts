@@ -61,7 +61,14 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
     if (broke) {
       if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
       const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
-      const waited = await applyJobChange(c, job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, clock(), history, (j) => request.rateLimited(j, broke));
+      const waited = await applyJobChange(
+        c,
+        job.id,
+        { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` },
+        clock(),
+        history,
+        (j) => request.rateLimited(j, broke),
+      );
       if (waited) {
         outcome.items += waited.items;
         continue;

@@ -13,8 +13,24 @@ export interface PostgresJobRow extends Omit<JobRow, 'cancel_requested'>, Partia
 
 /** The parameter order of `SQL.jobInsert` ($1…$18) and of `SQL.jobUpdate` ($1…$18, then the id as $19). */
 export const JOB_COLUMNS = [
-  'issue_key', 'state', 'delivery_id', 'attempt', 'created_at', 'started_at', 'finished_at',
-  'repo_key', 'sender_id', 'worker_id', 'lease_until', 'cancel_requested', 'not_before', 'sender_login', 'issue_number', 'search_text', 'cost_usd', 'data',
+  'issue_key',
+  'state',
+  'delivery_id',
+  'attempt',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'repo_key',
+  'sender_id',
+  'worker_id',
+  'lease_until',
+  'cancel_requested',
+  'not_before',
+  'sender_login',
+  'issue_number',
+  'search_text',
+  'cost_usd',
+  'data',
 ] as const;
 
 /**

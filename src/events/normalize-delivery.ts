@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Delivery } from '../domain/delivery.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import type { IssueSnapshot, NormalizeResult } from './event.js';
-import { commentPayloadSchema, issuePayloadSchema, repositorySchema, reviewPayloadSchema, type issueSchema } from './payload-schemas.js';
+import { commentPayloadSchema, issuePayloadSchema, type repositorySchema, reviewPayloadSchema, type issueSchema } from './payload-schemas.js';
 
 function repoRef(r: z.infer<typeof repositorySchema>, from: Pick<Delivery, 'instance' | 'host'>): RepoRef {
   return {
@@ -66,9 +66,7 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
             ? {
                 headRef: p.data.pull_request.head.ref,
                 fromFork:
-                  p.data.pull_request.head.repo_id != null &&
-                  p.data.pull_request.base?.repo_id != null &&
-                  p.data.pull_request.head.repo_id !== p.data.pull_request.base.repo_id,
+                  p.data.pull_request.head.repo_id != null && p.data.pull_request.base?.repo_id != null && p.data.pull_request.head.repo_id !== p.data.pull_request.base.repo_id,
               }
             : undefined,
           sender: p.data.sender,
@@ -85,7 +83,13 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
         event: {
           kind: 'review_rejected',
           repo: repoRef(p.data.repository, delivery),
-          pull: { number: pr.number, title: pr.title, htmlUrl: pr.html_url, headRef: pr.head.ref, fromFork: pr.head.repo_id != null && pr.base?.repo_id != null && pr.head.repo_id !== pr.base.repo_id },
+          pull: {
+            number: pr.number,
+            title: pr.title,
+            htmlUrl: pr.html_url,
+            headRef: pr.head.ref,
+            fromFork: pr.head.repo_id != null && pr.base?.repo_id != null && pr.head.repo_id !== pr.base.repo_id,
+          },
           review: { content: p.data.review.content },
           sender: p.data.sender,
         },

@@ -122,108 +122,114 @@ export function createIngressApp(options: IngressOptions): Hono {
     : [{ name: 'gitea', secretsFor: options.secretsFor ?? (() => (options.secrets.length > 0 ? [{ scope: 'global' as const, secrets: options.secrets }] : [])) }];
   const doorOf = (name: string): IngressInstance | undefined => doors.find((d) => d.name === name) ?? (name === 'gitea' ? doors[0] : undefined);
 
-  app.post(
-    '/webhooks/:name',
-    async (c) => {
-      const door = doorOf(c.req.param('name'));
-      if (!door) {
-        return c.json({ status: 'rejected', reason: `no instance called "${c.req.param('name')}"; deliveries go to /webhooks/<name> of an instance in KUGETSU_INSTANCES_FILE (${doors.map((d) => d.name).join(', ')})` }, 404);
-      }
-      const get = (name: string) => c.req.header(name);
-      const deliveryId = header(get, 'delivery')?.trim() || `local-${randomUUID()}`;
-      // The event type is believed only once the signature held.
-      let verifiedType: string | undefined;
-      const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
-        tell(verifiedType, OUTCOME_OF_CODE[code]!);
-        logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
-        return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
-      };
-      if (options.draining?.()) return reject(503, 'kugetsu is shutting down; redeliver this event from Gitea in a minute');
+  app.post('/webhooks/:name', async (c) => {
+    const door = doorOf(c.req.param('name'));
+    if (!door) {
+      return c.json(
+        {
+          status: 'rejected',
+          reason: `no instance called "${c.req.param('name')}"; deliveries go to /webhooks/<name> of an instance in KUGETSU_INSTANCES_FILE (${doors.map((d) => d.name).join(', ')})`,
+        },
+        404,
+      );
+    }
+    const get = (name: string) => c.req.header(name);
+    const deliveryId = header(get, 'delivery')?.trim() || `local-${randomUUID()}`;
+    // The event type is believed only once the signature held.
+    let verifiedType: string | undefined;
+    const reject = (code: 400 | 401 | 413 | 415 | 503, reason: string) => {
+      tell(verifiedType, OUTCOME_OF_CODE[code]!);
+      logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
+      return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
+    };
+    if (options.draining?.()) return reject(503, 'kugetsu is shutting down; redeliver this event from Gitea in a minute');
 
-      const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (contentType !== 'application/json') {
-        return reject(415, `content type must be application/json (set the Gitea webhook's "POST Content Type" to application/json), got "${contentType || 'none'}"`);
-      }
-      if (bodiesInFlight >= maxBodiesInFlight) {
-        c.header('retry-after', '1');
-        return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
-      }
-      bodiesInFlight++;
-      // Served by @hono/node-server: read Node's request stream itself (no web Request/stream is
-      // built for it); elsewhere (app.request in tests) the web body.
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-      const length = c.req.header('content-length');
-      const read = await (incoming ? readNodeBody(incoming, length, maxBodyBytes) : readBody(c.req.raw.body, length, maxBodyBytes)).finally(() => bodiesInFlight--);
-      if (!read.ok) {
-        if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
-        // The sender stopped (it hung up, or the request timeout closed the connection).
-        return reject(400, `the body did not arrive in full (${read.error})`);
-      }
-      const raw = read.bytes;
+    const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      return reject(415, `content type must be application/json (set the Gitea webhook's "POST Content Type" to application/json), got "${contentType || 'none'}"`);
+    }
+    if (bodiesInFlight >= maxBodiesInFlight) {
+      c.header('retry-after', '1');
+      return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
+    }
+    bodiesInFlight++;
+    // Served by @hono/node-server: read Node's request stream itself (no web Request/stream is
+    // built for it); elsewhere (app.request in tests) the web body.
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const length = c.req.header('content-length');
+    const read = await (incoming ? readNodeBody(incoming, length, maxBodyBytes) : readBody(c.req.raw.body, length, maxBodyBytes)).finally(() => bodiesInFlight--);
+    if (!read.ok) {
+      if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
+      // The sender stopped (it hung up, or the request timeout closed the connection).
+      return reject(400, `the body did not arrive in full (${read.error})`);
+    }
+    const raw = read.bytes;
 
-      if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
-        return reject(401, "the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook's \"Authorization Header\" setting)");
-      }
+    if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
+      return reject(401, 'the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook\'s "Authorization Header" setting)');
+    }
 
-      const signatures = { giteaSignature: c.req.header('x-gitea-signature') ?? c.req.header('x-forgejo-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
-      // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
-      // payload must name the same repository once the signature holds.
-      const claimedRepo = scanRepository(raw);
-      // Each instance's own secrets only: another instance's secret is refused here.
-      const sets = door.secretsFor(claimedRepo);
-      const checked = checkSignature(raw, signatures, sets);
-      if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
-        return reject(401, signatureHint(checked.problem, sets, claimedRepo));
-      }
-      verifiedType = (header(get, 'event-type') ?? '').trim() || undefined;
-      const targetType = header(get, 'hook-installation-target-type')?.trim().toLowerCase() || undefined;
-      const hookTarget = checked.set?.hookTarget;
-      if (hookTarget && targetType && targetType !== hookTarget) {
-        return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
-      }
+    const signatures = { giteaSignature: c.req.header('x-gitea-signature') ?? c.req.header('x-forgejo-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
+    // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
+    // payload must name the same repository once the signature holds.
+    const claimedRepo = scanRepository(raw);
+    // Each instance's own secrets only: another instance's secret is refused here.
+    const sets = door.secretsFor(claimedRepo);
+    const checked = checkSignature(raw, signatures, sets);
+    if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
+      return reject(401, signatureHint(checked.problem, sets, claimedRepo));
+    }
+    verifiedType = (header(get, 'event-type') ?? '').trim() || undefined;
+    const targetType = header(get, 'hook-installation-target-type')?.trim().toLowerCase() || undefined;
+    const hookTarget = checked.set?.hookTarget;
+    if (hookTarget && targetType && targetType !== hookTarget) {
+      return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
+    }
 
-      let payload: unknown;
-      try {
-        payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-      } catch (err) {
-        return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
-      }
-      if (repositoryOf(payload) !== claimedRepo) {
-        return reject(401, 'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body');
-      }
-      const eventType = (header(get, 'event-type') ?? '').trim();
-      if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    } catch (err) {
+      return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
+    }
+    if (repositoryOf(payload) !== claimedRepo) {
+      return reject(
+        401,
+        'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body',
+      );
+    }
+    const eventType = (header(get, 'event-type') ?? '').trim();
+    if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
 
-      const delivery: Delivery = {
-        id: deliveryId,
-        eventType,
-        event: header(get, 'event') ?? undefined,
-        targetType,
-        payload,
-        size: raw.byteLength,
-        bodySha256: createHash('sha256').update(raw).digest('hex'),
-        receivedAt: new Date(),
-        ...(door.instance !== undefined ? { instance: door.instance } : {}),
-        ...(door.host !== undefined ? { host: door.host } : {}),
-      };
-      const result = await options.onDelivery(delivery);
-      const log = { delivery: delivery.id, eventType, ...result };
-      if (result.status !== 'rejected') tell(eventType, result.status);
-      switch (result.status) {
-        case 'accepted':
-          logger.info(log, 'delivery accepted');
-          return c.json({ status: 'accepted', delivery: delivery.id, job: result.jobId, issue: result.issueKey }, 202);
-        case 'deferred':
-          logger.info(log, 'delivery deferred');
-          return c.json({ status: 'deferred', delivery: delivery.id, reason: result.reason }, 202);
-        case 'ignored':
-          logger.debug(log, 'delivery ignored');
-          return c.json({ status: 'ignored', delivery: delivery.id, reason: `ignored: ${result.reason}` }, 200);
-        case 'rejected':
-          return reject(400, result.reason);
-      }
-    },
-  );
+    const delivery: Delivery = {
+      id: deliveryId,
+      eventType,
+      event: header(get, 'event') ?? undefined,
+      targetType,
+      payload,
+      size: raw.byteLength,
+      bodySha256: createHash('sha256').update(raw).digest('hex'),
+      receivedAt: new Date(),
+      ...(door.instance !== undefined ? { instance: door.instance } : {}),
+      ...(door.host !== undefined ? { host: door.host } : {}),
+    };
+    const result = await options.onDelivery(delivery);
+    const log = { delivery: delivery.id, eventType, ...result };
+    if (result.status !== 'rejected') tell(eventType, result.status);
+    switch (result.status) {
+      case 'accepted':
+        logger.info(log, 'delivery accepted');
+        return c.json({ status: 'accepted', delivery: delivery.id, job: result.jobId, issue: result.issueKey }, 202);
+      case 'deferred':
+        logger.info(log, 'delivery deferred');
+        return c.json({ status: 'deferred', delivery: delivery.id, reason: result.reason }, 202);
+      case 'ignored':
+        logger.debug(log, 'delivery ignored');
+        return c.json({ status: 'ignored', delivery: delivery.id, reason: `ignored: ${result.reason}` }, 200);
+      case 'rejected':
+        return reject(400, result.reason);
+    }
+  });
 
   app.notFound((c) => c.json({ status: 'rejected', reason: `no route ${c.req.method} ${c.req.path}; Gitea should post to ${WEBHOOK_PATH}` }, 404));
   app.onError((err, c) => {
@@ -273,7 +279,7 @@ function signatureHint(problem: SignatureProblem, sets: readonly SecretSet[], re
   const own = sets.some((s) => s.scope !== 'global');
   const expected = own
     ? `the secret of ${repo} (its own or its organisation's: kugetsu hooks install / kugetsu hooks secret, KUGETSU_REPO_SECRETS, or secret_env in its webhooks/ settings); KUGETSU_WEBHOOK_SECRET is not accepted for a repository that has its own secret`
-    : 'KUGETSU_WEBHOOK_SECRET (or the repository\'s own secret)';
+    : "KUGETSU_WEBHOOK_SECRET (or the repository's own secret)";
   if (problem === 'missing') return `missing signature: set a secret on the Gitea webhook equal to ${expected}`;
   const malformed = problem === 'malformed' ? ' (it is not 64 hex digits)' : '';
   return `signature does not match${malformed}: the Gitea webhook secret differs from ${expected}`;

@@ -56,7 +56,9 @@ export class Maintenance {
         const instance = this.deps.instanceOf?.(session.issueKey) ?? { run: <T>(fn: () => Promise<T>) => fn(), owns: () => true };
         const issue = await instance.run(() => this.deps.gitea.getIssue(key.owner, key.repo, key.number));
         if (issue.state !== 'closed') continue;
-        const repo = (await store.knownRepos()).find((r) => r.owner.toLowerCase() === key.owner.toLowerCase() && r.name.toLowerCase() === key.repo.toLowerCase() && instance.owns(r));
+        const repo = (await store.knownRepos()).find(
+          (r) => r.owner.toLowerCase() === key.owner.toLowerCase() && r.name.toLowerCase() === key.repo.toLowerCase() && instance.owns(r),
+        );
         if (!repo || !this.deps.workspace.removeWorktree) continue;
         await this.deps.workspace.removeWorktree(repo, key.number);
         await store.deleteSession(session.issueKey);

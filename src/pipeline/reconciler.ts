@@ -140,7 +140,7 @@ export class Reconciler {
   private async alreadyTaken(repo: RepoRef, n: number, labelId: number, updatedAt: string | undefined): Promise<boolean> {
     const jobs = await this.deps.store.listByIssue(issueKey(repo.owner, repo.name, n, repo.host));
     const last = jobs.at(-1);
-    if (!last || last.trigger !== 'label' || last.triggerLabelId !== labelId) return false;
+    if (last?.trigger !== 'label' || last.triggerLabelId !== labelId) return false;
     if (await this.deps.store.outboxIsOpen(`unlabel:${instancePrefix(repo)}${repo.owner}/${repo.name}#${n}:${labelId}`)) return true;
     return updatedAt === undefined || Date.parse(updatedAt) <= Date.parse(last.createdAt);
   }

@@ -13,12 +13,16 @@ export function settingsText(request: Pick<DelegationRequest, 'repo'>, st: RepoS
   const labels = st.triggerLabels.map((l) => `\`${l}\``).join(' or ');
   return [
     `Who may use them: people with **${st.minRole}** permission or more on ${owner}/${name}${options.hasAllowList ? ' who are on the allow list' : ''}.`,
-    st.triggerLabels.length > 0 ? `Adding the label ${labels} starts work on an issue; requesting changes on a pull request kugetsu opened continues it.` : 'Requesting changes on a pull request kugetsu opened continues its issue.',
+    st.triggerLabels.length > 0
+      ? `Adding the label ${labels} starts work on an issue; requesting changes on a pull request kugetsu opened continues it.`
+      : 'Requesting changes on a pull request kugetsu opened continues its issue.',
     `Settings (${st.source}): agent \`${st.agent.kind}\`${st.agent.kind !== 'command' && st.agent.model ? ` (model \`${st.agent.model}\`)` : ''}, turns stop after ${Math.round(st.agent.timeoutMs / 60_000)} min, ` +
       `branch \`${st.branchTemplate.replace('{number}', '<n>')}\` from \`${st.baseBranch ?? defaultBranch}\`, ` +
       `at most ${st.maxConcurrentJobs ?? options.maxAgents} agents at once on this repository (${options.maxAgents} in all), pull requests opened automatically: ${st.autoPr ? 'yes' : 'no'}.`,
     ...budgetLine(st),
-    st.prompt.source === 'default' ? "Instructions for the agent: kugetsu's default dev-agent workflow (a repository sets its own with `prompt:` in its settings file)." : `Instructions for the agent: from \`${st.prompt.source}\`.`,
+    st.prompt.source === 'default'
+      ? "Instructions for the agent: kugetsu's default dev-agent workflow (a repository sets its own with `prompt:` in its settings file)."
+      : `Instructions for the agent: from \`${st.prompt.source}\`.`,
   ].join('\n');
 }
 

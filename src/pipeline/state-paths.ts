@@ -10,10 +10,7 @@ import type { Job } from '../store/job.js';
  * An instance other than the first adds `@<host>/` before `<owner>` (see `instanceDirs`).
  * Owner and repo names were validated (`isSafeRepoRef`) before a job exists.
  */
-export function jobPaths(
-  stateDir: string,
-  job: Pick<Job, 'id' | 'repo' | 'issueNumber'>,
-): { promptFile: string; messageFile: string; sessionFile: string; logFile: string } {
+export function jobPaths(stateDir: string, job: Pick<Job, 'id' | 'repo' | 'issueNumber'>): { promptFile: string; messageFile: string; sessionFile: string; logFile: string } {
   const issueDir = path.join(...instanceDirs(job.repo), job.repo.owner, job.repo.name, `issue-${job.issueNumber}`);
   return {
     promptFile: path.join(stateDir, 'prompts', issueDir, `job-${job.id}.md`),

@@ -100,7 +100,12 @@ export function statusCommentItem(job: { id: string; issueKey: string }): NewOut
  * only), written when the job starts — while the job waits the label stays, and a person removing
  * it cancels the job.
  */
-export function unlabelItem(job: { issueKey: string; repo: { owner: string; name: string; instance?: string | undefined; host?: string | undefined }; issueNumber: number; triggerLabelId?: number | undefined }): NewOutboxItem[] {
+export function unlabelItem(job: {
+  issueKey: string;
+  repo: { owner: string; name: string; instance?: string | undefined; host?: string | undefined };
+  issueNumber: number;
+  triggerLabelId?: number | undefined;
+}): NewOutboxItem[] {
   if (job.triggerLabelId === undefined) return [];
   const { owner, name } = job.repo;
   return [

@@ -50,7 +50,18 @@ export interface SqliteStore extends JobStore {
 }
 
 /** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>(['startedAt', 'finishedAt', 'note', 'result', 'commentId', 'triggerLabelId', 'waiting', 'workerId', 'leaseUntil', 'cancelRequested']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>([
+  'startedAt',
+  'finishedAt',
+  'note',
+  'result',
+  'commentId',
+  'triggerLabelId',
+  'waiting',
+  'workerId',
+  'leaseUntil',
+  'cancelRequested',
+]);
 
 const STATES: readonly JobState[] = JOB_STATES;
 
@@ -119,51 +130,59 @@ class SqliteJobStore implements SqliteStore {
   }
 
   admit(delivery: DeliveryMeta, job: NewJob, options: { requireIdleIssue: boolean; outbox: (job: Job) => NewOutboxItem[] }): Promise<AdmitOutcome> {
-    return this.group.run((): AdmitOutcome => {
-      const byDelivery = this.s.deliveryById.get(delivery.id);
-      if (byDelivery) return { kind: 'duplicate', jobId: String(byDelivery.job_id), by: 'delivery' };
-      const byEvent = this.s.deliveryByEventKey.get(delivery.eventKey);
-      if (byEvent) return { kind: 'duplicate', jobId: String(byEvent.job_id), by: 'event' };
-      if (options.requireIdleIssue && this.s.issueActive.get(job.issueKey)) return { kind: 'busy' };
+    return this.group
+      .run((): AdmitOutcome => {
+        const byDelivery = this.s.deliveryById.get(delivery.id);
+        if (byDelivery) return { kind: 'duplicate', jobId: String(byDelivery.job_id), by: 'delivery' };
+        const byEvent = this.s.deliveryByEventKey.get(delivery.eventKey);
+        if (byEvent) return { kind: 'duplicate', jobId: String(byEvent.job_id), by: 'event' };
+        if (options.requireIdleIssue && this.s.issueActive.get(job.issueKey)) return { kind: 'busy' };
 
-      const now = this.now();
-      // Drop whatever a caller passed beyond NewJob for the fields the store owns.
-      const { id: _i, state: _s, createdAt: _c, startedAt: _st, finishedAt: _f, statusCommentId: _sc, result: _r, attempt: _a, note: _n, ...fields } = job as Job;
-      const draft: Job = { ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() };
-      const columns = jobToColumns(draft);
-      const id = Number(this.s.jobInsert.run(columns).lastInsertRowid);
-      this.writeHistory(id, columns.created_at, 'queued', null);
-      this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, id);
-      this.putRepo(job.repo, now);
-      const admitted = this.readJob(id)!;
-      this.insertOutbox(options.outbox(admitted), now, id);
-      return { kind: 'accepted', job: admitted };
-    }).then((outcome) => {
-      if (outcome.kind === 'accepted') this.emit({ kind: 'jobs' }, { kind: 'outbox' }, { kind: 'changed' });
-      return outcome;
-    });
+        const now = this.now();
+        // Drop whatever a caller passed beyond NewJob for the fields the store owns.
+        const { id: _i, state: _s, createdAt: _c, startedAt: _st, finishedAt: _f, statusCommentId: _sc, result: _r, attempt: _a, note: _n, ...fields } = job as Job;
+        const draft: Job = { ...fields, id: '', state: 'queued', attempt: 1, createdAt: now.toISOString() };
+        const columns = jobToColumns(draft);
+        const id = Number(this.s.jobInsert.run(columns).lastInsertRowid);
+        this.writeHistory(id, columns.created_at, 'queued', null);
+        this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, id);
+        this.putRepo(job.repo, now);
+        const admitted = this.readJob(id)!;
+        this.insertOutbox(options.outbox(admitted), now, id);
+        return { kind: 'accepted', job: admitted };
+      })
+      .then((outcome) => {
+        if (outcome.kind === 'accepted') this.emit({ kind: 'jobs' }, { kind: 'outbox' }, { kind: 'changed' });
+        return outcome;
+      });
   }
 
   recordEvent(delivery: DeliveryMeta, outbox: NewOutboxItem[]): Promise<{ kind: 'recorded' } | { kind: 'duplicate'; by: 'delivery' | 'event' }> {
-    return this.group.run(() => {
-      if (this.s.deliveryById.get(delivery.id)) return { kind: 'duplicate' as const, by: 'delivery' as const };
-      if (this.s.deliveryByEventKey.get(delivery.eventKey)) return { kind: 'duplicate' as const, by: 'event' as const };
-      // job_id 0: a delivery acted on without a job (a reply, a refusal, a stop…).
-      this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0);
-      this.insertOutbox(outbox, this.now());
-      return { kind: 'recorded' as const };
-    }).then((outcome) => {
-      if (outcome.kind === 'recorded' && outbox.length > 0) this.emit({ kind: 'outbox' });
-      return outcome;
-    });
+    return this.group
+      .run(() => {
+        if (this.s.deliveryById.get(delivery.id)) return { kind: 'duplicate' as const, by: 'delivery' as const };
+        if (this.s.deliveryByEventKey.get(delivery.eventKey)) return { kind: 'duplicate' as const, by: 'event' as const };
+        // job_id 0: a delivery acted on without a job (a reply, a refusal, a stop…).
+        this.s.deliveryInsert.run(delivery.id, delivery.eventKey, delivery.eventType, delivery.receivedAt, 0);
+        this.insertOutbox(outbox, this.now());
+        return { kind: 'recorded' as const };
+      })
+      .then((outcome) => {
+        if (outcome.kind === 'recorded' && outbox.length > 0) this.emit({ kind: 'outbox' });
+        return outcome;
+      });
   }
 
   update(id: string, patch: Partial<Omit<Job, 'id'>>, outbox: NewOutboxItem[] = [], detail?: string): Promise<Job> {
-    return this.group.run(() => this.moving((): Job => {
-      const changed = this.applyChange(id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) });
-      if (!changed) throw new Error(`job ${id} does not exist`);
-      return changed;
-    })).then(({ value, moved }) => this.announce(value, outbox, moved));
+    return this.group
+      .run(() =>
+        this.moving((): Job => {
+          const changed = this.applyChange(id, { expect: JOB_STATES, patch, outbox, ...(detail !== undefined ? { detail } : {}) });
+          if (!changed) throw new Error(`job ${id} does not exist`);
+          return changed;
+        }),
+      )
+      .then(({ value, moved }) => this.announce(value, outbox, moved));
   }
 
   change(id: string, change: JobChange): Promise<Job | undefined> {
@@ -172,52 +191,63 @@ class SqliteJobStore implements SqliteStore {
 
   claim(request: ClaimRequest): Promise<Job[]> {
     if (request.slots <= 0) return Promise.resolve([]);
-    return this.group.run(() => this.moving((): Job[] => {
-      const nowMs = request.now ?? this.now().getTime();
-      const nowIso = new Date(nowMs).toISOString();
-      const running = this.s.runningCount.get()?.n ?? 0;
-      const room = request.globalMax === undefined ? request.slots : Math.min(request.slots, request.globalMax - running);
-      if (room <= 0) return [];
-      // The oldest candidates (one per issue), the worker's own worktrees first among them.
-      const window = this.s.candidates.all(nowMs, Math.max(room * 4, 20)).map(jobFromRow);
-      const ordered = request.prefer ? [...window.filter((j) => request.prefer!(j)), ...window.filter((j) => !request.prefer!(j))] : window;
-      const claimed: Job[] = [];
-      for (const job of ordered) {
-        if (claimed.length >= room) break;
-        const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
-        const limits = request.limits(job);
-        if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
-        const broke = overDailyBudget(limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0), limits.dailyBudgetUsd, nowMs);
-        if (broke) {
-          if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
-          const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
-          if (this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, (j) => request.rateLimited(j, broke))) continue;
-        }
-        const over = this.overStartRate(job, repoKey, limits, nowMs);
-        if (over) {
-          if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
-          const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
-          const next = this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, (j) => request.rateLimited(j, over));
-          if (next) continue;
-        }
-        const taken = this.applyChange(
-          job.id,
-          {
-            expect: ['queued', 'waiting'],
-            patch: { state: 'running', startedAt: nowIso, workerId: request.workerId, leaseUntil: nowMs + request.leaseMs, waiting: undefined, cancelRequested: undefined },
-            detail: `attempt ${job.attempt} on ${request.workerId}`,
-          },
-          request.claimed,
-        );
-        if (!taken) continue;
-        claimed.push(taken);
-      }
-      return claimed;
-    })).then(({ value: jobs, moved }) => {
-      if (jobs.length > 0) this.emit({ kind: 'outbox' });
-      if (moved) this.emit({ kind: 'changed' });
-      return jobs;
-    });
+    return this.group
+      .run(() =>
+        this.moving((): Job[] => {
+          const nowMs = request.now ?? this.now().getTime();
+          const nowIso = new Date(nowMs).toISOString();
+          const running = this.s.runningCount.get()?.n ?? 0;
+          const room = request.globalMax === undefined ? request.slots : Math.min(request.slots, request.globalMax - running);
+          if (room <= 0) return [];
+          // The oldest candidates (one per issue), the worker's own worktrees first among them.
+          const window = this.s.candidates.all(nowMs, Math.max(room * 4, 20)).map(jobFromRow);
+          const ordered = request.prefer ? [...window.filter((j) => request.prefer!(j)), ...window.filter((j) => !request.prefer!(j))] : window;
+          const claimed: Job[] = [];
+          for (const job of ordered) {
+            if (claimed.length >= room) break;
+            const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+            const limits = request.limits(job);
+            if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
+            const broke = overDailyBudget(limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0), limits.dailyBudgetUsd, nowMs);
+            if (broke) {
+              if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
+              const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
+              if (
+                this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, (j) =>
+                  request.rateLimited(j, broke),
+                )
+              )
+                continue;
+            }
+            const over = this.overStartRate(job, repoKey, limits, nowMs);
+            if (over) {
+              if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
+              const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
+              const next = this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, (j) =>
+                request.rateLimited(j, over),
+              );
+              if (next) continue;
+            }
+            const taken = this.applyChange(
+              job.id,
+              {
+                expect: ['queued', 'waiting'],
+                patch: { state: 'running', startedAt: nowIso, workerId: request.workerId, leaseUntil: nowMs + request.leaseMs, waiting: undefined, cancelRequested: undefined },
+                detail: `attempt ${job.attempt} on ${request.workerId}`,
+              },
+              request.claimed,
+            );
+            if (!taken) continue;
+            claimed.push(taken);
+          }
+          return claimed;
+        }),
+      )
+      .then(({ value: jobs, moved }) => {
+        if (jobs.length > 0) this.emit({ kind: 'outbox' });
+        if (moved) this.emit({ kind: 'changed' });
+        return jobs;
+      });
   }
 
   heartbeat(jobId: string, workerId: string, leaseMs: number): Promise<HeartbeatAnswer> {
@@ -233,10 +263,12 @@ class SqliteJobStore implements SqliteStore {
   requestCancel(jobId: string): Promise<boolean> {
     const n = parseJobId(jobId);
     if (n === undefined) return Promise.resolve(false);
-    return this.group.run(() => this.s.cancelRequest.run(n).changes > 0).then((done) => {
-      if (done) this.emit({ kind: 'jobs' });
-      return done;
-    });
+    return this.group
+      .run(() => this.s.cancelRequest.run(n).changes > 0)
+      .then((done) => {
+        if (done) this.emit({ kind: 'jobs' });
+        return done;
+      });
   }
 
   async expiredLeases(nowMs: number): Promise<Job[]> {
@@ -337,9 +369,11 @@ class SqliteJobStore implements SqliteStore {
   }
 
   enqueue(items: NewOutboxItem[]): Promise<void> {
-    return this.group.run(() => this.insertOutbox(items, this.now())).then(() => {
-      if (items.length > 0) this.emit({ kind: 'outbox' });
-    });
+    return this.group
+      .run(() => this.insertOutbox(items, this.now()))
+      .then(() => {
+        if (items.length > 0) this.emit({ kind: 'outbox' });
+      });
   }
 
   async outboxDue(nowMs: number, limit: number): Promise<OutboxItem[]> {
@@ -451,7 +485,9 @@ class SqliteJobStore implements SqliteStore {
   }
 
   workerSeen(worker: WorkerPresence): Promise<void> {
-    return this.group.run(() => void this.s.workerPut.run({ id: worker.id, host: worker.host, pid: worker.pid, slots: worker.slots, started_at: worker.startedAt, seen_at: this.now().getTime() }));
+    return this.group.run(
+      () => void this.s.workerPut.run({ id: worker.id, host: worker.host, pid: worker.pid, slots: worker.slots, started_at: worker.startedAt, seen_at: this.now().getTime() }),
+    );
   }
 
   workerGone(workerId: string): Promise<void> {
@@ -461,20 +497,22 @@ class SqliteJobStore implements SqliteStore {
   appendOutput(jobId: string, text: string): Promise<void> {
     if (text === '') return Promise.resolve();
     const n = parseJobId(jobId);
-    return this.group.run(() => {
-      if (n === undefined || !this.s.jobState.get(n)) throw new Error(`job ${jobId} does not exist`);
-      const last = this.s.outputLast.get(n);
-      const plan = planAppend(last ? last.start + last.size : 0, text, this.outputMaxBytes);
-      for (const row of plan.rows) this.s.outputInsert.run(n, row.start, row.data);
-      if (plan.keepFrom > 0) {
-        this.s.outputDropBefore.run(n, plan.keepFrom, plan.keepFrom);
-        for (const row of this.s.outputStraddling.all(n, plan.keepFrom)) {
-          const kept = trimChunk(row, plan.keepFrom);
-          this.s.outputDelete.run(n, row.start);
-          if (kept) this.s.outputInsert.run(n, kept.start, Buffer.from(kept.data));
+    return this.group
+      .run(() => {
+        if (n === undefined || !this.s.jobState.get(n)) throw new Error(`job ${jobId} does not exist`);
+        const last = this.s.outputLast.get(n);
+        const plan = planAppend(last ? last.start + last.size : 0, text, this.outputMaxBytes);
+        for (const row of plan.rows) this.s.outputInsert.run(n, row.start, row.data);
+        if (plan.keepFrom > 0) {
+          this.s.outputDropBefore.run(n, plan.keepFrom, plan.keepFrom);
+          for (const row of this.s.outputStraddling.all(n, plan.keepFrom)) {
+            const kept = trimChunk(row, plan.keepFrom);
+            this.s.outputDelete.run(n, row.start);
+            if (kept) this.s.outputInsert.run(n, kept.start, Buffer.from(kept.data));
+          }
         }
-      }
-    }).then(() => this.outputs.appended(jobId));
+      })
+      .then(() => this.outputs.appended(jobId));
   }
 
   async readOutput(jobId: string, options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
@@ -521,7 +559,9 @@ class SqliteJobStore implements SqliteStore {
   }
 
   async workers(): Promise<WorkerInfo[]> {
-    return this.s.workersAll.all().map((w) => ({ id: w.id, slots: w.slots, running: w.running, lastSeenAt: new Date(w.seen_at).toISOString(), host: w.host, pid: w.pid, startedAt: w.started_at }));
+    return this.s.workersAll
+      .all()
+      .map((w) => ({ id: w.id, slots: w.slots, running: w.running, lastSeenAt: new Date(w.seen_at).toISOString(), host: w.host, pid: w.pid, startedAt: w.started_at }));
   }
 
   async outboxHealth(): Promise<OutboxHealth[]> {
@@ -668,7 +708,13 @@ function changeFromRow(row: ChangeRow): JobStateChange {
 }
 
 function jobWriteFromRow(row: JobWriteRow): JobWrite {
-  const write: JobWrite = { id: row.id, kind: row.kind as JobWrite['kind'], state: row.state as JobWrite['state'], attempts: row.attempts, createdAt: new Date(row.created_at).toISOString() };
+  const write: JobWrite = {
+    id: row.id,
+    kind: row.kind as JobWrite['kind'],
+    state: row.state as JobWrite['state'],
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
   if (row.last_error !== null) write.lastError = row.last_error;
   if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
   return write;

@@ -28,7 +28,14 @@ printf '%s\\n' "$1" > "$g/objects/info/alternates"
  *    objects come through the alternates).
  * Throws the runners' `GitCommandError` (a `.git` that is not a directory exits 3 with a message).
  */
-export async function syncIssueRepo(hostGit: GitRunner, clonePath: string, git: IssueRepoGit, objects: string, config: IssueRepoConfig, originRefs?: ReadonlyMap<string, string>): Promise<void> {
+export async function syncIssueRepo(
+  hostGit: GitRunner,
+  clonePath: string,
+  git: IssueRepoGit,
+  objects: string,
+  config: IssueRepoConfig,
+  originRefs?: ReadonlyMap<string, string>,
+): Promise<void> {
   await git.sh(RESET_SCRIPT, [objects], { input: issueRepoConfigText(config) });
   const wanted = originRefs ?? parseRefs((await hostGit.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'], { cwd: clonePath })).stdout);
   const current = parseRefs((await git.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'])).stdout);

@@ -93,7 +93,10 @@ describe('opencode agent in serve mode (real opencode serve against the fake mod
     expect(first.usage).toEqual({ inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 });
     const log1 = await readFile(turn1.logFile, 'utf8');
     // The log holds the same JSON lines as `opencode run --format json`.
-    const types = log1.trim().split('\n').map((l) => (JSON.parse(l) as { type: string; sessionID: string }));
+    const types = log1
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; sessionID: string });
     expect(types.map((t) => t.type)).toEqual(['step_start', 'tool_use', 'step_finish', 'step_start', 'text', 'step_finish']);
     expect(new Set(types.map((t) => t.sessionID))).toEqual(new Set([first.sessionId]));
     expect(output.join('')).toBe(log1);
@@ -197,8 +200,14 @@ describe('opencode agent in serve mode (real opencode serve against the fake mod
     const first = await agent.run(await turnIn(wt, 'first\n', 1));
     expect(first).toMatchObject({ exitCode: 0, summary: 'seen 1 user messages' });
     const place: SessionPlace = {
-      issueKey: issueKey('acme', 'app', 7), sessionId: first.sessionId!, worktree: wt, agentDir: path.join(dir, 'travel', 'agent'),
-      sessionFile: path.join(dir, 'travel', 'session-id'), env, sandbox: NO_SANDBOX, timeoutMs: 60_000,
+      issueKey: issueKey('acme', 'app', 7),
+      sessionId: first.sessionId!,
+      worktree: wt,
+      agentDir: path.join(dir, 'travel', 'agent'),
+      sessionFile: path.join(dir, 'travel', 'session-id'),
+      env,
+      sandbox: NO_SANDBOX,
+      timeoutMs: 60_000,
     };
     const exported = await agent.exportSession!(place);
     expect(exported.ok).toBe(true);

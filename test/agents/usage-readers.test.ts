@@ -59,7 +59,7 @@ describe("usage from each agent's final events", () => {
 });
 
 describe('usage while the turn runs (AgentTurn.onUsage)', () => {
-  it('Claude Code: each assistant message\'s usage once (repeated on its blocks), summed, then the result line with cost', () => {
+  it("Claude Code: each assistant message's usage once (repeated on its blocks), summed, then the result line with cost", () => {
     const seen: TurnUsage[] = [];
     const e = new ClaudeEvents((u) => seen.push(u));
     e.line('{"type":"system","subtype":"init","session_id":"s1","model":"claude-sonnet-4-5"}');
@@ -67,10 +67,23 @@ describe('usage while the turn runs (AgentTurn.onUsage)', () => {
     e.line(JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [{ type: 'text', text: 'looking' }], usage } }));
     e.line(JSON.stringify({ type: 'assistant', message: { id: 'm1', content: [{ type: 'tool_use', name: 'Write', input: { file_path: 'a' } }], usage } }));
     e.line(JSON.stringify({ type: 'assistant', message: { id: 'm2', content: [{ type: 'text', text: 'done' }], usage: { ...usage, output_tokens: 5 } } }));
-    const tokens = (input: number, output: number, read: number, write: number) => ({ inputTokens: input, outputTokens: output, cacheReadTokens: read, cacheWriteTokens: write, model: 'claude-sonnet-4-5' });
+    const tokens = (input: number, output: number, read: number, write: number) => ({
+      inputTokens: input,
+      outputTokens: output,
+      cacheReadTokens: read,
+      cacheWriteTokens: write,
+      model: 'claude-sonnet-4-5',
+    });
     expect(seen).toEqual([tokens(100, 20, 50, 10), tokens(100, 20, 50, 10), tokens(200, 25, 100, 20)]);
     expect(e.streamedUsage()).toEqual(tokens(200, 25, 100, 20));
-    e.line(JSON.stringify({ type: 'result', is_error: false, total_cost_usd: 0.42, usage: { input_tokens: 200, output_tokens: 25, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 } }));
+    e.line(
+      JSON.stringify({
+        type: 'result',
+        is_error: false,
+        total_cost_usd: 0.42,
+        usage: { input_tokens: 200, output_tokens: 25, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 },
+      }),
+    );
     expect(seen.at(-1)).toEqual({ ...tokens(200, 25, 100, 20), costUsd: 0.42, costSource: 'agent' });
   });
 
@@ -105,7 +118,7 @@ describe('TurnBudget (max_turn_cost_usd of a running turn)', () => {
     budget.dispose();
   });
 
-  it('cannot hold a turn whose cost stays unknown; without a budget it only follows the job\'s signal, with its reason', () => {
+  it("cannot hold a turn whose cost stays unknown; without a budget it only follows the job's signal, with its reason", () => {
     const job = new AbortController();
     const unknown = new TurnBudget(0.01, (u) => u, job.signal);
     unknown.observe({ ...tokens, inputTokens: 1e9 });

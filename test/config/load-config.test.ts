@@ -85,7 +85,9 @@ describe('loadConfig', () => {
     expect(config.repoSettings.settingsFor('acme', 'app').budget).toEqual({ maxTurnCostUsd: 0.75, maxDailyCostUsd: 20 });
     expect(loadConfig({ ...minimal, KUGETSU_MAX_DAILY_COST_USD: '' }, '/srv').budget.maxDailyCostUsd).toBeUndefined();
     for (const bad of ['0', '-1', 'five', '$5', '1e3', 'Infinity']) {
-      expect(() => loadConfig({ ...minimal, KUGETSU_MAX_TURN_COST_USD: bad }, '/srv'), bad).toThrow(/KUGETSU_MAX_TURN_COST_USD must be an amount of US dollars greater than 0, e\.g\. 2\.5/);
+      expect(() => loadConfig({ ...minimal, KUGETSU_MAX_TURN_COST_USD: bad }, '/srv'), bad).toThrow(
+        /KUGETSU_MAX_TURN_COST_USD must be an amount of US dollars greater than 0, e\.g\. 2\.5/,
+      );
     }
     expect(() => loadConfig({ ...minimal, KUGETSU_MAX_DAILY_COST_USD: '-3' }, '/srv')).toThrow(/KUGETSU_MAX_DAILY_COST_USD must be an amount of US dollars/);
   });
@@ -155,9 +157,21 @@ describe('pickAgentEnv', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kugetsu-instances-env-'));
     try {
       const file = path.join(dir, 'instances.yaml');
-      writeFileSync(file, 'instances:\n  - name: company\n    url: https://git.example.com/\n    token_env: A_TOKEN\n    secret_env: A_SECRET\n  - name: codeberg\n    url: https://codeberg.org\n    kind: forgejo\n    token_env: CODEBERG_API_KEY\n    secret_env: B_SECRET\n');
+      writeFileSync(
+        file,
+        'instances:\n  - name: company\n    url: https://git.example.com/\n    token_env: A_TOKEN\n    secret_env: A_SECRET\n  - name: codeberg\n    url: https://codeberg.org\n    kind: forgejo\n    token_env: CODEBERG_API_KEY\n    secret_env: B_SECRET\n',
+      );
       const c = loadConfig(
-        { KUGETSU_INSTANCES_FILE: file, A_TOKEN: 'company-token-123', A_SECRET: 'company-secret-1', CODEBERG_API_KEY: 'codeberg-token-456', B_SECRET: 'codeberg-secret-2', COPY_API_KEY: 'codeberg-secret-2', OPENAI_API_KEY: 'model-key-789', PATH: '/bin' },
+        {
+          KUGETSU_INSTANCES_FILE: file,
+          A_TOKEN: 'company-token-123',
+          A_SECRET: 'company-secret-1',
+          CODEBERG_API_KEY: 'codeberg-token-456',
+          B_SECRET: 'codeberg-secret-2',
+          COPY_API_KEY: 'codeberg-secret-2',
+          OPENAI_API_KEY: 'model-key-789',
+          PATH: '/bin',
+        },
         dir,
       );
       expect(c.agentEnv).toEqual({ OPENAI_API_KEY: 'model-key-789', PATH: '/bin' });

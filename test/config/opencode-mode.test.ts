@@ -22,7 +22,9 @@ describe('KUGETSU_OPENCODE_MODE', () => {
   });
 
   it('refuses another value, and serve mode in a sandbox without network, with what to change', () => {
-    expect(problemsOf({ KUGETSU_OPENCODE_MODE: 'warm' })).toEqual([expect.stringMatching(/^KUGETSU_OPENCODE_MODE must be "run" \(one opencode process per turn, the default\) or "serve"/)]);
+    expect(problemsOf({ KUGETSU_OPENCODE_MODE: 'warm' })).toEqual([
+      expect.stringMatching(/^KUGETSU_OPENCODE_MODE must be "run" \(one opencode process per turn, the default\) or "serve"/),
+    ]);
     expect(problemsOf({ KUGETSU_OPENCODE_MODE: 'serve', KUGETSU_AGENT_SANDBOX_NETWORK: 'none' })).toEqual([
       'KUGETSU_OPENCODE_MODE=serve needs KUGETSU_AGENT_SANDBOX_NETWORK=open: kugetsu reaches the opencode server on the host loopback, which a sandbox without network does not share',
     ]);

@@ -13,7 +13,9 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'YAML syntax error (unclosed list), at the yaml package position',
     app('trigger_labels: [ready,\nmin_role: write\n'),
-    ['webhooks/acme/app.yaml:3:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]; check the indentation and quoting around here'],
+    [
+      'webhooks/acme/app.yaml:3:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]; check the indentation and quoting around here',
+    ],
   ],
   [
     'YAML syntax error (bad indentation)',
@@ -35,7 +37,11 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
     app('---\nrepository: acme/other\n'),
     ['webhooks/acme/app.yaml:2:1: a file holds the settings of one repository (or owner); put each "---" document in its own file'],
   ],
-  ['an empty file', { 'acme/app.yaml': '# nothing yet\n' }, ['webhooks/acme/app.yaml:1:1: the file is empty; start it with "repository: owner/repo" (or owner/*) and the settings to change']],
+  [
+    'an empty file',
+    { 'acme/app.yaml': '# nothing yet\n' },
+    ['webhooks/acme/app.yaml:1:1: the file is empty; start it with "repository: owner/repo" (or owner/*) and the settings to change'],
+  ],
   [
     'a list instead of a mapping',
     { 'acme/app.yaml': '- repository: acme/app\n' },
@@ -73,15 +79,25 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'unknown key like nothing known',
     app('colour: blue\n'),
-    ['webhooks/acme/app.yaml:2:1: unknown key "colour"; the keys here are repository, trigger_labels, command, min_role, agent, base_branch, branch_template, prompt, max_concurrent_jobs, auto_pr, pr_closes_issue, state_labels, secret_env, notify, budget'],
+    [
+      'webhooks/acme/app.yaml:2:1: unknown key "colour"; the keys here are repository, trigger_labels, command, min_role, agent, base_branch, branch_template, prompt, max_concurrent_jobs, auto_pr, pr_closes_issue, state_labels, secret_env, notify, budget',
+    ],
   ],
   ['an agent key at the top level', app('timeout_s: 600\n'), ['webhooks/acme/app.yaml:2:1: unknown key "timeout_s" at the top level; it belongs in the agent: block']],
   ['unknown key in the agent block', app('agent:\n  kind: opencode\n  modle: x/y\n'), ['webhooks/acme/app.yaml:4:3: unknown key "modle"; did you mean "model"?']],
-  ['a top-level key in the agent block', app('agent:\n  min_role: admin\n'), ['webhooks/acme/app.yaml:3:3: unknown key "min_role" in the agent: block; it belongs at the top level']],
+  [
+    'a top-level key in the agent block',
+    app('agent:\n  min_role: admin\n'),
+    ['webhooks/acme/app.yaml:3:3: unknown key "min_role" in the agent: block; it belongs at the top level'],
+  ],
   ['wrong type: a label instead of a list', app('trigger_labels: ready\n'), ['webhooks/acme/app.yaml:2:17: "trigger_labels" must be a list of labels, e.g. [ready] (got "ready")']],
   ['wrong type: a quoted number', app('max_concurrent_jobs: "2"\n'), ['webhooks/acme/app.yaml:2:22: "max_concurrent_jobs" must be a whole number, e.g. 1 (got "2")']],
   ['wrong type: yes for a boolean', app('auto_pr: yes\n'), ['webhooks/acme/app.yaml:2:10: "auto_pr" must be true or false (got "yes")']],
-  ['wrong type: a fraction of a second', app('agent:\n  timeout_s: 1.5\n'), ['webhooks/acme/app.yaml:3:14: "agent.timeout_s" must be a whole number of seconds, e.g. 1800 (got 1.5)']],
+  [
+    'wrong type: a fraction of a second',
+    app('agent:\n  timeout_s: 1.5\n'),
+    ['webhooks/acme/app.yaml:3:14: "agent.timeout_s" must be a whole number of seconds, e.g. 1800 (got 1.5)'],
+  ],
   [
     'wrong type: agent as a word',
     app('agent: opencode\n'),
@@ -90,7 +106,11 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   ['wrong type: a list entry', app('trigger_labels:\n  - ready\n  - 7\n'), ['webhooks/acme/app.yaml:4:5: each "trigger_labels" entry must be a label name (got 7)']],
   ['bad enum: min_role', app('min_role: maintainer\n'), ['webhooks/acme/app.yaml:2:11: "min_role" must be read, write, admin or owner (got "maintainer")']],
   ['bad enum: agent.kind', app('agent:\n  kind: docker\n'), ['webhooks/acme/app.yaml:3:9: "agent.kind" must be "opencode", "command", "claude" or "codex" (got "docker")']],
-  ['a key without a value', app('base_branch:\n'), ['webhooks/acme/app.yaml:2:1: "base_branch" has no value; give a branch name, e.g. main, or remove the key to keep the default']],
+  [
+    'a key without a value',
+    app('base_branch:\n'),
+    ['webhooks/acme/app.yaml:2:1: "base_branch" has no value; give a branch name, e.g. main, or remove the key to keep the default'],
+  ],
   ['command without its slash', app('command: kugetsu\n'), ['webhooks/acme/app.yaml:2:10: "command" must be a slash and one word, e.g. /kugetsu (got "kugetsu")']],
   ['zero concurrent jobs', app('max_concurrent_jobs: 0\n'), ['webhooks/acme/app.yaml:2:22: "max_concurrent_jobs" must be at least 1']],
   [
@@ -101,12 +121,16 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'branch_template with a space',
     app('branch_template: "agent work/{number}"\n'),
-    ['webhooks/acme/app.yaml:2:18: "branch_template" "agent work/{number}" does not make a safe branch name: use only letters, digits, ".", "_", "-" and "/" (e.g. kugetsu/issue-{number})'],
+    [
+      'webhooks/acme/app.yaml:2:18: "branch_template" "agent work/{number}" does not make a safe branch name: use only letters, digits, ".", "_", "-" and "/" (e.g. kugetsu/issue-{number})',
+    ],
   ],
   [
     'branch_template starting with a dash',
     app('branch_template: -x-{number}\n'),
-    ['webhooks/acme/app.yaml:2:18: "branch_template" "-x-{number}" does not make a safe branch name: it must not start with "-", "/" or "." nor end with "/" or "." (e.g. kugetsu/issue-{number})'],
+    [
+      'webhooks/acme/app.yaml:2:18: "branch_template" "-x-{number}" does not make a safe branch name: it must not start with "-", "/" or "." nor end with "/" or "." (e.g. kugetsu/issue-{number})',
+    ],
   ],
   [
     'branch_template with another placeholder',
@@ -122,14 +146,20 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'an opencode key with kind: command',
     app('agent:\n  kind: command\n  argv: [my-agent]\n  bin: /opt/opencode\n'),
-    ['webhooks/acme/app.yaml:5:3: "agent.bin" belongs to kind: opencode, claude or codex, but this agent block says kind: command; remove it (with kind: command, put the program and its arguments in argv)'],
+    [
+      'webhooks/acme/app.yaml:5:3: "agent.bin" belongs to kind: opencode, claude or codex, but this agent block says kind: command; remove it (with kind: command, put the program and its arguments in argv)',
+    ],
   ],
   [
     'kind: command without argv',
     app('agent:\n  kind: command\n'),
     ['webhooks/acme/app.yaml:3:9: "kind: command" needs "argv", the command as a list, e.g. argv: [my-agent, --prompt-file, "{promptFile}"]'],
   ],
-  ['an empty argv', app('agent:\n  kind: command\n  argv: []\n'), ['webhooks/acme/app.yaml:4:9: "agent.argv" must not be empty; give the command and its arguments, e.g. [my-agent, "{promptFile}"]']],
+  [
+    'an empty argv',
+    app('agent:\n  kind: command\n  argv: []\n'),
+    ['webhooks/acme/app.yaml:4:9: "agent.argv" must not be empty; give the command and its arguments, e.g. [my-agent, "{promptFile}"]'],
+  ],
   [
     'GITEA_TOKEN in the agent env',
     app('agent:\n  env: [GOPATH, GITEA_TOKEN]\n'),
@@ -139,12 +169,16 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'secret_env naming an unset variable',
     app('secret_env: ACME_SECRET_UNSET\n'),
-    ['webhooks/acme/app.yaml:2:13: "secret_env": the environment variable ACME_SECRET_UNSET is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file'],
+    [
+      'webhooks/acme/app.yaml:2:13: "secret_env": the environment variable ACME_SECRET_UNSET is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file',
+    ],
   ],
   [
     'secret_env list with one unset variable',
     app('secret_env:\n  - ACME_SECRET\n  - ACME_SECRET_NEXT\n'),
-    ['webhooks/acme/app.yaml:4:5: "secret_env": the environment variable ACME_SECRET_NEXT is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file'],
+    [
+      'webhooks/acme/app.yaml:4:5: "secret_env": the environment variable ACME_SECRET_NEXT is not set; export it (the webhook secret) before starting kugetsu, or remove it from the file',
+    ],
   ],
   [
     'secret_env holding a secret instead of a name',
@@ -154,12 +188,16 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'an inline secret',
     app('secret: s3cr3t\n'),
-    ['webhooks/acme/app.yaml:2:1: "secret": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET'],
+    [
+      'webhooks/acme/app.yaml:2:1: "secret": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET',
+    ],
   ],
   [
     'an inline webhook_secret',
     app('webhook_secret: s3cr3t\n'),
-    ['webhooks/acme/app.yaml:2:1: "webhook_secret": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET'],
+    [
+      'webhooks/acme/app.yaml:2:1: "webhook_secret": secrets are never written in a file; put the secret in an environment variable and name that variable with secret_env, e.g. secret_env: ACME_WEBHOOK_SECRET',
+    ],
   ],
   [
     'two files for one repository (names compared case-insensitively)',

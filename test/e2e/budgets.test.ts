@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.js';
-import { type ScriptedModel } from '../../src/sandbox/fake-model-common.js';
+import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 import { CLAUDE_BIN } from '../agents/cli-agent-world.js';
 import { hostProcessesWith } from '../agents/support.js';
@@ -73,7 +73,7 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     // Kugetsu ended the turn (the model would have stalled after the tool call), and nothing of it runs on.
     expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
     const comment = await statusComment(world, 1, job.id, '· failed');
-    expect(comment).toContain('**Stopped: budget.** The turn\'s reported cost reached $');
+    expect(comment).toContain("**Stopped: budget.** The turn's reported cost reached $");
     expect(comment).toContain('| Agent | claude · stopped: budget |');
     expect(comment).toMatch(/\| Tokens \(this turn\) \| [\d,]+ in · [\d,]+ out · [\d,]+ cache read · [\d,]+ cache write · \$\d+\.\d+ \(price table\)/);
 

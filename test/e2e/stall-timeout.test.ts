@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.js';
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
-import { type ScriptedModel } from '../../src/sandbox/fake-model-common.js';
+import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
 import { hostProcessesWith } from '../agents/support.js';
@@ -42,7 +42,14 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
         const m = await startFakeAnthropicModel({ script: () => ({ stall: true }) });
         return {
           model: m,
-          env: { KUGETSU_AGENT: 'claude', KUGETSU_CLAUDE_BIN: CLAUDE_BIN, KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES', ANTHROPIC_BASE_URL: m.url, ANTHROPIC_API_KEY: 'sk-fake-anthropic', CLAUDE_CODE_MAX_RETRIES: '0' },
+          env: {
+            KUGETSU_AGENT: 'claude',
+            KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
+            KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
+            ANTHROPIC_BASE_URL: m.url,
+            ANTHROPIC_API_KEY: 'sk-fake-anthropic',
+            CLAUDE_CODE_MAX_RETRIES: '0',
+          },
         };
       },
     ],
@@ -52,25 +59,37 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
         const m = await startFakeResponsesModel({ script: () => ({ stall: true }) });
         return {
           model: m,
-          env: { KUGETSU_AGENT: 'codex', KUGETSU_CODEX_BIN: CODEX_BIN, KUGETSU_CODEX_MODEL: 'gpt-5.5', KUGETSU_CODEX_BASE_URL: m.url, KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY', KUGETSU_CODEX_MAX_RETRIES: '0', FAKE_API_KEY: 'sk-fake-openai' },
+          env: {
+            KUGETSU_AGENT: 'codex',
+            KUGETSU_CODEX_BIN: CODEX_BIN,
+            KUGETSU_CODEX_MODEL: 'gpt-5.5',
+            KUGETSU_CODEX_BASE_URL: m.url,
+            KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
+            KUGETSU_CODEX_MAX_RETRIES: '0',
+            FAKE_API_KEY: 'sk-fake-openai',
+          },
         };
       },
     ],
   ];
 
-  it.each(cases)('%s', async (agent, start) => {
-    const started = await start();
-    model = started.model;
-    const dir = path.join(tmpdir(), `kugetsu-stall-${agent}-${process.pid}-${Date.now()}`);
-    world = await createWorkerWorld(dir, { env: { ...started.env, KUGETSU_AGENT_TIMEOUT_S: '20' } });
-    await world.startWorker('a');
-    const job = await world.finished(await world.label(1), 90_000);
-    expect(job).toMatchObject({ state: 'failed', agent, result: { timedOut: true, canceled: false, pushed: false, failedPhase: 'agent' } });
-    expect(job.result!.stoppedBy).toBeUndefined();
-    expect(job.result!.error).toContain('The agent ran longer than the 20 s limit and was stopped');
-    // The model was asked, answered headers only, and the agent waited on it until killed.
-    expect(model.requests.some((r) => r.kind === 'turn' && 'stall' in r.reply)).toBe(true);
-    expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
-    expect(await statusComment(world, job.id, '· failed')).toContain(`| Agent | ${agent} · timed out |`);
-  }, 150_000);
+  it.each(cases)(
+    '%s',
+    async (agent, start) => {
+      const started = await start();
+      model = started.model;
+      const dir = path.join(tmpdir(), `kugetsu-stall-${agent}-${process.pid}-${Date.now()}`);
+      world = await createWorkerWorld(dir, { env: { ...started.env, KUGETSU_AGENT_TIMEOUT_S: '20' } });
+      await world.startWorker('a');
+      const job = await world.finished(await world.label(1), 90_000);
+      expect(job).toMatchObject({ state: 'failed', agent, result: { timedOut: true, canceled: false, pushed: false, failedPhase: 'agent' } });
+      expect(job.result!.stoppedBy).toBeUndefined();
+      expect(job.result!.error).toContain('The agent ran longer than the 20 s limit and was stopped');
+      // The model was asked, answered headers only, and the agent waited on it until killed.
+      expect(model.requests.some((r) => r.kind === 'turn' && 'stall' in r.reply)).toBe(true);
+      expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
+      expect(await statusComment(world, job.id, '· failed')).toContain(`| Agent | ${agent} · timed out |`);
+    },
+    150_000,
+  );
 });

@@ -21,22 +21,39 @@ afterEach(async () => {
 const AT = '2025-01-01T10:00:00.000Z';
 const data = (usage: object | undefined) => ({
   repo: { owner: 'acme', name: 'app', fullName: 'acme/app', cloneUrl: 'https://g/acme/app.git', defaultBranch: 'main', htmlUrl: 'https://g/acme/app' },
-  sender: { id: 3, login: 'alice' }, issueNumber: 1, trigger: 'label', message: '', branch: 'kugetsu/issue-1', agent: 'claude',
+  sender: { id: 3, login: 'alice' },
+  issueNumber: 1,
+  trigger: 'label',
+  message: '',
+  branch: 'kugetsu/issue-1',
+  agent: 'claude',
   result: { exitCode: 0, timedOut: false, canceled: false, durationMs: 1, outputTail: 'a "quoted" \u0000 tail', newCommits: 0, pushed: false, ...(usage ? { usage } : {}) },
 });
 /** Three finished jobs of acme/app written by the schema before budgets: $2.50, no cost, no usage. */
 const rows = () =>
-  [data({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 2.5 }), data({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 }), data(undefined)].map(
+  [
+    data({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 2.5 }),
+    data({ inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 }),
+    data(undefined),
+  ].map(
     (d, i) =>
       `INSERT INTO jobs (issue_key, state, delivery_id, attempt, created_at, started_at, finished_at, repo_key, sender_id, sender_login, issue_number, search_text, data)
        VALUES ('acme/app#${i + 1}', 'succeeded', 'd-${i}', 1, '${AT}', '${AT}', '${AT}', 'acme/app', 3, 'alice', ${i + 1}, '', '${JSON.stringify(d).replace(/'/g, "''")}')`,
   );
 
-describe('the schema step of issue #14 (budgets) backfills each finished job\'s cost, and daily budgets count it', () => {
+describe("the schema step of issue #14 (budgets) backfills each finished job's cost, and daily budgets count it", () => {
   const expectCounted = async (store: SqliteStore | PostgresStore) => {
     const job = await store.admit(delivery('new'), newJob(9, { deliveryId: 'new' }), admitOptions());
     expect(job.kind).toBe('accepted');
-    const claimed = await store.claim({ workerId: 'w', slots: 1, leaseMs: 1000, now: Date.parse('2025-01-01T12:00:00.000Z'), limits: () => ({ dailyBudgetUsd: 2.5 }), claimed: () => [], rateLimited: () => [] });
+    const claimed = await store.claim({
+      workerId: 'w',
+      slots: 1,
+      leaseMs: 1000,
+      now: Date.parse('2025-01-01T12:00:00.000Z'),
+      limits: () => ({ dailyBudgetUsd: 2.5 }),
+      claimed: () => [],
+      rateLimited: () => [],
+    });
     expect(claimed).toEqual([]);
     const waiting = await store.get(job.kind === 'accepted' ? job.job.id : '');
     expect(waiting!.waiting).toMatchObject({ reason: 'budget', detail: '$2.50 of $2.50 spent today, resumes at 00:00 UTC' });

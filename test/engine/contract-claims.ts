@@ -151,7 +151,11 @@ export function claimsContract(ctx: ContractContext): void {
       expect(ids(await store.claim(claimOf('w1', T0, { slots: 1, limits })))).toEqual([a.id]);
       const usage = { inputTokens: 1000, outputTokens: 200, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 5.12, costSource: 'agent' as const };
       const result = { exitCode: 0, timedOut: false, canceled: false, durationMs: 1000, outputTail: '', newCommits: 1, pushed: true, usage };
-      await store.change(a.id, { expect: ['running'], workerId: 'w1', patch: { state: 'succeeded', finishedAt: '2025-01-01T01:00:00.000Z', result, workerId: undefined, leaseUntil: undefined } });
+      await store.change(a.id, {
+        expect: ['running'],
+        workerId: 'w1',
+        patch: { state: 'succeeded', finishedAt: '2025-01-01T01:00:00.000Z', result, workerId: undefined, leaseUntil: undefined },
+      });
 
       const at = Date.parse('2025-01-01T23:59:00.000Z');
       // The other repository has no budget: its job runs; acme/app's waits.
@@ -160,7 +164,11 @@ export function claimsContract(ctx: ContractContext): void {
       expect(waiting).toMatchObject({ state: 'waiting', waiting: { reason: 'budget', until: '2025-01-02T00:00:00.000Z', times: 1 } });
       expect(waiting.waiting!.detail).toBe('$5.12 of $5.00 spent today, resumes at 00:00 UTC');
       expect(waiting.workerId).toBeUndefined();
-      expect((await store.history(b.id)).at(-1)).toStrictEqual({ state: 'waiting', at: expect.any(String), detail: 'waiting for budget: $5.12 of $5.00 spent today, resumes at 00:00 UTC' });
+      expect((await store.history(b.id)).at(-1)).toStrictEqual({
+        state: 'waiting',
+        at: expect.any(String),
+        detail: 'waiting for budget: $5.12 of $5.00 spent today, resumes at 00:00 UTC',
+      });
       expect(await store.outboxIsOpen(`status:${b.id}`)).toBe(true);
       // Asked again the same day: nothing changes (no second history row).
       expect(await store.claim(claimOf('w2', at + 30_000, { slots: 5, limits }))).toEqual([]);
@@ -181,8 +189,16 @@ export function claimsContract(ctx: ContractContext): void {
       const [first, second] = await store.claim(claimOf('w1', T0, { slots: 2, limits }));
       const base = { exitCode: 0, timedOut: false, canceled: false, durationMs: 1000, outputTail: '', newCommits: 1, pushed: true };
       const tokens = { inputTokens: 10, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 };
-      await store.change(first!.id, { expect: ['running'], workerId: 'w1', patch: { state: 'succeeded', finishedAt: '2025-01-01T00:20:00.000Z', result: { ...base, usage: { ...tokens, costUsd: 4.99 } } } });
-      await store.change(second!.id, { expect: ['running'], workerId: 'w1', patch: { state: 'failed', finishedAt: '2025-01-01T00:21:00.000Z', result: { ...base, usage: tokens } } });
+      await store.change(first!.id, {
+        expect: ['running'],
+        workerId: 'w1',
+        patch: { state: 'succeeded', finishedAt: '2025-01-01T00:20:00.000Z', result: { ...base, usage: { ...tokens, costUsd: 4.99 } } },
+      });
+      await store.change(second!.id, {
+        expect: ['running'],
+        workerId: 'w1',
+        patch: { state: 'failed', finishedAt: '2025-01-01T00:21:00.000Z', result: { ...base, usage: tokens } },
+      });
       expect(ids([first!, second!])).toEqual([a.id, b.id]);
       expect(ids(await store.claim(claimOf('w1', T0 + 3_600_000, { slots: 2, limits })))).toEqual([c.id]);
     });

@@ -48,6 +48,9 @@ describe('readNodeBody', () => {
     const { port, reads } = await serve(1000);
     expect((await post(port, [Buffer.alloc(1500, 0x20)], 1500)).status).toBe(413);
     expect((await post(port, [Buffer.alloc(600, 0x20), Buffer.alloc(600, 0x20)])).status).toBe(413);
-    expect(reads).toEqual([{ ok: false, tooLarge: true }, { ok: false, tooLarge: true }]);
+    expect(reads).toEqual([
+      { ok: false, tooLarge: true },
+      { ok: false, tooLarge: true },
+    ]);
   });
 });

@@ -19,12 +19,19 @@ describe('issue keys of one and of several instances', () => {
 });
 
 describe('a store written by a one-instance kugetsu', () => {
-  it('keeps its jobs and sessions when a second instance is added: unqualified keys become the first instance\'s, once', async () => {
+  it("keeps its jobs and sessions when a second instance is added: unqualified keys become the first instance's, once", async () => {
     const file = tempDbFile();
     const store = openStore({ file });
     const admitted = await store.admit(delivery('d-1'), newJob(1), admitOptions());
     if (admitted.kind !== 'accepted') throw new Error(`not admitted: ${admitted.kind}`);
-    await store.putSession({ issueKey: key(1), agent: 'opencode', sessionId: 'ses_1', worktreePath: '/state/worktrees/acme/app/issue-1', branch: 'kugetsu/issue-1', updatedAt: '2025-01-01T00:00:00.000Z' });
+    await store.putSession({
+      issueKey: key(1),
+      agent: 'opencode',
+      sessionId: 'ses_1',
+      worktreePath: '/state/worktrees/acme/app/issue-1',
+      branch: 'kugetsu/issue-1',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
 
     expect(await store.qualifyIssueKeys!('git.example.com')).toBe(2);
     const qualified = issueKey('acme', 'app', 1, 'git.example.com');
@@ -40,7 +47,8 @@ describe('a store written by a one-instance kugetsu', () => {
 describe('the instances file', () => {
   const env = { A_TOKEN: 'a', B_TOKEN: 'b', B_SECRET: 's' };
   it('reads a Gitea and a Forgejo, secrets by variable name', () => {
-    const text = 'instances:\n  - name: company\n    url: https://git.example.com/\n    token_env: A_TOKEN\n  - name: codeberg\n    url: https://codeberg.org\n    kind: forgejo\n    token_env: B_TOKEN\n    secret_env: B_SECRET\n';
+    const text =
+      'instances:\n  - name: company\n    url: https://git.example.com/\n    token_env: A_TOKEN\n  - name: codeberg\n    url: https://codeberg.org\n    kind: forgejo\n    token_env: B_TOKEN\n    secret_env: B_SECRET\n';
     const { instances, errors } = parseInstancesFile('instances.yaml', text, env);
     expect(errors).toEqual([]);
     expect(instances?.map((i) => [i.name, i.host, i.kind, i.token, i.secrets])).toEqual([
@@ -85,6 +93,8 @@ describe('the instances file', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems[0]).toBe(`KUGETSU_INSTANCES_FILE: ${path.join(dir, 'instances.yaml')}:3:10: url must be the base URL of the instance, e.g. https://codeberg.org`);
+    expect((error as ConfigError).problems[0]).toBe(
+      `KUGETSU_INSTANCES_FILE: ${path.join(dir, 'instances.yaml')}:3:10: url must be the base URL of the instance, e.g. https://codeberg.org`,
+    );
   });
 });

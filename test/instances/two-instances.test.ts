@@ -60,7 +60,10 @@ function seed(fake: FakeGitea, origin: string): { number: number; title: string;
 
 function labelBody(fake: FakeGitea, issue: { number: number; title: string; body: string }, origin: string): string {
   const repo: TemplateRepo = { owner: 'acme', name: 'app', cloneUrl: origin, htmlUrl: `${fake.baseUrl}/acme/app`, defaultBranch: 'main' };
-  const labels = fake.repo('acme/app').labels.filter((l) => l.name === 'ready').map((l) => ({ id: l.id, name: l.name }));
+  const labels = fake
+    .repo('acme/app')
+    .labels.filter((l) => l.name === 'ready')
+    .map((l) => ({ id: l.id, name: l.name }));
   return serializePayload(issueLabelPayload({ repo, issue: { ...issue, labels }, sender: fake.user('alice') }));
 }
 
@@ -73,7 +76,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 describe('two instances, a Gitea and a Forgejo', { timeout: 180_000 }, () => {
-  it('the same acme/app#1 labelled on both: two jobs, two worktrees, each status comment on its own instance, each call with its own token; one instance\'s secret is refused on the other\'s path', async () => {
+  it("the same acme/app#1 labelled on both: two jobs, two worktrees, each status comment on its own instance, each call with its own token; one instance's secret is refused on the other's path", async () => {
     const a = await forge({ token: 'token-of-a', botLogin: 'gitea-bot', flavour: 'gitea' });
     const b = await forge({ token: 'token-of-b', botLogin: 'forgejo-bot', flavour: 'forgejo' });
     forges.push(a, b);
@@ -99,7 +102,11 @@ describe('two instances, a Gitea and a Forgejo', { timeout: 180_000 }, () => {
     );
     const config = loadConfig(
       {
-        KUGETSU_INSTANCES_FILE: file, A_TOKEN: 'token-of-a', A_SECRET: 'secret-of-a', B_TOKEN: 'token-of-b', B_SECRET: 'secret-of-b',
+        KUGETSU_INSTANCES_FILE: file,
+        A_TOKEN: 'token-of-a',
+        A_SECRET: 'secret-of-a',
+        B_TOKEN: 'token-of-b',
+        B_SECRET: 'secret-of-b',
         KUGETSU_STATE_DIR: path.join(tmp, 'state'),
         KUGETSU_AGENT: 'command',
         KUGETSU_AGENT_COMMAND: JSON.stringify(['node', FAKE_AGENT, 'write:out.txt:{issueKey}']),
@@ -108,9 +115,17 @@ describe('two instances, a Gitea and a Forgejo', { timeout: 180_000 }, () => {
       },
       tmp,
     );
-    expect(config.instances?.map((i) => [i.name, i.kind])).toEqual([['company', 'gitea'], ['codeberg', 'forgejo']]);
+    expect(config.instances?.map((i) => [i.name, i.kind])).toEqual([
+      ['company', 'gitea'],
+      ['codeberg', 'forgejo'],
+    ]);
     const logs = memoryLogger();
-    service = createService(config, { store: await openStore(config), logger: logs.logger, outboxBackoff: { baseMs: 20, maxMs: 200 }, deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 } });
+    service = createService(config, {
+      store: await openStore(config),
+      logger: logs.logger,
+      outboxBackoff: { baseMs: 20, maxMs: 200 },
+      deferredRetry: { pollMs: 50, baseMs: 100, maxMs: 400 },
+    });
     await service.start();
 
     const hostA = new URL(a.server.url).host;
@@ -135,11 +150,19 @@ describe('two instances, a Gitea and a Forgejo', { timeout: 180_000 }, () => {
     expect(jsonA.job).not.toBe(jsonB.job);
 
     const store = service.store;
-    await until('both jobs to finish', async () => (await store.get(jsonA.job!))?.state === 'succeeded' && (await store.get(jsonB.job!))?.state === 'succeeded').catch(async (err: unknown) => {
-      // What the service said, to see why.
-      const jobs = [await store.get(jsonA.job!), await store.get(jsonB.job!)].map((j) => ({ state: j?.state, result: j?.result?.error, waiting: j?.waiting }));
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(jobs)}\n${logs.lines.filter((l) => l.level >= 40).map((l) => JSON.stringify(l)).slice(0, 10).join('\n')}`);
-    });
+    await until('both jobs to finish', async () => (await store.get(jsonA.job!))?.state === 'succeeded' && (await store.get(jsonB.job!))?.state === 'succeeded').catch(
+      async (err: unknown) => {
+        // What the service said, to see why.
+        const jobs = [await store.get(jsonA.job!), await store.get(jsonB.job!)].map((j) => ({ state: j?.state, result: j?.result?.error, waiting: j?.waiting }));
+        throw new Error(
+          `${(err as Error).message}: ${JSON.stringify(jobs)}\n${logs.lines
+            .filter((l) => l.level >= 40)
+            .map((l) => JSON.stringify(l))
+            .slice(0, 10)
+            .join('\n')}`,
+        );
+      },
+    );
     await service.idle();
 
     // Two worktrees: the first instance's where a one-instance kugetsu keeps it, the other's under @<host>.
@@ -150,7 +173,10 @@ describe('two instances, a Gitea and a Forgejo', { timeout: 180_000 }, () => {
     expect(existsSync(path.join(worktreeB, 'out.txt'))).toBe(true);
 
     // Each status comment on its own instance, by that instance's bot.
-    for (const [f, bot, job] of [[a, 'gitea-bot', jsonA.job], [b, 'forgejo-bot', jsonB.job]] as const) {
+    for (const [f, bot, job] of [
+      [a, 'gitea-bot', jsonA.job],
+      [b, 'forgejo-bot', jsonB.job],
+    ] as const) {
       const mine = f.server.fake.commentsOn('acme/app', 1).filter((c) => c.body.includes('kugetsu'));
       expect(mine.length).toBeGreaterThan(0);
       expect(new Set(mine.map((c) => f.server.fake.userById(c.authorId)?.login))).toEqual(new Set([bot]));

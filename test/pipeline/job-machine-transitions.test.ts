@@ -13,7 +13,14 @@ import { admitOptions, claimOf, delivery, newJob } from '../engine/contract-fixt
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
 const done = (over: Partial<JobResult> = {}): JobResult => ({
-  exitCode: 0, timedOut: false, canceled: false, durationMs: 10, outputTail: '', newCommits: 0, pushed: false, ...over,
+  exitCode: 0,
+  timedOut: false,
+  canceled: false,
+  durationMs: 10,
+  outputTail: '',
+  newCommits: 0,
+  pushed: false,
+  ...over,
 });
 
 const settings = () => ({ stateLabels: false, autoPullRequest: false }) as never;

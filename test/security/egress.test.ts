@@ -131,7 +131,10 @@ async function twoTurns(e: Egress): Promise<{ worker: Member; jobs: Job[]; issue
   const issue = issueWithSecrets(e);
   const job1 = await e.world.finished(await e.world.label(issue), 300_000);
   expect(job1, JSON.stringify(job1.result)).toMatchObject({ state: 'succeeded', result: { exitCode: 0, pushed: true } });
-  const job2 = await e.world.finished(await e.world.comment(issue, `/kugetsu please continue; the token is ${e.secrets.giteaToken} and the secret ${e.secrets.webhookSecret}`), 300_000);
+  const job2 = await e.world.finished(
+    await e.world.comment(issue, `/kugetsu please continue; the token is ${e.secrets.giteaToken} and the secret ${e.secrets.webhookSecret}`),
+    300_000,
+  );
   expect(job2, JSON.stringify(job2.result)).toMatchObject({ state: 'succeeded', result: { exitCode: 0, sessionId: job1.result!.sessionId } });
   return { worker, jobs: [job1, job2], issue };
 }
@@ -142,9 +145,15 @@ function expectLoopbackOnly(rec: EgressRecord, e: Egress): void {
   const egress = rec.inet.filter((a) => a.syscall !== 'bind');
   const offLoopback = egress.filter((a) => !isLoopback(a.address));
   expect(offLoopback, 'connections off loopback').toEqual([]);
-  expect(egress.filter((a) => a.port === 53), 'DNS').toEqual([]);
+  expect(
+    egress.filter((a) => a.port === 53),
+    'DNS',
+  ).toEqual([]);
   const ports = [...new Set(egress.map((a) => a.port))];
-  expect(ports.filter((p) => p !== e.setup.modelPort && p !== e.trap.port), `ports besides the model's ${e.setup.modelPort}`).toEqual([]);
+  expect(
+    ports.filter((p) => p !== e.setup.modelPort && p !== e.trap.port),
+    `ports besides the model's ${e.setup.modelPort}`,
+  ).toEqual([]);
   expect(ports).toContain(e.setup.modelPort);
   expect(e.trap.connections, 'requests sent to the proxy trap').toEqual([]);
 }
@@ -190,7 +199,10 @@ async function finalComments(e: Egress, issue: number, lastJob: string): Promise
   const fake = e.world.sandbox.gitea.fake;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const bodies = fake.commentsOn('demo/hello', issue).filter((c) => c.authorId === fake.bot.id).map((c) => c.body);
+    const bodies = fake
+      .commentsOn('demo/hello', issue)
+      .filter((c) => c.authorId === fake.bot.id)
+      .map((c) => c.body);
     if (bodies.some((b) => b.includes(`status job=${lastJob} `) && b.includes('· succeeded'))) return bodies;
     if (Date.now() > deadline) throw new Error(`no succeeded status comment for job ${lastJob}: ${bodies.join('\n---\n')}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -22,11 +22,6 @@ export function giteaHeaders(body: string, fine: string, options: { coarse?: str
   };
 }
 
-/** A `fetch`-ready POST of a delivery to kugetsu's webhook path. */
-export function deliveryRequest(baseUrl: string, body: string, fine: string, options: Parameters<typeof giteaHeaders>[2] = {}): Request {
-  return new Request(`${baseUrl}/webhooks/gitea`, { method: 'POST', body, headers: giteaHeaders(body, fine, options) });
-}
-
 /**
  * The headers of a Forgejo delivery with only Forgejo's own names (`X-Forgejo-Delivery`,
  * `-Event`, `-Event-Type`, `-Signature`; Forgejo `services/webhook/shared/payloader.go`

@@ -52,10 +52,7 @@ export interface WorkerWorld {
  * (default: a random `KUGETSU_WEBHOOK_SECRET` the world sets; give your own when `env` sets
  * `KUGETSU_WEBHOOK_SECRET` or a per-repository secret).
  */
-export async function createWorkerWorld(
-  dir: string,
-  options: { env: Record<string, string>; script?: FakeScript; giteaToken?: string; signWith?: string },
-): Promise<WorkerWorld> {
+export async function createWorkerWorld(dir: string, options: { env: Record<string, string>; script?: FakeScript; giteaToken?: string; signWith?: string }): Promise<WorkerWorld> {
   mkdirSync(dir, { recursive: true });
   const sandbox = await createSandbox({
     dir: path.join(dir, 'sandbox'),

@@ -218,8 +218,18 @@ export function JobPage(props: { viewer: Viewer; detail: JobDetail; log: LogChun
                 cell: (w) => (
                   <>
                     {w.state === 'done' ? 'yes' : w.state === 'failed' ? 'no — given up' : 'not yet'}
-                    {w.state === 'done' && w.doneAt ? <> <Time iso={w.doneAt} now={now} /></> : null}
-                    {w.state === 'pending' && w.nextAttemptAt ? <> (next try <Time iso={w.nextAttemptAt} now={now} />)</> : null}
+                    {w.state === 'done' && w.doneAt ? (
+                      <>
+                        {' '}
+                        <Time iso={w.doneAt} now={now} />
+                      </>
+                    ) : null}
+                    {w.state === 'pending' && w.nextAttemptAt ? (
+                      <>
+                        {' '}
+                        (next try <Time iso={w.nextAttemptAt} now={now} />)
+                      </>
+                    ) : null}
                   </>
                 ),
               },

@@ -60,7 +60,14 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
             rows={o.running}
             jobId={(job) => job.id}
             columns={[
-              { label: 'Job', cell: (job) => <><JobLink id={job.id} /> {job.cancelRequested ? <span class="muted">(stopping)</span> : null}</> },
+              {
+                label: 'Job',
+                cell: (job) => (
+                  <>
+                    <JobLink id={job.id} /> {job.cancelRequested ? <span class="muted">(stopping)</span> : null}
+                  </>
+                ),
+              },
               { label: 'Issue', cell: (job) => <IssueLink job={job} /> },
               { label: 'Asked by', cell: (job) => job.sender },
               { label: 'Worker', mono: true, cell: (job) => job.workerId ?? '—' },
@@ -119,7 +126,14 @@ export function OverviewPage(props: { viewer: Viewer; overview: Overview; now: n
               { label: 'Issue', cell: (job) => <IssueLink job={job} /> },
               { label: 'State', cell: (job) => <StateBadge state={job.state} /> },
               { label: 'Finished', cell: (job) => (job.finishedAt ? <Time iso={job.finishedAt} now={now} /> : '—') },
-              { label: 'Why', cell: (job) => <>{job.failedPhase ? <span class="mono">{job.failedPhase}</span> : null} {job.error ?? ''}</> },
+              {
+                label: 'Why',
+                cell: (job) => (
+                  <>
+                    {job.failedPhase ? <span class="mono">{job.failedPhase}</span> : null} {job.error ?? ''}
+                  </>
+                ),
+              },
             ]}
           />
         )}
