@@ -20,4 +20,3 @@ export function cliInstances(env: Record<string, string | undefined>, cwd: strin
   const { baseUrl, token } = giteaSettings(env);
   return [defaultInstance({ giteaUrl: baseUrl, giteaToken: token, webhookSecrets: readCliSettings(env, cwd).webhookSecrets })];
 }
-
