@@ -20,3 +20,21 @@ export function cliInstances(env: Record<string, string | undefined>, cwd: strin
   const { baseUrl, token } = giteaSettings(env);
   return [defaultInstance({ giteaUrl: baseUrl, giteaToken: token, webhookSecrets: readCliSettings(env, cwd).webhookSecrets })];
 }
+
+/** An instance chosen by `--instance`, with where its stored webhook secrets are kept. */
+export interface ChosenInstance {
+  instance: InstanceSettings;
+  /** Prefix of its stored secrets' keys: `''` for the first instance, `@<host>/` for the others (as `kugetsu serve` reads them). */
+  secretPrefix: string;
+}
+
+/**
+ * The instance `--instance <name>` names (without the option: the first one), or a
+ * {@link CliError} listing the configured names.
+ */
+export function cliInstance(env: Record<string, string | undefined>, cwd: string, name: string | undefined): ChosenInstance {
+  const all = cliInstances(env, cwd);
+  const instance = name === undefined ? all[0]! : all.find((i) => i.name === name);
+  if (!instance) throw new CliError(`no instance called "${name}"\n  → the configured instances are: ${all.map((i) => i.name).join(', ')}`);
+  return { instance, secretPrefix: instance === all[0] ? '' : `@${instance.host}/` };
+}
