@@ -1,14 +1,16 @@
-import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KUGETSU_HOOK_EVENTS } from '../../src/admin/hook-spec.js';
 import { storedSecretsFor } from '../../src/admin/stored-secrets.js';
 import { runCli } from '../../src/cli/main.js';
 import { expandHookEvents } from '../../src/sandbox/fake-gitea-hook-events.js';
 import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
-import { serveApp, tempDir, testContext } from '../cli/support/cli-kit.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openStore } from '../../src/open-store.js';
+import { createService } from '../../src/service.js';
+import { onCleanup, serveApp, tempDir, testContext } from '../cli/support/cli-kit.js';
+import { memoryLogger } from '../support/test-logger.js';
 
 const servers: FakeGiteaServer[] = [];
 /** The Authorization header of every request each fake received, by its URL. */
@@ -135,21 +137,29 @@ describe('kugetsu hooks install|list|test --instance', () => {
     expect(onA).toMatchObject({ secretStored: false, hooks: [] });
   });
 
-  it("hooks test --instance posts a ping to /webhooks/<name> signed with that instance's stored secret", async () => {
+  it("hooks test --instance: a running kugetsu accepts the ping signed with that instance's stored secret on /webhooks/<name>, and refuses another instance's secret there", async () => {
     const { dir, env, hostB } = await twoInstances();
     await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
-    const seen: Array<{ path: string; signature: string; body: string }> = [];
-    const app = new Hono().post('/webhooks/:name', async (c) => {
-      seen.push({ path: c.req.path, signature: c.req.header('x-gitea-signature') ?? '', body: await c.req.text() });
-      return c.json({ status: 'ignored', reason: 'ping' });
-    });
-    const url = await serveApp(app);
-    const tested = await run(env, 'hooks', 'test', 'acme/app', '--instance', 'codeberg', '--url', url);
+    const config = loadConfig(
+      { ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']), KUGETSU_RECONCILE_INTERVAL_S: '0', PATH: process.env.PATH },
+      dir,
+    );
+    const service = createService(config, { store: await openStore(config), logger: memoryLogger().logger });
+    await service.start();
+    onCleanup(() => service.stop(5_000));
+    const url = await serveApp(service.app);
+
+    expect(storedSecretsFor(dir, `@${hostB}/acme/app`)).toHaveLength(1);
+    const tested = await run(env, 'hooks', 'test', 'acme/app', '--instance', 'codeberg', '--url', url, '--json');
     expect(tested.code).toBe(0);
-    expect(seen).toHaveLength(1);
-    expect(seen[0]!.path).toBe('/webhooks/codeberg');
-    const secret = storedSecretsFor(dir, `@${hostB}/acme/app`)[0]!;
-    expect(seen[0]!.signature).toBe(createHmac('sha256', secret).update(seen[0]!.body).digest('hex'));
+    expect(JSON.parse(tested.out)).toMatchObject({ status: 200, secretSource: 'stored' });
+    // A repository without a stored secret: each path accepts its own instance's secret (secret_env)…
+    expect((await run(env, 'hooks', 'test', 'acme/other', '--instance', 'company', '--url', url)).code).toBe(0);
+    expect((await run(env, 'hooks', 'test', 'acme/other', '--instance', 'codeberg', '--url', url)).code).toBe(0);
+    // …and the codeberg path refuses the company's secret.
+    const forged = await run({ ...env, CODEBERG_SECRET: 'secret-a' }, 'hooks', 'test', 'acme/other', '--instance', 'codeberg', '--url', url, '--json');
+    expect(forged.code).toBe(1);
+    expect(JSON.parse(forged.out)).toMatchObject({ status: 401 });
   });
 
   it('an unknown --instance is a clear error naming the configured ones', async () => {
