@@ -122,7 +122,14 @@ export interface Service {
  */
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
   const role = overrides.role ?? 'all';
-  const settingsFor = (owner: string, repo: string) => config.repoSettings.settingsFor(owner, repo);
+  // Per-repository settings of the instance the current work is for (a host-qualified
+  // `repository: host/owner/*` applies on that instance only); called only after `instances` is built.
+  // A name of `configured()`: `owner/repo`, `owner/*`, or `host/owner/…` (settings of that instance).
+  const settingsOfConfigured = (name: string) => {
+    const parts = name.split('/');
+    return parts.length === 3 ? config.repoSettings.settingsFor(parts[1]!, parts[2]!, parts[0]) : config.repoSettings.settingsFor(parts[0]!, parts[1]!);
+  };
+  const settingsFor = (owner: string, repo: string): ReturnType<Config['repoSettings']['settingsFor']> => config.repoSettings.settingsFor(owner, repo, instances.current().host);
   // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
   const instanceSettings = configuredInstances(config);
   const buildRedactor = () =>
@@ -135,13 +142,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       ...(config.database.kind === 'postgres' ? config.database.secrets : []),
       config.web?.oauth?.clientSecret,
       config.web?.sessionSecret,
-      ...config.repoSettings.configured().flatMap((name) => settingsFor(...(name.split('/') as [string, string])).secrets),
+      ...config.repoSettings.configured().flatMap((name) => settingsOfConfigured(name).secrets),
       config.metricsToken,
       config.notify.secret,
       // A receiver URL may carry a token (Slack, ntfy): masked like a secret.
       ...config.notify.urls,
       ...config.repoSettings.configured().flatMap((name) => {
-        const notify = settingsFor(...(name.split('/') as [string, string])).notify;
+        const notify = settingsOfConfigured(name).notify;
         return [notify.secret, ...notify.urls];
       }),
     ]);

@@ -32,12 +32,12 @@ export const KUGETSU_FINE_EVENTS: readonly string[] = [
 
 /**
  * What is wrong with an existing hook, as short phrases (empty when it is right): inactive, not
- * JSON, not a Gitea-type hook, or lacking events kugetsu needs. Extra events are allowed (kugetsu
+ * JSON, not of hook type `type` (`gitea`, or `forgejo` on a Forgejo instance), or lacking events kugetsu needs. Extra events are allowed (kugetsu
  * answers them "ignored"). The secret cannot be checked: Gitea never returns it.
  */
-export function hookProblems(hook: GiteaHook): string[] {
+export function hookProblems(hook: GiteaHook, type: 'gitea' | 'forgejo' = 'gitea'): string[] {
   const problems: string[] = [];
-  if (hook.type !== 'gitea') problems.push(`type is "${hook.type}", not "gitea"`);
+  if (hook.type !== type) problems.push(`type is "${hook.type}", not "${type}"`);
   if (!hook.active) problems.push('inactive');
   if (hook.contentType !== 'json') problems.push(`content type is "${hook.contentType || 'unset'}", not "json"`);
   const missing = KUGETSU_FINE_EVENTS.filter((e) => !hook.events.includes(e));
@@ -47,6 +47,6 @@ export function hookProblems(hook: GiteaHook): string[] {
 }
 
 /** Problems a PATCH can fix (everything but the hook type, which Gitea does not let an edit change). */
-export function isRepairable(hook: GiteaHook): boolean {
-  return hook.type === 'gitea';
+export function isRepairable(hook: GiteaHook, type: 'gitea' | 'forgejo' = 'gitea'): boolean {
+  return hook.type === type;
 }

@@ -30,6 +30,10 @@ export interface InstallHookOptions {
   url: string;
   /** Make a new secret even when the hook is fine (a new hook replaces the old one). */
   rotate?: boolean;
+  /** The hook type to create and expect: `gitea` (default), `forgejo` on a Forgejo instance. */
+  hookType?: 'gitea' | 'forgejo';
+  /** Prefix of the stored secret's key: `''` for the first instance, `@<host>/` for another (see `secretFile`). */
+  secretPrefix?: string;
 }
 
 /**
@@ -41,14 +45,16 @@ export interface InstallHookOptions {
  * hooks with the same URL are deleted, so running it twice leaves exactly one.
  */
 export async function installHook(api: HookApi, options: InstallHookOptions): Promise<InstallOutcome> {
-  const key = targetKey(options.target);
+  const key = `${options.secretPrefix ?? ''}${targetKey(options.target)}`;
+  const type = options.hookType ?? 'gitea';
+  const problemsOf = (h: GiteaHook) => hookProblems(h, type);
   const file = secretFile(options.stateDir, key)!;
   const same = (await api.list()).filter((h) => h.url === options.url);
   const stored = storedSecretsFor(options.stateDir, key)[0];
-  const keep = same.find((h) => hookProblems(h).length === 0) ?? same.find(isRepairable);
+  const keep = same.find((h) => problemsOf(h).length === 0) ?? same.find((h) => isRepairable(h, type));
 
   if (keep && stored && !options.rotate) {
-    const problems = hookProblems(keep);
+    const problems = problemsOf(keep);
     const hook = problems.length === 0 ? keep : await api.edit(keep.id, fullEdit(options.url));
     const deleted = await removeAll(
       api,
@@ -60,9 +66,9 @@ export async function installHook(api: HookApi, options: InstallHookOptions): Pr
   // A secret is kept only for a brand-new hook (it may be the one the server already knows).
   const secret = same.length === 0 && stored && !options.rotate ? stored : generateSecret();
   writeStoredSecret(options.stateDir, key, secret);
-  const hook = await api.create({ url: options.url, secret, events: KUGETSU_HOOK_EVENTS, contentType: 'json', active: true, branchFilter: '*' });
+  const hook = await api.create({ url: options.url, secret, events: KUGETSU_HOOK_EVENTS, contentType: 'json', active: true, branchFilter: '*', type });
   const deleted = await removeAll(api, same);
-  const problems = keep ? (options.rotate ? ['secret rotated'] : ['no stored secret', ...hookProblems(keep)]) : same.length > 0 ? same.flatMap(hookProblems) : [];
+  const problems = keep ? (options.rotate ? ['secret rotated'] : ['no stored secret', ...problemsOf(keep)]) : same.length > 0 ? same.flatMap(problemsOf) : [];
   return { action: same.length === 0 ? 'created' : 'replaced', hook, problems, deleted, secretFile: file };
 }
 

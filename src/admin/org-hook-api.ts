@@ -57,7 +57,7 @@ export function createOrgHookApi(access: GiteaAccess, org: string): HookApi {
     },
     async create(h) {
       const { data } = await request('orgCreateHook', 'POST', base, {
-        type: 'gitea',
+        type: h.type ?? 'gitea',
         config: { url: h.url, content_type: h.contentType ?? 'json', secret: h.secret },
         events: [...h.events],
         branch_filter: h.branchFilter ?? '*',

@@ -2,7 +2,9 @@ import { storedSecretsFor, readStoredSecrets } from '../admin/stored-secrets.js'
 import { targetKey, type HookTarget } from '../admin/hook-target.js';
 import { envSchema } from '../config/config.js';
 import { type CliError, EXIT } from './cli-error.js';
+import { cliInstances } from './cli-instances.js';
 import { cliDatabase, giteaSettings, readCliSettings } from './cli-settings.js';
+import { checkInstance } from './doctor-instance-checks.js';
 import { checkPostgresDatabase } from './doctor-postgres-check.js';
 import type { CommandContext } from './context.js';
 import { fail, type DoctorCheck } from './doctor-check.js';
@@ -36,21 +38,41 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
   }
 
   let access: { baseUrl: string; token: string; fetch?: typeof fetch } | undefined;
-  try {
-    access = { ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
-  } catch (err) {
-    checks.push(fail('gitea', (err as CliError).message.split('\n')[0]!, 'set GITEA_URL and GITEA_TOKEN'));
+  // An instances file: the first instance's checks passed (ok) or not, done with the others.
+  let firstChecked: DoctorCheck | undefined;
+  let first: { secrets: string[]; hookType: 'gitea' | 'forgejo'; paths: string[] } = { secrets: settings.webhookSecrets, hookType: 'gitea', paths: ['/webhooks/gitea'] };
+  if (ctx.env['KUGETSU_INSTANCES_FILE']) {
+    // Several instances: each one's reachability, token user and webhook secret; hooks on the first.
+    try {
+      const instances = cliInstances(ctx.env, ctx.cwd);
+      for (const [i, instance] of instances.entries()) {
+        const own = await checkInstance(instance, i === 0 ? '' : `@${instance.host}/`, settings.stateDir, ctx.fetch);
+        checks.push(...own);
+        if (i === 0) firstChecked = own.some((c) => c.name.startsWith('token ') && c.status === 'ok') ? own[0]! : fail('instance', 'the first instance failed', 'see above');
+      }
+      first = { secrets: instances[0]!.secrets, hookType: instances[0]!.kind, paths: ['/webhooks/gitea', `/webhooks/${instances[0]!.name}`] };
+      access = { baseUrl: instances[0]!.url, token: instances[0]!.token, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
+    } catch (err) {
+      checks.push(fail('instances', (err as CliError).message, 'fix KUGETSU_INSTANCES_FILE (README "Several instances")'));
+    }
+  } else {
+    try {
+      access = { ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
+    } catch (err) {
+      checks.push(fail('gitea', (err as CliError).message.split('\n')[0]!, 'set GITEA_URL and GITEA_TOKEN'));
+    }
   }
   if (access) {
-    const reach = await checkGiteaVersion(access);
-    checks.push(reach);
+    // With an instances file the first instance's reachability and token were checked above.
+    const reach = firstChecked ?? (await checkGiteaVersion(access));
+    if (!firstChecked) checks.push(reach);
     if (reach.status === 'ok') {
-      const token = await checkToken(access);
-      checks.push(token);
+      const token = firstChecked ?? (await checkToken(access));
+      if (!firstChecked) checks.push(token);
       if (token.status === 'ok') {
         const targets = await knownTargets(settings.stateDir, ctx.env, database);
         checks.push(await checkScopes(access, targets));
-        for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, settings.webhookSecrets, ctx.env)));
+        for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, first.secrets, ctx.env), first));
       }
     }
   }

@@ -1,6 +1,6 @@
 import { createHookApi } from '../admin/hook-api.js';
 import type { GiteaAccess } from '../admin/hook-api-types.js';
-import { hookProblems } from '../admin/hook-spec.js';
+import { hookProblems as problemsOf } from '../admin/hook-spec.js';
 import { parseHookTarget, targetKey, type HookTarget } from '../admin/hook-target.js';
 import { createGiteaClient } from '../gitea/create-gitea-client.js';
 import { GiteaError, type GiteaHook } from '../gitea/types.js';
@@ -76,10 +76,19 @@ export async function checkScopes(access: GiteaAccess, repos: HookTarget[]): Pro
 
 /**
  * kugetsu's hook on a repository or organisation: one posting to `url` (or, without `url`, to a
- * `/webhooks/gitea` path), active, JSON, with every event kugetsu needs. A repository without its
- * own hook passes when its owner (an organisation) has one.
+ * `/webhooks/gitea` path, or one of `instance.paths`), active, JSON, of type `instance.hookType`
+ * (default `gitea`), with every event kugetsu needs. A repository without its own hook passes when
+ * its owner (an organisation) has one.
  */
-export async function checkHook(access: GiteaAccess, target: HookTarget, url: string | undefined, hasSecret: boolean): Promise<DoctorCheck> {
+export async function checkHook(
+  access: GiteaAccess,
+  target: HookTarget,
+  url: string | undefined,
+  hasSecret: boolean,
+  instance: { hookType: 'gitea' | 'forgejo'; paths: string[] } = { hookType: 'gitea', paths: ['/webhooks/gitea'] },
+): Promise<DoctorCheck> {
+  const isKugetsuHook = (h: GiteaHook, u: string | undefined) => isKugetsuHookAt(h, u, instance.paths);
+  const hookProblems = (h: GiteaHook) => problemsOf(h, instance.hookType);
   const name = `hook ${targetKey(target)}`;
   const label = target.kind === 'repo' ? `${target.owner}/${target.repo}` : target.org;
   const install = `kugetsu hooks install ${label} --url ${url ?? '<public url>/webhooks/gitea'}`;
@@ -112,10 +121,11 @@ export async function checkHook(access: GiteaAccess, target: HookTarget, url: st
   return ok(name, `hook ${good.id} → ${good.url} (active, json, ${good.events.length} events)${hooks.length > 1 ? `; ${hooks.length - 1} duplicate(s): run ${install}` : ''}`);
 }
 
-function isKugetsuHook(hook: GiteaHook, url: string | undefined): boolean {
+function isKugetsuHookAt(hook: GiteaHook, url: string | undefined, paths: string[]): boolean {
   if (url) return hook.url === url;
   try {
-    return new URL(hook.url).pathname.replace(/\/+$/, '').endsWith('/webhooks/gitea');
+    const at = new URL(hook.url).pathname.replace(/\/+$/, '');
+    return paths.some((p) => at.endsWith(p));
   } catch {
     return false;
   }

@@ -2,7 +2,8 @@ import { createHookApi } from '../admin/hook-api.js';
 import { parseHookTarget, targetLabel } from '../admin/hook-target.js';
 import { installHook } from '../admin/install-hook.js';
 import { CliError, EXIT } from './cli-error.js';
-import { giteaSettings, readCliSettings } from './cli-settings.js';
+import { cliInstance } from './cli-instances.js';
+import { readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { printJson } from './output.js';
 
@@ -11,6 +12,8 @@ export interface HooksInstallOptions {
   url: string;
   rotateSecret?: boolean;
   json?: boolean;
+  /** The instance (KUGETSU_INSTANCES_FILE) whose repository gets the hook; default the first. */
+  instance?: string;
 }
 
 /**
@@ -19,15 +22,16 @@ export interface HooksInstallOptions {
  */
 export async function hooksInstallCommand(targetText: string, options: HooksInstallOptions, ctx: CommandContext): Promise<number> {
   const target = parseTarget(targetText);
-  const url = webhookUrl(options.url);
+  const { instance, secretPrefix } = cliInstance(ctx.env, ctx.cwd, options.instance);
+  const url = webhookUrl(options.url, options.instance === undefined ? 'gitea' : instance.name);
   const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
-  const api = createHookApi({ ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) }, target);
-  const outcome = await installHook(api, { stateDir, target, url, rotate: options.rotateSecret ?? false });
+  const api = createHookApi({ baseUrl: instance.url, token: instance.token, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) }, target);
+  const outcome = await installHook(api, { stateDir, target, url, rotate: options.rotateSecret ?? false, hookType: instance.kind, secretPrefix });
   if (options.json) {
     printJson(ctx.output, outcome);
     return EXIT.ok;
   }
-  const where = targetLabel(target);
+  const where = `${targetLabel(target)}${options.instance === undefined ? '' : ` (instance ${instance.name})`}`;
   const said = {
     created: `created hook ${outcome.hook.id} on ${where}`,
     kept: `hook ${outcome.hook.id} on ${where} is already right; nothing changed`,
@@ -51,10 +55,11 @@ export function parseTarget(text: string) {
 }
 
 /**
- * The hook URL from `--url`: must be http(s); a bare origin gets kugetsu's webhook path
- * (`https://k.example.com` → `https://k.example.com/webhooks/gitea`).
+ * The hook URL from `--url`: must be http(s); a bare origin gets kugetsu's webhook path of the
+ * instance called `name` (`https://k.example.com` → `https://k.example.com/webhooks/gitea`, or
+ * `/webhooks/codeberg` with `--instance codeberg`).
  */
-export function webhookUrl(text: string | undefined): string {
+export function webhookUrl(text: string | undefined, name = 'gitea'): string {
   let url: URL;
   try {
     url = new URL(text ?? '');
@@ -62,6 +67,6 @@ export function webhookUrl(text: string | undefined): string {
     throw new CliError(`--url "${text ?? ''}" is not a URL\n  → pass the address Gitea can reach kugetsu at, e.g. --url https://kugetsu.example.com/webhooks/gitea`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url must be http:// or https://, got ${url.protocol}`);
-  if (url.pathname === '/' && !url.search) return `${url.origin}/webhooks/gitea`;
+  if (url.pathname === '/' && !url.search) return `${url.origin}/webhooks/${name}`;
   return url.href;
 }

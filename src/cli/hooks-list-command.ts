@@ -3,6 +3,7 @@ import { hookProblems } from '../admin/hook-spec.js';
 import { targetKey, targetLabel } from '../admin/hook-target.js';
 import { deleteStoredSecret, storedSecretsFor } from '../admin/stored-secrets.js';
 import { CliError, EXIT } from './cli-error.js';
+import { cliInstance } from './cli-instances.js';
 import { giteaSettings, readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { parseTarget, webhookUrl } from './hooks-install-command.js';
@@ -12,15 +13,17 @@ import { printJson } from './output.js';
  * `kugetsu hooks list <target>`: every webhook of the repository or organisation, with what is
  * wrong for kugetsu's own (those posting to `/webhooks/gitea`) and whether a secret is stored.
  */
-export async function hooksListCommand(targetText: string, options: { json?: boolean }, ctx: CommandContext): Promise<number> {
+export async function hooksListCommand(targetText: string, options: { json?: boolean; instance?: string }, ctx: CommandContext): Promise<number> {
   const target = parseTarget(targetText);
   const { stateDir } = readCliSettings(ctx.env, ctx.cwd);
-  const api = createHookApi({ ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) }, target);
+  const { instance, secretPrefix } = cliInstance(ctx.env, ctx.cwd, options.instance);
+  const api = createHookApi({ baseUrl: instance.url, token: instance.token, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) }, target);
+  const paths = secretPrefix === '' ? ['/webhooks/gitea', `/webhooks/${instance.name}`] : [`/webhooks/${instance.name}`];
   const hooks = (await api.list()).map((h) => {
-    const kugetsu = new URL(h.url, 'http://x').pathname.endsWith('/webhooks/gitea');
-    return { ...h, kugetsu, problems: kugetsu ? hookProblems(h) : [] };
+    const kugetsu = paths.some((p) => new URL(h.url, 'http://x').pathname.endsWith(p));
+    return { ...h, kugetsu, problems: kugetsu ? hookProblems(h, instance.kind) : [] };
   });
-  const secretStored = storedSecretsFor(stateDir, targetKey(target)).length > 0;
+  const secretStored = storedSecretsFor(stateDir, `${secretPrefix}${targetKey(target)}`).length > 0;
   if (options.json) {
     printJson(ctx.output, { target: targetKey(target), secretStored, hooks });
     return EXIT.ok;

@@ -20,7 +20,8 @@ export function registerHooksCommands(program: Command, ctx: CommandContext, don
   hooks
     .command('install')
     .argument('<target>', 'owner/repo, or an organisation name for an organisation hook')
-    .requiredOption('--url <url>', "the public URL Gitea posts to (a bare origin gets kugetsu's path /webhooks/gitea)")
+    .option('--instance <name>', 'the instance (KUGETSU_INSTANCES_FILE) the repository lives on; default the first')
+    .requiredOption('--url <url>', "the public URL Gitea posts to (a bare origin gets kugetsu's path /webhooks/gitea, or /webhooks/<name> with --instance)")
     .option('--rotate-secret', 'make a new secret even when the hook is right (a new hook replaces the old one)')
     .option('--json', 'print the outcome as JSON')
     .description(
@@ -33,12 +34,13 @@ Examples:
   $ kugetsu hooks install acme/app --url https://kugetsu.example.com/webhooks/gitea
   $ kugetsu hooks install acme --url https://kugetsu.example.com       # organisation hook
   $ kugetsu hooks install acme/app --url https://kugetsu.example.com --rotate-secret
+  $ kugetsu hooks install acme/app --url https://kugetsu.example.com --instance codeberg   # → /webhooks/codeberg
 
 Running it again keeps a right hook as it is, repairs a wrong one with one edit (the full events
 list), and replaces a hook whose secret kugetsu does not have (Gitea cannot change a secret by an
 edit). Exactly one hook with that URL is left.`,
     )
-    .action(async (target: string, opts: { url: string; rotateSecret?: boolean; json?: boolean }) =>
+    .action(async (target: string, opts: { url: string; rotateSecret?: boolean; json?: boolean; instance?: string }) =>
       done(await runAction(ctx, 'hooks install', () => hooksInstallCommand(target, opts, ctx))),
     );
   hooks
@@ -63,10 +65,11 @@ The secret is stored in <KUGETSU_STATE_DIR>/secrets/ (mode 0600), where the serv
   hooks
     .command('list')
     .argument('<target>', 'owner/repo or organisation')
+    .option('--instance <name>', 'the instance (KUGETSU_INSTANCES_FILE) the repository lives on; default the first')
     .option('--json', 'print the hooks as JSON')
     .description("List the webhooks, marking kugetsu's (✓ right, ✗ what is wrong), and whether a secret is stored.")
     .addHelpText('after', '\nExample:\n  $ kugetsu hooks list acme/app --json')
-    .action(async (target: string, opts: { json?: boolean }) => done(await runAction(ctx, 'hooks list', () => hooksListCommand(target, opts, ctx))));
+    .action(async (target: string, opts: { json?: boolean; instance?: string }) => done(await runAction(ctx, 'hooks list', () => hooksListCommand(target, opts, ctx))));
   hooks
     .command('remove')
     .argument('<target>', 'owner/repo or organisation')
@@ -78,6 +81,7 @@ The secret is stored in <KUGETSU_STATE_DIR>/secrets/ (mode 0600), where the serv
   hooks
     .command('test')
     .argument('<target>', 'owner/repo')
+    .option('--instance <name>', 'the instance (KUGETSU_INSTANCES_FILE) the repository lives on; default the first')
     .option('--url <url>', 'where kugetsu listens (default http://127.0.0.1:$PORT)')
     .option('--json', 'print the answer as JSON')
     .description("Send a signed ping for the repository through a running kugetsu's real webhook path, with the secret Gitea would use; shows whether kugetsu accepts it.")
@@ -85,5 +89,7 @@ The secret is stored in <KUGETSU_STATE_DIR>/secrets/ (mode 0600), where the serv
       'after',
       '\nExamples:\n  $ kugetsu hooks test acme/app\n  $ kugetsu hooks test acme/app --url http://127.0.0.1:8080\n\nExit codes: 0 accepted, 1 refused (e.g. 401: the server does not know the secret), 2 busy or not running.',
     )
-    .action(async (target: string, opts: { url?: string; json?: boolean }) => done(await runAction(ctx, 'hooks test', () => hooksTestCommand(target, opts, ctx))));
+    .action(async (target: string, opts: { url?: string; json?: boolean; instance?: string }) =>
+      done(await runAction(ctx, 'hooks test', () => hooksTestCommand(target, opts, ctx))),
+    );
 }

@@ -1,6 +1,7 @@
 import { targetKey } from '../admin/hook-target.js';
 import { storedSecretsFor } from '../admin/stored-secrets.js';
 import { CliError, EXIT } from './cli-error.js';
+import { cliInstance } from './cli-instances.js';
 import { readCliSettings } from './cli-settings.js';
 import type { CommandContext } from './context.js';
 import { parseTarget } from './hooks-install-command.js';
@@ -13,15 +14,18 @@ import { printJson } from './output.js';
  * of the repository or its organisation, else the first of `KUGETSU_WEBHOOK_SECRET`). kugetsu
  * answers 200 "ignored" when the signature is accepted, 401 when not. Exit 0 on a 2xx.
  */
-export async function hooksTestCommand(targetText: string, options: { url?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
+export async function hooksTestCommand(targetText: string, options: { url?: string; json?: boolean; instance?: string }, ctx: CommandContext): Promise<number> {
   const target = parseTarget(targetText);
   if (target.kind !== 'repo') throw new CliError(`hooks test needs a repository (owner/repo), got "${targetText}"`);
   const settings = readCliSettings(ctx.env, ctx.cwd);
+  // Without --instance no Gitea setting is needed (the first instance, KUGETSU_WEBHOOK_SECRET).
+  const chosen = options.instance === undefined ? undefined : cliInstance(ctx.env, ctx.cwd, options.instance);
+  const prefix = chosen?.secretPrefix ?? '';
   const key = targetKey(target);
-  const repoSecret = storedSecretsFor(settings.stateDir, key)[0];
-  const orgSecret = storedSecretsFor(settings.stateDir, `${target.owner.toLowerCase()}/*`)[0];
+  const repoSecret = storedSecretsFor(settings.stateDir, `${prefix}${key}`)[0];
+  const orgSecret = storedSecretsFor(settings.stateDir, `${prefix}${target.owner.toLowerCase()}/*`)[0];
   const stored = repoSecret ?? orgSecret;
-  const secret = stored ?? settings.webhookSecrets[0];
+  const secret = stored ?? (chosen ? chosen.instance.secrets[0] : settings.webhookSecrets[0]);
   // An organisation's stored secret belongs to its organisation hook: Gitea says so in a header.
   const hookTarget = repoSecret === undefined && orgSecret !== undefined ? ('organization' as const) : ('repository' as const);
   if (!secret) {
@@ -30,7 +34,15 @@ export async function hooksTestCommand(targetText: string, options: { url?: stri
     );
   }
   const body = JSON.stringify(pingPayload(target.owner, target.repo), null, 2);
-  const answer = await postDelivery({ url: options.url ?? settings.localUrl, body, eventType: 'ping', secret, hookTarget, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
+  const answer = await postDelivery({
+    url: options.url ?? settings.localUrl,
+    body,
+    eventType: 'ping',
+    secret,
+    hookTarget,
+    ...(chosen ? { instance: chosen.instance.name } : {}),
+    ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+  });
   const code = exitCodeOf(answer.status);
   if (options.json) {
     printJson(ctx.output, { ...answer, secretSource: stored ? 'stored' : 'KUGETSU_WEBHOOK_SECRET' });

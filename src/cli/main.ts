@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { processContext, runAction, type CommandContext } from './context.js';
 import { doctorCommand } from './doctor-command.js';
 import { registerHooksCommands } from './hooks-register.js';
+import { instancesListCommand } from './instances-list-command.js';
 import { registerJobsCommands } from './jobs-register.js';
 import { replayCommand } from './replay-command.js';
 
@@ -47,6 +48,14 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     });
   registerHooksCommands(program, ctx, done);
   registerJobsCommands(program, ctx, done);
+  program
+    .command('instances')
+    .description('The Gitea and Forgejo instances kugetsu serves (KUGETSU_INSTANCES_FILE, or the one of GITEA_URL).')
+    .command('list')
+    .option('--json', 'print the instances as JSON')
+    .description("List each instance: name, URL, kind, whether it answers (GET /api/v1/version) and its token's user (GET /api/v1/user). Exit 1 when one fails.")
+    .addHelpText('after', '\nExamples:\n  $ kugetsu instances list\n  $ KUGETSU_INSTANCES_FILE=instances.yaml kugetsu instances list --json')
+    .action(async (opts: { json?: boolean }) => done(await runAction(ctx, 'instances list', () => instancesListCommand(opts, ctx))));
   program
     .command('doctor')
     .option('--url <url>', 'the hook URL to expect (default: any hook posting to /webhooks/gitea)')

@@ -31,6 +31,8 @@ export interface OutgoingDelivery {
   fetch?: typeof fetch;
   /** `X-Gitea-Hook-Installation-Target-Type` to send (the kind of hook Gitea would deliver from). Default `repository`. */
   hookTarget?: 'repository' | 'organization';
+  /** The instance name of the path `/webhooks/<name>`; default `gitea` (the first instance). */
+  instance?: string;
 }
 
 /** kugetsu's answer to a posted delivery. */
@@ -42,14 +44,15 @@ export interface DeliveryAnswer {
 }
 
 /**
- * Posts a delivery to `<url>/webhooks/gitea` with the headers Gitea v1.25 sends
+ * Posts a delivery to `<url>/webhooks/<instance>` (default `/webhooks/gitea`) with the headers Gitea v1.25 sends
  * (`X-Gitea-Delivery`, `X-Gitea-Event`, `X-Gitea-Event-Type`, both signature headers, JSON content
  * type). A connection failure is a {@link CliError} saying how to start the server (exit 2).
  */
 export async function postDelivery(delivery: OutgoingDelivery): Promise<DeliveryAnswer> {
   const deliveryId = delivery.deliveryId ?? randomUUID();
   const signature = delivery.secret ? signBody(delivery.body, delivery.secret) : '';
-  const target = `${delivery.url.replace(/\/+$/, '').replace(/\/webhooks\/gitea$/, '')}/webhooks/gitea`;
+  const name = delivery.instance ?? 'gitea';
+  const target = `${delivery.url.replace(/\/+$/, '').replace(/\/webhooks\/[a-z0-9-]+$/, '')}/webhooks/${name}`;
   let response: Response;
   try {
     response = await (delivery.fetch ?? fetch)(target, {

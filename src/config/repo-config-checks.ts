@@ -10,7 +10,8 @@ export interface FileIssue {
 }
 
 const NAME = '[A-Za-z0-9_][A-Za-z0-9_.-]*';
-const REPOSITORY = new RegExp(`^(${NAME})/(${NAME}|\\*)$`);
+// An optional instance host first (`git.example.com/acme/*`): the settings then apply on that instance only.
+const REPOSITORY = new RegExp(`^(?:[A-Za-z0-9.-]+(?::\\d+)?/)?(${NAME})/(${NAME}|\\*)$`);
 
 /** Why `name` is not a branch name kugetsu will pass to git, or `undefined` when it is fine. */
 export function unsafeBranchName(name: string): string | undefined {
@@ -143,7 +144,7 @@ export function checkRepoFile(file: Partial<RepoFile>, env: Record<string, strin
   if (file.repository !== undefined && !REPOSITORY.test(file.repository)) {
     issues.push({
       path: ['repository'],
-      message: `"repository" must be owner/repo, or owner/* for every repository of an owner (got ${describeValue(file.repository)})`,
+      message: `"repository" must be owner/repo, or owner/* for every repository of an owner, optionally after an instance host (git.example.com/acme/*) (got ${describeValue(file.repository)})`,
     });
   }
   checkBranches(file, issues);

@@ -32,7 +32,7 @@ export function createRepoSettingsSource(opts: LoadRepoSettingsOptions & { logge
   let current = first.source;
   return {
     initialErrors: first.errors,
-    settingsFor: (owner, repo) => current.settingsFor(owner, repo),
+    settingsFor: (owner, repo, host) => current.settingsFor(owner, repo, host),
     configured: () => current.configured(),
     reload(): RepoSettingsReload {
       const next = loadRepoSettings(opts);

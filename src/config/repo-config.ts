@@ -87,20 +87,32 @@ export function loadRepoSettings(opts: LoadRepoSettingsOptions): { source: RepoS
   const files = readFiles(opts, errors);
   const base = freezeSettings(structuredClone(opts.defaults));
   const kinds = agentKindDefaultsFromEnv(opts.env);
+  // Keys are `owner/repo`, `owner/*`, or with an instance host first (`host/owner/repo`, `host/owner/*`).
   const owners = new Map<string, RepoSettings>();
   const exact = new Map<string, RepoSettings>();
-  for (const [key, file] of files) {
-    if (key.endsWith('/*')) owners.set(key.slice(0, -2), freezeSettings(applyRepoFile(base, file, kinds)));
+  const qualified = (key: string) => key.split('/').length === 3;
+  for (const [key, file] of [...files].sort(([a], [b]) => Number(qualified(a)) - Number(qualified(b)))) {
+    if (!key.endsWith('/*')) continue;
+    const owner = key.slice(0, -2);
+    // A host's owner file builds on the unqualified one of the same owner.
+    const under = qualified(key) ? owners.get(owner.slice(owner.indexOf('/') + 1)) : undefined;
+    owners.set(owner, freezeSettings(applyRepoFile(under ?? base, file, kinds)));
   }
-  for (const [key, file] of files) {
+  for (const [key, file] of [...files].sort(([a], [b]) => Number(qualified(a)) - Number(qualified(b)))) {
     if (key.endsWith('/*')) continue;
-    const owner = key.slice(0, key.indexOf('/'));
-    exact.set(key, freezeSettings(applyRepoFile(owners.get(owner) ?? base, file, kinds)));
+    const owner = key.slice(0, key.lastIndexOf('/'));
+    const plainOwner = owner.slice(owner.indexOf('/') + 1);
+    const under = qualified(key) ? (owners.get(owner) ?? exact.get(key.slice(key.indexOf('/') + 1)) ?? owners.get(plainOwner)) : owners.get(owner);
+    exact.set(key, freezeSettings(applyRepoFile(under ?? base, file, kinds)));
   }
   const configured = [...files.values()].map((f) => f.repository).sort();
   const lower = (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : '');
   const source: RepoSettingsSource = {
-    settingsFor: (owner, repo) => exact.get(`${lower(owner)}/${lower(repo)}`) ?? owners.get(lower(owner)) ?? base,
+    settingsFor: (owner, repo, host) => {
+      const [o, r, h] = [lower(owner), lower(repo), lower(host)];
+      const onHost = h ? (exact.get(`${h}/${o}/${r}`) ?? owners.get(`${h}/${o}`)) : undefined;
+      return onHost ?? exact.get(`${o}/${r}`) ?? owners.get(o) ?? base;
+    },
     configured: () => [...configured],
   };
   return { source, errors };

@@ -87,7 +87,7 @@ export interface RepoSettings {
 /** Gives the settings of a repository; reloadable (SIGHUP) without a restart. */
 export interface RepoSettingsSource {
   /** Resolved settings (frozen; names compared case-insensitively); a precomputed lookup that never throws. */
-  settingsFor(owner: string, repo: string): RepoSettings;
+  settingsFor(owner: string, repo: string, host?: string): RepoSettings;
   /** Repositories (`owner/repo`, or `owner/*`) that have their own file. */
   configured(): string[];
 }

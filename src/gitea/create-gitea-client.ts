@@ -185,7 +185,7 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
     createHook: (o, rp, hook) =>
       call('createHook', hookSchema, () =>
         r.repoCreateHook(seg(o), seg(rp), {
-          type: 'gitea',
+          type: (hook.type ?? 'gitea') as 'gitea',
           config: { url: hook.url, content_type: hook.contentType ?? 'json', secret: hook.secret },
           events: [...hook.events],
           branch_filter: hook.branchFilter ?? '*',

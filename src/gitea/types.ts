@@ -168,6 +168,8 @@ export interface GiteaHook {
 /** Body of `createHook` (Gitea v1.25.4 swagger `CreateHookOption`; contract §4). */
 export interface NewGiteaHook {
   url: string;
+  /** Hook type: `gitea` (default), or `forgejo` on a Forgejo instance (docs/forgejo-contract.md §2). */
+  type?: 'gitea' | 'forgejo';
   secret: string;
   events: readonly string[];
   /** Default `json`. */

@@ -55,7 +55,9 @@ const cases: Array<[string, Record<string, string>, string[]]> = [
   [
     'a repository that is not owner/repo',
     { 'acme/app.yaml': 'repository: acme\n' },
-    ['webhooks/acme/app.yaml:1:13: "repository" must be owner/repo, or owner/* for every repository of an owner (got "acme")'],
+    [
+      'webhooks/acme/app.yaml:1:13: "repository" must be owner/repo, or owner/* for every repository of an owner, optionally after an instance host (git.example.com/acme/*) (got "acme")',
+    ],
   ],
   [
     'a budget that is not an amount of US dollars, or not above 0',

@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
+import { closedPort, tempDir, testContext } from '../cli/support/cli-kit.js';
+
+const servers: FakeGiteaServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function forge(token: string, botLogin: string, flavour: 'gitea' | 'forgejo'): Promise<FakeGiteaServer> {
+  const server = await startFakeGiteaServer({ token, botLogin, flavour });
+  servers.push(server);
+  return server;
+}
+
+/** Two fakes (a Gitea and a Forgejo) and an instance on a port nothing listens on, in an instances file. */
+async function threeInstances() {
+  const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+  const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
+  const dead = `http://127.0.0.1:${await closedPort()}`;
+  const dir = tempDir();
+  const file = path.join(dir, 'instances.yaml');
+  writeFileSync(
+    file,
+    [
+      'instances:',
+      '  - name: company',
+      `    url: ${a.url}`,
+      '    kind: gitea',
+      '    token_env: COMPANY_TOKEN',
+      '  - name: codeberg',
+      `    url: ${b.url}`,
+      '    kind: forgejo',
+      '    token_env: CODEBERG_TOKEN',
+      '  - name: gone',
+      `    url: ${dead}`,
+      '    token_env: GONE_TOKEN',
+      '',
+    ].join('\n'),
+  );
+  const env = { KUGETSU_INSTANCES_FILE: file, COMPANY_TOKEN: 'token-of-a', CODEBERG_TOKEN: 'token-of-b', GONE_TOKEN: 'whatever', KUGETSU_STATE_DIR: dir };
+  return { a, b, dead, env };
+}
+
+describe('kugetsu instances list', () => {
+  it('shows each instance with its kind, reachability and token user (--json), and exits 1 for the unreachable one', async () => {
+    const { a, b, dead, env } = await threeInstances();
+    const ctx = testContext(env);
+    expect(await runCli(['node', 'kugetsu', 'instances', 'list', '--json'], ctx)).toBe(1);
+    const out = JSON.parse(ctx.output.stdout.join('\n'));
+    expect(out.ok).toBe(false);
+    expect(out.instances).toMatchObject([
+      { name: 'company', url: a.url, kind: 'gitea', reachable: true, user: 'gitea-bot' },
+      { name: 'codeberg', url: b.url, kind: 'forgejo', reachable: true, user: 'forgejo-bot' },
+      { name: 'gone', url: dead, kind: 'gitea', reachable: false },
+    ]);
+    expect(out.instances[1].version).toMatch(/gitea/);
+    expect(out.instances[2].error).toMatch(/cannot reach/);
+    expect(out.instances[2].user).toBeUndefined();
+  });
+
+  it('prints one line per instance, and a refused token is reported', async () => {
+    const { env } = await threeInstances();
+    const ctx = testContext({ ...env, CODEBERG_TOKEN: 'wrong' });
+    expect(await runCli(['node', 'kugetsu', 'instances', 'list'], ctx)).toBe(1);
+    const text = ctx.output.stdout.join('\n');
+    expect(text).toMatch(/^company {2}http:\/\/127\.0\.0\.1:\d+ {2}gitea {2}✓ .*token of @gitea-bot$/m);
+    expect(text).toMatch(/^codeberg .* forgejo {2}✗ token refused$/m);
+    expect(text).toMatch(/CODEBERG_TOKEN.*refused/);
+    expect(text).toMatch(/^gone .* ✗ unreachable$/m);
+  });
+
+  it('without an instances file lists the one instance of GITEA_URL, named gitea', async () => {
+    const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+    const ctx = testContext({ GITEA_URL: a.url, GITEA_TOKEN: 'token-of-a', KUGETSU_STATE_DIR: tempDir() });
+    expect(await runCli(['node', 'kugetsu', 'instances', 'list', '--json'], ctx)).toBe(0);
+    expect(JSON.parse(ctx.output.stdout.join('\n'))).toMatchObject({ ok: true, instances: [{ name: 'gitea', url: a.url, kind: 'gitea', reachable: true, user: 'gitea-bot' }] });
+  });
+});

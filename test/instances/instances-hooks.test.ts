@@ -1,0 +1,171 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KUGETSU_HOOK_EVENTS } from '../../src/admin/hook-spec.js';
+import { storedSecretsFor } from '../../src/admin/stored-secrets.js';
+import { runCli } from '../../src/cli/main.js';
+import { expandHookEvents } from '../../src/sandbox/fake-gitea-hook-events.js';
+import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openStore } from '../../src/open-store.js';
+import { createService } from '../../src/service.js';
+import { onCleanup, serveApp, tempDir, testContext } from '../cli/support/cli-kit.js';
+import { memoryLogger } from '../support/test-logger.js';
+
+const servers: FakeGiteaServer[] = [];
+/** The Authorization header of every request each fake received, by its URL. */
+const auth = new Map<string, string[]>();
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function forge(token: string, botLogin: string, flavour: 'gitea' | 'forgejo'): Promise<FakeGiteaServer> {
+  const seen: string[] = [];
+  const server = await startFakeGiteaServer({
+    token,
+    botLogin,
+    flavour,
+    rewrite: async (request) => {
+      seen.push(request.headers.get('authorization') ?? '');
+      return request;
+    },
+  });
+  auth.set(server.url, seen);
+  server.fake.addRepo({ owner: 'acme', name: 'app' });
+  servers.push(server);
+  return server;
+}
+
+/** A Gitea fake (`company`, first) and a Forgejo fake (`codeberg`) in an instances file. */
+async function twoInstances() {
+  const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+  const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
+  const dir = tempDir();
+  const file = path.join(dir, 'instances.yaml');
+  writeFileSync(
+    file,
+    [
+      'instances:',
+      '  - name: company',
+      `    url: ${a.url}`,
+      '    token_env: COMPANY_TOKEN',
+      '    secret_env: COMPANY_SECRET',
+      '  - name: codeberg',
+      `    url: ${b.url}`,
+      '    kind: forgejo',
+      '    token_env: CODEBERG_TOKEN',
+      '    secret_env: CODEBERG_SECRET',
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    KUGETSU_INSTANCES_FILE: file,
+    COMPANY_TOKEN: 'token-of-a',
+    CODEBERG_TOKEN: 'token-of-b',
+    COMPANY_SECRET: 'secret-a',
+    CODEBERG_SECRET: 'secret-b',
+    KUGETSU_STATE_DIR: dir,
+  };
+  return { a, b, dir, env, hostB: new URL(b.url).host };
+}
+
+const run = async (env: Record<string, string>, ...args: string[]) => {
+  const ctx = testContext(env);
+  const code = await runCli(['node', 'kugetsu', ...args], ctx);
+  return { code, out: ctx.output.stdout.join('\n'), err: ctx.output.stderr.join('\n') };
+};
+
+describe('kugetsu hooks install|list|test --instance', () => {
+  it('installs a gitea-type hook on the Gitea instance and a forgejo-type hook on the Forgejo one, each with its own token, URL path and stored secret', async () => {
+    const { a, b, dir, env, hostB } = await twoInstances();
+    a.fake.takeCalls();
+    b.fake.takeCalls();
+
+    const first = await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'company');
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.out).toMatch(/^✓ created hook \d+ on acme\/app \(instance company\)$/m);
+    const second = await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    expect(second).toMatchObject({ code: 0 });
+
+    const [hookA] = a.fake.repo('acme/app').hooks;
+    const [hookB] = b.fake.repo('acme/app').hooks;
+    expect(a.fake.repo('acme/app').hooks).toHaveLength(1);
+    expect(b.fake.repo('acme/app').hooks).toHaveLength(1);
+    expect(hookA).toMatchObject({
+      type: 'gitea',
+      url: 'https://kugetsu.example.com/webhooks/company',
+      contentType: 'json',
+      active: true,
+      events: expandHookEvents(KUGETSU_HOOK_EVENTS),
+    });
+    expect(hookB).toMatchObject({
+      type: 'forgejo',
+      url: 'https://kugetsu.example.com/webhooks/codeberg',
+      contentType: 'json',
+      active: true,
+      events: expandHookEvents(KUGETSU_HOOK_EVENTS),
+    });
+    // The first instance's secrets are stored as always; another's under @<host>/, where `kugetsu serve` reads them.
+    expect(storedSecretsFor(dir, 'acme/app')).toEqual([hookA!.secret]);
+    expect(storedSecretsFor(dir, `@${hostB}/acme/app`)).toEqual([hookB!.secret]);
+    expect(hookA!.secret).not.toBe(hookB!.secret);
+
+    // Each instance saw only its own token.
+    expect(a.fake.takeCalls().every((c) => c.path.startsWith('/repos/acme/app/hooks'))).toBe(true);
+    expect(b.fake.takeCalls().every((c) => c.path.startsWith('/repos/acme/app/hooks'))).toBe(true);
+    expect(new Set(auth.get(a.url))).toEqual(new Set(['Bearer token-of-a']));
+    expect(new Set(auth.get(b.url))).toEqual(new Set(['Bearer token-of-b']));
+
+    // Running it again on the Forgejo instance keeps the forgejo hook (its type is right there).
+    const again = await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    expect(again.out).toMatch(/is already right; nothing changed/);
+    expect(b.fake.repo('acme/app').hooks).toEqual([hookB]);
+  });
+
+  it("hooks list --instance shows the instance's hooks as kugetsu's and right, with its stored secret", async () => {
+    const { env } = await twoInstances();
+    await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    const listed = await run(env, 'hooks', 'list', 'acme/app', '--instance', 'codeberg', '--json');
+    expect(listed.code).toBe(0);
+    const json = JSON.parse(listed.out);
+    expect(json).toMatchObject({
+      target: 'acme/app',
+      secretStored: true,
+      hooks: [{ type: 'forgejo', url: 'https://kugetsu.example.com/webhooks/codeberg', kugetsu: true, problems: [] }],
+    });
+    const onA = JSON.parse((await run(env, 'hooks', 'list', 'acme/app', '--instance', 'company', '--json')).out);
+    expect(onA).toMatchObject({ secretStored: false, hooks: [] });
+  });
+
+  it("hooks test --instance: a running kugetsu accepts the ping signed with that instance's stored secret on /webhooks/<name>, and refuses another instance's secret there", async () => {
+    const { dir, env, hostB } = await twoInstances();
+    await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    const config = loadConfig(
+      { ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']), KUGETSU_RECONCILE_INTERVAL_S: '0', PATH: process.env.PATH },
+      dir,
+    );
+    const service = createService(config, { store: await openStore(config), logger: memoryLogger().logger });
+    await service.start();
+    onCleanup(() => service.stop(5_000));
+    const url = await serveApp(service.app);
+
+    expect(storedSecretsFor(dir, `@${hostB}/acme/app`)).toHaveLength(1);
+    const tested = await run(env, 'hooks', 'test', 'acme/app', '--instance', 'codeberg', '--url', url, '--json');
+    expect(tested.code).toBe(0);
+    expect(JSON.parse(tested.out)).toMatchObject({ status: 200, secretSource: 'stored' });
+    // A repository without a stored secret: each path accepts its own instance's secret (secret_env)…
+    expect((await run(env, 'hooks', 'test', 'acme/other', '--instance', 'company', '--url', url)).code).toBe(0);
+    expect((await run(env, 'hooks', 'test', 'acme/other', '--instance', 'codeberg', '--url', url)).code).toBe(0);
+    // …and the codeberg path refuses the company's secret.
+    const forged = await run({ ...env, CODEBERG_SECRET: 'secret-a' }, 'hooks', 'test', 'acme/other', '--instance', 'codeberg', '--url', url, '--json');
+    expect(forged.code).toBe(1);
+    expect(JSON.parse(forged.out)).toMatchObject({ status: 401 });
+  });
+
+  it('an unknown --instance is a clear error naming the configured ones', async () => {
+    const { env } = await twoInstances();
+    const r = await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'nowhere');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no instance called "nowhere"[\s\S]*company, codeberg/);
+  });
+});
