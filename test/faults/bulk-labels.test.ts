@@ -82,7 +82,12 @@ describe('one person labels 30 issues at once', () => {
         const c = liveCounts(w.dbFile);
         return c && c.states.succeeded === ISSUES && c.outboxPending === 0 ? c : undefined;
       },
-      { timeoutMs: (WINDOW_S + 45) * 1000, intervalMs: 200, what: 'all 30 jobs succeeded after the wait', diagnose: () => `${JSON.stringify(liveCounts(w.dbFile))}\n${logTail(second.logFile)}` },
+      {
+        timeoutMs: (WINDOW_S + 45) * 1000,
+        intervalMs: 200,
+        what: 'all 30 jobs succeeded after the wait',
+        diagnose: () => `${JSON.stringify(liveCounts(w.dbFile))}\n${logTail(second.logFile)}`,
+      },
     );
     await terminate(second, 15_000);
 
