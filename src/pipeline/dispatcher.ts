@@ -111,7 +111,12 @@ export class Dispatcher {
       // Gitea is slow: answer now. The confirmation goes on; whichever of it and the deferred copy
       // comes second finds the event handled (content keys), so it is acted on once.
       work.catch((err: unknown) => this.deps.logger.error({ err, delivery: source.id }, 'confirming a delivery failed'));
-      return this.defer(claimed, source, `Gitea did not answer within ${budgetMs} ms`, Date.now() + budgetMs, 'info');
+      const kept = await this.defer(claimed, source, `Gitea did not answer within ${budgetMs} ms`, Date.now() + budgetMs, 'info');
+      if (kept.status !== 'ignored') return kept;
+      // The confirmation handled the event between the deadline and the keeping: answer what it did
+      // (`accepted`, most often), not that the event was already handled.
+      const done = await work.catch(() => undefined);
+      return done && done.status !== 'unavailable' ? done : kept;
     }
     if (result.status !== 'unavailable') return result;
     return this.defer(claimed, source, result.reason, this.deps.retryAt?.(1) ?? Date.now() + 5_000, 'warn');
