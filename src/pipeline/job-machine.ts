@@ -114,14 +114,8 @@ export class JobMachine {
     });
   }
 
-  /**
-   * `finish`: the turn of `workerId` ended as `state` with `result`. A turn kugetsu stopped for its
-   * budget (`result.stoppedBy === 'budget'`) ends `failed` whatever `state` says: it was not asked
-   * to stop (not `canceled`), it did not finish its work, and like every failed job it is not run
-   * again by itself (the next turn needs a new request).
-   */
-  finish(job: Job, workerId: string, asked: 'succeeded' | 'failed' | 'canceled', result: JobResult): Promise<Job | undefined> {
-    const state = result.stoppedBy === 'budget' ? 'failed' : asked;
+  /** `finish`: the turn of `workerId` ended as `state` with `result` (the job runner decides the state). */
+  finish(job: Job, workerId: string, state: 'succeeded' | 'failed' | 'canceled', result: JobResult): Promise<Job | undefined> {
     return this.apply(job, 'finish', {
       expect: ['running'],
       workerId,

@@ -69,7 +69,7 @@ describe('the job state machine follows domain/job-transitions.ts', () => {
     expect(job?.id).toBe(a.job.id);
     job = (await step('interrupt', () => machine.interrupt(job!, 'worker w1 stopped', 'w1')))!;
     [job] = await store.claim(claimOf('w2', T0 + 3000));
-    const finished = await step('finish', () => machine.finish(job!, 'w2', 'succeeded', done({ stoppedBy: 'budget' })));
+    const finished = await step('finish', () => machine.finish(job!, 'w2', 'failed', done({ exitCode: 1 })));
     expect(finished?.state).toBe('failed');
     const other = (await store.get(b.job.id))!;
     expect(await step('wait', () => machine.wait(other, { reason: 'rate-limit', detail: 'too many', until: new Date(T0 + 9e6).toISOString() }))).toBeDefined();
