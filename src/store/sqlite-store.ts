@@ -203,6 +203,12 @@ class SqliteJobStore implements SqliteStore {
           const window = this.s.candidates.all(nowMs, Math.max(room * 4, 20)).map(jobFromRow);
           const ordered = request.prefer ? [...window.filter((j) => request.prefer!(j)), ...window.filter((j) => !request.prefer!(j))] : window;
           const claimed: Job[] = [];
+          // Outbox items written by this claim: a claim's, or a wait's status comment.
+          let items = 0;
+          const counted = (written: NewOutboxItem[]): NewOutboxItem[] => {
+            items += written.length;
+            return written;
+          };
           for (const job of ordered) {
             if (claimed.length >= room) break;
             const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
@@ -214,7 +220,7 @@ class SqliteJobStore implements SqliteStore {
               const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
               if (
                 this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, (j) =>
-                  request.rateLimited(j, broke),
+                  counted(request.rateLimited(j, broke)),
                 )
               )
                 continue;
@@ -224,7 +230,7 @@ class SqliteJobStore implements SqliteStore {
               if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
               const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
               const next = this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, (j) =>
-                request.rateLimited(j, over),
+                counted(request.rateLimited(j, over)),
               );
               if (next) continue;
             }
@@ -235,16 +241,17 @@ class SqliteJobStore implements SqliteStore {
                 patch: { state: 'running', startedAt: nowIso, workerId: request.workerId, leaseUntil: nowMs + request.leaseMs, waiting: undefined, cancelRequested: undefined },
                 detail: `attempt ${job.attempt} on ${request.workerId}`,
               },
-              request.claimed,
+              (j) => counted(request.claimed(j)),
             );
             if (!taken) continue;
             claimed.push(taken);
           }
-          return claimed;
+          return { claimed, items };
         }),
       )
-      .then(({ value: jobs, moved }) => {
-        if (jobs.length > 0) this.emit({ kind: 'outbox' });
+      .then(({ value: { claimed: jobs, items }, moved }) => {
+        // A wait's status comment is outbox work too: without this nudge it waited for the next poll.
+        if (items > 0) this.emit({ kind: 'outbox' });
         if (moved) this.emit({ kind: 'changed' });
         return jobs;
       });

@@ -48,6 +48,14 @@ export function engineEventsContract(ctx: ContractContext): void {
       await finish(store, again!, 'w1');
       expect(take()).toContain('outbox');
 
+      // A claim that takes nothing but sets a job waiting (its status comment says why) announces outbox work:
+      // the repository already started a job within the hour.
+      const held = await accepted(store, 9);
+      take();
+      expect(await store.claim(claimOf('w1', T0 + 2, { limits: () => ({ repoRate: { limit: 1, windowMs: 3_600_000 } }) }))).toEqual([]);
+      expect((await store.get(held.id))!.state).toBe('waiting');
+      expect(take()).toEqual(['changed', 'outbox']);
+
       unsubscribe();
       unsubscribeBad();
       await accepted(store, 8);
