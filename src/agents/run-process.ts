@@ -72,8 +72,6 @@ export interface ProcessOutcome {
   startError?: string;
 }
 
-const killGroup = killProcessGroup;
-
 function startErrorText(code: string | undefined, command: string, cwd: string, hint: string): string {
   switch (code) {
     case 'ENOENT':
@@ -170,8 +168,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   const terminate = (): void => {
     if (terminating) return;
     terminating = true;
-    killGroup(pid, 'SIGTERM');
-    timers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs));
+    killProcessGroup(pid, 'SIGTERM');
+    timers.push(setTimeout(() => killProcessGroup(pid, 'SIGKILL'), graceMs));
   };
 
   const streams = [sub.stdout, sub.stderr].filter((s): s is Readable => s !== null && s !== undefined);
@@ -250,13 +248,13 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   const exit = await exited;
   leaderExited = true;
   // The turn is over: whatever is left of the process group goes too.
-  killGroup(pid, 'SIGTERM');
+  killProcessGroup(pid, 'SIGTERM');
   const sleep = (ms: number): Promise<'timeout'> =>
     new Promise((resolve) => {
       timers.push(setTimeout(() => resolve('timeout'), ms));
     });
   if ((await Promise.race([streamsClosed, sleep(graceMs)])) === 'timeout') {
-    killGroup(pid, 'SIGKILL');
+    killProcessGroup(pid, 'SIGKILL');
     if ((await Promise.race([streamsClosed, sleep(500)])) === 'timeout') {
       // Held open by a process outside the group (e.g. it called setsid): stop reading.
       for (const s of streams) s.destroy();
