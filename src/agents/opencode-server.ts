@@ -3,10 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
 import { z } from 'zod';
 import { opencodeAuthorization, opencodeRequest, type OpencodeEndpoint } from './opencode-http.js';
-import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
+import { killProcessGroup, spawnGroupLeader, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
 import type { TurnSandbox } from './turn-sandbox.js';
 
 /** Options of {@link OpencodeServer}. */
@@ -136,19 +135,7 @@ export class OpencodeServer {
       );
     }
     const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a', mode: 0o600 });
-    const sub = execa(prepared.command, prepared.args, {
-      cwd: o.dir,
-      env: prepared.env,
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      detached: true,
-      cleanup: false,
-      windowsHide: true,
-    });
+    const sub = spawnGroupLeader(prepared.command, prepared.args, { cwd: o.dir, env: prepared.env });
     const pid = sub.pid;
     if (pid === undefined) {
       const r = (await sub.catch((e: unknown) => e)) as { code?: string };

@@ -3,11 +3,10 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { OutputTail, type OutputTailLimits } from './output-tail.js';
 import { explainBwrapFailure } from './sandbox-probe.js';
 import type { TurnSandbox } from './turn-sandbox.js';
-import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
+import { killProcessGroup, spawnGroupLeader, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
 
 /** What {@link runProcess} is asked to run. */
 export interface RunProcessOptions {
@@ -134,18 +133,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   await mkdir(path.dirname(options.logFile), { recursive: true });
   const log = await openLog(options.logFile);
 
-  const sub = execa(prepared.command, prepared.args, {
+  const sub = spawnGroupLeader(prepared.command, prepared.args, {
     cwd: options.cwd,
     env: prepared.env,
-    extendEnv: false,
-    stdin: options.stdinFile !== undefined ? { file: options.stdinFile } : 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    detached: true,
-    cleanup: false,
-    windowsHide: true,
+    ...(options.stdinFile !== undefined ? { stdinFile: options.stdinFile } : {}),
   });
   const result = sub.then(
     (r) => r,
