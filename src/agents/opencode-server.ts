@@ -56,6 +56,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What to tell the user when `opencode serve` could not be spawned (`code`: the spawn error's, e.g. `ENOENT`). */
+function spawnErrorText(bin: string, code: string | undefined): string {
+  return code === 'ENOENT'
+    ? `opencode binary '${bin}' not found on PATH; set KUGETSU_OPENCODE_BIN (npm package opencode-ai)`
+    : `opencode serve could not be started (${code ?? 'unknown error'})`;
+}
+
 /**
  * One `opencode serve` (opencode-ai 1.18.33) kugetsu keeps warm: started on the first
  * {@link ensure}, kept running for later turns, started again by the next {@link ensure} after it
@@ -127,12 +134,7 @@ export class OpencodeServer {
     const prepared = await o.sandbox.prepare(o.bin, ['serve', '--hostname', '127.0.0.1', '--port', String(port)], env, o.dir);
     if ('startError' in prepared) {
       const { code, message } = prepared.startError;
-      throw new OpencodeServerStartError(
-        message ??
-          (code === 'ENOENT'
-            ? `opencode binary '${o.bin}' not found on PATH; set KUGETSU_OPENCODE_BIN (npm package opencode-ai)`
-            : `opencode could not be started (${code ?? 'unknown error'})`),
-      );
+      throw new OpencodeServerStartError(message ?? spawnErrorText(o.bin, code));
     }
     const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a', mode: 0o600 });
     const sub = spawnGroupLeader(prepared.command, prepared.args, { cwd: o.dir, env: prepared.env });
@@ -140,9 +142,7 @@ export class OpencodeServer {
     if (pid === undefined) {
       const r = (await sub.catch((e: unknown) => e)) as { code?: string };
       log.end();
-      throw new OpencodeServerStartError(
-        r.code === 'ENOENT' ? `opencode binary '${o.bin}' not found; set KUGETSU_OPENCODE_BIN` : `opencode serve could not be started (${r.code ?? 'unknown error'})`,
-      );
+      throw new OpencodeServerStartError(spawnErrorText(o.bin, r.code));
     }
     trackProcessGroup(pid);
     let head = '';
