@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
+import { processAgentOutcome } from './process-agent-outcome.js';
 import { turnProcess } from './turn-process.js';
 import { reportUsage } from './report-usage.js';
 import { OutputTail } from './output-tail.js';
@@ -108,13 +109,7 @@ export function createClaudeAgent(options: ClaudeAgentOptions = {}): AgentAdapte
           options.onLine?.(line);
         },
       });
-      const { pid: _pid, outputTail: rawTail, ...rest } = outcome;
-      const readable = tail.toString();
-      const base: AgentOutcome = {
-        ...rest,
-        outputTail: readable !== '' || outcome.startError ? readable : rawTail,
-        sessionId: events.sessionId ?? turn.sessionId,
-      };
+      const base = processAgentOutcome(outcome, tail, events.sessionId ?? turn.sessionId);
       // Stopped before its result line (a timeout, a cancel, a budget): what the stream reported.
       const usage = events.usage() ?? events.streamedUsage();
       if (usage) base.usage = usage;
@@ -123,7 +118,7 @@ export function createClaudeAgent(options: ClaudeAgentOptions = {}): AgentAdapte
       const ended = !outcome.timedOut && !outcome.canceled && !outcome.startError;
       if (ended && events.failed) base.agentError = `Claude Code reported an error: ${events.error() ?? 'is_error without a message'}`;
       else if (ended && outcome.exitCode === 0 && !events.result) base.agentError = 'Claude Code exited 0 without its result line; the turn cannot be trusted';
-      const rejected = turn.sessionId !== undefined && outcome.exitCode === 1 && (NO_CONVERSATION.test(events.error() ?? '') || NO_CONVERSATION.test(rawTail));
+      const rejected = turn.sessionId !== undefined && outcome.exitCode === 1 && (NO_CONVERSATION.test(events.error() ?? '') || NO_CONVERSATION.test(outcome.outputTail));
       if (rejected) {
         base.sessionRejected = true;
         base.sessionId = undefined;

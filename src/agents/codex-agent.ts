@@ -2,6 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentAdapter, AgentOutcome, AgentTurn, SessionPlace } from './types.js';
 import { runProcess } from './run-process.js';
+import { processAgentOutcome } from './process-agent-outcome.js';
 import { turnProcess } from './turn-process.js';
 import { reportUsage } from './report-usage.js';
 import type { TurnUsage } from '../domain/turn-usage.js';
@@ -149,14 +150,7 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
           options.onLine?.(line);
         },
       });
-      const { pid: _pid, outputTail: rawTail, ...rest } = outcome;
-      const readable = tail.toString();
-      const base: AgentOutcome = {
-        ...rest,
-        durationMs: Date.now() - started,
-        outputTail: readable !== '' || outcome.startError ? readable : rawTail,
-        sessionId: events.threadId ?? session,
-      };
+      const base: AgentOutcome = { ...processAgentOutcome(outcome, tail, events.threadId ?? session), durationMs: Date.now() - started };
       const usage = withModel(events.usage(baseline));
       if (usage) base.usage = usage;
       const summary = events.failed ? events.failure : events.lastText;
@@ -164,7 +158,7 @@ export function createCodexAgent(options: CodexAgentOptions = {}): AgentAdapter 
       const ended = !outcome.timedOut && !outcome.canceled && !outcome.startError;
       if (ended && events.failed) base.agentError = `Codex reported turn.failed: ${events.failure ?? 'no message'}`;
       else if (ended && outcome.exitCode === 0 && !events.completed) base.agentError = 'Codex exited 0 without turn.completed; the turn cannot be trusted';
-      if (session !== undefined && outcome.exitCode === 1 && events.threadId === undefined && NO_ROLLOUT.test(rawTail)) {
+      if (session !== undefined && outcome.exitCode === 1 && events.threadId === undefined && NO_ROLLOUT.test(outcome.outputTail)) {
         base.sessionRejected = true;
         base.sessionId = undefined;
         base.summary = `Codex does not know thread ${session} (no rollout found); run the turn again without a session`;

@@ -1,6 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { AgentAdapter, AgentOutcome, AgentTurn } from './types.js';
 import { runProcess } from './run-process.js';
+import { processAgentOutcome } from './process-agent-outcome.js';
 import { turnProcess } from './turn-process.js';
 import { reportUsage } from './report-usage.js';
 import { OutputTail } from './output-tail.js';
@@ -95,17 +96,11 @@ export function createOpencodeAgent(options: OpencodeAgentOptions = {}): AgentAd
           options.onLine?.(line);
         },
       });
-      const { pid: _pid, outputTail: rawTail, ...rest } = outcome;
-      const readable = tail.toString();
-      const base: AgentOutcome = {
-        ...rest,
-        outputTail: readable !== '' || outcome.startError ? readable : rawTail,
-        sessionId: events.sessionId ?? turn.sessionId,
-      };
+      const base = processAgentOutcome(outcome, tail, events.sessionId ?? turn.sessionId);
       if (events.usage) base.usage = { ...events.usage, ...(options.model ? { model: options.model } : {}) };
       const summary = events.lastText ?? events.errors.at(-1);
       if (summary !== undefined) base.summary = summary;
-      const rejected = turn.sessionId !== undefined && outcome.exitCode === 1 && events.count === 0 && SESSION_NOT_FOUND.test(rawTail.replace(ANSI, ''));
+      const rejected = turn.sessionId !== undefined && outcome.exitCode === 1 && events.count === 0 && SESSION_NOT_FOUND.test(outcome.outputTail.replace(ANSI, ''));
       if (rejected) {
         base.sessionRejected = true;
         base.sessionId = undefined;

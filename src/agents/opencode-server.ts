@@ -3,10 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { execa } from 'execa';
 import { z } from 'zod';
 import { opencodeAuthorization, opencodeRequest, type OpencodeEndpoint } from './opencode-http.js';
-import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
+import { killProcessGroup, spawnGroupLeader, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
 import type { TurnSandbox } from './turn-sandbox.js';
 
 /** Options of {@link OpencodeServer}. */
@@ -55,6 +54,13 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** What to tell the user when `opencode serve` could not be spawned (`code`: the spawn error's, e.g. `ENOENT`). */
+function spawnErrorText(bin: string, code: string | undefined): string {
+  return code === 'ENOENT'
+    ? `opencode binary '${bin}' not found on PATH; set KUGETSU_OPENCODE_BIN (npm package opencode-ai)`
+    : `opencode serve could not be started (${code ?? 'unknown error'})`;
 }
 
 /**
@@ -128,34 +134,15 @@ export class OpencodeServer {
     const prepared = await o.sandbox.prepare(o.bin, ['serve', '--hostname', '127.0.0.1', '--port', String(port)], env, o.dir);
     if ('startError' in prepared) {
       const { code, message } = prepared.startError;
-      throw new OpencodeServerStartError(
-        message ??
-          (code === 'ENOENT'
-            ? `opencode binary '${o.bin}' not found on PATH; set KUGETSU_OPENCODE_BIN (npm package opencode-ai)`
-            : `opencode could not be started (${code ?? 'unknown error'})`),
-      );
+      throw new OpencodeServerStartError(message ?? spawnErrorText(o.bin, code));
     }
     const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a', mode: 0o600 });
-    const sub = execa(prepared.command, prepared.args, {
-      cwd: o.dir,
-      env: prepared.env,
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-      detached: true,
-      cleanup: false,
-      windowsHide: true,
-    });
+    const sub = spawnGroupLeader(prepared.command, prepared.args, { cwd: o.dir, env: prepared.env });
     const pid = sub.pid;
     if (pid === undefined) {
       const r = (await sub.catch((e: unknown) => e)) as { code?: string };
       log.end();
-      throw new OpencodeServerStartError(
-        r.code === 'ENOENT' ? `opencode binary '${o.bin}' not found; set KUGETSU_OPENCODE_BIN` : `opencode serve could not be started (${r.code ?? 'unknown error'})`,
-      );
+      throw new OpencodeServerStartError(spawnErrorText(o.bin, r.code));
     }
     trackProcessGroup(pid);
     let head = '';

@@ -1,3 +1,5 @@
+import { execa } from 'execa';
+
 const liveGroups = new Set<number>();
 let exitHandlerInstalled = false;
 
@@ -40,4 +42,27 @@ export function untrackProcessGroup(pgid: number): void {
 export function killLiveProcessGroups(): void {
   for (const pgid of liveGroups) killProcessGroup(pgid, 'SIGKILL');
   liveGroups.clear();
+}
+
+/**
+ * Starts `command args` (no shell) as the leader of its own process group (execa 9, `detached:
+ * true`, Node's kill-on-exit off: kill it with {@link killProcessGroup}) with exactly `env`
+ * (nothing inherited), stdout and stderr piped unbuffered, stdin from `stdinFile` or ignored. Never
+ * rejects for the process's failures (`reject: false`); when it could not be spawned (ENOENT,
+ * EACCES) its `pid` is `undefined` and the promise settles with the error (its `code`).
+ */
+export function spawnGroupLeader(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string>; stdinFile?: string }) {
+  return execa(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: options.stdinFile !== undefined ? { file: options.stdinFile } : 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+    windowsHide: true,
+  });
 }

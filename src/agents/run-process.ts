@@ -3,11 +3,10 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { OutputTail, type OutputTailLimits } from './output-tail.js';
 import { explainBwrapFailure } from './sandbox-probe.js';
 import type { TurnSandbox } from './turn-sandbox.js';
-import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
+import { killProcessGroup, spawnGroupLeader, trackProcessGroup, untrackProcessGroup } from './process-groups.js';
 
 /** What {@link runProcess} is asked to run. */
 export interface RunProcessOptions {
@@ -72,8 +71,6 @@ export interface ProcessOutcome {
   startError?: string;
 }
 
-const killGroup = killProcessGroup;
-
 function startErrorText(code: string | undefined, command: string, cwd: string, hint: string): string {
   switch (code) {
     case 'ENOENT':
@@ -136,18 +133,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   await mkdir(path.dirname(options.logFile), { recursive: true });
   const log = await openLog(options.logFile);
 
-  const sub = execa(prepared.command, prepared.args, {
+  const sub = spawnGroupLeader(prepared.command, prepared.args, {
     cwd: options.cwd,
     env: prepared.env,
-    extendEnv: false,
-    stdin: options.stdinFile !== undefined ? { file: options.stdinFile } : 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    detached: true,
-    cleanup: false,
-    windowsHide: true,
+    ...(options.stdinFile !== undefined ? { stdinFile: options.stdinFile } : {}),
   });
   const result = sub.then(
     (r) => r,
@@ -170,8 +159,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   const terminate = (): void => {
     if (terminating) return;
     terminating = true;
-    killGroup(pid, 'SIGTERM');
-    timers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs));
+    killProcessGroup(pid, 'SIGTERM');
+    timers.push(setTimeout(() => killProcessGroup(pid, 'SIGKILL'), graceMs));
   };
 
   const streams = [sub.stdout, sub.stderr].filter((s): s is Readable => s !== null && s !== undefined);
@@ -250,13 +239,13 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessOut
   const exit = await exited;
   leaderExited = true;
   // The turn is over: whatever is left of the process group goes too.
-  killGroup(pid, 'SIGTERM');
+  killProcessGroup(pid, 'SIGTERM');
   const sleep = (ms: number): Promise<'timeout'> =>
     new Promise((resolve) => {
       timers.push(setTimeout(() => resolve('timeout'), ms));
     });
   if ((await Promise.race([streamsClosed, sleep(graceMs)])) === 'timeout') {
-    killGroup(pid, 'SIGKILL');
+    killProcessGroup(pid, 'SIGKILL');
     if ((await Promise.race([streamsClosed, sleep(500)])) === 'timeout') {
       // Held open by a process outside the group (e.g. it called setsid): stop reading.
       for (const s of streams) s.destroy();
