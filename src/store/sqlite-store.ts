@@ -7,7 +7,7 @@ import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
 import type { Job, JobState } from './job.js';
 import { jobFromRow, jobToColumns, REPORT_FIELDS } from './job-row.js';
-import { JOB_STATES, type JobWait } from '../domain/job-state.js';
+import { JOB_STATES } from '../domain/job-state.js';
 import type { RateLimit } from '../config/config.js';
 import type { EngineEvent } from '../engine/engine-events.js';
 import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '../engine/job-queue.js';
@@ -17,6 +17,7 @@ import type { QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
+import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
 import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type JobWriteRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
 import { checkChangesArgs, outputMaxBytesOf } from './browse-args.js';
@@ -208,25 +209,14 @@ class SqliteJobStore implements SqliteStore {
             const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
             const limits = request.limits(job);
             if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
-            const broke = overDailyBudget(limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0), limits.dailyBudgetUsd, nowMs);
-            if (broke) {
-              if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
-              const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
-              if (
-                this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, (j) =>
-                  request.rateLimited(j, broke),
-                )
-              )
-                continue;
-            }
-            const over = this.overStartRate(job, repoKey, limits, nowMs);
-            if (over) {
-              if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
-              const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
-              const next = this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, (j) =>
-                request.rateLimited(j, over),
-              );
-              if (next) continue;
+            const spent = limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0);
+            const broke = overDailyBudget(spent, limits.dailyBudgetUsd, nowMs);
+            const hold = broke ?? this.overStartRate(job, repoKey, limits, nowMs);
+            if (hold) {
+              const wait = claimWait(job, broke ? 'budget' : 'rate-limit', hold);
+              if (!wait) continue;
+              const patch = { state: 'waiting' as const, waiting: wait.waiting };
+              if (this.applyChange(job.id, { expect: ['queued', 'waiting'], patch, detail: wait.detail }, (j) => request.rateLimited(j, hold))) continue;
             }
             const taken = this.applyChange(
               job.id,
@@ -633,7 +623,7 @@ class SqliteJobStore implements SqliteStore {
   }
 
   /** A claimed job of a sender or repository over its start rate: why, and when its slot frees. */
-  private overStartRate(job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): { detail: string; until: string } | undefined {
+  private overStartRate(job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): ClaimHold | undefined {
     const check = (rate: RateLimit | undefined, count: (since: string) => { n: number; oldest: string | null } | undefined, who: string) => {
       if (!rate) return undefined;
       const counted = count(new Date(nowMs - rate.windowMs).toISOString());
