@@ -19,7 +19,8 @@ import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
-import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type JobWriteRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
+import { jobWriteFromRow, outboxFromRow } from './outbox-row.js';
+import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type SessionRow, type Statements } from './sqlite-statements.js';
 import { checkChangesArgs, outputMaxBytesOf } from './browse-args.js';
 import { OutputAnnouncer, planAppend, readOptions, readRows, trimChunk } from './output-chunks.js';
 import { searchQuery } from './job-search.js';
@@ -697,19 +698,6 @@ function changeFromRow(row: ChangeRow): JobStateChange {
   return change;
 }
 
-function jobWriteFromRow(row: JobWriteRow): JobWrite {
-  const write: JobWrite = {
-    id: row.id,
-    kind: row.kind as JobWrite['kind'],
-    state: row.state as JobWrite['state'],
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
-  if (row.last_error !== null) write.lastError = row.last_error;
-  if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
-  return write;
-}
-
 /** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */
 function parseJobId(id: string): number | undefined {
   return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
@@ -736,20 +724,4 @@ function deferredFromRow(row: DeferredRow): DeferredEvent {
   };
   if (row.last_error !== null) deferred.lastError = row.last_error;
   return deferred;
-}
-
-function outboxFromRow(row: OutboxRow): OutboxItem {
-  const item: OutboxItem = {
-    id: row.id,
-    key: row.key,
-    group: row.group_key,
-    op: JSON.parse(row.op) as OutboxOp,
-    state: row.state as OutboxItem['state'],
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-  };
-  if (row.last_error !== null) item.lastError = row.last_error;
-  if (row.claimed_by) item.claimedBefore = true;
-  return item;
 }
