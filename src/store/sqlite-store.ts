@@ -6,7 +6,7 @@ import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
 import type { Job, JobState } from './job.js';
-import { jobFromRow, jobToColumns, REPORT_FIELDS } from './job-row.js';
+import { jobFromRow, jobToColumns, patchJob } from './job-row.js';
 import { JOB_STATES } from '../domain/job-state.js';
 import type { RateLimit } from '../config/config.js';
 import type { EngineEvent } from '../engine/engine-events.js';
@@ -50,20 +50,6 @@ export interface SqliteStore extends JobStore {
   /** The schema version the file had when opened (0: it was new); it is now {@link SCHEMA_VERSION}. */
   readonly openedAtVersion: number;
 }
-
-/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>([
-  'startedAt',
-  'finishedAt',
-  'note',
-  'result',
-  'commentId',
-  'triggerLabelId',
-  'waiting',
-  'workerId',
-  'leaseUntil',
-  'cancelRequested',
-]);
 
 const STATES: readonly JobState[] = JOB_STATES;
 
@@ -596,15 +582,8 @@ class SqliteJobStore implements SqliteStore {
     if (!row || !change.expect.includes(row.state as JobState)) return undefined;
     if (change.workerId !== undefined && row.worker_id !== change.workerId) return undefined;
     const current = jobFromRow(row);
-    const next: Record<string, unknown> = { ...current };
-    const report: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(change.patch)) {
-      if (field === 'id') continue;
-      if ((REPORT_FIELDS as readonly string[]).includes(field)) report[field] = value;
-      else if (value !== undefined) next[field] = value;
-      else if (OPTIONAL_FIELDS.has(field)) delete next[field];
-    }
-    const columns = jobToColumns(next as unknown as Job);
+    const { next, report } = patchJob(current, change.patch);
+    const columns = jobToColumns(next);
     this.s.jobUpdate.run({ ...columns, id: row.id });
     if (Object.keys(report).length > 0) this.writeReport(row.id, { ...current, ...report } as Job);
     const now = this.now();
