@@ -25,7 +25,8 @@ import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-j
 import { migratePostgres, requireCurrentSchema } from './postgres-migrate.js';
 import { insertOutbox } from './postgres-outbox-insert.js';
 import { createPostgresPool } from './postgres-pool.js';
-import { deferredFromRow, outboxFromRow, sessionFromRow, type DeferredRow, type OutboxRow, type SessionRow } from './postgres-rows.js';
+import { deferredFromRow, sessionFromRow, type DeferredRow, type SessionRow } from './postgres-rows.js';
+import { jobWriteFromRow, outboxFromRow, type JobWriteRow, type OutboxRow } from '../store/outbox-row.js';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
 import { SchemaVersionError } from './schema-version-error.js';
 import { SQL } from './postgres-statements.js';
@@ -585,24 +586,7 @@ class PostgresJobStore implements PostgresStore {
     return this.read(async () => {
       const n = parseJobId(jobId);
       if (n === undefined) return [];
-      const rows = (
-        await this.pool.query<{ id: number; kind: string; state: string; attempts: number; last_error: string | null; created_at: number; done_at: number | null }>(
-          SQL.outboxOfJob,
-          [n],
-        )
-      ).rows;
-      return rows.map((row) => {
-        const write: JobWrite = {
-          id: row.id,
-          kind: row.kind as JobWrite['kind'],
-          state: row.state as JobWrite['state'],
-          attempts: row.attempts,
-          createdAt: new Date(row.created_at).toISOString(),
-        };
-        if (row.last_error !== null) write.lastError = row.last_error;
-        if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
-        return write;
-      });
+      return (await this.pool.query<JobWriteRow>(SQL.outboxOfJob, [n])).rows.map(jobWriteFromRow);
     });
   }
 

@@ -2,26 +2,12 @@ import type { PoolClient } from 'pg';
 import type { JobState } from '../domain/job-state.js';
 import type { JobChange } from '../engine/job-queue.js';
 import type { Job } from '../store/job.js';
-import { REPORT_FIELDS } from '../store/job-row.js';
+import { patchJob } from '../store/job-row.js';
 import type { NewOutboxItem } from '../store/outbox.js';
 import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
 import type { PendingHistory } from './postgres-history.js';
 import { insertOutbox } from './postgres-outbox-insert.js';
 import { SQL } from './postgres-statements.js';
-
-/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored (as in SQLite). */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>([
-  'startedAt',
-  'finishedAt',
-  'note',
-  'result',
-  'commentId',
-  'triggerLabelId',
-  'waiting',
-  'workerId',
-  'leaseUntil',
-  'cancelRequested',
-]);
 
 /** What {@link applyJobChange} did. */
 export interface AppliedChange {
@@ -43,7 +29,7 @@ export function parseJobId(id: string): number | undefined {
  * (`SELECT … FOR UPDATE`, so concurrent changes of one job take turns and each sees the previous
  * one's result); does nothing (`undefined`) for an unknown id, a job not in `change.expect`, or —
  * when `change.workerId` is given — one not held by that worker. Otherwise writes the patch
- * (`undefined` clears an optional field, see OPTIONAL_FIELDS; report-owned fields —
+ * (`undefined` clears an optional field, see `patchJob`; report-owned fields —
  * `statusCommentId`, `pullRequest`, `supersededBy` — go to `job_reports`), a history row when the
  * state changes (at `now`, with `change.detail`; queued on `history`, which the caller flushes
  * before it commits), and `change.outbox` plus whatever `more(job)` builds for the changed job
@@ -64,15 +50,8 @@ export async function applyJobChange(
   if (!row || !change.expect.includes(row.state as JobState)) return undefined;
   if (change.workerId !== undefined && row.worker_id !== change.workerId) return undefined;
   const current = jobFromPostgresRow(row);
-  const next: Record<string, unknown> = { ...current };
-  const report: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(change.patch)) {
-    if (field === 'id') continue;
-    if ((REPORT_FIELDS as readonly string[]).includes(field)) report[field] = value;
-    else if (value !== undefined) next[field] = value;
-    else if (OPTIONAL_FIELDS.has(field)) delete next[field];
-  }
-  await c.query(SQL.jobUpdate, [...jobParams(next as unknown as Job), n]);
+  const { next, report } = patchJob(current, change.patch);
+  await c.query(SQL.jobUpdate, [...jobParams(next), n]);
   if (Object.keys(report).length > 0) {
     const merged = { ...current, ...report } as Job;
     await c.query(SQL.reportUpsert, [n, merged.statusCommentId ?? null, merged.pullRequest ? JSON.stringify(merged.pullRequest) : null, merged.supersededBy ?? null]);

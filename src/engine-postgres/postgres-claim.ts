@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { RateLimit } from '../config/config.js';
-import type { JobWait } from '../domain/job-state.js';
+import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import type { ClaimRequest } from '../engine/job-queue.js';
 import type { Job } from '../store/job.js';
@@ -58,34 +58,12 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
     if (limits.repoMax !== undefined && ((await c.query<{ n: number }>(ENGINE_SQL.runningOfRepo, [repoKey])).rows[0]?.n ?? 0) >= limits.repoMax) continue;
     const spent = limits.dailyBudgetUsd === undefined ? 0 : ((await c.query<{ usd: number }>(ENGINE_SQL.spentOfRepo, [repoKey, utcDayStart(nowMs)])).rows[0]?.usd ?? 0);
     const broke = overDailyBudget(spent, limits.dailyBudgetUsd, nowMs);
-    if (broke) {
-      if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
-      const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
-      const waited = await applyJobChange(
-        c,
-        job.id,
-        { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` },
-        clock(),
-        history,
-        (j) => request.rateLimited(j, broke),
-      );
-      if (waited) {
-        outcome.items += waited.items;
-        continue;
-      }
-    }
-    const over = await overStartRate(c, job, repoKey, limits, nowMs);
-    if (over) {
-      if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
-      const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
-      const waited = await applyJobChange(
-        c,
-        job.id,
-        { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` },
-        clock(),
-        history,
-        (j) => request.rateLimited(j, over),
-      );
+    const hold = broke ?? (await overStartRate(c, job, repoKey, limits, nowMs));
+    if (hold) {
+      const wait = claimWait(job, broke ? 'budget' : 'rate-limit', hold);
+      if (!wait) continue;
+      const patch = { state: 'waiting' as const, waiting: wait.waiting };
+      const waited = await applyJobChange(c, job.id, { expect: ['queued', 'waiting'], patch, detail: wait.detail }, clock(), history, (j) => request.rateLimited(j, hold));
       if (waited) {
         outcome.items += waited.items;
         continue;
@@ -111,13 +89,7 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
 }
 
 /** A candidate of a sender or repository over its start rate: why, and when its slot frees (ISO 8601). */
-async function overStartRate(
-  c: PoolClient,
-  job: Job,
-  repoKey: string,
-  limits: ReturnType<ClaimRequest['limits']>,
-  nowMs: number,
-): Promise<{ detail: string; until: string } | undefined> {
+async function overStartRate(c: PoolClient, job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): Promise<ClaimHold | undefined> {
   const check = async (rate: RateLimit | undefined, sql: string, key: string | number, who: string) => {
     if (!rate) return undefined;
     const since = new Date(nowMs - rate.windowMs).toISOString();

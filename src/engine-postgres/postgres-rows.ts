@@ -1,6 +1,5 @@
 import type { IssueKey } from '../domain/issue-key.js';
 import type { DeferredEvent, IssueSession } from '../store/job-store.js';
-import type { OutboxItem, OutboxOp } from '../store/outbox.js';
 
 /** A `sessions` row; `export` is `bytea` (a `Buffer` from `pg`), absent from listings. */
 export interface SessionRow {
@@ -11,22 +10,6 @@ export interface SessionRow {
   branch: string;
   updated_at: string;
   export?: Buffer | null;
-}
-
-/** An `outbox` row; `op` is JSON text, times are ms since the epoch; `was`: the claimant before a claim. */
-export interface OutboxRow {
-  id: number;
-  key: string;
-  group_key: string;
-  op: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  claimed_by?: string | null;
-  claim_until?: number | null;
-  was?: string | null;
 }
 
 /** A `deferred_events` row; `event` is JSON text, `next_attempt_at` ms since the epoch. */
@@ -64,24 +47,4 @@ export function deferredFromRow(row: DeferredRow): DeferredEvent {
   };
   if (row.last_error !== null) deferred.lastError = row.last_error;
   return deferred;
-}
-
-/**
- * The item of a row. `claimedBefore` is set, as in SQLite, when the row had a claimant before this
- * read: `was` for a row just claimed, else `claimed_by`.
- */
-export function outboxFromRow(row: OutboxRow): OutboxItem {
-  const item: OutboxItem = {
-    id: row.id,
-    key: row.key,
-    group: row.group_key,
-    op: JSON.parse(row.op) as OutboxOp,
-    state: row.state as OutboxItem['state'],
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-  };
-  if (row.last_error !== null) item.lastError = row.last_error;
-  if ('was' in row ? row.was : row.claimed_by) item.claimedBefore = true;
-  return item;
 }

@@ -44,6 +44,37 @@ export type JobColumns = Omit<JobRow, 'id'>;
 /** Fields of a job that live in `job_reports`, written by the outbox only. */
 export const REPORT_FIELDS = ['statusCommentId', 'pullRequest', 'supersededBy'] as const;
 
+/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>([
+  'startedAt',
+  'finishedAt',
+  'note',
+  'result',
+  'commentId',
+  'triggerLabelId',
+  'waiting',
+  'workerId',
+  'leaseUntil',
+  'cancelRequested',
+]);
+
+/**
+ * A patch applied to `current`, as both stores apply it: `next` is the job with the patch's fields
+ * set (`undefined` clears an optional field and is ignored for a required one; `id` is never
+ * patched), `report` the patched {@link REPORT_FIELDS} (empty when the patch has none).
+ */
+export function patchJob(current: Job, patch: Partial<Omit<Job, 'id'>>): { next: Job; report: Partial<Job> } {
+  const next: Record<string, unknown> = { ...current };
+  const report: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(patch)) {
+    if (field === 'id') continue;
+    if ((REPORT_FIELDS as readonly string[]).includes(field)) report[field] = value;
+    else if (value !== undefined) next[field] = value;
+    else if (OPTIONAL_FIELDS.has(field)) delete next[field];
+  }
+  return { next: next as unknown as Job, report: report as Partial<Job> };
+}
+
 /**
  * Splits a job into its columns. `JSON.stringify` drops `undefined` fields, so an optional field
  * set to `undefined` is stored as absent. Throws what `JSON.stringify` throws (a cycle, a BigInt).

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { JobColumns, JobRow } from './job-row.js';
+import type { JobWriteRow, OutboxRow } from './outbox-row.js';
 
 /** A `sessions` row. */
 export interface SessionRow {
@@ -11,20 +12,6 @@ export interface SessionRow {
   updated_at: string;
   /** `IssueSession.export`; absent from the rows of `sessionsAll`. */
   export?: Buffer | null;
-}
-
-/** An `outbox` row; `op` is JSON, times are ms since the epoch. */
-export interface OutboxRow {
-  id: number;
-  key: string;
-  group_key: string;
-  op: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  claimed_by?: string | null;
 }
 
 /** A `deferred_events` row; `event` is JSON, `next_attempt_at` ms since the epoch. */
@@ -65,17 +52,6 @@ export interface ChangeRow {
   at: string;
   state: string;
   detail: string | null;
-}
-
-/** An outbox row as `outboxOf` reads it (times ms since the epoch). */
-export interface JobWriteRow {
-  id: number;
-  kind: string;
-  state: string;
-  attempts: number;
-  last_error: string | null;
-  created_at: number;
-  done_at: number | null;
 }
 
 /** A `workers` row with the running jobs it holds. */

@@ -6,8 +6,8 @@ import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
 import type { Job, JobState } from './job.js';
-import { jobFromRow, jobToColumns, REPORT_FIELDS } from './job-row.js';
-import { JOB_STATES, type JobWait } from '../domain/job-state.js';
+import { jobFromRow, jobToColumns, patchJob } from './job-row.js';
+import { JOB_STATES } from '../domain/job-state.js';
 import type { RateLimit } from '../config/config.js';
 import type { EngineEvent } from '../engine/engine-events.js';
 import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '../engine/job-queue.js';
@@ -17,8 +17,10 @@ import type { QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
+import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
 import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
-import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type JobWriteRow, type OutboxRow, type SessionRow, type Statements } from './sqlite-statements.js';
+import { jobWriteFromRow, outboxFromRow } from './outbox-row.js';
+import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type SessionRow, type Statements } from './sqlite-statements.js';
 import { checkChangesArgs, outputMaxBytesOf } from './browse-args.js';
 import { OutputAnnouncer, planAppend, readOptions, readRows, trimChunk } from './output-chunks.js';
 import { searchQuery } from './job-search.js';
@@ -48,20 +50,6 @@ export interface SqliteStore extends JobStore {
   /** The schema version the file had when opened (0: it was new); it is now {@link SCHEMA_VERSION}. */
   readonly openedAtVersion: number;
 }
-
-/** The fields a patch may clear by passing `undefined`; `undefined` for any other field is ignored. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set<keyof Job>([
-  'startedAt',
-  'finishedAt',
-  'note',
-  'result',
-  'commentId',
-  'triggerLabelId',
-  'waiting',
-  'workerId',
-  'leaseUntil',
-  'cancelRequested',
-]);
 
 const STATES: readonly JobState[] = JOB_STATES;
 
@@ -214,25 +202,14 @@ class SqliteJobStore implements SqliteStore {
             const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
             const limits = request.limits(job);
             if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
-            const broke = overDailyBudget(limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0), limits.dailyBudgetUsd, nowMs);
-            if (broke) {
-              if (job.state === 'waiting' && job.waiting?.reason === 'budget' && job.waiting.until === broke.until) continue;
-              const waiting: JobWait = { reason: 'budget', detail: broke.detail, until: broke.until, times: (job.waiting?.reason === 'budget' ? job.waiting.times : 0) + 1 };
-              if (
-                this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting for budget: ${broke.detail}` }, (j) =>
-                  counted(request.rateLimited(j, broke)),
-                )
-              )
-                continue;
-            }
-            const over = this.overStartRate(job, repoKey, limits, nowMs);
-            if (over) {
-              if (job.state === 'waiting' && job.waiting?.reason === 'rate-limit' && job.waiting.until === over.until) continue;
-              const waiting: JobWait = { reason: 'rate-limit', detail: over.detail, until: over.until, times: (job.waiting?.reason === 'rate-limit' ? job.waiting.times : 0) + 1 };
-              const next = this.applyChange(job.id, { expect: ['queued', 'waiting'], patch: { state: 'waiting', waiting }, detail: `waiting: ${over.detail}` }, (j) =>
-                counted(request.rateLimited(j, over)),
-              );
-              if (next) continue;
+            const spent = limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0);
+            const broke = overDailyBudget(spent, limits.dailyBudgetUsd, nowMs);
+            const hold = broke ?? this.overStartRate(job, repoKey, limits, nowMs);
+            if (hold) {
+              const wait = claimWait(job, broke ? 'budget' : 'rate-limit', hold);
+              if (!wait) continue;
+              const patch = { state: 'waiting' as const, waiting: wait.waiting };
+              if (this.applyChange(job.id, { expect: ['queued', 'waiting'], patch, detail: wait.detail }, (j) => counted(request.rateLimited(j, hold)))) continue;
             }
             const taken = this.applyChange(
               job.id,
@@ -612,15 +589,8 @@ class SqliteJobStore implements SqliteStore {
     if (!row || !change.expect.includes(row.state as JobState)) return undefined;
     if (change.workerId !== undefined && row.worker_id !== change.workerId) return undefined;
     const current = jobFromRow(row);
-    const next: Record<string, unknown> = { ...current };
-    const report: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(change.patch)) {
-      if (field === 'id') continue;
-      if ((REPORT_FIELDS as readonly string[]).includes(field)) report[field] = value;
-      else if (value !== undefined) next[field] = value;
-      else if (OPTIONAL_FIELDS.has(field)) delete next[field];
-    }
-    const columns = jobToColumns(next as unknown as Job);
+    const { next, report } = patchJob(current, change.patch);
+    const columns = jobToColumns(next);
     this.s.jobUpdate.run({ ...columns, id: row.id });
     if (Object.keys(report).length > 0) this.writeReport(row.id, { ...current, ...report } as Job);
     const now = this.now();
@@ -640,7 +610,7 @@ class SqliteJobStore implements SqliteStore {
   }
 
   /** A claimed job of a sender or repository over its start rate: why, and when its slot frees. */
-  private overStartRate(job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): { detail: string; until: string } | undefined {
+  private overStartRate(job: Job, repoKey: string, limits: ReturnType<ClaimRequest['limits']>, nowMs: number): ClaimHold | undefined {
     const check = (rate: RateLimit | undefined, count: (since: string) => { n: number; oldest: string | null } | undefined, who: string) => {
       if (!rate) return undefined;
       const counted = count(new Date(nowMs - rate.windowMs).toISOString());
@@ -714,19 +684,6 @@ function changeFromRow(row: ChangeRow): JobStateChange {
   return change;
 }
 
-function jobWriteFromRow(row: JobWriteRow): JobWrite {
-  const write: JobWrite = {
-    id: row.id,
-    kind: row.kind as JobWrite['kind'],
-    state: row.state as JobWrite['state'],
-    attempts: row.attempts,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
-  if (row.last_error !== null) write.lastError = row.last_error;
-  if (row.done_at !== null) write.doneAt = new Date(row.done_at).toISOString();
-  return write;
-}
-
 /** A job id as the `jobs` primary key, or `undefined` for a string that cannot be one. */
 function parseJobId(id: string): number | undefined {
   return /^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined;
@@ -753,20 +710,4 @@ function deferredFromRow(row: DeferredRow): DeferredEvent {
   };
   if (row.last_error !== null) deferred.lastError = row.last_error;
   return deferred;
-}
-
-function outboxFromRow(row: OutboxRow): OutboxItem {
-  const item: OutboxItem = {
-    id: row.id,
-    key: row.key,
-    group: row.group_key,
-    op: JSON.parse(row.op) as OutboxOp,
-    state: row.state as OutboxItem['state'],
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    createdAt: row.created_at,
-  };
-  if (row.last_error !== null) item.lastError = row.last_error;
-  if (row.claimed_by) item.claimedBefore = true;
-  return item;
 }

@@ -5,10 +5,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../../src/engine-postgres/postgres-schema.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
 import { adminQuery, usePostgresDatabase } from '../support/postgres.js';
 import { admitOptions, delivery, newJob } from './contract-fixtures.js';
+import { writeOldPostgres, writeOldSqlite } from './migration-fixture.js';
 
 const database = usePostgresDatabase();
 const dirs: string[] = [];
@@ -63,13 +64,7 @@ describe("the schema step of issue #14 (budgets) backfills each finished job's c
     const dir = mkdtempSync(path.join(tmpdir(), 'kugetsu-budget-migration-'));
     dirs.push(dir);
     const file = path.join(dir, 'kugetsu.db');
-    const db = new Database(file);
-    for (const [i, step] of MIGRATIONS.slice(0, 4).entries()) {
-      db.exec(step);
-      db.pragma(`user_version = ${i + 1}`);
-    }
-    for (const sql of rows()) db.exec(sql);
-    db.close();
+    writeOldSqlite(file, 4, rows());
     const store = openSqliteStore({ file });
     stores.push(store);
     expect(store.openedAtVersion).toBe(4);
@@ -85,14 +80,9 @@ describe("the schema step of issue #14 (budgets) backfills each finished job's c
 
   it('PostgreSQL', async () => {
     const url = await database.freshSchemaUrl();
-    await adminQuery(url, `CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const before = POSTGRES_MIGRATIONS.findIndex((step) => step.description.startsWith('budgets'));
     expect(before).toBe(3);
-    for (const [i, step] of POSTGRES_MIGRATIONS.slice(0, before).entries()) {
-      await adminQuery(url, step.sql);
-      await adminQuery(url, `INSERT INTO schema_migrations (version, description) VALUES (${i + 1}, '${step.description.replace(/'/g, "''")}')`);
-    }
-    for (const sql of rows()) await adminQuery(url, sql);
+    await writeOldPostgres(url, before, rows());
     const store = await openPostgresStore({ url });
     stores.push(store);
     expect(store.openedAtVersion).toBe(before);

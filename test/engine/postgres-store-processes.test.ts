@@ -61,6 +61,34 @@ for (let n = 0; n < ${EVENTS}; n += 25) {
 await store.close();
 `;
 
+/**
+ * Runs `node <args>` in the build folder; kills it with SIGKILL once `killWhen(stdout so far)` holds.
+ * Resolves with its complete stdout lines, how it ended, and its stderr.
+ */
+function runChild(args: string[], killWhen?: (out: string) => boolean): Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (killWhen?.(out)) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code, signal) =>
+      done({
+        lines: out
+          .slice(0, out.lastIndexOf('\n') + 1)
+          .split('\n')
+          .filter(Boolean),
+        signal,
+        code,
+        stderr,
+      }),
+    );
+  });
+}
+
 describe('PostgreSQL store shared by several processes', () => {
   it('three processes admit the same 150 events at once, one killed with SIGKILL mid-way: each event is one complete job', async () => {
     writeFileSync(join(dir, 'child.mjs'), CHILD);
@@ -68,27 +96,7 @@ describe('PostgreSQL store shared by several processes', () => {
     await (await openPostgresStore({ url })).close(); // the schema first, so that every child starts admitting at once
 
     const run = (name: string, killAfterLines?: number) =>
-      new Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }>((done) => {
-        const child = spawn(process.execPath, ['child.mjs', url, name], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          if (killAfterLines !== undefined && out.split('\n').length > killAfterLines) child.kill('SIGKILL');
-        });
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('exit', (code, signal) =>
-          done({
-            lines: out
-              .slice(0, out.lastIndexOf('\n') + 1)
-              .split('\n')
-              .filter(Boolean),
-            signal,
-            code,
-            stderr,
-          }),
-        );
-      });
+      runChild(['child.mjs', url, name], killAfterLines === undefined ? undefined : (out) => out.split('\n').length > killAfterLines);
     const results = await Promise.all([run('p0', 40), run('p1'), run('p2')]);
     expect(results[0]!.signal).toBe('SIGKILL');
     expect(results[0]!.lines.length).toBeGreaterThanOrEqual(40);
@@ -145,27 +153,10 @@ describe('PostgreSQL store shared by several processes', () => {
       }
     })();
     const run = (name: string, killAfterClaims?: number) =>
-      new Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }>((done) => {
-        const child = spawn(process.execPath, ['worker.mjs', url, name, String(ids.length)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          if (killAfterClaims !== undefined && out.split('\n').filter((l) => l.startsWith('claim ')).length >= killAfterClaims) child.kill('SIGKILL');
-        });
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('exit', (code, signal) =>
-          done({
-            lines: out
-              .slice(0, out.lastIndexOf('\n') + 1)
-              .split('\n')
-              .filter(Boolean),
-            signal,
-            code,
-            stderr,
-          }),
-        );
-      });
+      runChild(
+        ['worker.mjs', url, name, String(ids.length)],
+        killAfterClaims === undefined ? undefined : (out) => out.split('\n').filter((l) => l.startsWith('claim ')).length >= killAfterClaims,
+      );
     const results = await Promise.all([run('p0', 6), run('p1'), run('p2')]);
     sampling = false;
     await sampler;

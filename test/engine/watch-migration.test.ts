@@ -5,10 +5,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from '../../src/engine-postgres/postgres-schema.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
 import { adminQuery, usePostgresDatabase } from '../support/postgres.js';
 import { expectWatchBackfill, schema3Rows } from './watch-migration-fixture.js';
+import { writeOldPostgres, writeOldSqlite } from './migration-fixture.js';
 
 const database = usePostgresDatabase();
 const dirs: string[] = [];
@@ -23,15 +24,9 @@ describe('the schema step of issue #13 (watching the engine) migrates a database
     const dir = mkdtempSync(path.join(tmpdir(), 'kugetsu-watch-migration-'));
     dirs.push(dir);
     const file = path.join(dir, 'kugetsu.db');
-    const db = new Database(file);
     // Step 4 is issue #13's; later steps (5: budgets) run after it on the way to SCHEMA_VERSION.
     expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(4);
-    for (const [i, step] of MIGRATIONS.slice(0, 3).entries()) {
-      db.exec(step);
-      db.pragma(`user_version = ${i + 1}`);
-    }
-    for (const sql of schema3Rows()) db.exec(sql);
-    db.close();
+    writeOldSqlite(file, 3, schema3Rows());
 
     const store = openSqliteStore({ file, now: () => new Date('2025-01-02T00:00:00.000Z') });
     stores.push(store);
@@ -48,15 +43,10 @@ describe('the schema step of issue #13 (watching the engine) migrates a database
 
   it('PostgreSQL: the same, in place', async () => {
     const url = await database.freshSchemaUrl();
-    await adminQuery(url, `CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     // PostgreSQL's steps: the first two are SQLite's first three (it had deferred events from the start).
     const before = POSTGRES_MIGRATIONS.findIndex((step) => step.description.startsWith('watching the engine'));
     expect(before).toBe(2);
-    for (const [i, step] of POSTGRES_MIGRATIONS.slice(0, before).entries()) {
-      await adminQuery(url, step.sql);
-      await adminQuery(url, `INSERT INTO schema_migrations (version, description) VALUES (${i + 1}, '${step.description}')`);
-    }
-    for (const sql of schema3Rows()) await adminQuery(url, sql);
+    await writeOldPostgres(url, before, schema3Rows());
 
     const store = await openPostgresStore({ url, now: () => new Date('2025-01-02T00:00:00.000Z') });
     stores.push(store);

@@ -1,63 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmitOutcome } from '../../src/store/job-store.js';
 import type { Job } from '../../src/store/job.js';
-import { statusCommentItem } from '../../src/store/outbox.js';
 import { admitOptions, delivery, key, newJob, openStore } from './store-fixtures.js';
 
 describe('SqliteStore admit', () => {
-  it('refuses a repeated delivery id, then the same event under another delivery id', async () => {
-    const store = openStore();
-    const first = await store.admit(delivery('d-1', 'comment:acme/app:5:created'), newJob(7), admitOptions());
-    expect(first.kind).toBe('accepted');
-    expect(await store.admit(delivery('d-1', 'other-key'), newJob(7), admitOptions())).toStrictEqual({ kind: 'duplicate', jobId: '1', by: 'delivery' });
-    expect(await store.admit(delivery('d-2', 'comment:acme/app:5:created'), newJob(7), admitOptions())).toStrictEqual({ kind: 'duplicate', jobId: '1', by: 'event' });
-    expect(await store.recent(10)).toHaveLength(1);
-    expect(await store.outboxCounts()).toEqual({ pending: 1, failed: 0 });
-  });
-
-  it('refuses a busy issue when asked to, and records nothing for it', async () => {
-    const store = openStore();
-    const first = await store.admit(delivery('d-1'), newJob(7), admitOptions(true));
-    expect(first.kind).toBe('accepted');
-    expect(await store.admit(delivery('d-2'), newJob(7), admitOptions(true))).toStrictEqual({ kind: 'busy' });
-    expect(await store.hasEvent('d-2')).toBe(false);
-    // A follow-up command does not require an idle issue; another issue is not busy.
-    expect((await store.admit(delivery('d-3'), newJob(7), admitOptions(false))).kind).toBe('accepted');
-    expect((await store.admit(delivery('d-4'), newJob(8), admitOptions(true))).kind).toBe('accepted');
-    const job = (await store.listByIssue(key(7)))[0]!;
-    await store.update(job.id, { state: 'succeeded', finishedAt: '2025-01-01T01:00:00.000Z' });
-    await store.update('2', { state: 'failed', finishedAt: '2025-01-01T01:00:00.000Z' });
-    expect((await store.admit(delivery('d-2'), newJob(7), admitOptions(true))).kind).toBe('accepted');
-  });
-
-  it('enqueues the outbox items built from the inserted job in the same commit', async () => {
-    const store = openStore({ now: () => new Date(5000) });
-    const seen: Job[] = [];
-    const outcome = await store.admit(delivery('d-1'), newJob(7), {
-      requireIdleIssue: false,
-      outbox: (job) => {
-        seen.push(job);
-        return [statusCommentItem(job), { key: 'reaction:1007', group: job.issueKey, op: { kind: 'reaction', owner: 'acme', repo: 'app', commentId: 1007, content: 'eyes' } }];
-      },
-    });
-    expect(outcome.kind).toBe('accepted');
-    expect(seen.map((j) => j.id)).toEqual(['1']);
-    const due = await store.outboxDue(5000, 10);
-    expect(due).toStrictEqual([
-      { id: 1, key: 'status:1', group: key(7), op: { kind: 'status_comment', jobId: '1' }, state: 'pending', attempts: 0, nextAttemptAt: 5000, createdAt: 5000 },
-      {
-        id: 2,
-        key: 'reaction:1007',
-        group: key(7),
-        op: { kind: 'reaction', owner: 'acme', repo: 'app', commentId: 1007, content: 'eyes' },
-        state: 'pending',
-        attempts: 0,
-        nextAttemptAt: 5000,
-        createdAt: 5000,
-      },
-    ]);
-  });
-
   it('commits 50 concurrent admits in one batch, with duplicates decided in arrival order', async () => {
     const batches: number[] = [];
     const store = openStore({ onBatch: (n) => batches.push(n) });

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { statusCommentItem } from '../../src/store/outbox.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { admitOptions, delivery, key, newJob, openStore, repo, tempDbFile } from './store-fixtures.js';
 
@@ -78,42 +77,5 @@ describe('SqliteStore durability and schema', () => {
     expect((await admitted).kind).toBe('accepted');
     await expect(store.setCursor('a', 'b')).rejects.toThrow('the store is closed');
     expect(await openStore({ file }).hasEvent('d-1')).toBe(true);
-  });
-
-  it('prunes old finished jobs, their history and deliveries, and old done/failed outbox rows only', async () => {
-    let now = Date.parse('2025-01-01T00:00:00.000Z');
-    const store = openStore({ now: () => new Date(now) });
-    for (const [id, n] of [
-      ['old-done', 1],
-      ['new-done', 2],
-      ['old-running', 3],
-      ['old-queued', 4],
-    ] as const) {
-      await store.admit(delivery(id), newJob(n, { deliveryId: id }), { requireIdleIssue: false, outbox: () => [] });
-    }
-    await store.update('1', { state: 'succeeded', finishedAt: '2025-01-02T00:00:00.000Z' });
-    await store.update('2', { state: 'failed', finishedAt: '2025-01-09T00:00:00.000Z' });
-    await store.update('3', { state: 'running', startedAt: '2025-01-01T00:00:00.000Z' });
-    await store.enqueue([statusCommentItem({ id: '1', issueKey: key(1) }), statusCommentItem({ id: '2', issueKey: key(2) }), statusCommentItem({ id: '3', issueKey: key(3) })]);
-    const [a, b] = await store.outboxDue(now, 10);
-    await store.outboxDone(a!.id);
-    await store.outboxFailed(b!.id, '404');
-    now = Date.parse('2025-01-10T00:00:00.000Z');
-    await store.enqueue([{ key: 'late', group: key(1), op: { kind: 'comment', owner: 'acme', repo: 'app', number: 1, body: 'x' } }]);
-    const [late] = await store.outboxDue(now, 10).then((items) => items.filter((i) => i.key === 'late'));
-    await store.outboxDone(late!.id);
-
-    const result = await store.prune(new Date('2025-01-05T00:00:00.000Z'));
-    expect(result).toEqual({ jobIds: ['1'], deliveries: 2, outbox: 2 });
-    expect(await store.get('1')).toBeUndefined();
-    expect(await store.history('1')).toEqual([]);
-    expect((await store.recent(10)).map((j) => j.id)).toEqual(['4', '3', '2']);
-    expect(await store.hasEvent('old-done')).toBe(false);
-    expect(await store.hasEvent('new-done')).toBe(false); // received long ago; its job is finished
-    expect(await store.hasEvent('old-running')).toBe(true);
-    expect(await store.hasEvent('old-queued')).toBe(true);
-    expect(await store.outboxCounts()).toEqual({ pending: 1, failed: 0 });
-    expect((await store.outboxDue(now, 10)).map((i) => i.key)).toEqual(['status:3']);
-    expect(await store.history('2')).toHaveLength(2);
   });
 });

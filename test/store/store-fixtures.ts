@@ -36,12 +36,6 @@ export function openStore(options: Partial<SqliteStoreOptions> = {}): SqliteStor
   return store;
 }
 
-/** A clock that starts at 2025-01-01T00:00:00.000Z and advances one second per reading. */
-export function steppingClock(start = Date.parse('2025-01-01T00:00:00.000Z')): () => Date {
-  let t = start;
-  return () => new Date((t += 1000) - 1000);
-}
-
 /** The repository `acme/app`. */
 export function repo(name = 'app'): RepoRef {
   return {
