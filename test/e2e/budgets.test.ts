@@ -8,18 +8,6 @@ import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js'
 import { CLAUDE_BIN } from '../agents/cli-agent-world.js';
 import { hostProcessesWith } from '../agents/support.js';
 
-/** The bot's status comment of job `id` on issue `n` once it contains `text`. */
-async function statusComment(world: WorkerWorld, n: number, id: string, text: string): Promise<string> {
-  const fake = world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const body = fake.commentsOn('demo/hello', n).find((c) => c.authorId === fake.bot.id && c.body.includes(`status job=${id} `))?.body;
-    if (body?.includes(text)) return body;
-    if (Date.now() > deadline) throw new Error(`no status comment with ${JSON.stringify(text)} for job ${id}: ${body}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * Budgets through kugetsu with the real Claude Code binary and the fake Anthropic model: the model
  * answers a tool call, then stalls (only kugetsu can end the turn). Every answer costs $1.80 by the
@@ -72,7 +60,7 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     expect(job.result!.error).toContain("over the repository's limit of $1.00 per turn (budget.max_turn_cost_usd");
     // Kugetsu ended the turn (the model would have stalled after the tool call), and nothing of it runs on.
     expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
-    const comment = await statusComment(world, 1, job.id, '· failed');
+    const comment = await world.statusComment(1, job.id, '· failed');
     expect(comment).toContain("**Stopped: budget.** The turn's reported cost reached $");
     expect(comment).toContain('| Agent | claude · stopped: budget |');
     expect(comment).toMatch(/\| Tokens \(this turn\) \| [\d,]+ in · [\d,]+ out · [\d,]+ cache read · [\d,]+ cache write · \$\d+\.\d+ \(price table\)/);
@@ -90,7 +78,7 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     const detail = `$${usage.costUsd!.toFixed(2)} of $1.00 spent today, resumes at 00:00 UTC`;
     const midnight = new Date((Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000).toISOString();
     expect(waiting).toMatchObject({ state: 'waiting', waiting: { reason: 'budget', detail, until: midnight } });
-    const waitComment = await statusComment(world, issue.number, second, '· waiting');
+    const waitComment = await world.statusComment(issue.number, second, '· waiting');
     expect(waitComment).toContain(`Waiting for budget: ${detail}. It starts by itself at ${midnight.slice(0, 16).replace('T', ' ')} UTC`);
   }, 180_000);
 });

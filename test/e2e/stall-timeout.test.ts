@@ -8,18 +8,6 @@ import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js'
 import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
 import { hostProcessesWith } from '../agents/support.js';
 
-/** The bot's status comment of job `id` on issue 1 once it contains `text`. */
-async function statusComment(world: WorkerWorld, id: string, text: string): Promise<string> {
-  const fake = world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const body = fake.commentsOn('demo/hello', 1).find((c) => c.authorId === fake.bot.id && c.body.includes(`status job=${id} `))?.body;
-    if (body?.includes(text)) return body;
-    if (Date.now() > deadline) throw new Error(`no status comment with ${JSON.stringify(text)} for job ${id}: ${body}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * The turn's time limit (`KUGETSU_AGENT_TIMEOUT_S`, a repository's `agent.timeout_s`) holds for
  * the real CLIs when the model answers with response headers and then nothing at all: kugetsu
@@ -88,7 +76,7 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
       // The model was asked, answered headers only, and the agent waited on it until killed.
       expect(model.requests.some((r) => r.kind === 'turn' && 'stall' in r.reply)).toBe(true);
       expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
-      expect(await statusComment(world, job.id, '· failed')).toContain(`| Agent | ${agent} · timed out |`);
+      expect(await world.statusComment(1, job.id, '· failed')).toContain(`| Agent | ${agent} · timed out |`);
     },
     150_000,
   );
