@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
-import { CLAUDE_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv } from '../support/cli-agent-env.js';
 import { hostProcessesWith } from '../agents/support.js';
 
 /**
@@ -27,12 +27,7 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     writeFileSync(prices, 'models:\n  "*": {input: 10000, output: 10000}\n');
     world = await createWorkerWorld(dir, {
       env: {
-        KUGETSU_AGENT: 'claude',
-        KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
-        KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-        CLAUDE_CODE_MAX_RETRIES: '0',
+        ...claudeEnv(model.url),
         KUGETSU_PRICES_FILE: prices,
         KUGETSU_MAX_TURN_COST_USD: '1',
         KUGETSU_MAX_DAILY_COST_USD: '1',

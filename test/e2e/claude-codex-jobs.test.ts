@@ -7,12 +7,9 @@ import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
-import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv, codexEnv, everythingSent } from '../support/cli-agent-env.js';
 
 const BRANCH = 'kugetsu/issue-1';
-
-/** Every byte the fake model received (bodies and headers), for "this never reached the model". */
-const everythingSent = (model: ScriptedModel) => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers })));
 
 /**
  * Through kugetsu, with the real CLIs in the real sandbox: a label → the agent writes a file →
@@ -32,14 +29,7 @@ describe('Claude Code through kugetsu (fake Anthropic model)', () => {
       },
     });
     world = await createWorkerWorld(dir, {
-      env: {
-        KUGETSU_AGENT: 'claude',
-        KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
-        KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-      },
+      env: claudeEnv(model.url),
     });
   });
   afterAll(async () => {
@@ -102,14 +92,8 @@ describe('Codex through kugetsu (fake Responses model, price table)', () => {
     writeFileSync(prices, 'models:\n  gpt-5.5: {input: 1.25, output: 10, cache_read: 0.125}\n');
     world = await createWorkerWorld(dir, {
       env: {
-        KUGETSU_AGENT: 'codex',
-        KUGETSU_CODEX_BIN: CODEX_BIN,
-        KUGETSU_CODEX_MODEL: 'gpt-5.5',
-        KUGETSU_CODEX_BASE_URL: model.url,
-        KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
-        KUGETSU_CODEX_MAX_RETRIES: '0',
+        ...codexEnv(model.url),
         KUGETSU_PRICES_FILE: prices,
-        FAKE_API_KEY: 'sk-fake-openai',
       },
     });
   });

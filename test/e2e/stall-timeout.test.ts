@@ -5,7 +5,7 @@ import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
-import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv, codexEnv } from '../support/cli-agent-env.js';
 import { hostProcessesWith } from '../agents/support.js';
 
 /**
@@ -30,14 +30,7 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
         const m = await startFakeAnthropicModel({ script: () => ({ stall: true }) });
         return {
           model: m,
-          env: {
-            KUGETSU_AGENT: 'claude',
-            KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
-            KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-            ANTHROPIC_BASE_URL: m.url,
-            ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-            CLAUDE_CODE_MAX_RETRIES: '0',
-          },
+          env: claudeEnv(m.url),
         };
       },
     ],
@@ -47,15 +40,7 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
         const m = await startFakeResponsesModel({ script: () => ({ stall: true }) });
         return {
           model: m,
-          env: {
-            KUGETSU_AGENT: 'codex',
-            KUGETSU_CODEX_BIN: CODEX_BIN,
-            KUGETSU_CODEX_MODEL: 'gpt-5.5',
-            KUGETSU_CODEX_BASE_URL: m.url,
-            KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
-            KUGETSU_CODEX_MAX_RETRIES: '0',
-            FAKE_API_KEY: 'sk-fake-openai',
-          },
+          env: codexEnv(m.url),
         };
       },
     ],

@@ -11,6 +11,7 @@ import type { FakeScript } from '../../src/sandbox/fake-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import type { Job } from '../../src/store/job.js';
 import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv, codexEnv, everythingSent, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from '../support/cli-agent-env.js';
 import { OPENCODE_BIN } from '../agents/support.js';
 import { isLoopback, readEgressRecord, writeTracingWrapper, type EgressRecord } from '../support/egress-trace.js';
 import { startProxyTrap, type ProxyTrap } from '../support/proxy-trap.js';
@@ -226,7 +227,7 @@ describe('egress and secrets: opencode through kugetsu (real binary under strace
     // opencode talks to the world's own scripted model (createSandbox's).
     const model = e.world.sandbox.model;
     e.setup.modelPort = Number(new URL(model.url).port);
-    e.setup.modelSaw = () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers })));
+    e.setup.modelSaw = () => everythingSent(model);
   });
   afterAll(() => closeEgress(e));
 
@@ -250,17 +251,13 @@ describe('egress and secrets: Claude Code through kugetsu (real binary under str
       const wrapper = writeTracingWrapper(path.join(wrapperDir, 'claude'), real);
       return {
         env: {
-          KUGETSU_AGENT: 'claude',
-          KUGETSU_CLAUDE_BIN: wrapper,
+          ...claudeEnv(model.url, wrapper),
           // Its Bash tool without asking (kugetsu sets IS_SANDBOX=1 in its sandbox).
           KUGETSU_CLAUDE_PERMISSION_MODE: 'bypassPermissions',
           KUGETSU_AGENT_ENV: 'ALL_PROXY,all_proxy,ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-          ANTHROPIC_BASE_URL: model.url,
-          ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-          CLAUDE_CODE_MAX_RETRIES: '0',
         },
         modelPort: Number(new URL(model.url).port),
-        modelSaw: () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers }))),
+        modelSaw: () => everythingSent(model),
       };
     });
   });
@@ -271,7 +268,7 @@ describe('egress and secrets: Claude Code through kugetsu (real binary under str
     const rec = readEgressRecord(e.world.stateDir('a'));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
-    expect(model.requests.some((r) => r.headers['x-api-key'] === 'sk-fake-anthropic')).toBe(true);
+    expect(model.requests.some((r) => r.headers['x-api-key'] === FAKE_ANTHROPIC_KEY)).toBe(true);
   }, 600_000);
 });
 
@@ -286,17 +283,9 @@ describe('egress and secrets: Codex through kugetsu (real binary under strace in
       const real = await nativeBinary(CODEX_BIN, process.env.PATH ?? '', process.cwd());
       const wrapper = writeTracingWrapper(path.join(wrapperDir, 'codex'), real);
       return {
-        env: {
-          KUGETSU_AGENT: 'codex',
-          KUGETSU_CODEX_BIN: wrapper,
-          KUGETSU_CODEX_MODEL: 'gpt-5.5',
-          KUGETSU_CODEX_BASE_URL: model.url,
-          KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
-          KUGETSU_CODEX_MAX_RETRIES: '0',
-          FAKE_API_KEY: 'sk-fake-openai',
-        },
+        env: codexEnv(model.url, wrapper),
         modelPort: Number(new URL(model.url).port),
-        modelSaw: () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers }))),
+        modelSaw: () => everythingSent(model),
       };
     });
   });
@@ -307,6 +296,6 @@ describe('egress and secrets: Codex through kugetsu (real binary under strace in
     const rec = readEgressRecord(e.world.stateDir('a'));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
-    expect(model.requests.some((r) => r.headers['authorization'] === 'Bearer sk-fake-openai')).toBe(true);
+    expect(model.requests.some((r) => r.headers['authorization'] === `Bearer ${FAKE_OPENAI_KEY}`)).toBe(true);
   }, 600_000);
 });
