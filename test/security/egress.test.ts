@@ -168,7 +168,12 @@ async function expectNoSecretLeaks(rec: EgressRecord, e: Egress, run: { worker: 
   const logsDir = path.join(run.worker.stateDir, 'logs');
   const logFiles = readdirSync(logsDir).map((f) => readFileSync(path.join(logsDir, f), 'utf8'));
   const fake = e.world.sandbox.gitea.fake;
-  const comments = await finalComments(e, run.issue, run.jobs.at(-1)!.id);
+  // The outbox posts the last status comment a moment after the job ends: wait for it, then take all the bot's comments.
+  await e.world.statusComment(run.issue, run.jobs.at(-1)!.id, '· succeeded');
+  const comments = fake
+    .commentsOn('demo/hello', run.issue)
+    .filter((c) => c.authorId === fake.bot.id)
+    .map((c) => c.body);
   const places: Record<string, string> = {
     'model requests': modelSaw,
     'agent env dumps': rec.envDumps.join('\n'),
@@ -193,21 +198,6 @@ async function expectNoSecretLeaks(rec: EgressRecord, e: Egress, run: { worker: 
   expect(outputs.every((o) => o.length > 0)).toBe(true);
   expect(fake.token).toBe(e.secrets.giteaToken);
   expect(comments.length).toBeGreaterThan(0);
-}
-
-/** The bot's comments on `issue` once the status comment of job `lastJob` says it succeeded (the outbox posts it a moment after the job ends). */
-async function finalComments(e: Egress, issue: number, lastJob: string): Promise<string[]> {
-  const fake = e.world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const bodies = fake
-      .commentsOn('demo/hello', issue)
-      .filter((c) => c.authorId === fake.bot.id)
-      .map((c) => c.body);
-    if (bodies.some((b) => b.includes(`status job=${lastJob} `) && b.includes('· succeeded'))) return bodies;
-    if (Date.now() > deadline) throw new Error(`no succeeded status comment for job ${lastJob}: ${bodies.join('\n---\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The shell command each agent's tool runs: prints its environment (to the model) and writes a file. */
