@@ -7,6 +7,7 @@ import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 import { claudeEnv } from '../support/cli-agent-env.js';
 import { hostProcessesWith } from '../agents/support.js';
+import { pollUntil } from '../faults/support/poll.js';
 
 /**
  * Budgets through kugetsu with the real Claude Code binary and the fake Anthropic model: the model
@@ -64,12 +65,13 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     const fake = world.sandbox.gitea.fake;
     const issue = fake.addIssue('demo/hello', { title: 'More', body: 'Another one.', author: 'alice', labels: ['ready'], labeledBy: 'alice' });
     const second = await world.label(issue.number);
-    const deadline = Date.now() + 20_000;
-    let waiting = await world.ingress.service.store.get(second);
-    while (waiting?.state !== 'waiting' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      waiting = await world.ingress.service.store.get(second);
-    }
+    const waiting = await pollUntil(
+      async () => {
+        const job = await world.ingress.service.store.get(second);
+        return job?.state === 'waiting' && job;
+      },
+      { timeoutMs: 20_000, what: `job ${second} waiting` },
+    );
     const detail = `$${usage.costUsd!.toFixed(2)} of $1.00 spent today, resumes at 00:00 UTC`;
     const midnight = new Date((Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000).toISOString();
     expect(waiting).toMatchObject({ state: 'waiting', waiting: { reason: 'budget', detail, until: midnight } });
