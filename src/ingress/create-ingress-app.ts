@@ -3,8 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import type { Logger } from '../log/logger.js';
 import type { Delivery, DeliveryOutcome, DeliveryResult } from '../domain/delivery.js';
-import { readBody } from './read-body.js';
-import { readNodeBody } from './read-node-body.js';
+import { bodyChunks, readBody } from './read-body.js';
 import { scanRepository } from './scan-repository.js';
 import { verifySignature, type SignatureProblem } from './verify-signature.js';
 import type { SecretSet } from './webhook-secrets.js';
@@ -157,7 +156,11 @@ export function createIngressApp(options: IngressOptions): Hono {
     // built for it); elsewhere (app.request in tests) the web body.
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     const length = c.req.header('content-length');
-    const read = await (incoming ? readNodeBody(incoming, length, maxBodyBytes) : readBody(c.req.raw.body, length, maxBodyBytes)).finally(() => bodiesInFlight--);
+    const read = await readBody(
+      bodyChunks(incoming, () => c.req.raw.body),
+      length,
+      maxBodyBytes,
+    ).finally(() => bodiesInFlight--);
     if (!read.ok) {
       if (read.tooLarge) return reject(413, `body larger than ${maxBodyBytes} bytes (KUGETSU_MAX_BODY_BYTES); Gitea's payloads are tens of KB`);
       // The sender stopped (it hung up, or the request timeout closed the connection).

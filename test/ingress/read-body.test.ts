@@ -1,17 +1,20 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BodyRead } from '../../src/ingress/read-body.js';
-import { readNodeBody } from '../../src/ingress/read-node-body.js';
+import { type BodyRead, bodyChunks, readBody } from '../../src/ingress/read-body.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((done) => (server ? (server.closeAllConnections(), server.close(() => done())) : done())));
 
-/** A real server on 127.0.0.1 answering each request with what readNodeBody read (limit `max` bytes). */
+/** A real server on 127.0.0.1 answering each request with what readBody read from Node's request stream (limit `max` bytes). */
 async function serve(max: number): Promise<{ port: number; reads: BodyRead[] }> {
   const reads: BodyRead[] = [];
   server = createServer(async (req: IncomingMessage, res) => {
-    const read = await readNodeBody(req, req.headers['content-length'], max);
+    const read = await readBody(
+      bodyChunks(req, () => null),
+      req.headers['content-length'],
+      max,
+    );
     reads.push(read);
     res.writeHead(read.ok ? 200 : read.tooLarge ? 413 : 400, { connection: 'close' });
     res.end(read.ok ? Buffer.from(read.bytes) : '');
@@ -34,7 +37,7 @@ function post(port: number, chunks: Buffer[], declared?: number): Promise<{ stat
   });
 }
 
-describe('readNodeBody', () => {
+describe('readBody on a Node request', () => {
   it('returns the exact bytes of a body sent in several chunks', async () => {
     const { port, reads } = await serve(1024);
     const parts = [Buffer.from('{"a":'), Buffer.from('"é"'), Buffer.from('}')];
