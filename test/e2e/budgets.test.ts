@@ -5,20 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
-import { CLAUDE_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv } from '../support/cli-agent-env.js';
 import { hostProcessesWith } from '../agents/support.js';
-
-/** The bot's status comment of job `id` on issue `n` once it contains `text`. */
-async function statusComment(world: WorkerWorld, n: number, id: string, text: string): Promise<string> {
-  const fake = world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const body = fake.commentsOn('demo/hello', n).find((c) => c.authorId === fake.bot.id && c.body.includes(`status job=${id} `))?.body;
-    if (body?.includes(text)) return body;
-    if (Date.now() > deadline) throw new Error(`no status comment with ${JSON.stringify(text)} for job ${id}: ${body}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { pollUntil } from '../faults/support/poll.js';
 
 /**
  * Budgets through kugetsu with the real Claude Code binary and the fake Anthropic model: the model
@@ -39,12 +28,7 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     writeFileSync(prices, 'models:\n  "*": {input: 10000, output: 10000}\n');
     world = await createWorkerWorld(dir, {
       env: {
-        KUGETSU_AGENT: 'claude',
-        KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
-        KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-        CLAUDE_CODE_MAX_RETRIES: '0',
+        ...claudeEnv(model.url),
         KUGETSU_PRICES_FILE: prices,
         KUGETSU_MAX_TURN_COST_USD: '1',
         KUGETSU_MAX_DAILY_COST_USD: '1',
@@ -72,7 +56,7 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     expect(job.result!.error).toContain("over the repository's limit of $1.00 per turn (budget.max_turn_cost_usd");
     // Kugetsu ended the turn (the model would have stalled after the tool call), and nothing of it runs on.
     expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
-    const comment = await statusComment(world, 1, job.id, '· failed');
+    const comment = await world.statusComment(1, job.id, '· failed');
     expect(comment).toContain("**Stopped: budget.** The turn's reported cost reached $");
     expect(comment).toContain('| Agent | claude · stopped: budget |');
     expect(comment).toMatch(/\| Tokens \(this turn\) \| [\d,]+ in · [\d,]+ out · [\d,]+ cache read · [\d,]+ cache write · \$\d+\.\d+ \(price table\)/);
@@ -81,16 +65,17 @@ describe('budgets through kugetsu (Claude Code, fake Anthropic model, price tabl
     const fake = world.sandbox.gitea.fake;
     const issue = fake.addIssue('demo/hello', { title: 'More', body: 'Another one.', author: 'alice', labels: ['ready'], labeledBy: 'alice' });
     const second = await world.label(issue.number);
-    const deadline = Date.now() + 20_000;
-    let waiting = await world.ingress.service.store.get(second);
-    while (waiting?.state !== 'waiting' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      waiting = await world.ingress.service.store.get(second);
-    }
+    const waiting = await pollUntil(
+      async () => {
+        const job = await world.ingress.service.store.get(second);
+        return job?.state === 'waiting' && job;
+      },
+      { timeoutMs: 20_000, what: `job ${second} waiting` },
+    );
     const detail = `$${usage.costUsd!.toFixed(2)} of $1.00 spent today, resumes at 00:00 UTC`;
     const midnight = new Date((Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000).toISOString();
     expect(waiting).toMatchObject({ state: 'waiting', waiting: { reason: 'budget', detail, until: midnight } });
-    const waitComment = await statusComment(world, issue.number, second, '· waiting');
+    const waitComment = await world.statusComment(issue.number, second, '· waiting');
     expect(waitComment).toContain(`Waiting for budget: ${detail}. It starts by itself at ${midnight.slice(0, 16).replace('T', ' ')} UTC`);
   }, 180_000);
 });

@@ -7,24 +7,9 @@ import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
-import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv, codexEnv, everythingSent } from '../support/cli-agent-env.js';
 
 const BRANCH = 'kugetsu/issue-1';
-
-/** The final status comment of job `id` (the bot's comment whose marker names the job, once it says the state). */
-async function finalComment(world: WorkerWorld, id: string, state: string): Promise<string> {
-  const fake = world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const body = fake.commentsOn('demo/hello', 1).find((c) => c.authorId === fake.bot.id && c.body.includes(`status job=${id} `))?.body;
-    if (body?.includes(`· ${state}`)) return body;
-    if (Date.now() > deadline) throw new Error(`no ${state} status comment for job ${id}: ${body}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Every byte the fake model received (bodies and headers), for "this never reached the model". */
-const everythingSent = (model: ScriptedModel) => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers })));
 
 /**
  * Through kugetsu, with the real CLIs in the real sandbox: a label → the agent writes a file →
@@ -44,14 +29,7 @@ describe('Claude Code through kugetsu (fake Anthropic model)', () => {
       },
     });
     world = await createWorkerWorld(dir, {
-      env: {
-        KUGETSU_AGENT: 'claude',
-        KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
-        KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-        CLAUDE_CODE_MAX_RETRIES: '0',
-      },
+      env: claudeEnv(model.url),
     });
   });
   afterAll(async () => {
@@ -67,7 +45,7 @@ describe('Claude Code through kugetsu (fake Anthropic model)', () => {
     const usage1 = job1.result!.usage!;
     expect(usage1).toMatchObject({ inputTokens: 200, outputTokens: 40, cacheReadTokens: 100, cacheWriteTokens: 20, costSource: 'agent' });
     expect(usage1.costUsd).toBeGreaterThan(0);
-    const comment1 = await finalComment(world, job1.id, 'succeeded');
+    const comment1 = await world.statusComment(1, job1.id, '· succeeded');
     expect(comment1).toContain('| Tokens (this turn) | 200 in · 40 out · 100 cache read · 20 cache write · $');
 
     const job2 = await world.finished(await world.comment(1, '/kugetsu please say goodbye'));
@@ -76,7 +54,7 @@ describe('Claude Code through kugetsu (fake Anthropic model)', () => {
     const last = model.requests.filter((r) => r.kind === 'turn').at(-1)!;
     expect(last.userTexts).toHaveLength(2);
     expect(last.userTexts[0]).toContain('Please add a GREETING.md that says hello.');
-    const comment2 = await finalComment(world, job2.id, 'succeeded');
+    const comment2 = await world.statusComment(1, job2.id, '· succeeded');
     // Both turns made two requests (a tool call, then text): the issue's total is twice the first turn.
     expect(job2.result!.usage).toMatchObject({ inputTokens: 200, outputTokens: 40 });
     expect(comment2).toContain(`| Tokens (issue, 2 turns) | 400 in · 80 out · 200 cache read · 40 cache write · $${(usage1.costUsd! + job2.result!.usage!.costUsd!).toFixed(4)} |`);
@@ -114,14 +92,8 @@ describe('Codex through kugetsu (fake Responses model, price table)', () => {
     writeFileSync(prices, 'models:\n  gpt-5.5: {input: 1.25, output: 10, cache_read: 0.125}\n');
     world = await createWorkerWorld(dir, {
       env: {
-        KUGETSU_AGENT: 'codex',
-        KUGETSU_CODEX_BIN: CODEX_BIN,
-        KUGETSU_CODEX_MODEL: 'gpt-5.5',
-        KUGETSU_CODEX_BASE_URL: model.url,
-        KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
-        KUGETSU_CODEX_MAX_RETRIES: '0',
+        ...codexEnv(model.url),
         KUGETSU_PRICES_FILE: prices,
-        FAKE_API_KEY: 'sk-fake-openai',
       },
     });
   });
@@ -145,7 +117,7 @@ describe('Codex through kugetsu (fake Responses model, price table)', () => {
       costUsd: (100 * 1.25 + 40 * 10 + 100 * 0.125) / 1e6,
       costSource: 'prices',
     });
-    const comment1 = await finalComment(world, job1.id, 'succeeded');
+    const comment1 = await world.statusComment(1, job1.id, '· succeeded');
     expect(comment1).toContain('| Tokens (this turn) | 100 in · 40 out · 100 cache read · 0 cache write · $0.0005 (price table) · `gpt-5.5` |');
 
     // The env the agent's command saw went back to the model as the tool output: the API key it
@@ -162,7 +134,7 @@ describe('Codex through kugetsu (fake Responses model, price table)', () => {
     expect(last.userTexts).toHaveLength(2);
     // This turn's own tokens (Codex reports the thread's running totals): again two requests.
     expect(job2.result!.usage).toMatchObject({ inputTokens: 100, outputTokens: 40, cacheReadTokens: 100, costSource: 'prices' });
-    const comment2 = await finalComment(world, job2.id, 'succeeded');
+    const comment2 = await world.statusComment(1, job2.id, '· succeeded');
     expect(comment2).toContain('| Tokens (issue, 2 turns) | 200 in · 80 out · 200 cache read · 0 cache write · $0.0011 |');
     expect(everythingSent(model)).not.toContain(world.sandbox.gitea.fake.token);
   }, 180_000);

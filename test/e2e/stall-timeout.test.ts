@@ -5,20 +5,8 @@ import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import { createWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
-import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv, codexEnv } from '../support/cli-agent-env.js';
 import { hostProcessesWith } from '../agents/support.js';
-
-/** The bot's status comment of job `id` on issue 1 once it contains `text`. */
-async function statusComment(world: WorkerWorld, id: string, text: string): Promise<string> {
-  const fake = world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const body = fake.commentsOn('demo/hello', 1).find((c) => c.authorId === fake.bot.id && c.body.includes(`status job=${id} `))?.body;
-    if (body?.includes(text)) return body;
-    if (Date.now() > deadline) throw new Error(`no status comment with ${JSON.stringify(text)} for job ${id}: ${body}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * The turn's time limit (`KUGETSU_AGENT_TIMEOUT_S`, a repository's `agent.timeout_s`) holds for
@@ -42,14 +30,7 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
         const m = await startFakeAnthropicModel({ script: () => ({ stall: true }) });
         return {
           model: m,
-          env: {
-            KUGETSU_AGENT: 'claude',
-            KUGETSU_CLAUDE_BIN: CLAUDE_BIN,
-            KUGETSU_AGENT_ENV: 'ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-            ANTHROPIC_BASE_URL: m.url,
-            ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-            CLAUDE_CODE_MAX_RETRIES: '0',
-          },
+          env: claudeEnv(m.url),
         };
       },
     ],
@@ -59,15 +40,7 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
         const m = await startFakeResponsesModel({ script: () => ({ stall: true }) });
         return {
           model: m,
-          env: {
-            KUGETSU_AGENT: 'codex',
-            KUGETSU_CODEX_BIN: CODEX_BIN,
-            KUGETSU_CODEX_MODEL: 'gpt-5.5',
-            KUGETSU_CODEX_BASE_URL: m.url,
-            KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
-            KUGETSU_CODEX_MAX_RETRIES: '0',
-            FAKE_API_KEY: 'sk-fake-openai',
-          },
+          env: codexEnv(m.url),
         };
       },
     ],
@@ -88,7 +61,7 @@ describe('a model that sends headers then nothing: the job fails at the turn tim
       // The model was asked, answered headers only, and the agent waited on it until killed.
       expect(model.requests.some((r) => r.kind === 'turn' && 'stall' in r.reply)).toBe(true);
       expect(hostProcessesWith(path.join(world.stateDir('a'), 'worktrees', 'demo', 'hello', 'issue-1'))).toEqual([]);
-      expect(await statusComment(world, job.id, '· failed')).toContain(`| Agent | ${agent} · timed out |`);
+      expect(await world.statusComment(1, job.id, '· failed')).toContain(`| Agent | ${agent} · timed out |`);
     },
     150_000,
   );

@@ -37,7 +37,6 @@ function expectCalls(calls: Array<{ method: string; path: string }>, expected: {
   expect(unexpected).toEqual([]);
 }
 
-/** State labels (look-up, create, add, remove), the auto-PR look-up and commit statuses (see test/pipeline/status-labels-and-auto-pr.test.ts). */
 /** What kugetsu reads back from Gitea before it admits a delivery (the repository, the issue, its timeline, the comment). */
 const READ_BACKS = [
   /^GET \/repos\/acme\/app$/,
@@ -46,11 +45,21 @@ const READ_BACKS = [
   /^GET \/repos\/acme\/app\/issues\/comments\/\d+$/,
 ];
 
+/** State labels (look-up, create, add, remove), the auto-PR look-up and commit statuses (see test/pipeline/status-labels-and-auto-pr.test.ts). */
 const REPORT_CALLS = [
   /^(GET|POST) \/repos\/acme\/app\/labels/,
   /^(POST|DELETE) \/repos\/acme\/app\/issues\/1\/labels/,
   /^GET \/repos\/acme\/app\/pulls/,
   /^POST \/repos\/acme\/app\/statuses\//,
+];
+
+/** Any number of these in a job's life: status comment edits, timeline pages, permission look-ups, read-backs and report calls. */
+const JOB_CALLS = [
+  /^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/,
+  /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/,
+  /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/,
+  ...READ_BACKS,
+  ...REPORT_CALLS,
 ];
 
 const botComments = (fake: FakeGitea, n: number) => fake.commentsOn('acme/app', n).filter((c) => c.authorId === fake.bot.id);
@@ -94,13 +103,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(status[0]!.body).toContain('`sess-abc`');
     expectCalls(fake.takeCalls(), {
       once: ['GET /user', 'POST /repos/acme/app/issues/1/comments', `DELETE /repos/acme/app/issues/1/labels/${labels[0]!.id}`, 'POST /repos/acme/app/pulls'],
-      allowed: [
-        /^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/,
-        /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/,
-        /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/,
-        ...READ_BACKS,
-        ...REPORT_CALLS,
-      ],
+      allowed: JOB_CALLS,
     });
 
     // Follow-up: a command comment continues the session in the same worktree.
@@ -135,13 +138,7 @@ describe('the main job: delivery → delegation → job → worktree → agent �
     expect(await s.store.workers()).toMatchObject([{ id: expect.stringMatching(/^w:/), slots: 3, running: 0, host: hostname(), pid: process.pid }]);
     expectCalls(fake.takeCalls(), {
       once: ['POST /repos/acme/app/issues/1/comments', `POST /repos/acme/app/issues/comments/${comment.id}/reactions`, `GET /repos/acme/app/issues/comments/${comment.id}`],
-      allowed: [
-        /^PATCH \/repos\/acme\/app\/issues\/comments\/\d+$/,
-        /^GET \/repos\/acme\/app\/issues\/1\/timeline\?page=\d+&limit=50$/,
-        /^GET \/repos\/acme\/app\/collaborators\/(alice|bob)\/permission$/,
-        ...READ_BACKS,
-        ...REPORT_CALLS,
-      ],
+      allowed: JOB_CALLS,
     });
   });
 

@@ -11,6 +11,7 @@ import type { FakeScript } from '../../src/sandbox/fake-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
 import type { Job } from '../../src/store/job.js';
 import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
+import { claudeEnv, codexEnv, everythingSent, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from '../support/cli-agent-env.js';
 import { OPENCODE_BIN } from '../agents/support.js';
 import { isLoopback, readEgressRecord, writeTracingWrapper, type EgressRecord } from '../support/egress-trace.js';
 import { startProxyTrap, type ProxyTrap } from '../support/proxy-trap.js';
@@ -167,7 +168,12 @@ async function expectNoSecretLeaks(rec: EgressRecord, e: Egress, run: { worker: 
   const logsDir = path.join(run.worker.stateDir, 'logs');
   const logFiles = readdirSync(logsDir).map((f) => readFileSync(path.join(logsDir, f), 'utf8'));
   const fake = e.world.sandbox.gitea.fake;
-  const comments = await finalComments(e, run.issue, run.jobs.at(-1)!.id);
+  // The outbox posts the last status comment a moment after the job ends: wait for it, then take all the bot's comments.
+  await e.world.statusComment(run.issue, run.jobs.at(-1)!.id, '· succeeded');
+  const comments = fake
+    .commentsOn('demo/hello', run.issue)
+    .filter((c) => c.authorId === fake.bot.id)
+    .map((c) => c.body);
   const places: Record<string, string> = {
     'model requests': modelSaw,
     'agent env dumps': rec.envDumps.join('\n'),
@@ -194,21 +200,6 @@ async function expectNoSecretLeaks(rec: EgressRecord, e: Egress, run: { worker: 
   expect(comments.length).toBeGreaterThan(0);
 }
 
-/** The bot's comments on `issue` once the status comment of job `lastJob` says it succeeded (the outbox posts it a moment after the job ends). */
-async function finalComments(e: Egress, issue: number, lastJob: string): Promise<string[]> {
-  const fake = e.world.sandbox.gitea.fake;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const bodies = fake
-      .commentsOn('demo/hello', issue)
-      .filter((c) => c.authorId === fake.bot.id)
-      .map((c) => c.body);
-    if (bodies.some((b) => b.includes(`status job=${lastJob} `) && b.includes('· succeeded'))) return bodies;
-    if (Date.now() > deadline) throw new Error(`no succeeded status comment for job ${lastJob}: ${bodies.join('\n---\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The shell command each agent's tool runs: prints its environment (to the model) and writes a file. */
 const TOOL_COMMAND = "env | sed 's/^PATH=/EGRESS_MARK_PATH=/'; printf 'egress checked\\n' >> EGRESS.md";
 
@@ -226,7 +217,7 @@ describe('egress and secrets: opencode through kugetsu (real binary under strace
     // opencode talks to the world's own scripted model (createSandbox's).
     const model = e.world.sandbox.model;
     e.setup.modelPort = Number(new URL(model.url).port);
-    e.setup.modelSaw = () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers })));
+    e.setup.modelSaw = () => everythingSent(model);
   });
   afterAll(() => closeEgress(e));
 
@@ -250,17 +241,13 @@ describe('egress and secrets: Claude Code through kugetsu (real binary under str
       const wrapper = writeTracingWrapper(path.join(wrapperDir, 'claude'), real);
       return {
         env: {
-          KUGETSU_AGENT: 'claude',
-          KUGETSU_CLAUDE_BIN: wrapper,
+          ...claudeEnv(model.url, wrapper),
           // Its Bash tool without asking (kugetsu sets IS_SANDBOX=1 in its sandbox).
           KUGETSU_CLAUDE_PERMISSION_MODE: 'bypassPermissions',
           KUGETSU_AGENT_ENV: 'ALL_PROXY,all_proxy,ANTHROPIC_BASE_URL,CLAUDE_CODE_MAX_RETRIES',
-          ANTHROPIC_BASE_URL: model.url,
-          ANTHROPIC_API_KEY: 'sk-fake-anthropic',
-          CLAUDE_CODE_MAX_RETRIES: '0',
         },
         modelPort: Number(new URL(model.url).port),
-        modelSaw: () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers }))),
+        modelSaw: () => everythingSent(model),
       };
     });
   });
@@ -271,7 +258,7 @@ describe('egress and secrets: Claude Code through kugetsu (real binary under str
     const rec = readEgressRecord(e.world.stateDir('a'));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
-    expect(model.requests.some((r) => r.headers['x-api-key'] === 'sk-fake-anthropic')).toBe(true);
+    expect(model.requests.some((r) => r.headers['x-api-key'] === FAKE_ANTHROPIC_KEY)).toBe(true);
   }, 600_000);
 });
 
@@ -286,17 +273,9 @@ describe('egress and secrets: Codex through kugetsu (real binary under strace in
       const real = await nativeBinary(CODEX_BIN, process.env.PATH ?? '', process.cwd());
       const wrapper = writeTracingWrapper(path.join(wrapperDir, 'codex'), real);
       return {
-        env: {
-          KUGETSU_AGENT: 'codex',
-          KUGETSU_CODEX_BIN: wrapper,
-          KUGETSU_CODEX_MODEL: 'gpt-5.5',
-          KUGETSU_CODEX_BASE_URL: model.url,
-          KUGETSU_CODEX_API_KEY_ENV: 'FAKE_API_KEY',
-          KUGETSU_CODEX_MAX_RETRIES: '0',
-          FAKE_API_KEY: 'sk-fake-openai',
-        },
+        env: codexEnv(model.url, wrapper),
         modelPort: Number(new URL(model.url).port),
-        modelSaw: () => JSON.stringify(model.requests.map((r) => ({ b: r.body, h: r.headers }))),
+        modelSaw: () => everythingSent(model),
       };
     });
   });
@@ -307,6 +286,6 @@ describe('egress and secrets: Codex through kugetsu (real binary under strace in
     const rec = readEgressRecord(e.world.stateDir('a'));
     expectLoopbackOnly(rec, e);
     await expectNoSecretLeaks(rec, e, run);
-    expect(model.requests.some((r) => r.headers['authorization'] === 'Bearer sk-fake-openai')).toBe(true);
+    expect(model.requests.some((r) => r.headers['authorization'] === `Bearer ${FAKE_OPENAI_KEY}`)).toBe(true);
   }, 600_000);
 });

@@ -194,7 +194,6 @@ describe(`fuzz: ${CASES} hostile deliveries (seed ${SEED})`, () => {
       expect(counts[400] ?? 0, 'invalid (400) answers').toBeGreaterThan(CASES / 10);
       expect(counts[401] ?? 0, 'unsigned/wrong (401) answers').toBeGreaterThan(0);
       expect(counts[415] ?? 0, 'content type (415) answers').toBeGreaterThan(0);
-      expect(elapsed, 'fuzz run time (ms)').toBeLessThan(90_000);
     } finally {
       process.off('unhandledRejection', onRejection);
       process.off('uncaughtException', onException);

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { issueCommentPayload, issueLabelPayload, reviewRejectedPayload, serializePayload, type TemplateRepo } from '../../src/sandbox/delivery-templates.js';
+import { issueCommentPayload, issueLabelPayload, reviewRejectedPayload, serializePayload, type TemplateRepo, type TemplateUser } from '../../src/sandbox/delivery-templates.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
 import type { Service } from '../../src/service.js';
 import { callFake, useFakeGitea } from '../support/fake-gitea.js';
@@ -124,6 +124,15 @@ async function deliver(s: Service, fine: string, payload: unknown) {
   return { status: res.status, json: (await res.json()) as Record<string, string> };
 }
 
+/** Delivers the `issue_comment` event of `comment` by `sender` on `issue` of `repo`; the answer as {@link deliver} gives it. */
+function deliverComment(s: Service, repo: TemplateRepo, issue: { number: number; title: string; body: string }, comment: { id: number; body: string }, sender: TemplateUser) {
+  return deliver(
+    s,
+    'issue_comment',
+    issueCommentPayload({ repo, issue: { number: issue.number, title: issue.title, body: issue.body }, comment: { id: comment.id, body: comment.body }, sender }),
+  );
+}
+
 describe('the token and the webhook secret never leave kugetsu', () => {
   it('planted in every input channel, they reach no log line, no Gitea write, no file under the state dir and not the agent environment', { timeout: 60_000 }, async () => {
     const fake = gitea.fake;
@@ -150,11 +159,7 @@ describe('the token and the webhook secret never leave kugetsu', () => {
 
       // 1. A command whose message carries the secrets, on an issue whose title, body and comments carry them.
       const c1 = fake.addComment('acme/app', issue1.number, { body: `/kugetsu please use ${PLANT}\nand on a second line ${TOKEN}`, author: 'alice' });
-      const r1 = await deliver(
-        s,
-        'issue_comment',
-        issueCommentPayload({ repo: repoOf(fake), issue: { number: issue1.number, title: issue1.title, body: issue1.body }, comment: { id: c1.id, body: c1.body }, sender: alice }),
-      );
+      const r1 = await deliverComment(s, repoOf(fake), issue1, c1, alice);
       answers.push({ what: 'command on #1', ...r1 });
       await s.idle();
 
@@ -186,16 +191,7 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       answers.push({ what: 'review on PR', ...r3 });
       // 4. A command by someone with read access only (refused), carrying the secrets.
       const c4 = fake.addComment('acme/app', issue3.number, { body: `/kugetsu leak ${PLANT}`, author: 'mallory' });
-      const r4 = await deliver(
-        s,
-        'issue_comment',
-        issueCommentPayload({
-          repo: repoOf(fake),
-          issue: { number: issue3.number, title: issue3.title, body: issue3.body },
-          comment: { id: c4.id, body: c4.body },
-          sender: fake.user('mallory'),
-        }),
-      );
+      const r4 = await deliverComment(s, repoOf(fake), issue3, c4, fake.user('mallory'));
       answers.push({ what: 'refused command by mallory', ...r4 });
       await s.idle();
 
@@ -205,28 +201,10 @@ describe('the token and the webhook secret never leave kugetsu', () => {
       fake.repo('acme/app').cloneUrl = tokenUrl;
       fake.repo('acme/other').cloneUrl = tokenUrl;
       const c5 = fake.addComment('acme/app', issue3.number, { body: `/kugetsu fetch fails ${PLANT}`, author: 'alice' });
-      const r5 = await deliver(
-        s,
-        'issue_comment',
-        issueCommentPayload({
-          repo: repoOf(fake, 'app', tokenUrl),
-          issue: { number: issue3.number, title: issue3.title, body: issue3.body },
-          comment: { id: c5.id, body: c5.body },
-          sender: alice,
-        }),
-      );
+      const r5 = await deliverComment(s, repoOf(fake, 'app', tokenUrl), issue3, c5, alice);
       answers.push({ what: 'command on #3 with a token clone URL (fetch)', ...r5 });
       const c6 = fake.addComment('acme/other', other1.number, { body: `/kugetsu clone fails ${PLANT}`, author: 'alice' });
-      const r6 = await deliver(
-        s,
-        'issue_comment',
-        issueCommentPayload({
-          repo: repoOf(fake, 'other', tokenUrl),
-          issue: { number: other1.number, title: other1.title, body: other1.body },
-          comment: { id: c6.id, body: c6.body },
-          sender: alice,
-        }),
-      );
+      const r6 = await deliverComment(s, repoOf(fake, 'other', tokenUrl), other1, c6, alice);
       answers.push({ what: 'command on acme/other#1 with a token clone URL (clone)', ...r6 });
       await s.idle();
 

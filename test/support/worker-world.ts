@@ -41,6 +41,12 @@ export interface WorkerWorld {
   finished(id: string, timeoutMs?: number): Promise<Job>;
   /** The worker id that claimed job `id` (its last attempt), from the job's history. */
   claimedBy(id: string): Promise<string | undefined>;
+  /**
+   * The body of the bot's status comment of job `id` on issue `n` (the comment whose marker names
+   * the job) once it contains `text`, polled every 100 ms; throws, with the body last seen, after
+   * `timeoutMs` (default 20,000 ms).
+   */
+  statusComment(n: number, id: string, text: string, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -148,6 +154,15 @@ export async function createWorkerWorld(dir: string, options: { env: Record<stri
     async claimedBy(id) {
       const claims = (await ingress.service.store.history(id)).map((e) => /^attempt \d+ on (.+)$/.exec(e.detail ?? '')?.[1]).filter((w): w is string => w !== undefined);
       return claims.at(-1);
+    },
+    async statusComment(n, id, text, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const body = fake.commentsOn('demo/hello', n).find((c) => c.authorId === fake.bot.id && c.body.includes(`status job=${id} `))?.body;
+        if (body?.includes(text)) return body;
+        if (Date.now() > deadline) throw new Error(`no status comment with ${JSON.stringify(text)} for job ${id} on #${n}: ${body}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     async close() {
       for (const member of workers.values()) await member.service.stop(5_000);
