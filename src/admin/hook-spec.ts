@@ -1,3 +1,4 @@
+import { GITEA_ISSUE_EVENT_TYPES, GITEA_PULL_REQUEST_EVENT_TYPES } from '../gitea/hook-event-types.js';
 import type { GiteaHook } from '../gitea/types.js';
 
 /**
@@ -12,23 +13,7 @@ export const KUGETSU_HOOK_EVENTS: readonly string[] = ['issues', 'issue_comment'
  * (Gitea v1.25 `routers/api/v1/utils/hook.go`, `Webhook.EventsArray`). A hook missing any of them
  * would not deliver something kugetsu acts on.
  */
-export const KUGETSU_FINE_EVENTS: readonly string[] = [
-  'issues',
-  'issue_assign',
-  'issue_label',
-  'issue_milestone',
-  'issue_comment',
-  'pull_request',
-  'pull_request_assign',
-  'pull_request_label',
-  'pull_request_milestone',
-  'pull_request_comment',
-  'pull_request_review_approved',
-  'pull_request_review_rejected',
-  'pull_request_review_comment',
-  'pull_request_sync',
-  'pull_request_review_request',
-];
+export const KUGETSU_FINE_EVENTS: readonly string[] = [...GITEA_ISSUE_EVENT_TYPES, ...GITEA_PULL_REQUEST_EVENT_TYPES];
 
 /**
  * What is wrong with an existing hook, as short phrases (empty when it is right): inactive, not

@@ -1,41 +1,11 @@
-/** Every fine event a hook can have, in the order Gitea lists them (`Webhook.EventsArray`). */
-const ORDER = [
-  'create',
-  'delete',
-  'fork',
-  'push',
-  'issues',
-  'issue_assign',
-  'issue_label',
-  'issue_milestone',
-  'issue_comment',
-  'pull_request',
-  'pull_request_assign',
-  'pull_request_label',
-  'pull_request_milestone',
-  'pull_request_comment',
-  'pull_request_review_approved',
-  'pull_request_review_rejected',
-  'pull_request_review_comment',
-  'pull_request_sync',
-  'pull_request_review_request',
-  'wiki',
-  'repository',
-  'release',
-] as const;
+import { GITEA_HOOK_EVENT_TYPES, GITEA_ISSUE_EVENT_TYPES, GITEA_PULL_REQUEST_EVENT_TYPES } from '../gitea/hook-event-types.js';
 
-const ISSUE_EVENTS = ['issues', 'issue_assign', 'issue_label', 'issue_milestone', 'issue_comment'];
+/** Every fine event a hook can have here, in the order Gitea lists them (`Webhook.EventsArray`): the event types up to `release`. */
+const ORDER: readonly string[] = GITEA_HOOK_EVENT_TYPES.slice(0, GITEA_HOOK_EVENT_TYPES.indexOf('release') + 1);
+
+const ISSUE_EVENTS = GITEA_ISSUE_EVENT_TYPES;
 const REVIEW_EVENTS = ['pull_request_review_approved', 'pull_request_review_rejected', 'pull_request_review_comment'];
-const PULL_EVENTS = [
-  'pull_request',
-  'pull_request_assign',
-  'pull_request_label',
-  'pull_request_milestone',
-  'pull_request_comment',
-  ...REVIEW_EVENTS,
-  'pull_request_sync',
-  'pull_request_review_request',
-];
+const PULL_EVENTS = GITEA_PULL_REQUEST_EVENT_TYPES;
 
 /**
  * The events a hook ends up with for the `events` list of a create or edit, as Gitea v1.25
@@ -54,7 +24,7 @@ export function expandHookEvents(events: unknown): string[] {
     else if (event === 'pull_request') PULL_EVENTS.forEach((e) => on.add(e));
     else if (event === 'pull_request_only') on.add('pull_request');
     else if (event === 'pull_request_review') REVIEW_EVENTS.forEach((e) => on.add(e));
-    else if ((ORDER as readonly string[]).includes(event) && event !== 'issues' && event !== 'pull_request') on.add(event);
+    else if (ORDER.includes(event) && event !== 'issues' && event !== 'pull_request') on.add(event);
   }
   return ORDER.filter((e) => on.has(e));
 }
