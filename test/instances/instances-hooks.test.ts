@@ -168,4 +168,12 @@ describe('kugetsu hooks install|list|test --instance', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no instance called "nowhere"[\s\S]*company, codeberg/);
   });
+
+  it("a refused token is blamed on the instance's token_env variable, not on GITEA_TOKEN", async () => {
+    const { env } = await twoInstances();
+    const refused = await run({ ...env, CODEBERG_TOKEN: 'not-the-token' }, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("→ the token in the instance's token_env variable is not accepted");
+    expect(refused.err).not.toContain('GITEA_TOKEN');
+  });
 });
