@@ -1,46 +1,19 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { startForge, writeInstancesFile } from './support/forges.js';
 import { runCli } from '../../src/cli/main.js';
-import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
 import { closedPort, tempDir, testContext } from '../cli/support/cli-kit.js';
-
-const servers: FakeGiteaServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function forge(token: string, botLogin: string, flavour: 'gitea' | 'forgejo'): Promise<FakeGiteaServer> {
-  const server = await startFakeGiteaServer({ token, botLogin, flavour });
-  servers.push(server);
-  return server;
-}
 
 /** Two fakes (a Gitea and a Forgejo) and an instance on a port nothing listens on, in an instances file. */
 async function threeInstances() {
-  const a = await forge('token-of-a', 'gitea-bot', 'gitea');
-  const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
+  const a = await startForge('token-of-a', 'gitea-bot', 'gitea');
+  const b = await startForge('token-of-b', 'forgejo-bot', 'forgejo');
   const dead = `http://127.0.0.1:${await closedPort()}`;
   const dir = tempDir();
-  const file = path.join(dir, 'instances.yaml');
-  writeFileSync(
-    file,
-    [
-      'instances:',
-      '  - name: company',
-      `    url: ${a.url}`,
-      '    kind: gitea',
-      '    token_env: COMPANY_TOKEN',
-      '  - name: codeberg',
-      `    url: ${b.url}`,
-      '    kind: forgejo',
-      '    token_env: CODEBERG_TOKEN',
-      '  - name: gone',
-      `    url: ${dead}`,
-      '    token_env: GONE_TOKEN',
-      '',
-    ].join('\n'),
-  );
+  const file = writeInstancesFile(dir, [
+    { name: 'company', url: a.url, kind: 'gitea', tokenEnv: 'COMPANY_TOKEN' },
+    { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
+    { name: 'gone', url: dead, tokenEnv: 'GONE_TOKEN' },
+  ]);
   const env = { KUGETSU_INSTANCES_FILE: file, COMPANY_TOKEN: 'token-of-a', CODEBERG_TOKEN: 'token-of-b', GONE_TOKEN: 'whatever', KUGETSU_STATE_DIR: dir };
   return { a, b, dead, env };
 }
@@ -74,7 +47,7 @@ describe('kugetsu instances list', () => {
   });
 
   it('without an instances file lists the one instance of GITEA_URL, named gitea', async () => {
-    const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+    const a = await startForge('token-of-a', 'gitea-bot', 'gitea');
     const ctx = testContext({ GITEA_URL: a.url, GITEA_TOKEN: 'token-of-a', KUGETSU_STATE_DIR: tempDir() });
     expect(await runCli(['node', 'kugetsu', 'instances', 'list', '--json'], ctx)).toBe(0);
     expect(JSON.parse(ctx.output.stdout.join('\n'))).toMatchObject({ ok: true, instances: [{ name: 'gitea', url: a.url, kind: 'gitea', reachable: true, user: 'gitea-bot' }] });

@@ -1,21 +1,14 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { startForge, writeInstancesFile } from './support/forges.js';
 import type { DoctorCheck } from '../../src/cli/doctor-check.js';
 import { doctorCommand } from '../../src/cli/doctor-command.js';
 import { runCli } from '../../src/cli/main.js';
-import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
+import type { FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
 import { closedPort, tempDir, testContext } from '../cli/support/cli-kit.js';
 
-const servers: FakeGiteaServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
 async function forge(token: string, botLogin: string, flavour: 'gitea' | 'forgejo'): Promise<FakeGiteaServer> {
-  const server = await startFakeGiteaServer({ token, botLogin, flavour });
+  const server = await startForge(token, botLogin, flavour);
   server.fake.addRepo({ owner: 'acme', name: 'app' });
-  servers.push(server);
   return server;
 }
 
@@ -31,22 +24,10 @@ describe('kugetsu doctor with an instances file', () => {
     const a = await forge('token-of-a', 'gitea-bot', 'gitea');
     const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
     const dir = tempDir();
-    const file = path.join(dir, 'instances.yaml');
-    writeFileSync(
-      file,
-      [
-        'instances:',
-        '  - name: company',
-        `    url: ${a.url}`,
-        '    token_env: COMPANY_TOKEN',
-        '    secret_env: COMPANY_SECRET',
-        '  - name: codeberg',
-        `    url: ${b.url}`,
-        '    kind: forgejo',
-        '    token_env: CODEBERG_TOKEN',
-        '',
-      ].join('\n'),
-    );
+    const file = writeInstancesFile(dir, [
+      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
+      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
+    ]);
     const env = {
       KUGETSU_INSTANCES_FILE: file,
       COMPANY_TOKEN: 'token-of-a',
@@ -85,12 +66,11 @@ describe('kugetsu doctor with an instances file', () => {
   it('an unreachable instance fails its own line and the others are still checked', async () => {
     const a = await forge('token-of-a', 'gitea-bot', 'gitea');
     const dir = tempDir();
-    const file = path.join(dir, 'instances.yaml');
     const dead = `http://127.0.0.1:${await closedPort()}`;
-    writeFileSync(
-      file,
-      ['instances:', '  - name: gone', `    url: ${dead}`, '    token_env: T', '  - name: company', `    url: ${a.url}`, '    token_env: COMPANY_TOKEN', ''].join('\n'),
-    );
+    const file = writeInstancesFile(dir, [
+      { name: 'gone', url: dead, tokenEnv: 'T' },
+      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN' },
+    ]);
     const { code, byName } = await doctor({ KUGETSU_INSTANCES_FILE: file, T: 'x', COMPANY_TOKEN: 'token-of-a', KUGETSU_STATE_DIR: dir, PORT: String(await closedPort()) });
     expect(code).toBe(1);
     expect(byName['instance gone']).toMatchObject({ status: 'fail' });

@@ -1,30 +1,21 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { startForge, writeInstancesFile } from './support/forges.js';
 import { KUGETSU_HOOK_EVENTS } from '../../src/admin/hook-spec.js';
 import { storedSecretsFor } from '../../src/admin/stored-secrets.js';
 import { runCli } from '../../src/cli/main.js';
 import { expandHookEvents } from '../../src/sandbox/fake-gitea-hook-events.js';
-import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
+import type { FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openStore } from '../../src/open-store.js';
 import { createService } from '../../src/service.js';
 import { onCleanup, serveApp, tempDir, testContext } from '../cli/support/cli-kit.js';
 import { memoryLogger } from '../support/test-logger.js';
 
-const servers: FakeGiteaServer[] = [];
 /** The Authorization header of every request each fake received, by its URL. */
 const auth = new Map<string, string[]>();
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
 async function forge(token: string, botLogin: string, flavour: 'gitea' | 'forgejo'): Promise<FakeGiteaServer> {
   const seen: string[] = [];
-  const server = await startFakeGiteaServer({
-    token,
-    botLogin,
-    flavour,
+  const server = await startForge(token, botLogin, flavour, {
     rewrite: async (request) => {
       seen.push(request.headers.get('authorization') ?? '');
       return request;
@@ -32,7 +23,6 @@ async function forge(token: string, botLogin: string, flavour: 'gitea' | 'forgej
   });
   auth.set(server.url, seen);
   server.fake.addRepo({ owner: 'acme', name: 'app' });
-  servers.push(server);
   return server;
 }
 
@@ -41,23 +31,10 @@ async function twoInstances() {
   const a = await forge('token-of-a', 'gitea-bot', 'gitea');
   const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
   const dir = tempDir();
-  const file = path.join(dir, 'instances.yaml');
-  writeFileSync(
-    file,
-    [
-      'instances:',
-      '  - name: company',
-      `    url: ${a.url}`,
-      '    token_env: COMPANY_TOKEN',
-      '    secret_env: COMPANY_SECRET',
-      '  - name: codeberg',
-      `    url: ${b.url}`,
-      '    kind: forgejo',
-      '    token_env: CODEBERG_TOKEN',
-      '    secret_env: CODEBERG_SECRET',
-      '',
-    ].join('\n'),
-  );
+  const file = writeInstancesFile(dir, [
+    { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
+    { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN', secretEnv: 'CODEBERG_SECRET' },
+  ]);
   const env = {
     KUGETSU_INSTANCES_FILE: file,
     COMPANY_TOKEN: 'token-of-a',

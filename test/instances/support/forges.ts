@@ -1,0 +1,39 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startFakeGiteaServer, type FakeGiteaServer } from '../../../src/sandbox/fake-gitea-server.js';
+import { onCleanup } from '../../cli/support/cli-kit.js';
+
+/** A fake Gitea (or Forgejo) on 127.0.0.1 accepting `token` as `botLogin`, closed after the test. */
+export async function startForge(
+  token: string,
+  botLogin: string,
+  flavour: 'gitea' | 'forgejo',
+  options: Omit<Parameters<typeof startFakeGiteaServer>[0] & object, 'token' | 'botLogin' | 'flavour'> = {},
+): Promise<FakeGiteaServer> {
+  const server = await startFakeGiteaServer({ ...options, token, botLogin, flavour });
+  onCleanup(() => server.close());
+  return server;
+}
+
+/** One instance of an instances file, as its YAML keys say it (`kind`, `secret_env` left out when absent). */
+export interface InstanceEntry {
+  name: string;
+  url: string;
+  kind?: 'gitea' | 'forgejo';
+  tokenEnv: string;
+  secretEnv?: string;
+}
+
+/** Writes `<dir>/instances.yaml` listing `entries` in order; returns its path. */
+export function writeInstancesFile(dir: string, entries: readonly InstanceEntry[]): string {
+  const file = path.join(dir, 'instances.yaml');
+  const lines = ['instances:'];
+  for (const e of entries) {
+    lines.push(`  - name: ${e.name}`, `    url: ${e.url}`);
+    if (e.kind) lines.push(`    kind: ${e.kind}`);
+    lines.push(`    token_env: ${e.tokenEnv}`);
+    if (e.secretEnv) lines.push(`    secret_env: ${e.secretEnv}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
