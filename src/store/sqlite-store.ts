@@ -181,12 +181,12 @@ class SqliteJobStore implements SqliteStore {
     if (request.slots <= 0) return Promise.resolve([]);
     return this.group
       .run(() =>
-        this.moving((): Job[] => {
+        this.moving((): { claimed: Job[]; items: number } => {
           const nowMs = request.now ?? this.now().getTime();
           const nowIso = new Date(nowMs).toISOString();
           const running = this.s.runningCount.get()?.n ?? 0;
           const room = request.globalMax === undefined ? request.slots : Math.min(request.slots, request.globalMax - running);
-          if (room <= 0) return [];
+          if (room <= 0) return { claimed: [], items: 0 };
           // The oldest candidates (one per issue), the worker's own worktrees first among them.
           const window = this.s.candidates.all(nowMs, Math.max(room * 4, 20)).map(jobFromRow);
           const ordered = request.prefer ? [...window.filter((j) => request.prefer!(j)), ...window.filter((j) => !request.prefer!(j))] : window;
