@@ -194,11 +194,24 @@ export const reviewSchema = z
   );
 
 /**
+ * A timeline page's body: a JSON array, or `null` for an empty page — Gitea (v1.25) and Forgejo
+ * (v15) both build the page as a nil Go slice (`routers/api/v1/repo/issue_comment.go`
+ * `ListIssueCommentsAndTimeline`: `var apiComments []*api.TimelineComment`), which encodes as `null`
+ * when no entry is left (past the last page, or an issue without timeline entries).
+ */
+export function timelinePage<T extends z.ZodType>(entry: T) {
+  return z
+    .array(entry)
+    .nullable()
+    .transform((entries): z.output<T>[] => entries ?? []);
+}
+
+/**
  * swagger `TimelineComment` as a page of the timeline: every entry counts (its `type` is checked),
  * and the plain comments (`type: "comment"`) are read as {@link GiteaComment}s — a malformed
- * comment entry fails the page like any malformed body.
+ * comment entry fails the page like any malformed body. An empty page may be `null` (see {@link timelinePage}).
  */
-export const timelineCommentPageSchema = z.array(z.looseObject({ type: z.string() })).transform((entries, ctx) => {
+export const timelineCommentPageSchema = timelinePage(z.looseObject({ type: z.string() })).transform((entries, ctx) => {
   const comments: GiteaComment[] = [];
   for (const entry of entries) {
     if (entry.type !== 'comment') continue;
