@@ -58,11 +58,16 @@ const PullRequest = z.object({
 /** swagger `RepoCollaboratorPermission` (`permission` is `AccessMode.ToString()`). */
 const Permission = z.object({ permission: z.enum(['none', 'read', 'write', 'admin', 'owner']) });
 
-/** swagger `Hook` (`config` holds `url` and `content_type`; the secret is never returned). */
+/**
+ * swagger `Hook` (`config` holds `url` and `content_type`; the secret is never returned). Forgejo (v15 `modules/structs/hook.go`) also has top-level `url` and
+ * `content_type` and calls `config` deprecated: those are read when `config` lacks them.
+ */
 const Hook = z.object({
   id: z.number().int(),
   type: z.string(),
   config: z.record(z.string(), z.string()).nullish(),
+  url: z.string().nullish(),
+  content_type: z.string().nullish(),
   events: z.array(z.string()).nullish(),
   active: z.boolean(),
   branch_filter: z.string().nullish(),
@@ -160,8 +165,8 @@ export const hookSchema = Hook.transform(
   (h): GiteaHook => ({
     id: h.id,
     type: h.type,
-    url: h.config?.['url'] ?? '',
-    contentType: h.config?.['content_type'] ?? '',
+    url: h.config?.['url'] ?? h.url ?? '',
+    contentType: h.config?.['content_type'] ?? h.content_type ?? '',
     events: h.events ?? [],
     active: h.active,
     branchFilter: h.branch_filter ?? '',
