@@ -246,7 +246,8 @@ export class FakeGiteaJson {
       ...(forgejo ? { url: hook.url } : {}),
       config: forgejo ? { url: hook.url, content_type: hook.contentType } : { url: hook.url, content_type: hook.contentType, http_method: 'post' },
       events: hook.events,
-      authorization_header: '',
+      // The header the hook sends (`ToHook`: `w.HeaderAuthorization()`), as Gitea and Forgejo answer it.
+      authorization_header: hook.authorizationHeader,
       ...(forgejo ? { content_type: hook.contentType, metadata: null } : {}),
       active: hook.active,
       updated_at: giteaTime(hook.updatedAt),

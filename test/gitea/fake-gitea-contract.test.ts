@@ -216,6 +216,16 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
       expect(fake.repo(R).hooks[0]?.secret).toBe('s1');
     });
 
+    it('authorization_header is answered as set, and a PATCH without it clears it (Gitea and Forgejo editHook always set it)', async () => {
+      const made = await callFake(fake, 'POST', `${P}/hooks`, { ...create, authorization_header: 'Bearer x' });
+      expect(made.json).toMatchObject({ authorization_header: 'Bearer x' });
+      const id = (made.json as { id: number }).id;
+      const kept = await callFake(fake, 'PATCH', `${P}/hooks/${id}`, { events: ['issues'], authorization_header: 'Bearer y' });
+      expect(kept.json).toMatchObject({ authorization_header: 'Bearer y' });
+      const cleared = await callFake(fake, 'PATCH', `${P}/hooks/${id}`, { events: ['issues'] });
+      expect(cleared.json).toMatchObject({ authorization_header: '' });
+    });
+
     it('`issues` enables every issue sub-event; `pull_request` includes PR comments and reviews', async () => {
       const res = await callFake(fake, 'POST', `${P}/hooks`, { ...create, events: ['issues', 'pull_request'] });
       expect((res.json as { events: string[] }).events).toEqual(expect.arrayContaining(['issue_comment', 'issue_label', 'pull_request_comment', 'pull_request_review_rejected']));
