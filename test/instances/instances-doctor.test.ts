@@ -3,6 +3,8 @@ import { startForge, writeInstancesFile } from './support/forges.js';
 import type { DoctorCheck } from '../../src/cli/doctor-check.js';
 import { doctorCommand } from '../../src/cli/doctor-command.js';
 import { runCli } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openStore } from '../../src/open-store.js';
 import type { FakeGiteaServer } from '../../src/sandbox/fake-gitea-server.js';
 import { closedPort, tempDir, testContext } from '../cli/support/cli-kit.js';
 
@@ -138,6 +140,48 @@ describe('kugetsu doctor with an instances file', () => {
     const same = await doctorWith(env, 'https://k.example.com');
     expect(same.byName['hook acme/app (codeberg)']).toMatchObject({ status: 'ok' });
     expect(same.byName['hook acme/app (company)']).toMatchObject({ status: 'fail' });
+  });
+
+  it("a repository kugetsu's database knows on the Forgejo instance is checked there, not on the first instance", async () => {
+    const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+    const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
+    b.fake.addRepo({ owner: 'team', name: 'site' });
+    const dir = tempDir();
+    const file = writeInstancesFile(dir, [
+      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
+      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN', secretEnv: 'CODEBERG_SECRET' },
+    ]);
+    const env = {
+      KUGETSU_INSTANCES_FILE: file,
+      COMPANY_TOKEN: 'token-of-a',
+      COMPANY_SECRET: 'secret-a',
+      CODEBERG_TOKEN: 'token-of-b',
+      CODEBERG_SECRET: 'secret-b',
+      KUGETSU_STATE_DIR: dir,
+      PORT: String(await closedPort()),
+    };
+    // The database as `kugetsu serve` leaves it after a delivery from each instance.
+    const config = loadConfig({ ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']) }, dir);
+    const store = await openStore(config);
+    const host = new URL(b.url).host;
+    await store.rememberRepo({
+      owner: 'team',
+      name: 'site',
+      fullName: 'team/site',
+      cloneUrl: `${b.url}/team/site.git`,
+      defaultBranch: 'main',
+      htmlUrl: `${b.url}/team/site`,
+      instance: 'codeberg',
+      host,
+    });
+    await store.rememberRepo({ owner: 'acme', name: 'app', fullName: 'acme/app', cloneUrl: `${a.url}/acme/app.git`, defaultBranch: 'main', htmlUrl: `${a.url}/acme/app` });
+    await store.close();
+
+    const { byName } = await doctor(env);
+    expect(byName['hook team/site (codeberg)']).toMatchObject({ status: 'fail', detail: 'no hook posts to a /webhooks/codeberg URL' });
+    expect(byName['hook team/site (company)']).toBeUndefined();
+    expect(byName['hook acme/app (company)']).toMatchObject({ status: 'fail' });
+    expect(byName['hook acme/app (codeberg)']).toBeUndefined();
   });
 
   it('an unreachable instance fails its own line and the others are still checked', async () => {
