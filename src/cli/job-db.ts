@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../store/sqlite-driver.js';
 import type { DatabaseSetting } from '../config/config.js';
 import { openPostgresStore } from '../engine-postgres/open-postgres-store.js';
 import { SchemaVersionError } from '../engine-postgres/schema-version-error.js';

@@ -1,7 +1,8 @@
 import { instancePrefix } from '../domain/repo-ref.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Database } from './sqlite-driver.js';
 import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
@@ -101,12 +102,12 @@ class SqliteJobStore implements SqliteStore {
   private readonly outputMaxBytes: number;
   private readonly outputs = new OutputAnnouncer((jobId) => this.emit({ kind: 'output', jobId }));
   /** Search statements by their SQL (a handful of filter shapes in practice). */
-  private readonly searches = new Map<string, Database.Statement<unknown[], CandidateRow>>();
+  private readonly searches = new Map<string, BetterSqlite3.Statement<unknown[], CandidateRow>>();
   /** History rows written so far (a write that moved it made a transition: `changed`). */
   private transitions = 0;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: BetterSqlite3.Database,
     options: SqliteStoreOptions,
     readonly openedAtVersion: number,
   ) {

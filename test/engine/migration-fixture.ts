@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { Database } from '../../src/store/sqlite-driver.js';
 import { POSTGRES_MIGRATIONS } from '../../src/engine-postgres/postgres-schema.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { adminQuery } from '../support/postgres.js';

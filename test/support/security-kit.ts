@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/store/sqlite-driver.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import { createService, type Service } from '../../src/service.js';

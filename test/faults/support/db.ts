@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Database } from '../../../src/store/sqlite-driver.js';
 import type { Job, JobState } from '../../../src/store/job.js';
 import type { JobEvent } from '../../../src/store/job-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
@@ -62,7 +63,7 @@ export function liveCounts(file: string): LiveCounts | undefined {
 }
 
 /** Runs `read` on a read-only connection to `file` and closes it. */
-function withReadOnly<T>(file: string, read: (db: Database.Database) => T): T {
+function withReadOnly<T>(file: string, read: (db: BetterSqlite3.Database) => T): T {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 2000');
