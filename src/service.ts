@@ -431,8 +431,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   // The dashboard and its API, on the ingress's port (a `kugetsu worker` serves none).
   if (role !== 'worker') {
     const access = new ViewerAccess({
-      role: (repo, login) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.role(repo, login)),
-      authorize: (repo, actor) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole)),
+      // Each repository's role check goes to its own instance, with that instance's token.
+      role: (repo, login) => inRepoInstance(repo, () => authorizer.role(repo, login)),
+      authorize: (repo, actor) => inRepoInstance(repo, () => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole)),
     });
     const data = createDashboardData({
       reader: store,

@@ -7,6 +7,7 @@ import { isActive, type Job, type JobState } from '../store/job.js';
 import type { JobBrowser } from '../engine/job-browser.js';
 import type { JobOutput } from '../engine/job-output.js';
 import { JOB_STATES } from '../domain/job-state.js';
+import { instancePrefix } from '../domain/repo-ref.js';
 import type { ActionOutcome, JobDetail, JobFilter, JobList, JobPermissions, LogChunk, Overview, PageRequest, QueueLane, QueuePlace, WorkerSlots } from './dashboard-types.js';
 import { jobRow } from './job-view.js';
 import type { ViewerAccess } from './viewer-access.js';
@@ -65,14 +66,14 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
   const { reader, redact, access } = deps;
   const row = (job: Job) => jobRow(job, redact, now());
 
-  /** Keeps the jobs whose repository the viewer may read (one check per repository). */
+  /** Keeps the jobs whose repository the viewer may read (one check per repository of each instance). */
   const visible = async (viewer: Viewer, jobs: Job[]): Promise<Job[]> => {
     if (viewer.kind === 'admin') return jobs;
     if (viewer.kind !== 'person') return [];
     const verdict = new Map<string, Promise<boolean>>();
     const keep = await Promise.all(
       jobs.map((job) => {
-        const key = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+        const key = `${instancePrefix(job.repo)}${job.repo.owner}/${job.repo.name}`.toLowerCase();
         if (!verdict.has(key)) verdict.set(key, access.canRead(viewer, job.repo));
         return verdict.get(key)!;
       }),
