@@ -445,6 +445,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         return inRepoInstance(job.repo, () => control.handle({ action: 'retry', request }, source));
       },
       prompt: (job) => readPrompt(config.stateDir, job),
+      ...(instances.several ? { firstHost: instances.first.host } : {}),
     });
     const oauth = config.web?.oauth;
     app.route(

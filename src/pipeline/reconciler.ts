@@ -1,4 +1,4 @@
-import { instancePrefix, isSafeRepoRef, type RepoRef } from '../domain/repo-ref.js';
+import { instancePrefix, isSafeRepoRef, repoLabel, type RepoRef } from '../domain/repo-ref.js';
 import { commentEventKey } from '../events/event-key.js';
 import { issueKey } from '../domain/issue-key.js';
 import { parseCommand } from '../triggers/parse-command.js';
@@ -68,7 +68,7 @@ export class Reconciler {
         report.admitted += await within(repo, async (r) => (await this.labels(r)) + (await this.comments(r)));
       } catch (err) {
         report.errors++;
-        this.deps.logger.warn({ err, repo: `${repo.owner}/${repo.name}` }, 'reconciliation of a repository failed; it is tried again on the next pass');
+        this.deps.logger.warn({ err, repo: repoLabel(repo) }, 'reconciliation of a repository failed; it is tried again on the next pass');
       }
     }
     if (report.admitted > 0) this.deps.logger.info(report, 'reconciliation admitted missed work');
