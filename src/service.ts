@@ -334,7 +334,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     logger,
     settingsFor,
     botUserId,
-    configuredRepos: config.repos,
+    // `host/owner/repo` entries live on the instance of that host (load-config checked it exists).
+    configuredRepos: config.repos.map(({ host, ...repo }) => {
+      const instance = instances.all.find((i) => i.host === host) ?? instances.first;
+      return instances.tag({ ...repo, fullName: `${repo.owner}/${repo.name}`, cloneUrl: '', defaultBranch: '', htmlUrl: '' }, instance);
+    }),
     ...(instances.several
       ? {
           within: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => {

@@ -59,13 +59,20 @@ async function side(name: string, flavour: 'gitea' | 'forgejo', dir: string): Pr
 
 /**
  * Starts both forges and a service over them (stopped after the test). `env` adds to the
- * service's environment (e.g. `KUGETSU_REPOS`, `KUGETSU_WEBHOOKS_DIR`); `overrides` to its wiring.
+ * service's environment (e.g. `KUGETSU_WEBHOOKS_DIR`); `overrides` to its wiring;
+ * `options.beforeStart` seeds the forges before the service exists (what happened while kugetsu
+ * was down) and may return more environment (e.g. `KUGETSU_REPOS` naming their hosts).
  * The agent is the fake agent writing `out.txt`.
  */
-export async function twoInstances(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TwoInstances> {
+export async function twoInstances(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+  options: { beforeStart?: (sides: { a: Side; b: Side; dir: string }) => Record<string, string> | undefined } = {},
+): Promise<TwoInstances> {
   const dir = tempDir('kugetsu-two-');
   const a = await side('company', 'gitea', dir);
   const b = await side('codeberg', 'forgejo', dir);
+  const more = options.beforeStart?.({ a, b, dir }) ?? {};
   const file = writeInstancesFile(dir, [
     { name: a.name, url: a.server.url, kind: 'gitea', tokenEnv: 'A_TOKEN', secretEnv: 'A_SECRET' },
     { name: b.name, url: b.server.url, kind: 'forgejo', tokenEnv: 'B_TOKEN', secretEnv: 'B_SECRET' },
@@ -83,6 +90,7 @@ export async function twoInstances(env: Record<string, string> = {}, overrides: 
       KUGETSU_RECONCILE_INTERVAL_S: '0',
       PATH: process.env.PATH,
       ...env,
+      ...more,
     },
     dir,
   );
