@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
+import { issueKey } from '../../src/domain/issue-key.js';
 import { tempDir } from '../cli/support/cli-kit.js';
 import { writeInstancesFile } from './support/forges.js';
 import { labelledIssue, twoInstances, until } from './support/two-services.js';
@@ -20,13 +21,13 @@ describe('KUGETSU_REPOS with two instances', { timeout: 120_000 }, () => {
       },
     );
     const { a, b, service } = world;
-    await until('the reconciler to admit B’s issue', async () => (await service.store.listByIssue(`${hostB}/acme/app#1`)).length === 1);
-    const [job] = await service.store.listByIssue(`${hostB}/acme/app#1`);
+    await until('the reconciler to admit B’s issue', async () => (await service.store.listByIssue(issueKey('acme', 'app', 1, hostB))).length === 1);
+    const [job] = await service.store.listByIssue(issueKey('acme', 'app', 1, hostB));
     expect(job?.repo.instance).toBe(b.name);
     expect(job?.repo.host).toBe(b.host);
     expect(job?.trigger).toBe('label');
     // Nothing on A: its acme/app has no labelled issue.
-    expect(await service.store.listByIssue(`${a.host}/acme/app#1`)).toEqual([]);
+    expect(await service.store.listByIssue(issueKey('acme', 'app', 1, a.host))).toEqual([]);
     // B's repository and issues were read on B with B's token; A was asked about its own only, with its own.
     const onB = b.calls.filter((c) => c.path.startsWith('/api/v1/repos/acme/app'));
     expect(onB.map((c) => c.path)).toEqual(expect.arrayContaining(['/api/v1/repos/acme/app', expect.stringMatching(/^\/api\/v1\/repos\/acme\/app\/issues\?/)]));
