@@ -34,6 +34,15 @@ describe('repository names with two instances', { timeout: 120_000 }, () => {
       const one = await api<{ jobs: Array<{ id: string }> }>(world, `/api/jobs?repo=${side.host}/acme/app`);
       expect([one.status, one.body.jobs.map((j) => j.id)]).toEqual([200, [side === a ? ra.json.job : rb.json.job]]);
     }
+    // The history page takes the same host/owner/name (the overview's waiting table links to it).
+    for (const side of [a, b]) {
+      const page = await world.service.app.request(`/history?repo=${encodeURIComponent(`${side.host}/acme/app`)}`, {
+        headers: { authorization: `Bearer ${ensureAdminToken(world.config.stateDir)}` },
+      });
+      const html = await page.text();
+      const [mine, other] = side === a ? [ra.json.job, rb.json.job] : [rb.json.job, ra.json.job];
+      expect([page.status, html.includes(`href="/jobs/${mine}"`), html.includes(`href="/jobs/${other}"`)]).toEqual([200, true, false]);
+    }
     const overview = await api<Overview>(world, '/api/overview');
     expect(overview.body.waiting.map((w) => [w.repo, w.count]).sort()).toEqual(
       [
