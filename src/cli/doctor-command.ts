@@ -70,7 +70,7 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
       const token = firstChecked ?? (await checkToken(access));
       if (!firstChecked) checks.push(token);
       if (token.status === 'ok') {
-        const targets = await knownTargets(settings.stateDir, ctx.env, database);
+        const targets = await knownTargets(settings.stateDir, ctx.env, database, new URL(access.baseUrl).host.toLowerCase());
         checks.push(await checkScopes(access, targets));
         for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, first.secrets, ctx.env), first));
       }
@@ -92,16 +92,20 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
   return failed === 0 ? EXIT.ok : EXIT.error;
 }
 
-/** Repositories and organisations to check: `KUGETSU_REPOS`, the database's repositories, stored secrets. */
-async function knownTargets(stateDir: string, env: Record<string, string | undefined>, database: DatabaseSetting | undefined): Promise<HookTarget[]> {
+/**
+ * Repositories and organisations of the first instance (host `firstHost`) to check: `KUGETSU_REPOS`
+ * (unqualified entries and those of that host), the database's repositories of that instance, stored secrets.
+ */
+async function knownTargets(stateDir: string, env: Record<string, string | undefined>, database: DatabaseSetting | undefined, firstHost: string): Promise<HookTarget[]> {
   const keys = new Set<string>();
   const repos = envSchema.shape.KUGETSU_REPOS.safeParse(env['KUGETSU_REPOS']);
-  if (repos.success) for (const r of repos.data) keys.add(`${r.owner}/${r.name}`.toLowerCase());
+  if (repos.success) for (const r of repos.data) if (r.host === undefined || r.host === firstHost) keys.add(`${r.owner}/${r.name}`.toLowerCase());
   try {
     if (database && (database.kind === 'postgres' || readSchemaVersion(database.file) !== undefined)) {
       const store = await openJobDb(database);
       try {
-        for (const r of await store.knownRepos()) keys.add(`${r.owner}/${r.name}`.toLowerCase());
+        // Repositories of the other instances (`instance` set) are not on the first.
+        for (const r of await store.knownRepos()) if (!r.instance) keys.add(`${r.owner}/${r.name}`.toLowerCase());
       } finally {
         await store.close();
       }

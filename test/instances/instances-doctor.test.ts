@@ -78,4 +78,27 @@ describe('kugetsu doctor with an instances file', () => {
     expect(byName['token gone']).toBeUndefined();
     expect(byName['token company']!.detail).toMatch(/@gitea-bot/);
   });
+
+  it("checks hooks on the first instance only of its own repositories: a KUGETSU_REPOS entry of another instance's host is not looked for on the first", async () => {
+    const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+    const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
+    b.fake.addRepo({ owner: 'acme', name: 'only-b' });
+    const dir = tempDir();
+    const file = writeInstancesFile(dir, [
+      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
+      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
+    ]);
+    const { byName } = await doctor({
+      KUGETSU_INSTANCES_FILE: file,
+      COMPANY_TOKEN: 'token-of-a',
+      COMPANY_SECRET: 'secret-a',
+      CODEBERG_TOKEN: 'token-of-b',
+      KUGETSU_STATE_DIR: dir,
+      KUGETSU_REPOS: `acme/app,${new URL(b.url).host}/acme/only-b,${new URL(a.url).host}/acme/web`,
+      PORT: String(await closedPort()),
+    });
+    expect(byName['hook acme/app']).toMatchObject({ status: 'fail' });
+    expect(byName['hook acme/web']).toBeDefined();
+    expect(byName['hook acme/only-b']).toBeUndefined();
+  });
 });
