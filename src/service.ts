@@ -8,6 +8,7 @@ import type { AgentAdapter } from './agents/types.js';
 import type { Config } from './config/config.js';
 import { InstanceRegistry } from './gitea/instance-registry.js';
 import { configuredInstances } from './config/configured-instances.js';
+import { configSecrets } from './config/config-secrets.js';
 import { workspacePerInstance } from './workspace/workspace-per-instance.js';
 import { createGiteaClient } from './gitea/create-gitea-client.js';
 import type { GiteaClient } from './gitea/types.js';
@@ -124,34 +125,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const role = overrides.role ?? 'all';
   // Per-repository settings of the instance the current work is for (a host-qualified
   // `repository: host/owner/*` applies on that instance only); called only after `instances` is built.
-  // A name of `configured()`: `owner/repo`, `owner/*`, or `host/owner/…` (settings of that instance).
-  const settingsOfConfigured = (name: string) => {
-    const parts = name.split('/');
-    return parts.length === 3 ? config.repoSettings.settingsFor(parts[1]!, parts[2]!, parts[0]) : config.repoSettings.settingsFor(parts[0]!, parts[1]!);
-  };
   const settingsFor = (owner: string, repo: string): ReturnType<Config['repoSettings']['settingsFor']> => config.repoSettings.settingsFor(owner, repo, instances.current().host);
-  // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
   const instanceSettings = configuredInstances(config);
-  const buildRedactor = () =>
-    createRedactor([
-      config.giteaToken,
-      ...instanceSettings.flatMap((i) => [i.token, ...i.secrets]),
-      ...config.webhookSecrets,
-      ...Object.values(config.repoSecrets).flat(),
-      config.webhookAuthorization,
-      ...(config.database.kind === 'postgres' ? config.database.secrets : []),
-      config.web?.oauth?.clientSecret,
-      config.web?.sessionSecret,
-      ...config.repoSettings.configured().flatMap((name) => settingsOfConfigured(name).secrets),
-      config.metricsToken,
-      config.notify.secret,
-      // A receiver URL may carry a token (Slack, ntfy): masked like a secret.
-      ...config.notify.urls,
-      ...config.repoSettings.configured().flatMap((name) => {
-        const notify = settingsOfConfigured(name).notify;
-        return [notify.secret, ...notify.urls];
-      }),
-    ]);
+  // Rebuilt when the per-repository settings are reloaded (their secrets are masked too).
+  const buildRedactor = () => createRedactor(configSecrets(config));
   let currentRedact = buildRedactor();
   const redact = (text: string) => currentRedact(text);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, redact });

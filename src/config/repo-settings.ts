@@ -88,6 +88,6 @@ export interface RepoSettings {
 export interface RepoSettingsSource {
   /** Resolved settings (frozen; names compared case-insensitively); a precomputed lookup that never throws. */
   settingsFor(owner: string, repo: string, host?: string): RepoSettings;
-  /** Repositories (`owner/repo`, or `owner/*`) that have their own file. */
+  /** Repositories that have their own file: `owner/repo`, `owner/*`, or `host/owner/…` (one instance's). */
   configured(): string[];
 }
