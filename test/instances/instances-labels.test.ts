@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ensureAdminToken } from '../../src/admin/admin-token.js';
 import { KugetsuMetrics } from '../../src/metrics/kugetsu-metrics.js';
+import { notificationPayload } from '../../src/report/notification-items.js';
 import type { Overview, QueueLane } from '../../src/web/dashboard-types.js';
 import { memoryLogger } from '../support/test-logger.js';
 import { labelledIssue, twoInstances, until, type TwoInstances } from './support/two-services.js';
@@ -50,6 +51,14 @@ describe('repository names with two instances', { timeout: 120_000 }, () => {
         [`${b.host}/acme/app`, 1],
       ].sort(),
     );
+    // Job notifications say which instance the repository is on.
+    for (const [side, id] of [
+      [a, ra.json.job],
+      [b, rb.json.job],
+    ] as const) {
+      const payload = notificationPayload('queued', 'd', (await world.service.store.get(id!))!);
+      expect([payload.job.repository, payload.job.host]).toEqual(['acme/app', side.host]);
+    }
     const queue = await api<{ lanes: QueueLane[] }>(world, '/api/queue');
     expect(queue.body.lanes.map((l) => [l.issueKey, l.repo]).sort()).toEqual(
       [
