@@ -38,3 +38,11 @@ export function cliInstance(env: Record<string, string | undefined>, cwd: string
   if (!instance) throw new CliError(`no instance called "${name}"\n  → the configured instances are: ${all.map((i) => i.name).join(', ')}`);
   return { instance, secretPrefix: instance === all[0] ? '' : `@${instance.host}/` };
 }
+
+/**
+ * The webhook paths of kugetsu's own hooks on `chosen`'s instance: `/webhooks/<name>`, and for the
+ * first instance also `/webhooks/gitea` (which keeps serving it).
+ */
+export function kugetsuHookPaths(chosen: ChosenInstance): string[] {
+  return chosen.secretPrefix === '' ? ['/webhooks/gitea', `/webhooks/${chosen.instance.name}`] : [`/webhooks/${chosen.instance.name}`];
+}

@@ -5,6 +5,7 @@ import { type CliError, EXIT } from './cli-error.js';
 import { cliInstances } from './cli-instances.js';
 import { cliDatabase, giteaSettings, readCliSettings } from './cli-settings.js';
 import { checkInstance } from './doctor-instance-checks.js';
+import { checkInstanceHooks } from './doctor-instance-hooks.js';
 import { checkPostgresDatabase } from './doctor-postgres-check.js';
 import type { CommandContext } from './context.js';
 import { fail, type DoctorCheck } from './doctor-check.js';
@@ -13,6 +14,7 @@ import { checkSandbox } from './doctor-sandbox-check.js';
 import { checkAgent, checkConfig, checkGit, checkRipgrep, checkServer, checkStateDir } from './doctor-local-checks.js';
 import { openJobDb, readSchemaVersion } from './job-db.js';
 import type { DatabaseSetting } from '../config/config.js';
+import type { RepoRef } from '../domain/repo-ref.js';
 import { webhookUrl } from './hooks-install-command.js';
 import { printJson } from './output.js';
 
@@ -22,8 +24,10 @@ const MARK = { ok: '✓', fail: '✗', warn: '!' } as const;
  * `kugetsu doctor [--url <hook url>]`: checks the configuration, Gitea (reachable, the token's
  * user and scopes), the hook of every repository kugetsu knows (`KUGETSU_REPOS`, repositories in
  * the database, stored secrets), git, the agent binary, the agent sandbox (a real bubblewrap probe), ripgrep, the state dir and its database,
- * and whether a server answers locally. One line per check with ✓, ✗ or ! (a warning) and what to
- * fix. Returns 1 when any check failed, else 0.
+ * and whether a server answers locally. With `KUGETSU_INSTANCES_FILE` the Gitea checks run for
+ * every instance, each line naming it (`instance <name>`, `token <name>`, `webhook secret <name>`,
+ * `token scopes <name>`, `hook <target> (<name>)`; see `checkInstance`, `checkInstanceHooks`).
+ * One line per check with ✓, ✗ or ! (a warning) and what to fix. Returns 1 when any check failed, else 0.
  */
 export async function doctorCommand(options: { url?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
   const settings = readCliSettings(ctx.env, ctx.cwd);
@@ -37,42 +41,49 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
     // the configuration check names the bad KUGETSU_DATABASE_URL
   }
 
-  let access: { baseUrl: string; token: string; fetch?: typeof fetch } | undefined;
-  // An instances file: the first instance's checks passed (ok) or not, done with the others.
-  let firstChecked: DoctorCheck | undefined;
-  let first: { secrets: string[]; hookType: 'gitea' | 'forgejo'; paths: string[] } = { secrets: settings.webhookSecrets, hookType: 'gitea', paths: ['/webhooks/gitea'] };
   if (ctx.env['KUGETSU_INSTANCES_FILE']) {
-    // Several instances: each one's reachability, token user and webhook secret; hooks on the first.
+    // Several instances: each one's reachability, token user, webhook secret, token scopes and hooks.
     try {
       const instances = cliInstances(ctx.env, ctx.cwd);
+      const knownRepos = await knownDatabaseRepos(database);
       for (const [i, instance] of instances.entries()) {
         const own = await checkInstance(instance, i === 0 ? '' : `@${instance.host}/`, settings.stateDir, ctx.fetch);
         checks.push(...own);
-        if (i === 0) firstChecked = own.some((c) => c.name.startsWith('token ') && c.status === 'ok') ? own[0]! : fail('instance', 'the first instance failed', 'see above');
+        if (!own.some((c) => c.name === `token ${instance.name}` && c.status === 'ok')) continue;
+        checks.push(
+          ...(await checkInstanceHooks({
+            instance,
+            first: i === 0,
+            stateDir: settings.stateDir,
+            configuredRepos: configuredRepos(ctx.env, { host: instance.host, first: i === 0 }),
+            knownRepos,
+            url: options.url === undefined ? undefined : instanceHookUrl(options.url),
+            configuredSecret: (target) => hasConfiguredSecret(target, ctx.env),
+            fetch: ctx.fetch,
+          })),
+        );
       }
-      first = { secrets: instances[0]!.secrets, hookType: instances[0]!.kind, paths: ['/webhooks/gitea', `/webhooks/${instances[0]!.name}`] };
-      access = { baseUrl: instances[0]!.url, token: instances[0]!.token, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
     } catch (err) {
       checks.push(fail('instances', (err as CliError).message, 'fix KUGETSU_INSTANCES_FILE (README "Several instances")'));
     }
   } else {
+    let access: { baseUrl: string; token: string; fetch?: typeof fetch } | undefined;
     try {
       access = { ...giteaSettings(ctx.env), ...(ctx.fetch ? { fetch: ctx.fetch } : {}) };
     } catch (err) {
       checks.push(fail('gitea', (err as CliError).message.split('\n')[0]!, 'set GITEA_URL and GITEA_TOKEN'));
     }
-  }
-  if (access) {
-    // With an instances file the first instance's reachability and token were checked above.
-    const reach = firstChecked ?? (await checkGiteaVersion(access));
-    if (!firstChecked) checks.push(reach);
-    if (reach.status === 'ok') {
-      const token = firstChecked ?? (await checkToken(access));
-      if (!firstChecked) checks.push(token);
-      if (token.status === 'ok') {
-        const targets = await knownTargets(settings.stateDir, ctx.env, database, new URL(access.baseUrl).host.toLowerCase());
-        checks.push(await checkScopes(access, targets));
-        for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, first.secrets, ctx.env), first));
+    if (access) {
+      const reach = await checkGiteaVersion(access);
+      checks.push(reach);
+      if (reach.status === 'ok') {
+        const token = await checkToken(access);
+        checks.push(token);
+        if (token.status === 'ok') {
+          const targets = knownTargets(settings.stateDir, ctx.env, await knownDatabaseRepos(database));
+          checks.push(await checkScopes(access, targets));
+          for (const target of targets) checks.push(await checkHook(access, target, url, hasSecret(target, settings.stateDir, settings.webhookSecrets, ctx.env)));
+        }
       }
     }
   }
@@ -93,19 +104,22 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
 }
 
 /**
- * Repositories and organisations of the first instance (host `firstHost`) to check: `KUGETSU_REPOS`
- * (unqualified entries and those of that host), the database's repositories of that instance, stored secrets.
+ * `KUGETSU_REPOS` as lowercase `owner/repo` keys (empty when unset or invalid); with `of`, only the
+ * entries of that instance: `host/owner/repo` of its host, and unqualified ones for the first.
  */
-async function knownTargets(stateDir: string, env: Record<string, string | undefined>, database: DatabaseSetting | undefined, firstHost: string): Promise<HookTarget[]> {
-  const keys = new Set<string>();
+function configuredRepos(env: Record<string, string | undefined>, of?: { host: string; first: boolean }): string[] {
   const repos = envSchema.shape.KUGETSU_REPOS.safeParse(env['KUGETSU_REPOS']);
-  if (repos.success) for (const r of repos.data) if (r.host === undefined || r.host === firstHost) keys.add(`${r.owner}/${r.name}`.toLowerCase());
+  if (!repos.success) return [];
+  return repos.data.filter((r) => !of || (r.host === undefined ? of.first : r.host === of.host)).map((r) => `${r.owner}/${r.name}`.toLowerCase());
+}
+
+/** The repositories in kugetsu's database (none when it is missing or unreadable: the database check says why). */
+async function knownDatabaseRepos(database: DatabaseSetting | undefined): Promise<RepoRef[]> {
   try {
     if (database && (database.kind === 'postgres' || readSchemaVersion(database.file) !== undefined)) {
       const store = await openJobDb(database);
       try {
-        // Repositories of the other instances (`instance` set) are not on the first.
-        for (const r of await store.knownRepos()) if (!r.instance) keys.add(`${r.owner}/${r.name}`.toLowerCase());
+        return await store.knownRepos();
       } finally {
         await store.close();
       }
@@ -113,8 +127,22 @@ async function knownTargets(stateDir: string, env: Record<string, string | undef
   } catch {
     // the database check reports what is wrong with it
   }
+  return [];
+}
+
+/** Repositories and organisations to check (one instance): `KUGETSU_REPOS`, the database's repositories, stored secrets. */
+function knownTargets(stateDir: string, env: Record<string, string | undefined>, known: RepoRef[]): HookTarget[] {
+  const keys = new Set<string>(configuredRepos(env));
+  for (const r of known) keys.add(`${r.owner}/${r.name}`.toLowerCase());
   for (const key of Object.keys(readStoredSecrets(stateDir))) keys.add(key);
   return targetsOf(keys);
+}
+
+/** `--url` with an instances file: validated like `hooks install --url`; a bare origin stays bare (each instance adds its own path). */
+function instanceHookUrl(text: string): string {
+  const checked = webhookUrl(text);
+  const given = new URL(text);
+  return given.pathname === '/' && !given.search ? `${given.origin}/` : checked;
 }
 
 /** True when kugetsu can verify the target's deliveries: a stored, per-repository or global secret. */
@@ -122,6 +150,13 @@ function hasSecret(target: HookTarget, stateDir: string, globalSecrets: string[]
   const key = targetKey(target);
   const owner = key.split('/')[0]!;
   if (globalSecrets.length > 0 || storedSecretsFor(stateDir, key).length > 0 || storedSecretsFor(stateDir, `${owner}/*`).length > 0) return true;
+  return hasConfiguredSecret(target, env);
+}
+
+/** True when `KUGETSU_REPO_SECRETS` names the target or its owner (`owner/*`). */
+function hasConfiguredSecret(target: HookTarget, env: Record<string, string | undefined>): boolean {
+  const key = targetKey(target);
+  const owner = key.split('/')[0]!;
   const configured = (env['KUGETSU_REPO_SECRETS'] ?? '')
     .toLowerCase()
     .split(',')

@@ -75,8 +75,21 @@ export async function checkScopes(access: GiteaAccess, repos: HookTarget[]): Pro
 }
 
 /**
- * kugetsu's hook on a repository or organisation: one posting to `url` (or, without `url`, to a
- * `/webhooks/gitea` path, or one of `instance.paths`), active, JSON, of type `instance.hookType`
+ * Which of kugetsu's hooks {@link checkHook} looks for: hook type `hookType`, posting to a URL whose
+ * path ends with one of `paths` (and, with `origin`, on that origin, e.g. `https://k.example.com`).
+ * With `name` (an instance of `KUGETSU_INSTANCES_FILE`) the check is called `hook <target> (<name>)`
+ * and its fixes say `--instance <name>`.
+ */
+export interface HookCheckScope {
+  hookType: 'gitea' | 'forgejo';
+  paths: string[];
+  origin?: string | undefined;
+  name?: string | undefined;
+}
+
+/**
+ * kugetsu's hook on a repository or organisation: one posting to `url` (or, without `url`, to one
+ * of `instance.paths`, default `/webhooks/gitea`), active, JSON, of type `instance.hookType`
  * (default `gitea`), with every event kugetsu needs. A repository without its own hook passes when
  * its owner (an organisation) has one.
  */
@@ -85,13 +98,14 @@ export async function checkHook(
   target: HookTarget,
   url: string | undefined,
   hasSecret: boolean,
-  instance: { hookType: 'gitea' | 'forgejo'; paths: string[] } = { hookType: 'gitea', paths: ['/webhooks/gitea'] },
+  instance: HookCheckScope = { hookType: 'gitea', paths: ['/webhooks/gitea'] },
 ): Promise<DoctorCheck> {
-  const isKugetsuHook = (h: GiteaHook, u: string | undefined) => isKugetsuHookAt(h, u, instance.paths);
+  const isKugetsuHook = (h: GiteaHook, u: string | undefined) => isKugetsuHookAt(h, u, instance.paths, instance.origin);
   const hookProblems = (h: GiteaHook) => problemsOf(h, instance.hookType);
-  const name = `hook ${targetKey(target)}`;
+  const name = `hook ${targetKey(target)}${instance.name ? ` (${instance.name})` : ''}`;
   const label = target.kind === 'repo' ? `${target.owner}/${target.repo}` : target.org;
-  const install = `kugetsu hooks install ${label} --url ${url ?? '<public url>/webhooks/gitea'}`;
+  const flag = instance.name ? ` --instance ${instance.name}` : '';
+  const install = `kugetsu hooks install ${label} --url ${url ?? instance.origin ?? (instance.name ? '<public url>' : '<public url>/webhooks/gitea')}${flag}`;
   let hooks: GiteaHook[];
   try {
     hooks = (await createHookApi(access, target).list()).filter((h) => isKugetsuHook(h, url));
@@ -109,7 +123,12 @@ export async function checkHook(
     if (e.status === 404) return fail(name, `${label} not found (404)`, `check the name (KUGETSU_REPOS) and that the bot account can see it`);
     return fail(name, e.message ?? String(err), 'see the gitea check above');
   }
-  if (hooks.length === 0) return fail(name, `no hook posts to ${url ?? 'a /webhooks/gitea URL'}`, install);
+  if (hooks.length === 0)
+    return fail(
+      name,
+      `no hook posts to ${url ?? (instance.origin ? instance.paths.map((p) => `${instance.origin}${p}`).join(' or ') : `a ${instance.paths.join(' or ')} URL`)}`,
+      install,
+    );
   const good = hooks.find((h) => hookProblems(h).length === 0);
   if (!good) return fail(name, `hook ${hooks[0]!.id} → ${hooks[0]!.url}: ${hookProblems(hooks[0]!).join('; ')}`, `${install} (repairs it)`);
   if (!hasSecret)
@@ -121,10 +140,12 @@ export async function checkHook(
   return ok(name, `hook ${good.id} → ${good.url} (active, json, ${good.events.length} events)${hooks.length > 1 ? `; ${hooks.length - 1} duplicate(s): run ${install}` : ''}`);
 }
 
-function isKugetsuHookAt(hook: GiteaHook, url: string | undefined, paths: string[]): boolean {
+function isKugetsuHookAt(hook: GiteaHook, url: string | undefined, paths: string[], origin: string | undefined): boolean {
   if (url) return hook.url === url;
   try {
-    const at = new URL(hook.url).pathname.replace(/\/+$/, '');
+    const parsed = new URL(hook.url);
+    if (origin !== undefined && parsed.origin !== origin) return false;
+    const at = parsed.pathname.replace(/\/+$/, '');
     return paths.some((p) => at.endsWith(p));
   } catch {
     return false;

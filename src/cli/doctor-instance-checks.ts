@@ -46,7 +46,7 @@ function checkInstanceSecret(instance: InstanceSettings, secretPrefix: string, s
 }
 
 /** The `owner/repo` (or `org/*`) keys with a secret file under `<state>/secrets/@<host>/` (`prefix` is `@<host>/`). */
-function storedUnder(stateDir: string, prefix: string): string[] {
+export function storedUnder(stateDir: string, prefix: string): string[] {
   const root = path.join(stateDir, 'secrets', prefix.replace(/\/$/, ''));
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })

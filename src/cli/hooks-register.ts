@@ -6,12 +6,12 @@ import { hooksListCommand, hooksRemoveCommand } from './hooks-list-command.js';
 import { hooksSecretCommand } from './hooks-secret-command.js';
 import { hooksTestCommand } from './hooks-test-command.js';
 
-/** Adds `kugetsu hooks install|list|remove|test` to `program`; each action's exit code goes to `done`. */
+/** Adds `kugetsu hooks install|secret|list|remove|test` (each with `--instance <name>`) to `program`; each action's exit code goes to `done`. */
 export function registerHooksCommands(program: Command, ctx: CommandContext, done: (code: number) => void): void {
   const hooks = program
     .command('hooks')
     .description(
-      "Create, repair, list, remove and test kugetsu's Gitea webhook on a repository or organisation, or print the secret for a hook made by hand. Needs GITEA_URL and GITEA_TOKEN (the bot must be an admin of the repository), except `hooks secret`.",
+      "Create, repair, list, remove and test kugetsu's Gitea webhook on a repository or organisation, or print the secret for a hook made by hand. Needs GITEA_URL and GITEA_TOKEN, or KUGETSU_INSTANCES_FILE (the bot must be an admin of the repository), except `hooks secret`; every subcommand takes --instance <name>.",
     )
     .addHelpText(
       'after',
@@ -46,6 +46,7 @@ edit). Exactly one hook with that URL is left.`,
   hooks
     .command('secret')
     .argument('<target>', 'owner/repo, or an organisation name for an organisation hook')
+    .option('--instance <name>', 'the instance (KUGETSU_INSTANCES_FILE) the repository lives on; default the first')
     .option('--rotate', 'replace the stored secret with a new one')
     .option('--json', 'print the secret and where it is stored as JSON')
     .description(
@@ -58,10 +59,13 @@ Examples:
   $ kugetsu hooks secret acme/app            # prints the secret on stdout; paste it into the hook's Secret field
   $ kugetsu hooks secret acme                # an organisation hook's secret
   $ kugetsu hooks secret acme/app --rotate   # a new secret (give the hook the new one)
+  $ kugetsu hooks secret acme/app --instance codeberg   # the secret of acme/app on instance codeberg
 
 The secret is stored in <KUGETSU_STATE_DIR>/secrets/ (mode 0600), where the server reads it.`,
     )
-    .action(async (target: string, opts: { rotate?: boolean; json?: boolean }) => done(await runAction(ctx, 'hooks secret', () => hooksSecretCommand(target, opts, ctx))));
+    .action(async (target: string, opts: { rotate?: boolean; json?: boolean; instance?: string }) =>
+      done(await runAction(ctx, 'hooks secret', () => hooksSecretCommand(target, opts, ctx))),
+    );
   hooks
     .command('list')
     .argument('<target>', 'owner/repo or organisation')
@@ -73,11 +77,17 @@ The secret is stored in <KUGETSU_STATE_DIR>/secrets/ (mode 0600), where the serv
   hooks
     .command('remove')
     .argument('<target>', 'owner/repo or organisation')
-    .requiredOption('--url <url>', 'remove the hooks posting to this URL')
+    .option('--instance <name>', 'the instance (KUGETSU_INSTANCES_FILE) the repository lives on; default the first')
+    .requiredOption('--url <url>', "remove the hooks posting to this URL (a bare origin: kugetsu's path, /webhooks/<name> with --instance)")
     .option('--json', 'print the outcome as JSON')
     .description('Delete the webhooks posting to --url (and forget the stored secret when no kugetsu hook is left).')
-    .addHelpText('after', '\nExample:\n  $ kugetsu hooks remove acme/app --url https://kugetsu.example.com/webhooks/gitea')
-    .action(async (target: string, opts: { url: string; json?: boolean }) => done(await runAction(ctx, 'hooks remove', () => hooksRemoveCommand(target, opts, ctx))));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kugetsu hooks remove acme/app --url https://kugetsu.example.com/webhooks/gitea\n  $ kugetsu hooks remove acme/app --url https://kugetsu.example.com --instance codeberg   # → /webhooks/codeberg',
+    )
+    .action(async (target: string, opts: { url: string; json?: boolean; instance?: string }) =>
+      done(await runAction(ctx, 'hooks remove', () => hooksRemoveCommand(target, opts, ctx))),
+    );
   hooks
     .command('test')
     .argument('<target>', 'owner/repo')

@@ -65,7 +65,7 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ kugetsu doctor\n  $ kugetsu doctor --url https://kugetsu.example.com/webhooks/gitea --json\n\nRepositories checked: KUGETSU_REPOS, those in the database, those with a stored secret.',
+      "\nExamples:\n  $ kugetsu doctor\n  $ kugetsu doctor --url https://kugetsu.example.com/webhooks/gitea --json\n\nRepositories checked: KUGETSU_REPOS, those in the database, those with a stored secret. With KUGETSU_INSTANCES_FILE every instance is checked, each line naming it; --url https://kugetsu.example.com then expects each instance's own /webhooks/<name> on that origin.",
     )
     .action(async (opts: { url?: string; json?: boolean }) => done(await runAction(ctx, 'doctor', () => doctorCommand(opts, ctx))));
   program

@@ -11,6 +11,8 @@ export interface IssueSnapshot {
   htmlUrl: string;
   labels: Array<{ id: number; name: string }>;
   isPull: boolean;
+  /** True when Gitea's API says the issue is closed (set by the confirmation; a payload's word is not taken). */
+  closed?: boolean;
 }
 
 /**

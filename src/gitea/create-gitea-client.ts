@@ -12,6 +12,7 @@ import {
   repositorySchema,
   reviewSchema,
   timelineCommentPageSchema,
+  timelinePage,
   timelineEntrySchema,
   userSchema,
 } from './gitea-schemas.js';
@@ -122,7 +123,8 @@ export function createGiteaClient(options: GiteaClientOptions): GiteaClient {
       } catch (failure) {
         throw convert(operation, failure);
       }
-      const batch = parse(operation, z.array(schema), response);
+      // The timeline (the only caller with `trustTotal` false) answers `null` for an empty page.
+      const batch = parse(operation, trustTotal ? z.array(schema) : timelinePage(schema), response);
       items.push(...batch);
       const total = trustTotal ? Number(response.headers.get('x-total-count') ?? Number.NaN) : Number.NaN;
       const done = batch.length === 0 || (Number.isFinite(total) ? items.length >= total : trustTotal && batch.length < PAGE_SIZE);

@@ -58,11 +58,16 @@ const PullRequest = z.object({
 /** swagger `RepoCollaboratorPermission` (`permission` is `AccessMode.ToString()`). */
 const Permission = z.object({ permission: z.enum(['none', 'read', 'write', 'admin', 'owner']) });
 
-/** swagger `Hook` (`config` holds `url` and `content_type`; the secret is never returned). */
+/**
+ * swagger `Hook` (`config` holds `url` and `content_type`; the secret is never returned). Forgejo (v15 `modules/structs/hook.go`) also has top-level `url` and
+ * `content_type` and calls `config` deprecated: those are read when `config` lacks them.
+ */
 const Hook = z.object({
   id: z.number().int(),
   type: z.string(),
   config: z.record(z.string(), z.string()).nullish(),
+  url: z.string().nullish(),
+  content_type: z.string().nullish(),
   events: z.array(z.string()).nullish(),
   active: z.boolean(),
   branch_filter: z.string().nullish(),
@@ -160,8 +165,8 @@ export const hookSchema = Hook.transform(
   (h): GiteaHook => ({
     id: h.id,
     type: h.type,
-    url: h.config?.['url'] ?? '',
-    contentType: h.config?.['content_type'] ?? '',
+    url: h.config?.['url'] ?? h.url ?? '',
+    contentType: h.config?.['content_type'] ?? h.content_type ?? '',
     events: h.events ?? [],
     active: h.active,
     branchFilter: h.branch_filter ?? '',
@@ -194,11 +199,24 @@ export const reviewSchema = z
   );
 
 /**
+ * A timeline page's body: a JSON array, or `null` for an empty page — Gitea (v1.25) and Forgejo
+ * (v15) both build the page as a nil Go slice (`routers/api/v1/repo/issue_comment.go`
+ * `ListIssueCommentsAndTimeline`: `var apiComments []*api.TimelineComment`), which encodes as `null`
+ * when no entry is left (past the last page, or an issue without timeline entries).
+ */
+export function timelinePage<T extends z.ZodType>(entry: T) {
+  return z
+    .array(entry)
+    .nullable()
+    .transform((entries): z.output<T>[] => entries ?? []);
+}
+
+/**
  * swagger `TimelineComment` as a page of the timeline: every entry counts (its `type` is checked),
  * and the plain comments (`type: "comment"`) are read as {@link GiteaComment}s — a malformed
- * comment entry fails the page like any malformed body.
+ * comment entry fails the page like any malformed body. An empty page may be `null` (see {@link timelinePage}).
  */
-export const timelineCommentPageSchema = z.array(z.looseObject({ type: z.string() })).transform((entries, ctx) => {
+export const timelineCommentPageSchema = timelinePage(z.looseObject({ type: z.string() })).transform((entries, ctx) => {
   const comments: GiteaComment[] = [];
   for (const entry of entries) {
     if (entry.type !== 'comment') continue;

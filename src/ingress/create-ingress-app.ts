@@ -73,7 +73,7 @@ const OUTCOME_OF_CODE: Record<number, DeliveryOutcome> = { 400: 'rejected', 401:
 /** Path Gitea posts to. */
 export const WEBHOOK_PATH = '/webhooks/gitea';
 
-/** A delivery header, in Gitea's spelling or Forgejo's (`X-Forgejo-*`, Forgejo ≥ 1.19; docs/forgejo-contract.md). */
+/** A delivery header, in Gitea's spelling or Forgejo's (`X-Forgejo-*`, Forgejo ≥ 1.18.1-0 sends both; docs/forgejo-contract.md). */
 function header(get: (name: string) => string | undefined, suffix: string): string | undefined {
   return get(`x-gitea-${suffix}`) ?? get(`x-forgejo-${suffix}`) ?? get(`x-gogs-${suffix}`);
 }

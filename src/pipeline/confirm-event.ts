@@ -183,7 +183,15 @@ export class EventConfirmer {
 
 /** The issue as an event describes it. */
 function snapshot(issue: GiteaIssue) {
-  return { number: issue.number, title: issue.title, body: issue.body, htmlUrl: issue.htmlUrl, labels: issue.labels, isPull: issue.isPull };
+  return {
+    number: issue.number,
+    title: issue.title,
+    body: issue.body,
+    htmlUrl: issue.htmlUrl,
+    labels: issue.labels,
+    isPull: issue.isPull,
+    ...(issue.state === 'closed' ? { closed: true } : {}),
+  };
 }
 
 /** `work`'s value; a 404 from Gitea becomes a refutation saying `why`. */

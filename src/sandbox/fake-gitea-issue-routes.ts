@@ -179,7 +179,9 @@ export function registerFakeIssueRoutes(app: Hono<FakeGiteaEnv>, http: FakeGitea
     // Rendered only for the page (a long thread is not serialised whole for every page).
     const body = shown.map((x) => x.json());
     c.header('X-Total-Count', String(body.length));
-    return c.json(body);
+    // An empty page is `null`, as Gitea v1.25 and Forgejo v15 send it: both build the page as a nil
+    // Go slice (`var apiComments []*api.TimelineComment`), which JSON-encodes as `null`.
+    return c.json(body.length === 0 ? null : body);
   });
 
   // issueGetComments: every comment of the issue, oldest first, `since`/`before` on the update

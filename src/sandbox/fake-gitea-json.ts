@@ -231,15 +231,24 @@ export class FakeGiteaJson {
     };
   }
 
-  /** swagger `Hook`: `config` has `url`, `content_type` and `http_method`, never the secret. */
+  /**
+   * swagger `Hook`: `config` has `url`, `content_type` and `http_method`, never the secret. The
+   * Forgejo flavour answers Forgejo's shape (v15 `services/webhook/general.go` `ToHook`): `config`
+   * holds only `url` and `content_type` (kept "for compatibility", deprecated), and the same facts
+   * are also top-level `url`, `content_type` and `metadata` (null for `gitea`/`forgejo` hooks).
+   */
   hook(hook: FakeHook): Record<string, unknown> {
+    const forgejo = this.state.flavour === 'forgejo';
     return {
       id: hook.id,
       type: hook.type,
       branch_filter: hook.branchFilter,
-      config: { url: hook.url, content_type: hook.contentType, http_method: 'post' },
+      ...(forgejo ? { url: hook.url } : {}),
+      config: forgejo ? { url: hook.url, content_type: hook.contentType } : { url: hook.url, content_type: hook.contentType, http_method: 'post' },
       events: hook.events,
-      authorization_header: '',
+      // The header the hook sends (`ToHook`: `w.HeaderAuthorization()`), as Gitea and Forgejo answer it.
+      authorization_header: hook.authorizationHeader,
+      ...(forgejo ? { content_type: hook.contentType, metadata: null } : {}),
       active: hook.active,
       updated_at: giteaTime(hook.updatedAt),
       created_at: giteaTime(hook.createdAt),

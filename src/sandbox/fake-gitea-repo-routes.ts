@@ -199,8 +199,9 @@ export function registerFakeRepoRoutes(app: Hono<FakeGiteaEnv>, http: FakeGiteaH
     return hook ? c.json(json.hook(hook)) : http.notFound(c);
   });
 
-  // repoEditHook: 200; url/content_type applied, `config.secret` NOT applied, events and
-  // branch_filter replaced (absent events → push only), `active` only when given (contract §4).
+  // repoEditHook: 200; url/content_type applied, `config.secret` NOT applied, events,
+  // branch_filter and authorization_header replaced (absent events → push only), `active` only
+  // when given (contract §4).
   app.patch(`${base}/hooks/:id`, async (c) => {
     const found = http.repo(c, 'admin', ADMIN_ONLY);
     if (found instanceof Response) return found;
@@ -216,7 +217,8 @@ export function registerFakeRepoRoutes(app: Hono<FakeGiteaEnv>, http: FakeGiteaH
     if (typeof config['content_type'] === 'string') hook.contentType = config['content_type'];
     hook.events = expandHookEvents(body['events']);
     hook.branchFilter = typeof body['branch_filter'] === 'string' ? body['branch_filter'] : '';
-    if (typeof body['authorization_header'] === 'string') hook.authorizationHeader = body['authorization_header'];
+    // Always replaced: an edit without it clears it (`editHook`: `w.SetHeaderAuthorization(form.AuthorizationHeader)`, Gitea and Forgejo).
+    hook.authorizationHeader = typeof body['authorization_header'] === 'string' ? body['authorization_header'] : '';
     if (typeof body['active'] === 'boolean') hook.active = body['active'];
     hook.updatedAt = state.now();
     return c.json(json.hook(hook), 200);

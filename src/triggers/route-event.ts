@@ -21,8 +21,9 @@ export interface RoutePolicy {
 
 /**
  * Decides what an event asks of kugetsu — a pure function, no I/O:
- * 1. labels changed and the trigger label is present → delegate (label); the caller drops it when
- *    a delegation is already queued or running for the issue (label events carry no delta);
+ * 1. labels changed and the trigger label is present → delegate (label), unless Gitea says the
+ *    issue is closed; the caller drops it when a delegation is already queued or running for the
+ *    issue (label events carry no delta);
  * 2. a new comment with a `/kugetsu` line → delegate (command) with the rest as the message;
  *    on a PR whose head is `kugetsu/issue-<n>` the work goes to issue n;
  * 3. changes requested on a PR whose head is `kugetsu/issue-<n>` → a follow-up turn on issue n.
@@ -51,6 +52,8 @@ export function routeEvent(event: GiteaEvent, policy: RoutePolicy): Intent {
           request: { issueKey: key, repo, issueNumber: event.issue.number, replyTo: event.issue.number, trigger: 'label', message: '', sender: event.sender },
         };
       }
+      // A closed issue keeps its labels: editing them is not asking for work (a command still is).
+      if (event.issue.closed) return { kind: 'ignore', reason: `issue #${event.issue.number} is closed; reopen it to delegate it by its label` };
       return {
         kind: 'delegate',
         delegation: {

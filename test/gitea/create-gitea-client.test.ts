@@ -183,6 +183,19 @@ describe('createGiteaClient against the fake Gitea (msw)', () => {
     ]);
   });
 
+  it('labelAddition: who last added the label, read through the timeline up to its empty (null) page', async () => {
+    const f = gitea.fake;
+    const ready = f.repo(R).labels.find((l) => l.name === 'ready')!;
+    f.labelIssue(R, 1, 'ready', 'alice', false);
+    f.labelIssue(R, 1, 'ready', 'bob');
+    const bob = f.user('bob');
+    const addition = await client().labelAddition('acme', 'widgets', 1, ready.id);
+    expect(addition).toMatchObject({ user: { id: bob.id, login: 'bob' } });
+    expect(addition?.entryId).toBe(f.repo(R).issues.get(1)!.labelEvents.at(-1)!.id);
+    // Page 2 is past the end: Gitea and Forgejo answer `null` there, which ends the reading.
+    f.expectCalls(['GET /repos/acme/widgets/issues/1/timeline?page=1&limit=50', 'GET /repos/acme/widgets/issues/1/timeline?page=2&limit=50']);
+  });
+
   it('listRepoComments: since filter, issue numbers of issues and PRs', async () => {
     gitea.fake.addComment(R, 2, { body: 'on the PR', createdAt: '2025-01-02T10:00:00Z' });
     const comments = await client().listRepoComments('acme', 'widgets', '2025-01-01T12:00:00Z');

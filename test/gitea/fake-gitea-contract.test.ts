@@ -120,7 +120,8 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
       const capped = await callFake(fake, 'GET', `${P}/issues/1/timeline?page=1&limit=500`);
       expect((capped.json as Entry[]).map((e) => e.id)).toEqual(all.slice(0, 50).map((e) => e.id));
       expect(capped.headers.get('x-total-count')).toBe('50');
-      expect((await callFake(fake, 'GET', `${P}/issues/1/timeline?page=9&limit=50`)).json).toEqual([]);
+      // Past the last page: `null`, not `[]` (Gitea and Forgejo encode the empty page as a nil Go slice).
+      expect((await callFake(fake, 'GET', `${P}/issues/1/timeline?page=9&limit=50`)).json).toBeNull();
     });
   });
 
@@ -213,6 +214,16 @@ describe('the fake Gitea honours the contract (gitea-contract.md, swagger v1.25.
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({ events: ['push'], branch_filter: '', active: true });
       expect(fake.repo(R).hooks[0]?.secret).toBe('s1');
+    });
+
+    it('authorization_header is answered as set, and a PATCH without it clears it (Gitea and Forgejo editHook always set it)', async () => {
+      const made = await callFake(fake, 'POST', `${P}/hooks`, { ...create, authorization_header: 'Bearer x' });
+      expect(made.json).toMatchObject({ authorization_header: 'Bearer x' });
+      const id = (made.json as { id: number }).id;
+      const kept = await callFake(fake, 'PATCH', `${P}/hooks/${id}`, { events: ['issues'], authorization_header: 'Bearer y' });
+      expect(kept.json).toMatchObject({ authorization_header: 'Bearer y' });
+      const cleared = await callFake(fake, 'PATCH', `${P}/hooks/${id}`, { events: ['issues'] });
+      expect(cleared.json).toMatchObject({ authorization_header: '' });
     });
 
     it('`issues` enables every issue sub-event; `pull_request` includes PR comments and reviews', async () => {

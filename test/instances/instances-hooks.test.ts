@@ -139,6 +139,68 @@ describe('kugetsu hooks install|list|test --instance', () => {
     expect(JSON.parse(forged.out)).toMatchObject({ status: 401 });
   });
 
+  it("hooks remove --instance deletes the hook on that instance only, with its token, and forgets that instance's stored secret", async () => {
+    const { a, b, dir, env, hostB } = await twoInstances();
+    await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'company');
+    await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    const [hookA] = a.fake.repo('acme/app').hooks;
+    const [hookB] = b.fake.repo('acme/app').hooks;
+    auth.get(a.url)!.length = 0;
+    auth.get(b.url)!.length = 0;
+
+    // A bare origin means that instance's path, as for install.
+    const removed = await run(env, 'hooks', 'remove', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg', '--json');
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.out)).toEqual({ target: 'acme/app', deleted: [hookB!.id], secretRemoved: true });
+    expect(b.fake.repo('acme/app').hooks).toEqual([]);
+    expect(storedSecretsFor(dir, `@${hostB}/acme/app`)).toEqual([]);
+    // The company instance was not called, and keeps its hook and secret.
+    expect(auth.get(a.url)).toEqual([]);
+    expect(new Set(auth.get(b.url))).toEqual(new Set(['Bearer token-of-b']));
+    expect(a.fake.repo('acme/app').hooks).toEqual([hookA]);
+    expect(storedSecretsFor(dir, 'acme/app')).toEqual([hookA!.secret]);
+
+    // Nothing left there: a clear error naming the instance and how to look.
+    const again = await run(env, 'hooks', 'remove', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('acme/app (instance codeberg) has no hook posting to https://kugetsu.example.com/webhooks/codeberg');
+    expect(again.err).toContain('kugetsu hooks list acme/app --instance codeberg');
+
+    const company = await run(env, 'hooks', 'remove', 'acme/app', '--url', 'https://kugetsu.example.com/webhooks/company', '--instance', 'company');
+    expect(company.code).toBe(0);
+    expect(a.fake.repo('acme/app').hooks).toEqual([]);
+    expect(storedSecretsFor(dir, 'acme/app')).toEqual([]);
+  });
+
+  it("hooks secret --instance stores the secret where kugetsu serve reads that instance's (secrets/@<host>/ after the first), and a running kugetsu accepts it on /webhooks/<name>", async () => {
+    const { dir, env, hostB } = await twoInstances();
+    const made = await run(env, 'hooks', 'secret', 'acme/app', '--instance', 'codeberg', '--json');
+    expect(made.code).toBe(0);
+    const json = JSON.parse(made.out) as { target: string; instance: string; secret: string; created: boolean };
+    expect(json).toMatchObject({ target: 'acme/app', instance: 'codeberg', created: true });
+    expect(storedSecretsFor(dir, `@${hostB}/acme/app`)).toEqual([json.secret]);
+    expect(storedSecretsFor(dir, 'acme/app')).toEqual([]);
+    // Asked again it is the same secret; the first instance's is its own.
+    expect(JSON.parse((await run(env, 'hooks', 'secret', 'acme/app', '--instance', 'codeberg', '--json')).out)).toMatchObject({ secret: json.secret, created: false });
+    const first = JSON.parse((await run(env, 'hooks', 'secret', 'acme/app', '--instance', 'company', '--json')).out) as { secret: string };
+    expect(storedSecretsFor(dir, 'acme/app')).toEqual([first.secret]);
+    expect(first.secret).not.toBe(json.secret);
+    const text = await run(env, 'hooks', 'secret', 'acme/app', '--instance', 'codeberg');
+    expect(text.out).toBe(json.secret);
+    expect(text.err).toContain("acme/app (instance codeberg)'s kugetsu webhook in Forgejo");
+
+    const config = loadConfig(
+      { ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']), KUGETSU_RECONCILE_INTERVAL_S: '0', PATH: process.env.PATH },
+      dir,
+    );
+    const service = createService(config, { store: await openStore(config), logger: memoryLogger().logger });
+    await service.start();
+    onCleanup(() => service.stop(5_000));
+    const url = await serveApp(service.app);
+    const tested = await run(env, 'hooks', 'test', 'acme/app', '--instance', 'codeberg', '--url', url, '--json');
+    expect(JSON.parse(tested.out)).toMatchObject({ status: 200, secretSource: 'stored' });
+  });
+
   it('an unknown --instance is a clear error naming the configured ones', async () => {
     const { env } = await twoInstances();
     const r = await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'nowhere');

@@ -283,3 +283,22 @@ describe('forged deliveries, signed with a secret kugetsu accepts', () => {
     expect(job?.issueSnapshot).toEqual({ title: 'Add a greeting', body: 'Please add hello.txt' });
   });
 });
+
+describe('a label on a closed issue', () => {
+  it('is not a delegation: Gitea says the issue is closed, the delivery is ignored with that reason and nothing runs', async () => {
+    const w = seed();
+    const closed = w.fake.addIssue('acme/app', { title: 'Done already', body: 'closed', author: 'alice', labels: ['ready'], labeledBy: 'alice', state: 'closed' });
+    const ready = w.fake.repo('acme/app').labels.find((l) => l.name === 'ready')!;
+    const s = await startService();
+    const payload = issueLabelPayload({
+      repo: repoOf('acme', 'app', `${giteaGit.baseUrl}/acme/app.git`),
+      issue: { number: closed.number, title: closed.title, body: closed.body, labels: [{ id: ready.id, name: 'ready' }] },
+      sender: w.fake.user('alice'),
+    });
+    const res = await deliver(s, 'issue_label', payload);
+    expect({ status: res.status, answer: res.json.status }).toEqual({ status: 200, answer: 'ignored' });
+    expect(res.json.reason).toContain(`issue #${closed.number} is closed`);
+    await s.idle();
+    expect(tableCounts(path.join(tmp, 'state', 'kugetsu.db'), ['jobs'])).toEqual({ jobs: 0 });
+  });
+});
