@@ -311,7 +311,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     logger,
     settingsFor,
     botUserId,
-    configuredRepos: config.repos,
+    // `host/owner/repo` entries live on the instance of that host (load-config checked it exists).
+    configuredRepos: config.repos.map(({ host, ...repo }) => {
+      const instance = instances.all.find((i) => i.host === host) ?? instances.first;
+      return instances.tag({ ...repo, fullName: `${repo.owner}/${repo.name}`, cloneUrl: '', defaultBranch: '', htmlUrl: '' }, instance);
+    }),
     ...(instances.several
       ? {
           within: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => {
@@ -408,8 +412,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   // The dashboard and its API, on the ingress's port (a `kugetsu worker` serves none).
   if (role !== 'worker') {
     const access = new ViewerAccess({
-      role: (repo, login) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.role(repo, login)),
-      authorize: (repo, actor) => inRepoInstance(repo as Partial<RepoRef>, () => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole)),
+      // Each repository's role check goes to its own instance, with that instance's token.
+      role: (repo, login) => inRepoInstance(repo, () => authorizer.role(repo, login)),
+      authorize: (repo, actor) => inRepoInstance(repo, () => authorizer.check(repo, actor, settingsFor(repo.owner, repo.name).minRole)),
     });
     const data = createDashboardData({
       reader: store,
@@ -421,6 +426,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         return inRepoInstance(job.repo, () => control.handle({ action: 'retry', request }, source));
       },
       prompt: (job) => readPrompt(config.stateDir, job),
+      ...(instances.several ? { firstHost: instances.first.host } : {}),
     });
     const oauth = config.web?.oauth;
     app.route(

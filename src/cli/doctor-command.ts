@@ -55,7 +55,7 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
             instance,
             first: i === 0,
             stateDir: settings.stateDir,
-            configuredRepos: configuredRepos(ctx.env),
+            configuredRepos: configuredRepos(ctx.env, { host: instance.host, first: i === 0 }),
             knownRepos,
             url: options.url === undefined ? undefined : instanceHookUrl(options.url),
             configuredSecret: (target) => hasConfiguredSecret(target, ctx.env),
@@ -103,10 +103,14 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
   return failed === 0 ? EXIT.ok : EXIT.error;
 }
 
-/** `KUGETSU_REPOS` as lowercase `owner/repo` keys (empty when unset or invalid). */
-function configuredRepos(env: Record<string, string | undefined>): string[] {
+/**
+ * `KUGETSU_REPOS` as lowercase `owner/repo` keys (empty when unset or invalid); with `of`, only the
+ * entries of that instance: `host/owner/repo` of its host, and unqualified ones for the first.
+ */
+function configuredRepos(env: Record<string, string | undefined>, of?: { host: string; first: boolean }): string[] {
   const repos = envSchema.shape.KUGETSU_REPOS.safeParse(env['KUGETSU_REPOS']);
-  return repos.success ? repos.data.map((r) => `${r.owner}/${r.name}`.toLowerCase()) : [];
+  if (!repos.success) return [];
+  return repos.data.filter((r) => !of || (r.host === undefined ? of.first : r.host === of.host)).map((r) => `${r.owner}/${r.name}`.toLowerCase());
 }
 
 /** The repositories in kugetsu's database (none when it is missing or unreadable: the database check says why). */

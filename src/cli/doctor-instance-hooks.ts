@@ -13,7 +13,7 @@ export interface InstanceHooksInput {
   /** True for the first instance of the file (the one `/webhooks/gitea` and unqualified state belong to). */
   first: boolean;
   stateDir: string;
-  /** `KUGETSU_REPOS` (`owner/repo`, lowercase): repositories of the first instance. */
+  /** `KUGETSU_REPOS` entries of this instance (`owner/repo`, lowercase): its `host/owner/repo` ones, and the unqualified ones for the first. */
   configuredRepos: string[];
   /** The repositories kugetsu's database knows (each with its `instance`; absent: the first). */
   knownRepos: RepoRef[];
@@ -31,9 +31,9 @@ export interface InstanceHooksInput {
 /**
  * `kugetsu doctor`'s hook checks of one instance of `KUGETSU_INSTANCES_FILE`, with that
  * instance's URL, token and hook type: `token scopes <name>`, then `hook <target> (<name>)` for
- * every repository or organisation kugetsu knows on it — for the first instance `KUGETSU_REPOS`,
- * the database's repositories without an instance and the secrets stored unqualified; for another
- * the database's repositories of that instance and the secrets stored under `@<host>/`. A hook
+ * every repository or organisation kugetsu knows on it — its `KUGETSU_REPOS` entries; for the first
+ * instance the database's repositories without an instance and the secrets stored unqualified; for
+ * another the database's repositories of that instance and the secrets stored under `@<host>/`. A hook
  * counts as kugetsu's when it posts to `/webhooks/<name>` (or, on the first instance,
  * `/webhooks/gitea`). Call it only once the instance's token was accepted. Never throws.
  */
@@ -42,7 +42,7 @@ export async function checkInstanceHooks(input: InstanceHooksInput): Promise<Doc
   const access = { baseUrl: instance.url, token: instance.token, ...(input.fetch ? { fetch: input.fetch } : {}) };
   const prefix = first ? '' : `@${instance.host}/`;
   const keys = new Set<string>();
-  if (first) for (const key of input.configuredRepos) keys.add(key);
+  for (const key of input.configuredRepos) keys.add(key);
   for (const r of input.knownRepos) if ((r.instance ?? undefined) === (first ? undefined : instance.name)) keys.add(`${r.owner}/${r.name}`.toLowerCase());
   for (const key of first ? Object.keys(readStoredSecrets(stateDir)) : storedUnder(stateDir, prefix)) keys.add(key);
   const targets = targetsOf(keys);

@@ -226,14 +226,14 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const out: Array<{ owner: string; name: string }> = [];
+      const out: Array<{ owner: string; name: string; host?: string }> = [];
       for (const item of (v ?? '')
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)) {
-        const m = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(item);
-        if (!m) ctx.addIssue({ code: 'custom', message: `KUGETSU_REPOS: "${item}" is not owner/repo` });
-        else out.push({ owner: m[1]!, name: m[2]! });
+        const m = /^(?:([A-Za-z0-9.-]+(?::\d{1,5})?)\/)?([A-Za-z0-9_][A-Za-z0-9_.-]*)\/([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(item);
+        if (!m) ctx.addIssue({ code: 'custom', message: `KUGETSU_REPOS: "${item}" is not owner/repo (or host/owner/repo, e.g. codeberg.org/acme/app)` });
+        else out.push({ owner: m[2]!, name: m[3]!, ...(m[1] !== undefined ? { host: m[1].toLowerCase() } : {}) });
       }
       return out;
     }),
@@ -433,8 +433,11 @@ export interface Config {
   progressIntervalMs: number;
   /** On SIGTERM/SIGINT, how long running agents may finish, in ms. */
   shutdownGraceMs: number;
-  /** Repositories to reconcile besides those seen in deliveries. */
-  repos: Array<{ owner: string; name: string }>;
+  /**
+   * Repositories to reconcile besides those seen in deliveries (`KUGETSU_REPOS`): `owner/repo`, of
+   * the first instance, or `host/owner/repo` (`host` lowercase, one of the instances' hosts).
+   */
+  repos: Array<{ owner: string; name: string; host?: string }>;
   /** Command word including the slash, e.g. `/kugetsu`. */
   command: string;
   logLevel: string;

@@ -144,6 +144,11 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
   const repoSettings = createRepoSettingsSource({ dir: path.resolve(cwd, webhooksDir(env)), env, defaults: defaultRepoSettings(base, env) });
   if (repoSettings.initialErrors.length > 0) throw new ConfigError(repoSettings.initialErrors.map((err) => err.text));
   const instances = fileInstances ?? [defaultInstance(base)];
+  const strangers = base.repos.filter((r) => r.host !== undefined && !instances.some((i) => i.host === r.host));
+  if (strangers.length > 0) {
+    const hosts = instances.map((i) => i.host).join(', ');
+    throw new ConfigError(strangers.map((r) => `KUGETSU_REPOS: "${r.host}/${r.owner}/${r.name}" names a host that is no configured instance's (configured: ${hosts})`));
+  }
   return { ...base, instances, repoSettings };
 }
 

@@ -42,6 +42,11 @@ export interface NotificationPayload {
     attempt: number;
     /** `owner/name`. */
     repository: string;
+    /**
+     * The host of the repository's Gitea/Forgejo instance (e.g. `codeberg.org`), only when several
+     * instances are configured: `acme/app` may then be on either.
+     */
+    host?: string;
     /** The issue the job works on. */
     issue: number;
     /** The issue's title, when the event said. */

@@ -58,3 +58,22 @@ export function isSafeRepoRef(repo: Pick<RepoRef, 'owner' | 'name'>): boolean {
   // compared case-insensitively so that a path can never look like a bare clone's own directory.
   return SAFE_NAME.test(repo.owner) && SAFE_NAME.test(repo.name) && !/\.(git|wiki)$/i.test(repo.name) && !/\.\.|\.$/.test(repo.name) && !/\.\.|\.$/.test(repo.owner);
 }
+
+/**
+ * The key the store groups a repository's jobs by (per-repository limits, rates, budgets, the
+ * dashboard's repository filter): lowercase `owner/name` for the first instance (as a one-instance
+ * kugetsu stored it), `@<host>/owner/name` for the others — so the same `acme/app` on two instances
+ * are two repositories.
+ */
+export function repoKey(repo: Pick<RepoRef, 'owner' | 'name' | 'instance' | 'host'>): string {
+  return `${instancePrefix(repo)}${repo.owner}/${repo.name}`.toLowerCase();
+}
+
+/**
+ * How a repository is named to people (dashboard columns, metric labels, logs): `owner/name`, or
+ * `host/owner/name` when several instances are configured (the repository then carries `host`),
+ * like its issue keys (`host/owner/repo#n`).
+ */
+export function repoLabel(repo: Pick<RepoRef, 'owner' | 'name' | 'host'>): string {
+  return `${repo.host ? `${repo.host}/` : ''}${repo.owner}/${repo.name}`;
+}

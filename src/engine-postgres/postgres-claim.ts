@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { RateLimit } from '../config/config.js';
 import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
+import { repoKey as repoKeyOf } from '../domain/repo-ref.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import type { ClaimRequest } from '../engine/job-queue.js';
 import type { Job } from '../store/job.js';
@@ -53,7 +54,7 @@ export async function claimJobs(c: PoolClient, request: ClaimRequest, nowMs: num
   const nowIso = new Date(nowMs).toISOString();
   for (const job of ordered) {
     if (outcome.jobs.length >= room) break;
-    const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+    const repoKey = repoKeyOf(job.repo);
     const limits = request.limits(job);
     if (limits.repoMax !== undefined && ((await c.query<{ n: number }>(ENGINE_SQL.runningOfRepo, [repoKey])).rows[0]?.n ?? 0) >= limits.repoMax) continue;
     const spent = limits.dailyBudgetUsd === undefined ? 0 : ((await c.query<{ usd: number }>(ENGINE_SQL.spentOfRepo, [repoKey, utcDayStart(nowMs)])).rows[0]?.usd ?? 0);

@@ -20,7 +20,10 @@ export interface JobStateChange {
 
 /** What {@link JobBrowser.search} selects; every given field must match. */
 export interface JobFilter {
-  /** `owner/name`, case-insensitive. */
+  /**
+   * The repository's key, case-insensitive: `owner/name` of the first instance, `@host/owner/name`
+   * of another (see `repoKey` in domain/repo-ref.ts).
+   */
   repo?: string;
   /** An issue (or PR) number: the job's issue key's number (with `repo`: exactly that issue). */
   issue?: number;
@@ -70,7 +73,7 @@ export interface OutboxHealth {
  * finished), `slot` (next of its issue, waiting for an agent slot), or a `waiting` job's reason.
  */
 export interface WaitingCount {
-  /** `owner/name` as lowercase repository key. */
+  /** The lowercase repository key: `owner/name`, `@host/owner/name` for an instance but the first (see `repoKey`). */
   repo: string;
   reason: 'issue' | 'slot' | WaitReason;
   count: number;

@@ -221,7 +221,7 @@ export class KugetsuMetrics {
    * agents that report usage (issue #14): fed from `finish` when the result carries `usage`
    * (see `turn-usage.ts`); `repo` is the job's repository, which kugetsu serves.
    */
-  usage(repo: Pick<RepoRef, 'owner' | 'name'>, usage: TurnUsage): void {
+  usage(repo: Pick<RepoRef, 'owner' | 'name' | 'host'>, usage: TurnUsage): void {
     const repository = repositoryLabel(repo);
     if (usage.inputTokens) this.tokens.inc({ repository, kind: 'input' }, usage.inputTokens);
     if (usage.outputTokens) this.tokens.inc({ repository, kind: 'output' }, usage.outputTokens);

@@ -1,4 +1,5 @@
 import { GITEA_HOOK_EVENT_TYPES } from '../gitea/hook-event-types.js';
+import { repoLabel } from '../domain/repo-ref.js';
 
 /**
  * Gitea's webhook event types ({@link GITEA_HOOK_EVENT_TYPES}). A delivery's event type becomes a
@@ -14,9 +15,12 @@ export function eventTypeLabel(eventType: string | undefined): string {
   return GITEA_EVENT_TYPES.has(t) ? t : 'other';
 }
 
-/** The `repository` label: `owner/name`, lowercase (Gitea compares names case-insensitively). */
-export function repositoryLabel(repo: { owner: string; name: string }): string {
-  return `${repo.owner}/${repo.name}`.toLowerCase();
+/**
+ * The `repository` label: `owner/name`, lowercase (Gitea compares names case-insensitively);
+ * `host/owner/name` when several instances are configured (the repository then carries `host`).
+ */
+export function repositoryLabel(repo: { owner: string; name: string; host?: string | undefined }): string {
+  return repoLabel(repo).toLowerCase();
 }
 
 /** The `agent` label: the adapter's kind when it is one kugetsu knows, else `other`. */

@@ -1,4 +1,4 @@
-import { instancePrefix, isSafeRepoRef, type RepoRef } from '../domain/repo-ref.js';
+import { instancePrefix, isSafeRepoRef, repoKey, repoLabel, type RepoRef } from '../domain/repo-ref.js';
 import { commentEventKey } from '../events/event-key.js';
 import { issueKey } from '../domain/issue-key.js';
 import { parseCommand } from '../triggers/parse-command.js';
@@ -18,11 +18,15 @@ export interface ReconcilerDeps {
   settingsFor: (owner: string, repo: string) => Pick<RepoSettings, 'triggerLabels' | 'command'>;
   /** The bot's user id once known: its comments are never delegations. */
   botUserId: () => number | undefined;
-  /** Repositories named in the configuration (`KUGETSU_REPOS`), besides those seen in deliveries. */
-  configuredRepos: Array<{ owner: string; name: string }>;
   /**
-   * Runs one repository's pass for the Gitea/Forgejo instance it lives on, given the repository as
-   * that instance sees it (several instances: `host` set); default: the repository as stored.
+   * Repositories named in the configuration (`KUGETSU_REPOS`), besides those seen in deliveries,
+   * each marked with the instance it lives on like a {@link RepoRef} (`instance` absent: the first).
+   */
+  configuredRepos: Array<Pick<RepoRef, 'owner' | 'name' | 'instance' | 'host'>>;
+  /**
+   * Runs one repository's pass for the Gitea/Forgejo instance it lives on (`repo.instance`), given
+   * the repository as that instance sees it (several instances: `host` set); default: the
+   * repository as stored. A configured repository is also read (`GET /repos/{o}/{r}`) through it.
    */
   within?: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => Promise<T>;
   now?: () => Date;
@@ -68,7 +72,7 @@ export class Reconciler {
         report.admitted += await within(repo, async (r) => (await this.labels(r)) + (await this.comments(r)));
       } catch (err) {
         report.errors++;
-        this.deps.logger.warn({ err, repo: `${repo.owner}/${repo.name}` }, 'reconciliation of a repository failed; it is tried again on the next pass');
+        this.deps.logger.warn({ err, repo: repoLabel(repo) }, 'reconciliation of a repository failed; it is tried again on the next pass');
       }
     }
     if (report.admitted > 0) this.deps.logger.info(report, 'reconciliation admitted missed work');
@@ -77,13 +81,17 @@ export class Reconciler {
 
   private async repos(): Promise<RepoRef[]> {
     const known = await this.deps.store.knownRepos();
-    const byName = new Map(known.map((r) => [`${r.owner}/${r.name}`.toLowerCase(), r]));
+    // The same owner/name on two instances are two repositories.
+    const byName = new Map(known.map((r) => [repoKey(r), r]));
+    const within = this.deps.within ?? ((r, pass) => pass(r));
     for (const c of this.deps.configuredRepos) {
-      const key = `${c.owner}/${c.name}`.toLowerCase();
+      const key = repoKey(c);
       if (byName.has(key)) continue;
-      // A configured repository never seen in a delivery: the API gives what a payload would.
-      const repo = await this.deps.gitea.getRepository(c.owner, c.name).catch((err: unknown) => {
-        this.deps.logger.warn({ err, repo: key }, 'configured repository cannot be read; check KUGETSU_REPOS and the token');
+      // A configured repository never seen in a delivery: its instance's API gives what a payload would.
+      const repo = await within({ ...c, fullName: `${c.owner}/${c.name}`, cloneUrl: '', defaultBranch: '', htmlUrl: '' }, () =>
+        this.deps.gitea.getRepository(c.owner, c.name),
+      ).catch((err: unknown) => {
+        this.deps.logger.warn({ err, repo: repoLabel(c) }, "configured repository cannot be read; check KUGETSU_REPOS and its instance's token");
         return undefined;
       });
       if (repo) {

@@ -79,6 +79,7 @@ export function notificationPayload(event: NotifyEvent, delivery: string, job: J
       state: job.state,
       attempt: job.attempt,
       repository: `${owner}/${name}`,
+      ...(job.repo.host ? { host: job.repo.host } : {}),
       issue: job.issueNumber,
       ...(job.issueSnapshot?.title ? { title: job.issueSnapshot.title } : {}),
       ...(job.repo.htmlUrl ? { url: `${job.repo.htmlUrl}/issues/${job.issueNumber}` } : {}),

@@ -1,4 +1,5 @@
 import type { IssueKey } from '../domain/issue-key.js';
+import { repoKey, repoLabel } from '../domain/repo-ref.js';
 import type { Job, JobState } from './job.js';
 
 /**
@@ -105,7 +106,7 @@ export function jobToColumns(job: Job): JobColumns {
     created_at: createdAt,
     started_at: startedAt ?? null,
     finished_at: finishedAt ?? null,
-    repo_key: `${job.repo.owner}/${job.repo.name}`.toLowerCase(),
+    repo_key: repoKey(job.repo),
     sender_id: job.sender.id,
     worker_id: workerId ?? null,
     lease_until: leaseUntil ?? null,
@@ -121,12 +122,12 @@ export function jobToColumns(job: Job): JobColumns {
 
 /**
  * What a text search of jobs looks in (`JobFilter.text`): the message, the issue title snapshot,
- * the branch, the sender's login and `owner/name`, one per line, lowercase (`toLowerCase`, so a
+ * the branch, the sender's login and `owner/name` (`host/owner/name` with several instances), one per line, lowercase (`toLowerCase`, so a
  * query lowercased the same way matches in every backend), without NUL characters (PostgreSQL's
  * `text` cannot hold them).
  */
 export function searchText(job: Pick<Job, 'message' | 'issueSnapshot' | 'branch' | 'sender' | 'repo'>): string {
-  const parts = [job.message ?? '', job.issueSnapshot?.title ?? '', job.branch ?? '', job.sender.login, `${job.repo.owner}/${job.repo.name}`];
+  const parts = [job.message ?? '', job.issueSnapshot?.title ?? '', job.branch ?? '', job.sender.login, repoLabel(job.repo)];
   return parts.join('\n').toLowerCase().replace(/\0/g, '');
 }
 

@@ -37,7 +37,7 @@ export function searchQuery(filter: JobFilter, page: JobPage, dialect: 'sqlite' 
   if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > SEARCH_MAX_LIMIT)
     throw new RangeError(`limit must be an integer from 1 to ${SEARCH_MAX_LIMIT}, got ${String(page.limit)}`);
   if (filter.repo !== undefined) {
-    if (!/^[^/\s]+\/[^/\s]+$/.test(filter.repo)) throw new RangeError(`repo must be owner/name, got ${JSON.stringify(filter.repo)}`);
+    if (!/^(?:@[^/\s]+\/)?[^/@\s][^/\s]*\/[^/\s]+$/.test(filter.repo)) throw new RangeError(`repo must be owner/name or @host/owner/name, got ${JSON.stringify(filter.repo)}`);
     add((p) => `j.repo_key = ${p()}`, filter.repo.toLowerCase());
   }
   if (filter.issue !== undefined) {

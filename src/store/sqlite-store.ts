@@ -1,4 +1,4 @@
-import { instancePrefix } from '../domain/repo-ref.js';
+import { instancePrefix, repoKey as repoKeyOf } from '../domain/repo-ref.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -200,7 +200,7 @@ class SqliteJobStore implements SqliteStore {
           };
           for (const job of ordered) {
             if (claimed.length >= room) break;
-            const repoKey = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+            const repoKey = repoKeyOf(job.repo);
             const limits = request.limits(job);
             if (limits.repoMax !== undefined && (this.s.runningOfRepo.get(repoKey)?.n ?? 0) >= limits.repoMax) continue;
             const spent = limits.dailyBudgetUsd === undefined ? 0 : (this.s.spentOfRepo.get(repoKey, utcDayStart(nowMs))?.usd ?? 0);

@@ -32,7 +32,12 @@ export function createApiRoutes(data: DashboardData): Hono<WebEnv> {
 
   app.get('/api/session', (c) => {
     const v = c.get('viewer');
-    return c.json({ viewer: v.kind === 'person' ? { kind: v.kind, login: v.login, csrfToken: v.csrfToken, expiresAt: new Date(v.expiresAt).toISOString() } : { kind: v.kind } });
+    return c.json({
+      viewer:
+        v.kind === 'person'
+          ? { kind: v.kind, login: v.login, csrfToken: v.csrfToken, expiresAt: new Date(v.expiresAt).toISOString(), ...(v.instance !== undefined ? { instance: v.instance } : {}) }
+          : { kind: v.kind },
+    });
   });
   app.get('/api/jobs', async (c) => {
     const query = parseJobQuery(c.req.queries());

@@ -21,6 +21,11 @@ export interface AuthOptions {
   sessionTtlMs: number;
   /** The signed-in person (`GET /api/v1/user` with their access token), which is then dropped. */
   userOf: (accessToken: string) => Promise<{ id: number; login: string }>;
+  /**
+   * The name of the instance `giteaUrl` belongs to, recorded on the session (`undefined`: the first
+   * instance): the person may see jobs of that instance only.
+   */
+  instance?: string;
   logger: Logger;
   now?: () => number;
 }
@@ -99,9 +104,9 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
       options.logger.warn({ err }, 'sign-in with Gitea failed: GET /api/v1/user did not succeed');
       return c.text('Gitea did not tell who you are (GET /api/v1/user failed). Try again in a moment.', 502);
     }
-    const session = newSession(user, options.sessionTtlMs, now());
+    const session = newSession(user, options.sessionTtlMs, now(), options.instance);
     setCookie(c, SESSION_COOKIE, encodeSession(session, options.sessionKey), cookie(Math.floor(options.sessionTtlMs / 1000), options.secure));
-    options.logger.info({ login: user.login }, 'signed in to the dashboard');
+    options.logger.info({ login: user.login, ...(options.instance !== undefined ? { instance: options.instance } : {}) }, 'signed in to the dashboard');
     return c.redirect(next, 302);
   });
   return app;

@@ -7,6 +7,7 @@ import { isActive, type Job, type JobState } from '../store/job.js';
 import type { JobBrowser } from '../engine/job-browser.js';
 import type { JobOutput } from '../engine/job-output.js';
 import { JOB_STATES } from '../domain/job-state.js';
+import { instancePrefix, repoKey, repoLabel } from '../domain/repo-ref.js';
 import type { ActionOutcome, JobDetail, JobFilter, JobList, JobPermissions, LogChunk, Overview, PageRequest, QueueLane, QueuePlace, WorkerSlots } from './dashboard-types.js';
 import { jobRow } from './job-view.js';
 import type { ViewerAccess } from './viewer-access.js';
@@ -30,6 +31,12 @@ export interface DashboardDeps {
   retry: (job: Job, sender: Actor) => Promise<RouteResult>;
   /** The prompt the agent got, when readable here (the state dir of the worker that ran it). */
   prompt?: (job: Job) => Promise<string | undefined>;
+  /**
+   * The first instance's host (`host[:port]`) when several instances are configured: repositories
+   * are then named `host/owner/name` in every column and filter (jobs a one-instance kugetsu stored
+   * carry no host: they are the first instance's). Absent with one instance: `owner/name`.
+   */
+  firstHost?: string;
   /** ms since the epoch (tests fix it). */
   now?: () => number;
 }
@@ -63,16 +70,27 @@ const SCAN = 500;
 export function createDashboardData(deps: DashboardDeps): DashboardData {
   const now = deps.now ?? Date.now;
   const { reader, redact, access } = deps;
-  const row = (job: Job) => jobRow(job, redact, now());
+  const { firstHost } = deps;
+  /** A repository as people read it: `owner/name`, or `host/owner/name` with several instances. */
+  const repoName = (repo: Job['repo']) => repoLabel({ ...repo, host: repo.host ?? (firstHost !== undefined && !repo.instance ? firstHost : undefined) });
+  /** The same from the store's repository key (`owner/name` of the first instance, `@host/owner/name` of the others). */
+  const repoNameOfKey = (key: string) => (key.startsWith('@') ? key.slice(1) : firstHost !== undefined ? `${firstHost}/${key}` : key);
+  /** The store's repository key of a filter's `owner/name` or `host/owner/name`. */
+  const keyOfRepoName = (name: string) => {
+    const parts = name.split('/');
+    if (parts.length !== 3) return name;
+    return parts[0]!.toLowerCase() === firstHost?.toLowerCase() ? `${parts[1]}/${parts[2]}` : `@${name}`;
+  };
+  const row = (job: Job) => ({ ...jobRow(job, redact, now()), repo: repoName(job.repo) });
 
-  /** Keeps the jobs whose repository the viewer may read (one check per repository). */
+  /** Keeps the jobs whose repository the viewer may read (one check per repository of each instance). */
   const visible = async (viewer: Viewer, jobs: Job[]): Promise<Job[]> => {
     if (viewer.kind === 'admin') return jobs;
     if (viewer.kind !== 'person') return [];
     const verdict = new Map<string, Promise<boolean>>();
     const keep = await Promise.all(
       jobs.map((job) => {
-        const key = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+        const key = `${instancePrefix(job.repo)}${job.repo.owner}/${job.repo.name}`.toLowerCase();
         if (!verdict.has(key)) verdict.set(key, access.canRead(viewer, job.repo));
         return verdict.get(key)!;
       }),
@@ -101,8 +119,8 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
     async listJobs(viewer, filter, page = {}) {
       const limit = Math.min(200, Math.max(1, page.limit ?? 50));
       if (viewer.kind === 'anonymous') return { jobs: [] };
-      const { q, ...rest } = filter;
-      const engineFilter = { ...rest, ...(q ? { text: q } : {}) };
+      const { q, repo, ...rest } = filter;
+      const engineFilter = { ...rest, ...(repo ? { repo: keyOfRepoName(repo) } : {}), ...(q ? { text: q } : {}) };
       const found: Job[] = [];
       let before = page.before;
       let more = true;
@@ -208,12 +226,13 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       if (viewer.kind === 'admin') {
         for (const w of await reader.waitingCounts()) {
           const reason = w.reason === 'issue' ? 'waiting-for-issue' : w.reason === 'slot' ? 'waiting-for-slot' : w.reason;
-          waiting.set(`${w.repo}\n${reason}`, { repo: w.repo, reason, count: w.count });
+          const repo = repoNameOfKey(w.repo);
+          waiting.set(`${repo}\n${reason}`, { repo, reason, count: w.count });
         }
       } else {
         for (const job of unfinished.filter((j) => j.state !== 'running').slice(0, 500)) {
           const reason = job.state === 'waiting' ? (job.waiting?.reason ?? 'waiting') : ((await reader.position(job.id))?.place ?? 'waiting-for-slot');
-          const repo = `${job.repo.owner}/${job.repo.name}`.toLowerCase();
+          const repo = repoNameOfKey(repoKey(job.repo));
           const entry = waiting.get(`${repo}\n${reason}`) ?? { repo, reason, count: 0 };
           entry.count++;
           waiting.set(`${repo}\n${reason}`, entry);
@@ -246,7 +265,7 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       const unfinished = await visible(viewer, await reader.unfinished());
       const lanes = new Map<string, QueueLane>();
       for (const job of unfinished) {
-        const lane = lanes.get(job.issueKey) ?? { issueKey: job.issueKey, repo: `${job.repo.owner}/${job.repo.name}`, issueNumber: job.issueNumber, waiting: [] };
+        const lane = lanes.get(job.issueKey) ?? { issueKey: job.issueKey, repo: repoName(job.repo), issueNumber: job.issueNumber, waiting: [] };
         if (job.state === 'running') lane.running = row(job);
         else {
           const position = await place(job);

@@ -45,9 +45,9 @@ export interface GiteaLinks {
 /** One job in a list. Times are ISO 8601; durations in ms. Text has passed the redactor. */
 export interface JobRow {
   id: string;
-  /** `owner/repo#n`. */
+  /** `owner/repo#n` (`host/owner/repo#n` with several instances). */
   issueKey: string;
-  /** `owner/name`. */
+  /** `owner/name` (`host/owner/name` with several instances). */
   repo: string;
   issueNumber: number;
   /** Where the request was made and the status comment lives (an issue or PR number). */
@@ -220,6 +220,7 @@ export interface Overview {
 /** One issue that has work: what runs and what waits behind it, in order. */
 export interface QueueLane {
   issueKey: string;
+  /** `owner/name` (`host/owner/name` with several instances). */
   repo: string;
   issueNumber: number;
   running?: JobRow;

@@ -15,7 +15,7 @@ const querySchema = z
   .object({
     repo: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'repo must be owner/name')
+      .regex(/^(?:[A-Za-z0-9.-]+(?::\d{1,5})?\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'repo must be owner/name, or host/owner/name with several instances')
       .optional(),
     issue: z
       .string()
@@ -58,7 +58,7 @@ const querySchema = z
   .strict();
 
 /**
- * Reads `GET /api/jobs`'s query: `repo` (owner/name), `issue`, `state` (comma-separated or
+ * Reads `GET /api/jobs`'s query: `repo` (owner/name, or host/owner/name), `issue`, `state` (comma-separated or
  * repeated), `sender` (or `person`), `since`, `until` (ISO 8601), `q` (text), `before` (job id),
  * `limit` (1..200, default 50). Unknown parameters are refused too, so a typo is not silently a
  * broader list. Returns the filter and page, or the reason the query is bad (for a 400).

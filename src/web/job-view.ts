@@ -1,4 +1,5 @@
 import type { Redactor } from '../log/redact.js';
+import { repoLabel } from '../domain/repo-ref.js';
 import type { Job } from '../store/job.js';
 import type { GiteaLinks, JobRow } from './dashboard-types.js';
 
@@ -26,7 +27,7 @@ export function jobRow(job: Job, redact: Redactor, now: number): JobRow {
   return {
     id: job.id,
     issueKey: job.issueKey,
-    repo: `${job.repo.owner}/${job.repo.name}`,
+    repo: repoLabel(job.repo),
     issueNumber: job.issueNumber,
     replyTo: job.replyTo,
     state: job.state,

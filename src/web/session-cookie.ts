@@ -13,11 +13,20 @@ export interface SessionData {
   csrf: string;
   /** Expiry, ms since the epoch. */
   exp: number;
+  /**
+   * The name of the Gitea/Forgejo instance the person signed in on (whose OAuth application was
+   * used); absent for the first instance, and in sessions made before several instances existed.
+   * The same login on another instance is another person.
+   */
+  instance?: string;
 }
 
-/** A new session for a Gitea user, valid for `ttlMs` from `now` (ms). */
-export function newSession(user: { login: string; id: number }, ttlMs: number, now: number): SessionData {
-  return { login: user.login, id: user.id, csrf: randomBytes(16).toString('hex'), exp: now + ttlMs };
+/**
+ * A new session for a Gitea user, valid for `ttlMs` from `now` (ms); `instance` is the name of the
+ * instance they signed in on (`undefined`: the first).
+ */
+export function newSession(user: { login: string; id: number }, ttlMs: number, now: number, instance?: string): SessionData {
+  return { login: user.login, id: user.id, csrf: randomBytes(16).toString('hex'), exp: now + ttlMs, ...(instance !== undefined ? { instance } : {}) };
 }
 
 /**
@@ -44,7 +53,8 @@ export function decodeSession(value: string | undefined, key: Buffer, now: numbe
     const data = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<SessionData>;
     if (typeof data.login !== 'string' || typeof data.id !== 'number' || typeof data.csrf !== 'string' || typeof data.exp !== 'number') return undefined;
     if (data.exp <= now) return undefined;
-    return { login: data.login, id: data.id, csrf: data.csrf, exp: data.exp };
+    if (data.instance !== undefined && typeof data.instance !== 'string') return undefined;
+    return { login: data.login, id: data.id, csrf: data.csrf, exp: data.exp, ...(data.instance !== undefined ? { instance: data.instance } : {}) };
   } catch {
     return undefined;
   }

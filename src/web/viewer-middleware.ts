@@ -34,7 +34,16 @@ function identify(authorization: string | undefined, cookie: string | undefined,
     return given && sameToken(given, options.adminToken) ? { kind: 'admin' } : { kind: 'anonymous' };
   }
   const session = decodeSession(cookie, options.sessionKey, now);
-  return session ? { kind: 'person', login: session.login, id: session.id, csrfToken: session.csrf, expiresAt: session.exp } : { kind: 'anonymous' };
+  return session
+    ? {
+        kind: 'person',
+        login: session.login,
+        id: session.id,
+        csrfToken: session.csrf,
+        expiresAt: session.exp,
+        ...(session.instance !== undefined ? { instance: session.instance } : {}),
+      }
+    : { kind: 'anonymous' };
 }
 
 /** `/api/*` guard: 401 JSON `{status:"unauthorized", reason}` unless the viewer is admin or signed in. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { RepoRef } from '../domain/repo-ref.js';
+import { repoLabel, type RepoRef } from '../domain/repo-ref.js';
 import { redactUrl } from './clone-url.js';
 import { explainGitFailure } from './explain-git-failure.js';
 import type { WorkspaceContext } from './workspace-context.js';
@@ -37,7 +37,7 @@ export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, cl
       await rm(tmp, { recursive: true, force: true });
       throw explainGitFailure('clone', `could not clone ${shown}`, error);
     }
-    ctx.logger({ level: 'info', msg: 'cloned repository', repo: `${repo.owner}/${repo.name}`, clonePath });
+    ctx.logger({ level: 'info', msg: 'cloned repository', repo: repoLabel(repo), clonePath });
     return 'cloned';
   }
   try {
@@ -45,7 +45,7 @@ export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, cl
       const current = await ctx.git.run(['config', '--get', 'remote.origin.url'], { cwd: clonePath, okExitCodes: [0, 1] });
       if (current.stdout.trim() !== url) {
         await ctx.git.run(['config', 'remote.origin.url', url], { cwd: clonePath });
-        ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: `${repo.owner}/${repo.name}`, url: shown });
+        ctx.logger({ level: 'warn', msg: 'clone URL changed; updated origin', repo: repoLabel(repo), url: shown });
       }
       ctx.originUrls.set(clonePath, url);
     }

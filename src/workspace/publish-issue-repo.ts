@@ -1,6 +1,6 @@
 import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RepoRef } from '../domain/repo-ref.js';
+import { repoLabel, type RepoRef } from '../domain/repo-ref.js';
 import { redactUrl } from './clone-url.js';
 import { explainGitFailure } from './explain-git-failure.js';
 import { revParseRef } from './rev-parse-ref.js';
@@ -57,7 +57,7 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
   } catch (error) {
     throw explainGitFailure('commit', `could not commit the agent's changes in ${cwd}`, error);
   }
-  if (committed) ctx.logger({ level: 'info', msg: 'committed leftover changes', repo: `${repo.owner}/${repo.name}`, headSha });
+  if (committed) ctx.logger({ level: 'info', msg: 'committed leftover changes', repo: repoLabel(repo), headSha });
   if (newCommits === 0) return { committed, newCommits, pushed: false, headSha };
 
   if (missing > 0) await takeCommits(ctx, cwd, clonePath, incoming, headSha);
@@ -75,11 +75,11 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
     ctx.logger({
       level: 'warn',
       msg: 'pushed, but could not record the branch',
-      repo: `${repo.owner}/${repo.name}`,
+      repo: repoLabel(repo),
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  ctx.logger({ level: 'info', msg: 'pushed branch', repo: `${repo.owner}/${repo.name}`, branch: worktree.branch, newCommits, headSha });
+  ctx.logger({ level: 'info', msg: 'pushed branch', repo: repoLabel(repo), branch: worktree.branch, newCommits, headSha });
   return { committed, newCommits, pushed: true, headSha };
 }
 

@@ -199,4 +199,30 @@ describe('kugetsu doctor with an instances file', () => {
     expect(byName['token gone']).toBeUndefined();
     expect(byName['token company']!.detail).toMatch(/@gitea-bot/);
   });
+
+  it("a KUGETSU_REPOS entry naming another instance's host is checked on that instance, not on the first; unqualified entries on the first only", async () => {
+    const a = await forge('token-of-a', 'gitea-bot', 'gitea');
+    const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
+    b.fake.addRepo({ owner: 'acme', name: 'only-b' });
+    const dir = tempDir();
+    const file = writeInstancesFile(dir, [
+      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
+      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
+    ]);
+    const { byName } = await doctor({
+      KUGETSU_INSTANCES_FILE: file,
+      COMPANY_TOKEN: 'token-of-a',
+      COMPANY_SECRET: 'secret-a',
+      CODEBERG_TOKEN: 'token-of-b',
+      KUGETSU_STATE_DIR: dir,
+      KUGETSU_REPOS: `acme/app,${new URL(b.url).host}/acme/only-b,${new URL(a.url).host}/acme/web`,
+      PORT: String(await closedPort()),
+    });
+    expect(byName['hook acme/app (company)']).toMatchObject({ status: 'fail' });
+    expect(byName['hook acme/web (company)']).toBeDefined();
+    expect(byName['hook acme/only-b (company)']).toBeUndefined();
+    // The qualified entry is checked on its own instance, with its token.
+    expect(byName['hook acme/only-b (codeberg)']).toMatchObject({ status: 'fail', detail: 'no hook posts to a /webhooks/codeberg URL' });
+    expect(byName['hook acme/app (codeberg)']).toBeUndefined();
+  });
 });

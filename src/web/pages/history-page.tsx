@@ -32,7 +32,7 @@ export function HistoryPage(props: { viewer: Viewer; form: HistoryForm; list: Jo
       <form class="filters" method="get" action="/history" role="search" aria-label="Filter jobs">
         <label>
           Repository
-          <input name="repo" value={form.repo ?? ''} placeholder="owner/name" autocomplete="off" />
+          <input name="repo" value={form.repo ?? ''} placeholder="owner/name or host/owner/name" autocomplete="off" />
         </label>
         <label>
           Issue

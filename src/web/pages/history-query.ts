@@ -17,7 +17,7 @@ const when = z
 const schema = z.object({
   repo: z
     .string()
-    .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
+    .regex(/^(?:[\w.-]+(?::\d{1,5})?\/)?[\w.-]+\/[\w.-]+$/, 'must be owner/name (host/owner/name with several instances)')
     .optional(),
   issue: z.coerce.number().int().positive('must be an issue number').optional(),
   states: z.array(z.enum(JOB_STATES as [JobState, ...JobState[]])).optional(),
