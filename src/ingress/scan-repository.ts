@@ -10,44 +10,65 @@ const COMMA = 0x2c;
 /** Longest owner or repository name read (Gitea allows 40 and 100 characters). */
 const MAX_NAME_BYTES = 256;
 
-const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-function skipSpace(b: Uint8Array, i: number): number {
-  while (i < b.length && isSpace(b[i])) i++;
+/**
+ * The body being scanned: its bytes, and the same bytes as a latin1 string (one character per
+ * byte, so indices agree) for V8's fast string search; `b.at(i)` is the byte at `i`, NaN past the end.
+ */
+interface Body {
+  bytes: Uint8Array;
+  text: string;
+  length: number;
+}
+
+const at = (b: Body, i: number): number => b.text.charCodeAt(i);
+
+function skipSpace(b: Body, i: number): number {
+  while (i < b.length && isSpace(at(b, i))) i++;
   return i;
 }
 
-/** Index after the string that starts at `i` (`b[i]` is `"`), or -1 when it never ends. */
-function skipString(b: Uint8Array, i: number): number {
-  for (i++; i < b.length; i++) {
-    const c = b[i];
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i + 1;
+/**
+ * Index after the string that starts at `i` (`b[i]` is `"`), or -1 when it never ends. Jumps from
+ * quote to quote with `String.prototype.indexOf` (most of a payload's bytes are inside strings); a
+ * quote preceded by an odd number of backslashes is escaped and passed over.
+ */
+function skipString(b: Body, i: number): number {
+  for (let from = i + 1; ; ) {
+    const q = b.text.indexOf('"', from);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    while (q - backslashes - 1 > i && at(b, q - backslashes - 1) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    from = q + 1;
   }
-  return -1;
 }
 
 /**
  * The string at `i` and the index after it. `text` is set only for a short string without escapes
  * (names and the keys looked for never have any; anything else is simply not a match).
  */
-function readString(b: Uint8Array, i: number): { end: number; text?: string } {
+function readString(b: Body, i: number): { end: number; text?: string } {
   const end = skipString(b, i);
   if (end < 0) return { end };
   const start = i + 1;
   const length = end - 1 - start;
-  if (length > MAX_NAME_BYTES || b.subarray(start, end - 1).includes(BACKSLASH)) return { end };
-  return { end, text: Buffer.from(b.buffer, b.byteOffset + start, length).toString('utf8') };
+  if (length > MAX_NAME_BYTES) return { end };
+  const latin1 = b.text.slice(start, end - 1);
+  if (latin1.includes('\\')) return { end };
+  // Bytes below 0x80 are the same in latin1 and UTF-8; others are decoded from the bytes.
+  return { end, text: /^[\x00-\x7f]*$/.test(latin1) ? latin1 : Buffer.from(b.bytes.buffer, b.bytes.byteOffset + start, length).toString('utf8') };
 }
 
 /** Index after the JSON value that starts at `i`, or -1. Iterative: nesting depth costs no stack. */
-function skipValue(b: Uint8Array, i: number): number {
-  const first = b[i];
+function skipValue(b: Body, i: number): number {
+  const first = at(b, i);
   if (first === QUOTE) return skipString(b, i);
   if (first === LBRACE || first === LBRACKET) {
     let depth = 0;
     while (i < b.length) {
-      const c = b[i];
+      const c = at(b, i);
       if (c === QUOTE) {
         i = skipString(b, i);
         if (i < 0) return -1;
@@ -63,7 +84,7 @@ function skipValue(b: Uint8Array, i: number): number {
     return -1;
   }
   const start = i;
-  while (i < b.length && b[i] !== COMMA && b[i] !== RBRACE && b[i] !== RBRACKET && !isSpace(b[i])) i++;
+  for (let c = at(b, i); i < b.length && c !== COMMA && c !== RBRACE && c !== RBRACKET && !isSpace(c); c = at(b, ++i));
   return i > start ? i : -1;
 }
 
@@ -72,24 +93,24 @@ function skipValue(b: Uint8Array, i: number): number {
  * value and return the index after it; `undefined` lets the walker skip it. Returns the index after
  * the object, or -1 when the bytes are not a well-formed object.
  */
-function walkObject(b: Uint8Array, i: number, member: (key: string | undefined, at: number) => number | undefined): number {
+function walkObject(b: Body, i: number, member: (key: string | undefined, at: number) => number | undefined): number {
   i = skipSpace(b, i + 1);
-  if (b[i] === RBRACE) return i + 1;
+  if (at(b, i) === RBRACE) return i + 1;
   for (;;) {
-    if (b[i] !== QUOTE) return -1;
+    if (at(b, i) !== QUOTE) return -1;
     const key = readString(b, i);
     if (key.end < 0) return -1;
     i = skipSpace(b, key.end);
-    if (b[i] !== COLON) return -1;
+    if (at(b, i) !== COLON) return -1;
     i = skipSpace(b, i + 1);
     i = member(key.text, i) ?? skipValue(b, i);
     if (i < 0) return -1;
     i = skipSpace(b, i);
-    if (b[i] === COMMA) {
+    if (at(b, i) === COMMA) {
       i = skipSpace(b, i + 1);
       continue;
     }
-    return b[i] === RBRACE ? i + 1 : -1;
+    return at(b, i) === RBRACE ? i + 1 : -1;
   }
 }
 
@@ -103,26 +124,27 @@ function walkObject(b: Uint8Array, i: number, member: (key: string | undefined, 
  * (or spells them with escapes, which Gitea never does). The caller must compare the result with
  * the parsed payload after the signature is verified.
  */
-export function scanRepository(body: Uint8Array): string | undefined {
+export function scanRepository(bytes: Uint8Array): string | undefined {
+  const body: Body = { bytes, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'), length: bytes.byteLength };
   let owner: string | undefined;
   let name: string | undefined;
   const start = skipSpace(body, 0);
-  if (body[start] !== LBRACE) return undefined;
-  const end = walkObject(body, start, (key, at) => {
+  if (at(body, start) !== LBRACE) return undefined;
+  const end = walkObject(body, start, (key, valueAt0) => {
     if (key !== 'repository') return undefined;
     owner = name = undefined;
-    if (body[at] !== LBRACE) return undefined;
-    return walkObject(body, at, (field, valueAt) => {
+    if (at(body, valueAt0) !== LBRACE) return undefined;
+    return walkObject(body, valueAt0, (field, valueAt) => {
       if (field === 'name') {
-        const value = body[valueAt] === QUOTE ? readString(body, valueAt) : undefined;
+        const value = at(body, valueAt) === QUOTE ? readString(body, valueAt) : undefined;
         name = value?.text;
         return value?.end;
       }
       if (field === 'owner') {
         owner = undefined;
-        if (body[valueAt] !== LBRACE) return undefined;
+        if (at(body, valueAt) !== LBRACE) return undefined;
         return walkObject(body, valueAt, (ownerField, loginAt) => {
-          if (ownerField !== 'login' || body[loginAt] !== QUOTE) return undefined;
+          if (ownerField !== 'login' || at(body, loginAt) !== QUOTE) return undefined;
           const value = readString(body, loginAt);
           owner = value.text;
           return value.end;

@@ -167,8 +167,13 @@ export class Dispatcher {
     return this.admit(intent.delegation, source);
   }
 
-  /** True when a label job of the issue is queued (only then can removing the label matter). */
+  /**
+   * True when a label job of the issue is queued (only then can removing the label matter). Every
+   * label change without the trigger label asks this: an issue with nothing queued (the usual case)
+   * is answered by a count on the issue's index, without reading and decoding its jobs.
+   */
   private async waitsForLabel(key: DelegationRequest['issueKey']): Promise<boolean> {
+    if ((await this.deps.store.queuedCount(key)) === 0) return false;
     return (await this.deps.store.listByIssue(key)).some((j) => j.state === 'queued' && j.trigger === 'label');
   }
 
