@@ -145,7 +145,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       host: i.host,
       url: i.url,
       kind: i.kind,
-      gitea: (n === 0 ? overrides.gitea : undefined) ?? createGiteaClient({ baseUrl: i.url, token: i.token, observe: metrics.gitea }),
+      gitea: (n === 0 ? overrides.gitea : undefined) ?? createGiteaClient({ baseUrl: i.url, token: i.token, observe: metrics.giteaOf(i.name) }),
     })),
   );
   const gitea = instances.client();

@@ -52,8 +52,8 @@ export class KugetsuMetrics {
   private readonly outboxSent: Counter<'operation'>;
   private readonly outboxRetries: Counter<'operation'>;
   private readonly outboxFailures: Counter<'operation'>;
-  private readonly giteaRequests: Counter<'operation' | 'status'>;
-  private readonly giteaSeconds: Histogram<'operation'>;
+  private readonly giteaRequests: Counter<'instance' | 'operation' | 'status'>;
+  private readonly giteaSeconds: Histogram<'instance' | 'operation'>;
   private readonly slots: Gauge<'worker'>;
   private readonly slotsInUse: Gauge<'worker'>;
   private readonly tokens: Counter<'repository' | 'kind'>;
@@ -130,14 +130,14 @@ export class KugetsuMetrics {
     });
     this.giteaRequests = new Counter({
       name: 'kugetsu_gitea_requests_total',
-      help: "HTTP requests to Gitea's API, by operation (its route template, e.g. GET /repos/{owner}/{repo}/issues/{index}) and status (0 = no answer).",
-      labelNames: ['operation', 'status'],
+      help: "HTTP requests to Gitea's API, by instance (its name), operation (its route template, e.g. GET /repos/{owner}/{repo}/issues/{index}) and status (0 = no answer).",
+      labelNames: ['instance', 'operation', 'status'],
       registers,
     });
     this.giteaSeconds = new Histogram({
       name: 'kugetsu_gitea_request_duration_seconds',
-      help: "Latency of HTTP requests to Gitea's API in seconds, by operation (route template).",
-      labelNames: ['operation'],
+      help: "Latency of HTTP requests to Gitea's API in seconds, by instance and operation (route template).",
+      labelNames: ['instance', 'operation'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
@@ -210,11 +210,13 @@ export class KugetsuMetrics {
     else this.outboxFailures.inc({ operation });
   };
 
-  /** The Gitea client's observer: one HTTP request. */
-  readonly gitea = (call: GiteaCallObservation): void => {
-    this.giteaRequests.inc({ operation: call.route, status: String(call.status) });
-    this.giteaSeconds.observe({ operation: call.route }, call.durationMs / 1000);
-  };
+  /** The observer of the Gitea client of the instance named `instance` (`gitea` without an instances file): one HTTP request each. */
+  giteaOf(instance: string): (call: GiteaCallObservation) => void {
+    return (call) => {
+      this.giteaRequests.inc({ instance, operation: call.route, status: String(call.status) });
+      this.giteaSeconds.observe({ instance, operation: call.route }, call.durationMs / 1000);
+    };
+  }
 
   /**
    * Adds a turn's model usage to the repository's counters (tokens, cost in USD). The hook for

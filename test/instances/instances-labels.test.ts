@@ -51,6 +51,14 @@ describe('repository names with two instances', { timeout: 120_000 }, () => {
         [`${b.host}/acme/app`, 1],
       ].sort(),
     );
+    // Gitea API metrics name the instance each request went to.
+    const metrics = await (await world.service.app.request('/metrics', { headers: { authorization: `Bearer ${ensureAdminToken(world.config.stateDir)}` } })).text();
+    for (const side of [a, b]) {
+      const permission = new RegExp(
+        `kugetsu_gitea_requests_total\\{instance="${side.name}",operation="GET /repos/\\{owner\\}/\\{repo\\}/collaborators/\\{collaborator\\}/permission",status="200"\\} ([1-9]\\d*)`,
+      );
+      expect(metrics).toMatch(permission);
+    }
     // Job notifications say which instance the repository is on.
     for (const [side, id] of [
       [a, ra.json.job],
