@@ -56,10 +56,12 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   });
   const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);
   const sent = new Map<number, { at: number; ackMs: number }>();
+  // Settled: no job queued or running, and no delivery kept for confirmation with Gitea (one whose
+  // read-back outlasted the answer deadline is answered 202 before its job exists).
   const idle = async () => {
     for (;;) {
-      const h = await kugetsu.call<{ running: number; waiting: number }>('health');
-      if (h.running + h.waiting === 0) return;
+      const h = await kugetsu.call<{ running: number; waiting: number; deferred: number }>('health');
+      if (h.running + h.waiting + h.deferred === 0) return;
       await sleep(2);
     }
   };
