@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startForge, writeInstancesFile } from './support/forges.js';
+import { companyAndCodeberg, startForge, writeInstancesFile } from './support/forges.js';
 import type { DoctorCheck } from '../../src/cli/doctor-check.js';
 import { doctorCommand } from '../../src/cli/doctor-command.js';
 import { runCli } from '../../src/cli/main.js';
@@ -30,16 +30,8 @@ describe('kugetsu doctor with an instances file', () => {
     const a = await forge('token-of-a', 'gitea-bot', 'gitea');
     const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
     const dir = tempDir();
-    const file = writeInstancesFile(dir, [
-      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
-      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
-    ]);
     const env = {
-      KUGETSU_INSTANCES_FILE: file,
-      COMPANY_TOKEN: 'token-of-a',
-      COMPANY_SECRET: 'secret-a',
-      CODEBERG_TOKEN: 'token-of-b',
-      KUGETSU_STATE_DIR: dir,
+      ...companyAndCodeberg(a, b, dir, { codebergSecret: false }),
       KUGETSU_REPOS: 'acme/app',
       KUGETSU_AGENT: 'command',
       KUGETSU_AGENT_COMMAND: JSON.stringify(['node', '{promptFile}']),
@@ -89,16 +81,8 @@ describe('kugetsu doctor with an instances file', () => {
     const a = await watched('token-of-a', 'gitea-bot', 'gitea');
     const b = await watched('token-of-b', 'forgejo-bot', 'forgejo');
     const dir = tempDir();
-    const file = writeInstancesFile(dir, [
-      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
-      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
-    ]);
     const env = {
-      KUGETSU_INSTANCES_FILE: file,
-      COMPANY_TOKEN: 'token-of-a',
-      COMPANY_SECRET: 'secret-a',
-      CODEBERG_TOKEN: 'token-of-b',
-      KUGETSU_STATE_DIR: dir,
+      ...companyAndCodeberg(a, b, dir, { codebergSecret: false }),
       KUGETSU_REPOS: 'acme/app',
       PORT: String(await closedPort()),
     };
@@ -147,17 +131,8 @@ describe('kugetsu doctor with an instances file', () => {
     const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
     b.fake.addRepo({ owner: 'team', name: 'site' });
     const dir = tempDir();
-    const file = writeInstancesFile(dir, [
-      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
-      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN', secretEnv: 'CODEBERG_SECRET' },
-    ]);
     const env = {
-      KUGETSU_INSTANCES_FILE: file,
-      COMPANY_TOKEN: 'token-of-a',
-      COMPANY_SECRET: 'secret-a',
-      CODEBERG_TOKEN: 'token-of-b',
-      CODEBERG_SECRET: 'secret-b',
-      KUGETSU_STATE_DIR: dir,
+      ...companyAndCodeberg(a, b, dir),
       PORT: String(await closedPort()),
     };
     // The database as `kugetsu serve` leaves it after a delivery from each instance.
@@ -205,16 +180,8 @@ describe('kugetsu doctor with an instances file', () => {
     const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
     b.fake.addRepo({ owner: 'acme', name: 'only-b' });
     const dir = tempDir();
-    const file = writeInstancesFile(dir, [
-      { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
-      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN' },
-    ]);
     const { byName } = await doctor({
-      KUGETSU_INSTANCES_FILE: file,
-      COMPANY_TOKEN: 'token-of-a',
-      COMPANY_SECRET: 'secret-a',
-      CODEBERG_TOKEN: 'token-of-b',
-      KUGETSU_STATE_DIR: dir,
+      ...companyAndCodeberg(a, b, dir, { codebergSecret: false }),
       KUGETSU_REPOS: `acme/app,${new URL(b.url).host}/acme/only-b,${new URL(a.url).host}/acme/web`,
       PORT: String(await closedPort()),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startForge, writeInstancesFile } from './support/forges.js';
+import { companyAndCodeberg, startForge } from './support/forges.js';
 import { KUGETSU_HOOK_EVENTS } from '../../src/admin/hook-spec.js';
 import { storedSecretsFor } from '../../src/admin/stored-secrets.js';
 import { runCli } from '../../src/cli/main.js';
@@ -31,19 +31,7 @@ async function twoInstances() {
   const a = await forge('token-of-a', 'gitea-bot', 'gitea');
   const b = await forge('token-of-b', 'forgejo-bot', 'forgejo');
   const dir = tempDir();
-  const file = writeInstancesFile(dir, [
-    { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
-    { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN', secretEnv: 'CODEBERG_SECRET' },
-  ]);
-  const env = {
-    KUGETSU_INSTANCES_FILE: file,
-    COMPANY_TOKEN: 'token-of-a',
-    CODEBERG_TOKEN: 'token-of-b',
-    COMPANY_SECRET: 'secret-a',
-    CODEBERG_SECRET: 'secret-b',
-    KUGETSU_STATE_DIR: dir,
-  };
-  return { a, b, dir, env, hostB: new URL(b.url).host };
+  return { a, b, dir, env: companyAndCodeberg(a, b, dir), hostB: new URL(b.url).host };
 }
 
 const run = async (env: Record<string, string>, ...args: string[]) => {

@@ -37,3 +37,24 @@ export function writeInstancesFile(dir: string, entries: readonly InstanceEntry[
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
+
+/**
+ * The instances file and environment of the pair most instance tests use: `company` (the Gitea fake
+ * `a`, first; token `token-of-a`, secret `secret-a`) and `codeberg` (the Forgejo fake `b`; token
+ * `token-of-b`, secret `secret-b` unless `codebergSecret` is false), with the state dir `dir`.
+ */
+export function companyAndCodeberg(a: FakeGiteaServer, b: FakeGiteaServer, dir: string, options: { codebergSecret?: boolean } = {}): Record<string, string> {
+  const codebergSecret = options.codebergSecret ?? true;
+  const file = writeInstancesFile(dir, [
+    { name: 'company', url: a.url, tokenEnv: 'COMPANY_TOKEN', secretEnv: 'COMPANY_SECRET' },
+    { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN', ...(codebergSecret ? { secretEnv: 'CODEBERG_SECRET' } : {}) },
+  ]);
+  return {
+    KUGETSU_INSTANCES_FILE: file,
+    COMPANY_TOKEN: 'token-of-a',
+    COMPANY_SECRET: 'secret-a',
+    CODEBERG_TOKEN: 'token-of-b',
+    ...(codebergSecret ? { CODEBERG_SECRET: 'secret-b' } : {}),
+    KUGETSU_STATE_DIR: dir,
+  };
+}
