@@ -34,6 +34,15 @@ async function twoInstances() {
   return { a, b, dir, env: companyAndCodeberg(a, b, dir), hostB: new URL(b.url).host };
 }
 
+/** A running kugetsu (`createService`, SQLite in `dir`) over `env`, stopped after the test; returns its URL. */
+async function runningKugetsu(env: Record<string, string>, dir: string): Promise<string> {
+  const config = loadConfig({ ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']), KUGETSU_RECONCILE_INTERVAL_S: '0', PATH: process.env.PATH }, dir);
+  const service = createService(config, { store: await openStore(config), logger: memoryLogger().logger });
+  await service.start();
+  onCleanup(() => service.stop(5_000));
+  return serveApp(service.app);
+}
+
 const run = async (env: Record<string, string>, ...args: string[]) => {
   const ctx = testContext(env);
   const code = await runCli(['node', 'kugetsu', ...args], ctx);
@@ -105,14 +114,7 @@ describe('kugetsu hooks install|list|test --instance', () => {
   it("hooks test --instance: a running kugetsu accepts the ping signed with that instance's stored secret on /webhooks/<name>, and refuses another instance's secret there", async () => {
     const { dir, env, hostB } = await twoInstances();
     await run(env, 'hooks', 'install', 'acme/app', '--url', 'https://kugetsu.example.com', '--instance', 'codeberg');
-    const config = loadConfig(
-      { ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']), KUGETSU_RECONCILE_INTERVAL_S: '0', PATH: process.env.PATH },
-      dir,
-    );
-    const service = createService(config, { store: await openStore(config), logger: memoryLogger().logger });
-    await service.start();
-    onCleanup(() => service.stop(5_000));
-    const url = await serveApp(service.app);
+    const url = await runningKugetsu(env, dir);
 
     expect(storedSecretsFor(dir, `@${hostB}/acme/app`)).toHaveLength(1);
     const tested = await run(env, 'hooks', 'test', 'acme/app', '--instance', 'codeberg', '--url', url, '--json');
@@ -177,14 +179,7 @@ describe('kugetsu hooks install|list|test --instance', () => {
     expect(text.out).toBe(json.secret);
     expect(text.err).toContain("acme/app (instance codeberg)'s kugetsu webhook in Forgejo");
 
-    const config = loadConfig(
-      { ...env, KUGETSU_AGENT: 'command', KUGETSU_AGENT_COMMAND: JSON.stringify(['true']), KUGETSU_RECONCILE_INTERVAL_S: '0', PATH: process.env.PATH },
-      dir,
-    );
-    const service = createService(config, { store: await openStore(config), logger: memoryLogger().logger });
-    await service.start();
-    onCleanup(() => service.stop(5_000));
-    const url = await serveApp(service.app);
+    const url = await runningKugetsu(env, dir);
     const tested = await run(env, 'hooks', 'test', 'acme/app', '--instance', 'codeberg', '--url', url, '--json');
     expect(JSON.parse(tested.out)).toMatchObject({ status: 200, secretSource: 'stored' });
   });
