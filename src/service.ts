@@ -52,6 +52,7 @@ import type { WebEnv } from './web/viewer.js';
 import { createWorkspace } from './workspace/create-workspace.js';
 import { hasIssueWorktree } from './workspace/has-issue-worktree.js';
 import type { Workspace } from './workspace/types.js';
+import type { WorkspaceLogger } from './workspace/workspace-logger.js';
 
 /** Parts a caller (tests, the demo) may supply instead of the defaults built from the config. */
 export interface ServiceOverrides {
@@ -163,15 +164,19 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     opencodeMode: config.opencodeMode ?? 'run',
     ...(config.opencodeMode === 'serve' ? { context: { opencodeServer: opencodeServerPlace(sandbox, config.stateDir) } } : {}),
   });
+  // Workspace decisions (created, fast-forwarded, set aside) and, at debug, every git command.
+  const workspaceLog: WorkspaceLogger = ({ level, msg, ...fields }) => logger[level](fields, msg);
   const workspace =
     overrides.workspace ??
     (instances.several
       ? (() => {
           // Each instance's token goes only to that instance's origin.
-          const own = new Map(instanceSettings.map((i) => [i.name, createWorkspace({ stateDir: config.stateDir, token: i.token, tokenOrigin: i.url, isolation: sandbox })]));
+          const own = new Map(
+            instanceSettings.map((i) => [i.name, createWorkspace({ stateDir: config.stateDir, token: i.token, tokenOrigin: i.url, isolation: sandbox, logger: workspaceLog })]),
+          );
           return workspacePerInstance((repo) => own.get(instances.of(repo).name)!);
         })()
-      : createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox }));
+      : createWorkspace({ stateDir: config.stateDir, token: config.giteaToken, isolation: sandbox, logger: workspaceLog }));
   const botUserId = () => instances.current().identity.known();
   const authorizer = new Authorizer(gitea, config.access);
   const deferredBackoff = { ...DEFERRED_BACKOFF, ...(overrides.deferredRetry ? { baseMs: overrides.deferredRetry.baseMs, maxMs: overrides.deferredRetry.maxMs } : {}) };
