@@ -43,11 +43,16 @@ const load = (r: IngestRow) => `${n0(r.reqPerSec)} req/s · p50 ${ms(r.p50)} / p
 export function renderMarkdown(r: BenchResults): string {
   const rows: string[][] = [];
   if (r.ingest) {
-    for (const mix of ['a', 'b']) {
+    const labels: Record<string, string> = {
+      a: '1a. Ingest, 90 % non-triggering + 10 % `/kugetsu`',
+      b: '1b. Ingest, 100 % `/kugetsu` (each a new job, slots full)',
+      ignored: '1d. Ingest, 100 % non-triggering (the deliveries of 1a kugetsu ignores)',
+    };
+    for (const mix of ['a', 'b', 'ignored']) {
       const of = (t: IngestRow['target'], backend?: string) => r.ingest!.rows.find((row) => row.mix === mix && row.target === t && row.backend === backend);
       const bare = of('bare node:http');
       const oct = of('@octokit/webhooks');
-      const mixLabel = mix === 'a' ? '1a. Ingest, 90 % non-triggering + 10 % `/kugetsu`' : '1b. Ingest, 100 % `/kugetsu` (each a new job, slots full)';
+      const mixLabel = labels[mix]!;
       for (const backend of ['SQLite', 'PostgreSQL'] as const) {
         const k = of('kugetsu', backend);
         const ratio = r.ingest.ratios.find((q) => q.mix === mix && q.backend === backend);
