@@ -37,7 +37,8 @@ const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const ms = (v: number) => (v < 10 ? v.toFixed(1) : n0(v));
 const s1 = (v: number) => (v < 100 ? v.toFixed(1) : n0(v));
 const x = (v: number) => `×${v < 0.1 ? v.toFixed(3) : v.toFixed(2)}`;
-const load = (r: IngestRow) => `${n0(r.reqPerSec)} req/s · p50 ${ms(r.p50)} / p99 ${ms(r.p99)} / max ${ms(r.max)} ms · ${r.non2xx} non-2xx, ${r.errors} errors`;
+const cpu = (r: IngestRow) => (r.cpuMsPerRequest === undefined ? '' : ` · ${r.cpuMsPerRequest.toFixed(2)} ms CPU per delivery`);
+const load = (r: IngestRow) => `${n0(r.reqPerSec)} req/s${cpu(r)} · p50 ${ms(r.p50)} / p99 ${ms(r.p99)} / max ${ms(r.max)} ms · ${r.non2xx} non-2xx, ${r.errors} errors`;
 
 /** The one Markdown table, plus short notes, of a run. */
 export function renderMarkdown(r: BenchResults): string {
@@ -60,7 +61,7 @@ export function renderMarkdown(r: BenchResults): string {
         if (!k || !bare || !oct || !ratio) continue;
         const baselines =
           backend === 'SQLite'
-            ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s (p99 ${ms(oct.p99)} ms)`
+            ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s${cpu(oct)} (p99 ${ms(oct.p99)} ms)`
             : 'the same baselines';
         rows.push([`${mixLabel}, ${backend}`, load(k), baselines, `${x(ratio.vsBare)} bare · ${x(ratio.vsOctokit)} octokit`]);
         if (check) {
