@@ -435,7 +435,27 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       prompt: (job) => readPrompt(config.stateDir, job),
       ...(instances.several ? { firstHost: instances.first.host } : {}),
     });
-    const oauth = config.web?.oauth;
+    // Sign-in with each instance that has an OAuth2 application (the first's is KUGETSU_OAUTH_*),
+    // all through the one redirect URI `<KUGETSU_PUBLIC_URL>/auth/callback`.
+    const publicUrls = config.web?.signIn ?? config.web?.oauth;
+    const signIn = publicUrls
+      ? instanceSettings.flatMap((i, n) => {
+          const app = n === 0 ? (config.web?.oauth ?? i.oauth) : i.oauth;
+          if (!app) return [];
+          return [
+            {
+              name: i.name,
+              host: i.host,
+              url: i.url,
+              clientId: app.clientId,
+              clientSecret: app.clientSecret,
+              // The person's token goes to their own instance only.
+              userOf: (token: string) => createGiteaClient({ baseUrl: i.url, token }).currentUser(),
+              sessionInstance: n === 0 ? undefined : i.name,
+            },
+          ];
+        })
+      : [];
     app.route(
       '/',
       createWebApp({
@@ -445,20 +465,19 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         logger,
         adminToken,
         sessionKey: sessionKey(config.stateDir, config.web?.sessionSecret),
-        ...(oauth
+        ...(publicUrls && signIn.length > 0
           ? {
               oauth: {
-                giteaUrl: config.giteaUrl,
-                clientId: oauth.clientId,
-                clientSecret: oauth.clientSecret,
-                redirectUrl: oauth.redirectUrl,
-                publicUrl: oauth.publicUrl,
+                instances: signIn,
+                redirectUrl: publicUrls.redirectUrl,
+                publicUrl: publicUrls.publicUrl,
                 sessionTtlMs: config.web?.sessionTtlMs ?? 12 * 3600 * 1000,
-                userOf: (token) => createGiteaClient({ baseUrl: config.giteaUrl, token }).currentUser(),
               },
             }
           : {}),
-        pages: overrides.web?.pages ?? createPageRoutes({ data, oauth: oauth !== undefined }),
+        pages:
+          overrides.web?.pages ??
+          createPageRoutes({ data, oauth: signIn.length > 0, ...(instances.several ? { signIn: signIn.map((i) => ({ name: i.name, host: i.host })) } : {}) }),
         ...(overrides.web?.events ? { events: overrides.web.events } : {}),
       }),
     );

@@ -26,6 +26,16 @@ export interface InstanceSettings {
   /** The variables the token and the secret were read from (for messages; `undefined` for the default instance). */
   tokenEnv?: string | undefined;
   secretEnv?: string | undefined;
+  /**
+   * The OAuth2 application people sign in to the dashboard with on this instance (its redirect URI
+   * is `<KUGETSU_PUBLIC_URL>/auth/callback`), read from the variables `oauth_client_id_env` and
+   * `oauth_client_secret_env` name; absent when the file names none (the first instance may then
+   * use `KUGETSU_OAUTH_CLIENT_ID`/`KUGETSU_OAUTH_CLIENT_SECRET`).
+   */
+  oauth?: { clientId: string; clientSecret: string } | undefined;
+  /** The variables the OAuth application's id and secret were read from (for messages). */
+  oauthClientIdEnv?: string | undefined;
+  oauthClientSecretEnv?: string | undefined;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -40,6 +50,17 @@ const instanceSchema = z.strictObject({
     .string({ error: "token_env is required: the name of the environment variable holding the bot's access token on this instance" })
     .regex(ENV_NAME, 'token_env must be the name of an environment variable, e.g. CODEBERG_TOKEN'),
   secret_env: z.string().regex(ENV_NAME, 'secret_env must be the name of an environment variable, e.g. CODEBERG_WEBHOOK_SECRET').optional(),
+  oauth_client_id_env: z
+    .string()
+    .regex(ENV_NAME, "oauth_client_id_env must be the name of an environment variable holding the dashboard's OAuth2 client id on this instance, e.g. CODEBERG_OAUTH_CLIENT_ID")
+    .optional(),
+  oauth_client_secret_env: z
+    .string()
+    .regex(
+      ENV_NAME,
+      "oauth_client_secret_env must be the name of an environment variable holding the dashboard's OAuth2 client secret on this instance, e.g. CODEBERG_OAUTH_CLIENT_SECRET",
+    )
+    .optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -53,8 +74,8 @@ export function instanceHost(url: string): string {
 
 /**
  * Parses an instances file's text (`KUGETSU_INSTANCES_FILE`): `instances: [{name, url, kind,
- * token_env, secret_env}]`. `file` names the file in messages, `env` holds the variables
- * `token_env`/`secret_env` name. Returns the instances in file order (the first one is the one
+ * token_env, secret_env, oauth_client_id_env, oauth_client_secret_env}]` (the two `oauth_*` keys
+ * both or neither). `file` names the file in messages, `env` holds the variables the `*_env` keys name. Returns the instances in file order (the first one is the one
  * `/webhooks/gitea` and an unqualified issue key mean), or every problem as `file:line:col: message`.
  */
 export function parseInstancesFile(file: string, text: string, env: Record<string, string | undefined>): { instances?: InstanceSettings[]; errors: RepoConfigError[] } {
@@ -88,9 +109,11 @@ export function parseInstancesFile(file: string, text: string, env: Record<strin
           return issue.keys.map((key) =>
             error(
               [...path, key],
-              /secret|token/i.test(key)
-                ? `"${key}": secrets are never written in a file; name the environment variable that holds it with token_env or secret_env`
-                : `unknown key "${key}"; the keys here are ${path.length === 0 ? 'instances' : 'name, url, kind, token_env, secret_env'}`,
+              /oauth|client/i.test(key)
+                ? `"${key}": the dashboard's OAuth2 application is never written in a file; name the environment variables that hold it with oauth_client_id_env and oauth_client_secret_env`
+                : /secret|token/i.test(key)
+                  ? `"${key}": secrets are never written in a file; name the environment variable that holds it with token_env or secret_env`
+                  : `unknown key "${key}"; the keys here are ${path.length === 0 ? 'instances' : 'name, url, kind, token_env, secret_env, oauth_client_id_env, oauth_client_secret_env'}`,
               true,
             ),
           );
@@ -100,6 +123,24 @@ export function parseInstancesFile(file: string, text: string, env: Record<strin
     };
   }
   const errors: RepoConfigError[] = [];
+  // The dashboard's OAuth application of an instance: both variables or neither, each one set.
+  const oauthOf = (raw: z.infer<typeof instanceSchema>, i: number): InstanceSettings['oauth'] => {
+    const idEnv = raw.oauth_client_id_env;
+    const secretEnv = raw.oauth_client_secret_env;
+    if (idEnv === undefined && secretEnv === undefined) return undefined;
+    if (idEnv === undefined || secretEnv === undefined) {
+      const [given, missing] = idEnv === undefined ? ['oauth_client_secret_env', 'oauth_client_id_env'] : ['oauth_client_id_env', 'oauth_client_secret_env'];
+      errors.push(
+        error(['instances', i, given], `${given} needs ${missing} beside it: the dashboard's OAuth2 application of instance "${raw.name}" is a client id and a client secret`),
+      );
+      return undefined;
+    }
+    const clientId = env[idEnv];
+    const clientSecret = env[secretEnv];
+    if (!clientId) errors.push(error(['instances', i, 'oauth_client_id_env'], `${idEnv} (the dashboard's OAuth2 client id on instance "${raw.name}") is not set`));
+    if (!clientSecret) errors.push(error(['instances', i, 'oauth_client_secret_env'], `${secretEnv} (the dashboard's OAuth2 client secret on instance "${raw.name}") is not set`));
+    return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+  };
   const seenNames = new Map<string, number>();
   const seenHosts = new Map<string, number>();
   const instances = parsed.data.instances.map((raw, i): InstanceSettings => {
@@ -116,6 +157,7 @@ export function parseInstancesFile(file: string, text: string, env: Record<strin
     const secretRaw = raw.secret_env === undefined ? undefined : env[raw.secret_env];
     if (raw.secret_env !== undefined && !secretRaw)
       errors.push(error(['instances', i, 'secret_env'], `${raw.secret_env} (the webhook secret of instance "${raw.name}") is not set`));
+    const oauth = oauthOf(raw, i);
     return {
       name: raw.name,
       url: raw.url.replace(/\/+$/, ''),
@@ -128,6 +170,7 @@ export function parseInstancesFile(file: string, text: string, env: Record<strin
         .filter(Boolean),
       tokenEnv: raw.token_env,
       secretEnv: raw.secret_env,
+      ...(oauth ? { oauth, oauthClientIdEnv: raw.oauth_client_id_env, oauthClientSecretEnv: raw.oauth_client_secret_env } : {}),
     };
   });
   return errors.length > 0 ? { errors } : { instances, errors: [] };

@@ -49,10 +49,18 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
     if (!loaded.instances) throw new ConfigError(loaded.errors.map((e) => `KUGETSU_INSTANCES_FILE: ${e.text}`));
     fileInstances = loaded.instances;
     const first = fileInstances[0]!;
-    env = { ...givenEnv, GITEA_URL: first.url, GITEA_TOKEN: first.token, KUGETSU_WEBHOOK_SECRET: first.secrets.join(',') };
+    // The first instance's OAuth application, when the file names it, stands where
+    // KUGETSU_OAUTH_CLIENT_ID and KUGETSU_OAUTH_CLIENT_SECRET stand without it.
+    env = {
+      ...givenEnv,
+      GITEA_URL: first.url,
+      GITEA_TOKEN: first.token,
+      KUGETSU_WEBHOOK_SECRET: first.secrets.join(','),
+      ...(first.oauth ? { KUGETSU_OAUTH_CLIENT_ID: first.oauth.clientId, KUGETSU_OAUTH_CLIENT_SECRET: first.oauth.clientSecret } : {}),
+    };
   }
   // Every instance's token and secrets stay out of the agent's environment, whatever their names.
-  const instanceSecretNames = (fileInstances ?? []).flatMap((i) => [i.tokenEnv, i.secretEnv]).filter((n): n is string => Boolean(n));
+  const instanceSecretNames = (fileInstances ?? []).flatMap((i) => [i.tokenEnv, i.secretEnv, i.oauthClientIdEnv, i.oauthClientSecretEnv]).filter((n): n is string => Boolean(n));
   const parsed = envSchema.safeParse(env);
   const stateDir = path.resolve(cwd, env.KUGETSU_STATE_DIR || './.kugetsu');
   const crossField = crossFieldProblems(env, { storedSecrets: hasStoredSecrets(stateDir), receivesDeliveries: options.receivesDeliveries ?? true });
@@ -81,7 +89,10 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
       problems.push(`KUGETSU_PRICES_FILE: ${err.message}`);
     }
   }
-  const web = readWebSettings(env);
+  const web = readWebSettings(
+    env,
+    (fileInstances ?? []).slice(1).flatMap((i) => (i.oauth ? [i.name] : [])),
+  );
   if ('problems' in web) problems.push(...web.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const kinds = agentKindDefaults(e);

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 
 /**
- * The dashboard's settings. `oauth` is set when sign-in with Gitea is configured
+ * The dashboard's settings. `oauth` is set when sign-in with the first instance is configured
  * (`KUGETSU_OAUTH_CLIENT_ID`, `KUGETSU_OAUTH_CLIENT_SECRET`, `KUGETSU_PUBLIC_URL`: all three or
- * none); without it only the admin token opens the dashboard and its API.
+ * none); `signIn` when any instance offers sign-in (the other instances' applications are in the
+ * instances file); without either only the admin token opens the dashboard and its API.
  */
 export interface WebSettings {
+  /**
+   * `KUGETSU_PUBLIC_URL` and the one redirect URI every instance's OAuth2 application registers
+   * (`<publicUrl>/auth/callback`); set whenever sign-in is configured on some instance.
+   */
+  signIn?: { publicUrl: string; redirectUrl: string };
   oauth?: {
     clientId: string;
     clientSecret: string;
@@ -44,10 +50,12 @@ const webEnvSchema = z.object({
 });
 
 /**
- * Reads the dashboard's settings from the environment. Returns the settings, or every problem
- * (invalid values; an incomplete OAuth trio names the missing variables).
+ * Reads the dashboard's settings from the environment. `otherApps` names the instances after the
+ * first whose OAuth2 application the instances file names (they need `KUGETSU_PUBLIC_URL` too).
+ * Returns the settings, or every problem (invalid values; an incomplete OAuth trio names the
+ * missing variables).
  */
-export function readWebSettings(env: Record<string, string | undefined>): { settings: WebSettings } | { problems: string[] } {
+export function readWebSettings(env: Record<string, string | undefined>, otherApps: readonly string[] = []): { settings: WebSettings } | { problems: string[] } {
   const parsed = webEnvSchema.safeParse(env);
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => (i.message.startsWith('KUGETSU_') ? i.message : `${i.path.join('.')}: ${i.message}`)) };
   const e = parsed.data;
@@ -55,7 +63,17 @@ export function readWebSettings(env: Record<string, string | undefined>): { sett
   const missing = Object.entries(trio)
     .filter(([, v]) => v === undefined)
     .map(([k]) => k);
-  if (missing.length > 0 && missing.length < 3) {
+  if (otherApps.length > 0) {
+    // Other instances sign in too: the first's id and secret go together, the public URL is needed.
+    const problems: string[] = [];
+    const pair = missing.filter((k) => k !== 'KUGETSU_PUBLIC_URL');
+    if (pair.length === 1) problems.push(`sign-in with the first instance needs KUGETSU_OAUTH_CLIENT_ID and KUGETSU_OAUTH_CLIENT_SECRET together: ${pair[0]} is missing`);
+    if (e.KUGETSU_PUBLIC_URL === undefined)
+      problems.push(
+        `KUGETSU_PUBLIC_URL is missing: sign-in with instance${otherApps.length > 1 ? 's' : ''} ${otherApps.map((n) => `"${n}"`).join(', ')} needs the URL people open kugetsu at (its OAuth2 application's redirect URI is <KUGETSU_PUBLIC_URL>/auth/callback)`,
+      );
+    if (problems.length > 0) return { problems };
+  } else if (missing.length > 0 && missing.length < 3) {
     return {
       problems: [
         `sign-in with Gitea needs KUGETSU_OAUTH_CLIENT_ID, KUGETSU_OAUTH_CLIENT_SECRET and KUGETSU_PUBLIC_URL together: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing`,
@@ -63,8 +81,10 @@ export function readWebSettings(env: Record<string, string | undefined>): { sett
     };
   }
   const publicUrl = e.KUGETSU_PUBLIC_URL?.replace(/\/+$/, '');
+  const firstApp = e.KUGETSU_OAUTH_CLIENT_ID !== undefined && e.KUGETSU_OAUTH_CLIENT_SECRET !== undefined;
   return {
     settings: {
+      ...(publicUrl && (firstApp || otherApps.length > 0) ? { signIn: { publicUrl, redirectUrl: `${publicUrl}/auth/callback` } } : {}),
       ...(missing.length === 0 && publicUrl
         ? { oauth: { clientId: e.KUGETSU_OAUTH_CLIENT_ID!, clientSecret: e.KUGETSU_OAUTH_CLIENT_SECRET!, publicUrl, redirectUrl: `${publicUrl}/auth/callback` } }
         : {}),

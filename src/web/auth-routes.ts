@@ -6,26 +6,40 @@ import type { Logger } from '../log/logger.js';
 import { encodeSession, newSession, SESSION_COOKIE } from './session-cookie.js';
 import type { WebEnv } from './viewer.js';
 
-/** Sign-in with Gitea: the OAuth2 application kugetsu is on the same Gitea. */
-export interface AuthOptions {
-  /** Gitea's root URL (`GITEA_URL`): `/login/oauth/authorize` and `/login/oauth/access_token` are under it. */
-  giteaUrl: string;
+/**
+ * One Gitea or Forgejo instance people can sign in to the dashboard with: its OAuth2 application
+ * and where its endpoints are (`/login/oauth/authorize` and `/login/oauth/access_token` under
+ * `url`, the same paths on Forgejo: docs/forgejo-contract.md).
+ */
+export interface SignInInstance {
+  /** The instance's name: `/auth/login?instance=<name>` (the instances file's `name`; `gitea` without a file). */
+  name: string;
+  /** Its host, shown on the sign-in button, e.g. `codeberg.org`. */
+  host: string;
+  /** Its root URL without a trailing slash; every request of its sign-in goes to this origin only. */
+  url: string;
   clientId: string;
   clientSecret: string;
-  /** `<KUGETSU_PUBLIC_URL>/auth/callback`, registered as the application's redirect URI. */
+  /** The signed-in person (`GET /api/v1/user` on this instance with their access token), which is then dropped. */
+  userOf: (accessToken: string) => Promise<{ id: number; login: string }>;
+  /**
+   * The instance name recorded on the session (`undefined`: the first instance, as sessions have
+   * always recorded it): the person may see jobs of that instance only.
+   */
+  sessionInstance?: string | undefined;
+}
+
+/** Sign-in with Gitea or Forgejo: one OAuth2 application per instance, one callback URL for all. */
+export interface AuthOptions {
+  /** The instances that offer sign-in, first one first (at least one); `/auth/login` without `?instance=` uses the first. */
+  instances: SignInInstance[];
+  /** `<KUGETSU_PUBLIC_URL>/auth/callback`, registered as the redirect URI of every instance's application. */
   redirectUrl: string;
   /** True when the public URL is https: cookies get `Secure`. */
   secure: boolean;
   sessionKey: Buffer;
   /** How long a session lasts, ms. */
   sessionTtlMs: number;
-  /** The signed-in person (`GET /api/v1/user` with their access token), which is then dropped. */
-  userOf: (accessToken: string) => Promise<{ id: number; login: string }>;
-  /**
-   * The name of the instance `giteaUrl` belongs to, recorded on the session (`undefined`: the first
-   * instance): the person may see jobs of that instance only.
-   */
-  instance?: string;
   logger: Logger;
   now?: () => number;
 }
@@ -39,12 +53,16 @@ const FLOW_TTL_S = 600;
 const SCOPES = ['read:user'];
 
 /**
- * `GET /auth/login[?next=/path]` → 302 to Gitea's authorize page, with `state` and a PKCE S256
- * challenge; the state, verifier and return path go in short-lived (10 min) HttpOnly, SameSite=Lax
- * cookies on `/auth`. `GET /auth/callback?code&state` → checks the state, exchanges the code
- * (arctic's Gitea provider, client secret in HTTP Basic), reads `GET /api/v1/user` with the
- * person's token (then forgets the token), sets the signed session cookie and 302s back. A failed
- * sign-in answers 400 (or 502 when Gitea fails) with the reason as text. `POST /auth/logout` (CSRF
+ * `GET /auth/login[?instance=<name>][&next=/path]` → 302 to that instance's authorize page (no
+ * `instance`: the first that offers sign-in; an unknown one: 400), with `state` and a PKCE S256
+ * challenge. The state is `<instance name>.<random>`, so the one callback URL knows whose code it
+ * gets; the state, verifier and return path go in short-lived (10 min) HttpOnly, SameSite=Lax
+ * cookies on `/auth`. `GET /auth/callback?code&state` → checks the state against the cookie (a state
+ * of another flow, e.g. another instance's, is refused), exchanges the code at the state's instance
+ * only (arctic's Gitea provider, client secret in HTTP Basic), reads `GET /api/v1/user` there with
+ * the person's token (then forgets the token; it never goes to another instance), sets the signed
+ * session cookie recording the instance and 302s back. A failed sign-in answers 400 (or 502 when the
+ * instance fails) with the reason as text. `POST /auth/logout` (CSRF
  * checked by the caller's guard) clears the session: 303 to `/`, or 200 JSON for `Accept: application/json`.
  * Without OAuth settings, `/auth/login` answers 404 with how to configure it.
  */
@@ -65,16 +83,20 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     return app;
   }
   const now = options.now ?? Date.now;
-  const gitea = new Gitea(options.giteaUrl, options.clientId, options.clientSecret, options.redirectUrl);
+  const providers = new Map(options.instances.map((i) => [i.name, { instance: i, gitea: new Gitea(i.url, i.clientId, i.clientSecret, options.redirectUrl) }]));
+  const names = options.instances.map((i) => i.name).join(', ');
   const flow = { httpOnly: true, sameSite: 'Lax' as const, secure: options.secure, path: '/auth', maxAge: FLOW_TTL_S };
 
   app.get('/auth/login', (c) => {
-    const state = generateState();
+    const wanted = c.req.query('instance');
+    const chosen = wanted === undefined ? providers.get(options.instances[0]!.name) : providers.get(wanted);
+    if (!chosen) return c.text(`There is no instance "${clip(wanted ?? '')}" to sign in with. Sign in with one of: ${names} (/auth/login?instance=<name>).`, 400);
+    const state = `${chosen.instance.name}.${generateState()}`;
     const verifier = generateCodeVerifier();
     setCookie(c, STATE_COOKIE, state, flow);
     setCookie(c, VERIFIER_COOKIE, verifier, flow);
     setCookie(c, NEXT_COOKIE, safeNext(c.req.query('next')), flow);
-    return c.redirect(gitea.createAuthorizationURL(state, verifier, SCOPES).toString(), 302);
+    return c.redirect(chosen.gitea.createAuthorizationURL(state, verifier, SCOPES).toString(), 302);
   });
 
   app.get('/auth/callback', async (c) => {
@@ -88,25 +110,30 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     const state = c.req.query('state');
     if (!code || !state) return c.text('The sign-in answer from Gitea lacks code or state. Start again: /auth/login', 400);
     if (!expected || !verifier || !sameText(state, expected)) return c.text('The sign-in expired or was started elsewhere (state does not match). Start again: /auth/login', 400);
+    // The state names the instance whose authorize page the flow went to (kugetsu wrote it, and the cookie matches).
+    const chosen = providers.get(state.slice(0, Math.max(0, state.lastIndexOf('.'))));
+    if (!chosen) return c.text(`The sign-in was started with an instance kugetsu no longer offers. Sign in with one of: ${names}.`, 400);
+    const { gitea, instance } = chosen;
+    const forge = options.instances.length > 1 ? `${instance.name} (${instance.host})` : 'Gitea';
     let accessToken: string;
     try {
       accessToken = (await gitea.validateAuthorizationCode(code, verifier)).accessToken();
     } catch (err) {
       if (err instanceof OAuth2RequestError)
-        return c.text(`Gitea refused the sign-in code (${err.code}${err.description ? `: ${err.description}` : ''}). Start again: /auth/login`, 400);
-      options.logger.warn({ err }, 'sign-in with Gitea failed: the token request did not succeed');
-      return c.text('Gitea could not be reached to finish the sign-in. Try again in a moment.', 502);
+        return c.text(`${forge} refused the sign-in code (${err.code}${err.description ? `: ${err.description}` : ''}). Start again: /auth/login`, 400);
+      options.logger.warn({ err, instance: instance.name }, 'sign-in with Gitea failed: the token request did not succeed');
+      return c.text(`${forge} could not be reached to finish the sign-in. Try again in a moment.`, 502);
     }
     let user: { id: number; login: string };
     try {
-      user = await options.userOf(accessToken);
+      user = await instance.userOf(accessToken);
     } catch (err) {
-      options.logger.warn({ err }, 'sign-in with Gitea failed: GET /api/v1/user did not succeed');
-      return c.text('Gitea did not tell who you are (GET /api/v1/user failed). Try again in a moment.', 502);
+      options.logger.warn({ err, instance: instance.name }, 'sign-in with Gitea failed: GET /api/v1/user did not succeed');
+      return c.text(`${forge} did not tell who you are (GET /api/v1/user failed). Try again in a moment.`, 502);
     }
-    const session = newSession(user, options.sessionTtlMs, now(), options.instance);
+    const session = newSession(user, options.sessionTtlMs, now(), instance.sessionInstance);
     setCookie(c, SESSION_COOKIE, encodeSession(session, options.sessionKey), cookie(Math.floor(options.sessionTtlMs / 1000), options.secure));
-    options.logger.info({ login: user.login, ...(options.instance !== undefined ? { instance: options.instance } : {}) }, 'signed in to the dashboard');
+    options.logger.info({ login: user.login, ...(options.instances.length > 1 ? { instance: instance.name } : {}) }, 'signed in to the dashboard');
     return c.redirect(next, 302);
   });
   return app;
@@ -116,6 +143,11 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
 function safeNext(next: string | undefined): string {
   if (!next || !/^\/(?![/\\])/.test(next) || /[\r\n]/.test(next) || next.length > 1000) return '/';
   return next;
+}
+
+/** At most 60 characters of a name someone sent, for a message. */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function sameText(a: string, b: string): boolean {

@@ -17,7 +17,7 @@ describe('configSecrets', () => {
     fs.writeFileSync(
       instances,
       'instances:\n  - {name: a, url: "https://a.example.org", kind: gitea, token_env: A_TOKEN, secret_env: A_SECRET}\n' +
-        '  - {name: b, url: "https://b.example.org", kind: forgejo, token_env: B_TOKEN, secret_env: B_SECRET}\n',
+        '  - {name: b, url: "https://b.example.org", kind: forgejo, token_env: B_TOKEN, secret_env: B_SECRET, oauth_client_id_env: B_OAUTH_ID, oauth_client_secret_env: B_OAUTH_SECRET}\n',
     );
     const env = {
       KUGETSU_INSTANCES_FILE: instances,
@@ -30,6 +30,9 @@ describe('configSecrets', () => {
       ACME_NOTIFY: 'acme-notify-key',
       B_APP_SECRET: 'only-on-b-secret',
       KUGETSU_METRICS_TOKEN: 'metrics-token-xyz',
+      B_OAUTH_ID: 'oauth-client-id-of-b',
+      B_OAUTH_SECRET: 'oauth-client-secret-of-b',
+      KUGETSU_PUBLIC_URL: 'https://kugetsu.example.org',
     };
     const secrets = configSecrets(loadConfig(env, dir));
     for (const value of [
@@ -42,6 +45,7 @@ describe('configSecrets', () => {
       'https://hooks.example/acme-token-123',
       'only-on-b-secret',
       'metrics-token-xyz',
+      'oauth-client-secret-of-b',
     ]) {
       expect(secrets).toContain(value);
     }

@@ -83,6 +83,61 @@ describe('the instances file', () => {
     ]);
   });
 
+  it("reads each instance's OAuth2 application from the variables it names: both keys or neither, each variable set", () => {
+    const withOAuth = (first: string, second: string) =>
+      `instances:\n  - name: company\n    url: https://git.example.com\n    token_env: A_TOKEN\n${first}  - name: codeberg\n    url: https://codeberg.org\n    token_env: B_TOKEN\n${second}`;
+    const oauthEnv = { ...env, CB_ID: 'cb-client-id', CB_SECRET: 'cb-client-secret' };
+    const ok = parseInstancesFile('i.yaml', withOAuth('', '    oauth_client_id_env: CB_ID\n    oauth_client_secret_env: CB_SECRET\n'), oauthEnv);
+    expect(ok.errors).toEqual([]);
+    expect(ok.instances!.map((i) => [i.name, i.oauth, i.oauthClientIdEnv, i.oauthClientSecretEnv])).toEqual([
+      ['company', undefined, undefined, undefined],
+      ['codeberg', { clientId: 'cb-client-id', clientSecret: 'cb-client-secret' }, 'CB_ID', 'CB_SECRET'],
+    ]);
+    const bad = withOAuth('    oauth_client_id_env: CB_ID\n', '    oauth_client_id_env: NO_ID\n    oauth_client_secret_env: NO_SECRET\n    oauth_client_secret: inline\n');
+    expect(parseInstancesFile('i.yaml', bad, oauthEnv).errors.map((e) => e.text)).toEqual([
+      'i.yaml:11:5: "oauth_client_secret": the dashboard\'s OAuth2 application is never written in a file; name the environment variables that hold it with oauth_client_id_env and oauth_client_secret_env',
+    ]);
+    const unset = withOAuth('    oauth_client_id_env: CB_ID\n', '    oauth_client_id_env: NO_ID\n    oauth_client_secret_env: NO_SECRET\n');
+    expect(parseInstancesFile('i.yaml', unset, oauthEnv).errors.map((e) => e.text)).toEqual([
+      'i.yaml:5:26: oauth_client_id_env needs oauth_client_secret_env beside it: the dashboard\'s OAuth2 application of instance "company" is a client id and a client secret',
+      'i.yaml:9:26: NO_ID (the dashboard\'s OAuth2 client id on instance "codeberg") is not set',
+      'i.yaml:10:30: NO_SECRET (the dashboard\'s OAuth2 client secret on instance "codeberg") is not set',
+    ]);
+  });
+
+  it("another instance's OAuth2 application needs KUGETSU_PUBLIC_URL; the first's may be named in the file instead of KUGETSU_OAUTH_*", () => {
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, 'instances.yaml'),
+      'instances:\n  - name: company\n    url: https://git.example.com\n    token_env: A_TOKEN\n    oauth_client_id_env: A_ID\n    oauth_client_secret_env: A_SECRET\n' +
+        '  - name: codeberg\n    url: https://codeberg.org\n    token_env: B_TOKEN\n    oauth_client_id_env: B_ID\n    oauth_client_secret_env: B_SECRET\n',
+    );
+    const base = {
+      KUGETSU_INSTANCES_FILE: 'instances.yaml',
+      A_TOKEN: 'a',
+      B_TOKEN: 'b',
+      A_ID: 'a-id',
+      A_SECRET: 'a-secret',
+      B_ID: 'b-id',
+      B_SECRET: 'b-secret',
+      KUGETSU_ALLOW_UNSIGNED: '1',
+    };
+    let error: unknown;
+    try {
+      loadConfig(base, dir);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^KUGETSU_PUBLIC_URL is missing: sign-in with instance "codeberg" needs/)]);
+    const config = loadConfig({ ...base, KUGETSU_PUBLIC_URL: 'https://k.example.org' }, dir);
+    expect(config.web?.oauth).toMatchObject({ clientId: 'a-id', clientSecret: 'a-secret', redirectUrl: 'https://k.example.org/auth/callback' });
+    expect(config.web?.signIn).toEqual({ publicUrl: 'https://k.example.org', redirectUrl: 'https://k.example.org/auth/callback' });
+    expect(config.instances?.[1]?.oauth).toEqual({ clientId: 'b-id', clientSecret: 'b-secret' });
+    // The variables holding them stay out of the agent's environment.
+    expect(Object.keys(config.agentEnvWith(['A_ID', 'A_SECRET', 'B_ID', 'B_SECRET']))).toEqual([]);
+  });
+
   it('stops kugetsu with its errors when KUGETSU_INSTANCES_FILE is set', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'instances.yaml'), 'instances:\n  - name: a\n    url: not a url\n    token_env: A_TOKEN\n');

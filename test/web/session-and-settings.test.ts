@@ -57,11 +57,22 @@ describe('dashboard settings', () => {
     expect(full).toEqual({
       settings: {
         oauth: { clientId: 'id', clientSecret: 'secret', publicUrl: 'https://k.example.org', redirectUrl: 'https://k.example.org/auth/callback' },
+        signIn: { publicUrl: 'https://k.example.org', redirectUrl: 'https://k.example.org/auth/callback' },
         sessionTtlMs: 7_200_000,
       },
     });
     const partial = readWebSettings({ KUGETSU_OAUTH_CLIENT_ID: 'id' });
     expect(partial).toEqual({ problems: [expect.stringContaining('KUGETSU_OAUTH_CLIENT_SECRET, KUGETSU_PUBLIC_URL are missing')] });
+  });
+
+  it("with other instances' OAuth applications: the public URL alone is enough for the first, it is required, and the first's id and secret still go together", () => {
+    expect(readWebSettings({ KUGETSU_PUBLIC_URL: 'https://k.example.org' }, ['codeberg'])).toEqual({
+      settings: { signIn: { publicUrl: 'https://k.example.org', redirectUrl: 'https://k.example.org/auth/callback' }, sessionTtlMs: 12 * 3_600_000 },
+    });
+    expect(readWebSettings({}, ['codeberg'])).toEqual({ problems: [expect.stringMatching(/^KUGETSU_PUBLIC_URL is missing: sign-in with instance "codeberg" needs/)] });
+    expect(readWebSettings({ KUGETSU_PUBLIC_URL: 'https://k.example.org', KUGETSU_OAUTH_CLIENT_SECRET: 's' }, ['codeberg'])).toEqual({
+      problems: [expect.stringContaining('KUGETSU_OAUTH_CLIENT_ID is missing')],
+    });
   });
 
   it('refuses a short session secret, a non-http public URL and a bad lifetime', () => {

@@ -17,6 +17,12 @@ export interface PageRoutesOptions {
   data: DashboardData;
   /** True when sign-in with Gitea is set up (`KUGETSU_OAUTH_*`): the sign-in page links to `/auth/login`. */
   oauth: boolean;
+  /**
+   * With several instances: those people can sign in with (name and host), first one first — the
+   * sign-in page then offers one button each (`/auth/login?instance=<name>`). Absent: one "Sign in
+   * with Gitea" button.
+   */
+  signIn?: ReadonlyArray<{ name: string; host: string }>;
   /** ms since the epoch (tests fix it). */
   now?: () => number;
 }
@@ -69,7 +75,8 @@ export function createPageRoutes(options: PageRoutesOptions): Hono<WebEnv> {
 
   app.get('/favicon.ico', (c) => c.redirect('/assets/favicon.svg', 301));
 
-  const signIn = (c: Context<WebEnv>, status: 200 | 401) => page(c, <SignInPage viewer={{ kind: 'anonymous' }} oauth={options.oauth} />, status);
+  const signIn = (c: Context<WebEnv>, status: 200 | 401) =>
+    page(c, <SignInPage viewer={{ kind: 'anonymous' }} oauth={options.oauth} {...(options.signIn ? { instances: options.signIn } : {})} />, status);
   const page = async (c: Context<WebEnv>, body: JSX.Element, status: 200 | 401 | 404 = 200) => {
     c.header('cache-control', 'no-store');
     // The doctype keeps browsers in standards mode (JSX cannot express it).

@@ -3,10 +3,12 @@ import { Layout } from './layout.js';
 
 /**
  * The page `/` shows without a session or admin token: a "Sign in with Gitea" link (`/auth/login`)
- * when the OAuth application is set up, else how to set it up. It shows no job data. `problem`
+ * when the OAuth application is set up — with several instances (`instances`), one "Sign in with
+ * <name> (<host>)" link per instance that offers sign-in (`/auth/login?instance=<name>`) — else how
+ * to set it up. It shows no job data. `problem`
  * explains why the last sign-in failed, when known (e.g. `?error=` from the callback).
  */
-export function SignInPage(props: { viewer: Viewer; oauth: boolean; problem?: string }) {
+export function SignInPage(props: { viewer: Viewer; oauth: boolean; instances?: ReadonlyArray<{ name: string; host: string }>; problem?: string }) {
   return (
     <Layout title="Sign in" viewer={props.viewer} page="sign-in">
       <div class="signin">
@@ -18,7 +20,17 @@ export function SignInPage(props: { viewer: Viewer; oauth: boolean; problem?: st
               {props.problem}
             </p>
           ) : null}
-          {props.oauth ? (
+          {props.oauth && props.instances && props.instances.length > 0 ? (
+            <ul class="sign-in-choices">
+              {props.instances.map((i, n) => (
+                <li>
+                  <a class={n === 0 ? 'button primary' : 'button'} href={`/auth/login?instance=${encodeURIComponent(i.name)}`} id={`sign-in-${i.name}`} data-instance={i.name}>
+                    Sign in with {i.name} ({i.host})
+                  </a>
+                </li>
+              ))}
+            </ul>
+          ) : props.oauth ? (
             <p>
               <a class="button primary" href="/auth/login" id="sign-in">
                 Sign in with Gitea
