@@ -4,7 +4,6 @@
  * Gitea's authorize page (the fake's user chooser) → `/auth/callback` → code exchanged for a token
  * (client secret, PKCE) → `GET /api/v1/user` → session cookie; then logout.
  */
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -14,6 +13,7 @@ import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fa
 import { createService, type Service } from '../../src/service.js';
 import { makeTempDir, removeDir } from '../support/git-fixtures.js';
 import { memoryLogger } from '../support/test-logger.js';
+import { Browser, freePort } from './browser.js';
 import { CLIENT } from './web-world.js';
 
 let tmp = '';
@@ -21,17 +21,6 @@ let gitea: FakeGiteaServer;
 let service: Service | undefined;
 let http: HttpServer | undefined;
 let base = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeEach(async () => {
   tmp = makeTempDir('kugetsu-web-signin-');
@@ -68,36 +57,6 @@ afterEach(async () => {
   await gitea.close();
   removeDir(tmp);
 });
-
-/** A tiny browser: keeps cookies per origin (name → value), follows redirects one by one (at most `maxHops` requests). */
-class Browser {
-  readonly jar = new Map<string, Map<string, string>>();
-  readonly visited: string[] = [];
-
-  async go(url: string, init: RequestInit = {}, maxHops = 10): Promise<Response> {
-    let current = url;
-    for (let hop = 0; hop < maxHops; hop++) {
-      const origin = new URL(current).origin;
-      const cookies = [...(this.jar.get(origin) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
-      const res = await fetch(current, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookies ? { cookie: cookies } : {}) } });
-      this.visited.push(`${res.status} ${new URL(current).pathname}`);
-      for (const raw of res.headers.getSetCookie()) {
-        const [pair = ''] = raw.split(';');
-        const eq = pair.indexOf('=');
-        const jar = this.jar.get(origin) ?? new Map<string, string>();
-        const value = pair.slice(eq + 1);
-        if (value === '' || /max-age=0/i.test(raw)) jar.delete(pair.slice(0, eq));
-        else jar.set(pair.slice(0, eq), value);
-        this.jar.set(origin, jar);
-      }
-      const location = res.headers.get('location');
-      if (res.status < 300 || res.status >= 400 || !location || hop === maxHops - 1) return res;
-      current = new URL(location, current).toString();
-      init = {};
-    }
-    throw new Error(`too many redirects: ${this.visited.join(' → ')}`);
-  }
-}
 
 describe('sign-in with Gitea (real HTTP)', () => {
   it("login → the fake Gitea's authorize page → callback → session; the API knows the person; logout ends it", async () => {
@@ -155,6 +114,16 @@ describe('sign-in with Gitea (real HTTP)', () => {
     expect(set).toMatch(/HttpOnly/);
     expect(set).toMatch(/SameSite=Lax/);
     expect(set).not.toMatch(/Secure/); // http:// public URL
+  });
+
+  it('?instance= names the one instance (gitea without an instances file); another name is a 400 naming the choices, with no flow cookies', async () => {
+    const named = await fetch(`${base}/auth/login?instance=gitea`, { redirect: 'manual' });
+    expect(named.status).toBe(302);
+    expect(new URL(named.headers.get('location')!).origin).toBe(new URL(gitea.url).origin);
+    const unknown = await fetch(`${base}/auth/login?instance=codeberg`, { redirect: 'manual' });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('There is no instance "codeberg" to sign in with. Sign in with one of: gitea');
+    expect(unknown.headers.getSetCookie()).toEqual([]);
   });
 
   it('refuses a callback whose state does not match, a denied grant, and a reused code', async () => {

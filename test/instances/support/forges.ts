@@ -15,13 +15,16 @@ export async function startForge(
   return server;
 }
 
-/** One instance of an instances file, as its YAML keys say it (`kind`, `secret_env` left out when absent). */
+/** One instance of an instances file, as its YAML keys say it (the optional keys left out when absent). */
 export interface InstanceEntry {
   name: string;
   url: string;
   kind?: 'gitea' | 'forgejo';
   tokenEnv: string;
   secretEnv?: string;
+  /** `oauth_client_id_env` / `oauth_client_secret_env`: the variables naming the dashboard's OAuth2 application there. */
+  oauthClientIdEnv?: string;
+  oauthClientSecretEnv?: string;
 }
 
 /** Writes `<dir>/instances.yaml` listing `entries` in order; returns its path. */
@@ -33,6 +36,8 @@ export function writeInstancesFile(dir: string, entries: readonly InstanceEntry[
     if (e.kind) lines.push(`    kind: ${e.kind}`);
     lines.push(`    token_env: ${e.tokenEnv}`);
     if (e.secretEnv) lines.push(`    secret_env: ${e.secretEnv}`);
+    if (e.oauthClientIdEnv) lines.push(`    oauth_client_id_env: ${e.oauthClientIdEnv}`);
+    if (e.oauthClientSecretEnv) lines.push(`    oauth_client_secret_env: ${e.oauthClientSecretEnv}`);
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;

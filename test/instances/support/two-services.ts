@@ -57,26 +57,52 @@ async function side(name: string, flavour: 'gitea' | 'forgejo', dir: string): Pr
   return { server, fake: server.fake, calls, host: new URL(server.url).host, name, origin };
 }
 
+/** The dashboard's OAuth2 application registered on `side` by {@link twoInstances} with `options.publicUrl`. */
+export function oauthClientOf(s: Pick<Side, 'name'>): { clientId: string; clientSecret: string } {
+  return { clientId: `client-of-${s.name}`, clientSecret: `oauth-secret-of-${s.name}` };
+}
+
 /**
  * Starts both forges and a service over them (stopped after the test). `env` adds to the
  * service's environment (e.g. `KUGETSU_WEBHOOKS_DIR`); `overrides` to its wiring;
  * `options.beforeStart` seeds the forges before the service exists (what happened while kugetsu
  * was down) and may return more environment (e.g. `KUGETSU_REPOS` naming their hosts).
+ * With `options.publicUrl` (`KUGETSU_PUBLIC_URL`) each forge has the dashboard's OAuth2
+ * application ({@link oauthClientOf}, redirect URI `<publicUrl>/auth/callback`): company's as
+ * `KUGETSU_OAUTH_CLIENT_ID`/`_SECRET`, codeberg's named in the instances file.
  * The agent is the fake agent writing `out.txt`.
  */
 export async function twoInstances(
   env: Record<string, string> = {},
   overrides: ServiceOverrides = {},
-  options: { beforeStart?: (sides: { a: Side; b: Side; dir: string }) => Record<string, string> | undefined } = {},
+  options: { beforeStart?: (sides: { a: Side; b: Side; dir: string }) => Record<string, string> | undefined; publicUrl?: string } = {},
 ): Promise<TwoInstances> {
   const dir = tempDir('kugetsu-two-');
   const a = await side('company', 'gitea', dir);
   const b = await side('codeberg', 'forgejo', dir);
   const more = options.beforeStart?.({ a, b, dir }) ?? {};
+  const publicUrl = options.publicUrl;
+  if (publicUrl) for (const s of [a, b]) s.fake.oauth.addApp({ ...oauthClientOf(s), redirectUris: [`${publicUrl}/auth/callback`] });
   const file = writeInstancesFile(dir, [
     { name: a.name, url: a.server.url, kind: 'gitea', tokenEnv: 'A_TOKEN', secretEnv: 'A_SECRET' },
-    { name: b.name, url: b.server.url, kind: 'forgejo', tokenEnv: 'B_TOKEN', secretEnv: 'B_SECRET' },
+    {
+      name: b.name,
+      url: b.server.url,
+      kind: 'forgejo',
+      tokenEnv: 'B_TOKEN',
+      secretEnv: 'B_SECRET',
+      ...(publicUrl ? { oauthClientIdEnv: 'B_OAUTH_CLIENT_ID', oauthClientSecretEnv: 'B_OAUTH_CLIENT_SECRET' } : {}),
+    },
   ]);
+  const oauthEnv: Record<string, string> = publicUrl
+    ? {
+        KUGETSU_PUBLIC_URL: publicUrl,
+        KUGETSU_OAUTH_CLIENT_ID: oauthClientOf(a).clientId,
+        KUGETSU_OAUTH_CLIENT_SECRET: oauthClientOf(a).clientSecret,
+        B_OAUTH_CLIENT_ID: oauthClientOf(b).clientId,
+        B_OAUTH_CLIENT_SECRET: oauthClientOf(b).clientSecret,
+      }
+    : {};
   const config = loadConfig(
     {
       KUGETSU_INSTANCES_FILE: file,
@@ -89,6 +115,7 @@ export async function twoInstances(
       KUGETSU_AGENT_COMMAND: JSON.stringify(['node', FAKE_AGENT, 'write:out.txt:{issueKey}']),
       KUGETSU_RECONCILE_INTERVAL_S: '0',
       PATH: process.env.PATH,
+      ...oauthEnv,
       ...env,
       ...more,
     },
