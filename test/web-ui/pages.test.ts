@@ -49,6 +49,21 @@ describe('without a session', () => {
     expect(w.data.calls).toEqual([]);
   });
 
+  it('with several instances: one sign-in link per instance that offers it, named by name and host', async () => {
+    const app = sampleApp(sampleData(), () => ANONYMOUS, {
+      signIn: [
+        { name: 'company', host: 'git.example.com' },
+        { name: 'codeberg', host: 'codeberg.org' },
+      ],
+    });
+    const html = await (await app.request('/')).text();
+    const links = [...html.matchAll(/<a [^>]*href="(\/auth\/login[^"]*)"[^>]*>([^<]*)<\/a>/g)].map((m) => [m[1], m[2]!.trim()]);
+    expect(links).toEqual([
+      ['/auth/login?instance=company', 'Sign in with company (git.example.com)'],
+      ['/auth/login?instance=codeberg', 'Sign in with codeberg (codeberg.org)'],
+    ]);
+  });
+
   it('says how to set sign-in up when OAuth is not configured', async () => {
     const app = sampleApp(sampleData(), () => ANONYMOUS, { oauth: false });
     const html = await (await app.request('/')).text();

@@ -27,7 +27,11 @@ export interface SampleApi {
  * request come from `viewer()` (tests switch it), plus a stand-in of the API the client script uses
  * (`/api/events`, `/api/jobs/{id}/log`, `/api/jobs/{id}/cancel|retry`) that the test drives.
  */
-export function sampleApp(data: DashboardData, viewer: () => Viewer, options: { oauth?: boolean; now?: () => number } = {}): Hono<WebEnv> & { api: SampleApi } {
+export function sampleApp(
+  data: DashboardData,
+  viewer: () => Viewer,
+  options: { oauth?: boolean; signIn?: ReadonlyArray<{ name: string; host: string }>; now?: () => number } = {},
+): Hono<WebEnv> & { api: SampleApi } {
   const app = new Hono<WebEnv>();
   const open = new Set<SSEStreamingApi>();
   const api: SampleApi = {
@@ -67,6 +71,6 @@ export function sampleApp(data: DashboardData, viewer: () => Viewer, options: { 
     api.actions.push({ path: c.req.path, csrf: c.req.header('x-csrf-token') });
     return c.json({ ok: false, status: 'forbidden', reason: 'you need write permission on acme/app' }, 403);
   });
-  app.route('/', createPageRoutes({ data, oauth: options.oauth ?? true, now: options.now ?? (() => SAMPLE_NOW) }));
+  app.route('/', createPageRoutes({ data, oauth: options.oauth ?? true, ...(options.signIn ? { signIn: options.signIn } : {}), now: options.now ?? (() => SAMPLE_NOW) }));
   return Object.assign(app, { api });
 }
