@@ -105,13 +105,18 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     const next = safeNext(getCookie(c, NEXT_COOKIE));
     for (const name of [STATE_COOKIE, VERIFIER_COOKIE, NEXT_COOKIE]) deleteCookie(c, name, { path: '/auth', secure: options.secure });
     const error = c.req.query('error');
-    if (error) return c.text(`Gitea did not sign you in: ${error}${c.req.query('error_description') ? ` (${c.req.query('error_description')})` : ''}. Try again: /auth/login`, 400);
     const code = c.req.query('code');
     const state = c.req.query('state');
+    // Only an answer to this browser's own flow counts; its state names the instance it went to.
+    const ours = state !== undefined && expected !== undefined && sameText(state, expected);
+    const chosen = ours ? providers.get(state.slice(0, Math.max(0, state.lastIndexOf('.')))) : undefined;
+    if (error) {
+      const who = chosen && options.instances.length > 1 ? `${chosen.instance.name} (${chosen.instance.host})` : 'Gitea';
+      const description = c.req.query('error_description');
+      return c.text(`${who} did not sign you in: ${error}${description ? ` (${description})` : ''}. Try again: /auth/login`, 400);
+    }
     if (!code || !state) return c.text('The sign-in answer from Gitea lacks code or state. Start again: /auth/login', 400);
-    if (!expected || !verifier || !sameText(state, expected)) return c.text('The sign-in expired or was started elsewhere (state does not match). Start again: /auth/login', 400);
-    // The state names the instance whose authorize page the flow went to (kugetsu wrote it, and the cookie matches).
-    const chosen = providers.get(state.slice(0, Math.max(0, state.lastIndexOf('.'))));
+    if (!ours || !verifier) return c.text('The sign-in expired or was started elsewhere (state does not match). Start again: /auth/login', 400);
     if (!chosen) return c.text(`The sign-in was started with an instance kugetsu no longer offers. Sign in with one of: ${names}.`, 400);
     const { gitea, instance } = chosen;
     const forge = options.instances.length > 1 ? `${instance.name} (${instance.host})` : 'Gitea';

@@ -144,6 +144,15 @@ describe('dashboard sign-in with each instance', { timeout: 120_000 }, () => {
     expect(await finish(y.callback, y.cookie)).toMatchObject({ status: 302, session: true });
     expect(exchanges(w.a)).toHaveLength(1);
 
+    // A person who says no on codeberg's authorize page is told codeberg refused.
+    const denying = new Browser();
+    const login = await denying.go(`${w.base}/auth/login?instance=codeberg`, {}, 1);
+    const deny = new URL(login.headers.get('location')!);
+    deny.searchParams.set('deny', '1');
+    const refused = await denying.go(deny.toString());
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(`codeberg (${w.b.host}) did not sign you in: access_denied`);
+
     const unknown = await fetch(`${w.base}/auth/login?instance=nowhere`, { redirect: 'manual' });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('There is no instance "nowhere" to sign in with. Sign in with one of: company, codeberg');
