@@ -4,12 +4,13 @@
  * application registered for the one redirect URI `<public>/auth/callback`. A person signs in
  * through their own instance's authorize page and is then a user of that instance only; a code
  * or a person's token never travels to the other instance; a state of one instance's flow does not
- * finish a sign-in of the other's.
+ * finish a sign-in of the other's. The last case does the codeberg sign-in in real Chromium.
  */
 import { describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/ingress/start-http-server.js';
 import { onCleanup } from '../cli/support/cli-kit.js';
 import { Browser, freePort } from '../web/browser.js';
+import { launchChromium, newContext } from '../web-ui/support/browser.js';
 import { labelledIssue, twoInstances, until, type Side, type TwoInstances } from './support/two-services.js';
 
 interface World extends TwoInstances {
@@ -157,5 +158,25 @@ describe('dashboard sign-in with each instance', { timeout: 120_000 }, () => {
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('There is no instance "nowhere" to sign in with. Sign in with one of: company, codeberg');
     expect(unknown.headers.getSetCookie()).toEqual([]);
+  });
+
+  it("in Chromium: the sign-in page's codeberg button leads to codeberg's authorize page and back, signed in as codeberg's bob, who sees codeberg's job only", async () => {
+    const w = await world();
+    const chromium = await launchChromium();
+    onCleanup(() => chromium.close());
+    const { context, problems } = await newContext(chromium);
+    const page = await context.newPage();
+    await page.goto(`${w.base}/`);
+    await page.getByRole('link', { name: `Sign in with codeberg (${w.b.host})` }).click();
+    await page.waitForURL((url) => url.origin === w.b.server.url && url.pathname === '/login/oauth/authorize');
+    await page.locator('a[data-login="bob"]').click();
+    await page.waitForURL(`${w.base}/`);
+    expect(await page.locator('header .who').textContent()).toContain('Signed in as bob');
+    await page.goto(`${w.base}/queue`);
+    expect(await page.locator(`a[href="/jobs/${w.jobB}"]`).count()).toBeGreaterThan(0);
+    expect(await page.locator(`a[href="/jobs/${w.jobA}"]`).count()).toBe(0);
+    // No page error on kugetsu's pages (the fake forge's page has no favicon: not kugetsu's concern).
+    expect(problems.filter((p) => !p.includes(`(${w.b.server.url}/`))).toEqual([]);
+    expect((await page.goto(`${w.base}/jobs/${w.jobA}`))?.status()).toBe(404);
   });
 });
