@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { repoLabel, type RepoRef } from '../domain/repo-ref.js';
 import { redactUrl } from './clone-url.js';
 import { explainGitFailure } from './explain-git-failure.js';
+import { readCloneRefs } from './read-clone-refs.js';
 import { revParseRef } from './rev-parse-ref.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
 import { WorkspaceError, type PreparedWorktree, type PublishResult } from './types.js';
@@ -17,7 +18,8 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
  * Commits what the agent left uncommitted and pushes the branch, without running anything the
  * agent planted and with the token only in the push:
  * 1. in the issue repository, isolated (`ctx.issueGit`: the sandbox, no token, hardened settings),
- *    after its configuration was rewritten ({@link syncIssueRepo}): `git add --all -- .`; when
+ *    after its configuration was rewritten and its origin refs made the shared clone's
+ *    (`readCloneRefs`, {@link syncIssueRepo}): `git add --all -- .`; when
  *    anything is staged, `git commit --no-verify` as the bot identity; HEAD and
  *    `newCommits` = `git rev-list --count <startSha>..HEAD`;
  * 2. when there are new commits: the commits the shared clone lacks are written as a bundle
@@ -41,8 +43,9 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
   let newCommits: number;
   let missing: number;
   try {
-    const remote = await revParseRef(ctx.git, clonePath, `refs/remotes/origin/${worktree.branch}`);
-    await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: remote !== undefined });
+    // kugetsu's branch, origin's and every origin ref of the shared clone in one git command.
+    const refs = await readCloneRefs(ctx.git, clonePath, worktree.branch);
+    await syncIssueRepo(git, objects, { ...config, tracking: refs.remote !== undefined }, refs.origin);
     await git.run(['add', '--all', '--', '.']);
     const staged = await git.run(['diff', '--cached', '--quiet', '--ignore-submodules=dirty'], { okExitCodes: [0, 1] });
     if (staged.exitCode === 1) {
@@ -69,7 +72,7 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
   try {
     await ctx.git.run(['update-ref', `refs/heads/${worktree.branch}`, headSha], { cwd: clonePath });
     if (missing > 0) await ctx.git.run(['update-ref', '-d', incoming], { cwd: clonePath });
-    await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: true });
+    await syncIssueRepo(git, objects, { ...config, tracking: true }, (await readCloneRefs(ctx.git, clonePath, worktree.branch)).origin);
   } catch (error) {
     // The push happened; a stale record is repaired by the next prepare.
     ctx.logger({

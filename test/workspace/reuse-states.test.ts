@@ -1,0 +1,97 @@
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { git, pushUpstreamCommit } from '../support/git-fixtures.js';
+import { setupWorkspace, type WorkspaceFixture } from './workspace-fixture.js';
+
+/** The git commands kugetsu ran in issue repositories (isolated), as logged at debug. */
+function isolatedCommands(fx: WorkspaceFixture): string[][] {
+  return fx.logs.filter((l) => l.msg === 'git (issue repository)').map((l) => l.args as string[]);
+}
+
+describe('workspace.prepare on a reused issue repository', () => {
+  let fx: WorkspaceFixture;
+  beforeEach(() => {
+    fx = setupWorkspace();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('reads the reused repository in one isolated step, and updates its origin refs only when they moved', async () => {
+    const first = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    fx.logs.length = 0;
+    const second = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    expect(second).toMatchObject({ created: false, startSha: first.startSha });
+    expect(isolatedCommands(fx)).toEqual([['(sh)', 'open']]);
+
+    const upstream = pushUpstreamCommit(fx.origin, { 'later.txt': 'later\n' });
+    fx.logs.length = 0;
+    const third = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    expect(third.startSha).toBe(first.startSha);
+    expect(isolatedCommands(fx)).toEqual([
+      ['(sh)', 'open'],
+      ['update-ref', '--stdin'],
+    ]);
+    expect(git(third.path, ['rev-parse', 'refs/remotes/origin/main'])).toBe(upstream);
+  });
+
+  it('creates a new issue repository in one isolated step', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 3, 'kugetsu/issue-3');
+    expect(isolatedCommands(fx)).toEqual([['(sh)', 'init']]);
+    expect(wt.startSha).toBe(git(fx.origin, ['rev-parse', 'refs/heads/main']));
+    expect(git(wt.path, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/kugetsu/issue-3');
+    expect(git(wt.path, ['rev-parse', 'HEAD'])).toBe(wt.startSha);
+    expect(git(wt.path, ['rev-parse', 'refs/remotes/origin/main'])).toBe(wt.startSha);
+    expect(git(wt.path, ['status', '--porcelain'])).toBe('');
+    expect(readFileSync(join(wt.path, '.git', 'objects', 'info', 'alternates'), 'utf8').trim()).toBe(join(fx.stateDir, 'repos', 'acme', 'widgets.git', 'objects'));
+  });
+
+  it('refuses a reused repository with a detached HEAD, as before', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    git(wt.path, ['checkout', '--quiet', '--detach']);
+
+    await expect(fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1')).rejects.toMatchObject({
+      name: 'WorkspaceError',
+      phase: 'worktree',
+      message: `worktree ${wt.path} has a detached HEAD checked out instead of kugetsu/issue-1; check out kugetsu/issue-1 in it or remove the worktree (/kugetsu reset; its uncommitted changes will be lost), then retry`,
+    });
+  });
+
+  it('refuses a reused repository with another branch checked out, even an unborn one', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    git(wt.path, ['checkout', '--quiet', '--orphan', 'elsewhere']);
+
+    await expect(fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1')).rejects.toMatchObject({
+      name: 'WorkspaceError',
+      phase: 'worktree',
+      message: expect.stringContaining(`worktree ${wt.path} has branch elsewhere checked out instead of kugetsu/issue-1;`),
+    });
+  });
+
+  it('finishes a repository whose branch is unborn (a conversion interrupted before its branch was set), keeping its files', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    writeFileSync(join(wt.path, 'mine.txt'), 'kept\n');
+    git(wt.path, ['update-ref', '-d', 'refs/heads/kugetsu/issue-1']);
+    expect(() => git(wt.path, ['rev-parse', '--verify', '--quiet', 'HEAD'])).toThrow();
+
+    const again = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    expect(again).toMatchObject({ created: false, startSha: wt.startSha });
+    expect(git(wt.path, ['rev-parse', 'HEAD'])).toBe(wt.startSha);
+    expect(git(wt.path, ['status', '--porcelain'])).toBe('?? mine.txt');
+  });
+
+  it('refuses to work in an issue repository whose .git was replaced by a symlink (publish reads no other repository)', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    const elsewhere = join(fx.root, 'elsewhere');
+    mkdirSync(elsewhere);
+    renameSync(join(wt.path, '.git'), join(elsewhere, '.git'));
+    symlinkSync(join(elsewhere, '.git'), join(wt.path, '.git'));
+    writeFileSync(join(wt.path, 'work.txt'), 'work\n');
+
+    await expect(fx.workspace.publish(fx.repo, wt, 'work')).rejects.toMatchObject({
+      name: 'WorkspaceError',
+      phase: 'commit',
+      message: expect.stringContaining(`${wt.path}/.git is not a directory`),
+    });
+    expect(git(fx.origin, ['branch', '--list', 'kugetsu/issue-1'])).toBe('');
+  });
+});
