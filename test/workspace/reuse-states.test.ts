@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, pushUpstreamCommit } from '../support/git-fixtures.js';
@@ -93,5 +93,31 @@ describe('workspace.prepare on a reused issue repository', () => {
       message: expect.stringContaining(`${wt.path}/.git is not a directory`),
     });
     expect(git(fx.origin, ['branch', '--list', 'kugetsu/issue-1'])).toBe('');
+  });
+});
+
+describe('workspace.publish in an issue repository', () => {
+  let fx: WorkspaceFixture;
+  beforeEach(() => {
+    fx = setupWorkspace();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('stages, commits and counts in one isolated step, with the commit message taken literally', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    fx.logs.length = 0;
+    expect(await fx.workspace.publish(fx.repo, wt, 'nothing')).toMatchObject({ committed: false, newCommits: 0, pushed: false, headSha: wt.startSha });
+    expect(isolatedCommands(fx)).toEqual([['(sh)', 'stage']]);
+
+    writeFileSync(join(wt.path, 'work.txt'), 'work\n');
+    const message = 'a $(touch pwned) `touch pwned2` "q" \'r\' $HOME\n\n-- body; exit 3';
+    const result = await fx.workspace.publish(fx.repo, wt, message);
+    expect(result).toMatchObject({ committed: true, newCommits: 1, pushed: true });
+    expect(git(fx.origin, ['log', '-1', '--format=%B', 'kugetsu/issue-1'])).toBe(message);
+    expect(git(fx.origin, ['show', 'kugetsu/issue-1:work.txt'])).toBe('work');
+    expect(git(wt.path, ['status', '--porcelain'])).toBe('');
+    expect(existsSync(join(wt.path, 'pwned')) || existsSync(join(wt.path, 'pwned2'))).toBe(false);
+    expect(git(wt.path, ['rev-parse', 'refs/remotes/origin/kugetsu/issue-1'])).toBe(result.headSha);
+    expect(git(wt.path, ['rev-parse', '--abbrev-ref', '@{upstream}'])).toBe('origin/kugetsu/issue-1');
   });
 });
