@@ -12,6 +12,7 @@ import { GitCommandError } from './git-command-error.js';
 import { initIssueRepo } from './init-issue-repo.js';
 import { sectionOf } from './issue-repo-script.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
+import { updateCloneRefs } from './update-clone-refs.js';
 import { WorkspaceError } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
 
@@ -65,8 +66,9 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     // rewritten there) is kept under refs/kugetsu/superseded/, so objects a reused worktree still
     // points at stay reachable in the shared clone.
     let base = remote ?? local;
+    const cloneUpdates: string[] = [];
     if (remote && local && local !== remote && !(await isAncestor(host, clonePath, local, remote))) {
-      await host.run(['update-ref', `refs/kugetsu/superseded/${branch}`, local], { cwd: clonePath });
+      cloneUpdates.push(`update refs/kugetsu/superseded/${branch} ${local}`);
     }
     if (!base) {
       base = refs.origin.get(`refs/remotes/origin/${repo.defaultBranch}`);
@@ -77,7 +79,8 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
         );
       }
     }
-    if (base !== local) await host.run(['update-ref', `refs/heads/${branch}`, base], { cwd: clonePath });
+    if (base !== local) cloneUpdates.push(`update refs/heads/${branch} ${base}`);
+    await updateCloneRefs(host, clonePath, cloneUpdates);
 
     const git = ctx.issueGit({ worktree: path, objects });
     const config = { cloneUrl: repo.cloneUrl, branch, tracking: remote !== undefined, userName: ctx.botName, userEmail: ctx.botEmail };

@@ -7,6 +7,7 @@ import { sectionOf } from './issue-repo-script.js';
 import { readCloneRefs } from './read-clone-refs.js';
 import { revParseRef } from './rev-parse-ref.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
+import { updateCloneRefs } from './update-clone-refs.js';
 import { WorkspaceError, type PreparedWorktree, type PublishResult } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
 
@@ -81,8 +82,7 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
     throw explainGitFailure('push', `could not push ${worktree.branch} to ${redactUrl(repo.cloneUrl)}`, error);
   }
   try {
-    await ctx.git.run(['update-ref', `refs/heads/${worktree.branch}`, headSha], { cwd: clonePath });
-    if (missing > 0) await ctx.git.run(['update-ref', '-d', incoming], { cwd: clonePath });
+    await updateCloneRefs(ctx.git, clonePath, [`update refs/heads/${worktree.branch} ${headSha}`, ...(missing > 0 ? [`delete ${incoming}`] : [])]);
     // The push also moved the shared clone's refs/remotes/origin/<branch> (origin's fetch refspec
     // maps it; git-push(1)); the rest of origin's refs are as read above, under the same lock.
     await syncIssueRepo(git, objects, { ...config, tracking: true }, new Map(origin).set(`refs/remotes/origin/${worktree.branch}`, headSha));
@@ -114,7 +114,8 @@ async function takeCommits(ctx: WorkspaceContext, worktree: string, clonePath: s
     await git.run(['bundle', 'create', '--quiet', bundle, 'HEAD', '--not', '--remotes=origin']);
     const file = await lstat(bundle);
     if (!file.isFile()) throw new Error(`${bundle} is not a regular file`);
-    await ctx.git.run(['-c', 'transfer.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', bundle, `+HEAD:${incoming}`], { cwd: clonePath });
+    // --verbose: git then always prints, so simple-git does not wait 50 ms after it.
+    await ctx.git.run(['-c', 'transfer.fsckObjects=true', 'fetch', '--verbose', '--no-tags', '--no-write-fetch-head', '--', bundle, `+HEAD:${incoming}`], { cwd: clonePath });
     const got = await revParseRef(ctx.git, clonePath, incoming);
     if (got !== headSha) throw new Error(`the bundle brought ${got ?? 'nothing'}, not the worktree's HEAD ${headSha}`);
   } catch (error) {

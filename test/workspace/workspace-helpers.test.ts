@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { explainGitFailure } from '../../src/workspace/explain-git-failure.js';
+import { GitCommandError } from '../../src/workspace/git-command-error.js';
 import { buildGitEnv } from '../../src/workspace/git-env.js';
 import { httpAuthConfig } from '../../src/workspace/http-auth-config.js';
 import { createKeyedLock } from '../../src/workspace/keyed-lock.js';
@@ -104,5 +106,16 @@ describe('createKeyedLock', () => {
     await expect(lock.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(lock.run('a', async () => 'next')).resolves.toBe('next');
     expect(lock.size()).toBe(0);
+  });
+});
+
+describe('explainGitFailure', () => {
+  it("leaves git clone's 'Cloning into' line out of the hint and the quoted output", () => {
+    const stderr = "Cloning into bare repository 'openssl.git.tmp-1-abcd'...\nremote: Not found.\nfatal: repository 'https://gitea.example/acme/x.git/' not found";
+    const error = explainGitFailure('clone', 'could not clone https://gitea.example/acme/x.git', new GitCommandError(['clone'], 128, stderr));
+    expect(error).toMatchObject({ name: 'WorkspaceError', phase: 'clone' });
+    expect(error.message).toBe(
+      "could not clone https://gitea.example/acme/x.git: repository not found or token lacks read access; check the clone URL and GITEA_TOKEN (git: remote: Not found. | fatal: repository 'https://gitea.example/acme/x.git/' not found)",
+    );
   });
 });
