@@ -77,7 +77,9 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
 
   if (missing > 0) await takeCommits(ctx, cwd, clonePath, incoming, headSha);
   try {
-    await ctx.git.run(['push', '--quiet', '--no-verify', '--', 'origin', `${headSha}:refs/heads/${worktree.branch}`], { cwd: clonePath, remoteUrl: repo.cloneUrl });
+    // --verbose, not --quiet: git then always prints (simple-git waits 50 ms after a silent
+    // command); on failure it prints what --quiet would, after a "Pushing to" line.
+    await ctx.git.run(['push', '--verbose', '--no-verify', '--', 'origin', `${headSha}:refs/heads/${worktree.branch}`], { cwd: clonePath, remoteUrl: repo.cloneUrl });
   } catch (error) {
     throw explainGitFailure('push', `could not push ${worktree.branch} to ${redactUrl(repo.cloneUrl)}`, error);
   }

@@ -118,4 +118,14 @@ describe('explainGitFailure', () => {
       "could not clone https://gitea.example/acme/x.git: repository not found or token lacks read access; check the clone URL and GITEA_TOKEN (git: remote: Not found. | fatal: repository 'https://gitea.example/acme/x.git/' not found)",
     );
   });
+
+  it("leaves git push --verbose's 'Pushing to' line out, so a rejected push reads as with --quiet", () => {
+    const stderr =
+      "Pushing to https://gitea.example/acme/x.git\nTo https://gitea.example/acme/x.git\n ! [rejected]        abc -> kugetsu/issue-1 (fetch first)\nerror: failed to push some refs to 'https://gitea.example/acme/x.git'\nhint: Updates were rejected";
+    const error = explainGitFailure('push', 'could not push kugetsu/issue-1 to https://gitea.example/acme/x.git', new GitCommandError(['push'], 1, stderr));
+    expect(error.message).toBe(
+      'could not push kugetsu/issue-1 to https://gitea.example/acme/x.git: the remote branch moved since this turn began (someone else pushed to it); the commits are kept in the worktree — merge or rebase onto the remote branch, or delete the remote branch, then retry' +
+        " (git: To https://gitea.example/acme/x.git | ! [rejected]        abc -> kugetsu/issue-1 (fetch first) | error: failed to push some refs to 'https://gitea.example/acme/x.git')",
+    );
+  });
 });
