@@ -99,9 +99,11 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
       const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       await mkdir(tmp, { recursive: true });
       try {
+        ctx.issueRefs.delete(path);
         await init(tmp, 'checkout');
         await rm(path, { recursive: true, force: true });
         await rename(tmp, path);
+        ctx.issueRefs.set(path, refs.origin);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -110,11 +112,14 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     } else if (kind === 'linked') {
       // kugetsu's earlier layout: the files stay (uncommitted work shows as changes), the link goes.
       await migrateLinkedWorktree(path, clonePath);
+      ctx.issueRefs.delete(path);
       await init(path, 'keep');
+      ctx.issueRefs.set(path, refs.origin);
       ctx.logger({ level: 'info', msg: 'converted worktree to an issue repository', repo: repoName, path, branch, from: base });
     } else if (kind === 'repo') {
       // One isolated process: configuration rewritten, origin refs, HEAD's branch and commit read.
-      const opened = await syncIssueRepo(git, objects, config, refs.origin, { label: 'open', body: OPEN_STEPS });
+      const opened = await syncIssueRepo(git, objects, config, refs.origin, { known: ctx.issueRefs.get(path), steps: { label: 'open', body: OPEN_STEPS } });
+      ctx.issueRefs.set(path, refs.origin);
       const head = sectionOf(opened, 'head').text;
       if (head !== `refs/heads/${branch}`) {
         const actual = head.startsWith('refs/heads/') ? `branch ${head.slice('refs/heads/'.length)}` : 'a detached HEAD';

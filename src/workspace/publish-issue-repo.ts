@@ -59,10 +59,10 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
     origin = refs.origin;
     const text = message.trim() === '' ? DEFAULT_COMMIT_MESSAGE : message;
     const staged = await syncIssueRepo(git, objects, { ...config, tracking: refs.remote !== undefined }, origin, {
-      label: 'stage',
-      vars: { start: worktree.startSha, message: text, name: ctx.botName, email: ctx.botEmail },
-      body: STAGE_STEPS,
+      known: ctx.issueRefs.get(cwd),
+      steps: { label: 'stage', vars: { start: worktree.startSha, message: text, name: ctx.botName, email: ctx.botEmail }, body: STAGE_STEPS },
     });
+    ctx.issueRefs.set(cwd, origin);
     committed = sectionOf(staged, 'staged').status === 1;
     headSha = sectionOf(staged, 'head').text;
     if (!SHA.test(headSha)) throw new Error(`worktree ${cwd} has no HEAD commit`);
@@ -87,7 +87,9 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
     await updateCloneRefs(ctx.git, clonePath, [`update refs/heads/${worktree.branch} ${headSha}`, ...(missing > 0 ? [`delete ${incoming}`] : [])]);
     // The push also moved the shared clone's refs/remotes/origin/<branch> (origin's fetch refspec
     // maps it; git-push(1)); the rest of origin's refs are as read above, under the same lock.
-    await syncIssueRepo(git, objects, { ...config, tracking: true }, new Map(origin).set(`refs/remotes/origin/${worktree.branch}`, headSha));
+    const pushed = new Map(origin).set(`refs/remotes/origin/${worktree.branch}`, headSha);
+    await syncIssueRepo(git, objects, { ...config, tracking: true }, pushed, { known: origin });
+    ctx.issueRefs.set(cwd, pushed);
   } catch (error) {
     // The push happened; a stale record is repaired by the next prepare.
     ctx.logger({

@@ -14,18 +14,23 @@ export interface SyncSteps {
 
 /**
  * Puts back kugetsu's parts of an issue repository before kugetsu's git works in it, and runs
- * `steps` there, all in one isolated process (`runIssueRepoScript`):
+ * `options.steps` there, all in one isolated process (`runIssueRepoScript`):
  * 1. `.git` must be a real directory (else the script exits 3 with a message); `.git/config`
  *    replaced by `issueRepoConfigText` (the agent's settings — hooks path, fsmonitor, filters,
  *    credential helpers, includes — are gone) before any git command of the script reads it,
  *    `.git/commondir` and `.git/config.worktree` removed (they could point git at another
  *    repository or configuration), `objects/info/alternates` = the shared clone's `objects`
  *    directory, the marker file written;
- * 2. `git for-each-ref refs/remotes/origin/` (section `refs`), then `steps.body` (which must not
- *    depend on `refs/remotes/origin/*`: they are brought up to date after it);
- * 3. `refs/remotes/origin/*` made equal to `wanted` (the shared clone's, as the caller just read
- *    them) with one `git update-ref --stdin` transaction — a second isolated process, run only when
- *    they differ; objects come through the alternates.
+ * 2. when `options.known` (the origin refs kugetsu last left there, `ctx.issueRefs`) differs from
+ *    `wanted`: one `git update-ref --stdin` transaction from `known` to `wanted` in which every
+ *    change names the value it expects (`create`, `update <new> <old>`, `delete <old>`), so it
+ *    applies all or nothing, and nothing when the agent changed any of those refs;
+ * 3. `git for-each-ref refs/remotes/origin/` (section `refs`), then `options.steps.body`;
+ * 4. the refs read in 3 compared with `wanted` (the shared clone's, as the caller just read them):
+ *    any difference left (no `known`, a stale guess, refs the agent added or moved) is written by
+ *    one more `git update-ref --stdin` — a second isolated process. So afterwards
+ *    `refs/remotes/origin/*` equals `wanted` whatever `known` said; objects come through the
+ *    alternates. The steps must not depend on those refs (they may be fixed only after them).
  * Every git command of the script gets the same hardened settings and environment as `git.run`.
  * Resolves with the script's sections (see {@link IssueRepoScriptResult}); throws the runner's
  * `GitCommandError`.
@@ -35,16 +40,29 @@ export async function syncIssueRepo(
   objects: string,
   config: IssueRepoConfig,
   wanted: ReadonlyMap<string, string>,
-  steps?: SyncSteps,
+  options: { known?: ReadonlyMap<string, string> | undefined; steps?: SyncSteps } = {},
 ): Promise<IssueRepoScriptResult> {
+  const { known, steps } = options;
+  const guess: string[] = [];
+  if (known) {
+    for (const [ref, sha] of wanted) {
+      const old = known.get(ref);
+      if (old === undefined) guess.push(`create ${ref} ${sha}`);
+      else if (old !== sha) guess.push(`update ${ref} ${sha} ${old}`);
+    }
+    for (const [ref, old] of known) if (!wanted.has(ref)) guess.push(`delete ${ref} ${old}`);
+  }
   const result = await runIssueRepoScript(git, {
     label: steps?.label ?? 'sync',
     objects,
     config,
-    ...(steps?.vars ? { vars: steps.vars } : {}),
+    vars: { ...steps?.vars, guess: guess.length > 0 ? '1' : '' },
+    // A failed guess is no error: the refs are read right after it and fixed below.
     body: `reset_repo "$objects" "$config"
+if [ -n "$guess" ]; then git "$@" update-ref --stdin 2>/dev/null || :; fi
 section refs 0 git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/
 ${steps?.body ?? ''}`,
+    ...(guess.length > 0 ? { input: `${guess.join('\n')}\n` } : {}),
   });
   const current = parseRefs(sectionOf(result, 'refs').text);
   const lines: string[] = [];

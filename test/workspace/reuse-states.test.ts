@@ -16,7 +16,7 @@ describe('workspace.prepare on a reused issue repository', () => {
   });
   afterEach(() => fx.cleanup());
 
-  it('reads the reused repository in one isolated step, and updates its origin refs only when they moved', async () => {
+  it('reads the reused repository and brings its origin refs up to date in one isolated step', async () => {
     const first = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
     fx.logs.length = 0;
     const second = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
@@ -24,14 +24,49 @@ describe('workspace.prepare on a reused issue repository', () => {
     expect(isolatedCommands(fx)).toEqual([['(sh)', 'open']]);
 
     const upstream = pushUpstreamCommit(fx.origin, { 'later.txt': 'later\n' });
+    const feature = pushUpstreamCommit(fx.origin, { 'f.txt': 'f\n' }, { branch: 'feature' });
     fx.logs.length = 0;
     const third = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
     expect(third.startSha).toBe(first.startSha);
+    expect(isolatedCommands(fx)).toEqual([['(sh)', 'open']]);
+    expect(git(third.path, ['rev-parse', 'refs/remotes/origin/main'])).toBe(upstream);
+    expect(git(third.path, ['rev-parse', 'refs/remotes/origin/feature'])).toBe(feature);
+
+    // Another process (no memory of what it left there) reads the refs, then writes the difference.
+    git(fx.origin, ['branch', '-D', 'feature']);
+    const other = fx.makeWorkspace();
+    fx.logs.length = 0;
+    await other.prepare(fx.repo, 1, 'kugetsu/issue-1');
     expect(isolatedCommands(fx)).toEqual([
       ['(sh)', 'open'],
       ['update-ref', '--stdin'],
     ]);
-    expect(git(third.path, ['rev-parse', 'refs/remotes/origin/main'])).toBe(upstream);
+    expect(git(third.path, ['for-each-ref', '--format=%(refname)', 'refs/remotes/origin/'])).toBe('refs/remotes/origin/main');
+  });
+
+  it('puts back origin refs the agent moved, added or deleted, even when kugetsu remembers them otherwise', async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    const clone = join(fx.stateDir, 'repos', 'acme', 'widgets.git');
+    git(wt.path, ['commit', '--quiet', '--allow-empty', '-m', 'agent']);
+    const agentSha = git(wt.path, ['rev-parse', 'HEAD']);
+    git(wt.path, ['update-ref', 'refs/remotes/origin/main', agentSha]);
+    git(wt.path, ['update-ref', 'refs/remotes/origin/planted', agentSha]);
+    const upstream = pushUpstreamCommit(fx.origin, { 'later.txt': 'later\n' });
+    pushUpstreamCommit(fx.origin, { 'f.txt': 'f\n' }, { branch: 'feature' });
+
+    fx.logs.length = 0;
+    await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    expect(isolatedCommands(fx)).toEqual([
+      ['(sh)', 'open'],
+      ['update-ref', '--stdin'],
+    ]);
+    const refs = (dir: string) => git(dir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/']);
+    expect(refs(wt.path)).toBe(refs(clone));
+    expect(git(wt.path, ['rev-parse', 'refs/remotes/origin/main'])).toBe(upstream);
+
+    git(wt.path, ['update-ref', '-d', 'refs/remotes/origin/feature']);
+    await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    expect(refs(wt.path)).toBe(refs(clone));
   });
 
   it('creates a new issue repository in one isolated step', async () => {
@@ -111,8 +146,16 @@ describe('workspace.publish in an issue repository', () => {
 
     writeFileSync(join(wt.path, 'work.txt'), 'work\n');
     const message = 'a $(touch pwned) `touch pwned2` "q" \'r\' $HOME\n\n-- body; exit 3';
+    fx.logs.length = 0;
     const result = await fx.workspace.publish(fx.repo, wt, message);
     expect(result).toMatchObject({ committed: true, newCommits: 1, pushed: true });
+    // stage, the count of commits the shared clone lacks, the bundle, and the origin refs after the push.
+    expect(isolatedCommands(fx).map((args) => args.slice(0, 2))).toEqual([
+      ['(sh)', 'stage'],
+      ['rev-list', '--count'],
+      ['bundle', 'create'],
+      ['(sh)', 'sync'],
+    ]);
     expect(git(fx.origin, ['log', '-1', '--format=%B', 'kugetsu/issue-1'])).toBe(message);
     expect(git(fx.origin, ['show', 'kugetsu/issue-1:work.txt'])).toBe('work');
     expect(git(wt.path, ['status', '--porcelain'])).toBe('');
