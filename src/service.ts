@@ -49,6 +49,7 @@ import { dashboardRetry } from './web/retry-request.js';
 import { sessionKey } from './web/session-key.js';
 import { ViewerAccess } from './web/viewer-access.js';
 import type { WebEnv } from './web/viewer.js';
+import { reposSharingGlobalSecret } from './ingress/shared-secret-repos.js';
 import { createWorkspace } from './workspace/create-workspace.js';
 import { hasIssueWorktree } from './workspace/has-issue-worktree.js';
 import type { Workspace } from './workspace/types.js';
@@ -309,6 +310,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     ...(overrides.deferredRetry ? { pollMs: overrides.deferredRetry.pollMs } : {}),
     confirmAndRoute: (claimed, source) => inRepoInstance(claimed.repo, () => dispatcher.confirmAndRoute(claimed, source)),
   });
+  // `host/owner/repo` entries of KUGETSU_REPOS live on the instance of that host (load-config checked it exists).
+  const reconcileRepos = config.repos.map(({ host, ...repo }): RepoRef => {
+    const instance = instances.all.find((i) => i.host === host) ?? instances.first;
+    return instances.tag({ ...repo, fullName: `${repo.owner}/${repo.name}`, cloneUrl: '', defaultBranch: '', htmlUrl: '' }, instance);
+  });
   const reconciler = new Reconciler({
     store,
     gitea,
@@ -316,11 +322,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     logger,
     settingsFor,
     botUserId,
-    // `host/owner/repo` entries live on the instance of that host (load-config checked it exists).
-    configuredRepos: config.repos.map(({ host, ...repo }) => {
-      const instance = instances.all.find((i) => i.host === host) ?? instances.first;
-      return instances.tag({ ...repo, fullName: `${repo.owner}/${repo.name}`, cloneUrl: '', defaultBranch: '', htmlUrl: '' }, instance);
-    }),
+    configuredRepos: reconcileRepos,
     ...(instances.several
       ? {
           within: <T>(repo: RepoRef, pass: (repo: RepoRef) => Promise<T>) => {
@@ -488,16 +490,21 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       timers.push(t);
     }
   };
-  // One secret for several repositories lets any of their admins sign deliveries for the others.
+  // One secret for several repositories lets any of their admins sign deliveries for the others:
+  // checked per instance, with that instance's secrets.
   const warnSharedSecret = async () => {
-    if (config.webhookSecrets.length === 0) return;
-    const names = new Set([...(await store.knownRepos()), ...config.repos].map((r) => `${r.owner}/${r.name}`.toLowerCase()));
-    const shared = [...names].filter((name) => secretsFor(name).some((set) => set.scope === 'global'));
-    if (shared.length > 1) {
-      logger.warn(
-        { repositories: shared.slice(0, 20), count: shared.length },
-        'KUGETSU_WEBHOOK_SECRET signs deliveries for several repositories: an admin of any of them can sign deliveries for the others. Give each its own secret (kugetsu hooks install, or kugetsu hooks secret owner/repo); see README "Security model"',
+    const repos = [...(await store.knownRepos()), ...reconcileRepos];
+    for (const instance of instances.all) {
+      const shared = reposSharingGlobalSecret(
+        repos.filter((repo) => instances.of(repo) === instance),
+        instanceSecretsFor(instance),
       );
+      if (shared.length > 1) {
+        logger.warn(
+          { instance: instance.name, repositories: shared.slice(0, 20), count: shared.length },
+          `${instance === instances.first ? 'KUGETSU_WEBHOOK_SECRET' : `The secret of instance ${instance.name}`} signs deliveries for several repositories: an admin of any of them can sign deliveries for the others. Give each its own secret (kugetsu hooks install, or kugetsu hooks secret owner/repo); see README "Security model"`,
+        );
+      }
     }
   };
   const unsubscribe = store.subscribe((event) => {

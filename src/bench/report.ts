@@ -37,17 +37,23 @@ const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const ms = (v: number) => (v < 10 ? v.toFixed(1) : n0(v));
 const s1 = (v: number) => (v < 100 ? v.toFixed(1) : n0(v));
 const x = (v: number) => `×${v < 0.1 ? v.toFixed(3) : v.toFixed(2)}`;
-const load = (r: IngestRow) => `${n0(r.reqPerSec)} req/s · p50 ${ms(r.p50)} / p99 ${ms(r.p99)} / max ${ms(r.max)} ms · ${r.non2xx} non-2xx, ${r.errors} errors`;
+const cpu = (r: IngestRow) => (r.cpuMsPerRequest === undefined ? '' : ` · ${r.cpuMsPerRequest.toFixed(2)} ms CPU per delivery`);
+const load = (r: IngestRow) => `${n0(r.reqPerSec)} req/s${cpu(r)} · p50 ${ms(r.p50)} / p99 ${ms(r.p99)} / max ${ms(r.max)} ms · ${r.non2xx} non-2xx, ${r.errors} errors`;
 
 /** The one Markdown table, plus short notes, of a run. */
 export function renderMarkdown(r: BenchResults): string {
   const rows: string[][] = [];
   if (r.ingest) {
-    for (const mix of ['a', 'b']) {
+    const labels: Record<string, string> = {
+      a: '1a. Ingest, 90 % non-triggering + 10 % `/kugetsu`',
+      b: '1b. Ingest, 100 % `/kugetsu` (each a new job, slots full)',
+      ignored: '1d. Ingest, 100 % non-triggering (the deliveries of 1a kugetsu ignores)',
+    };
+    for (const mix of ['a', 'b', 'ignored']) {
       const of = (t: IngestRow['target'], backend?: string) => r.ingest!.rows.find((row) => row.mix === mix && row.target === t && row.backend === backend);
       const bare = of('bare node:http');
       const oct = of('@octokit/webhooks');
-      const mixLabel = mix === 'a' ? '1a. Ingest, 90 % non-triggering + 10 % `/kugetsu`' : '1b. Ingest, 100 % `/kugetsu` (each a new job, slots full)';
+      const mixLabel = labels[mix]!;
       for (const backend of ['SQLite', 'PostgreSQL'] as const) {
         const k = of('kugetsu', backend);
         const ratio = r.ingest.ratios.find((q) => q.mix === mix && q.backend === backend);
@@ -55,7 +61,7 @@ export function renderMarkdown(r: BenchResults): string {
         if (!k || !bare || !oct || !ratio) continue;
         const baselines =
           backend === 'SQLite'
-            ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s (p99 ${ms(oct.p99)} ms)`
+            ? `bare node:http ${n0(bare.reqPerSec)} req/s (p99 ${ms(bare.p99)} ms); @octokit/webhooks ${n0(oct.reqPerSec)} req/s${cpu(oct)} (p99 ${ms(oct.p99)} ms)`
             : 'the same baselines';
         rows.push([`${mixLabel}, ${backend}`, load(k), baselines, `${x(ratio.vsBare)} bare · ${x(ratio.vsOctokit)} octokit`]);
         if (check) {
