@@ -56,12 +56,14 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   });
   const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);
   const sent = new Map<number, { at: number; ackMs: number }>();
-  // Settled: no job queued or running, and no delivery kept for confirmation with Gitea (one whose
-  // read-back outlasted the answer deadline is answered 202 before its job exists).
-  const idle = async () => {
+  // Settled: every trigger sent so far has its job (a delivery whose read-back outlasted the answer
+  // deadline is answered 202 before its job exists, and the copy kept for confirmation may be taken
+  // up before that job is committed), no job is queued or running, and no delivery is kept.
+  const idle = async (triggers: number) => {
     for (;;) {
-      const h = await kugetsu.call<{ running: number; waiting: number; deferred: number }>('health');
-      if (h.running + h.waiting + h.deferred === 0) return;
+      const h = await kugetsu.call<{ running: number; waiting: number; deferred: number; jobs: Record<string, number> }>('health');
+      const jobs = Object.values(h.jobs).reduce((a, b) => a + b, 0);
+      if (jobs >= triggers && h.running + h.waiting + h.deferred === 0) return;
       await sleep(2);
     }
   };
@@ -73,7 +75,7 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
     await res.text();
     if (res.status !== 202) throw new Error(`dispatch trigger ${n}: expected 202, got ${res.status}`);
     sent.set(n, { at, ackMs });
-    await idle();
+    await idle(n + 1);
   };
   try {
     for (let n = 0; n < issues; n++) await send(n); // warm: clone, then one worktree per issue

@@ -23,10 +23,11 @@ export type CatchUp = { kind: 'current' | 'ahead' } | { kind: 'fast-forwarded'; 
  * nothing, while a turn on another worker (or a person) pushed — never hides or overrides newer
  * pushed work: the pushed branch is the issue's state. Every command runs in the issue repository
  * through `git` (isolated, after its configuration was rewritten). The commit of leftovers is made
- * as `identity`, with `--no-verify`. Throws the runner's `GitCommandError`.
+ * as `identity`, with `--no-verify`. `knownHead` is HEAD's commit when the caller just read it in
+ * the same isolated steps (else it is read here). Throws the runner's `GitCommandError`.
  */
-export async function catchUpIssueRepo(git: IssueRepoGit, target: string, identity: { name: string; email: string }, now = new Date()): Promise<CatchUp> {
-  const head = (await git.run(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
+export async function catchUpIssueRepo(git: IssueRepoGit, target: string, identity: { name: string; email: string }, now = new Date(), knownHead?: string): Promise<CatchUp> {
+  const head = knownHead ?? (await git.run(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
   if (head === target) return { kind: 'current' };
   const isAncestor = async (a: string, b: string) => (await git.run(['merge-base', '--is-ancestor', a, b], { okExitCodes: [0, 1] })).exitCode === 0;
   if (await isAncestor(target, head)) return { kind: 'ahead' };

@@ -8,9 +8,20 @@ import { catchUpIssueRepo, type CatchUp } from './catch-up-issue-repo.js';
 import { migrateLinkedWorktree } from './migrate-linked-worktree.js';
 import { readCloneRefs } from './read-clone-refs.js';
 import { isAncestor } from './rev-parse-ref.js';
+import { GitCommandError } from './git-command-error.js';
+import { initIssueRepo } from './init-issue-repo.js';
+import { sectionOf } from './issue-repo-script.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
+import { updateCloneRefs } from './update-clone-refs.js';
 import { WorkspaceError } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
+
+// Run by syncIssueRepo after the reset, for a reused repository: HEAD's branch (status 1 and no
+// output when detached; above 1 stops the script) and HEAD's commit (status 0 and the id, 1 and
+// nothing when unborn; any status is reported, checked only when HEAD is the issue's branch).
+const OPEN_STEPS = `section head 1 git "$@" symbolic-ref --quiet HEAD
+section commit 255 git "$@" rev-parse --verify --quiet 'HEAD^{commit}'
+`;
 
 /** What {@link checkoutIssueRepo} did. */
 export interface CheckoutResult {
@@ -55,8 +66,9 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     // rewritten there) is kept under refs/kugetsu/superseded/, so objects a reused worktree still
     // points at stay reachable in the shared clone.
     let base = remote ?? local;
+    const cloneUpdates: string[] = [];
     if (remote && local && local !== remote && !(await isAncestor(host, clonePath, local, remote))) {
-      await host.run(['update-ref', `refs/kugetsu/superseded/${branch}`, local], { cwd: clonePath });
+      cloneUpdates.push(`update refs/kugetsu/superseded/${branch} ${local}`);
     }
     if (!base) {
       base = refs.origin.get(`refs/remotes/origin/${repo.defaultBranch}`);
@@ -67,7 +79,8 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
         );
       }
     }
-    if (base !== local) await host.run(['update-ref', `refs/heads/${branch}`, base], { cwd: clonePath });
+    if (base !== local) cloneUpdates.push(`update refs/heads/${branch} ${base}`);
+    await updateCloneRefs(host, clonePath, cloneUpdates);
 
     const git = ctx.issueGit({ worktree: path, objects });
     const config = { cloneUrl: repo.cloneUrl, branch, tracking: remote !== undefined, userName: ctx.botName, userEmail: ctx.botEmail };
@@ -75,24 +88,22 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     await removeLeftovers(path);
     let created = false;
     let caughtUp: CatchUp | undefined;
-    // HEAD of a reused repository as read (and left untouched) during this call.
+    // HEAD's commit as read (or set) during this call, so that it need not be read again.
     let knownHead: string | undefined;
     const init = async (dir: string, files: 'checkout' | 'keep') => {
-      const g = ctx.issueGit({ worktree: dir, objects });
-      await g.run(['init', '--quiet', '--template=', `--initial-branch=${branch}`]);
-      await syncIssueRepo(host, clonePath, g, objects, config, refs.origin);
-      await g.run(['update-ref', `refs/heads/${branch}`, base]);
-      await g.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
-      await g.run(files === 'keep' ? ['reset', '--quiet', '--mixed'] : ['reset', '--quiet', '--hard']);
+      const head = await initIssueRepo(ctx.issueGit({ worktree: dir, objects }), objects, config, refs.origin, base, files);
+      if (head.status === 0) knownHead = head.text;
     };
     if (kind === 'missing' || kind === 'empty') {
       // Built beside the real path and renamed into place, so that a crash never leaves half a repository there.
       const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       await mkdir(tmp, { recursive: true });
       try {
+        ctx.issueRefs.delete(path);
         await init(tmp, 'checkout');
         await rm(path, { recursive: true, force: true });
         await rename(tmp, path);
+        ctx.issueRefs.set(path, refs.origin);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -101,11 +112,15 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
     } else if (kind === 'linked') {
       // kugetsu's earlier layout: the files stay (uncommitted work shows as changes), the link goes.
       await migrateLinkedWorktree(path, clonePath);
+      ctx.issueRefs.delete(path);
       await init(path, 'keep');
+      ctx.issueRefs.set(path, refs.origin);
       ctx.logger({ level: 'info', msg: 'converted worktree to an issue repository', repo: repoName, path, branch, from: base });
     } else if (kind === 'repo') {
-      await syncIssueRepo(host, clonePath, git, objects, config, refs.origin);
-      const head = (await git.run(['symbolic-ref', '--quiet', 'HEAD'], { okExitCodes: [0, 1] })).stdout.trim();
+      // One isolated process: configuration rewritten, origin refs, HEAD's branch and commit read.
+      const opened = await syncIssueRepo(git, objects, config, refs.origin, { known: ctx.issueRefs.get(path), steps: { label: 'open', body: OPEN_STEPS } });
+      ctx.issueRefs.set(path, refs.origin);
+      const head = sectionOf(opened, 'head').text;
       if (head !== `refs/heads/${branch}`) {
         const actual = head.startsWith('refs/heads/') ? `branch ${head.slice('refs/heads/'.length)}` : 'a detached HEAD';
         throw new WorkspaceError(
@@ -114,17 +129,18 @@ export async function checkoutIssueRepo(ctx: WorkspaceContext, repo: RepoRef, cl
             '(/kugetsu reset; its uncommitted changes will be lost), then retry',
         );
       }
-      const headRead = await git.run(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okExitCodes: [0, 1] });
-      const born = headRead.exitCode === 0;
-      if (born) knownHead = headRead.stdout.trim();
+      const headRead = sectionOf(opened, 'commit');
+      if (headRead.status > 1) throw new GitCommandError(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], headRead.status, opened.stderr.trim());
+      const born = headRead.status === 0;
+      if (born) knownHead = headRead.text;
       if (!born) {
         // A conversion interrupted before its branch was set: finish it, keeping the files.
         await git.run(['update-ref', `refs/heads/${branch}`, base]);
         await git.run(['reset', '--quiet', '--mixed']);
       } else if (remote) {
-        caughtUp = await catchUpIssueRepo(git, remote, { name: ctx.botName, email: ctx.botEmail });
-        // A fast-forward or a reset moved HEAD: read it again below.
-        if (caughtUp.kind !== 'current' && caughtUp.kind !== 'ahead') knownHead = undefined;
+        caughtUp = await catchUpIssueRepo(git, remote, { name: ctx.botName, email: ctx.botEmail }, new Date(), knownHead);
+        // A fast-forward or a hard reset moved HEAD to exactly origin's branch.
+        if (caughtUp.kind === 'fast-forwarded' || caughtUp.kind === 'set-aside') knownHead = caughtUp.to;
         if (caughtUp.kind === 'fast-forwarded') ctx.logger({ level: 'info', msg: 'fast-forwarded worktree to origin', repo: repoName, path, branch, to: remote });
         if (caughtUp.kind === 'set-aside') {
           ctx.logger({

@@ -6,6 +6,7 @@ import { assertSafeTarget } from './assert-safe-target.js';
 import { checkoutIssueRepo } from './checkout-issue-repo.js';
 import { ensureSharedClone } from './ensure-shared-clone.js';
 import { createGitRunner } from './git-runner.js';
+import { createIssueRefsMemo } from './issue-refs-memo.js';
 import { issueRepoGit } from './issue-repo-git.js';
 import { createKeyedLock } from './keyed-lock.js';
 import { publishIssueRepo } from './publish-issue-repo.js';
@@ -66,6 +67,7 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
     git: createGitRunner({ baseEnv, token: options.token, tokenOrigin: options.tokenOrigin, mask, logger, timeoutMs }),
     issueGit: (view) => issueRepoGit(isolation, view, { basePath, mask, logger, timeoutMs }),
     originUrls: new Map(),
+    issueRefs: createIssueRefsMemo(),
   };
   const lock = createKeyedLock();
   const lockKey = (repo: RepoRef) => `${repo.owner}/${repo.name}`;

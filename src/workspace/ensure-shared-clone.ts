@@ -11,8 +11,8 @@ export const ORIGIN_FETCH_REFSPEC = '+refs/heads/*:refs/remotes/origin/*';
 
 /**
  * Makes sure the bare shared clone at `clonePath` exists and is up to date:
- * - first use: `git clone --bare -- <url> <tmp>`, set `remote.origin.fetch` to
- *   {@link ORIGIN_FETCH_REFSPEC}, `git fetch --prune origin`, then rename `<tmp>` to `clonePath`
+ * - first use: `git clone --bare -c remote.origin.fetch=<{@link ORIGIN_FETCH_REFSPEC}> -- <url> <tmp>`
+ *   (`refs/heads/*` and `refs/remotes/origin/*` both filled), then rename `<tmp>` to `clonePath`
  *   (so a crash never leaves a half-made clone at the real path);
  * - afterwards: realign `remote.origin.url` with `repo.cloneUrl` if it changed (read once per
  *   process and URL: `ctx.originUrls`), then `git fetch --prune origin`.
@@ -28,9 +28,10 @@ export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, cl
     const tmpName = `${basename(clonePath)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const tmp = `${parent}/${tmpName}`;
     try {
-      await ctx.git.run(['clone', '--bare', '--quiet', '--', url, tmpName], { cwd: parent, remoteUrl: url });
-      await ctx.git.run(['config', 'remote.origin.fetch', ORIGIN_FETCH_REFSPEC], { cwd: tmp });
-      await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: tmp, remoteUrl: url });
+      // One command: `-c` writes the refspec into the new clone's configuration before its initial
+      // fetch, which then also fills refs/remotes/origin/* (git-clone(1) `--config`). Not --quiet:
+      // git then prints "Cloning into…", and simple-git does not wait 50 ms after it.
+      await ctx.git.run(['clone', '--bare', '-c', `remote.origin.fetch=${ORIGIN_FETCH_REFSPEC}`, '--', url, tmpName], { cwd: parent, remoteUrl: url });
       await rename(tmp, clonePath);
       ctx.originUrls.set(clonePath, url);
     } catch (error) {

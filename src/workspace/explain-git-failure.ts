@@ -16,7 +16,10 @@ const REMOTE_REJECTED = /\[remote rejected\]|protected branch|pre-receive hook d
  * {@link GitCommandError} is wrapped with its message.
  */
 export function explainGitFailure(phase: WorkspacePhase, what: string, error: unknown): WorkspaceError {
-  const output = error instanceof GitCommandError ? error.stderr : error instanceof Error ? error.message : String(error);
+  // git clone's "Cloning into '<dir>'..." and git push --verbose's "Pushing to <url>" (printed
+  // because kugetsu does not pass --quiet: simple-git waits 50 ms after a silent command) say
+  // nothing about the failure, and a directory's or URL's name must not look like a hint.
+  const output = (error instanceof GitCommandError ? error.stderr : error instanceof Error ? error.message : String(error)).replace(/^(Cloning into|Pushing to) .*$/gm, '');
   const hint = hintFor(phase, error, output);
   const tail = lastLines(output);
   return new WorkspaceError(phase, `${what}: ${hint}${tail ? ` (git: ${tail})` : ''}`, { cause: error });

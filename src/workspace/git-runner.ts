@@ -17,6 +17,8 @@ export interface GitRunOptions {
   remoteUrl?: string;
   /** Exit statuses that count as an answer rather than a failure. Default `[0]`. */
   okExitCodes?: readonly number[];
+  /** Written to git's standard input (e.g. the transaction of `update-ref --stdin`). */
+  input?: string;
 }
 
 /** What git printed on standard output and how it exited (one of `okExitCodes`). */
@@ -80,6 +82,7 @@ export function createGitRunner(settings: GitRunnerSettings): GitRunner {
             allowUnsafePager: true,
           },
           timeout: { block: timeoutMs },
+          ...(options.input !== undefined ? { input: () => options.input } : {}),
           errors(error, result) {
             exitCode = result.exitCode;
             if (ok.includes(result.exitCode) && !isKill(error)) return undefined;

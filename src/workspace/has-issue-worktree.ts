@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSafeRepoRef, type RepoRef } from '../domain/repo-ref.js';
-import { ISSUE_REPO_MARKER } from './sync-issue-repo.js';
+import { ISSUE_REPO_MARKER } from './issue-repo-script.js';
 import { issueWorktreePath, workspacePaths } from './workspace-paths.js';
 
 /**

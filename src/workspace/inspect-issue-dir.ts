@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ISSUE_REPO_MARKER } from './sync-issue-repo.js';
+import { ISSUE_REPO_MARKER } from './issue-repo-script.js';
 
 /**
  * What is at an issue's worktree path:

@@ -35,8 +35,23 @@ export interface IssueRepoView {
 export interface IssueRepoGit {
   /** `git <hardened -c …> <args>` in the worktree; the stdout, or a masked `GitCommandError` on an exit status not in `okExitCodes` (default `[0]`). */
   run(args: readonly string[], options?: { okExitCodes?: readonly number[]; input?: string }): Promise<{ stdout: string; exitCode: number }>;
-  /** `sh -c <script> sh <args…>` in the worktree with the same view and environment (for steps git has no command for). */
-  sh(script: string, args: readonly string[], options?: { input?: string }): Promise<void>;
+  /**
+   * `sh -c <script> sh <args…> <issueGitConfigArgs()…>` in the worktree with the same view and
+   * environment (for steps git has no command for, and for several git steps in one isolated
+   * process: the script's own git commands run as `git "$@" …` after it shifted its arguments).
+   * Resolves with the script's standard output and error; a masked `GitCommandError` (args
+   * `['(sh)', label]`) on a non-zero exit status.
+   */
+  sh(script: string, args: readonly string[], options?: { input?: string; label?: string }): Promise<{ stdout: string; stderr: string }>;
+}
+
+/**
+ * The `-c` settings of every git command kugetsu runs in an issue repository:
+ * {@link hardenedConfigArgs} (no hooks, fsmonitor, credential helpers, ssh/proxy/editor/pager
+ * programs) and `protocol.allow=never` (no transport at all, not even `file://`).
+ */
+export function issueGitConfigArgs(): string[] {
+  return [...hardenedConfigArgs(), '-c', 'protocol.allow=never'];
 }
 
 /**
@@ -46,7 +61,7 @@ export interface IssueRepoGit {
  * path that does not exist, `GIT_CONFIG_NOSYSTEM=1`, `GIT_CONFIG_GLOBAL=/dev/null`,
  * `GIT_TERMINAL_PROMPT=0`, `GIT_CEILING_DIRECTORIES` = the worktree's parent: no token, no user or
  * system configuration, no repository found above the worktree) and the hardened `-c`
- * settings (no hooks, fsmonitor, credential helpers…, `protocol.allow=never`). Output is masked
+ * settings ({@link issueGitConfigArgs}: no hooks, fsmonitor, credential helpers…, `protocol.allow=never`). Output is masked
  * with `mask` in errors and logs.
  */
 export function issueRepoGit(
@@ -77,11 +92,12 @@ export function issueRepoGit(
   };
   return {
     async run(args, options = {}) {
-      const r = await exec(['git', ...hardenedConfigArgs(), '-c', 'protocol.allow=never', ...args], options.input, options.okExitCodes ?? [0], args);
+      const r = await exec(['git', ...issueGitConfigArgs(), ...args], options.input, options.okExitCodes ?? [0], args);
       return { stdout: r.stdout, exitCode: r.exitCode };
     },
     async sh(script, args, options = {}) {
-      await exec(['/bin/sh', '-c', script, 'sh', ...args], options.input, [0], ['(sh)', ...args]);
+      const r = await exec(['/bin/sh', '-c', script, 'sh', ...args, ...issueGitConfigArgs()], options.input, [0], ['(sh)', options.label ?? 'script']);
+      return { stdout: r.stdout, stderr: r.stderr };
     },
   };
 }

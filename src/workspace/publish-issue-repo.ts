@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { repoLabel, type RepoRef } from '../domain/repo-ref.js';
 import { redactUrl } from './clone-url.js';
 import { explainGitFailure } from './explain-git-failure.js';
+import { sectionOf } from './issue-repo-script.js';
+import { readCloneRefs } from './read-clone-refs.js';
 import { revParseRef } from './rev-parse-ref.js';
 import { syncIssueRepo } from './sync-issue-repo.js';
+import { updateCloneRefs } from './update-clone-refs.js';
 import { WorkspaceError, type PreparedWorktree, type PublishResult } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
 
@@ -13,13 +16,23 @@ export const DEFAULT_COMMIT_MESSAGE = 'kugetsu: changes left by the agent';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
+// Run by syncIssueRepo after the reset: stage everything; commit when anything is staged (diff
+// status 1; above 1 stops the script); HEAD's commit; the commits since the turn began.
+const STAGE_STEPS = `git "$@" add --all -- .
+section staged 1 git "$@" diff --cached --quiet --ignore-submodules=dirty
+if [ "$s" = 1 ]; then git "$@" -c "user.name=$name" -c "user.email=$email" commit --quiet --no-verify "--message=$message"; fi
+section head 0 git "$@" rev-parse --verify 'HEAD^{commit}'
+section count 0 git "$@" rev-list --count "$start..$o" --
+`;
+
 /**
  * Commits what the agent left uncommitted and pushes the branch, without running anything the
  * agent planted and with the token only in the push:
- * 1. in the issue repository, isolated (`ctx.issueGit`: the sandbox, no token, hardened settings),
- *    after its configuration was rewritten ({@link syncIssueRepo}): `git add --all -- .`; when
- *    anything is staged, `git commit --no-verify` as the bot identity; HEAD and
- *    `newCommits` = `git rev-list --count <startSha>..HEAD`;
+ * 1. the shared clone's origin refs read (`readCloneRefs`, one host git command); in the issue
+ *    repository, isolated (`ctx.issueGit`: the sandbox, no token, hardened settings) and in one
+ *    process after its configuration was rewritten ({@link syncIssueRepo}): `git add --all -- .`;
+ *    when anything is staged, `git commit --no-verify` as the bot identity; HEAD and
+ *    `newCommits` = `git rev-list --count <startSha>..HEAD`; its origin refs brought up to date;
  * 2. when there are new commits: the commits the shared clone lacks are written as a bundle
  *    (`git bundle create <file> HEAD --not --remotes=origin`) into a kugetsu-owned scratch dir,
  *    and the shared clone fetches them from it as plain objects (`transfer.fsckObjects=true`) into
@@ -36,23 +49,25 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
   const git = ctx.issueGit({ worktree: cwd, objects });
   const config = { cloneUrl: repo.cloneUrl, branch: worktree.branch, userName: ctx.botName, userEmail: ctx.botEmail };
   const incoming = `refs/kugetsu/incoming/${worktree.branch}`;
-  let committed = false;
+  let committed: boolean;
   let headSha: string;
   let newCommits: number;
   let missing: number;
+  let origin: Map<string, string>;
   try {
-    const remote = await revParseRef(ctx.git, clonePath, `refs/remotes/origin/${worktree.branch}`);
-    await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: remote !== undefined });
-    await git.run(['add', '--all', '--', '.']);
-    const staged = await git.run(['diff', '--cached', '--quiet', '--ignore-submodules=dirty'], { okExitCodes: [0, 1] });
-    if (staged.exitCode === 1) {
-      const text = message.trim() === '' ? DEFAULT_COMMIT_MESSAGE : message;
-      await git.run(['-c', `user.name=${ctx.botName}`, '-c', `user.email=${ctx.botEmail}`, 'commit', '--quiet', '--no-verify', `--message=${text}`]);
-      committed = true;
-    }
-    headSha = (await git.run(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
+    const refs = await readCloneRefs(ctx.git, clonePath, worktree.branch);
+    origin = refs.origin;
+    const text = message.trim() === '' ? DEFAULT_COMMIT_MESSAGE : message;
+    const staged = await syncIssueRepo(git, objects, { ...config, tracking: refs.remote !== undefined }, origin, {
+      known: ctx.issueRefs.get(cwd),
+      steps: { label: 'stage', vars: { start: worktree.startSha, message: text, name: ctx.botName, email: ctx.botEmail }, body: STAGE_STEPS },
+    });
+    ctx.issueRefs.set(cwd, origin);
+    committed = sectionOf(staged, 'staged').status === 1;
+    headSha = sectionOf(staged, 'head').text;
     if (!SHA.test(headSha)) throw new Error(`worktree ${cwd} has no HEAD commit`);
-    newCommits = Number.parseInt((await git.run(['rev-list', '--count', `${worktree.startSha}..${headSha}`, '--'])).stdout.trim(), 10);
+    newCommits = Number.parseInt(sectionOf(staged, 'count').text, 10);
+    // After syncIssueRepo brought refs/remotes/origin/* up to date.
     missing = newCommits === 0 ? 0 : Number.parseInt((await git.run(['rev-list', '--count', headSha, '--not', '--remotes=origin', '--'])).stdout.trim(), 10);
   } catch (error) {
     throw explainGitFailure('commit', `could not commit the agent's changes in ${cwd}`, error);
@@ -62,14 +77,19 @@ export async function publishIssueRepo(ctx: WorkspaceContext, repo: RepoRef, clo
 
   if (missing > 0) await takeCommits(ctx, cwd, clonePath, incoming, headSha);
   try {
-    await ctx.git.run(['push', '--quiet', '--no-verify', '--', 'origin', `${headSha}:refs/heads/${worktree.branch}`], { cwd: clonePath, remoteUrl: repo.cloneUrl });
+    // --verbose, not --quiet: git then always prints (simple-git waits 50 ms after a silent
+    // command); on failure it prints what --quiet would, after a "Pushing to" line.
+    await ctx.git.run(['push', '--verbose', '--no-verify', '--', 'origin', `${headSha}:refs/heads/${worktree.branch}`], { cwd: clonePath, remoteUrl: repo.cloneUrl });
   } catch (error) {
     throw explainGitFailure('push', `could not push ${worktree.branch} to ${redactUrl(repo.cloneUrl)}`, error);
   }
   try {
-    await ctx.git.run(['update-ref', `refs/heads/${worktree.branch}`, headSha], { cwd: clonePath });
-    if (missing > 0) await ctx.git.run(['update-ref', '-d', incoming], { cwd: clonePath });
-    await syncIssueRepo(ctx.git, clonePath, git, objects, { ...config, tracking: true });
+    await updateCloneRefs(ctx.git, clonePath, [`update refs/heads/${worktree.branch} ${headSha}`, ...(missing > 0 ? [`delete ${incoming}`] : [])]);
+    // The push also moved the shared clone's refs/remotes/origin/<branch> (origin's fetch refspec
+    // maps it; git-push(1)); the rest of origin's refs are as read above, under the same lock.
+    const pushed = new Map(origin).set(`refs/remotes/origin/${worktree.branch}`, headSha);
+    await syncIssueRepo(git, objects, { ...config, tracking: true }, pushed, { known: origin });
+    ctx.issueRefs.set(cwd, pushed);
   } catch (error) {
     // The push happened; a stale record is repaired by the next prepare.
     ctx.logger({
@@ -98,7 +118,8 @@ async function takeCommits(ctx: WorkspaceContext, worktree: string, clonePath: s
     await git.run(['bundle', 'create', '--quiet', bundle, 'HEAD', '--not', '--remotes=origin']);
     const file = await lstat(bundle);
     if (!file.isFile()) throw new Error(`${bundle} is not a regular file`);
-    await ctx.git.run(['-c', 'transfer.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', bundle, `+HEAD:${incoming}`], { cwd: clonePath });
+    // --verbose: git then always prints, so simple-git does not wait 50 ms after it.
+    await ctx.git.run(['-c', 'transfer.fsckObjects=true', 'fetch', '--verbose', '--no-tags', '--no-write-fetch-head', '--', bundle, `+HEAD:${incoming}`], { cwd: clonePath });
     const got = await revParseRef(ctx.git, clonePath, incoming);
     if (got !== headSha) throw new Error(`the bundle brought ${got ?? 'nothing'}, not the worktree's HEAD ${headSha}`);
   } catch (error) {

@@ -14,6 +14,7 @@ import type { WorkspaceContext } from './workspace-context.js';
  */
 export async function removeWorktreeAt(ctx: WorkspaceContext, clonePath: string, path: string, agentDir: string): Promise<boolean> {
   const hadDir = await pathExists(path);
+  ctx.issueRefs.delete(path);
   try {
     await rm(path, { recursive: true, force: true });
     await rm(agentDir, { recursive: true, force: true });

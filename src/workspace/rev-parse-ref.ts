@@ -13,8 +13,13 @@ export async function revParseRef(git: GitRunner, cwd: string, ref: string): Pro
   return exitCode === 0 ? stdout.trim() : undefined;
 }
 
-/** True when commit `ancestor` is reachable from `descendant` (`git merge-base --is-ancestor`). */
+/**
+ * True when commit `ancestor` (a full commit id) is reachable from `descendant`: their merge base
+ * (`git merge-base`) is `ancestor` itself — every common ancestor of the two is then an ancestor
+ * of `ancestor`, so it is the only best one. Not `merge-base --is-ancestor`, which prints nothing
+ * (simple-git waits 50 ms after such a command); exit status 1 (no common ancestor) also means no.
+ */
 export async function isAncestor(git: GitRunner, cwd: string, ancestor: string, descendant: string): Promise<boolean> {
-  const { exitCode } = await git.run(['merge-base', '--is-ancestor', ancestor, descendant], { cwd, okExitCodes: [0, 1] });
-  return exitCode === 0;
+  const { stdout, exitCode } = await git.run(['merge-base', ancestor, descendant], { cwd, okExitCodes: [0, 1] });
+  return exitCode === 0 && stdout.trim() === ancestor;
 }

@@ -1,48 +1,75 @@
-import type { GitRunner } from './git-runner.js';
-import { issueRepoConfigText, type IssueRepoConfig } from './issue-repo-config.js';
+import type { IssueRepoConfig } from './issue-repo-config.js';
 import type { IssueRepoGit } from './issue-repo-git.js';
+import { runIssueRepoScript, sectionOf, type IssueRepoScriptResult } from './issue-repo-script.js';
 
-/** Name of the file kugetsu keeps in an issue repository's `.git` to recognise it as its own. */
-export const ISSUE_REPO_MARKER = 'kugetsu-issue-repo';
-
-// Runs in the issue repository's worktree (inside the sandbox). $1 = the shared objects directory;
-// stdin = the configuration. `.git` must be a real directory (an agent could have replaced it).
-const RESET_SCRIPT = `set -eu
-g=.git
-if [ -L "$g" ] || [ ! -d "$g" ]; then echo "kugetsu: $PWD/.git is not a directory" >&2; exit 3; fi
-rm -rf "$g/config" "$g/commondir" "$g/config.worktree" "$g/objects/info/alternates"
-cat > "$g/config"
-mkdir -p "$g/objects/info"
-printf '%s\\n' "$1" > "$g/objects/info/alternates"
-: > "$g/${ISSUE_REPO_MARKER}"
-`;
+/** More steps for {@link syncIssueRepo}'s isolated process, after the repository was reset and its refs read. */
+export interface SyncSteps {
+  /** Name in logs and errors, e.g. `open` (checkout) or `stage` (publish). */
+  label: string;
+  /** Shell variables the steps read (see `runIssueRepoScript`). */
+  vars?: Record<string, string>;
+  /** Shell text: its git commands are `git "$@" …`; what the caller needs is printed with `section`. */
+  body: string;
+}
 
 /**
- * Puts back kugetsu's parts of an issue repository before kugetsu's git works in it:
- * 1. `.git/config` replaced by {@link issueRepoConfigText} (the agent's settings — hooks path,
- *    fsmonitor, filters, credential helpers, includes — are gone), `.git/commondir` and
- *    `.git/config.worktree` removed (they could point git at another repository or configuration),
- *    `objects/info/alternates` = the shared clone's `objects` directory, the marker file written;
- * 2. `refs/remotes/origin/*` made equal to the shared clone's (`originRefs` when the caller just
- *    read them, else `git for-each-ref` there; then one `git update-ref --stdin` transaction here;
- *    objects come through the alternates).
- * Throws the runners' `GitCommandError` (a `.git` that is not a directory exits 3 with a message).
+ * Puts back kugetsu's parts of an issue repository before kugetsu's git works in it, and runs
+ * `options.steps` there, all in one isolated process (`runIssueRepoScript`):
+ * 1. `.git` must be a real directory (else the script exits 3 with a message); `.git/config`
+ *    replaced by `issueRepoConfigText` (the agent's settings — hooks path, fsmonitor, filters,
+ *    credential helpers, includes — are gone) before any git command of the script reads it,
+ *    `.git/commondir` and `.git/config.worktree` removed (they could point git at another
+ *    repository or configuration), `objects/info/alternates` = the shared clone's `objects`
+ *    directory, the marker file written;
+ * 2. when `options.known` (the origin refs kugetsu last left there, `ctx.issueRefs`) differs from
+ *    `wanted`: one `git update-ref --stdin` transaction from `known` to `wanted` in which every
+ *    change names the value it expects (`create`, `update <new> <old>`, `delete <old>`), so it
+ *    applies all or nothing, and nothing when the agent changed any of those refs;
+ * 3. `git for-each-ref refs/remotes/origin/` (section `refs`), then `options.steps.body`;
+ * 4. the refs read in 3 compared with `wanted` (the shared clone's, as the caller just read them):
+ *    any difference left (no `known`, a stale guess, refs the agent added or moved) is written by
+ *    one more `git update-ref --stdin` — a second isolated process. So afterwards
+ *    `refs/remotes/origin/*` equals `wanted` whatever `known` said; objects come through the
+ *    alternates. The steps must not depend on those refs (they may be fixed only after them).
+ * Every git command of the script gets the same hardened settings and environment as `git.run`.
+ * Resolves with the script's sections (see {@link IssueRepoScriptResult}); throws the runner's
+ * `GitCommandError`.
  */
 export async function syncIssueRepo(
-  hostGit: GitRunner,
-  clonePath: string,
   git: IssueRepoGit,
   objects: string,
   config: IssueRepoConfig,
-  originRefs?: ReadonlyMap<string, string>,
-): Promise<void> {
-  await git.sh(RESET_SCRIPT, [objects], { input: issueRepoConfigText(config) });
-  const wanted = originRefs ?? parseRefs((await hostGit.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'], { cwd: clonePath })).stdout);
-  const current = parseRefs((await git.run(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/remotes/origin/'])).stdout);
+  wanted: ReadonlyMap<string, string>,
+  options: { known?: ReadonlyMap<string, string> | undefined; steps?: SyncSteps } = {},
+): Promise<IssueRepoScriptResult> {
+  const { known, steps } = options;
+  const guess: string[] = [];
+  if (known) {
+    for (const [ref, sha] of wanted) {
+      const old = known.get(ref);
+      if (old === undefined) guess.push(`create ${ref} ${sha}`);
+      else if (old !== sha) guess.push(`update ${ref} ${sha} ${old}`);
+    }
+    for (const [ref, old] of known) if (!wanted.has(ref)) guess.push(`delete ${ref} ${old}`);
+  }
+  const result = await runIssueRepoScript(git, {
+    label: steps?.label ?? 'sync',
+    objects,
+    config,
+    vars: { ...steps?.vars, guess: guess.length > 0 ? '1' : '' },
+    // A failed guess is no error: the refs are read right after it and fixed below.
+    body: `reset_repo "$objects" "$config"
+if [ -n "$guess" ]; then git "$@" update-ref --stdin 2>/dev/null || :; fi
+section refs 0 git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/
+${steps?.body ?? ''}`,
+    ...(guess.length > 0 ? { input: `${guess.join('\n')}\n` } : {}),
+  });
+  const current = parseRefs(sectionOf(result, 'refs').text);
   const lines: string[] = [];
   for (const [ref, sha] of wanted) if (current.get(ref) !== sha) lines.push(`update ${ref} ${sha}`);
   for (const ref of current.keys()) if (!wanted.has(ref)) lines.push(`delete ${ref}`);
   if (lines.length > 0) await git.run(['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` });
+  return result;
 }
 
 /** `<sha> <refname>` lines → map (symbolic `…/HEAD` entries left out). */

@@ -1,4 +1,5 @@
 import type { GitRunner } from './git-runner.js';
+import type { IssueRefsMemo } from './issue-refs-memo.js';
 import type { IssueRepoGit, IssueRepoView } from './issue-repo-git.js';
 import type { WorkspaceLogger } from './workspace-options.js';
 
@@ -16,6 +17,8 @@ export interface WorkspaceContext {
    * are kugetsu's alone), so a fetch does not read the configuration back each time.
    */
   originUrls: Map<string, string>;
+  /** The origin refs this process last left in each issue repository (a checked guess; see `syncIssueRepo`). */
+  issueRefs: IssueRefsMemo;
   /** `user.name` and `user.email` of kugetsu's commits. */
   botName: string;
   botEmail: string;

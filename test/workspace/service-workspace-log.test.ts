@@ -20,9 +20,10 @@ describe("the service's log carries the workspace's", { timeout: 60_000 }, () =>
 
     const created = world.logs.lines.find((l) => l.msg === 'created worktree');
     expect(created).toMatchObject({ level: 30, repo: 'acme/app', branch: `kugetsu/issue-${issue.number}` });
-    const fetches = world.logs.lines.filter((l) => l.msg === 'git' && Array.isArray(l.args) && l.args[0] === 'fetch');
-    expect(fetches.length).toBeGreaterThan(0);
-    expect(fetches[0]).toMatchObject({ level: 20, exitCode: 0 });
-    expect(typeof fetches[0]!.durationMs).toBe('number');
+    // The first delegation clones (the clone's initial fetch fills refs/remotes/origin/* too).
+    const clones = world.logs.lines.filter((l) => l.msg === 'git' && Array.isArray(l.args) && l.args[0] === 'clone');
+    expect(clones.length).toBe(1);
+    expect(clones[0]).toMatchObject({ level: 20, exitCode: 0 });
+    expect(typeof clones[0]!.durationMs).toBe('number');
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { explainGitFailure } from '../../src/workspace/explain-git-failure.js';
+import { GitCommandError } from '../../src/workspace/git-command-error.js';
 import { buildGitEnv } from '../../src/workspace/git-env.js';
 import { httpAuthConfig } from '../../src/workspace/http-auth-config.js';
 import { createKeyedLock } from '../../src/workspace/keyed-lock.js';
@@ -104,5 +106,26 @@ describe('createKeyedLock', () => {
     await expect(lock.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(lock.run('a', async () => 'next')).resolves.toBe('next');
     expect(lock.size()).toBe(0);
+  });
+});
+
+describe('explainGitFailure', () => {
+  it("leaves git clone's 'Cloning into' line out of the hint and the quoted output", () => {
+    const stderr = "Cloning into bare repository 'openssl.git.tmp-1-abcd'...\nremote: Not found.\nfatal: repository 'https://gitea.example/acme/x.git/' not found";
+    const error = explainGitFailure('clone', 'could not clone https://gitea.example/acme/x.git', new GitCommandError(['clone'], 128, stderr));
+    expect(error).toMatchObject({ name: 'WorkspaceError', phase: 'clone' });
+    expect(error.message).toBe(
+      "could not clone https://gitea.example/acme/x.git: repository not found or token lacks read access; check the clone URL and GITEA_TOKEN (git: remote: Not found. | fatal: repository 'https://gitea.example/acme/x.git/' not found)",
+    );
+  });
+
+  it("leaves git push --verbose's 'Pushing to' line out, so a rejected push reads as with --quiet", () => {
+    const stderr =
+      "Pushing to https://gitea.example/acme/x.git\nTo https://gitea.example/acme/x.git\n ! [rejected]        abc -> kugetsu/issue-1 (fetch first)\nerror: failed to push some refs to 'https://gitea.example/acme/x.git'\nhint: Updates were rejected";
+    const error = explainGitFailure('push', 'could not push kugetsu/issue-1 to https://gitea.example/acme/x.git', new GitCommandError(['push'], 1, stderr));
+    expect(error.message).toBe(
+      'could not push kugetsu/issue-1 to https://gitea.example/acme/x.git: the remote branch moved since this turn began (someone else pushed to it); the commits are kept in the worktree — merge or rebase onto the remote branch, or delete the remote branch, then retry' +
+        " (git: To https://gitea.example/acme/x.git | ! [rejected]        abc -> kugetsu/issue-1 (fetch first) | error: failed to push some refs to 'https://gitea.example/acme/x.git')",
+    );
   });
 });
