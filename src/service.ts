@@ -49,6 +49,7 @@ import { dashboardRetry } from './web/retry-request.js';
 import { sessionKey } from './web/session-key.js';
 import { ViewerAccess } from './web/viewer-access.js';
 import type { WebEnv } from './web/viewer.js';
+import { signInApps } from './config/sign-in-apps.js';
 import { reposSharingGlobalSecret } from './ingress/shared-secret-repos.js';
 import { createWorkspace } from './workspace/create-workspace.js';
 import { hasIssueWorktree } from './workspace/has-issue-worktree.js';
@@ -435,27 +436,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       prompt: (job) => readPrompt(config.stateDir, job),
       ...(instances.several ? { firstHost: instances.first.host } : {}),
     });
-    // Sign-in with each instance that has an OAuth2 application (the first's is KUGETSU_OAUTH_*),
-    // all through the one redirect URI `<KUGETSU_PUBLIC_URL>/auth/callback`.
+    // Sign-in with each instance that has an OAuth2 application, through the one redirect URI.
     const publicUrls = config.web?.signIn ?? config.web?.oauth;
-    const signIn = publicUrls
-      ? instanceSettings.flatMap((i, n) => {
-          const app = n === 0 ? (config.web?.oauth ?? i.oauth) : i.oauth;
-          if (!app) return [];
-          return [
-            {
-              name: i.name,
-              host: i.host,
-              url: i.url,
-              clientId: app.clientId,
-              clientSecret: app.clientSecret,
-              // The person's token goes to their own instance only.
-              userOf: (token: string) => createGiteaClient({ baseUrl: i.url, token }).currentUser(),
-              sessionInstance: n === 0 ? undefined : i.name,
-            },
-          ];
-        })
-      : [];
+    const signIn = signInApps(config, instanceSettings).map((app) => ({
+      ...app,
+      // The person's token goes to their own instance only.
+      userOf: (token: string) => createGiteaClient({ baseUrl: app.url, token }).currentUser(),
+    }));
     app.route(
       '/',
       createWebApp({
