@@ -18,7 +18,8 @@ import { FAKE_AGENT, isGone } from '../agents/support.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 import { sendBurst, type DeliverySpec } from './support/deliveries.js';
 import { pollUntil } from './support/poll.js';
-import { ensureStopped, freePort, logTail, startServer, terminate, type ServerProcess } from './support/server-process.js';
+import { freePort } from '../support/free-port.js';
+import { ensureStopped, logTail, startServer, terminate, type ServerProcess } from './support/server-process.js';
 import { baseEnv, commentDelivery, createWorld, labelDelivery, SECRET, statusComments, type FaultWorld } from './support/world.js';
 
 const ISSUES = 30;

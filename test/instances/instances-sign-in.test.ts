@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/ingress/start-http-server.js';
 import { onCleanup } from '../cli/support/cli-kit.js';
-import { Browser, freePort } from '../web/browser.js';
+import { freePort } from '../support/free-port.js';
+import { Browser } from '../web/browser.js';
 import { launchChromium, newContext } from '../web-ui/support/browser.js';
 import { labelledIssue, twoInstances, until, type Side, type TwoInstances } from './support/two-services.js';
 

@@ -1,17 +1,3 @@
-import { createServer } from 'node:net';
-
-/** A free TCP port on 127.0.0.1 (the public URL must be known before the server starts). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A tiny browser: keeps cookies per origin (name → value), follows redirects one by one (at most `maxHops` requests). */
 export class Browser {
   readonly jar = new Map<string, Map<string, string>>();

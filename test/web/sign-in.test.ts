@@ -13,7 +13,8 @@ import { startFakeGiteaServer, type FakeGiteaServer } from '../../src/sandbox/fa
 import { createService, type Service } from '../../src/service.js';
 import { makeTempDir, removeDir } from '../support/git-fixtures.js';
 import { memoryLogger } from '../support/test-logger.js';
-import { Browser, freePort } from './browser.js';
+import { freePort } from '../support/free-port.js';
+import { Browser } from './browser.js';
 import { CLIENT } from './web-world.js';
 
 let tmp = '';

@@ -9,13 +9,13 @@ function isolatedCommands(fx: WorkspaceFixture): string[][] {
   return fx.logs.filter((l) => l.msg === 'git (issue repository)').map((l) => l.args as string[]);
 }
 
-describe('workspace.prepare on a reused issue repository', () => {
-  let fx: WorkspaceFixture;
-  beforeEach(() => {
-    fx = setupWorkspace();
-  });
-  afterEach(() => fx.cleanup());
+let fx: WorkspaceFixture;
+beforeEach(() => {
+  fx = setupWorkspace();
+});
+afterEach(() => fx.cleanup());
 
+describe('workspace.prepare on a reused issue repository', () => {
   it('reads the reused repository and brings its origin refs up to date in one isolated step', async () => {
     const first = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
     fx.logs.length = 0;
@@ -132,12 +132,6 @@ describe('workspace.prepare on a reused issue repository', () => {
 });
 
 describe('workspace.publish in an issue repository', () => {
-  let fx: WorkspaceFixture;
-  beforeEach(() => {
-    fx = setupWorkspace();
-  });
-  afterEach(() => fx.cleanup());
-
   it('stages, commits and counts in one isolated step, with the commit message taken literally', async () => {
     const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
     fx.logs.length = 0;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../support/free-port.js';
 import { pollUntil, withTimeout } from './poll.js';
 
 /** `bin/kugetsu.js` (loads `dist/`: run `npm run build` before these tests). */
@@ -34,22 +34,6 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): void;
   /** Resolves with the exit once it happened, or rejects after `timeoutMs` (the process is left alone). */
   waitExit(timeoutMs: number): Promise<ExitInfo>;
-}
-
-/**
- * A port that was free a moment ago on 127.0.0.1 (bound to port 0, read, closed). `PORT=0` would
- * work for the server but its chosen port is only in its log, so tests pick one themselves.
- */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

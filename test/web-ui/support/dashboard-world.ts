@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { startHttpServer, type HttpServer } from '../../../src/ingress/start-http-server.js';
@@ -9,6 +8,7 @@ import { openStore } from '../../../src/open-store.js';
 import { createService, type Service } from '../../../src/service.js';
 import { FAKE_AGENT } from '../../agents/support.js';
 import { createBareOrigin, makeTempDir, removeDir } from '../../support/git-fixtures.js';
+import { freePort } from '../../support/free-port.js';
 import { giteaHeaders } from '../../support/signed-request.js';
 import { memoryLogger } from '../../support/test-logger.js';
 
@@ -122,16 +122,4 @@ export async function createDashboardWorld(agentArgs: string[]): Promise<Dashboa
       removeDir(tmp);
     },
   };
-}
-
-/** A port of 127.0.0.1 free right now (the public URL must be known before kugetsu listens). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
