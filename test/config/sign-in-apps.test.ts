@@ -1,6 +1,10 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
 import type { InstanceSettings } from '../../src/config/instances-file.js';
 import { signInApps } from '../../src/config/sign-in-apps.js';
+import { tempDir } from '../cli/support/cli-kit.js';
+import { writeInstancesFile } from '../instances/support/forges.js';
 
 const instance = (name: string, host: string, oauth?: { clientId: string; clientSecret: string }): InstanceSettings => ({
   name,
@@ -33,5 +37,32 @@ describe('signInApps', () => {
 
   it('is empty without KUGETSU_PUBLIC_URL (no redirect URI to register)', () => {
     expect(signInApps({ web: undefined } as never, [instance('company', 'git.company', { clientId: 'id', clientSecret: 's' })])).toEqual([]);
+  });
+});
+
+describe('signInApps from a loaded configuration', () => {
+  it("lets the first instance's application come from the instances file alone (no KUGETSU_OAUTH_*)", () => {
+    const dir = tempDir('kugetsu-sign-in-apps-');
+    const file = writeInstancesFile(dir, [
+      { name: 'company', url: 'https://git.company', tokenEnv: 'A_TOKEN', secretEnv: 'A_SECRET', oauthClientIdEnv: 'A_ID', oauthClientSecretEnv: 'A_OAUTH' },
+      { name: 'codeberg', url: 'https://codeberg.org', kind: 'forgejo', tokenEnv: 'B_TOKEN', secretEnv: 'B_SECRET' },
+    ]);
+    const config = loadConfig(
+      {
+        KUGETSU_INSTANCES_FILE: file,
+        A_TOKEN: 'a',
+        A_SECRET: 'a-secret',
+        A_ID: 'company-app',
+        A_OAUTH: 'company-app-secret',
+        B_TOKEN: 'b',
+        B_SECRET: 'b-secret',
+        KUGETSU_PUBLIC_URL: 'https://kugetsu.example',
+        KUGETSU_STATE_DIR: path.join(dir, 'state'),
+      },
+      dir,
+    );
+    expect(signInApps(config, config.instances ?? []).map((a) => [a.name, a.clientId, a.clientSecret, a.sessionInstance])).toEqual([
+      ['company', 'company-app', 'company-app-secret', undefined],
+    ]);
   });
 });
