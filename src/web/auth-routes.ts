@@ -85,6 +85,8 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
   const now = options.now ?? Date.now;
   const providers = new Map(options.instances.map((i) => [i.name, { instance: i, gitea: new Gitea(i.url, i.clientId, i.clientSecret, options.redirectUrl) }]));
   const names = options.instances.map((i) => i.name).join(', ');
+  // How messages name an instance: just "Gitea" when there is only one.
+  const forgeName = (i: SignInInstance) => (options.instances.length > 1 ? `${i.name} (${i.host})` : 'Gitea');
   const flow = { httpOnly: true, sameSite: 'Lax' as const, secure: options.secure, path: '/auth', maxAge: FLOW_TTL_S };
 
   app.get('/auth/login', (c) => {
@@ -111,7 +113,7 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     const ours = state !== undefined && expected !== undefined && sameText(state, expected);
     const chosen = ours ? providers.get(state.slice(0, Math.max(0, state.lastIndexOf('.')))) : undefined;
     if (error) {
-      const who = chosen && options.instances.length > 1 ? `${chosen.instance.name} (${chosen.instance.host})` : 'Gitea';
+      const who = chosen ? forgeName(chosen.instance) : 'Gitea';
       const description = c.req.query('error_description');
       return c.text(`${who} did not sign you in: ${error}${description ? ` (${description})` : ''}. Try again: /auth/login`, 400);
     }
@@ -119,7 +121,7 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     if (!ours || !verifier) return c.text('The sign-in expired or was started elsewhere (state does not match). Start again: /auth/login', 400);
     if (!chosen) return c.text(`The sign-in was started with an instance kugetsu no longer offers. Sign in with one of: ${names}.`, 400);
     const { gitea, instance } = chosen;
-    const forge = options.instances.length > 1 ? `${instance.name} (${instance.host})` : 'Gitea';
+    const forge = forgeName(instance);
     let accessToken: string;
     try {
       accessToken = (await gitea.validateAuthorizationCode(code, verifier)).accessToken();
