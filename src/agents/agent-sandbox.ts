@@ -1,4 +1,5 @@
 import { lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { execa } from 'execa';
 import { bwrapArgs } from './bwrap-args.js';
@@ -49,8 +50,11 @@ export interface SandboxRunOptions {
   ro: readonly string[];
   /** The whole environment of the process. */
   env: Record<string, string>;
-  /** Written to stdin, then closed. Default: no stdin. */
-  input?: string;
+  /**
+   * Written to stdin, then closed. Default: no stdin. A promise's text is written when it resolves
+   * (the process starts at once and may read stdin before; it must never reject).
+   */
+  input?: string | Promise<string>;
   /** Killed (with the whole sandbox) after this many ms. */
   timeoutMs: number;
 }
@@ -265,7 +269,7 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
       extendEnv: false,
       reject: false,
       timeout: o.timeoutMs,
-      ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
+      ...(o.input === undefined ? { stdin: 'ignore' as const } : { input: typeof o.input === 'string' ? o.input : Readable.from(textWhenReady(o.input)) }),
       stripFinalNewline: false,
     });
     const exitCode = typeof r.exitCode === 'number' && !r.timedOut && !r.isTerminated ? r.exitCode : -1;
@@ -307,4 +311,10 @@ async function prepareAgentDir(agentDir: string, keepTmp = false): Promise<void>
     await rm(home, { recursive: true, force: true });
     await mkdir(home, { mode: 0o700 });
   }
+}
+
+/** The text of `input` once it resolves, as one chunk (nothing for an empty text or a rejection). */
+async function* textWhenReady(input: Promise<string>): AsyncGenerator<string> {
+  const text = await input.catch(() => '');
+  if (text !== '') yield text;
 }

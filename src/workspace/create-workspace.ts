@@ -79,9 +79,17 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
       const path = issueWorktreePath(worktreesDir, issueNumber);
       const agentDir = issueWorktreePath(agentsDir, issueNumber);
       return lock.run(lockKey(repo), async () => {
-        await ensureSharedClone(ctx, repo, clonePath);
-        const { created, startSha, setAside } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch);
-        return { path, branch, startSha, created, agentDir, gitObjects: join(clonePath, 'objects'), ...(setAside ? { setAside } : {}) };
+        // A reused worktree is opened while the clone fetches (see checkoutIssueRepo). The catch
+        // only keeps an early fetch failure from counting as unhandled: checkoutIssueRepo throws it,
+        // and the lock is held until the fetch has ended, whatever happened.
+        const cloneReady = ensureSharedClone(ctx, repo, clonePath);
+        cloneReady.catch(() => undefined);
+        try {
+          const { created, startSha, setAside } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch, cloneReady);
+          return { path, branch, startSha, created, agentDir, gitObjects: join(clonePath, 'objects'), ...(setAside ? { setAside } : {}) };
+        } finally {
+          await cloneReady.catch(() => undefined);
+        }
       });
     },
 

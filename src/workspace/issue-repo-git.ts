@@ -16,7 +16,8 @@ export interface IsolatedRunner {
     rw: readonly string[];
     ro: readonly string[];
     env: Record<string, string>;
-    input?: string;
+    /** Standard input; a promise's text is written when it resolves (it must never reject). */
+    input?: string | Promise<string>;
     timeoutMs: number;
   }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
 }
@@ -42,7 +43,7 @@ export interface IssueRepoGit {
    * Resolves with the script's standard output and error; a masked `GitCommandError` (args
    * `['(sh)', label]`) on a non-zero exit status.
    */
-  sh(script: string, args: readonly string[], options?: { input?: string; label?: string }): Promise<{ stdout: string; stderr: string }>;
+  sh(script: string, args: readonly string[], options?: { input?: string | Promise<string>; label?: string }): Promise<{ stdout: string; stderr: string }>;
 }
 
 /**
@@ -82,7 +83,7 @@ export function issueRepoGit(
     GIT_CEILING_DIRECTORIES: dirname(view.worktree),
   };
   const rw = [view.worktree, ...(view.scratch ? [view.scratch] : [])];
-  const exec = async (argv: string[], input: string | undefined, ok: readonly number[], shown: readonly string[]) => {
+  const exec = async (argv: string[], input: string | Promise<string> | undefined, ok: readonly number[], shown: readonly string[]) => {
     const started = Date.now();
     const r = await runner.run({ argv, cwd: view.worktree, rw, ro: [view.objects], env, timeoutMs: settings.timeoutMs, ...(input !== undefined ? { input } : {}) });
     const maskedArgs = shown.map(settings.mask);

@@ -55,13 +55,14 @@ const NAME = /^[a-z][a-z_]*$/;
  * one per entry of `vars` (names `[a-z_]+`), and `"$@"` = {@link issueGitConfigArgs}, so that each
  * of its git commands is `git "$@" …` with exactly the settings `git.run` uses. It must call
  * `reset_repo "$objects" "$config"` before its first git command that reads the repository.
- * `input` is the script's standard input. Resolves with the sections the body printed; rejects
+ * `input` is the script's standard input (a promise's text is written when it resolves, while the
+ * script already runs; it must never reject). Resolves with the sections the body printed; rejects
  * with the runner's masked `GitCommandError` (args `['(sh)', label]`, the failing command's
  * stderr) when the script exits non-zero. Throws `TypeError` for a bad variable name.
  */
 export async function runIssueRepoScript(
   git: IssueRepoGit,
-  options: { label: string; objects: string; config: IssueRepoConfig; vars?: Record<string, string>; body: string; input?: string },
+  options: { label: string; objects: string; config: IssueRepoConfig; vars?: Record<string, string>; body: string; input?: string | Promise<string> },
 ): Promise<IssueRepoScriptResult> {
   const names = ['objects', 'config', ...Object.keys(options.vars ?? {})];
   for (const name of names) if (!NAME.test(name)) throw new TypeError(`bad script variable name ${JSON.stringify(name)}`);

@@ -1,5 +1,6 @@
 import type { IssueRepoConfig } from './issue-repo-config.js';
 import type { IssueRepoGit } from './issue-repo-git.js';
+import { fixOriginRefs, guessTransaction } from './origin-refs-sync.js';
 import { runIssueRepoScript, sectionOf, type IssueRepoScriptResult } from './issue-repo-script.js';
 
 /** More steps for {@link syncIssueRepo}'s isolated process, after the repository was reset and its refs read. */
@@ -43,15 +44,7 @@ export async function syncIssueRepo(
   options: { known?: ReadonlyMap<string, string> | undefined; steps?: SyncSteps } = {},
 ): Promise<IssueRepoScriptResult> {
   const { known, steps } = options;
-  const guess: string[] = [];
-  if (known) {
-    for (const [ref, sha] of wanted) {
-      const old = known.get(ref);
-      if (old === undefined) guess.push(`create ${ref} ${sha}`);
-      else if (old !== sha) guess.push(`update ${ref} ${sha} ${old}`);
-    }
-    for (const [ref, old] of known) if (!wanted.has(ref)) guess.push(`delete ${ref} ${old}`);
-  }
+  const guess = guessTransaction(known, wanted);
   const result = await runIssueRepoScript(git, {
     label: steps?.label ?? 'sync',
     objects,
@@ -64,20 +57,6 @@ section refs 0 git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/re
 ${steps?.body ?? ''}`,
     ...(guess.length > 0 ? { input: `${guess.join('\n')}\n` } : {}),
   });
-  const current = parseRefs(sectionOf(result, 'refs').text);
-  const lines: string[] = [];
-  for (const [ref, sha] of wanted) if (current.get(ref) !== sha) lines.push(`update ${ref} ${sha}`);
-  for (const ref of current.keys()) if (!wanted.has(ref)) lines.push(`delete ${ref}`);
-  if (lines.length > 0) await git.run(['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` });
+  await fixOriginRefs(git, sectionOf(result, 'refs').text, wanted);
   return result;
-}
-
-/** `<sha> <refname>` lines → map (symbolic `…/HEAD` entries left out). */
-function parseRefs(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^([0-9a-f]{40}(?:[0-9a-f]{24})?) (refs\/remotes\/origin\/\S+)$/.exec(line.trim());
-    if (m && !m[2]!.endsWith('/HEAD')) out.set(m[2]!, m[1]!);
-  }
-  return out;
 }

@@ -19,12 +19,14 @@ export interface GitHttpServer {
 
 /**
  * Starts the server; requests without the right token get 401 with a Basic challenge. `delayMs`
- * holds every answer that long (to observe the git processes while they wait).
+ * holds every answer that long (to observe the git processes while they wait); `gate`, when given,
+ * is called with every request and its answer waits until the promise it returns settles.
  */
-export async function startGitHttpServer(root: string, token: string, delayMs = 0): Promise<GitHttpServer> {
+export async function startGitHttpServer(root: string, token: string, delayMs = 0, gate?: (req: IncomingMessage) => Promise<unknown>): Promise<GitHttpServer> {
   const authorizations: string[] = [];
   const server: Server = createServer((req, res) => {
-    setTimeout(() => answer(req, res), delayMs);
+    const held = gate ? gate(req).catch(() => undefined) : Promise.resolve();
+    void held.then(() => setTimeout(() => answer(req, res), delayMs));
   });
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     const auth = req.headers.authorization ?? '';
