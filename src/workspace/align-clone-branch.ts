@@ -1,5 +1,5 @@
 import type { RepoRef } from '../domain/repo-ref.js';
-import { readCloneRefs } from './read-clone-refs.js';
+import { readCloneRefs, type CloneRefs } from './read-clone-refs.js';
 import { isAncestor } from './rev-parse-ref.js';
 import { WorkspaceError } from './types.js';
 import { updateCloneRefs } from './update-clone-refs.js';
@@ -16,7 +16,8 @@ export interface AlignedBranch {
 }
 
 /**
- * Reads the shared clone's refs (`readCloneRefs`, one host git command) and sets
+ * Reads the shared clone's refs (`readCloneRefs`, one host git command; unless the caller read
+ * them, `known`) and sets
  * `refs/heads/<branch>` there — kugetsu's record of the branch, which also keeps its objects
  * reachable — to `origin/<branch>` when that exists (the pushed branch is the issue's state,
  * whichever worker pushed it), else keeps it, else creates it from `origin/<defaultBranch>`. A
@@ -26,8 +27,8 @@ export interface AlignedBranch {
  * {@link WorkspaceError} phase `worktree` when there is no branch to start from, else the runner's
  * `GitCommandError`. The caller holds the repository's lock, has fetched, and validated `branch`.
  */
-export async function alignCloneBranch(ctx: WorkspaceContext, repo: RepoRef, clonePath: string, branch: string): Promise<AlignedBranch> {
-  const refs = await readCloneRefs(ctx.git, clonePath, branch);
+export async function alignCloneBranch(ctx: WorkspaceContext, repo: RepoRef, clonePath: string, branch: string, known?: CloneRefs): Promise<AlignedBranch> {
+  const refs = known ?? (await readCloneRefs(ctx.git, clonePath, branch));
   const { local, remote } = refs;
   let base = remote ?? local;
   const updates: string[] = [];

@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RepoRef } from '../domain/repo-ref.js';
-import { alignCloneBranch, type AlignedBranch } from './align-clone-branch.js';
+import { alignCloneBranch } from './align-clone-branch.js';
 import { explainGitFailure } from './explain-git-failure.js';
 import { initIssueRepo } from './init-issue-repo.js';
 import { inspectIssueDir } from './inspect-issue-dir.js';
 import type { IssueRepoGit } from './issue-repo-git.js';
 import { migrateLinkedWorktree } from './migrate-linked-worktree.js';
-import { openIssueRepo, type OpenTarget } from './open-issue-repo.js';
+import { openIssueRepo } from './open-issue-repo.js';
+import { parseCloneRefs } from './read-clone-refs.js';
 import { reuseIssueRepo } from './reuse-issue-repo.js';
+import { syncIssueRepo } from './sync-issue-repo.js';
 import { WorkspaceError } from './types.js';
 import type { WorkspaceContext } from './workspace-context.js';
 
@@ -34,7 +36,8 @@ export interface CheckoutResult {
  *    issue rebuilds its worktree from the pushed branch; a worktree of the old layout
  *    (a `.git` file linking it to the shared clone) is turned into one, its files kept; an existing
  *    issue repository is reused: opened during the fetch ({@link openIssueRepo}: configuration
- *    rewritten, HEAD read; origin refs mirrored once the fetch is done) and brought up to
+ *    rewritten, HEAD read; the clone's refs read and origin refs mirrored once the fetch is done,
+ *    in the same isolated process, which sees the clone read-only) and brought up to
  *    `origin/<branch>` ({@link reuseIssueRepo});
  * 3. before any of its git steps there, kugetsu rewrites the repository's configuration and
  *    mirrors `origin/*` into it.
@@ -60,26 +63,25 @@ export async function checkoutIssueRepo(
     const identity = { cloneUrl: repo.cloneUrl, branch, userName: ctx.botName, userEmail: ctx.botEmail };
     if (kind === 'repo') {
       // Opened while the shared clone fetches when the clone exists (its objects are what the
-      // repository borrows, and a fetch only adds to them); origin refs set once the fetch is done.
+      // repository borrows, and a fetch only adds to them); origin refs mirrored once it is done.
       if (!(await isDirectory(clonePath))) await cloneReady;
-      let aligned: AlignedBranch | undefined;
       let failure: unknown;
-      const target = cloneReady
-        .then(() => alignCloneBranch(ctx, repo, clonePath, branch))
-        .then(
-          (a): OpenTarget => {
-            aligned = a;
-            return { refs: a.origin, tracking: a.remote !== undefined };
-          },
-          (error: unknown) => {
-            failure = error;
-            return undefined;
-          },
-        );
+      const fetched = cloneReady.then(
+        () => true,
+        (error: unknown) => {
+          failure = error;
+          return false;
+        },
+      );
       // The tracking kugetsu last wrote is the likely one; the script corrects it when not.
-      const known = ctx.issueRefs.get(path);
-      const opened = await openIssueRepo(git, objects, { ...identity, tracking: known?.has(`refs/remotes/origin/${branch}`) ?? false }, target, known);
-      if (!opened || !aligned) throw failure ?? new Error('the shared clone was not ready');
+      const tracking = ctx.issueRefs.get(path)?.has(`refs/remotes/origin/${branch}`) ?? false;
+      const viewing = ctx.issueGit({ worktree: path, objects, clone: clonePath });
+      const opened = await openIssueRepo(viewing, objects, clonePath, { ...identity, tracking }, fetched);
+      if (!opened) throw failure ?? new Error('the shared clone was not fetched');
+      const { refs, odd } = parseCloneRefs(opened.cloneRefs, branch);
+      const aligned = await alignCloneBranch(ctx, repo, clonePath, branch, odd ? undefined : refs);
+      // A branch ref that is no commit itself: its peeled commit is what the repository must mirror.
+      if (odd) await syncIssueRepo(git, objects, { ...identity, tracking: aligned.remote !== undefined }, aligned.origin);
       ctx.issueRefs.set(path, aligned.origin);
       const { knownHead, caughtUp } = await reuseIssueRepo(ctx, git, path, branch, aligned, opened, repoName);
       const startSha = knownHead ?? (await readHead(git));

@@ -30,6 +30,8 @@ export interface IssueRepoView {
   objects: string;
   /** A kugetsu-owned directory shown read-write too (e.g. where a bundle is written). */
   scratch?: string;
+  /** The shared clone, shown read-only too (its `objects` are always), for a step that reads its refs. */
+  clone?: string;
 }
 
 /** git in one issue repository (see {@link issueRepoGit}). */
@@ -58,7 +60,7 @@ export function issueGitConfigArgs(): string[] {
 /**
  * git for kugetsu's own steps in an issue repository — a repository the agent could write to. Each
  * command runs through `runner` (inside the sandbox: no network, only the worktree, `objects`
- * read-only and `scratch`), with an empty environment (`PATH` from `basePath`, `LANG=C`, `HOME` a
+ * read-only, `scratch`, and the shared clone read-only when the view names it), with an empty environment (`PATH` from `basePath`, `LANG=C`, `HOME` a
  * path that does not exist, `GIT_CONFIG_NOSYSTEM=1`, `GIT_CONFIG_GLOBAL=/dev/null`,
  * `GIT_TERMINAL_PROMPT=0`, `GIT_CEILING_DIRECTORIES` = the worktree's parent: no token, no user or
  * system configuration, no repository found above the worktree) and the hardened `-c`
@@ -83,9 +85,10 @@ export function issueRepoGit(
     GIT_CEILING_DIRECTORIES: dirname(view.worktree),
   };
   const rw = [view.worktree, ...(view.scratch ? [view.scratch] : [])];
+  const ro = [...(view.clone ? [view.clone] : []), view.objects];
   const exec = async (argv: string[], input: string | Promise<string> | undefined, ok: readonly number[], shown: readonly string[]) => {
     const started = Date.now();
-    const r = await runner.run({ argv, cwd: view.worktree, rw, ro: [view.objects], env, timeoutMs: settings.timeoutMs, ...(input !== undefined ? { input } : {}) });
+    const r = await runner.run({ argv, cwd: view.worktree, rw, ro, env, timeoutMs: settings.timeoutMs, ...(input !== undefined ? { input } : {}) });
     const maskedArgs = shown.map(settings.mask);
     settings.logger({ level: 'debug', msg: 'git (issue repository)', args: maskedArgs, cwd: view.worktree, exitCode: r.exitCode, durationMs: Date.now() - started });
     if (!ok.includes(r.exitCode)) throw new GitCommandError(maskedArgs, r.exitCode, settings.mask(r.stderr.trim()));

@@ -1,89 +1,103 @@
 import { issueRepoConfigText, type IssueRepoConfig } from './issue-repo-config.js';
 import type { IssueRepoGit } from './issue-repo-git.js';
 import { runIssueRepoScript, sectionOf, type ScriptSection } from './issue-repo-script.js';
-import { fixOriginRefs, guessTransaction } from './origin-refs-sync.js';
+import { CLONE_REFS_FORMAT } from './read-clone-refs.js';
 
-/** What the caller learns from the shared clone, once fetched, for {@link openIssueRepo}. */
-export interface OpenTarget {
-  /** The shared clone's `refs/remotes/origin/*` (ref → commit id): what the issue repository's must become. */
-  refs: ReadonlyMap<string, string>;
-  /** Whether `origin/<branch>` exists, so the branch tracks it (`IssueRepoConfig.tracking`). */
-  tracking: boolean;
-}
-
-/** What {@link openIssueRepo} read in the issue repository. */
+/** What {@link openIssueRepo} read. */
 export interface OpenedIssueRepo {
   /** `git symbolic-ref --quiet HEAD`: status 0 and HEAD's branch (`refs/heads/…`), 1 and nothing when detached. */
   head: ScriptSection;
   /** `git rev-parse --verify --quiet HEAD^{commit}`: 0 and the commit, 1 and nothing when unborn, or git's failure status. */
   commit: ScriptSection;
+  /** The shared clone's refs after the fetch: `git for-each-ref` output of `refs/heads/<branch>` and `refs/remotes/origin/` (see `parseCloneRefs`). */
+  cloneRefs: string;
   /** The script's standard error (the failing command's message when `commit.status` > 1). */
   stderr: string;
-  /** The target the caller gave. */
-  target: OpenTarget;
 }
 
-// Exit status of the script when the caller gave no target (it closed stdin without a line).
+// Exit status of the script when the caller's fetch failed (it closed stdin without a line).
 const ABANDONED = 75;
 
-// After the reset, HEAD's branch and commit; then the script waits for the caller's line on stdin
-// (`keep|alt 0|1`: whether the configuration's tracking must change, whether a guessed ref
-// transaction follows), and after it reads the origin refs. A failed guess is no error: the refs
-// are read right after it and fixed by the caller.
+// Mirrors the clone's origin refs: input is the clone's `<type> <sha> <ref>` lines, a line `@@`,
+// then the issue repository's `<sha> <ref>` lines. Prints `tracking` or `plain` (whether
+// origin/<branch> is a commit in the clone), then the update-ref(1) --stdin lines that make the
+// issue repository's refs/remotes/origin/* (symbolic …/HEAD left alone) the clone's commits.
+const MIRROR = `/^@@$/ { mine = 1; next }
+!mine && NF == 3 { if ($1 == "commit" && index($3, "refs/remotes/origin/") == 1 && $3 !~ /\\/HEAD$/) want[$3] = $2; if ($1 == "commit" && $3 == track) tracked = 1; next }
+mine && NF == 2 && $2 !~ /\\/HEAD$/ { have[$2] = $1 }
+END {
+  print (tracked ? "tracking" : "plain")
+  for (r in want) if (!(r in have) || have[r] != want[r]) print "update " r " " want[r]
+  for (r in have) if (!(r in want)) print "delete " r
+}`;
+
+// After the reset: HEAD's branch and commit. Then the script waits for the caller's `go` on stdin
+// (the fetch is done), reads the clone's refs (printed for the caller) and the repository's own,
+// rewrites the configuration when its tracking guess was wrong, and applies the difference.
 const BODY = `reset_repo "$objects" "$config"
 section head 1 git "$@" symbolic-ref --quiet HEAD
 section commit 255 git "$@" rev-parse --verify --quiet 'HEAD^{commit}'
-IFS=' ' read -r which guess || exit ${ABANDONED}
-if [ "$which" = alt ]; then rm -rf "$g/config"; printf '%s' "$config_alt" > "$g/config"; fi
-if [ "$guess" = 1 ]; then git "$@" update-ref --stdin 2>/dev/null || :; fi
-section refs 0 git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/
+IFS= read -r go || exit ${ABANDONED}
+[ "$go" = go ] || exit ${ABANDONED}
+section clone 0 git "$@" "--git-dir=$clone" for-each-ref '${CLONE_REFS_FORMAT}' "refs/heads/$branch" refs/remotes/origin/
+theirs=$o
+mine=$(git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/)
+nl='
+'
+tx=$(printf '%s\\n@@\\n%s\\n' "$theirs" "$mine" | awk -v "track=refs/remotes/origin/$branch" "$mirror")
+t=\${tx%%"$nl"*}
+case "$tx" in *"$nl"*) tx=\${tx#*"$nl"} ;; *) tx= ;; esac
+if [ "$t" != "$written" ]; then rm -rf "$g/config"; printf '%s' "$config_alt" > "$g/config"; fi
+if [ -n "$tx" ]; then printf '%s\\n' "$tx" | git "$@" update-ref --stdin; fi
 `;
 
 /**
- * Opens a reused issue repository for a turn while the caller still fetches the shared clone: one
- * isolated process (`runIssueRepoScript`) that, at once,
+ * Opens a reused issue repository for a turn while the caller still fetches the shared clone at
+ * `clone`: one isolated process (`runIssueRepoScript`; `git`'s view must show `clone` read-only)
+ * that, at once,
  * 1. puts back kugetsu's parts (`reset_repo`: `.git` a real directory, `.git/config` replaced by
  *    `issueRepoConfigText(config)` before any git command reads the repository, `commondir` and
  *    `config.worktree` removed, the alternates and the marker written);
  * 2. reads HEAD's branch and commit (`head`, `commit`);
- * then waits for `target` (the caller resolves it once the clone was fetched and its refs read; it
- * must never reject) and
- * 3. rewrites the configuration once more when `target.tracking` is not `config.tracking`;
- * 4. moves `refs/remotes/origin/*` from `known` (what kugetsu last left there, `ctx.issueRefs`) to
- *    `target.refs` in one transaction that names every expected old value (`guessTransaction`:
- *    nothing applies when the agent changed any of them), then lists them;
- * after which any difference left is fixed by one more isolated process (`fixOriginRefs`), so
- * `refs/remotes/origin/*` equals `target.refs` whatever `known` said. The reads of step 2 never
- * depend on the shared clone's refs, and objects come through the alternates (a fetch only adds
- * objects), so they may run during the fetch. Every git command gets the same hardened settings and
- * environment as `git.run`.
- * Resolves `undefined` when `target` resolved `undefined` (the caller's fetch failed; whatever the
+ * then waits until `fetched` resolves (true: the fetch is done; it must never reject) and
+ * 3. reads the clone's refs (`git --git-dir=<clone> for-each-ref`, printed as `cloneRefs`: the
+ *    clone is kugetsu's, the issue repository plays no part in that command) and the repository's
+ *    `refs/remotes/origin/*`;
+ * 4. rewrites the configuration once more when the branch's tracking (`config.tracking`, a guess)
+ *    is wrong — origin/<branch> is a commit in the clone or not;
+ * 5. makes `refs/remotes/origin/*` the clone's (commits only, symbolic `…/HEAD` left alone) with one
+ *    `git update-ref --stdin` of the differences (none when there is none).
+ * The reads of step 2 never depend on the clone's refs, and objects come through the alternates (a
+ * fetch only adds objects), so they may run during the fetch; no agent runs between the steps.
+ * Every git command gets the same hardened settings and environment as `git.run`.
+ * Resolves `undefined` when `fetched` resolved false (the caller's fetch failed; whatever the
  * script did); else the reads. Throws the runner's `GitCommandError` (a script failure, e.g. exit
  * 3 when `.git` is not a directory).
  */
-export async function openIssueRepo(
-  git: IssueRepoGit,
-  objects: string,
-  config: IssueRepoConfig,
-  target: Promise<OpenTarget | undefined>,
-  known: ReadonlyMap<string, string> | undefined,
-): Promise<OpenedIssueRepo | undefined> {
-  const input = target.then(
-    (t) => {
-      if (!t) return '';
-      const guess = guessTransaction(known, t.refs);
-      return `${t.tracking === config.tracking ? 'keep' : 'alt'} ${guess.length > 0 ? 1 : 0}\n${guess.map((line) => `${line}\n`).join('')}`;
-    },
+export async function openIssueRepo(git: IssueRepoGit, objects: string, clone: string, config: IssueRepoConfig, fetched: Promise<boolean>): Promise<OpenedIssueRepo | undefined> {
+  const input = fetched.then(
+    (ok) => (ok ? 'go\n' : ''),
     () => '',
   );
-  const [script, given] = await Promise.allSettled([
-    runIssueRepoScript(git, { label: 'open', objects, config, vars: { config_alt: issueRepoConfigText({ ...config, tracking: !config.tracking }) }, body: BODY, input }),
-    target,
+  const [script, done] = await Promise.allSettled([
+    runIssueRepoScript(git, {
+      label: 'open',
+      objects,
+      config,
+      vars: {
+        clone,
+        branch: config.branch,
+        written: config.tracking ? 'tracking' : 'plain',
+        config_alt: issueRepoConfigText({ ...config, tracking: !config.tracking }),
+        mirror: MIRROR,
+      },
+      body: BODY,
+      input,
+    }),
+    fetched,
   ]);
-  const t = given.status === 'fulfilled' ? given.value : undefined;
-  if (!t) return undefined;
+  if (done.status !== 'fulfilled' || !done.value) return undefined;
   if (script.status === 'rejected') throw script.reason;
   const result = script.value;
-  await fixOriginRefs(git, sectionOf(result, 'refs').text, t.refs);
-  return { head: sectionOf(result, 'head'), commit: sectionOf(result, 'commit'), stderr: result.stderr, target: t };
+  return { head: sectionOf(result, 'head'), commit: sectionOf(result, 'commit'), cloneRefs: sectionOf(result, 'clone').text, stderr: result.stderr };
 }

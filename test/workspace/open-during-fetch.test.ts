@@ -100,4 +100,20 @@ describe('workspace.prepare opens a reused issue repository while the shared clo
     expect(() => git(third.path, ['rev-parse', '--abbrev-ref', '@{upstream}'])).toThrow();
     expect(git(third.path, ['for-each-ref', '--format=%(refname)', 'refs/remotes/origin/'])).toBe('refs/remotes/origin/main');
   });
+
+  it("follows origin's branch when it names an annotated tag rather than a commit (git peels it)", async () => {
+    const first = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    const pushed = pushUpstreamCommit(fx.origin, { 'other.txt': 'elsewhere\n' }, { branch: 'kugetsu/issue-1' });
+    git(fx.origin, ['-c', 'user.name=t', '-c', 'user.email=t@example.test', 'tag', '--annotate', '--message=odd', 'odd-tag', pushed]);
+    const tagObject = git(fx.origin, ['rev-parse', 'refs/tags/odd-tag']);
+    // git update-ref refuses a non-commit on a branch; a hand-written loose ref does not ask.
+    writeFileSync(join(fx.origin, 'refs', 'heads', 'kugetsu', 'issue-1'), `${tagObject}\n`);
+
+    const second = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+
+    expect(tagObject).not.toBe(pushed);
+    expect(second).toMatchObject({ created: false, startSha: pushed });
+    expect(git(first.path, ['rev-parse', 'refs/remotes/origin/kugetsu/issue-1'])).toBe(pushed);
+    expect(git(first.path, ['rev-parse', '--abbrev-ref', '@{upstream}'])).toBe('origin/kugetsu/issue-1');
+  });
 });
