@@ -5,7 +5,7 @@ import type { RepoRef } from '../domain/repo-ref.js';
 import { alignCloneBranch } from './align-clone-branch.js';
 import { explainGitFailure } from './explain-git-failure.js';
 import { initIssueRepo } from './init-issue-repo.js';
-import { inspectIssueDir } from './inspect-issue-dir.js';
+import type { IssueDirKind } from './inspect-issue-dir.js';
 import type { IssueRepoGit } from './issue-repo-git.js';
 import { migrateLinkedWorktree } from './migrate-linked-worktree.js';
 import { openIssueRepo } from './open-issue-repo.js';
@@ -26,9 +26,9 @@ export interface CheckoutResult {
 }
 
 /**
- * Makes `path` the issue's repository with `branch` checked out, while or after `cloneReady` (the
- * shared clone's fetch, see `ensureSharedClone`; the caller's promise, awaited here in every case)
- * settles:
+ * Makes `path` — found to be `kind` (`inspectIssueDir`) — the issue's repository with `branch`
+ * checked out, while or after `cloneReady` (the shared clone's fetch, see `ensureSharedClone`; the
+ * caller's promise, awaited here in every case) settles:
  * 1. in the shared clone, once fetched, `refs/heads/<branch>` is aligned with origin's branch
  *    ({@link alignCloneBranch});
  * 2. a missing or empty `path` becomes a new repository (`git init`, objects borrowed from the
@@ -52,12 +52,12 @@ export async function checkoutIssueRepo(
   clonePath: string,
   path: string,
   branch: string,
+  kind: IssueDirKind,
   cloneReady: Promise<unknown>,
 ): Promise<CheckoutResult> {
   const objects = join(clonePath, 'objects');
   const repoName = `${repo.owner}/${repo.name}`;
   try {
-    const kind = await inspectIssueDir(path, clonePath);
     await removeLeftovers(path);
     const git = ctx.issueGit({ worktree: path, objects });
     const identity = { cloneUrl: repo.cloneUrl, branch, userName: ctx.botName, userEmail: ctx.botEmail };

@@ -6,6 +6,7 @@ import { assertSafeTarget } from './assert-safe-target.js';
 import { checkoutIssueRepo } from './checkout-issue-repo.js';
 import { ensureSharedClone } from './ensure-shared-clone.js';
 import { createGitRunner } from './git-runner.js';
+import { inspectIssueDir } from './inspect-issue-dir.js';
 import { createIssueRefsMemo } from './issue-refs-memo.js';
 import { issueRepoGit } from './issue-repo-git.js';
 import { createKeyedLock } from './keyed-lock.js';
@@ -79,13 +80,16 @@ export function createWorkspace(options: WorkspaceOptions): GitWorkspace {
       const path = issueWorktreePath(worktreesDir, issueNumber);
       const agentDir = issueWorktreePath(agentsDir, issueNumber);
       return lock.run(lockKey(repo), async () => {
-        // A reused worktree is opened while the clone fetches (see checkoutIssueRepo). The catch
-        // only keeps an early fetch failure from counting as unhandled: checkoutIssueRepo throws it,
-        // and the lock is held until the fetch has ended, whatever happened.
-        const cloneReady = ensureSharedClone(ctx, repo, clonePath);
+        const kind = await inspectIssueDir(path, clonePath);
+        // A reused worktree is opened while the clone fetches (see checkoutIssueRepo), and that
+        // fetch leaves git's automatic maintenance to the next one that precedes a new worktree
+        // (publishing a turn's commits fetches a bundle with it too). The catch only keeps an early
+        // fetch failure from counting as unhandled: checkoutIssueRepo throws it, and the lock is
+        // held until the fetch has ended, whatever happened.
+        const cloneReady = ensureSharedClone(ctx, repo, clonePath, { autoMaintenance: kind !== 'repo' });
         cloneReady.catch(() => undefined);
         try {
-          const { created, startSha, setAside } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch, cloneReady);
+          const { created, startSha, setAside } = await checkoutIssueRepo(ctx, repo, clonePath, path, branch, kind, cloneReady);
           return { path, branch, startSha, created, agentDir, gitObjects: join(clonePath, 'objects'), ...(setAside ? { setAside } : {}) };
         } finally {
           await cloneReady.catch(() => undefined);

@@ -15,11 +15,14 @@ export const ORIGIN_FETCH_REFSPEC = '+refs/heads/*:refs/remotes/origin/*';
  *   (`refs/heads/*` and `refs/remotes/origin/*` both filled), then rename `<tmp>` to `clonePath`
  *   (so a crash never leaves a half-made clone at the real path);
  * - afterwards: realign `remote.origin.url` with `repo.cloneUrl` if it changed (read once per
- *   process and URL: `ctx.originUrls`), then `git fetch --prune origin`.
+ *   process and URL: `ctx.originUrls`), then `git fetch --prune origin` — with git's automatic
+ *   maintenance after it (`git maintenance run --auto`: `gc --auto` when loose objects or packs
+ *   piled up, git-maintenance(1)) unless `options.autoMaintenance` is false
+ *   (`--no-auto-maintenance`: the caller leaves it to a later fetch).
  * Returns whether it cloned. Throws {@link WorkspaceError} phase `clone` or `fetch`.
  * The caller must hold the repository's lock and have validated `repo`.
  */
-export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, clonePath: string): Promise<'cloned' | 'fetched'> {
+export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, clonePath: string, options: { autoMaintenance?: boolean } = {}): Promise<'cloned' | 'fetched'> {
   const url = repo.cloneUrl;
   const shown = redactUrl(url);
   if (!(await isDirectory(clonePath))) {
@@ -52,7 +55,8 @@ export async function ensureSharedClone(ctx: WorkspaceContext, repo: RepoRef, cl
     }
     // --verbose, not --quiet: git then always prints (a "From …" line), and simple-git does not add
     // its 50 ms wait for commands that print nothing. The output is not used.
-    await ctx.git.run(['fetch', '--prune', '--verbose', '--', 'origin'], { cwd: clonePath, remoteUrl: url });
+    const maintenance = options.autoMaintenance === false ? ['--no-auto-maintenance'] : [];
+    await ctx.git.run(['fetch', '--prune', '--verbose', ...maintenance, '--', 'origin'], { cwd: clonePath, remoteUrl: url });
   } catch (error) {
     throw explainGitFailure('fetch', `could not fetch ${shown} into ${clonePath}`, error);
   }

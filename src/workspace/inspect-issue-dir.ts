@@ -2,6 +2,9 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ISSUE_REPO_MARKER } from './issue-repo-script.js';
 
+/** What {@link inspectIssueDir} found. */
+export type IssueDirKind = 'missing' | 'empty' | 'repo' | 'linked' | 'foreign' | 'not-a-directory';
+
 /**
  * What is at an issue's worktree path:
  * - `missing`, `empty` (an empty directory);
@@ -13,7 +16,7 @@ import { ISSUE_REPO_MARKER } from './issue-repo-script.js';
  * - `not-a-directory`: a file or symlink.
  * Looks with lstat(2) only (a symlink is never followed); never throws.
  */
-export async function inspectIssueDir(path: string, clonePath: string): Promise<'missing' | 'empty' | 'repo' | 'linked' | 'foreign' | 'not-a-directory'> {
+export async function inspectIssueDir(path: string, clonePath: string): Promise<IssueDirKind> {
   const self = await lstat(path).catch(() => undefined);
   if (!self) return 'missing';
   if (!self.isDirectory()) return 'not-a-directory';

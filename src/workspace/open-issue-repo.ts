@@ -31,17 +31,17 @@ END {
   for (r in have) if (!(r in want)) print "delete " r
 }`;
 
-// After the reset: HEAD's branch and commit. Then the script waits for the caller's `go` on stdin
-// (the fetch is done), reads the clone's refs (printed for the caller) and the repository's own,
-// rewrites the configuration when its tracking guess was wrong, and applies the difference.
+// After the reset: HEAD's branch and commit, the repository's origin refs. Then the script waits
+// for the caller's `go` on stdin (the fetch is done), reads the clone's refs (printed for the
+// caller), rewrites the configuration when its tracking guess was wrong, and applies the difference.
 const BODY = `reset_repo "$objects" "$config"
 section head 1 git "$@" symbolic-ref --quiet HEAD
 section commit 255 git "$@" rev-parse --verify --quiet 'HEAD^{commit}'
+mine=$(git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/)
 IFS= read -r go || exit ${ABANDONED}
 [ "$go" = go ] || exit ${ABANDONED}
 section clone 0 git "$@" "--git-dir=$clone" for-each-ref '${CLONE_REFS_FORMAT}' "refs/heads/$branch" refs/remotes/origin/
 theirs=$o
-mine=$(git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/)
 nl='
 '
 tx=$(printf '%s\\n@@\\n%s\\n' "$theirs" "$mine" | awk -v "track=refs/remotes/origin/$branch" "$mirror")
@@ -58,17 +58,16 @@ if [ -n "$tx" ]; then printf '%s\\n' "$tx" | git "$@" update-ref --stdin; fi
  * 1. puts back kugetsu's parts (`reset_repo`: `.git` a real directory, `.git/config` replaced by
  *    `issueRepoConfigText(config)` before any git command reads the repository, `commondir` and
  *    `config.worktree` removed, the alternates and the marker written);
- * 2. reads HEAD's branch and commit (`head`, `commit`);
+ * 2. reads HEAD's branch and commit (`head`, `commit`) and the repository's `refs/remotes/origin/*`;
  * then waits until `fetched` resolves (true: the fetch is done; it must never reject) and
  * 3. reads the clone's refs (`git --git-dir=<clone> for-each-ref`, printed as `cloneRefs`: the
- *    clone is kugetsu's, the issue repository plays no part in that command) and the repository's
- *    `refs/remotes/origin/*`;
+ *    clone is kugetsu's, the issue repository plays no part in that command);
  * 4. rewrites the configuration once more when the branch's tracking (`config.tracking`, a guess)
  *    is wrong — origin/<branch> is a commit in the clone or not;
  * 5. makes `refs/remotes/origin/*` the clone's (commits only, symbolic `…/HEAD` left alone) with one
  *    `git update-ref --stdin` of the differences (none when there is none).
- * The reads of step 2 never depend on the clone's refs, and objects come through the alternates (a
- * fetch only adds objects), so they may run during the fetch; no agent runs between the steps.
+ * Step 2 does not depend on the fetch (the commits it reads come through the alternates, and a
+ * fetch only adds objects), so it runs during the fetch; no agent runs between the steps.
  * Every git command gets the same hardened settings and environment as `git.run`.
  * Resolves `undefined` when `fetched` resolved false (the caller's fetch failed; whatever the
  * script did); else the reads. Throws the runner's `GitCommandError` (a script failure, e.g. exit
