@@ -456,6 +456,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
           ? {
               oauth: {
                 instances: signIn,
+                withoutSignIn: instances.all.filter((i) => !signIn.some((app) => app.name === i.name)).map((i) => i.name),
                 redirectUrl: publicUrls.redirectUrl,
                 publicUrl: publicUrls.publicUrl,
                 sessionTtlMs: config.web?.sessionTtlMs ?? 12 * 3600 * 1000,

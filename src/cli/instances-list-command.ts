@@ -1,4 +1,6 @@
 import type { InstanceSettings } from '../config/instances-file.js';
+import { signInApps } from '../config/sign-in-apps.js';
+import { readWebSettings } from '../config/web-settings.js';
 import { createGiteaClient } from '../gitea/create-gitea-client.js';
 import { EXIT } from './cli-error.js';
 import { cliInstances } from './cli-instances.js';
@@ -19,6 +21,12 @@ export interface InstanceStatus {
   user?: string;
   /** What failed, when something did (unreachable, HTTP status, token refused). */
   error?: string;
+  /**
+   * True when the dashboard offers sign-in with this instance (`KUGETSU_PUBLIC_URL` and its OAuth2
+   * application: `KUGETSU_OAUTH_CLIENT_ID`/`_SECRET` for the first, the instances file's
+   * `oauth_client_id_env`/`oauth_client_secret_env` for any), as `kugetsu serve` decides it.
+   */
+  signIn?: boolean;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -49,19 +57,28 @@ export async function probeInstance(instance: InstanceSettings, doFetch: typeof 
 
 /**
  * `kugetsu instances list [--json]`: every configured instance (KUGETSU_INSTANCES_FILE, or the one
- * of GITEA_URL) with its name, URL, kind, whether it answers and its token's user. Exit 1 when
+ * of GITEA_URL) with its name, URL, kind, whether it answers, its token's user and whether the
+ * dashboard offers sign-in with it (`signIn`). Exit 1 when
  * any instance is unreachable or refuses its token, else 0.
  */
 export async function instancesListCommand(options: { json?: boolean }, ctx: CommandContext): Promise<number> {
   const instances = cliInstances(ctx.env, ctx.cwd);
-  const statuses = await Promise.all(instances.map((i) => probeInstance(i, ctx.fetch ?? fetch)));
+  const web = readWebSettings(
+    ctx.env,
+    instances
+      .slice(1)
+      .filter((i) => i.oauth)
+      .map((i) => i.name),
+  );
+  const signIn = new Set('settings' in web ? signInApps({ web: web.settings }, instances).map((app) => app.name) : []);
+  const statuses = (await Promise.all(instances.map((i) => probeInstance(i, ctx.fetch ?? fetch)))).map((s) => ({ ...s, signIn: signIn.has(s.name) }));
   const failed = statuses.filter((s) => s.error !== undefined).length;
   if (options.json) {
     printJson(ctx.output, { ok: failed === 0, instances: statuses });
   } else {
     for (const s of statuses) {
       const state = !s.reachable ? '✗ unreachable' : s.user === undefined ? '✗ token refused' : `✓ ${s.version}, token of @${s.user}`;
-      ctx.output.out(`${s.name}  ${s.url}  ${s.kind}  ${state}${s.error ? `\n    ${s.error}` : ''}`);
+      ctx.output.out(`${s.name}  ${s.url}  ${s.kind}  ${state}${s.signIn ? ' · dashboard sign-in' : ''}${s.error ? `\n    ${s.error}` : ''}`);
     }
   }
   return failed === 0 ? EXIT.ok : EXIT.error;

@@ -15,7 +15,10 @@ export interface Delivery {
   payload: unknown;
   /** Size of the raw body in bytes. */
   size: number;
-  /** Lowercase hex SHA-256 of the raw body: identical for a replay and for each hook's copy of one event. */
+  /**
+   * Lowercase hex SHA-256 of the raw body: identical for a replay and for each hook's copy of one
+   * event. The door computes it on first read (a getter), so a delivery kugetsu ignores is not hashed.
+   */
   bodySha256: string;
   receivedAt: Date;
   /**

@@ -199,10 +199,11 @@ class PostgresJobStore implements PostgresStore {
       await c.query(SQL.deliverySetJob, [delivery.id, id]);
       history.add(id, draft.createdAt, 'queued', null);
       await putRepo(c, job.repo, now);
-      const admitted = async () => jobFromPostgresRow((await c.query<PostgresJobRow>(SQL.jobGet, [id])).rows[0]!);
-      await insertOutbox(c, options.outbox(await admitted()), now, id);
+      // Read once: the outbox rows below do not change the job's row.
+      const admitted = jobFromPostgresRow((await c.query<PostgresJobRow>(SQL.jobGet, [id])).rows[0]!);
+      await insertOutbox(c, options.outbox(admitted), now, id);
       events.add('jobs').add('outbox');
-      return { kind: 'accepted', job: await admitted() };
+      return { kind: 'accepted', job: admitted };
     });
   }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
@@ -191,7 +192,8 @@ export function createIngressApp(options: IngressOptions): Hono {
 
     let payload: unknown;
     try {
-      payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      if (!isUtf8(raw)) throw new Error('the body is not UTF-8');
+      payload = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
     } catch (err) {
       return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
     }
@@ -204,6 +206,7 @@ export function createIngressApp(options: IngressOptions): Hono {
     const eventType = (header(get, 'event-type') ?? '').trim();
     if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
 
+    let bodySha256: string | undefined;
     const delivery: Delivery = {
       id: deliveryId,
       eventType,
@@ -211,7 +214,12 @@ export function createIngressApp(options: IngressOptions): Hono {
       targetType,
       payload,
       size: raw.byteLength,
-      bodySha256: createHash('sha256').update(raw).digest('hex'),
+      // Only a delivery that may act needs its content key: hashed on first read, not for each
+      // delivery kugetsu ignores.
+      get bodySha256() {
+        bodySha256 ??= createHash('sha256').update(raw).digest('hex');
+        return bodySha256;
+      },
       receivedAt: new Date(),
       ...(door.instance !== undefined ? { instance: door.instance } : {}),
       ...(door.host !== undefined ? { host: door.host } : {}),

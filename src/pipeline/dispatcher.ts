@@ -89,17 +89,18 @@ export class Dispatcher {
     const normalized = normalizeDelivery(delivery);
     if (!normalized.ok) return 'invalid' in normalized ? { status: 'rejected', reason: normalized.invalid } : { status: 'ignored', reason: normalized.ignored };
     const claimed = normalized.event;
+    const intent = routeEvent(claimed, { settingsFor: this.deps.settingsFor, botUserId: this.deps.botUserId() });
+    if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
+    if (intent.kind === 'control' && intent.action === 'label-removed' && !(await this.waitsForLabel(intent.request.issueKey))) {
+      return { status: 'ignored', reason: 'issue does not carry the trigger label' };
+    }
+    // Built only for what may act: the content key may hash the whole body.
     const source: AdmissionSource = {
       id: delivery.id,
       eventType: delivery.eventType,
       eventKey: eventKey(claimed, delivery.bodySha256),
       receivedAt: delivery.receivedAt.toISOString(),
     };
-    const intent = routeEvent(claimed, { settingsFor: this.deps.settingsFor, botUserId: this.deps.botUserId() });
-    if (intent.kind === 'ignore') return { status: 'ignored', reason: intent.reason };
-    if (intent.kind === 'control' && intent.action === 'label-removed' && !(await this.waitsForLabel(intent.request.issueKey))) {
-      return { status: 'ignored', reason: 'issue does not carry the trigger label' };
-    }
     const { maxInFlight, budgetMs } = { ...DEFAULT_CONFIRM_NOW, ...this.deps.confirmNow };
     // A burst must not wait on Gitea: beyond `maxInFlight` confirmations, deliveries are kept and
     // confirmed by the deferred-events worker right away.

@@ -303,6 +303,11 @@ export class JobRunner {
     // kugetsu's token goes only to GITEA_URL's origin and to the clone URL Gitea's API gives.
     const current = await this.repository(job);
     const repo = run.baseBranch ? { ...current, defaultBranch: run.baseBranch } : current;
+    // The issue and its thread are read from Gitea while git prepares the worktree (neither needs
+    // the other): the agent starts after the slower of the two, not after both. Awaited below; a
+    // failure of the worktree first leaves this read's own failure handled, never unhandled.
+    const reading = this.readIssue(job, signal);
+    reading.catch(() => undefined);
     const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey });
     if (wt.setAside) {
@@ -314,6 +319,8 @@ export class JobRunner {
     // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
     job = (await this.deps.machine.start(job, workerId, wt.startSha, current)) ?? job;
 
+    const prUrlRead = this.pullRequestUrl(job);
+    prUrlRead.catch(() => undefined);
     const previous = await store.getSession(job.issueKey);
     let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
     const paths = jobPaths(this.deps.stateDir, job);
@@ -321,9 +328,8 @@ export class JobRunner {
     // prompt and in KUGETSU_MESSAGE when long (see AgentTurn.messageFile).
     const message = redact(sanitizeUntrusted(job.message));
     try {
-      const { issue, thread } = await this.readIssue(job, signal);
+      const [{ issue, thread }, prUrl] = await Promise.all([reading, prUrlRead]);
       const limits = this.promptLimits();
-      const prUrl = await this.pullRequestUrl(job);
       const instructions = this.deps.instructionsFor?.(job.repo);
       const prompt = buildPrompt({
         job,

@@ -33,6 +33,11 @@ export interface SignInInstance {
 export interface AuthOptions {
   /** The instances that offer sign-in, first one first (at least one); `/auth/login` without `?instance=` uses the first. */
   instances: SignInInstance[];
+  /**
+   * The configured instances that offer no sign-in (no OAuth2 application of their own): asked for
+   * by name, they get their own 400 saying what to configure instead of "no such instance".
+   */
+  withoutSignIn?: readonly string[];
   /** `<KUGETSU_PUBLIC_URL>/auth/callback`, registered as the redirect URI of every instance's application. */
   redirectUrl: string;
   /** True when the public URL is https: cookies get `Secure`. */
@@ -92,6 +97,12 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
   app.get('/auth/login', (c) => {
     const wanted = c.req.query('instance');
     const chosen = wanted === undefined ? providers.get(options.instances[0]!.name) : providers.get(wanted);
+    if (!chosen && wanted !== undefined && options.withoutSignIn?.includes(wanted)) {
+      return c.text(
+        `The instance "${wanted}" offers no sign-in: it has no OAuth2 application for the dashboard (name one with oauth_client_id_env and oauth_client_secret_env in its entry of KUGETSU_INSTANCES_FILE). Sign in with one of: ${names} (/auth/login?instance=<name>).`,
+        400,
+      );
+    }
     if (!chosen) return c.text(`There is no instance "${clip(wanted ?? '')}" to sign in with. Sign in with one of: ${names} (/auth/login?instance=<name>).`, 400);
     const state = `${chosen.instance.name}.${generateState()}`;
     const verifier = generateCodeVerifier();

@@ -46,6 +46,31 @@ describe('kugetsu instances list', () => {
     expect(text).toMatch(/^gone .* ✗ unreachable$/m);
   });
 
+  it('says which instances the dashboard offers sign-in with (an OAuth2 application and KUGETSU_PUBLIC_URL), as serve decides it', async () => {
+    const a = await startForge('token-of-a', 'gitea-bot', 'gitea');
+    const b = await startForge('token-of-b', 'forgejo-bot', 'forgejo');
+    const dir = tempDir();
+    const file = writeInstancesFile(dir, [
+      { name: 'company', url: a.url, kind: 'gitea', tokenEnv: 'COMPANY_TOKEN' },
+      { name: 'codeberg', url: b.url, kind: 'forgejo', tokenEnv: 'CODEBERG_TOKEN', oauthClientIdEnv: 'CB_ID', oauthClientSecretEnv: 'CB_SECRET' },
+    ]);
+    const env = { KUGETSU_INSTANCES_FILE: file, COMPANY_TOKEN: 'token-of-a', CODEBERG_TOKEN: 'token-of-b', CB_ID: 'id', CB_SECRET: 'secret', KUGETSU_STATE_DIR: dir };
+    const withUrl = testContext({ ...env, KUGETSU_PUBLIC_URL: 'https://kugetsu.example.org' });
+    expect(await runCli(['node', 'kugetsu', 'instances', 'list', '--json'], withUrl)).toBe(0);
+    expect(JSON.parse(withUrl.output.stdout.join('\n')).instances).toMatchObject([
+      { name: 'company', signIn: false },
+      { name: 'codeberg', signIn: true },
+    ]);
+    const text = testContext({ ...env, KUGETSU_PUBLIC_URL: 'https://kugetsu.example.org', KUGETSU_OAUTH_CLIENT_ID: 'a', KUGETSU_OAUTH_CLIENT_SECRET: 'b' });
+    expect(await runCli(['node', 'kugetsu', 'instances', 'list'], text)).toBe(0);
+    expect(text.output.stdout.join('\n')).toMatch(/^company .*token of @gitea-bot · dashboard sign-in$/m);
+    expect(text.output.stdout.join('\n')).toMatch(/^codeberg .*token of @forgejo-bot · dashboard sign-in$/m);
+    // Without the public URL nobody can sign in, whatever the applications.
+    const without = testContext(env);
+    expect(await runCli(['node', 'kugetsu', 'instances', 'list', '--json'], without)).toBe(0);
+    expect(JSON.parse(without.output.stdout.join('\n')).instances.map((i: { signIn: boolean }) => i.signIn)).toEqual([false, false]);
+  });
+
   it('without an instances file lists the one instance of GITEA_URL, named gitea', async () => {
     const a = await startForge('token-of-a', 'gitea-bot', 'gitea');
     const ctx = testContext({ GITEA_URL: a.url, GITEA_TOKEN: 'token-of-a', KUGETSU_STATE_DIR: tempDir() });

@@ -180,4 +180,25 @@ describe('dashboard sign-in with each instance', { timeout: 120_000 }, () => {
     expect(problems.filter((p) => !p.includes(`(${w.b.server.url}/`))).toEqual([]);
     expect((await page.goto(`${w.base}/jobs/${w.jobA}`))?.status()).toBe(404);
   });
+
+  it('an instance without an OAuth2 application is named as such (not as unknown), and its name starts no flow', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const w = await twoInstances({}, { role: 'ingress' }, { publicUrl: base, signInOn: 'first' });
+    const http = await startHttpServer(w.service.app, { port, host: '127.0.0.1', headersMs: 5_000, requestMs: 10_000 });
+    onCleanup(() => http.close());
+    const codeberg = await fetch(`${base}/auth/login?instance=codeberg`, { redirect: 'manual' });
+    expect(codeberg.status).toBe(400);
+    const text = await codeberg.text();
+    expect(text).toContain('The instance "codeberg" offers no sign-in');
+    expect(text).toContain('oauth_client_id_env and oauth_client_secret_env');
+    expect(text).toContain('Sign in with one of: company (');
+    expect(codeberg.headers.getSetCookie()).toEqual([]);
+    const unknown = await fetch(`${base}/auth/login?instance=nowhere`, { redirect: 'manual' });
+    expect(await unknown.text()).toContain('There is no instance "nowhere" to sign in with. Sign in with one of: company');
+    // The first instance's sign-in still starts, on company's own origin.
+    const company = await fetch(`${base}/auth/login?instance=company`, { redirect: 'manual' });
+    expect(company.status).toBe(302);
+    expect(new URL(company.headers.get('location')!).origin).toBe(new URL(w.a.server.url).origin);
+  });
 });

@@ -69,20 +69,27 @@ export function oauthClientOf(s: Pick<Side, 'name'>): { clientId: string; client
  * was down) and may return more environment (e.g. `KUGETSU_REPOS` naming their hosts).
  * With `options.publicUrl` (`KUGETSU_PUBLIC_URL`) each forge has the dashboard's OAuth2
  * application ({@link oauthClientOf}, redirect URI `<publicUrl>/auth/callback`): company's as
- * `KUGETSU_OAUTH_CLIENT_ID`/`_SECRET`, codeberg's named in the instances file.
+ * `KUGETSU_OAUTH_CLIENT_ID`/`_SECRET`, codeberg's named in the instances file (none for codeberg
+ * with `options.signInOn: 'first'`).
  * The agent is the fake agent writing `out.txt`.
  */
 export async function twoInstances(
   env: Record<string, string> = {},
   overrides: ServiceOverrides = {},
-  options: { beforeStart?: (sides: { a: Side; b: Side; dir: string }) => Record<string, string> | undefined; publicUrl?: string } = {},
+  options: {
+    beforeStart?: (sides: { a: Side; b: Side; dir: string }) => Record<string, string> | undefined;
+    publicUrl?: string;
+    /** Which forges get the dashboard's OAuth2 application with `publicUrl` (default both). */
+    signInOn?: 'both' | 'first';
+  } = {},
 ): Promise<TwoInstances> {
   const dir = tempDir('kugetsu-two-');
   const a = await side('company', 'gitea', dir);
   const b = await side('codeberg', 'forgejo', dir);
   const more = options.beforeStart?.({ a, b, dir }) ?? {};
   const publicUrl = options.publicUrl;
-  if (publicUrl) for (const s of [a, b]) s.fake.oauth.addApp({ ...oauthClientOf(s), redirectUris: [`${publicUrl}/auth/callback`] });
+  const signInOnB = publicUrl !== undefined && options.signInOn !== 'first';
+  if (publicUrl) for (const s of signInOnB ? [a, b] : [a]) s.fake.oauth.addApp({ ...oauthClientOf(s), redirectUris: [`${publicUrl}/auth/callback`] });
   const file = writeInstancesFile(dir, [
     { name: a.name, url: a.server.url, kind: 'gitea', tokenEnv: 'A_TOKEN', secretEnv: 'A_SECRET' },
     {
@@ -91,7 +98,7 @@ export async function twoInstances(
       kind: 'forgejo',
       tokenEnv: 'B_TOKEN',
       secretEnv: 'B_SECRET',
-      ...(publicUrl ? { oauthClientIdEnv: 'B_OAUTH_CLIENT_ID', oauthClientSecretEnv: 'B_OAUTH_CLIENT_SECRET' } : {}),
+      ...(signInOnB ? { oauthClientIdEnv: 'B_OAUTH_CLIENT_ID', oauthClientSecretEnv: 'B_OAUTH_CLIENT_SECRET' } : {}),
     },
   ]);
   const oauthEnv: Record<string, string> = publicUrl
