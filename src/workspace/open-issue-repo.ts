@@ -48,7 +48,7 @@ tx=$(printf '%s\\n@@\\n%s\\n' "$theirs" "$mine" | awk -v "track=refs/remotes/ori
 t=\${tx%%"$nl"*}
 case "$tx" in *"$nl"*) tx=\${tx#*"$nl"} ;; *) tx= ;; esac
 if [ "$t" != "$written" ]; then rm -rf "$g/config"; printf '%s' "$config_alt" > "$g/config"; fi
-if [ -n "$tx" ]; then printf '%s\\n' "$tx" | git "$@" update-ref --stdin; fi
+if [ -n "$tx" ]; then printf '%s\\n' "$tx" | git "$@" update-ref --no-deref --stdin; fi
 `;
 
 /**
@@ -65,7 +65,8 @@ if [ -n "$tx" ]; then printf '%s\\n' "$tx" | git "$@" update-ref --stdin; fi
  * 4. rewrites the configuration once more when the branch's tracking (`config.tracking`, a guess)
  *    is wrong — origin/<branch> is a commit in the clone or not;
  * 5. makes `refs/remotes/origin/*` the clone's (commits only, symbolic `…/HEAD` left alone) with one
- *    `git update-ref --stdin` of the differences (none when there is none).
+ *    `git update-ref --no-deref --stdin` of the differences (none when there is none; a symbolic ref
+ *    the agent made there is replaced, never followed).
  * Step 2 does not depend on the fetch (the commits it reads come through the alternates, and a
  * fetch only adds objects), so it runs during the fetch; no agent runs between the steps.
  * Every git command gets the same hardened settings and environment as `git.run`.

@@ -23,7 +23,7 @@ export function guessTransaction(known: ReadonlyMap<string, string> | undefined,
  * Makes an issue repository's `refs/remotes/origin/*` equal `wanted`, given `listed` — what
  * `git for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/` printed there (after
  * any guessed transaction): any difference left (no guess, a stale one, refs the agent added or
- * moved) is written by one `git update-ref --stdin` through `git` (one more isolated process);
+ * moved) is written by one `git update-ref --no-deref --stdin` through `git` (one more isolated process; a symbolic ref the agent made is replaced, never followed);
  * nothing runs when there is none. Throws the runner's `GitCommandError`.
  */
 export async function fixOriginRefs(git: IssueRepoGit, listed: string, wanted: ReadonlyMap<string, string>): Promise<void> {
@@ -31,7 +31,7 @@ export async function fixOriginRefs(git: IssueRepoGit, listed: string, wanted: R
   const lines: string[] = [];
   for (const [ref, sha] of wanted) if (current.get(ref) !== sha) lines.push(`update ${ref} ${sha}`);
   for (const ref of current.keys()) if (!wanted.has(ref)) lines.push(`delete ${ref}`);
-  if (lines.length > 0) await git.run(['update-ref', '--stdin'], { input: `${lines.join('\n')}\n` });
+  if (lines.length > 0) await git.run(['update-ref', '--no-deref', '--stdin'], { input: `${lines.join('\n')}\n` });
 }
 
 /** `<sha> <refname>` lines → map (symbolic `…/HEAD` entries left out). */

@@ -64,6 +64,23 @@ describe('workspace.prepare on a reused issue repository', () => {
     expect(refs(wt.path)).toBe(refs(clone));
   });
 
+  it("replaces an origin ref the agent made symbolic instead of following it to the issue's branch", async () => {
+    const wt = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+    git(wt.path, ['commit', '--quiet', '--allow-empty', '-m', 'agent']);
+    const agentSha = git(wt.path, ['rev-parse', 'HEAD']);
+    git(wt.path, ['symbolic-ref', 'refs/remotes/origin/main', 'refs/heads/kugetsu/issue-1']);
+    git(wt.path, ['symbolic-ref', 'refs/remotes/origin/gone', 'refs/heads/kugetsu/issue-1']);
+    const upstream = pushUpstreamCommit(fx.origin, { 'later.txt': 'later\n' });
+
+    const again = await fx.workspace.prepare(fx.repo, 1, 'kugetsu/issue-1');
+
+    expect(again.startSha).toBe(agentSha);
+    expect(git(wt.path, ['rev-parse', 'refs/heads/kugetsu/issue-1'])).toBe(agentSha);
+    expect(git(wt.path, ['rev-parse', 'refs/remotes/origin/main'])).toBe(upstream);
+    expect(() => git(wt.path, ['symbolic-ref', '--quiet', 'refs/remotes/origin/main'])).toThrow();
+    expect(git(wt.path, ['for-each-ref', '--format=%(refname)', 'refs/remotes/origin/'])).toBe('refs/remotes/origin/main');
+  });
+
   it('creates a new issue repository in one isolated step', async () => {
     const wt = await fx.workspace.prepare(fx.repo, 3, 'kugetsu/issue-3');
     expect(isolatedCommands(fx)).toEqual([['(sh)', 'init']]);
