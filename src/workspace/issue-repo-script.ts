@@ -31,7 +31,7 @@ reset_repo() {
   if [ -L "$g" ] || [ ! -d "$g" ]; then echo "kugetsu: $PWD/.git is not a directory" >&2; exit 3; fi
   rm -rf "$g/config" "$g/commondir" "$g/config.worktree" "$g/objects/info/alternates"
   printf '%s' "$2" > "$g/config"
-  mkdir -p "$g/objects/info"
+  [ -d "$g/objects/info" ] || mkdir -p "$g/objects/info"
   printf '%s\\n' "$1" > "$g/objects/info/alternates"
   : > "$g/${ISSUE_REPO_MARKER}"
 }

@@ -19,31 +19,39 @@ export interface OpenedIssueRepo {
 const ABANDONED = 75;
 
 // Mirrors the clone's origin refs: input is the clone's `<type> <sha> <ref>` lines, a line `@@`,
-// then the issue repository's `<sha> <ref>` lines. Prints `tracking` or `plain` (whether
+// then the issue repository's `[*] <type> <sha> <ref>` lines (its branch's among them). Prints `tracking` or `plain` (whether
 // origin/<branch> is a commit in the clone), then the update-ref(1) --stdin lines that make the
 // issue repository's refs/remotes/origin/* (symbolic …/HEAD left alone) the clone's commits.
 const MIRROR = `/^@@$/ { mine = 1; next }
 !mine && NF == 3 { if ($1 == "commit" && index($3, "refs/remotes/origin/") == 1 && $3 !~ /\\/HEAD$/) want[$3] = $2; if ($1 == "commit" && $3 == track) tracked = 1; next }
-mine && NF == 2 && $2 !~ /\\/HEAD$/ { have[$2] = $1 }
+mine && NF >= 3 && index($NF, "refs/remotes/origin/") == 1 && $NF !~ /\\/HEAD$/ { have[$NF] = $(NF - 1) }
 END {
   print (tracked ? "tracking" : "plain")
   for (r in want) if (!(r in have) || have[r] != want[r]) print "update " r " " want[r]
   for (r in have) if (!(r in want)) print "delete " r
 }`;
 
-// After the reset: HEAD's branch and commit, the repository's origin refs. Then the script waits
+// After the reset: one for-each-ref of the issue's branch (marked `*` when HEAD is on it: then that
+// line is HEAD's branch and commit) and origin refs; HEAD read the long way when the branch is
+// not HEAD's, unborn, or not a commit (the sections then tell what is wrong). Then the script waits
 // for the caller's `go` on stdin (the fetch is done), reads the clone's refs (printed for the
 // caller), rewrites the configuration when its tracking guess was wrong, and applies the difference.
 const BODY = `reset_repo "$objects" "$config"
-section head 1 git "$@" symbolic-ref --quiet HEAD
-section commit 255 git "$@" rev-parse --verify --quiet 'HEAD^{commit}'
-mine=$(git "$@" for-each-ref '--format=%(objectname) %(refname)' refs/remotes/origin/)
+nl='
+'
+mine=$(git "$@" for-each-ref '--format=%(HEAD) %(objecttype) %(objectname) %(refname)' "refs/heads/$branch" refs/remotes/origin/)
+first=\${mine%%"$nl"*}
+case "$first" in
+"* commit "*" refs/heads/$branch") c=\${first#"* commit "}; printf '@@kugetsu head 0\nrefs/heads/%s\n@@kugetsu commit 0\n%s\n' "$branch" "\${c%% *}" ;;
+*)
+  section head 1 git "$@" symbolic-ref --quiet HEAD
+  section commit 255 git "$@" rev-parse --verify --quiet 'HEAD^{commit}'
+  ;;
+esac
 IFS= read -r go || exit ${ABANDONED}
 [ "$go" = go ] || exit ${ABANDONED}
 section clone 0 git "$@" "--git-dir=$clone" for-each-ref '${CLONE_REFS_FORMAT}' "refs/heads/$branch" refs/remotes/origin/
 theirs=$o
-nl='
-'
 tx=$(printf '%s\\n@@\\n%s\\n' "$theirs" "$mine" | awk -v "track=refs/remotes/origin/$branch" "$mirror")
 t=\${tx%%"$nl"*}
 case "$tx" in *"$nl"*) tx=\${tx#*"$nl"} ;; *) tx= ;; esac
