@@ -58,12 +58,15 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
   const sent = new Map<number, { at: number; ackMs: number }>();
   // Settled: every trigger sent so far has its job (a delivery whose read-back outlasted the answer
   // deadline is answered 202 before its job exists, and the copy kept for confirmation may be taken
-  // up before that job is committed), no job is queued or running, and no delivery is kept.
+  // up before that job is committed), no job is queued, waiting or running, and no delivery is kept.
+  // The job states come from one count (`jobs`): the worker's `running` is read before it, so a
+  // job claimed between the two reads would otherwise count as neither queued nor running.
   const idle = async (triggers: number) => {
     for (;;) {
       const h = await kugetsu.call<{ running: number; waiting: number; deferred: number; jobs: Record<string, number> }>('health');
       const jobs = Object.values(h.jobs).reduce((a, b) => a + b, 0);
-      if (jobs >= triggers && h.running + h.waiting + h.deferred === 0) return;
+      const active = (h.jobs.queued ?? 0) + (h.jobs.waiting ?? 0) + (h.jobs.running ?? 0);
+      if (jobs >= triggers && h.running + active + h.deferred === 0) return;
       await sleep(2);
     }
   };
