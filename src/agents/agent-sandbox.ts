@@ -1,8 +1,9 @@
 import { lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import path from 'node:path';
+import { execa } from 'execa';
 import { bwrapArgs } from './bwrap-args.js';
 import { resolveProgram } from './resolve-program.js';
-import { spawnCaptured } from './spawn-captured.js';
 import { agentDirLayout, sandboxEnv } from './sandbox-env.js';
 import { probeSandbox, type SandboxProbe } from './sandbox-probe.js';
 import type { AgentSandboxSettings } from './sandbox-settings.js';
@@ -262,7 +263,18 @@ export function createAgentSandbox(settings: AgentSandboxSettings, options: Agen
       args = [...bwrapArgs({ rw: [...o.rw], ro: [...o.ro], cwd: o.cwd, network: 'none' }, l, probed.features), command, ...args];
       command = await getBwrap();
     }
-    return spawnCaptured(command, args, { cwd: o.cwd, env: o.env, timeoutMs: o.timeoutMs, ...(o.input !== undefined ? { input: o.input } : {}) });
+    const r = await execa(command, args, {
+      cwd: o.cwd,
+      env: o.env,
+      extendEnv: false,
+      reject: false,
+      timeout: o.timeoutMs,
+      ...(o.input === undefined ? { stdin: 'ignore' as const } : { input: typeof o.input === 'string' ? o.input : Readable.from(textWhenReady(o.input)) }),
+      stripFinalNewline: false,
+    });
+    const exitCode = typeof r.exitCode === 'number' && !r.timedOut && !r.isTerminated ? r.exitCode : -1;
+    const stderr = String(r.stderr ?? '') || (exitCode === -1 ? String(r.message ?? '') : '');
+    return { stdout: String(r.stdout ?? ''), stderr, exitCode };
   };
 
   return { settings, probe, forTurn, forServer, run };
@@ -299,4 +311,10 @@ async function prepareAgentDir(agentDir: string, keepTmp = false): Promise<void>
     await rm(home, { recursive: true, force: true });
     await mkdir(home, { mode: 0o700 });
   }
+}
+
+/** The text of `input` once it resolves, as one chunk (nothing for an empty text or a rejection). */
+async function* textWhenReady(input: Promise<string>): AsyncGenerator<string> {
+  const text = await input.catch(() => '');
+  if (text !== '') yield text;
 }
