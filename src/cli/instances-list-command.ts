@@ -1,5 +1,5 @@
 import type { InstanceSettings } from '../config/instances-file.js';
-import { signInApps } from '../config/sign-in-apps.js';
+import { otherSignInInstances, signInApps } from '../config/sign-in-apps.js';
 import { readWebSettings } from '../config/web-settings.js';
 import { createGiteaClient } from '../gitea/create-gitea-client.js';
 import { EXIT } from './cli-error.js';
@@ -63,13 +63,7 @@ export async function probeInstance(instance: InstanceSettings, doFetch: typeof 
  */
 export async function instancesListCommand(options: { json?: boolean }, ctx: CommandContext): Promise<number> {
   const instances = cliInstances(ctx.env, ctx.cwd);
-  const web = readWebSettings(
-    ctx.env,
-    instances
-      .slice(1)
-      .filter((i) => i.oauth)
-      .map((i) => i.name),
-  );
+  const web = readWebSettings(ctx.env, otherSignInInstances(instances));
   const signIn = new Set('settings' in web ? signInApps({ web: web.settings }, instances).map((app) => app.name) : []);
   const statuses = (await Promise.all(instances.map((i) => probeInstance(i, ctx.fetch ?? fetch)))).map((s) => ({ ...s, signIn: signIn.has(s.name) }));
   const failed = statuses.filter((s) => s.error !== undefined).length;

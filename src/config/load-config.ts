@@ -8,6 +8,7 @@ import type { DatabaseUrl } from './database-url.js';
 import { loadPriceTable, PriceTableError, type PriceTable } from './price-table.js';
 import { agentKindDefaults, type AgentKindDefaults } from './agent-kinds.js';
 import type { AgentConfig } from './config.js';
+import { otherSignInInstances } from './sign-in-apps.js';
 import { readWebSettings } from './web-settings.js';
 import { defaultInstance, loadInstancesFile, type InstanceSettings } from './instances-file.js';
 
@@ -89,10 +90,7 @@ export function loadConfig(givenEnv: Record<string, string | undefined> = proces
       problems.push(`KUGETSU_PRICES_FILE: ${err.message}`);
     }
   }
-  const web = readWebSettings(
-    env,
-    (fileInstances ?? []).slice(1).flatMap((i) => (i.oauth ? [i.name] : [])),
-  );
+  const web = readWebSettings(env, otherSignInInstances(fileInstances ?? []));
   if ('problems' in web) problems.push(...web.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const kinds = agentKindDefaults(e);

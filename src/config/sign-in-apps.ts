@@ -16,6 +16,15 @@ export interface SignInApp {
 }
 
 /**
+ * The instances after the first whose own OAuth2 application the instances file names
+ * (`oauth_client_id_env`/`oauth_client_secret_env`): their sign-in needs `KUGETSU_PUBLIC_URL`, and
+ * `readWebSettings` takes their names to say so.
+ */
+export function otherSignInInstances(instances: readonly InstanceSettings[]): string[] {
+  return instances.slice(1).flatMap((i) => (i.oauth ? [i.name] : []));
+}
+
+/**
  * The instances people can sign in to the dashboard with, first one first: the first instance's
  * application is `KUGETSU_OAUTH_CLIENT_ID`/`_SECRET` (else its instances-file keys), every other
  * instance's its `oauth_client_id_env`/`oauth_client_secret_env`. All share one redirect URI,

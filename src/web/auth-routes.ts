@@ -99,7 +99,7 @@ export function createAuthRoutes(options: AuthOptions | undefined, cookieSecure:
     const chosen = wanted === undefined ? providers.get(options.instances[0]!.name) : providers.get(wanted);
     if (!chosen && wanted !== undefined && options.withoutSignIn?.includes(wanted)) {
       return c.text(
-        `The instance "${wanted}" offers no sign-in: it has no OAuth2 application for the dashboard (name one with oauth_client_id_env and oauth_client_secret_env in its entry of KUGETSU_INSTANCES_FILE). Sign in with one of: ${names} (/auth/login?instance=<name>).`,
+        `The instance "${wanted}" offers no sign-in: it has no OAuth2 application for the dashboard (name one with oauth_client_id_env and oauth_client_secret_env in its entry of KUGETSU_INSTANCES_FILE; the first instance may use KUGETSU_OAUTH_CLIENT_ID and KUGETSU_OAUTH_CLIENT_SECRET instead). Sign in with one of: ${names} (/auth/login?instance=<name>).`,
         400,
       );
     }

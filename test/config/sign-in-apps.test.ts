@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { InstanceSettings } from '../../src/config/instances-file.js';
-import { signInApps } from '../../src/config/sign-in-apps.js';
+import { otherSignInInstances, signInApps } from '../../src/config/sign-in-apps.js';
 import { tempDir } from '../cli/support/cli-kit.js';
 import { writeInstancesFile } from '../instances/support/forges.js';
 
@@ -64,5 +64,13 @@ describe('signInApps from a loaded configuration', () => {
     expect(signInApps(config, config.instances ?? []).map((a) => [a.name, a.clientId, a.clientSecret, a.sessionInstance])).toEqual([
       ['company', 'company-app', 'company-app-secret', undefined],
     ]);
+  });
+});
+
+describe('otherSignInInstances', () => {
+  it("names the instances after the first whose own application the file names (the first's never: KUGETSU_OAUTH_* may stand for it)", () => {
+    const app = { clientId: 'id', clientSecret: 'secret' };
+    expect(otherSignInInstances([instance('company', 'git.company', app), instance('internal', 'git.internal'), instance('codeberg', 'codeberg.org', app)])).toEqual(['codeberg']);
+    expect(otherSignInInstances([instance('gitea', 'git.example', app)])).toEqual([]);
   });
 });

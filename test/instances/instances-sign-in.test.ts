@@ -192,6 +192,7 @@ describe('dashboard sign-in with each instance', { timeout: 120_000 }, () => {
     const text = await codeberg.text();
     expect(text).toContain('The instance "codeberg" offers no sign-in');
     expect(text).toContain('oauth_client_id_env and oauth_client_secret_env');
+    expect(text).toContain('the first instance may use KUGETSU_OAUTH_CLIENT_ID and KUGETSU_OAUTH_CLIENT_SECRET instead');
     expect(text).toContain('Sign in with one of: company (');
     expect(codeberg.headers.getSetCookie()).toEqual([]);
     const unknown = await fetch(`${base}/auth/login?instance=nowhere`, { redirect: 'manual' });
