@@ -25,6 +25,13 @@ export interface DispatchResult {
 
 const wallMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How often the bench asks the service whether it is idle again, in ms. Each ask is four store
+ * reads in the service (on PostgreSQL four round trips), and it runs while the next trigger is
+ * being measured: polling every 2 ms made the observer a large part of the load it measured.
+ * A later idle only delays the next send, which is outside every measured part.
+ */
+const IDLE_POLL_MS = 25;
 
 /**
  * Measurement 2, dispatch latency: the real service (own process, SQLite state dir or a fresh
@@ -67,7 +74,7 @@ export async function measureDispatch(options: { tmp: string; triggers: number; 
       const jobs = Object.values(h.jobs).reduce((a, b) => a + b, 0);
       const active = (h.jobs.queued ?? 0) + (h.jobs.waiting ?? 0) + (h.jobs.running ?? 0);
       if (jobs >= triggers && h.running + active + h.deferred === 0) return;
-      await sleep(2);
+      await sleep(IDLE_POLL_MS);
     }
   };
   const send = async (n: number) => {

@@ -81,14 +81,17 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
   return {
     info: { url: `http://127.0.0.1:${port}` },
     handlers: {
-      health: async () => ({
-        ...service.worker!.stats(),
-        waiting: (await service.store.counts()).queued,
-        commits,
-        outbox: await service.store.outboxCounts(),
-        jobs: await service.store.counts(),
-        deferred: await service.store.deferredCount(),
-      }),
+      health: async () => {
+        const jobs = await service.store.counts();
+        return {
+          ...service.worker!.stats(),
+          waiting: jobs.queued,
+          commits,
+          outbox: await service.store.outboxCounts(),
+          jobs,
+          deferred: await service.store.deferredCount(),
+        };
+      },
       memory: (): MemorySample => {
         const gc = (globalThis as { gc?: () => void }).gc;
         if (!gc) throw new Error('run with --expose-gc');

@@ -31,6 +31,7 @@ import { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
 import { SchemaVersionError } from './schema-version-error.js';
 import { SQL } from './postgres-statements.js';
 import { inTransaction } from './postgres-transaction.js';
+import { againIfStale, isStalePlan } from './prepared-client.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -123,6 +124,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const mask = (text: string) => parsed.secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join('***') : out), text);
   const pool = createPostgresPool({
     url: parsed.url,
+    prepared: [...Object.values(SQL), ...Object.values(ENGINE_SQL)],
     ...(options.maxConnections !== undefined ? { max: options.maxConnections } : {}),
     ...(options.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
     ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
@@ -515,6 +517,8 @@ class PostgresJobStore implements PostgresStore {
       if (n === undefined) return { text: '', next: 0, dropped: 0, total: 0, done: true };
       // One snapshot for the bounds and the chunks (REPEATABLE READ, read only).
       const client = await this.pool.connect();
+      // A connection whose prepared statement went stale is dropped (the next read prepares afresh).
+      let stale: Error | undefined;
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const state = (await client.query<{ state: string }>(SQL.jobState, [n])).rows[0]?.state;
@@ -528,9 +532,10 @@ class PostgresJobStore implements PostgresStore {
         return { text, next, dropped, total, done: state === undefined || !isActive(state as JobState) };
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        if (isStalePlan(error)) stale = error as Error;
         throw error;
       } finally {
-        client.release();
+        client.release(stale);
       }
     });
   }
@@ -629,8 +634,13 @@ class PostgresJobStore implements PostgresStore {
     return this.track(async () => void (await this.pool.query(sql, params)));
   }
 
+  /**
+   * Runs `work` — reads, or single statements that are a transaction of their own — counted as in
+   * flight. When one of its prepared statements went stale (`isStalePlan`: nothing of that
+   * statement ran, and `pg`'s pool has dropped the connection) `work` runs again (`againIfStale`).
+   */
   private read<T>(work: () => Promise<T>): Promise<T> {
-    return this.track(work);
+    return this.track(() => againIfStale(this.pool, work));
   }
 
   private track<T>(work: () => Promise<T>): Promise<T> {

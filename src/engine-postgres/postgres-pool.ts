@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { preparingClient } from './prepared-client.js';
 
 /** OID of `int8` (`bigint`) in `pg_type`; `count(*)`, identity ids and ms times come back as it. */
 const INT8_OID = 20;
@@ -17,6 +18,11 @@ export interface PostgresPoolOptions {
    * pool would emit an unhandled `error` and end the process.
    */
   onIdleError?: (error: Error) => void;
+  /**
+   * SQL texts the pool's connections run as named prepared statements (see `preparingClient`):
+   * the store's fixed statements. Default none: every query unnamed.
+   */
+  prepared?: Iterable<string>;
 }
 
 /**
@@ -30,6 +36,7 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
       oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({
+    ...(options.prepared ? { Client: preparingClient(options.prepared) } : {}),
     connectionString: options.url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,

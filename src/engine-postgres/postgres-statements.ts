@@ -17,8 +17,8 @@ export const ISSUE_LOCK_CLASS = 27509;
 
 /**
  * Every SQL statement the PostgreSQL store runs, as text with `$n` parameters: values are always
- * bound, never spliced in. `pg` names and prepares nothing here; the server plans each one (cheap
- * next to a commit).
+ * bound, never spliced in. The store's connections run each of these (and `ENGINE_SQL`'s) as a
+ * named prepared statement (`preparingClient`): parsed once per connection, not at every run.
  */
 export const SQL = {
   lockIssue: `SELECT pg_advisory_xact_lock(${ISSUE_LOCK_CLASS}, hashtext($1))`,
