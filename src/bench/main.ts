@@ -58,7 +58,7 @@ async function main(): Promise<number> {
         dispatchTriggers: 200,
         dispatchIssues: 10,
         firstReps: 3,
-        laterReps: 5,
+        laterReps: 9,
         memoryJobs: 10_000,
         memorySettleMs: 60_000,
         floodGenuine: 200,

@@ -36,7 +36,8 @@ const rawGit = (cwd: string, args: string[]) => run('git', args, { cwd, env: GIT
  * fetch + new worktree, (3) a follow-up on the same issue — fetch + reuse; each against the same
  * git commands run alone (`clone --bare`, `config`, `fetch --prune`, `worktree add`). Before each
  * later case one commit is added to the origin so every fetch has something to get. Medians;
- * kugetsu and raw alternate so neither always gets the warmer page cache.
+ * kugetsu and raw take turns going first, in every case, so neither always gets the warmer page
+ * cache (the first of the two fetches reads the origin's new objects from disk).
  */
 export async function measureWorktree(options: {
   tmp: string;
@@ -48,7 +49,7 @@ export async function measureWorktree(options: {
 }): Promise<WorktreeResult> {
   const { tmp, files } = options;
   const origin = path.join(tmp, 'origin.git');
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   await generateRepo(origin, files, options.commits);
   const generateMs = msSince(t);
   options.log(`worktree: generated ${files} files × ${options.commits} commits in ${(generateMs / 1000).toFixed(1)} s`);
@@ -89,23 +90,34 @@ export async function measureWorktree(options: {
   const rLater: number[] = [];
   const kFollow: number[] = [];
   const rFollow: number[] = [];
+  /** Runs `work` and adds its time (ms) to `into`. */
+  const timed = async (into: number[], work: () => Promise<unknown>) => {
+    const start = process.hrtime.bigint();
+    await work();
+    into.push(msSince(start));
+  };
+  /** Both sides of one case, in the order of rep `i` (kugetsu first on even reps). */
+  const both = async (i: number, kugetsu: () => Promise<unknown>, raw: () => Promise<unknown>) => {
+    if (i % 2 === 0) await kugetsu(), await raw();
+    else await raw(), await kugetsu();
+  };
   for (let i = 0; i < options.laterReps; i++) {
     await addCommit(origin, files, i);
-    t = process.hrtime.bigint();
-    await ws.prepare(repo, 100 + i, `kugetsu/issue-${100 + i}`);
-    kLater.push(msSince(t));
-    t = process.hrtime.bigint();
-    await rawGit(clone, ['fetch', '--prune', '--quiet', '--', 'origin']);
-    await rawGit(clone, ['worktree', 'add', '--quiet', '--no-track', '-b', `b${100 + i}`, '--', path.join(rawDir, `wt-${100 + i}`), 'origin/main']);
-    rLater.push(msSince(t));
-
+    await both(
+      i,
+      () => timed(kLater, () => ws.prepare(repo, 100 + i, `kugetsu/issue-${100 + i}`)),
+      () =>
+        timed(rLater, async () => {
+          await rawGit(clone, ['fetch', '--prune', '--quiet', '--', 'origin']);
+          await rawGit(clone, ['worktree', 'add', '--quiet', '--no-track', '-b', `b${100 + i}`, '--', path.join(rawDir, `wt-${100 + i}`), 'origin/main']);
+        }),
+    );
     await addCommit(origin, files, 1000 + i);
-    t = process.hrtime.bigint();
-    await rawGit(clone, ['fetch', '--prune', '--quiet', '--', 'origin']);
-    rFollow.push(msSince(t));
-    t = process.hrtime.bigint();
-    await ws.prepare(repo, 1, 'kugetsu/issue-1');
-    kFollow.push(msSince(t));
+    await both(
+      i + 1,
+      () => timed(kFollow, () => ws.prepare(repo, 1, 'kugetsu/issue-1')),
+      () => timed(rFollow, () => rawGit(clone, ['fetch', '--prune', '--quiet', '--', 'origin'])),
+    );
   }
   rmSync(tmp, { recursive: true, force: true });
   const cases: WorktreeCase[] = [
