@@ -81,7 +81,10 @@ describe('workspace credentials', () => {
         try {
           const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
           if (!cmdline.includes(server!.baseUrl)) continue;
-          seen.set(Number(pid), { cmdline, environ: readFileSync(`/proc/${pid}/environ`, 'utf8') });
+          const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+          // A process that ended between the two reads (a zombie's environ reads empty) told nothing.
+          if (environ === '') continue;
+          seen.set(Number(pid), { cmdline, environ });
         } catch {
           // the process ended meanwhile
         }
