@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import type { AgentSandbox } from '../agents/agent-sandbox.js';
 import { writeSessionFile } from '../agents/session-file.js';
@@ -220,7 +221,8 @@ export class JobRunner {
    * newest comments, read page by page with a stop, by people who may ask for work). Gitea failures
    * that may pass (network, 5xx, 429) are retried twice (after 2 s and 6 s); if Gitea still cannot
    * be read, the issue as the triggering event described it is used, without comments, rather than
-   * failing the request.
+   * failing the request. Once `signal` is aborted (the job was stopped, or its worktree failed) no
+   * further read starts: the last Gitea error is thrown.
    */
   private async readIssue(job: Job, signal: AbortSignal): Promise<{ issue: GiteaIssue; thread: PromptThread }> {
     const { gitea } = this.deps;
@@ -247,7 +249,10 @@ export class JobRunner {
         if (!(err instanceof GiteaError) || !err.retryable || signal.aborted) throw err;
         const delayMs = retryDelaysMs[attempt];
         if (delayMs !== undefined) {
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          // Aborted while waiting: no further read; Gitea's last answer is the failure.
+          await sleep(delayMs, undefined, { signal }).catch(() => {
+            throw err;
+          });
           continue;
         }
         if (!job.issueSnapshot) throw err;
@@ -305,10 +310,18 @@ export class JobRunner {
     const repo = run.baseBranch ? { ...current, defaultBranch: run.baseBranch } : current;
     // The issue and its thread are read from Gitea while git prepares the worktree (neither needs
     // the other): the agent starts after the slower of the two, not after both. Awaited below; a
-    // failure of the worktree first leaves this read's own failure handled, never unhandled.
-    const reading = this.readIssue(job, signal);
+    // failure of the worktree first leaves this read's own failure handled, never unhandled, and
+    // stops its retries (the job fails; more reads would only cost Gitea calls).
+    const readStop = new AbortController();
+    const reading = this.readIssue(job, AbortSignal.any([signal, readStop.signal]));
     reading.catch(() => undefined);
-    const wt: PreparedWorktree = await workspace.prepare(repo, job.issueNumber, job.branch);
+    let wt: PreparedWorktree;
+    try {
+      wt = await workspace.prepare(repo, job.issueNumber, job.branch);
+    } catch (err) {
+      readStop.abort();
+      throw err;
+    }
     const log = this.deps.logger.child({ job: job.id, issueKey: job.issueKey });
     if (wt.setAside) {
       log.warn(
