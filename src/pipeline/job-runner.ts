@@ -329,12 +329,13 @@ export class JobRunner {
         "the branch moved on in origin while this worker's copy had unpushed work: that work was kept on a local ref of the worktree (not pushed) and the turn starts from the pushed branch",
       );
     }
-    // the head this turn starts from, and the "pending" commit status on it (when the branch has an open PR).
-    job = (await this.deps.machine.start(job, workerId, wt.startSha, current)) ?? job;
-
-    const prUrlRead = this.pullRequestUrl(job);
+    // The start transition (the head this turn starts from, and the "pending" commit status on it
+    // when the branch has an open PR), the issue's session and the pull request's address need
+    // none of each other: asked of the engine together.
+    const prUrlRead = this.pullRequestUrl({ ...job, repo: current });
     prUrlRead.catch(() => undefined);
-    const previous = await store.getSession(job.issueKey);
+    const [afterStart, previous] = await Promise.all([this.deps.machine.start(job, workerId, wt.startSha, current), store.getSession(job.issueKey)]);
+    job = afterStart ?? job;
     let sessionId = previous?.agent === agent.name ? previous.sessionId : undefined;
     const paths = jobPaths(this.deps.stateDir, job);
     // The message as data: cleaned like the issue's text, masked; whole in its own file, cut in the
@@ -357,12 +358,16 @@ export class JobRunner {
         ...(prUrl ? { prUrl } : {}),
       });
       // Owner-only, whatever the process umask (the state dir holds private code and issue text).
-      for (const file of [paths.promptFile, paths.sessionFile, paths.logFile]) await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await writeFile(paths.promptFile, redact(prompt), { mode: 0o600 });
-      await writeFile(paths.messageFile, message, { mode: 0o600 });
-      await writeSessionFile(paths.sessionFile, sessionId ?? '');
-      // Created here so the agent's log (appended to by the adapter) is owner-only too.
-      await writeFile(paths.logFile, '', { mode: 0o600, flag: 'a' });
+      // The folders, then the files, each group at once: none depends on another of its group.
+      const folders = new Set([paths.promptFile, paths.sessionFile, paths.logFile].map((file) => path.dirname(file)));
+      await Promise.all([...folders].map((folder) => mkdir(folder, { recursive: true, mode: 0o700 })));
+      await Promise.all([
+        writeFile(paths.promptFile, redact(prompt), { mode: 0o600 }),
+        writeFile(paths.messageFile, message, { mode: 0o600 }),
+        writeSessionFile(paths.sessionFile, sessionId ?? ''),
+        // Created here so the agent's log (appended to by the adapter) is owner-only too.
+        writeFile(paths.logFile, '', { mode: 0o600, flag: 'a' }),
+      ]);
     } catch (err) {
       const why = err instanceof GiteaError ? `${err.message}. The issue could not be read; check that Gitea is up and GITEA_TOKEN can read issues.` : (err as Error).message;
       throw new PhaseError('prompt', why, { cause: err });
