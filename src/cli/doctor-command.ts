@@ -11,6 +11,7 @@ import type { CommandContext } from './context.js';
 import { fail, type DoctorCheck } from './doctor-check.js';
 import { checkGiteaVersion, checkHook, checkScopes, checkToken, targetsOf } from './doctor-gitea-checks.js';
 import { checkSandbox } from './doctor-sandbox-check.js';
+import { checkSignIn } from './doctor-sign-in-check.js';
 import { checkAgent, checkConfig, checkGit, checkRipgrep, checkServer, checkStateDir } from './doctor-local-checks.js';
 import { openJobDb, readSchemaVersion } from './job-db.js';
 import type { DatabaseSetting } from '../config/config.js';
@@ -87,6 +88,9 @@ export async function doctorCommand(options: { url?: string; json?: boolean }, c
       }
     }
   }
+  // Sign-in is decided from the instances `serve` would use (none readable: a line above says why).
+  const signIn = signInCheck(ctx.env, ctx.cwd);
+  if (signIn) checks.push(signIn);
   checks.push(await checkGit(ctx.env, ctx.cwd), checkAgent(ctx.env, ctx.cwd), await checkSandbox(ctx.env, settings.stateDir), await checkRipgrep(ctx.env, ctx.cwd));
   // With PostgreSQL the state dir still holds clones, worktrees and logs, but not the database.
   checks.push(...checkStateDir(settings.stateDir).filter((c) => database?.kind !== 'postgres' || c.name !== 'database'));
@@ -162,4 +166,13 @@ function hasConfiguredSecret(target: HookTarget, env: Record<string, string | un
     .split(',')
     .map((s) => s.trim().split('=')[0]);
   return configured.includes(key) || configured.includes(`${owner}/*`);
+}
+
+/** {@link checkSignIn} over the configured instances; `undefined` when they cannot be read. */
+function signInCheck(env: Record<string, string | undefined>, cwd: string): DoctorCheck | undefined {
+  try {
+    return checkSignIn(env, cliInstances(env, cwd));
+  } catch {
+    return undefined;
+  }
 }

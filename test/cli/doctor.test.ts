@@ -48,6 +48,7 @@ describe('kugetsu doctor', () => {
       'token',
       'token scopes',
       'hook acme/app',
+      'dashboard sign-in',
       'git',
       'agent',
       'sandbox',
@@ -58,6 +59,7 @@ describe('kugetsu doctor', () => {
     ]);
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(byName['gitea']!.detail).toBe(`Gitea 1.25.4 at ${gitea.url}`);
+    expect(byName['dashboard sign-in']!.detail).toMatch(/^off: /);
     expect(byName['token']!.detail).toMatch(/^GITEA_TOKEN belongs to @kugetsu-bot \(id \d+\)$/);
     expect(byName['hook acme/app']!.detail).toMatch(new RegExp(`^hook \\d+ → ${HOOK_URL} \\(active, json, 15 events\\)$`));
     expect(byName['agent']!.detail).toMatch(/^command: \/.*\/node$/);
