@@ -18,9 +18,10 @@ export function preparedName(text: string): string {
  * later one only binds and executes it, and after five runs the server may keep a generic plan
  * (docs, `PREPARE`, "plan_cache_mode"). Unnamed, the server parses and plans each statement at
  * every run (0.1–0.5 ms each on this project's 2-core VM, on the same cores as the service);
- * prepared, a PostgreSQL dispatch took about 15 ms less at p50 (README "Performance"). Only texts of `texts` are prepared — the store's fixed statements — so a
- * connection holds a bounded number of them; any other query (the job browser's built searches,
- * `BEGIN`, migrations) runs unnamed as before. A call `query(text)` or `query(text, values)` with
+ * prepared, a PostgreSQL dispatch took about 15 ms less at p50 (README "Performance"). Only the
+ * texts of `texts` are prepared — the store's fixed statements — so a connection holds a bounded
+ * number of them; any other query (the job browser's built searches, `BEGIN`, migrations) runs
+ * unnamed as before. A call `query(text)` or `query(text, values)` with
  * such a text becomes `query({ name, text, values })`; every other form passes through unchanged.
  *
  * A prepared statement keeps its result type: if the schema under a `SELECT *` changes (a newer
