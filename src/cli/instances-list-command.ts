@@ -1,6 +1,5 @@
 import type { InstanceSettings } from '../config/instances-file.js';
-import { otherSignInInstances, signInApps } from '../config/sign-in-apps.js';
-import { readWebSettings } from '../config/web-settings.js';
+import { signInFromEnv } from '../config/sign-in-apps.js';
 import { createGiteaClient } from '../gitea/create-gitea-client.js';
 import { EXIT } from './cli-error.js';
 import { cliInstances } from './cli-instances.js';
@@ -63,8 +62,7 @@ export async function probeInstance(instance: InstanceSettings, doFetch: typeof 
  */
 export async function instancesListCommand(options: { json?: boolean }, ctx: CommandContext): Promise<number> {
   const instances = cliInstances(ctx.env, ctx.cwd);
-  const web = readWebSettings(ctx.env, otherSignInInstances(instances));
-  const signIn = new Set('settings' in web ? signInApps({ web: web.settings }, instances).map((app) => app.name) : []);
+  const signIn = new Set(signInFromEnv(ctx.env, instances)?.apps.map((app) => app.name) ?? []);
   const statuses = (await Promise.all(instances.map((i) => probeInstance(i, ctx.fetch ?? fetch)))).map((s) => ({ ...s, signIn: signIn.has(s.name) }));
   const failed = statuses.filter((s) => s.error !== undefined).length;
   if (options.json) {

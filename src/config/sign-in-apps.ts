@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { InstanceSettings } from './instances-file.js';
+import { readWebSettings } from './web-settings.js';
 
 /** One instance's OAuth2 application for dashboard sign-in (see README "Sign in with Gitea"). */
 export interface SignInApp {
@@ -40,4 +41,17 @@ export function signInApps(config: Pick<Config, 'web'>, instances: readonly Inst
       { name: instance.name, host: instance.host, url: instance.url, clientId: app.clientId, clientSecret: app.clientSecret, sessionInstance: n === 0 ? undefined : instance.name },
     ];
   });
+}
+
+/**
+ * Dashboard sign-in as `kugetsu serve` would offer it with `env` and `instances` (for the CLI,
+ * which reads no whole configuration): the applications ({@link signInApps}) and the one redirect
+ * URI they all register (`<KUGETSU_PUBLIC_URL>/auth/callback`, set whenever `apps` is not empty).
+ * `undefined` when the dashboard's settings have problems (`readWebSettings` names them; the
+ * configuration check reports them). Never throws.
+ */
+export function signInFromEnv(env: Record<string, string | undefined>, instances: readonly InstanceSettings[]): { apps: SignInApp[]; redirectUrl: string | undefined } | undefined {
+  const web = readWebSettings(env, otherSignInInstances(instances));
+  if ('problems' in web) return undefined;
+  return { apps: signInApps({ web: web.settings }, instances), redirectUrl: web.settings.signIn?.redirectUrl };
 }
