@@ -511,13 +511,13 @@ class PostgresJobStore implements PostgresStore {
   }
 
   readOutput(jobId: string, options?: { after?: number; limitBytes?: number }): Promise<OutputChunk> {
-    return this.track(async () => {
+    return this.read(async () => {
       const { after, limit } = readOptions(options);
       const n = parseJobId(jobId);
       if (n === undefined) return { text: '', next: 0, dropped: 0, total: 0, done: true };
       // One snapshot for the bounds and the chunks (REPEATABLE READ, read only).
       const client = await this.pool.connect();
-      // A connection whose prepared statement went stale is dropped (the next read prepares afresh).
+      // A connection whose prepared statement went stale is dropped (and the read runs again, see `read`).
       let stale: Error | undefined;
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
