@@ -65,7 +65,7 @@ describe('PostgreSQL: the store statements run prepared', () => {
       expect((await store.change(job.id, { expect: ['queued'], patch: { branch: 'kugetsu/one' } }))?.branch).toBe('kugetsu/one');
       expect(SQL.jobGet).toContain('j.*');
       await adminQuery(url, 'ALTER TABLE jobs ADD COLUMN added_later integer');
-      // Every connection is stale now: the read meets them one after the other.
+      // Every connection now holds a stale statement: each is dropped as it is met, and the work runs again.
       expect((await store.get(job.id))?.branch).toBe('kugetsu/one');
       expect((await store.change(job.id, { expect: ['queued'], patch: { branch: 'kugetsu/two' } }))?.branch).toBe('kugetsu/two');
       await adminQuery(url, 'ALTER TABLE jobs ADD COLUMN added_later_still integer');
