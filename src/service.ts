@@ -24,7 +24,7 @@ import { backoffDelay } from './report/backoff.js';
 import { JobRunner } from './pipeline/job-runner.js';
 import { ensureAdminToken } from './admin/admin-token.js';
 import { createAdminApp } from './admin/create-admin-app.js';
-import { storedSecretsFor } from './admin/stored-secrets.js';
+import { createStoredSecretsReader } from './admin/stored-secrets-reader.js';
 import { chooseSecrets } from './ingress/webhook-secrets.js';
 import { Authorizer } from './pipeline/authorizer.js';
 import { Maintenance } from './pipeline/maintenance.js';
@@ -333,6 +333,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
         }
       : {}),
   });
+  // Written by `kugetsu hooks install|secret`; looked at per delivery, so a new hook works at once.
+  const storedSecrets = createStoredSecretsReader(config.stateDir);
   const secretsFor = (fullName: string | undefined) =>
     chooseSecrets(
       {
@@ -342,9 +344,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
           return [...(config.repoSecrets[name] ?? []), ...(owner && repo ? settingsFor(owner, repo).secrets : [])];
         },
         organization: (owner) => config.repoSecrets[`${owner}/*`] ?? [],
-        // Written by `kugetsu hooks install|secret`; read per delivery, so a new hook works at once.
-        storedRepository: (name) => storedSecretsFor(config.stateDir, name),
-        storedOrganization: (owner) => storedSecretsFor(config.stateDir, `${owner}/*`),
+        storedRepository: (name) => storedSecrets(name),
+        storedOrganization: (owner) => storedSecrets(`${owner}/*`),
       },
       fullName,
     );
@@ -371,8 +372,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
           global: own,
           repository: () => [],
           organization: () => [],
-          storedRepository: (name) => storedSecretsFor(config.stateDir, `${prefix}${name}`),
-          storedOrganization: (owner) => storedSecretsFor(config.stateDir, `${prefix}${owner}/*`),
+          storedRepository: (name) => storedSecrets(`${prefix}${name}`),
+          storedOrganization: (owner) => storedSecrets(`${prefix}${owner}/*`),
         },
         fullName,
       );

@@ -95,7 +95,8 @@ export function deleteStoredSecret(stateDir: string, key: string): boolean {
   return true;
 }
 
-function parseSecrets(text: string): string[] {
+/** The secrets of a stored file's text: one per line, blank lines and `#` comments skipped. */
+export function parseSecrets(text: string): string[] {
   return text
     .split('\n')
     .map((s) => s.trim())

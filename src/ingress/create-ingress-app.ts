@@ -133,7 +133,11 @@ export function createIngressApp(options: IngressOptions): Hono {
         404,
       );
     }
-    const get = (name: string) => c.req.header(name);
+    // Served by @hono/node-server: Node's request, whose headers are already a plain object with
+    // lowercase names (read directly: each `c.req.header` looks a name up again); elsewhere
+    // (app.request in tests) the web request.
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const get = incoming ? nodeHeaderReader(incoming) : (name: string) => c.req.header(name);
     const deliveryId = header(get, 'delivery')?.trim() || `local-${randomUUID()}`;
     // The event type is believed only once the signature held.
     let verifiedType: string | undefined;
@@ -144,7 +148,7 @@ export function createIngressApp(options: IngressOptions): Hono {
     };
     if (options.draining?.()) return reject(503, 'kugetsu is shutting down; redeliver this event from Gitea in a minute');
 
-    const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const contentType = (get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') {
       return reject(415, `content type must be application/json (set the Gitea webhook's "POST Content Type" to application/json), got "${contentType || 'none'}"`);
     }
@@ -153,10 +157,8 @@ export function createIngressApp(options: IngressOptions): Hono {
       return reject(503, `kugetsu is receiving ${maxBodiesInFlight} deliveries at once (KUGETSU_MAX_BODIES_IN_FLIGHT); redeliver this event from Gitea in a moment`);
     }
     bodiesInFlight++;
-    // Served by @hono/node-server: read Node's request stream itself (no web Request/stream is
-    // built for it); elsewhere (app.request in tests) the web body.
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    const length = c.req.header('content-length');
+    // Read Node's request stream itself when there is one (no web Request/stream is built for it).
+    const length = get('content-length');
     const read = await readBody(
       bodyChunks(incoming, () => c.req.raw.body),
       length,
@@ -169,23 +171,31 @@ export function createIngressApp(options: IngressOptions): Hono {
     }
     const raw = read.bytes;
 
-    if (options.authorization !== undefined && !sameSecret(c.req.header('authorization') ?? '', options.authorization)) {
+    if (options.authorization !== undefined && !sameSecret(get('authorization') ?? '', options.authorization)) {
       return reject(401, 'the Authorization header does not match KUGETSU_WEBHOOK_AUTHORIZATION (the webhook\'s "Authorization Header" setting)');
     }
 
-    const signatures = { giteaSignature: c.req.header('x-gitea-signature') ?? c.req.header('x-forgejo-signature'), hubSignature256: c.req.header('x-hub-signature-256') };
-    // The repository is read from the raw bytes (no parse) to choose its secrets; the parsed
-    // payload must name the same repository once the signature holds.
-    const claimedRepo = scanRepository(raw);
-    // Each instance's own secrets only: another instance's secret is refused here.
-    const sets = door.secretsFor(claimedRepo);
-    const checked = checkSignature(raw, signatures, sets);
-    if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
-      return reject(401, signatureHint(checked.problem, sets, claimedRepo));
+    const signatures = { giteaSignature: get('x-gitea-signature') ?? get('x-forgejo-signature'), hubSignature256: get('x-hub-signature-256') };
+    // Each instance's own secrets only: another instance's secret is refused here. Its global
+    // secret is tried first: most installations sign with it, and then the body need not be
+    // scanned for its repository (a scan costs about what `JSON.parse` does). Such a delivery must
+    // still be about a repository without a secret of its own: checked once it is parsed.
+    const globalSets = door.secretsFor(undefined);
+    const byGlobal = globalSets.length > 0 && checkSignature(raw, signatures, globalSets).problem === undefined;
+    // Otherwise the repository is read from the raw bytes (no parse) to choose its secrets; the
+    // parsed payload must name the same repository once the signature holds.
+    const claimedRepo = byGlobal ? undefined : scanRepository(raw);
+    let hookTarget: SecretSet['hookTarget'];
+    if (!byGlobal) {
+      const sets = door.secretsFor(claimedRepo);
+      const checked = checkSignature(raw, signatures, sets);
+      if (checked.problem && !(checked.problem === 'missing' && options.allowUnsigned)) {
+        return reject(401, signatureHint(checked.problem, sets, claimedRepo));
+      }
+      hookTarget = checked.set?.hookTarget;
     }
     verifiedType = (header(get, 'event-type') ?? '').trim() || undefined;
     const targetType = header(get, 'hook-installation-target-type')?.trim().toLowerCase() || undefined;
-    const hookTarget = checked.set?.hookTarget;
     if (hookTarget && targetType && targetType !== hookTarget) {
       return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
     }
@@ -197,7 +207,11 @@ export function createIngressApp(options: IngressOptions): Hono {
     } catch (err) {
       return reject(400, `body is not valid UTF-8 JSON: ${(err as Error).message}`);
     }
-    if (repositoryOf(payload) !== claimedRepo) {
+    const repo = repositoryOf(payload);
+    if (byGlobal) {
+      const own = repo === undefined ? globalSets : door.secretsFor(repo);
+      if (!own.some((set) => set.scope === 'global')) return reject(401, signatureHint('mismatch', own, repo));
+    } else if (repo !== claimedRepo) {
       return reject(
         401,
         'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body',
@@ -249,6 +263,18 @@ export function createIngressApp(options: IngressOptions): Hono {
     return c.json({ status: 'error', reason: 'internal error; see the kugetsu log' }, 500);
   });
   return app;
+}
+
+/**
+ * A header of Node's request by lowercase name, as the web `Headers.get` would give it: a repeated
+ * header's values joined with `, ` (Node joins most itself and keeps `set-cookie` as an array).
+ */
+function nodeHeaderReader(incoming: IncomingMessage): (name: string) => string | undefined {
+  const headers = incoming.headers;
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
 }
 
 /** Constant-time string equality (for the Authorization header). */

@@ -163,12 +163,12 @@ describe('ingress', () => {
   it('refuses a body that hides its repository from the secret choice (escapes, a repeated key): the signature must hold for the repository the payload names', async () => {
     const { post, seen } = app({ repoSecrets: { 'example/victim': ['victim-own-secret'], 'example/example': ['repo-only-secret'] } });
     // A holder of the global secret spells the name with an escape, so that no repository is seen
-    // before parsing and the global secret is tried — but the payload is about example/victim.
+    // before parsing — but the payload is about example/victim, which has a secret of its own.
     const escaped = body.replace(/"name": "example",\n(\s+)"full_name"/, '"name": "vic\\u0074im",\n$1"full_name"');
     expect(JSON.parse(escaped).repository.name).toBe('victim');
     const res = await post(escaped, giteaHeaders(escaped, 'issue_comment', { secret: SECRET }));
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { reason: string }).reason).toContain('is not the repository of the payload');
+    expect(((await res.json()) as { reason: string }).reason).toContain('the secret of example/victim');
     // A signer of example/example appends a second "repository": the last one counts, as in JSON.parse.
     const twice = body.replace(/\n}\s*$/, ',\n  "repository": {"name": "victim", "owner": {"login": "example"}}\n}\n');
     expect(JSON.parse(twice).repository.name).toBe('victim');
