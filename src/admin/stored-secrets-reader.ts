@@ -53,7 +53,8 @@ export function createStoredSecretsReader(stateDir: string, maxKeys = 4096): (ke
     if (before && !before.racy && before.ino === stat.ino && before.size === stat.size && before.mtimeNs === stat.mtimeNs && before.ctimeNs === stat.ctimeNs) return before.secrets;
     // Read after the stat: a change between the two shows as a different stat next time.
     const secrets = parseSecrets(readFileSync(file, 'utf8'));
-    const racy = BigInt(Date.now()) * 1_000_000n - (stat.mtimeNs > stat.ctimeNs ? stat.mtimeNs : stat.ctimeNs) < RACY_NS;
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const racy = nowNs - stat.mtimeNs < RACY_NS || nowNs - stat.ctimeNs < RACY_NS;
     if (kept.size >= maxKeys) kept.clear();
     kept.set(file, { ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, secrets, racy });
     return secrets;
