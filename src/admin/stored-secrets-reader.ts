@@ -25,8 +25,8 @@ const RACY_NS = 2_000_000_000n;
  * for the files): `key` (`owner/repo` or `org/*`, optionally `@<host>/`-prefixed) → its secrets,
  * empty when none is stored. Same answers as `storedSecretsFor`, at the cost of one `stat` per call:
  * each file's secrets are kept with its inode, size, mtime and ctime (ns), and read again only when
- * one of them differs (or the file had changed just before it was read), so a secret written, rotated (by rename or in place) or removed while the
- * server runs counts from the next delivery on.
+ * one of them differs (or the file had changed just before it was read), so a secret written,
+ * rotated (by rename or in place) or removed while the server runs counts from the next delivery on.
  *
  * Keys come from unverified bodies, so at most `maxKeys` (default 4,096) are remembered: beyond that
  * the memory is dropped and rebuilt, never grown. Throws only what `fs` throws for an unreadable file
