@@ -266,8 +266,10 @@ export function createIngressApp(options: IngressOptions): Hono {
 }
 
 /**
- * A header of Node's request by lowercase name, as the web `Headers.get` would give it: a repeated
- * header's values joined with `, ` (Node joins most itself and keeps `set-cookie` as an array).
+ * A header of Node's request by lowercase name. Of a repeated header Node keeps the first value for
+ * the fields that may appear once (`content-type`, `content-length`, `authorization`…), joins the
+ * others with `, ` as web `Headers.get` does, and keeps `set-cookie` as an array (joined here).
+ * Node v20 `lib/_http_incoming.js` `matchKnownFields`.
  */
 function nodeHeaderReader(incoming: IncomingMessage): (name: string) => string | undefined {
   const headers = incoming.headers;
