@@ -10,6 +10,7 @@ import { JOB_STATES } from '../domain/job-state.js';
 import { instancePrefix, repoKey, repoLabel } from '../domain/repo-ref.js';
 import type { ActionOutcome, JobDetail, JobFilter, JobList, JobPermissions, LogChunk, Overview, PageRequest, QueueLane, QueuePlace, WorkerSlots } from './dashboard-types.js';
 import { jobRow } from './job-view.js';
+import { labelWorkersIn, workerLabel } from './worker-label.js';
 import type { ViewerAccess } from './viewer-access.js';
 import type { Viewer } from './viewer.js';
 
@@ -81,7 +82,7 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
     if (parts.length !== 3) return name;
     return parts[0]!.toLowerCase() === firstHost?.toLowerCase() ? `${parts[1]}/${parts[2]}` : `@${name}`;
   };
-  const row = (job: Job) => ({ ...jobRow(job, redact, now()), repo: repoName(job.repo) });
+  const row = (viewer: Viewer, job: Job) => ({ ...jobRow(job, redact, now(), (id) => workerLabel(viewer, id)), repo: repoName(job.repo) });
 
   /** Keeps the jobs whose repository the viewer may read (one check per repository of each instance). */
   const visible = async (viewer: Viewer, jobs: Job[]): Promise<Job[]> => {
@@ -133,7 +134,7 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       }
       const jobs = found.slice(0, limit);
       const next = found.length > limit || (more && jobs.length > 0) ? jobs.at(-1)?.id : undefined;
-      return { jobs: jobs.map(row), ...(next ? { next } : {}) };
+      return { jobs: jobs.map((job) => row(viewer, job)), ...(next ? { next } : {}) };
     },
 
     async jobDetail(viewer, id) {
@@ -148,8 +149,8 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       ]);
       const r = job.result;
       const detail: JobDetail = {
-        job: row(job),
-        history: history.map((h) => ({ state: h.state, at: h.at, ...(h.detail ? { detail: redact(h.detail) } : {}) })),
+        job: row(viewer, job),
+        history: history.map((h) => ({ state: h.state, at: h.at, ...(h.detail ? { detail: labelWorkersIn(viewer, redact(h.detail)) } : {}) })),
         ...(position ? { position } : {}),
         request: {
           trigger: job.trigger,
@@ -240,9 +241,9 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       }
       const running = unfinished
         .filter((j) => j.state === 'running')
-        .map(row)
+        .map((job) => row(viewer, job))
         .sort((a, b) => (b.elapsedMs ?? 0) - (a.elapsedMs ?? 0));
-      const slots: WorkerSlots[] = workers.map((w) => ({ workerId: w.id, running: w.running, slots: w.slots, seenAt: w.lastSeenAt }));
+      const slots: WorkerSlots[] = workers.map((w) => ({ workerId: workerLabel(viewer, w.id), running: w.running, slots: w.slots, seenAt: w.lastSeenAt }));
       return {
         at: new Date(now()).toISOString(),
         slots: { workers: slots, running: slots.reduce((n, w) => n + w.running, 0), total: slots.reduce((n, w) => n + w.slots, 0) },
@@ -252,7 +253,7 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
         failures: recent
           .filter((j) => j.state === 'failed')
           .slice(0, 10)
-          .map(row),
+          .map((job) => row(viewer, job)),
         outbox: health.reduce((sum, h) => ({ pending: sum.pending + h.pending, retrying: sum.retrying + h.retrying, failed: sum.failed + h.failed }), {
           pending: 0,
           retrying: 0,
@@ -266,10 +267,10 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
       const lanes = new Map<string, QueueLane>();
       for (const job of unfinished) {
         const lane = lanes.get(job.issueKey) ?? { issueKey: job.issueKey, repo: repoName(job.repo), issueNumber: job.issueNumber, waiting: [] };
-        if (job.state === 'running') lane.running = row(job);
+        if (job.state === 'running') lane.running = row(viewer, job);
         else {
           const position = await place(job);
-          lane.waiting.push({ ...row(job), ...(position ? { position } : {}) });
+          lane.waiting.push({ ...row(viewer, job), ...(position ? { position } : {}) });
         }
         lanes.set(job.issueKey, lane);
       }

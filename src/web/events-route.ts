@@ -8,6 +8,7 @@ import type { Redactor } from '../log/redact.js';
 import type { Job } from '../store/job.js';
 import type { DashboardData } from './dashboard-data.js';
 import { jobRow } from './job-view.js';
+import { labelWorkersIn, workerLabel } from './worker-label.js';
 import type { WebEnv } from './viewer.js';
 
 /** Options of {@link createEventsRoute}. Times in ms. */
@@ -85,8 +86,14 @@ export function createEventsRoute(options: EventsRouteOptions): Hono<WebEnv> {
                 const seen = await lookup(change.jobId);
                 if (seen.ok && seen.job) {
                   const data = {
-                    change: { id: change.id, jobId: change.jobId, state: change.state, at: change.at, ...(change.detail ? { detail: options.redact(change.detail) } : {}) },
-                    job: jobRow(seen.job, options.redact, Date.now()),
+                    change: {
+                      id: change.id,
+                      jobId: change.jobId,
+                      state: change.state,
+                      at: change.at,
+                      ...(change.detail ? { detail: labelWorkersIn(viewer, options.redact(change.detail)) } : {}),
+                    },
+                    job: jobRow(seen.job, options.redact, Date.now(), (id) => workerLabel(viewer, id)),
                   };
                   await stream.writeSSE({ event: 'job', id: String(change.id), data: JSON.stringify(data) });
                   quietSince = Date.now();

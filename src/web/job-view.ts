@@ -19,9 +19,10 @@ export function jobLinks(job: Job): GiteaLinks {
 
 /**
  * A job as a list row: every free text passed through `redact`, the message cut to 200
- * characters. `now` (ms since the epoch) gives a running job's elapsed time.
+ * characters. `now` (ms since the epoch) gives a running job's elapsed time; `workerLabel` turns
+ * the id of the worker running it into what the viewer may see (`worker-label.ts`).
  */
-export function jobRow(job: Job, redact: Redactor, now: number): JobRow {
+export function jobRow(job: Job, redact: Redactor, now: number, workerLabel: (workerId: string) => string): JobRow {
   const elapsedMs = job.result ? job.result.durationMs : job.state === 'running' && job.startedAt ? Math.max(0, now - Date.parse(job.startedAt)) : undefined;
   const message = redact(job.message ?? '');
   return {
@@ -45,7 +46,7 @@ export function jobRow(job: Job, redact: Redactor, now: number): JobRow {
     ...(job.result?.failedPhase ? { failedPhase: job.result.failedPhase } : {}),
     ...(job.result?.error && job.state !== 'succeeded' ? { error: redact(job.result.error) } : {}),
     ...(job.waiting ? { waiting: { reason: job.waiting.reason, detail: redact(job.waiting.detail), until: job.waiting.until } } : {}),
-    ...(job.workerId ? { workerId: job.workerId } : {}),
+    ...(job.workerId ? { workerId: workerLabel(job.workerId) } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
     ...(job.pullRequest ? { pullRequest: job.pullRequest } : {}),
     links: jobLinks(job),

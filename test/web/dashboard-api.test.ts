@@ -118,6 +118,34 @@ describe('the dashboard API', () => {
     expect((await web.request(`/api/jobs/${secret}`, as(bob))).status).toBe(200);
   });
 
+  it("a signed-in person sees a worker as `worker <hex>`, never its host name or pid; the admin token sees the worker's id", async () => {
+    const fake = seed();
+    await web.start();
+    const id = await web.ask(fake, 'acme/app', 1, 'bob');
+    const store = web.world.service.store;
+    const workerId = 'w:build-host-7.internal:4242:0a1b2c3d';
+    await store.workerSeen({ id: workerId, host: 'build-host-7.internal', pid: 4242, slots: 2, startedAt: new Date().toISOString() });
+    expect((await store.claim({ workerId, slots: 1, leaseMs: 60_000, limits: () => ({}), claimed: () => [], rateLimited: () => [] })).map((j) => j.id)).toEqual([id]);
+    const rita = await web.signIn('rita');
+    const shown: string[] = [];
+    for (const p of ['/api/overview', '/api/jobs', `/api/jobs/${id}`, '/api/queue', '/', `/jobs/${id}`, '/queue']) {
+      const res = await web.request(p, as(rita));
+      expect(res.status, p).toBe(200);
+      const text = await res.text();
+      expect(text, p).not.toContain('build-host-7');
+      expect(text, p).not.toContain('4242');
+      shown.push(...(text.match(/worker [0-9a-f]{8}/g) ?? []));
+    }
+    // One label, the same on every page, for the one worker.
+    expect(new Set(shown).size).toBe(1);
+    const overview = await json(await web.request('/api/overview', as(rita)));
+    expect(overview.slots.workers.map((w: any) => w.workerId)).toEqual([...new Set(shown)]);
+    expect(overview.running.map((j: any) => j.workerId)).toEqual([...new Set(shown)]);
+    const admin = await json(await web.request('/api/overview', { headers: { authorization: `Bearer ${adminToken()}` } }));
+    expect(admin.slots.workers.map((w: any) => w.workerId)).toEqual([workerId]);
+    expect(admin.running.map((j: any) => j.workerId)).toEqual([workerId]);
+  });
+
   it('a reader cannot cancel (403, the job stays queued); a writer can; a finished job answers 409', async () => {
     const fake = seed();
     await web.start();
