@@ -64,17 +64,6 @@ export function readStoredSecrets(stateDir: string): Record<string, string[]> {
   return out;
 }
 
-/**
- * The ingress's per-repository lookup over the stored files, read at each call so that a secret
- * installed while the server runs is accepted at once: the secrets of `owner/repo` and of `owner/*`.
- */
-export function storedSecretsLookup(stateDir: string): (fullName: string) => string[] {
-  return (fullName) => {
-    const owner = fullName.split('/')[0] ?? '';
-    return [...storedSecretsFor(stateDir, fullName), ...storedSecretsFor(stateDir, `${owner}/*`)];
-  };
-}
-
 /** Stores `secret` as the only secret of `key` (atomically, mode 0600). Throws for an invalid key. */
 export function writeStoredSecret(stateDir: string, key: string, secret: string): string {
   const file = secretFile(stateDir, key);

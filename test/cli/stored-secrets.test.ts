@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readStoredSecrets, secretFile, storedSecretsLookup, writeStoredSecret } from '../../src/admin/stored-secrets.js';
+import { readStoredSecrets, secretFile, storedSecretsFor, writeStoredSecret } from '../../src/admin/stored-secrets.js';
 import { tempDir } from './support/cli-kit.js';
 
 describe('stored webhook secrets', () => {
@@ -14,9 +14,9 @@ describe('stored webhook secrets', () => {
     writeFileSync(path.join(state, 'secrets', 'zed', 'notes.txt'), 'not a secret');
     writeFileSync(path.join(state, 'secrets', 'zed', 'empty.secret'), '\n');
     expect(readStoredSecrets(state)).toEqual({ 'acme/app': ['new', 'old'], 'acme/*': ['org'] });
-    expect(storedSecretsLookup(state)('acme/app')).toEqual(['new', 'old', 'org']);
-    expect(storedSecretsLookup(state)('acme/other')).toEqual(['org']);
-    expect(storedSecretsLookup(state)('nobody/x')).toEqual([]);
+    expect(storedSecretsFor(state, 'acme/app')).toEqual(['new', 'old']);
+    expect(storedSecretsFor(state, 'acme/*')).toEqual(['org']);
+    expect(storedSecretsFor(state, 'nobody/x')).toEqual([]);
   });
 
   it('refuse names that could leave the secrets folder', () => {
