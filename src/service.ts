@@ -13,6 +13,7 @@ import { workspacePerInstance } from './workspace/workspace-per-instance.js';
 import { createGiteaClient } from './gitea/create-gitea-client.js';
 import type { GiteaClient } from './gitea/types.js';
 import { createIngressApp } from './ingress/create-ingress-app.js';
+import { createPrescreen } from './triggers/prescreen-delivery.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createRedactor } from './log/redact.js';
 import { ControlCommands } from './pipeline/control-commands.js';
@@ -393,6 +394,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     maxBodyBytes: config.maxBodyBytes,
     maxBodiesInFlight: config.door.maxBodiesInFlight,
     allowUnsigned: config.allowUnsigned,
+    ...(role === 'worker' ? {} : { prescreen: createPrescreen(() => config.repoSettings.commandWords()) }),
     onDelivery:
       role === 'worker'
         ? () => ({ status: 'rejected', reason: 'this kugetsu process is a worker: deliveries go to the ingress (kugetsu serve)' })

@@ -34,6 +34,7 @@ export function createRepoSettingsSource(opts: LoadRepoSettingsOptions & { logge
     initialErrors: first.errors,
     settingsFor: (owner, repo, host) => current.settingsFor(owner, repo, host),
     configured: () => current.configured(),
+    commandWords: () => current.commandWords(),
     reload(): RepoSettingsReload {
       const next = loadRepoSettings(opts);
       if (next.errors.length > 0) {

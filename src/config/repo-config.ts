@@ -106,6 +106,7 @@ export function loadRepoSettings(opts: LoadRepoSettingsOptions): { source: RepoS
     exact.set(key, freezeSettings(applyRepoFile(under ?? base, file, kinds)));
   }
   const configured = [...files.values()].map((f) => f.repository).sort();
+  const commandWords = Object.freeze([...new Set([base, ...owners.values(), ...exact.values()].map((st) => st.command))].sort());
   const lower = (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : '');
   const source: RepoSettingsSource = {
     settingsFor: (owner, repo, host) => {
@@ -114,6 +115,7 @@ export function loadRepoSettings(opts: LoadRepoSettingsOptions): { source: RepoS
       return onHost ?? exact.get(`${o}/${r}`) ?? owners.get(o) ?? base;
     },
     configured: () => [...configured],
+    commandWords: () => commandWords,
   };
   return { source, errors };
 }

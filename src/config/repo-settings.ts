@@ -90,4 +90,9 @@ export interface RepoSettingsSource {
   settingsFor(owner: string, repo: string, host?: string): RepoSettings;
   /** Repositories that have their own file: `owner/repo`, `owner/*`, or `host/owner/…` (one instance's). */
   configured(): string[];
+  /**
+   * Every command word in force (`/kugetsu`, and each file's own `command`), sorted, no repeats:
+   * what a comment must contain to act anywhere. The same array until the settings change.
+   */
+  commandWords(): readonly string[];
 }

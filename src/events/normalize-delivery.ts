@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Delivery } from '../domain/delivery.js';
 import type { RepoRef } from '../domain/repo-ref.js';
+import { unhandledTypeReason } from './acted-on-event-types.js';
 import type { IssueSnapshot, NormalizeResult } from './event.js';
 import { commentPayloadSchema, issuePayloadSchema, type repositorySchema, reviewPayloadSchema, type issueSchema } from './payload-schemas.js';
 
@@ -28,7 +29,8 @@ function invalid(eventType: string, error: z.ZodError): NormalizeResult {
 
 /**
  * Turns a delivery into a {@link GiteaEvent}, routing on the fine event type
- * (`X-Gitea-Event-Type`, never the coarse `X-Gitea-Event`: gitea-contract.md §1).
+ * (`X-Gitea-Event-Type`, never the coarse `X-Gitea-Event`: gitea-contract.md §1) — exactly the
+ * types of `ACTED_ON_EVENT_TYPES` (keep the two in step; a test checks them).
  * Returns `ignored` for event types and actions kugetsu does not act on, and `invalid` (→ HTTP 400)
  * when a handled event lacks a required field. Never throws.
  */
@@ -96,6 +98,6 @@ export function normalizeDelivery(delivery: Delivery): NormalizeResult {
       };
     }
     default:
-      return { ok: false, ignored: `event type "${eventType}" is not one kugetsu acts on` };
+      return { ok: false, ignored: unhandledTypeReason(eventType) };
   }
 }

@@ -52,6 +52,14 @@ export interface IngressOptions {
    */
   maxBodiesInFlight?: number;
   onDelivery: DeliveryHandler;
+  /**
+   * Asked once the signature holds, before the body is parsed: given the event type and the raw
+   * bytes, the reason a delivery certainly asks nothing (answered 200 `ignored` at once: not parsed,
+   * not checked further), or `undefined` to go on. Must not throw. Absent: every delivery is parsed.
+   * A delivery it ignores is not held to the rule that a repository with a secret of its own is not
+   * reached with the global secret: that rule guards what may act.
+   */
+  prescreen?: (eventType: string, raw: Uint8Array) => string | undefined;
   /** Facts for `GET /healthz`, e.g. `{running: 1, queued: 4}`. */
   health?: () => Record<string, unknown>;
   /** When it returns true the service is shutting down: deliveries get 503 so Gitea shows a failure. */
@@ -84,7 +92,8 @@ function header(get: (name: string) => string | undefined, suffix: string): stri
  * - `POST /webhooks/<name>` (an instance's deliveries; `/webhooks/gitea` is the first instance's):
  *   404 for an unknown name, 415 unless JSON, 413 over the size limit, 401 on a missing or wrong
  *   signature, 400 on malformed JSON, a missing `X-Gitea-Event-Type` or a payload lacking required
- *   fields, 200 `{status:"ignored", reason}` for what kugetsu does not act on, 202
+ *   fields, 200 `{status:"ignored", reason}` for what kugetsu does not act on (what `prescreen`
+ *   ignores is answered once the signature holds, unparsed), 202
  *   `{status:"accepted", delivery, job}` otherwise. Never waits for an agent.
  * - `GET /healthz`: 200 `{status:"ok", …health()}`.
  * - `GET /metrics` (when `metrics` is given): Prometheus text, or 401 with `WWW-Authenticate`.
@@ -199,6 +208,14 @@ export function createIngressApp(options: IngressOptions): Hono {
     if (hookTarget && targetType && targetType !== hookTarget) {
       return reject(401, `the delivery comes from a ${targetType} hook, but its secret is the one kugetsu's ${hookTarget} hook of ${claimedRepo} was installed with`);
     }
+    const eventType = verifiedType;
+    if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
+    const skip = options.prescreen?.(eventType, raw);
+    if (skip !== undefined) {
+      tell(eventType, 'ignored');
+      logger.debug({ delivery: deliveryId, eventType, reason: skip }, 'delivery ignored');
+      return c.json({ status: 'ignored', delivery: deliveryId, reason: `ignored: ${skip}` }, 200);
+    }
 
     let payload: unknown;
     try {
@@ -217,8 +234,6 @@ export function createIngressApp(options: IngressOptions): Hono {
         'the repository the signature was checked for is not the repository of the payload (a repeated or escaped "repository" key); Gitea never sends such a body',
       );
     }
-    const eventType = (header(get, 'event-type') ?? '').trim();
-    if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
 
     let bodySha256: string | undefined;
     const delivery: Delivery = {

@@ -247,3 +247,20 @@ describe('the documented example and README', () => {
     expect(readme).toContain(`| \`${key}\` |`);
   });
 });
+
+describe('command words', () => {
+  it('are every command in force — the default and each file’s own — sorted, once each, the same array until a reload', () => {
+    const dir = webhooksTree({
+      'acme/*.yaml': 'repository: acme/*\ncommand: /bot\n',
+      'acme/app.yaml': 'repository: acme/app\nmin_role: owner\n',
+      'other/lib.yaml': 'repository: other/lib\ncommand: /Agent-Do\n',
+      'gitea.example.com/other/lib.yaml': 'repository: gitea.example.com/other/lib\ncommand: /bot\n',
+    });
+    const { source, errors } = load(dir);
+    expect(errors).toEqual([]);
+    expect(source.commandWords()).toEqual(['/Agent-Do', '/bot', DEFAULTS.command].sort());
+    expect(source.commandWords()).toBe(source.commandWords());
+    const { source: bare } = load(path.join(dir, 'nope'));
+    expect(bare.commandWords()).toEqual([DEFAULTS.command]);
+  });
+});

@@ -18,9 +18,11 @@ function app(
     authorization?: string;
     repoSecrets?: Record<string, string[]>;
     storedSecrets?: Record<string, string[]>;
+    prescreen?: (eventType: string, raw: Uint8Array) => string | undefined;
   } = {},
 ) {
   const seen: Delivery[] = [];
+  const told: Array<{ eventType: string | undefined; outcome: string }> = [];
   const a = createIngressApp({
     secrets: [SECRET, 'second-secret'],
     ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
@@ -40,13 +42,15 @@ function app(
     logger: memoryLogger().logger,
     draining: () => options.draining ?? false,
     health: () => ({ running: 0 }),
+    ...(options.prescreen ? { prescreen: options.prescreen } : {}),
+    observe: (answer) => told.push(answer),
     onDelivery: (d) => {
       seen.push(d);
       return { status: 'accepted', jobId: '1', issueKey: 'example/example#1' };
     },
   });
   const post = (b: string, headers: Record<string, string>) => a.request('/webhooks/gitea', { method: 'POST', body: b, headers });
-  return { a, seen, post };
+  return { a, seen, post, told };
 }
 
 describe('ingress', () => {
@@ -216,6 +220,33 @@ describe('ingress', () => {
     expect(r2.status).toBe(400);
     expect(((await r2.json()) as { reason: string }).reason).toContain('X-Gitea-Event-Type');
     expect(seen).toHaveLength(0);
+  });
+
+  it('answers what the prescreen ignores at once, unparsed, and asks it only once the signature holds', async () => {
+    const asked: Array<{ eventType: string; bytes: number }> = [];
+    const { post, seen, told } = app({
+      prescreen: (eventType, raw) => {
+        asked.push({ eventType, bytes: raw.byteLength });
+        return eventType === 'push' ? 'event type "push" is not one kugetsu acts on' : undefined;
+      },
+    });
+    // Not JSON at all: never parsed, so no 400.
+    const push = '{"ref": "refs/heads/main", …';
+    const r1 = await post(push, giteaHeaders(push, 'push', { secret: SECRET, delivery: 'd-push' }));
+    expect(r1.status).toBe(200);
+    expect(await r1.json()).toEqual({ status: 'ignored', delivery: 'd-push', reason: 'ignored: event type "push" is not one kugetsu acts on' });
+    expect(told).toEqual([{ eventType: 'push', outcome: 'ignored' }]);
+    // A wrong signature is refused before the prescreen is asked.
+    const r2 = await post(push, giteaHeaders(push, 'push', { secret: 'not-the-secret' }));
+    expect(r2.status).toBe(401);
+    // What it lets through is parsed and handed on as before.
+    const r3 = await post(body, giteaHeaders(body, 'issue_comment', { secret: SECRET }));
+    expect(r3.status).toBe(202);
+    expect(asked).toEqual([
+      { eventType: 'push', bytes: Buffer.byteLength(push) },
+      { eventType: 'issue_comment', bytes: Buffer.byteLength(body) },
+    ]);
+    expect(seen.map((d) => d.eventType)).toEqual(['issue_comment']);
   });
 
   it('503 while draining; /healthz reports status', async () => {
