@@ -102,6 +102,7 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
   };
   const garbage = Buffer.from(`{"repository":${'['.repeat(2_500_000)}${']'.repeat(2_500_000)}}`);
   const wrong = signBody(garbage, 'not-the-secret');
+  const quietSockets = new WeakSet<Socket>();
   let garbageSent = 0;
   let garbageRefused = 0;
   const flooder = async () => {
@@ -123,8 +124,11 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
         );
         req.on('error', () => resolve(0));
         // The server answers 401/413 before the 5 MB body is written and closes: the rest of the
-        // write fails with EPIPE on the socket after the request has let go of it.
-        req.on('socket', (socket) => socket.on('error', () => undefined));
+        // write fails with EPIPE on the socket after the request has let go of it. Once per socket:
+        // the agent reuses a socket the server kept open, and a listener per request would pile up.
+        req.on('socket', (socket) => {
+          if (!quietSockets.has(socket)) quietSockets.add(socket.on('error', () => undefined));
+        });
         req.end(garbage);
       });
       if (status === 413 || status === 401) garbageRefused++;

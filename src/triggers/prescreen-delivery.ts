@@ -14,10 +14,10 @@ export type Prescreen = (eventType: string, raw: Uint8Array) => string | undefin
  * - a new-comment delivery in whose bytes no command word can appear: none of `commandWords()`
  *   (every repository's, e.g. `["/kugetsu"]`) occurs followed by what may end it (whitespace, an
  *   escape, the end of the string), compared ASCII case-insensitively as `parseCommand` does, and
- *   no JSON escape (`\/`, or `\uXXXX` of a character of a command word in
- *   either case) could spell one. The payload's strings are all in these bytes, so a command line
- *   in the comment would show as one of the two; everything else (issue text that mentions the word,
- *   an escape Gitea never writes) goes the whole way.
+ *   no JSON escape (`\/`, or `\uXXXX` of a character of a command word in either case) could
+ *   spell one. The payload's strings are all in these bytes, so a command line in the comment
+ *   would show as one of the two; everything else (issue text that mentions the word, an escape
+ *   Gitea never writes) goes the whole way.
  * Label changes and reviews always go the whole way (a label change without the trigger label
  * still cancels a waiting label job). Command words must be ASCII (`/[A-Za-z][\w-]*`, as config
  * and the repository files check); with a non-ASCII one, comments are never prescreened.
