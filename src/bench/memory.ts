@@ -59,7 +59,9 @@ export async function measureMemory(options: { tmp: string; jobs: number; settle
       if (pending === 0) break;
     }
     const queued = await kugetsu.call<MemorySample>('memory');
-    options.log(`memory: idle RSS ${idle.rssMb} MB, with ${options.jobs} queued ${queued.rssMb} MB (outbox pending ${pending})`);
+    options.log(
+      `memory: idle RSS ${idle.rssMb} MB, with ${options.jobs} queued ${queued.rssMb} MB (outbox pending ${pending}; V8 heap ${queued.heapTotalMb} MB reserved, ${queued.heapUsedMb} MB used; RSS anonymous ${queued.rssAnonMb ?? '?'} MB, files ${queued.rssFileMb ?? '?'} MB)`,
+    );
     return { idle, queued, jobs: options.jobs, admitMs, outboxPending: pending };
   } finally {
     await kugetsu.stop(60_000, { fast: true });

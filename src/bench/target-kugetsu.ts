@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { startHttpServer } from '../ingress/start-http-server.js';
 import { pino } from 'pino';
@@ -36,7 +37,13 @@ export interface KugetsuTargetOptions {
 export interface MemorySample {
   rssMb: number;
   heapUsedMb: number;
+  /** V8's heap as reserved from the system (used or not). */
+  heapTotalMb: number;
   externalMb: number;
+  /** RSS by kind (`/proc/self/status` RssAnon, RssFile, RssShmem): malloc and V8 / mapped files / shared memory (SQLite's WAL index). */
+  rssAnonMb?: number;
+  rssFileMb?: number;
+  rssShmemMb?: number;
 }
 
 /**
@@ -99,7 +106,24 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
         gc();
         const m = process.memoryUsage();
         const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
-        return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external) };
+        const status = readFileSync('/proc/self/status', 'utf8');
+        const kb = (field: string) => {
+          const v = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+          return v === undefined ? undefined : mb(Number(v) * 1024);
+        };
+        return {
+          rssMb: mb(m.rss),
+          heapUsedMb: mb(m.heapUsed),
+          heapTotalMb: mb(m.heapTotal),
+          externalMb: mb(m.external),
+          ...Object.fromEntries(
+            [
+              ['rssAnonMb', kb('RssAnon')],
+              ['rssFileMb', kb('RssFile')],
+              ['rssShmemMb', kb('RssShmem')],
+            ].filter(([, v]) => v !== undefined),
+          ),
+        };
       },
       admit: async (arg) => {
         const { count, issues, repo, sender, idBase } = arg as { count: number; issues: number; repo: TemplateRepo; sender: TemplateUser; idBase: number };
