@@ -53,10 +53,12 @@ export async function measureMemory(options: { tmp: string; jobs: number; settle
     // One job is running (the sleeping agent holds the slot); every other one is queued.
     if (admitted.accepted !== options.jobs || admitted.jobs < options.jobs - 1)
       throw new Error(`memory: ${admitted.accepted} of ${options.jobs} delegations acknowledged, ${admitted.jobs} queued`);
-    let pending = 0;
-    for (const end = Date.now() + options.settleMs; Date.now() < end; await sleep(250)) {
-      pending = (await kugetsu.call<{ outbox: { pending: number } }>('health')).outbox.pending;
-      if (pending === 0) break;
+    // Read at least once: with no wait (the quick run) the count is still what the sample sees.
+    const pendingNow = async () => (await kugetsu.call<{ outbox: { pending: number } }>('health')).outbox.pending;
+    let pending = await pendingNow();
+    for (const end = Date.now() + options.settleMs; pending > 0 && Date.now() < end; ) {
+      await sleep(250);
+      pending = await pendingNow();
     }
     const queued = await kugetsu.call<MemorySample>('memory');
     options.log(
