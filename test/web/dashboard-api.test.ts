@@ -144,6 +144,24 @@ describe('the dashboard API', () => {
     const admin = await json(await web.request('/api/overview', { headers: { authorization: `Bearer ${adminToken()}` } }));
     expect(admin.slots.workers.map((w: any) => w.workerId)).toEqual([workerId]);
     expect(admin.running.map((j: any) => j.workerId)).toEqual([workerId]);
+
+    // The live event stream, read from its start as the person reads it: the claim's change
+    // ("attempt 1 on <worker>") and the job row carry the same label, never the host or the pid.
+    const res = await web.request('/api/events?after=0', as(rita));
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let stream = '';
+    for (let chunk = 0; chunk < 50 && !stream.includes('attempt 1 on'); chunk++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stream += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    expect(stream).toContain(`attempt 1 on ${[...new Set(shown)][0]}`);
+    expect(stream).toContain(`"workerId":"${[...new Set(shown)][0]}"`);
+    expect(stream).not.toContain('build-host-7');
+    expect(stream).not.toContain('4242');
   });
 
   it('a reader cannot cancel (403, the job stays queued); a writer can; a finished job answers 409', async () => {
