@@ -40,10 +40,9 @@ export interface MemorySample {
   /** V8's heap as reserved from the system (used or not). */
   heapTotalMb: number;
   externalMb: number;
-  /** RSS by kind (`/proc/self/status` RssAnon, RssFile, RssShmem): malloc and V8 / mapped files / shared memory (SQLite's WAL index). */
-  rssAnonMb?: number;
-  rssFileMb?: number;
-  rssShmemMb?: number;
+  /** RSS by kind (`/proc/self/status` RssAnon, RssFile): malloc and V8 / mapped files (the node binary, libraries). */
+  rssAnonMb: number | undefined;
+  rssFileMb: number | undefined;
 }
 
 /**
@@ -116,13 +115,8 @@ await serveChild<KugetsuTargetOptions, { url: string }>(async (o) => {
           heapUsedMb: mb(m.heapUsed),
           heapTotalMb: mb(m.heapTotal),
           externalMb: mb(m.external),
-          ...Object.fromEntries(
-            [
-              ['rssAnonMb', kb('RssAnon')],
-              ['rssFileMb', kb('RssFile')],
-              ['rssShmemMb', kb('RssShmem')],
-            ].filter(([, v]) => v !== undefined),
-          ),
+          rssAnonMb: kb('RssAnon'),
+          rssFileMb: kb('RssFile'),
         };
       },
       admit: async (arg) => {

@@ -1,7 +1,8 @@
 /**
  * The fine event types (`X-Gitea-Event-Type`) kugetsu may act on: label changes, new comments on
  * issues and pull requests, and reviews requesting changes (gitea-contract.md §1). Every other type
- * is ignored whatever its payload says — `normalizeDelivery` routes exactly these.
+ * is ignored whatever its payload says: `normalizeDelivery` lets only these through, and the door's
+ * prescreen ignores the others unparsed.
  */
 export const ACTED_ON_EVENT_TYPES: ReadonlySet<string> = new Set(['issue_label', 'issue_comment', 'pull_request_comment', 'pull_request_review_rejected']);
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Delivery } from '../domain/delivery.js';
 import type { RepoRef } from '../domain/repo-ref.js';
-import { unhandledTypeReason } from './acted-on-event-types.js';
+import { ACTED_ON_EVENT_TYPES, unhandledTypeReason } from './acted-on-event-types.js';
 import type { IssueSnapshot, NormalizeResult } from './event.js';
 import { commentPayloadSchema, issuePayloadSchema, type repositorySchema, reviewPayloadSchema, type issueSchema } from './payload-schemas.js';
 
@@ -29,13 +29,15 @@ function invalid(eventType: string, error: z.ZodError): NormalizeResult {
 
 /**
  * Turns a delivery into a {@link GiteaEvent}, routing on the fine event type
- * (`X-Gitea-Event-Type`, never the coarse `X-Gitea-Event`: gitea-contract.md §1) — exactly the
- * types of `ACTED_ON_EVENT_TYPES` (keep the two in step; a test checks them).
+ * (`X-Gitea-Event-Type`, never the coarse `X-Gitea-Event`: gitea-contract.md §1). Only the types
+ * of `ACTED_ON_EVENT_TYPES` get past the first line — the list the door's prescreen reads too, so
+ * a type routed here but missing there would be dead code, never a delivery the door drops.
  * Returns `ignored` for event types and actions kugetsu does not act on, and `invalid` (→ HTTP 400)
  * when a handled event lacks a required field. Never throws.
  */
 export function normalizeDelivery(delivery: Delivery): NormalizeResult {
   const { eventType, payload } = delivery;
+  if (!ACTED_ON_EVENT_TYPES.has(eventType)) return { ok: false, ignored: unhandledTypeReason(eventType) };
   const raw = typeof payload === 'object' && payload !== null ? (payload as { action?: unknown }).action : undefined;
   // Never `String(raw)`: a hostile object's toString may throw. A non-string action is no action.
   const action = typeof raw === 'string' ? raw.slice(0, 64) : undefined;

@@ -155,6 +155,24 @@ export function createIngressApp(options: IngressOptions): Hono {
       logger.info({ delivery: deliveryId, code, reason }, 'delivery rejected');
       return c.json({ status: 'rejected', delivery: deliveryId, reason }, code);
     };
+    /** The answer to a verified delivery of `eventType`: what the prescreen or the handler decided. */
+    const answer = (eventType: string, result: DeliveryResult) => {
+      const log = { delivery: deliveryId, eventType, ...result };
+      if (result.status !== 'rejected') tell(eventType, result.status);
+      switch (result.status) {
+        case 'accepted':
+          logger.info(log, 'delivery accepted');
+          return c.json({ status: 'accepted', delivery: deliveryId, job: result.jobId, issue: result.issueKey }, 202);
+        case 'deferred':
+          logger.info(log, 'delivery deferred');
+          return c.json({ status: 'deferred', delivery: deliveryId, reason: result.reason }, 202);
+        case 'ignored':
+          logger.debug(log, 'delivery ignored');
+          return c.json({ status: 'ignored', delivery: deliveryId, reason: `ignored: ${result.reason}` }, 200);
+        case 'rejected':
+          return reject(400, result.reason);
+      }
+    };
     if (options.draining?.()) return reject(503, 'kugetsu is shutting down; redeliver this event from Gitea in a minute');
 
     const contentType = (get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -211,11 +229,7 @@ export function createIngressApp(options: IngressOptions): Hono {
     const eventType = verifiedType;
     if (!eventType) return reject(400, 'missing X-Gitea-Event-Type (or X-Forgejo-Event-Type) header (sent by Gitea 1.16 and later, and by Forgejo)');
     const skip = options.prescreen?.(eventType, raw);
-    if (skip !== undefined) {
-      tell(eventType, 'ignored');
-      logger.debug({ delivery: deliveryId, eventType, reason: skip }, 'delivery ignored');
-      return c.json({ status: 'ignored', delivery: deliveryId, reason: `ignored: ${skip}` }, 200);
-    }
+    if (skip !== undefined) return answer(eventType, { status: 'ignored', reason: skip });
 
     let payload: unknown;
     try {
@@ -253,22 +267,7 @@ export function createIngressApp(options: IngressOptions): Hono {
       ...(door.instance !== undefined ? { instance: door.instance } : {}),
       ...(door.host !== undefined ? { host: door.host } : {}),
     };
-    const result = await options.onDelivery(delivery);
-    const log = { delivery: delivery.id, eventType, ...result };
-    if (result.status !== 'rejected') tell(eventType, result.status);
-    switch (result.status) {
-      case 'accepted':
-        logger.info(log, 'delivery accepted');
-        return c.json({ status: 'accepted', delivery: delivery.id, job: result.jobId, issue: result.issueKey }, 202);
-      case 'deferred':
-        logger.info(log, 'delivery deferred');
-        return c.json({ status: 'deferred', delivery: delivery.id, reason: result.reason }, 202);
-      case 'ignored':
-        logger.debug(log, 'delivery ignored');
-        return c.json({ status: 'ignored', delivery: delivery.id, reason: `ignored: ${result.reason}` }, 200);
-      case 'rejected':
-        return reject(400, result.reason);
-    }
+    return answer(eventType, await options.onDelivery(delivery));
   });
 
   app.notFound((c) => c.json({ status: 'rejected', reason: `no route ${c.req.method} ${c.req.path}; Gitea should post to ${WEBHOOK_PATH}` }, 404));

@@ -82,7 +82,7 @@ export function createDashboardData(deps: DashboardDeps): DashboardData {
     if (parts.length !== 3) return name;
     return parts[0]!.toLowerCase() === firstHost?.toLowerCase() ? `${parts[1]}/${parts[2]}` : `@${name}`;
   };
-  const row = (viewer: Viewer, job: Job) => ({ ...jobRow(job, redact, now(), (id) => workerLabel(viewer, id)), repo: repoName(job.repo) });
+  const row = (viewer: Viewer, job: Job) => ({ ...jobRow(job, redact, now(), viewer), repo: repoName(job.repo) });
 
   /** Keeps the jobs whose repository the viewer may read (one check per repository of each instance). */
   const visible = async (viewer: Viewer, jobs: Job[]): Promise<Job[]> => {

@@ -8,7 +8,7 @@ import type { Redactor } from '../log/redact.js';
 import type { Job } from '../store/job.js';
 import type { DashboardData } from './dashboard-data.js';
 import { jobRow } from './job-view.js';
-import { labelWorkersIn, workerLabel } from './worker-label.js';
+import { labelWorkersIn } from './worker-label.js';
 import type { WebEnv } from './viewer.js';
 
 /** Options of {@link createEventsRoute}. Times in ms. */
@@ -93,7 +93,7 @@ export function createEventsRoute(options: EventsRouteOptions): Hono<WebEnv> {
                       at: change.at,
                       ...(change.detail ? { detail: labelWorkersIn(viewer, options.redact(change.detail)) } : {}),
                     },
-                    job: jobRow(seen.job, options.redact, Date.now(), (id) => workerLabel(viewer, id)),
+                    job: jobRow(seen.job, options.redact, Date.now(), viewer),
                   };
                   await stream.writeSSE({ event: 'job', id: String(change.id), data: JSON.stringify(data) });
                   quietSince = Date.now();

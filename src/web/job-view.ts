@@ -2,6 +2,8 @@ import type { Redactor } from '../log/redact.js';
 import { repoLabel } from '../domain/repo-ref.js';
 import type { Job } from '../store/job.js';
 import type { GiteaLinks, JobRow } from './dashboard-types.js';
+import type { Viewer } from './viewer.js';
+import { workerLabel } from './worker-label.js';
 
 /** The links back to Gitea of a job (from its repository's web URL). */
 export function jobLinks(job: Job): GiteaLinks {
@@ -19,10 +21,10 @@ export function jobLinks(job: Job): GiteaLinks {
 
 /**
  * A job as a list row: every free text passed through `redact`, the message cut to 200
- * characters. `now` (ms since the epoch) gives a running job's elapsed time; `workerLabel` turns
- * the id of the worker running it into what the viewer may see (`worker-label.ts`).
+ * characters. `now` (ms since the epoch) gives a running job's elapsed time; the worker running it
+ * is shown as `viewer` may see it ({@link workerLabel}).
  */
-export function jobRow(job: Job, redact: Redactor, now: number, workerLabel: (workerId: string) => string): JobRow {
+export function jobRow(job: Job, redact: Redactor, now: number, viewer: Viewer): JobRow {
   const elapsedMs = job.result ? job.result.durationMs : job.state === 'running' && job.startedAt ? Math.max(0, now - Date.parse(job.startedAt)) : undefined;
   const message = redact(job.message ?? '');
   return {
@@ -46,7 +48,7 @@ export function jobRow(job: Job, redact: Redactor, now: number, workerLabel: (wo
     ...(job.result?.failedPhase ? { failedPhase: job.result.failedPhase } : {}),
     ...(job.result?.error && job.state !== 'succeeded' ? { error: redact(job.result.error) } : {}),
     ...(job.waiting ? { waiting: { reason: job.waiting.reason, detail: redact(job.waiting.detail), until: job.waiting.until } } : {}),
-    ...(job.workerId ? { workerId: workerLabel(job.workerId) } : {}),
+    ...(job.workerId ? { workerId: workerLabel(viewer, job.workerId) } : {}),
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
     ...(job.pullRequest ? { pullRequest: job.pullRequest } : {}),
     links: jobLinks(job),
