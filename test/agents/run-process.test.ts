@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runProcess, type RunProcessOptions } from '../../src/agents/run-process.js';
 import { NO_SANDBOX } from '../../src/agents/turn-sandbox.js';
-import { FAKE_AGENT, isGone, readPid, tempDir } from './support.js';
+import { FAKE_AGENT, goneWithin, readPid, tempDir } from './support.js';
 
 describe('runProcess', () => {
   let dir: string;
@@ -86,8 +86,8 @@ describe('runProcess', () => {
     expect(took).toBeGreaterThanOrEqual(1000); // 500 ms timeout + 500 ms grace before SIGKILL
     expect(took).toBeLessThan(5000);
     const grandchild = await readPid(pidFile);
-    expect(isGone(grandchild)).toBe(true);
-    expect(isGone(outcome.pid!)).toBe(true);
+    expect(await goneWithin(grandchild)).toBe(true);
+    expect(await goneWithin(outcome.pid!)).toBe(true);
   });
 
   it('settles after a normal exit when a grandchild keeps the pipes open, and kills it', async () => {
@@ -97,7 +97,7 @@ describe('runProcess', () => {
     expect(outcome.outputTail).toBe('bye');
     expect(outcome.durationMs).toBeGreaterThanOrEqual(500); // SIGTERM ignored: SIGKILL after the grace period
     expect(outcome.durationMs).toBeLessThan(5000);
-    expect(isGone(await readPid(pidFile))).toBe(true);
+    expect(await goneWithin(await readPid(pidFile))).toBe(true);
   });
 
   it('cancels on abort', async () => {

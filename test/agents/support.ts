@@ -37,6 +37,18 @@ export function isGone(pid: number): boolean {
 }
 
 /**
+ * True once the process is gone ({@link isGone}) within `ms` (polled every 20 ms). A SIGKILL is
+ * delivered when the kernel next runs the process: on two busy cores a killed grandchild can still
+ * be exiting for a few ms after the runner has sent the signal and settled.
+ */
+export async function goneWithin(pid: number, ms = 2000): Promise<boolean> {
+  for (const end = Date.now() + ms; !isGone(pid); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() >= end) return false;
+  }
+  return true;
+}
+
+/**
  * Host pids of live processes whose command line contains `token` (read from `/proc/<pid>/cmdline`;
  * zombies count as gone). Finds a sandboxed process from outside, where its own pid means nothing.
  */
