@@ -6,11 +6,11 @@
  * The pipeline, and the direction imports point in:
  *   ingress → events → triggers → pipeline (admission, job runner) → engine → worker →
  *   workspace / agents → report → gitea;  domain at the bottom, imported by everyone.
- * The composition roots (src/service.ts, src/cli, src/demo, src/bench) wire; the tools (src/sandbox,
+ * The composition roots (src/service.ts with src/service/, src/cli, src/demo, src/bench) wire; the tools (src/sandbox,
  * src/demo, src/bench) are never imported by the product.
  */
 const tools = '^src/(sandbox|demo|bench)/';
-const roots = '^src/(service\\.ts|cli/|demo/|bench/|sandbox/)';
+const roots = '^src/(service\\.ts|service/|cli/|demo/|bench/|sandbox/)';
 
 /** A library only the folder `owner` may import. */
 const only = (library, owner, why) => ({
@@ -49,7 +49,7 @@ module.exports = {
       comment: 'Nothing imports ingress/, admin/ (the admin API), web/ (the dashboard and its API), cli/ or the composition root: they are the top of the pipeline.',
       severity: 'error',
       from: { path: '^src/', pathNot: `${roots}|^src/(ingress|admin|web)/` },
-      to: { path: '^src/(ingress/|admin/|web/|cli/|service\\.ts)' },
+      to: { path: '^src/(ingress/|admin/|web/|cli/|service\\.ts|service/)' },
     },
     {
       name: 'events-read-only-domain',
@@ -83,7 +83,7 @@ module.exports = {
     only('gitea-js', 'gitea/', 'gitea/ is the only importer of gitea-js (its traps are handled there once).'),
     only('simple-git', 'workspace/', 'workspace/ is the only importer of simple-git.'),
     only('execa', 'agents/', 'agents/ is the only importer of execa: processes are started and killed in one place.'),
-    only('hono', 'ingress/|admin/|web/|sandbox/|service\\.ts', 'Only the HTTP doors (the webhook, the admin API, the dashboard) and the fake Gitea import Hono.'),
+    only('hono', 'ingress/|admin/|web/|sandbox/|service\\.ts|service/', 'Only the HTTP doors (the webhook, the admin API, the dashboard) and the fake Gitea import Hono.'),
     only('arctic', 'web/', 'web/ is the only importer of arctic (sign-in with Gitea).'),
     only('@hono/node-server', 'ingress/|sandbox/|bench/|demo/', 'Only the door starts HTTP servers (and the tools).'),
     only('better-sqlite3', 'store/|cli/', 'The SQLite engine (and the CLI reading its file) are the only importers of better-sqlite3.'),
