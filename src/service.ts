@@ -1,7 +1,7 @@
 import type { Config } from './config/config.js';
 import { Maintenance } from './pipeline/maintenance.js';
 import type { CancelOutcome } from './pipeline/job-machine.js';
-import type { Job } from './store/job.js';
+import type { Job } from './domain/job.js';
 import { buildServiceCore } from './service/service-core.js';
 import { serviceLifecycle } from './service/service-lifecycle.js';
 import type { Service, ServiceOverrides } from './service/service-types.js';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Job, JobState } from '../store/job.js';
+import type { Job, JobState } from '../domain/job.js';
 import { summarizeJob } from './job-summary.js';
 
 /** What cancelling a job did (answered 200, 404 and 409). */

@@ -1,4 +1,4 @@
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { TurnUsage } from '../domain/turn-usage.js';
 
 /** The fields of a job that `kugetsu jobs` and `GET /admin/jobs` show (no payloads, no output). */

@@ -1,4 +1,4 @@
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { AgentRun } from './agent-run-log.js';
 
 /** The correctness verdict of a scale-out measurement. */

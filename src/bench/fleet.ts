@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openPostgresStore } from '../engine-postgres/open-postgres-store.js';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
-import type { JobState } from '../store/job.js';
+import type { JobState } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { benchAgentArgv, readAgentRuns, type AgentRun } from './agent-run-log.js';
 import { BENCH_SETTINGS } from './bench-settings.js';

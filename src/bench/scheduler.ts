@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { issueKey } from '../domain/issue-key.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { NewJob } from '../store/job-store.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
 import { msSince } from './stats.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { summarizeJob, type JobSummary } from '../admin/job-summary.js';
 import { jobPaths } from '../pipeline/state-paths.js';
-import type { JobState } from '../store/job.js';
+import type { JobState } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliDatabase, readCliSettings } from './cli-settings.js';

@@ -12,7 +12,7 @@ import { issueCommentPayload, issueLabelPayload, serializePayload } from '../san
 import { sandboxGit } from '../sandbox/local-origin.js';
 import { createSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { createService } from '../service.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 
 /** One version of a status comment as Gitea received it (create, then each edit). */
 export interface TrailEntry {

@@ -9,9 +9,9 @@ import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '.
 import type { JobFilter, JobPage, JobStateChange, JobWrite, OutboxHealth, WaitingCount, WorkerInfo } from '../engine/job-browser.js';
 import type { OutputChunk } from '../engine/job-output.js';
 import type { QueuePosition } from '../engine/job-reader.js';
-import type { Job, JobState } from '../store/job.js';
+import type { Job, JobState } from '../domain/job.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from '../store/job-store.js';
-import type { NewOutboxItem, OutboxItem } from '../store/outbox.js';
+import type { NewOutboxItem, OutboxItem } from '../domain/outbox.js';
 import { applyJobChange, parseJobId, type AppliedChange } from './postgres-change.js';
 import { claimJobs } from './postgres-claim.js';
 import { ENGINE_SQL } from './postgres-engine-statements.js';

@@ -1,9 +1,9 @@
 import type { PoolClient } from 'pg';
 import type { JobState } from '../domain/job-state.js';
 import type { JobChange } from '../engine/job-queue.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import { patchJob } from '../store/job-row.js';
-import type { NewOutboxItem } from '../store/outbox.js';
+import type { NewOutboxItem } from '../domain/outbox.js';
 import { jobFromPostgresRow, jobParams, type PostgresJobRow } from './postgres-job-row.js';
 import type { PendingHistory } from './postgres-history.js';
 import { insertOutbox } from './postgres-outbox-insert.js';

@@ -4,7 +4,7 @@ import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
 import { repoKey as repoKeyOf } from '../domain/repo-ref.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import type { ClaimRequest } from '../engine/job-queue.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import { applyJobChange } from './postgres-change.js';
 import type { PendingHistory } from './postgres-history.js';
 import { ENGINE_SQL } from './postgres-engine-statements.js';

@@ -1,4 +1,4 @@
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import { jobFromRow, jobToColumns, type JobReportRow, type JobRow } from '../store/job-row.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { NewOutboxItem } from '../store/outbox.js';
+import type { NewOutboxItem } from '../domain/outbox.js';
 import { ENGINE_SQL } from './postgres-engine-statements.js';
 import { SQL } from './postgres-statements.js';
 

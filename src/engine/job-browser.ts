@@ -1,6 +1,6 @@
 import type { JobState, WaitReason } from '../domain/job-state.js';
-import type { Job } from '../store/job.js';
-import type { OutboxItem, OutboxOp } from '../store/outbox.js';
+import type { Job } from '../domain/job.js';
+import type { OutboxItem, OutboxOp } from '../domain/outbox.js';
 
 /**
  * One committed job transition, from the change feed: a row of the job's history (`job_events`).

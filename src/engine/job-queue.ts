@@ -1,7 +1,7 @@
 import type { JobState } from '../domain/job-state.js';
 import type { RateLimit } from '../config/config.js';
-import type { Job } from '../store/job.js';
-import type { NewOutboxItem } from '../store/outbox.js';
+import type { Job } from '../domain/job.js';
+import type { NewOutboxItem } from '../domain/outbox.js';
 
 /** A worker asking for work (see {@link JobQueue.claim}). Times are ms. */
 export interface ClaimRequest {

@@ -1,6 +1,6 @@
 import type { IssueKey } from '../domain/issue-key.js';
 import type { JobState } from '../domain/job-state.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 
 /** One state change of a job, for its history. */
 export interface JobEvent {

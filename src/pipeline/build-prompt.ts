@@ -1,6 +1,6 @@
 import { truncateUtf8 } from '../domain/truncate-utf8.js';
 import type { GiteaIssue } from '../gitea/types.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { PromptLimits } from '../config/prompt-limits.js';
 import { DEFAULT_INSTRUCTIONS } from '../config/default-instructions.js';
 import { renderInstructions } from '../config/instructions-template.js';

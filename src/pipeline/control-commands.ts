@@ -1,8 +1,8 @@
 import { formatDuration } from '../report/format-duration.js';
 import type { Logger } from '../log/logger.js';
-import { isActive, type Job } from '../store/job.js';
+import { isActive, type Job } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
-import { eyesItem, replyItem, type NewOutboxItem } from '../store/outbox.js';
+import { eyesItem, replyItem, type NewOutboxItem } from '../domain/outbox.js';
 import type { ControlAction, DelegationRequest } from '../triggers/intent.js';
 import type { AdmissionSource } from './admission-source.js';
 import type { RouteResult } from './route-result.js';

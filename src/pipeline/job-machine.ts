@@ -6,9 +6,9 @@ import type { NotifyTarget } from '../domain/job-notification.js';
 import { notificationItems } from '../report/notification-items.js';
 import { transitionItems } from '../report/transition-items.js';
 import type { ReportSettings } from '../report/report-items.js';
-import { canceledBeforeStart, type Job, type JobResult } from '../store/job.js';
+import { canceledBeforeStart, type Job, type JobResult } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
-import type { NewOutboxItem } from '../store/outbox.js';
+import type { NewOutboxItem } from '../domain/outbox.js';
 
 /** What the job state machine needs. */
 export interface JobMachineDeps {

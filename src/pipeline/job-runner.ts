@@ -9,7 +9,7 @@ import { GiteaError, type GiteaClient } from '../gitea/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
 import { OutputBatcher } from './output-batcher.js';
-import type { Job, JobPhase, JobResult } from '../store/job.js';
+import type { Job, JobPhase, JobResult } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { isLeaseLost, isShutdownAbort } from '../worker/stop-reasons.js';

@@ -1,6 +1,6 @@
 import { instanceDirs } from '../domain/repo-ref.js';
 import path from 'node:path';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 
 /**
  * Where a job's files live under the state dir — outside every worktree, so the agent never

@@ -1,6 +1,6 @@
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
-import { statusCommentItem } from '../store/outbox.js';
+import { statusCommentItem } from '../domain/outbox.js';
 
 /**
  * After `job`'s status comment was created: marks the older *finished* jobs of the same issue

@@ -1,5 +1,5 @@
 import type { GiteaClient } from '../gitea/types.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import { statusMarker } from './render-status-comment.js';
 
 /**

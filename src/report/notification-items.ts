@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TransitionKind } from '../domain/job-transitions.js';
 import type { NotificationPayload, NotifyEvent, NotifyTarget } from '../domain/job-notification.js';
-import type { Job } from '../store/job.js';
-import type { NewOutboxItem } from '../store/outbox.js';
+import type { Job } from '../domain/job.js';
+import type { NewOutboxItem } from '../domain/outbox.js';
 
 /**
  * The notification event a transition causes for `job` as it is after the transition, or

@@ -1,5 +1,5 @@
 import { GiteaError } from '../gitea/types.js';
-import type { OutboxOp } from '../store/outbox.js';
+import type { OutboxOp } from '../domain/outbox.js';
 import { JobGoneError } from './send-outbox-item.js';
 import { NotificationError } from './send-notification.js';
 

@@ -1,5 +1,5 @@
 import { MARKER_PREFIX as STATUS_MARKER_PREFIX } from '../domain/marker.js';
-import { isActive, type Job } from '../store/job.js';
+import { isActive, type Job } from '../domain/job.js';
 import { formatDuration } from './format-duration.js';
 import { formatUsage } from './format-usage.js';
 import type { sumUsage } from '../domain/turn-usage.js';

@@ -1,7 +1,7 @@
 import { instancePrefix } from '../domain/repo-ref.js';
 import type { RepoSettings } from '../config/repo-settings.js';
-import type { Job, JobResult, JobState } from '../store/job.js';
-import { statusCommentItem, type NewOutboxItem, type OutboxOp } from '../store/outbox.js';
+import type { Job, JobResult, JobState } from '../domain/job.js';
+import { statusCommentItem, type NewOutboxItem, type OutboxOp } from '../domain/outbox.js';
 import { MARKER_PREFIX as STATUS_MARKER_PREFIX } from '../domain/marker.js';
 
 /** The per-repository switches of what kugetsu writes to Gitea besides the status comment. */

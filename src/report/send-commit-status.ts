@@ -1,6 +1,6 @@
 import type { GiteaClient } from '../gitea/types.js';
 import type { JobStore } from '../store/job-store.js';
-import type { OutboxOp } from '../store/outbox.js';
+import type { OutboxOp } from '../domain/outbox.js';
 import { findOpenPullRequest } from './find-open-pull-request.js';
 import { statusCommentUrl } from './status-comment-url.js';
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Redactor } from '../log/redact.js';
-import type { Job } from '../store/job.js';
-import type { OutboxOp } from '../store/outbox.js';
+import type { Job } from '../domain/job.js';
+import type { OutboxOp } from '../domain/outbox.js';
 import { parseRetryAfter } from './backoff.js';
 
 /** A `notify` outbox operation. */

@@ -1,7 +1,7 @@
 import { GiteaError, type GiteaClient, type GiteaPullRequest } from '../gitea/types.js';
 import type { Redactor } from '../log/redact.js';
 import type { JobStore } from '../store/job-store.js';
-import { statusCommentItem, type OutboxOp } from '../store/outbox.js';
+import { statusCommentItem, type OutboxOp } from '../domain/outbox.js';
 import { findOpenPullRequest } from './find-open-pull-request.js';
 import { neutralizeMentions } from './neutralize-mentions.js';
 

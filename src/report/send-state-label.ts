@@ -1,7 +1,7 @@
 import type { IssueKey } from '../domain/issue-key.js';
 import { GiteaError, type GiteaClient, type GiteaLabel } from '../gitea/types.js';
 import type { JobStore } from '../store/job-store.js';
-import type { OutboxOp } from '../store/outbox.js';
+import type { OutboxOp } from '../domain/outbox.js';
 import type { StateLabelCache } from './state-label-cache.js';
 import { issueLabelKey, STATE_LABELS, type StateLabelKey } from './state-labels.js';
 

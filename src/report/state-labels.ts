@@ -1,4 +1,4 @@
-import type { Job, JobState } from '../store/job.js';
+import type { Job, JobState } from '../domain/job.js';
 
 /** The four states kugetsu mirrors on an issue as labels. */
 export type StateLabelKey = 'queued' | 'running' | 'done' | 'failed';

@@ -1,4 +1,4 @@
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 
 /**
  * The web address of the job's status comment, or `undefined` before it exists:

@@ -1,6 +1,6 @@
 import type { TransitionKind } from '../domain/job-transitions.js';
-import type { Job } from '../store/job.js';
-import { eyesItem, statusCommentItem, unlabelItem, type NewOutboxItem } from '../store/outbox.js';
+import type { Job } from '../domain/job.js';
+import { eyesItem, statusCommentItem, unlabelItem, type NewOutboxItem } from '../domain/outbox.js';
 import { finishedItems, stateLabelItems, turnStartedItems, type ReportSettings } from './report-items.js';
 
 /**

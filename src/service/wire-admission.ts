@@ -9,7 +9,7 @@ import { resetIssue } from '../pipeline/reset-issue.js';
 import { settingsText } from '../pipeline/settings-text.js';
 import { waitingText } from '../pipeline/waiting-text.js';
 import { backoffDelay } from '../report/backoff.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { ServiceCore } from './service-core.js';
 
 /** The admission stage of a kugetsu process, as {@link wireAdmission} builds it. */

@@ -3,7 +3,7 @@ import { signInApps } from '../config/sign-in-apps.js';
 import { createGiteaClient } from '../gitea/create-gitea-client.js';
 import type { ControlCommands } from '../pipeline/control-commands.js';
 import type { CancelOutcome } from '../pipeline/job-machine.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import { createWebApp } from '../web/create-web-app.js';
 import { createDashboardData } from '../web/dashboard-data.js';
 import { createPageRoutes } from '../web/pages/page-routes.js';

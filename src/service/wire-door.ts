@@ -7,7 +7,7 @@ import { createIngressApp } from '../ingress/create-ingress-app.js';
 import { instanceSecrets } from '../ingress/instance-secrets.js';
 import type { SecretSet } from '../ingress/webhook-secrets.js';
 import type { Dispatcher } from '../pipeline/dispatcher.js';
-import { isActive, type Job } from '../store/job.js';
+import { isActive, type Job } from '../domain/job.js';
 import { createPrescreen } from '../triggers/prescreen-delivery.js';
 import type { Worker } from '../worker/worker.js';
 import type { ServiceCore } from './service-core.js';

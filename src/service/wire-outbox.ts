@@ -2,7 +2,7 @@ import { SANDBOX_OFF_FOOTER } from '../agents/report-sandbox.js';
 import { sumUsage } from '../domain/turn-usage.js';
 import { waitingText } from '../pipeline/waiting-text.js';
 import { OutboxWorker } from '../report/outbox-worker.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { ServiceCore } from './service-core.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { IssueKey } from '../domain/issue-key.js';
 import { repoKey, repoLabel } from '../domain/repo-ref.js';
-import type { Job, JobState } from './job.js';
+import type { Job, JobState } from '../domain/job.js';
 
 /**
  * A `jobs` row: the fields the store queries on are columns, every other {@link Job} field is in

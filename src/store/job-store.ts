@@ -7,8 +7,8 @@ import type { JobBrowser } from '../engine/job-browser.js';
 import type { JobOutput } from '../engine/job-output.js';
 
 export type { JobEvent } from '../engine/job-reader.js';
-import type { Job, JobState } from './job.js';
-import type { NewOutboxItem, OutboxItem } from './outbox.js';
+import type { Job, JobState } from '../domain/job.js';
+import type { NewOutboxItem, OutboxItem } from '../domain/outbox.js';
 
 /** What a job's creator supplies; the store adds `id`, `state: "queued"`, `attempt: 1` and `createdAt`. */
 export type NewJob = Omit<Job, 'id' | 'state' | 'createdAt' | 'startedAt' | 'finishedAt' | 'statusCommentId' | 'result' | 'attempt' | 'note'>;

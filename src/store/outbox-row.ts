@@ -1,5 +1,5 @@
 import type { JobWrite } from '../engine/job-browser.js';
-import type { OutboxItem, OutboxOp } from './outbox.js';
+import type { OutboxItem, OutboxOp } from '../domain/outbox.js';
 
 /**
  * An `outbox` row as both stores read it; `op` is JSON text, times are ms since the epoch.

@@ -6,7 +6,7 @@ import { Database } from './sqlite-driver.js';
 import type { IssueKey } from '../domain/issue-key.js';
 import type { RepoRef } from '../domain/repo-ref.js';
 import { GroupCommit } from './group-commit.js';
-import type { Job, JobState } from './job.js';
+import type { Job, JobState } from '../domain/job.js';
 import { jobFromRow, jobToColumns, patchJob } from './job-row.js';
 import { JOB_STATES } from '../domain/job-state.js';
 import type { RateLimit } from '../config/config.js';
@@ -19,7 +19,7 @@ import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent,
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
 import { claimWait, type ClaimHold } from '../domain/claim-wait.js';
-import type { NewOutboxItem, OutboxItem, OutboxOp } from './outbox.js';
+import type { NewOutboxItem, OutboxItem, OutboxOp } from '../domain/outbox.js';
 import { jobWriteFromRow, outboxFromRow } from './outbox-row.js';
 import { prepareStatements, type CandidateRow, type ChangeRow, type DeferredRow, type SessionRow, type Statements } from './sqlite-statements.js';
 import { checkChangesArgs, outputMaxBytesOf } from './browse-args.js';

@@ -3,7 +3,7 @@ import type { JobReader } from '../engine/job-reader.js';
 import type { Redactor } from '../log/redact.js';
 import { waitingText } from '../pipeline/waiting-text.js';
 import type { RouteResult } from '../pipeline/route-result.js';
-import { isActive, type Job, type JobState } from '../store/job.js';
+import { isActive, type Job, type JobState } from '../domain/job.js';
 import type { JobBrowser } from '../engine/job-browser.js';
 import type { JobOutput } from '../engine/job-output.js';
 import { JOB_STATES } from '../domain/job-state.js';

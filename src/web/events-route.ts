@@ -5,7 +5,7 @@ import type { JobBrowser } from '../engine/job-browser.js';
 import type { JobReader } from '../engine/job-reader.js';
 import type { Logger } from '../log/logger.js';
 import type { Redactor } from '../log/redact.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { DashboardData } from './dashboard-data.js';
 import { jobRow } from './job-view.js';
 import { labelWorkersIn } from './worker-label.js';

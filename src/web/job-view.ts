@@ -1,6 +1,6 @@
 import type { Redactor } from '../log/redact.js';
 import { repoLabel } from '../domain/repo-ref.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { GiteaLinks, JobRow } from './dashboard-types.js';
 import type { Viewer } from './viewer.js';
 import { workerLabel } from './worker-label.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { jobPaths } from '../pipeline/state-paths.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 
 /** Prompts larger than this (bytes) are cut for the dashboard. */
 const MAX_PROMPT_BYTES = 256 * 1024;

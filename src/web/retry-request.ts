@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, DelegationRequest } from '../domain/delegation.js';
 import type { AdmissionSource } from '../pipeline/admission-source.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 
 /**
  * What the dashboard hands to `ControlCommands.handle` as a `/kugetsu retry` of `job`'s issue on

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Logger } from '../log/logger.js';
 import type { ClaimRequest } from '../engine/job-queue.js';
-import type { Job } from '../store/job.js';
+import type { Job } from '../domain/job.js';
 import type { JobStore } from '../store/job-store.js';
-import type { NewOutboxItem } from '../store/outbox.js';
+import type { NewOutboxItem } from '../domain/outbox.js';
 import { CancelRequest, LeaseLost, ShutdownAbort } from './stop-reasons.js';
 
 /** The parts of the state machine a worker drives. */

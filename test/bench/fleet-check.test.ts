@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentRun } from '../../src/bench/agent-run-log.js';
 import { checkFleetRuns } from '../../src/bench/fleet-check.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 
 const job = (id: string, over: Partial<Job> = {}): Job => ({ id, state: 'succeeded', attempt: 1, issueKey: `bench/app#${id}`, ...over }) as Job;
 const run = (phase: AgentRun['phase'], job: string, worker: string, pid: number, atMs: number): AgentRun => ({ phase, issueKey: `bench/app#${job}`, worker, job, pid, atMs });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jobsListCommand, jobsShowCommand } from '../../src/cli/jobs-command.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { JobResult } from '../../src/store/job.js';
+import type { JobResult } from '../../src/domain/job.js';
 import { tempDir, testContext } from './support/cli-kit.js';
 import { admitJob } from './support/job-db.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/store/job.js';
-import { statusCommentItem } from '../../src/store/outbox.js';
+import type { Job } from '../../src/domain/job.js';
+import { statusCommentItem } from '../../src/domain/outbox.js';
 import { admitOptions, delivery, key, newJob } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';
 

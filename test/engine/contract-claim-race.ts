@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import { admitted, claimOf, finish, jobIn } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';

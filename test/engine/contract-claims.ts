@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { accepted, admitted, claimOf, finish, jobIn, key, steppingClock } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';
 

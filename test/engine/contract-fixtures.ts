@@ -2,8 +2,8 @@ import { issueKey, type IssueKey } from '../../src/domain/issue-key.js';
 import type { RepoRef } from '../../src/domain/repo-ref.js';
 import type { ClaimRequest } from '../../src/engine/job-queue.js';
 import type { DeliveryMeta, JobStore, NewJob } from '../../src/store/job-store.js';
-import type { Job } from '../../src/store/job.js';
-import { statusCommentItem, type NewOutboxItem } from '../../src/store/outbox.js';
+import type { Job } from '../../src/domain/job.js';
+import { statusCommentItem, type NewOutboxItem } from '../../src/domain/outbox.js';
 
 /**
  * A store backend as the contract suite sees it. `fresh()` gives the location of a new, empty

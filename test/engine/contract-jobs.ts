@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, JobResult } from '../../src/store/job.js';
+import type { Job, JobResult } from '../../src/domain/job.js';
 import { accepted, admitOptions, delivery, key, newJob, repo, steppingClock } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';
 

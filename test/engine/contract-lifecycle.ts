@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusCommentItem } from '../../src/store/outbox.js';
+import { statusCommentItem } from '../../src/domain/outbox.js';
 import { accepted, admitOptions, comment, delivery, key, newJob, repo } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';
 

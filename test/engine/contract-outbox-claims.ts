@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NewOutboxItem } from '../../src/store/outbox.js';
+import type { NewOutboxItem } from '../../src/domain/outbox.js';
 import { key } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';
 

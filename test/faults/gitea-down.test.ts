@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { FakeGiteaCall } from '../../src/sandbox/fake-gitea.js';
 import { createService, type Service } from '../../src/service.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { memoryLogger } from '../support/test-logger.js';
 import { giteaHeaders } from '../support/signed-request.js';
 import { pollUntil, sleep } from './support/poll.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/engine-postgres/open-postgres-store.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { FAKE_AGENT, isGone } from '../agents/support.js';
 import { usePostgresDatabase } from '../support/postgres.js';
 import { sendBurst, type DeliverySpec } from './support/deliveries.js';

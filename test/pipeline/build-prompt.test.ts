@@ -4,7 +4,7 @@ import { issueKey } from '../../src/domain/issue-key.js';
 import type { GiteaIssue } from '../../src/gitea/types.js';
 import { buildPrompt, type PromptInput } from '../../src/pipeline/build-prompt.js';
 import type { PromptComment, PromptThread } from '../../src/pipeline/read-prompt-thread.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 
 const job = {
   id: '7',

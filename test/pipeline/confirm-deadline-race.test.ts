@@ -18,7 +18,7 @@ import type { ControlCommands } from '../../src/pipeline/control-commands.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { issueCommentPayload } from '../../src/sandbox/delivery-templates.js';
 import type { JobStore } from '../../src/store/job-store.js';
-import { statusCommentItem } from '../../src/store/outbox.js';
+import { statusCommentItem } from '../../src/domain/outbox.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { memoryLogger } from '../support/test-logger.js';
 

@@ -14,7 +14,7 @@ import { issueKey } from '../../src/domain/issue-key.js';
 import type { GiteaIssue } from '../../src/gitea/types.js';
 import { buildPrompt, type PromptInput } from '../../src/pipeline/build-prompt.js';
 import { issueCommentPayload } from '../../src/sandbox/delivery-templates.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { writeTree } from '../config/fixtures/repo-config-kit.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
 import { useServiceWorld } from '../support/service-world.js';

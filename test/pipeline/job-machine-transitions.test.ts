@@ -6,7 +6,7 @@ import { allowed, TRANSITIONS, type TransitionKind } from '../../src/domain/job-
 import type { JobChange } from '../../src/engine/job-queue.js';
 import { JobMachine } from '../../src/pipeline/job-machine.js';
 import type { JobStore } from '../../src/store/job-store.js';
-import type { Job, JobResult } from '../../src/store/job.js';
+import type { Job, JobResult } from '../../src/domain/job.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { admitOptions, claimOf, delivery, newJob } from '../engine/contract-fixtures.js';
 

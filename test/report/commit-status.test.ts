@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT_SETTINGS, turnStartedItems, type ReportSettings } from '../../src/report/report-items.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
 import { admitJob, clientFor, seedIssues, startWorker, tempStore } from './outbox-fixtures.js';

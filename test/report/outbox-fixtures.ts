@@ -8,9 +8,9 @@ import type { GiteaClient } from '../../src/gitea/types.js';
 import { OutboxWorker, type OutboxWorkerOptions } from '../../src/report/outbox-worker.js';
 import { statusMarker } from '../../src/report/render-status-comment.js';
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
-import type { Job, JobResult } from '../../src/store/job.js';
+import type { Job, JobResult } from '../../src/domain/job.js';
 import type { NewJob } from '../../src/store/job-store.js';
-import { statusCommentItem, type NewOutboxItem, type OutboxItem } from '../../src/store/outbox.js';
+import { statusCommentItem, type NewOutboxItem, type OutboxItem } from '../../src/domain/outbox.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
 import { memoryLogger } from '../support/test-logger.js';
 

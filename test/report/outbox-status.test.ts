@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { replyItem } from '../../src/store/outbox.js';
+import { replyItem } from '../../src/domain/outbox.js';
 import { renderStatusComment } from '../../src/report/render-status-comment.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
 import { admitJob, clientFor, markRunning, markSucceeded, pendingItems, seedIssues, startWorker, statusCommentsOf, tempStore } from './outbox-fixtures.js';
 

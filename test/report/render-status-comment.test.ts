@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { issueKey } from '../../src/domain/issue-key.js';
 import { formatDuration } from '../../src/report/format-duration.js';
 import { renderStatusComment, statusMarker } from '../../src/report/render-status-comment.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../golden');
 

@@ -1,6 +1,6 @@
 import type { FakeGitea } from '../../src/sandbox/fake-gitea.js';
 import { DEFAULT_REPORT_SETTINGS, finishedItems, runningItems, type ReportSettings } from '../../src/report/report-items.js';
-import type { Job, JobResult, JobState } from '../../src/store/job.js';
+import type { Job, JobResult, JobState } from '../../src/domain/job.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 
 /** A result of a turn: succeeded and pushed (`headSha`), or failed in the agent phase. */

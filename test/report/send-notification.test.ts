@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRedactor } from '../../src/log/redact.js';
 import { notificationItems } from '../../src/report/notification-items.js';
 import { NotificationError, sendNotification, type NotifyOp } from '../../src/report/send-notification.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { startNotifyReceiver, type NotifyReceiver } from '../support/notify-receiver.js';
 
 const receivers: NotifyReceiver[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GiteaClient } from '../../src/gitea/types.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { DEFAULT_REPORT_SETTINGS, stateLabelItems } from '../../src/report/report-items.js';
 import { useFakeGitea } from '../support/fake-gitea.js';
 import { admitJob, clientFor, seedIssues, startWorker, tempStore } from './outbox-fixtures.js';

@@ -9,7 +9,7 @@ import { startFakeAnthropicModel } from '../../src/sandbox/fake-anthropic-model.
 import { startFakeResponsesModel } from '../../src/sandbox/fake-responses-model.js';
 import type { FakeScript } from '../../src/sandbox/fake-model.js';
 import type { ScriptedModel } from '../../src/sandbox/fake-model-common.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { CLAUDE_BIN, CODEX_BIN } from '../agents/cli-agent-world.js';
 import { claudeEnv, codexEnv, everythingSent, FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY } from '../support/cli-agent-env.js';
 import { OPENCODE_BIN } from '../agents/support.js';

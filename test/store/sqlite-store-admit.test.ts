@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmitOutcome } from '../../src/store/job-store.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { admitOptions, delivery, key, newJob, openStore } from './store-fixtures.js';
 
 describe('SqliteStore admit', () => {

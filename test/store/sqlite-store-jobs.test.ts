@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { admitOptions, delivery, key, newJob, openStore, repo } from './store-fixtures.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusCommentItem, type NewOutboxItem } from '../../src/store/outbox.js';
+import { statusCommentItem, type NewOutboxItem } from '../../src/domain/outbox.js';
 import { admitOptions, delivery, key, newJob, openStore } from './store-fixtures.js';
 
 function comment(keyName: string, body = 'hi'): NewOutboxItem {

@@ -5,9 +5,9 @@ import { afterEach } from 'vitest';
 import { issueKey, type IssueKey } from '../../src/domain/issue-key.js';
 import type { RepoRef } from '../../src/domain/repo-ref.js';
 import type { DeliveryMeta, NewJob } from '../../src/store/job-store.js';
-import { statusCommentItem, type NewOutboxItem } from '../../src/store/outbox.js';
+import { statusCommentItem, type NewOutboxItem } from '../../src/domain/outbox.js';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite-store.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 
 const dirs: string[] = [];
 const stores: SqliteStore[] = [];

@@ -7,7 +7,7 @@ import { issueCommentPayload, issueLabelPayload, serializePayload } from '../../
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.js';
 import type { FakeScript } from '../../src/sandbox/fake-model.js';
 import { createService, type Service } from '../../src/service.js';
-import type { Job } from '../../src/store/job.js';
+import type { Job } from '../../src/domain/job.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { memoryLogger } from './test-logger.js';
 

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { issueKey } from '../../../src/domain/issue-key.js';
-import { statusCommentItem } from '../../../src/store/outbox.js';
+import { statusCommentItem } from '../../../src/domain/outbox.js';
 import type { JobStore } from '../../../src/store/job-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
-import type { Job } from '../../../src/store/job.js';
+import type { Job } from '../../../src/domain/job.js';
 
 /** Admits a command delegation on `acme/app#n` (state `queued`); `delivery` names it (another one for a second job on the issue). */
 export async function admitJob(store: JobStore, n: number, message = `fix issue ${n}`, delivery = `d-${n}`): Promise<Job> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Database } from '../../../src/store/sqlite-driver.js';
-import type { Job, JobState } from '../../../src/store/job.js';
+import type { Job, JobState } from '../../../src/domain/job.js';
 import type { JobEvent } from '../../../src/store/job-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 

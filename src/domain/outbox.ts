@@ -1,7 +1,7 @@
-import { instancePrefix } from '../domain/repo-ref.js';
+import { instancePrefix } from './repo-ref.js';
 import { createHash } from 'node:crypto';
-import { MARKER_PREFIX } from '../domain/marker.js';
-import type { NotificationPayload, NotifyTarget } from '../domain/job-notification.js';
+import { MARKER_PREFIX } from './marker.js';
+import type { NotificationPayload, NotifyTarget } from './job-notification.js';
 import type { JobState } from './job.js';
 
 /**

@@ -1,9 +1,9 @@
-import type { JobState, JobWait } from '../domain/job-state.js';
-import type { DelegationRequest } from '../domain/delegation.js';
-import type { TurnUsage } from '../domain/turn-usage.js';
+import type { JobState, JobWait } from './job-state.js';
+import type { DelegationRequest } from './delegation.js';
+import type { TurnUsage } from './turn-usage.js';
 
-export type { JobState, JobWait } from '../domain/job-state.js';
-export { isActive } from '../domain/job-state.js';
+export type { JobState, JobWait } from './job-state.js';
+export { isActive } from './job-state.js';
 
 /** The step of a job that failed; shown in the status comment. */
 export type JobPhase = 'authorize' | 'clone' | 'fetch' | 'worktree' | 'prompt' | 'agent' | 'commit' | 'push' | 'internal';
