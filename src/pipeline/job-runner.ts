@@ -27,8 +27,7 @@ import { backoffDelay, type BackoffOptions } from '../report/backoff.js';
 import { DEFERRED_BACKOFF } from './deferred-events.js';
 import { restoreTurnSession, SESSION_TRANSFER_TIMEOUT_MS, storeTurnSession } from './turn-session.js';
 import { TurnBudget } from './turn-budget.js';
-import { formatBudgetUsd } from '../domain/daily-budget.js';
-import { formatUsage } from '../report/format-usage.js';
+import { judgeTurn } from './judge-turn.js';
 
 /** What the runner needs; all injected by the composition root. */
 export interface JobRunnerDeps {
@@ -457,41 +456,10 @@ export class JobRunner {
     const usage = this.priced(outcome.usage) ?? budget.last;
     if (usage) base.usage = usage;
     if (budget.exceeded && outcome.canceled && !signal.aborted) {
-      const spent = budget.exceeded;
-      if (!base.usage || base.usage.costUsd === undefined || base.usage.costUsd < spent.costUsd) base.usage = spent;
-      log.warn({ costUsd: spent.costUsd, maxTurnCostUsd: budget.maxUsd }, 'the turn passed its cost budget and was stopped');
-      return {
-        state: 'failed',
-        result: {
-          ...base,
-          stoppedBy: 'budget',
-          failedPhase: 'agent',
-          error: `The turn's reported cost reached ${formatBudgetUsd(spent.costUsd)} (${formatUsage(spent)}), over the repository's limit of ${formatBudgetUsd(budget.maxUsd!)} per turn (budget.max_turn_cost_usd, or KUGETSU_MAX_TURN_COST_USD), so kugetsu stopped the agent. Nothing was pushed; the worktree and session were kept. It is not retried: ask again to continue.`,
-        },
-      };
+      log.warn({ costUsd: budget.exceeded.costUsd, maxTurnCostUsd: budget.maxUsd }, 'the turn passed its cost budget and was stopped');
     }
-    if (outcome.canceled) return { state: 'canceled', result: { ...base, failedPhase: 'agent', error: 'The job was canceled; the worktree was kept.' } };
-    if (outcome.inputError) return { state: 'failed', result: { ...base, failedPhase: 'prompt', error: redact(outcome.inputError) } };
-    if (outcome.startError) return { state: 'failed', result: { ...base, failedPhase: 'agent', error: redact(outcome.startError) } };
-    if (outcome.timedOut) {
-      return {
-        state: 'failed',
-        result: {
-          ...base,
-          failedPhase: 'agent',
-          error: `The agent ran longer than the ${Math.round(run.timeoutMs / 1000)} s limit and was stopped (KUGETSU_AGENT_TIMEOUT_S, or the repository's agent.timeout_s). Nothing was pushed.`,
-        },
-      };
-    }
-    if (outcome.agentError !== undefined && !outcome.sessionRejected) {
-      return { state: 'failed', result: { ...base, failedPhase: 'agent', error: `${redact(outcome.agentError)}. Nothing was pushed; see the output below.` } };
-    }
-    if (outcome.exitCode !== 0) {
-      return {
-        state: 'failed',
-        result: { ...base, failedPhase: 'agent', error: `The agent exited with code ${outcome.exitCode ?? `signal ${outcome.signal}`}. Nothing was pushed; see the output below.` },
-      };
-    }
+    const verdict = judgeTurn(outcome, { base, budgetExceeded: budget.exceeded, maxTurnCostUsd: budget.maxUsd, timeoutMs: run.timeoutMs, aborted: signal.aborted, redact });
+    if (verdict) return verdict;
 
     const published = await workspace.publish(repo, wt, `kugetsu: ${job.issueKey} (job ${job.id})\n\nRequested by @${job.sender.login}.`);
     return {
