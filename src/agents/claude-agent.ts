@@ -11,6 +11,7 @@ import { exportClaudeSession, importClaudeSession } from './claude-session.js';
 
 /** Claude Code's permission modes (`--permission-mode`, Claude Code 2.1.332). */
 export const CLAUDE_PERMISSION_MODES = ['acceptEdits', 'bypassPermissions', 'default', 'plan', 'dontAsk', 'auto'] as const;
+/** One of {@link CLAUDE_PERMISSION_MODES}. */
 export type ClaudePermissionMode = (typeof CLAUDE_PERMISSION_MODES)[number];
 
 /** Options of {@link createClaudeAgent}. */

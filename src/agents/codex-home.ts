@@ -8,6 +8,7 @@ import path from 'node:path';
  * already confines the turn — else `workspace-write`.
  */
 export const CODEX_SANDBOX_MODES = ['auto', 'read-only', 'workspace-write', 'danger-full-access'] as const;
+/** One of {@link CODEX_SANDBOX_MODES}. */
 export type CodexSandboxMode = (typeof CODEX_SANDBOX_MODES)[number];
 
 /** The mode given to Codex for `mode` when the turn's sandbox is `turnSandbox` (see {@link CODEX_SANDBOX_MODES}). */

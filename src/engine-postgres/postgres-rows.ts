@@ -38,6 +38,7 @@ export function sessionFromRow(row: SessionRow): IssueSession {
   return session;
 }
 
+/** A `deferred_events` row as the engine's {@link DeferredEvent}: the delivery's facts, the claimed event (JSON text), next attempt (ms) and the last error. */
 export function deferredFromRow(row: DeferredRow): DeferredEvent {
   const deferred: DeferredEvent = {
     delivery: { id: row.delivery_id, eventType: row.event_type, eventKey: row.event_key, receivedAt: row.received_at },

@@ -30,7 +30,6 @@ export function readableJson(column: string): string {
  *   `jsonb`: `jsonb` rejects `\u0000`, which an agent's output tail may contain, and nothing
  *   queries inside them.
  */
-
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ description: string; sql: string }> = [
   {
     description: 'deliveries, jobs and their history, sessions, outbox, repositories, cursors, deferred deliveries',

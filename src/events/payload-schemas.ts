@@ -10,11 +10,13 @@ export const userSchema = z.object({
   login: z.string().min(1),
 });
 
+/** A label (`modules/structs/issue_label.go` Label): id and name. */
 export const labelSchema = z.object({
   id: z.number().int(),
   name: z.string(),
 });
 
+/** The repository of a payload (`modules/structs/repo.go` Repository): the fields kugetsu reads. */
 export const repositorySchema = z.object({
   name: z.string().min(1),
   full_name: z.string().min(1),
@@ -25,6 +27,7 @@ export const repositorySchema = z.object({
   default_branch: z.string().min(1).default('main'),
 });
 
+/** The issue of a payload (`modules/structs/issue.go` Issue): the fields kugetsu reads. */
 export const issueSchema = z.object({
   number: z.number().int().positive(),
   title: z.string().default(''),
@@ -42,6 +45,7 @@ export const issueSchema = z.object({
 
 const prHeadSchema = z.object({ ref: z.string(), sha: z.string().default('') });
 
+/** The pull request of a payload (`modules/structs/pull.go` PullRequest): the fields kugetsu reads. */
 export const pullRequestSchema = z.object({
   number: z.number().int().positive(),
   title: z.string().default(''),

@@ -308,6 +308,11 @@ export interface GiteaCallObservation {
 /** Receives every {@link GiteaCallObservation} (metrics). Must not throw. */
 export type GiteaCallObserver = (call: GiteaCallObservation) => void;
 
+/**
+ * A Gitea API call that failed: `operation` (the client method), `status` (HTTP; 0 for a network
+ * error or timeout) and Gitea's message. `retryable` for a network error, 429 and 5xx (the call may
+ * succeed later); anything else is Gitea's answer (e.g. 404, 403) and is not retried.
+ */
 export class GiteaError extends Error {
   override readonly name = 'GiteaError';
   constructor(

@@ -26,6 +26,7 @@ export interface IngressInstance {
   host?: string | undefined;
 }
 
+/** Options of {@link createIngressApp}: the instances and their secrets, the door's limits, the prescreen, and where deliveries go. Sizes in bytes. */
 export interface IngressOptions {
   /**
    * The instances, first one first (several Gitea/Forgejo servers). Absent: one, at

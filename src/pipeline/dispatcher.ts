@@ -20,6 +20,7 @@ import type { AdmissionObserver, RefusalReason } from './admission-observer.js';
 import type { RouteResult } from './route-result.js';
 import { createKeyedLock } from '../workspace/keyed-lock.js';
 
+/** What the {@link Dispatcher} needs; all injected by the composition root. */
 export interface DispatcherDeps {
   store: JobStore;
   logger: Logger;

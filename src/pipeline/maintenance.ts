@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Workspace } from '../workspace/types.js';
 
+/** What {@link Maintenance} needs; all injected by the composition root. */
 export interface MaintenanceDeps {
   store: JobStore;
   gitea: GiteaClient;

@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { JobStore } from '../store/job-store.js';
 import type { Dispatcher } from './dispatcher.js';
 
+/** What the {@link Reconciler} needs; all injected by the composition root. */
 export interface ReconcilerDeps {
   store: JobStore;
   gitea: GiteaClient;

@@ -17,6 +17,7 @@ export interface TemplateRepo {
   defaultBranch: string;
 }
 
+/** A Gitea user as a delivery template names it (the sender, an author): id and login. */
 export interface TemplateUser {
   id: number;
   login: string;

@@ -1,5 +1,6 @@
 /** The subcommands of `/kugetsu`; anything else after the command word is a message for the agent. */
 export const SUBCOMMANDS = ['help', 'status', 'stop', 'retry', 'reset'] as const;
+/** One of {@link SUBCOMMANDS}. */
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** What a command's text asks for. */
