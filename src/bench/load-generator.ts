@@ -44,7 +44,7 @@ export function newLedger(): TriggerLedger {
 
 /**
  * Runs autocannon (50 connections unless told otherwise, no pipelining) against `url` +
- * `/webhooks/gitea` for `durationS` seconds with the mix: fixed deliveries are pre-built once,
+ * `/webhooks/gitea` for `durationS` seconds (or `amount` requests) with the mix: fixed deliveries are pre-built once,
  * triggering ones are built and signed just before they are sent (unique comment id and delivery
  * id each). Every answer is tallied in `ledger` (shared across a warm-up and a measured run so the
  * store check sees both).
@@ -54,6 +54,8 @@ export async function runLoad(options: {
   mix: DeliveryMix;
   secret: string;
   durationS: number;
+  /** Send exactly this many requests instead of running for `durationS`. */
+  amount?: number;
   connections?: number;
   ledger: TriggerLedger;
   counter: { next: number };
@@ -92,7 +94,14 @@ export async function runLoad(options: {
       onResponse: (status: number) => tally(item.kind, status),
     };
   });
-  const result = await autocannon({ url: options.url, connections: options.connections ?? 50, pipelining: 1, duration: options.durationS, requests });
+  const result = await autocannon({
+    url: options.url,
+    // autocannon refuses more connections than requests.
+    connections: Math.min(options.connections ?? 50, options.amount ?? Number.POSITIVE_INFINITY),
+    pipelining: 1,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.durationS }),
+    requests,
+  });
   const answered = result.requests.total;
   return {
     durationS: result.duration,

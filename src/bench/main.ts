@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchPostgres, type BenchPostgres } from './bench-postgres.js';
+import { measureCommandThroughput } from './command-throughput.js';
 import { measureDispatch } from './dispatch-latency.js';
 import { measureGarbageFlood } from './garbage-flood.js';
 import { measureIngest } from './ingest.js';
@@ -16,7 +17,7 @@ import { measureTurnsPerMinute } from './turns-per-minute.js';
 import { measureWorktree } from './worktree-prep.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only=scheduler,ingest,flood,dispatch,worktree,memory,turns,takeover,turnstart]`:
+ * `npm run bench [-- --quick] [-- --only=scheduler,ingest,commands,flood,dispatch,worktree,memory,turns,takeover,turnstart]`:
  * runs the measurements, prints one Markdown table and writes `bench/results/latest.{md,json}`.
  * Ingest and dispatch run on both backends (SQLite, then PostgreSQL); turns and takeover on
  * PostgreSQL. The PostgreSQL server is `KUGETSU_TEST_DATABASE_URL`, or a throwaway cluster started
@@ -37,6 +38,9 @@ async function main(): Promise<number> {
     ? {
         ingestS: 1.5,
         warmupS: 0.5,
+        commands: 200,
+        commandsWarmup: 20,
+        commandsSettleMs: 60_000,
         dispatchTriggers: 12,
         dispatchIssues: 3,
         firstReps: 1,
@@ -55,6 +59,10 @@ async function main(): Promise<number> {
     : {
         ingestS: 10,
         warmupS: 2,
+        // 1e: about 3 writes per command at the outbox's pace (≈ 300/s here): 2,000 commands settle in ≈ 20 s.
+        commands: 2_000,
+        commandsWarmup: 100,
+        commandsSettleMs: 180_000,
         dispatchTriggers: 200,
         dispatchIssues: 10,
         firstReps: 3,
@@ -107,6 +115,16 @@ async function main(): Promise<number> {
       async () =>
         void (results.ingest = await measureIngest({ tmp: path.join(tmp, 'ingest'), durationS: settings.ingestS, warmupS: settings.warmupS, log, postgres: await postgres() })),
     );
+    await step('commands', async () => {
+      results.commands = await measureCommandThroughput({
+        tmp: path.join(tmp, 'commands'),
+        commands: settings.commands,
+        warmup: settings.commandsWarmup,
+        settleMs: settings.commandsSettleMs,
+        log,
+        postgres: await postgres(),
+      });
+    });
     await step('flood', async () => void (results.flood = await measureGarbageFlood({ tmp: path.join(tmp, 'flood'), genuine: settings.floodGenuine, log })));
     await step('dispatch', async () => {
       const dispatch = { triggers: settings.dispatchTriggers, issues: settings.dispatchIssues, log };
@@ -169,6 +187,12 @@ async function main(): Promise<number> {
     ...(results.ingest?.checks ?? [])
       .filter((c) => !c.ok)
       .map((c) => `mix (${c.mix}) on ${c.backend}: ${c.missing} acked deliveries without a job, ${c.unexpected} unexpected jobs, ${c.duplicated} duplicates`),
+    ...(results.commands ?? [])
+      .filter((c) => !c.check.ok || c.timedOut)
+      .map(
+        (c) =>
+          `commands end to end on ${c.backend}: ${c.timedOut ? 'not settled in time; ' : ''}${c.check.missing} acked deliveries without a job, ${c.check.unexpected} unexpected jobs, ${c.check.duplicated} duplicates`,
+      ),
     ...(results.turns?.rows ?? []).filter((t) => !t.check.ok).map((t) => `turns with ${t.workers} worker(s): ${t.check.problems.join('; ')}`),
     ...(results.takeover && !results.takeover.check.ok ? [`takeover: ${results.takeover.check.problems.join('; ')}`] : []),
     ...(results.scheduler && (results.scheduler.proof.violations > 0 || results.scheduler.proof.orderViolations > 0)

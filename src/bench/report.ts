@@ -1,4 +1,5 @@
 import type { BenchPostgresInfo } from './bench-postgres.js';
+import type { CommandThroughputRow } from './command-throughput.js';
 import type { DispatchResult } from './dispatch-latency.js';
 import type { GarbageFloodResult } from './garbage-flood.js';
 import type { IngestResult, IngestRow } from './ingest.js';
@@ -21,6 +22,8 @@ export interface BenchResults {
   /** The PostgreSQL server of the PostgreSQL rows (when any ran). */
   postgres?: BenchPostgresInfo;
   ingest?: IngestResult;
+  /** Measurement 1e, one row per backend: commands end to end (answered, admitted, outbox settled). */
+  commands?: CommandThroughputRow[];
   flood?: GarbageFloodResult;
   /** One per backend. */
   dispatch?: DispatchResult[];
@@ -74,6 +77,14 @@ export function renderMarkdown(r: BenchResults): string {
         }
       }
     }
+  }
+  for (const c of r.commands ?? []) {
+    rows.push([
+      `1e. Commands end to end (n = ${n0(c.commands)}, each a new job, slots full): sent → read back, authorised, admitted → the outbox's writes sent, ${c.backend}`,
+      `${n0(c.admittedPerSec)} admissions/s (all admitted in ${n0(c.admittedMs)} ms) · ${n0(c.settledPerSec)}/s with their writes sent (${n0(c.settledMs)} ms)${c.cpuMsPerCommand === undefined ? '' : ` · ${c.cpuMsPerCommand.toFixed(2)} ms CPU per command`}${c.timedOut ? ' · **timed out**' : ''}`,
+      `all answered in ${n0(c.answeredMs)} ms (p50 ${ms(c.p50)} / p99 ${ms(c.p99)} ms); ${n0(c.acked)} acked → ${n0(c.check.jobs)} jobs in the store; ${c.outboxFailed} writes given up`,
+      c.check.ok && !c.timedOut ? '**OK**' : '**MISMATCH**',
+    ]);
   }
   if (r.flood) {
     const f = r.flood;

@@ -8,7 +8,7 @@ import type { EngineEvent } from '../engine/engine-events.js';
 import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '../engine/job-queue.js';
 import type { JobFilter, JobPage, JobStateChange, JobWrite, OutboxHealth, WaitingCount, WorkerInfo } from '../engine/job-browser.js';
 import type { OutputChunk } from '../engine/job-output.js';
-import type { QueuePosition } from '../engine/job-reader.js';
+import { cappedAhead, QUEUE_AHEAD_LIMIT, type QueuePosition } from '../engine/job-reader.js';
 import type { Job, JobState } from '../domain/job.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from '../store/job-store.js';
 import type { NewOutboxItem, OutboxItem } from '../domain/outbox.js';
@@ -269,10 +269,10 @@ class PostgresJobStore implements PostgresStore {
     return this.read(async (): Promise<QueuePosition | undefined> => {
       const n = parseJobId(id);
       if (n === undefined) return undefined;
-      const row = (await this.pool.query<{ state: string; behind: boolean; ahead: number; waiting: number }>(ENGINE_SQL.position, [n])).rows[0];
+      const row = (await this.pool.query<{ state: string; behind: boolean; ahead: number; waiting: number }>(ENGINE_SQL.position, [n, QUEUE_AHEAD_LIMIT + 1])).rows[0];
       if (!row || (row.state !== 'queued' && row.state !== 'waiting')) return undefined;
       if (row.state === 'waiting') return { place: 'waiting', ahead: 0, waiting: row.waiting };
-      return { place: row.behind ? 'waiting-for-issue' : 'waiting-for-slot', ahead: row.ahead, waiting: row.waiting };
+      return { place: row.behind ? 'waiting-for-issue' : 'waiting-for-slot', ...cappedAhead(row.ahead), waiting: row.waiting };
     });
   }
 

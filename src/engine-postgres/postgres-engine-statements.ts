@@ -75,12 +75,12 @@ export const ENGINE_SQL = {
   expiredLeases: `${JOB} WHERE j.state = 'running' AND j.lease_until < $1 ORDER BY j.id`,
   /**
    * Where job $1 is, in one snapshot: its state; whether an older job of its issue is unfinished;
-   * how many jobs waiting for a slot (queued, first of their issue) are older; how many are
-   * queued or waiting in all.
+   * how many jobs waiting for a slot (queued, first of their issue) are older, counted up to $2
+   * (see QUEUE_AHEAD_LIMIT); how many are queued or waiting in all.
    */
   position: `SELECT j.state,
       NOT ${FIRST_OF_ISSUE('j')} AS behind,
-      (SELECT count(*)::integer FROM jobs q WHERE q.state = 'queued' AND q.id < j.id AND ${FIRST_OF_ISSUE('q')}) AS ahead,
+      (SELECT count(*)::integer FROM (SELECT 1 FROM jobs q WHERE q.state = 'queued' AND q.id < j.id AND ${FIRST_OF_ISSUE('q')} LIMIT $2) l) AS ahead,
       (SELECT count(*)::integer FROM jobs WHERE state IN ('queued', 'waiting')) AS waiting
     FROM jobs j WHERE j.id = $1`,
 

@@ -19,10 +19,27 @@ export interface JobEvent {
  */
 export interface QueuePosition {
   place: 'waiting-for-issue' | 'waiting-for-slot' | 'waiting';
-  /** Jobs waiting for a slot that are older than this one. */
+  /** Jobs waiting for a slot that are older than this one, counted up to {@link QUEUE_AHEAD_LIMIT}. */
   ahead: number;
+  /** True when more than {@link QUEUE_AHEAD_LIMIT} are older (then `ahead` is the limit); absent otherwise. */
+  moreAhead?: true;
   /** Jobs waiting for a slot (or behind their issue) in all. */
   waiting: number;
+}
+
+/**
+ * How far a queue position counts the jobs ahead (see {@link QueuePosition.moreAhead}). Counting is
+ * linear in what is counted — every status comment of a queued job asks — so a place far back in a
+ * long queue reads "more than 100 ahead" instead of costing a scan of the whole queue each time.
+ */
+export const QUEUE_AHEAD_LIMIT = 100;
+
+/**
+ * The position fields `ahead` and `moreAhead` from `counted`, the count of older jobs waiting for
+ * a slot taken with `LIMIT QUEUE_AHEAD_LIMIT + 1` (what both backends' queries return).
+ */
+export function cappedAhead(counted: number): Pick<QueuePosition, 'ahead' | 'moreAhead'> {
+  return counted > QUEUE_AHEAD_LIMIT ? { ahead: QUEUE_AHEAD_LIMIT, moreAhead: true } : { ahead: counted };
 }
 
 /** What the engine tells about jobs, from any process. */

@@ -10,11 +10,14 @@ export function positionText(ahead: number, waiting: number): string {
 /**
  * What a job that has not started waits for, from its durable queue position (any process reads the
  * same): `for a free agent slot (2nd of 4 waiting)`, `for the job before it on this issue to finish
- * (…)`; `for a free agent slot` when the position is unknown (it is about to start).
+ * (…)`; far back in a long queue `for a free agent slot (more than 100 ahead of it, 2,345 waiting)`;
+ * `for a free agent slot` when the position is unknown (it is about to start).
  */
 export function waitingText(position: QueuePosition | undefined): string {
   if (!position || position.place === 'waiting') return 'for a free agent slot';
-  const where = `${positionText(position.ahead, Math.max(position.waiting, position.ahead + 1))} waiting`;
+  const where = position.moreAhead
+    ? `more than ${position.ahead} ahead of it, ${position.waiting.toLocaleString('en-US')} waiting`
+    : `${positionText(position.ahead, Math.max(position.waiting, position.ahead + 1))} waiting`;
   if (position.place === 'waiting-for-issue') return `for the job before it on this issue to finish (${where})`;
   return `for a free agent slot (${where})`;
 }

@@ -130,9 +130,10 @@ export function prepareStatements(db: Database.Database) {
     cancelRequest: db.prepare<[number]>(`UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state = 'running'`),
     expiredLeases: db.prepare<[number], CandidateRow>(`${JOB} WHERE j.state = 'running' AND j.lease_until < ? ORDER BY j.id`),
     // Queue positions: jobs waiting for a slot (the oldest of their issue, queued) older than one.
-    slotQueueAhead: db.prepare<[number], { n: number }>(
-      `SELECT count(*) AS n FROM jobs j WHERE j.state = 'queued' AND j.id < ?
-         AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE})`,
+    // Counted up to a limit (the second parameter): see QUEUE_AHEAD_LIMIT.
+    slotQueueAhead: db.prepare<[number, number], { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM jobs j WHERE j.state = 'queued' AND j.id < ?
+         AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.issue_key = j.issue_key AND o.id < j.id AND o.state IN ${ACTIVE}) LIMIT ?)`,
     ),
     olderActiveOfIssue: db.prepare<[string, number], { one: number }>(`SELECT 1 AS one FROM jobs WHERE issue_key = ? AND id < ? AND state IN ${ACTIVE} LIMIT 1`),
     queuedTotal: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'waiting')`),

@@ -14,7 +14,7 @@ import type { EngineEvent } from '../engine/engine-events.js';
 import type { ClaimRequest, HeartbeatAnswer, JobChange, WorkerPresence } from '../engine/job-queue.js';
 import type { JobFilter, JobPage, JobStateChange, JobWrite, OutboxHealth, WaitingCount, WorkerInfo } from '../engine/job-browser.js';
 import type { OutputChunk } from '../engine/job-output.js';
-import type { QueuePosition } from '../engine/job-reader.js';
+import { cappedAhead, QUEUE_AHEAD_LIMIT, type QueuePosition } from '../engine/job-reader.js';
 import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent, JobStore, NewJob, PruneResult } from './job-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersionOf } from './migrations.js';
 import { overDailyBudget, utcDayStart } from '../domain/daily-budget.js';
@@ -265,8 +265,8 @@ class SqliteJobStore implements SqliteStore {
     if (!row || (row.state !== 'queued' && row.state !== 'waiting')) return undefined;
     const waiting = this.s.queuedTotal.get()?.n ?? 0;
     if (row.state === 'waiting') return { place: 'waiting', ahead: 0, waiting };
-    if (this.s.olderActiveOfIssue.get(row.issue_key, row.id)) return { place: 'waiting-for-issue', ahead: this.s.slotQueueAhead.get(row.id)?.n ?? 0, waiting };
-    return { place: 'waiting-for-slot', ahead: this.s.slotQueueAhead.get(row.id)?.n ?? 0, waiting };
+    const place = this.s.olderActiveOfIssue.get(row.issue_key, row.id) ? 'waiting-for-issue' : 'waiting-for-slot';
+    return { place, ...cappedAhead(this.s.slotQueueAhead.get(row.id, QUEUE_AHEAD_LIMIT + 1)?.n ?? 0), waiting };
   }
 
   subscribe(listener: (event: EngineEvent) => void): () => void {

@@ -96,8 +96,10 @@ export interface HistoryEntry {
 /** Where a queued or waiting job is (computed from durable rows, as the status comment says it). */
 export interface QueuePlace {
   place: WaitPlace;
-  /** Jobs waiting for a slot that are older than this one. */
+  /** Jobs waiting for a slot that are older than this one, counted up to 100 (the engine's QUEUE_AHEAD_LIMIT). */
   ahead: number;
+  /** True when more than that many are older. */
+  moreAhead?: true;
   /** Jobs waiting in all. */
   waiting: number;
   /** The status comment's words, e.g. "2nd of 4 waiting for an agent slot". */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Job } from '../../src/domain/job.js';
 import { statusCommentItem } from '../../src/domain/outbox.js';
+import { QUEUE_AHEAD_LIMIT } from '../../src/engine/job-reader.js';
 import { accepted, claimOf, comment, finish, steppingClock } from './contract-fixtures.js';
 import type { ContractContext } from './store-contract.js';
 
@@ -152,6 +154,19 @@ export function leasesContract(ctx: ContractContext): void {
       expect(await store.position(a.id)).toBeUndefined();
       expect(await store.position(c.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: 1, waiting: 4 });
       expect(await store.position(d.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: 2, waiting: 4 });
+    });
+
+    it('counts the jobs ahead up to QUEUE_AHEAD_LIMIT, and says when more are ahead', async () => {
+      const store = await ctx.open();
+      // limit + 2 jobs on issues of their own, all waiting for a slot, plus one behind the first on its issue.
+      const jobs: Job[] = [];
+      for (let n = 1; n <= QUEUE_AHEAD_LIMIT + 2; n++) jobs.push(await accepted(store, n, `many-${n}`));
+      const behind = await accepted(store, 1, 'many-behind');
+      const waiting = QUEUE_AHEAD_LIMIT + 3;
+      expect(await store.position(jobs[QUEUE_AHEAD_LIMIT - 1]!.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: QUEUE_AHEAD_LIMIT - 1, waiting });
+      expect(await store.position(jobs[QUEUE_AHEAD_LIMIT]!.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: QUEUE_AHEAD_LIMIT, waiting });
+      expect(await store.position(jobs[QUEUE_AHEAD_LIMIT + 1]!.id)).toStrictEqual({ place: 'waiting-for-slot', ahead: QUEUE_AHEAD_LIMIT, moreAhead: true, waiting });
+      expect(await store.position(behind.id)).toStrictEqual({ place: 'waiting-for-issue', ahead: QUEUE_AHEAD_LIMIT, moreAhead: true, waiting });
     });
 
     it('routes report fields to the report row through update and change alike, and can clear them', async () => {
