@@ -94,8 +94,13 @@ export async function measureTakeover(options: {
           continue;
         }
         takeoverMs.push(again.atMs - killedAt);
-        const requeued = (await fleet.store.history(job)).find((e) => e.state === 'queued' && Date.parse(e.at) >= killedAt - 1_000);
+        // The return to the queue follows the first attempt's start (the admission's `queued` may be
+        // less than a second before the kill, so a time window cannot tell the two apart).
+        const history = await fleet.store.history(job);
+        const firstRun = history.findIndex((e) => e.state === 'running');
+        const requeued = firstRun < 0 ? undefined : history.slice(firstRun + 1).find((e) => e.state === 'queued');
         if (requeued) requeueMs.push(Date.parse(requeued.at) - killedAt);
+        else check.problems.push(`job ${job} has no return to the queue after its first attempt in its history`);
       }
       check.ok = check.problems.length === 0;
       const result: TakeoverResult = {
