@@ -69,8 +69,8 @@ async function main(): Promise<number> {
         laterReps: 9,
         memoryJobs: 10_000,
         // The outbox sends about 30,000 writes for the 10,000 admissions (status comment, 👀, state
-        // label each), about 100 s on this VM: the queued sample waits for them, so it shows the
-        // steady queued state rather than the outbox at full speed (70–90 MB more RSS mid-send).
+        // label each), about 30 s on this VM: the queued sample waits for them, so it shows the
+        // steady queued state rather than the outbox at full speed (more RSS mid-send).
         memorySettleMs: 180_000,
         floodGenuine: 200,
         turnsAgentMs: 2_000,
