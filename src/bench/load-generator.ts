@@ -22,6 +22,8 @@ export interface TriggerLedger {
   answered: Set<number>;
   /** Status codes per delivery kind. */
   statuses: Record<string, Record<number, number>>;
+  /** When the last triggering delivery was answered (ms since the epoch). */
+  lastAnswerAt?: number;
 }
 
 /** What one load run measured (latencies in ms). */
@@ -80,6 +82,7 @@ export async function runLoad(options: {
         onResponse: (status: number, _body: string, context: object) => {
           const n = (context as { n?: number }).n;
           tally('/kugetsu', status);
+          ledger.lastAnswerAt = Date.now();
           if (n === undefined) return;
           ledger.answered.add(n);
           if (status >= 200 && status < 300) ledger.acked.add(n);

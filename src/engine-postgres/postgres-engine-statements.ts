@@ -104,3 +104,18 @@ export const ENGINE_SQL = {
   /** $1: the event payloads; delivered to every listener when the transaction commits, not before. */
   notify: `SELECT pg_notify('${ENGINE_CHANNEL}', k) FROM unnest($1::text[]) AS k`,
 } as const;
+
+/**
+ * Statements run unnamed, so that the server plans each run for the tables as they are: the
+ * outbox claim, an anti-join over the pending items with a `LIMIT`. Prepared, a connection
+ * switches to a generic plan after five runs (PostgreSQL 15 docs, `PREPARE`, "plan_cache_mode")
+ * and keeps it until the table is analysed again: one chosen while the outbox was nearly empty
+ * then scanned it for every claim. In the benchmark's measurement 1e (2,000 commands at once) the
+ * outbox then sent 50–150 writes a second instead of about 600 until autovacuum's analyse replaced
+ * the plan: the writes settled after 12 to 55 s in seven runs (four over 25 s), and after 12–14 s in
+ * three runs with the claim planned each time. The job claim's candidates and a queue position
+ * have the same shape, but no such stall showed for them, and planning them at each run too (0.1–0.5
+ * ms, `prepared-client.ts`; a position is asked for every status comment of a queued job) admitted
+ * 1e's commands in 10.8–13.6 s against 9.7–10.7 s (three runs each, a noisy VM): they stay prepared.
+ */
+export const PLANNED_EACH_RUN: ReadonlySet<string> = new Set([ENGINE_SQL.outboxClaim]);
