@@ -8,8 +8,8 @@ import { startChild } from './child.js';
 import { cpuSnapshot } from './cpu-usage.js';
 import { commandDeliveries, type CommandSet } from './deliveries.js';
 import { checkStore, type StoreCheck } from './ingest-check.js';
-import { SLEEPING_AGENT } from './ingest.js';
 import { newLedger, runLoad, type DeliveryMix } from './load-generator.js';
+import { startQueueingKugetsu } from './queueing-kugetsu.js';
 import type { GiteaInfo } from './target-gitea.js';
 
 /** One backend's run of measurement 1e. Times in ms from the first delivery sent. */
@@ -79,19 +79,7 @@ export async function measureCommandThroughput(options: {
     const secret = randomBytes(16).toString('hex');
     const trigger = commandDeliveries(gitea.info.repo, gitea.info.alice, set);
     const mix: DeliveryMix = { name: 'e', sequence: ['trigger'], trigger };
-    const child = await startChild<{ url: string }>(
-      'target-kugetsu',
-      {
-        stateDir,
-        giteaUrl: gitea.info.url,
-        token: gitea.info.token,
-        secret,
-        maxAgents: 1,
-        agentArgv: SLEEPING_AGENT,
-        ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}),
-      },
-      process.env.KUGETSU_BENCH_PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] } : {},
-    );
+    const child = await startQueueingKugetsu({ stateDir, gitea: gitea.info, secret, backend });
     const ledger = newLedger();
     const counter = { next: 0 };
     const health = () => child.call<Health>('health');

@@ -7,7 +7,7 @@ import { signBody } from '../ingress/verify-signature.js';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
 import { startChild } from './child.js';
 import { commandDeliveries, deliveryHeaders, type CommandSet } from './deliveries.js';
-import { SLEEPING_AGENT } from './ingest.js';
+import { startQueueingKugetsu } from './queueing-kugetsu.js';
 import { quantile } from './stats.js';
 import type { GiteaInfo } from './target-gitea.js';
 
@@ -50,14 +50,7 @@ export async function measureGarbageFlood(options: { tmp: string; genuine: numbe
   const commands: CommandSet = { idBase: 40_000_000, issues: 50 };
   const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues: commands.issues, commands: [commands] });
   const secret = randomBytes(16).toString('hex');
-  const kugetsu = await startChild<{ url: string }>('target-kugetsu', {
-    stateDir: path.join(tmp, 'state'),
-    giteaUrl: gitea.info.url,
-    token: gitea.info.token,
-    secret,
-    maxAgents: 1,
-    agentArgv: SLEEPING_AGENT,
-  });
+  const kugetsu = await startQueueingKugetsu({ stateDir: path.join(tmp, 'state'), gitea: gitea.info, secret });
   const url = new URL(kugetsu.info.url);
   const port = Number(url.port);
   const make = commandDeliveries(gitea.info.repo, gitea.info.alice, commands);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
 import type { BenchBackend } from './backend.js';
 import type { BenchPostgres } from './bench-postgres.js';
@@ -10,6 +9,7 @@ import { commandDeliveries, nonTriggeringDeliveries, type CommandSet } from './d
 import { checkStore, type StoreCheck } from './ingest-check.js';
 import { cpuSnapshot } from './cpu-usage.js';
 import { newLedger, runLoad, type DeliveryMix, type LoadResult } from './load-generator.js';
+import { startQueueingKugetsu } from './queueing-kugetsu.js';
 import type { GiteaInfo } from './target-gitea.js';
 
 /** One target under one mix. */
@@ -43,9 +43,6 @@ export interface IngestResult {
   /** Status codes kugetsu answered, per `<mix> <backend>` and delivery kind. */
   kugetsuStatuses: Record<string, Record<string, Record<number, number>>>;
 }
-
-/** A fake agent that sleeps an hour: with KUGETSU_MAX_AGENTS=1 the first job holds the one slot and every later job queues. */
-export const SLEEPING_AGENT = [process.execPath, fileURLToPath(new URL('../../test/support/fake-agent.mjs', import.meta.url)), 'sleep:3600000'];
 
 /**
  * Measurement 1, ingest: autocannon at 50 connections against (1) bare node:http, (2)
@@ -93,19 +90,7 @@ export async function measureIngest(options: { tmp: string; durationS: number; w
         ? await startChild<{ url: string }>('target-bare', {})
         : target === '@octokit/webhooks'
           ? await startChild<{ url: string }>('target-octokit', { secret })
-          : await startChild<{ url: string }>(
-              'target-kugetsu',
-              {
-                stateDir,
-                giteaUrl: gitea.info.url,
-                token: gitea.info.token,
-                secret,
-                maxAgents: 1,
-                agentArgv: SLEEPING_AGENT,
-                ...(backend.kind === 'PostgreSQL' ? { databaseUrl: backend.url } : {}),
-              },
-              process.env.KUGETSU_BENCH_PROFILE ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.KUGETSU_BENCH_PROFILE}`] } : {},
-            );
+          : await startQueueingKugetsu({ stateDir, gitea: gitea.info, secret, backend });
     const isKugetsu = target.startsWith('kugetsu');
     const ledger = newLedger();
     try {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createLocalOrigin } from '../sandbox/local-origin.js';
 import { startChild } from './child.js';
-import { SLEEPING_AGENT } from './ingest.js';
+import { startQueueingKugetsu } from './queueing-kugetsu.js';
 import type { GiteaInfo } from './target-gitea.js';
 import type { MemorySample } from './target-kugetsu.js';
 
@@ -33,11 +33,7 @@ export async function measureMemory(options: { tmp: string; jobs: number; settle
   const origin = createLocalOrigin(tmp);
   const gitea = await startChild<GiteaInfo>('target-gitea', { origin, issues: 1000, commands: [{ idBase: 30_000_000, issues: 1000 }] });
   const stateDir = path.join(tmp, 'state');
-  const kugetsu = await startChild<{ url: string }>(
-    'target-kugetsu',
-    { stateDir, giteaUrl: gitea.info.url, token: gitea.info.token, secret: randomBytes(16).toString('hex'), maxAgents: 1, agentArgv: SLEEPING_AGENT },
-    { execArgv: ['--expose-gc'] },
-  );
+  const kugetsu = await startQueueingKugetsu({ stateDir, gitea: gitea.info, secret: randomBytes(16).toString('hex'), execArgv: ['--expose-gc'] });
   try {
     await sleep(1000);
     const idle = await kugetsu.call<MemorySample>('memory');
