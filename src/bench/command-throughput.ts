@@ -93,6 +93,7 @@ export async function measureCommandThroughput(options: {
         await sleep(50);
       }
     };
+    let stopped = false;
     try {
       await runLoad({ url: child.info.url, mix, secret, durationS: 0, amount: options.warmup, ledger, counter });
       const warm = await until(Date.now(), Date.now() + options.settleMs, (h) => h.deferred === 0 && h.outbox.pending === 0);
@@ -113,7 +114,8 @@ export async function measureCommandThroughput(options: {
       const row: Omit<CommandThroughputRow, 'check'> = {
         backend: backend.kind,
         commands: options.commands,
-        acked: ledger.acked.size - options.warmup,
+        // The warm-up's commands are numbered 0 … warmup − 1.
+        acked: [...ledger.acked].filter((n) => n >= options.warmup).length,
         answeredMs,
         admittedMs,
         settledMs,
@@ -126,14 +128,14 @@ export async function measureCommandThroughput(options: {
         timedOut: admitted.ms === undefined || settled.ms === undefined,
       };
       await child.stop(60_000, { fast: true });
+      stopped = true;
       const check = await checkStore(backend, stateDir, ledger, set.idBase);
       rows.push({ ...row, check });
       log(
         `commands end to end ${backend.kind}: ${row.commands} answered in ${answeredMs} ms, admitted in ${admittedMs} ms (${row.admittedPerSec.toFixed(0)}/s), outbox settled in ${settledMs} ms (${row.settledPerSec.toFixed(0)}/s), ${row.cpuMsPerCommand?.toFixed(2) ?? '?'} ms CPU per command${row.timedOut ? ', TIMED OUT' : ''}; store check ${check.ok ? 'OK' : 'MISMATCH'}`,
       );
-    } catch (err) {
-      await child.stop(60_000, { fast: true }).catch(() => undefined);
-      throw err;
+    } finally {
+      if (!stopped) await child.stop(60_000, { fast: true }).catch(() => undefined);
     }
   };
   try {

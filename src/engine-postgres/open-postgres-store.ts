@@ -14,7 +14,7 @@ import type { AdmitOutcome, DeferredEvent, DeliveryMeta, IssueSession, JobEvent,
 import type { NewOutboxItem, OutboxItem } from '../domain/outbox.js';
 import { applyJobChange, parseJobId, type AppliedChange } from './postgres-change.js';
 import { claimJobs } from './postgres-claim.js';
-import { ENGINE_SQL, PLANNED_EACH_RUN } from './postgres-engine-statements.js';
+import { ENGINE_SQL, storePreparedTexts } from './postgres-engine-statements.js';
 import { eventPayload, PostgresEventFeed, processIdOf } from './postgres-event-feed.js';
 import { PendingHistory } from './postgres-history.js';
 import { checkChangesArgs, outputMaxBytesOf } from '../store/browse-args.js';
@@ -671,15 +671,6 @@ function announce(applied: AppliedChange, events: Set<EventKind>): Job {
 type Queryable = Pick<Pool, 'query'> | PoolClient;
 
 /** How a delivery was handled before: by its id first, else by its event key; `undefined` when new. */
-/**
- * The texts the store's connections run as named prepared statements: every fixed statement of
- * `SQL` and `ENGINE_SQL` except those of {@link PLANNED_EACH_RUN} (the outbox claim), which are
- * planned at each run.
- */
-export function storePreparedTexts(): string[] {
-  return [...Object.values(SQL), ...Object.values(ENGINE_SQL)].filter((text) => !PLANNED_EACH_RUN.has(text));
-}
-
 async function handledBy(c: Queryable, delivery: Pick<DeliveryMeta, 'id' | 'eventKey'>): Promise<{ jobId: string; by: 'delivery' | 'event' } | undefined> {
   const row = (await c.query<{ job_id: number; by_delivery: boolean }>(SQL.deliveryHandled, [delivery.id, delivery.eventKey])).rows[0];
   return row && { jobId: String(row.job_id), by: row.by_delivery ? 'delivery' : 'event' };

@@ -1,4 +1,4 @@
-import { ISSUE_LOCK_CLASS } from './postgres-statements.js';
+import { ISSUE_LOCK_CLASS, SQL } from './postgres-statements.js';
 
 const ACTIVE = `('queued', 'waiting', 'running')`;
 /** A job with its report row (what the outbox owns). */
@@ -118,4 +118,13 @@ export const ENGINE_SQL = {
  * ms, `prepared-client.ts`; a position is asked for every status comment of a queued job) admitted
  * 1e's commands in 10.8–13.6 s against 9.7–10.7 s (three runs each, a noisy VM): they stay prepared.
  */
-export const PLANNED_EACH_RUN: ReadonlySet<string> = new Set([ENGINE_SQL.outboxClaim]);
+const PLANNED_EACH_RUN: ReadonlySet<string> = new Set([ENGINE_SQL.outboxClaim]);
+
+/**
+ * The texts the store's connections run as named prepared statements: every fixed statement of
+ * `SQL` and `ENGINE_SQL` except those of {@link PLANNED_EACH_RUN} (the outbox claim), which are
+ * planned at each run.
+ */
+export function storePreparedTexts(): string[] {
+  return [...Object.values(SQL), ...Object.values(ENGINE_SQL)].filter((text) => !PLANNED_EACH_RUN.has(text));
+}

@@ -455,10 +455,10 @@ export class JobRunner {
     };
     const usage = this.priced(outcome.usage) ?? budget.last;
     if (usage) base.usage = usage;
-    if (budget.exceeded && outcome.canceled && !signal.aborted) {
-      log.warn({ costUsd: budget.exceeded.costUsd, maxTurnCostUsd: budget.maxUsd }, 'the turn passed its cost budget and was stopped');
-    }
     const verdict = judgeTurn(outcome, { base, budgetExceeded: budget.exceeded, maxTurnCostUsd: budget.maxUsd, timeoutMs: run.timeoutMs, aborted: signal.aborted, redact });
+    if (verdict?.result.stoppedBy === 'budget') {
+      log.warn({ costUsd: budget.exceeded?.costUsd, maxTurnCostUsd: budget.maxUsd }, 'the turn passed its cost budget and was stopped');
+    }
     if (verdict) return verdict;
 
     const published = await workspace.publish(repo, wt, `kugetsu: ${job.issueKey} (job ${job.id})\n\nRequested by @${job.sender.login}.`);
